@@ -1,0 +1,78 @@
+package dwconv
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naive is a direct depthwise convolution with explicit SAME padding,
+// computed in float64.
+func naive(src, w, bias []float32, s Shape) []float32 {
+	out := make([]float32, s.OutH*s.OutW*s.C)
+	for oy := range s.OutH {
+		for ox := range s.OutW {
+			for c := range s.C {
+				sum := float64(bias[c])
+				for ky := range 3 {
+					for kx := range 3 {
+						iy, ix := oy*s.Stride-s.PadTop+ky, ox*s.Stride-s.PadLeft+kx
+						if iy >= 0 && iy < s.InH && ix >= 0 && ix < s.InW {
+							sum += float64(src[(iy*s.InW+ix)*s.C+c]) * float64(w[(ky*3+kx)*s.C+c])
+						}
+					}
+				}
+				out[(oy*s.OutW+ox)*s.C+c] = float32(math.Min(math.Max(sum, 0), 6))
+			}
+		}
+	}
+	return out
+}
+
+func random(rng *rand.Rand, n int, scale float64) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64() * scale)
+	}
+	return v
+}
+
+func TestNewShapeMatchesTensorFlow(t *testing.T) {
+	for _, c := range []struct{ in, stride, out, pad int }{
+		{224, 2, 112, 0}, {112, 1, 112, 1}, {7, 1, 7, 1}, {7, 2, 4, 1}, {15, 2, 8, 1}, {14, 2, 7, 0},
+	} {
+		s := NewShape(c.in, c.in, 1, c.stride)
+		if s.OutH != c.out || s.PadTop != c.pad {
+			t.Errorf("in %d stride %d: out %d pad %d, want %d %d", c.in, c.stride, s.OutH, s.PadTop, c.out, c.pad)
+		}
+	}
+}
+
+func TestConvMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct{ h, w, c int }{
+		{1, 1, 1}, {2, 3, 5}, {7, 7, 13}, {8, 8, 24}, {13, 11, 17}, {16, 16, 33}, {28, 28, 48}, {9, 14, 100},
+	} {
+		for _, stride := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%dx%dx%d/s%d", tc.h, tc.w, tc.c, stride), func(t *testing.T) {
+				s := NewShape(tc.h, tc.w, tc.c, stride)
+				src := random(rng, tc.h*tc.w*tc.c, 1.5)
+				w := random(rng, 9*tc.c, 0.5)
+				bias := random(rng, tc.c, 1)
+				want := naive(src, w, bias, s)
+				for _, parts := range []int{1, 3} {
+					got := make([]float32, len(want))
+					for p := range parts {
+						Conv(got, src, w, bias, s, s.OutH*p/parts, s.OutH*(p+1)/parts)
+					}
+					for i := range want {
+						if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+							t.Fatalf("%d parts: value %d = %v, want %v", parts, i, got[i], want[i])
+						}
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package net
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Labels names the classes of a model: a human-readable label and, when
+// known, the WordNet id of each class index.
+type Labels struct {
+	Names []string
+	// WNIDs holds WordNet ids ("n02123045") parallel to Names, or is nil.
+	WNIDs []string
+}
+
+// Len returns the number of classes named.
+func (l *Labels) Len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.Names)
+}
+
+// Name returns the label of class i, or "class i" when l has none.
+func (l *Labels) Name(i int) string {
+	if l != nil && i >= 0 && i < len(l.Names) {
+		return l.Names[i]
+	}
+	return "class " + strconv.Itoa(i)
+}
+
+// WNID returns the WordNet id of class i, or "" when unknown.
+func (l *Labels) WNID(i int) string {
+	if l != nil && i >= 0 && i < len(l.WNIDs) {
+		return l.WNIDs[i]
+	}
+	return ""
+}
+
+// LoadLabels reads class labels from a file in one of three forms, chosen by
+// its content: a TF.js metadata.json ({"labels": [...]}), a tab-separated
+// table with the header "index, wnid, label" (imagenet_classes.tsv), or
+// plain text with one label per line.
+func LoadLabels(path string) (*Labels, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	l, err := parseLabels(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
+}
+
+func parseLabels(data []byte) (*Labels, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		var meta struct {
+			Labels []string `json:"labels"`
+		}
+		if err := json.Unmarshal(trimmed, &meta); err != nil {
+			return nil, fmt.Errorf("malformed labels JSON: %v", err)
+		}
+		if len(meta.Labels) == 0 {
+			return nil, fmt.Errorf(`no "labels" array`)
+		}
+		return &Labels{Names: meta.Labels}, nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	var l Labels
+	tsv := false
+	for n := 0; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if n == 0 && strings.HasPrefix(line, "index\twnid\tlabel") {
+			tsv = true
+			continue
+		}
+		if !tsv {
+			l.Names = append(l.Names, line)
+			continue
+		}
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("line %d: want 3 tab-separated fields", n+1)
+		}
+		if idx, err := strconv.Atoi(f[0]); err != nil || idx != len(l.Names) {
+			return nil, fmt.Errorf("line %d: index %q, want %d", n+1, f[0], len(l.Names))
+		}
+		l.WNIDs = append(l.WNIDs, f[1])
+		l.Names = append(l.Names, f[2])
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(l.Names) == 0 {
+		return nil, fmt.Errorf("no labels")
+	}
+	return &l, nil
+}
+
+// findLabels looks for labels beside a model directory: metadata.json or a
+// labels table in the directory, else imagenet_classes.tsv in its parent (a
+// models folder shares one class table among its models). WordNet ids are
+// taken from a table with the same class count when the labels come from
+// metadata.json. It returns nil, nil when there is nothing to find.
+func findLabels(dir string, classes int) (*Labels, error) {
+	var names *Labels
+	for _, p := range []string{
+		filepath.Join(dir, "metadata.json"),
+		filepath.Join(dir, "labels.tsv"),
+		filepath.Join(dir, "labels.txt"),
+		filepath.Join(dir, "imagenet_classes.tsv"),
+		filepath.Join(filepath.Dir(dir), "imagenet_classes.tsv"),
+	} {
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, &LoadError{File: p, Err: cause(err)}
+		}
+		l, err := parseLabels(data)
+		if err != nil {
+			return nil, &LoadError{File: p, Err: err}
+		}
+		if l.Len() != classes {
+			if filepath.Dir(p) != dir {
+				continue // a shared class table for other models
+			}
+			return nil, &LoadError{File: p, Err: fmt.Errorf("%d labels for a model with %d classes", l.Len(), classes)}
+		}
+		if names == nil {
+			names = l
+		}
+		if l.WNIDs != nil && names.WNIDs == nil {
+			names.WNIDs = l.WNIDs
+		}
+		if names.WNIDs != nil {
+			break
+		}
+	}
+	return names, nil
+}

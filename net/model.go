@@ -1,0 +1,223 @@
+package net
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/pwconv"
+)
+
+// Model is a MobileNet V1 ready to run: BatchNorm folded into every
+// convolution, weights packed for the kernels. A Model is immutable and
+// safe for concurrent use; each goroutine runs it through its own Runner.
+type Model struct {
+	cfg    Config
+	layers []Layer
+	labels *Labels
+	name   string
+	// Per layer, indexed like layers: folded weights and biases for the
+	// first conv and the depthwise layers, packed matrices for the
+	// pointwise layers and the classifier.
+	w      [][]float32
+	b      [][]float32
+	packed []*pwconv.Weights
+	// maxAct is the largest activation any layer writes, in values.
+	maxAct int
+}
+
+// Load reads a model saved in the TensorFlow.js layers format (see
+// LoadWeights) and prepares it to run.
+func Load(dir string) (*Model, error) {
+	w, err := LoadWeights(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewModel(w)
+	if err != nil {
+		return nil, &LoadError{File: dir, Err: err}
+	}
+	m.name = w.Config.Name()
+	return m, nil
+}
+
+// NewModel folds each BatchNorm into its convolution and packs the weights.
+// w is not modified and may be discarded afterwards.
+func NewModel(w *Weights) (*Model, error) {
+	if err := w.Check(); err != nil {
+		return nil, err
+	}
+	layers := w.Config.Layers()
+	m := &Model{cfg: w.Config, layers: layers, labels: w.Labels, name: w.Config.Name(),
+		w: make([][]float32, len(layers)), b: make([][]float32, len(layers)),
+		packed: make([]*pwconv.Weights, len(layers))}
+	for i, l := range layers {
+		m.maxAct = max(m.maxAct, l.OutLen(), l.InLen())
+		var kernel []float32
+		switch l.Kind {
+		case Conv, Pointwise:
+			kernel = w.Tensors[l.Name+"/kernel"]
+		case Depthwise:
+			kernel = w.Tensors[l.Name+"/depthwise_kernel"]
+		case Classifier:
+			p, err := pwconv.Pack(w.Tensors[l.Name+"/kernel"], w.Tensors[l.Name+"/bias"], l.InC, l.OutC)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", l.Name, err)
+			}
+			m.packed[i] = p
+			continue
+		default:
+			continue
+		}
+		bn := l.Name + "_bn/"
+		fw, fb, err := FoldBatchNorm(kernel, w.Tensors[bn+"gamma"], w.Tensors[bn+"beta"],
+			w.Tensors[bn+"moving_mean"], w.Tensors[bn+"moving_variance"], w.epsilon(l.Name+"_bn"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", l.Name+"_bn", err)
+		}
+		if l.Kind == Pointwise {
+			p, err := pwconv.Pack(fw, fb, l.InC, l.OutC)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", l.Name, err)
+			}
+			m.packed[i] = p
+			continue
+		}
+		m.w[i], m.b[i] = fw, fb
+	}
+	return m, nil
+}
+
+// Config returns the variant the model implements.
+func (m *Model) Config() Config { return m.cfg }
+
+// Name returns the model's conventional name, such as "mobilenet_v1_0.75_224".
+func (m *Model) Name() string { return m.name }
+
+// Labels returns the class labels, or nil when the model came without them
+// (Labels' methods accept nil and then name classes by number).
+func (m *Model) Labels() *Labels { return m.labels }
+
+// Layers returns a copy of the model's layer descriptions.
+func (m *Model) Layers() []Layer { return append([]Layer(nil), m.layers...) }
+
+// InputLen returns the number of float32 values Forward reads:
+// Size×Size×3, an NHWC RGB image scaled to [-1, 1].
+func (m *Model) InputLen() int { return m.cfg.Size * m.cfg.Size * 3 }
+
+// Classes returns the number of logits Forward writes.
+func (m *Model) Classes() int { return m.cfg.Classes }
+
+// Runner runs a Model on one goroutine at a time. It owns every buffer the
+// forward pass needs, allocated once by NewRunner, and a fixed pool of
+// worker goroutines that split each layer between them. Close releases the
+// workers.
+type Runner struct {
+	m       *Model
+	buf     [2][]float32
+	pooled  []float32
+	workers *workers
+	tasks   []layerTask
+	trace   func(Layer, []float32)
+}
+
+// NewRunner returns a Runner that splits each layer across threads
+// goroutines (the calling one included); threads < 1 means GOMAXPROCS.
+func (m *Model) NewRunner(threads int) *Runner {
+	if threads < 1 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	r := &Runner{m: m, workers: newWorkers(threads)}
+	r.buf[0] = make([]float32, m.maxAct)
+	r.buf[1] = make([]float32, m.maxAct)
+	r.pooled = make([]float32, m.layers[len(m.layers)-1].InC)
+	r.tasks = make([]layerTask, len(m.layers))
+	for i := range m.layers {
+		r.tasks[i] = layerTask{m: m, i: i}
+	}
+	return r
+}
+
+// Threads returns the number of goroutines the runner uses per layer.
+func (r *Runner) Threads() int { return r.workers.n }
+
+// Close stops the runner's worker goroutines. The runner must not be used
+// afterwards.
+func (r *Runner) Close() { r.workers.close() }
+
+// ErrShape reports a Forward call whose slices do not fit the model.
+var ErrShape = errors.New("net: slice length does not match the model")
+
+// Forward runs the network on input, an NHWC RGB image of Size×Size pixels
+// with values in [-1, 1] (see InputLen), and writes the Classes() logits
+// into logits (apply Softmax for probabilities). It allocates nothing.
+func (r *Runner) Forward(logits, input []float32) error {
+	if len(input) != r.m.InputLen() || len(logits) != r.m.cfg.Classes {
+		return fmt.Errorf("%w: input %d (want %d), logits %d (want %d)",
+			ErrShape, len(input), r.m.InputLen(), len(logits), r.m.cfg.Classes)
+	}
+	src := input
+	for i := range r.m.layers {
+		l := &r.m.layers[i]
+		var dst []float32
+		switch l.Kind {
+		case Pool:
+			dst = r.pooled
+		case Classifier:
+			dst = logits
+		default:
+			dst = r.buf[i%2][:l.OutLen()]
+		}
+		t := &r.tasks[i]
+		t.src, t.dst = src, dst
+		r.workers.do(t)
+		t.src, t.dst = nil, nil
+		if r.trace != nil {
+			r.trace(*l, dst)
+		}
+		src = dst
+	}
+	return nil
+}
+
+// Trace runs Forward and calls fn after each layer with the layer and its
+// output (NHWC, valid only during the call). It is for inspecting and
+// testing intermediate activations, not for the hot path.
+func (r *Runner) Trace(logits, input []float32, fn func(l Layer, out []float32)) error {
+	r.trace = fn
+	defer func() { r.trace = nil }()
+	return r.Forward(logits, input)
+}
+
+// layerTask runs one layer of a forward pass, split by output rows.
+type layerTask struct {
+	m        *Model
+	i        int
+	src, dst []float32
+}
+
+func (t *layerTask) run(part, parts int) {
+	l := &t.m.layers[t.i]
+	switch l.Kind {
+	case Conv:
+		lo, hi := span(l.OutH, part, parts, 1)
+		conv3x3(t.dst, t.src, t.m.w[t.i], t.m.b[t.i], l, lo, hi)
+	case Depthwise:
+		lo, hi := span(l.OutH, part, parts, 1)
+		s := dwconv.Shape{InH: l.InH, InW: l.InW, C: l.InC, Stride: l.Stride,
+			OutH: l.OutH, OutW: l.OutW, PadTop: l.PadTop, PadLeft: l.PadLeft}
+		dwconv.Conv(t.dst, t.src, t.m.w[t.i], t.m.b[t.i], s, lo, hi)
+	case Pointwise:
+		lo, hi := span(l.OutH*l.OutW, part, parts, 4)
+		t.m.packed[t.i].Apply(t.dst, t.src, lo, hi, pwconv.ReLU6)
+	case Pool:
+		if part == 0 {
+			averagePool(t.dst, t.src, l.InH*l.InW, l.InC)
+		}
+	case Classifier:
+		if part == 0 {
+			t.m.packed[t.i].Apply(t.dst, t.src, 0, 1, pwconv.Linear)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package pwconv
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func random(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return v
+}
+
+// naive computes one output in float64.
+func naive(src, w, bias []float32, K, N, m, n int, act Activation) float64 {
+	sum := 0.0
+	if bias != nil {
+		sum = float64(bias[n])
+	}
+	for k := range K {
+		sum += float64(src[m*K+k]) * float64(w[k*N+n])
+	}
+	if act == ReLU6 {
+		sum = math.Min(math.Max(sum, 0), 6)
+	}
+	return sum
+}
+
+func TestApplyMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct{ m, k, n int }{
+		{1, 1, 1}, {1, 768, 1000}, {5, 3, 17}, {7, 24, 48}, {49, 768, 768}, {33, 40, 15}, {196, 384, 384}, {10, 100, 31},
+	} {
+		for _, act := range []Activation{Linear, ReLU6} {
+			t.Run(fmt.Sprintf("%dx%dx%d/act%d", tc.m, tc.k, tc.n, act), func(t *testing.T) {
+				src, w, bias := random(rng, tc.m*tc.k), random(rng, tc.k*tc.n), random(rng, tc.n)
+				p, err := Pack(w, bias, tc.k, tc.n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Rows are split unevenly; the guard cells after dst
+				// must stay untouched.
+				dst := make([]float32, tc.m*tc.n+3)
+				for i := range dst {
+					dst[i] = -99
+				}
+				cut := tc.m / 3
+				p.Apply(dst, src, 0, cut, act)
+				p.Apply(dst, src, cut, tc.m, act)
+				tol := 1e-5 * math.Sqrt(float64(tc.k))
+				for m := range tc.m {
+					for n := range tc.n {
+						want := naive(src, w, bias, tc.k, tc.n, m, n, act)
+						if got := float64(dst[m*tc.n+n]); math.Abs(got-want) > tol*max(1, math.Abs(want)) {
+							t.Fatalf("(%d,%d) = %v, want %v", m, n, got, want)
+						}
+					}
+				}
+				for _, g := range dst[tc.m*tc.n:] {
+					if g != -99 {
+						t.Fatal("wrote past the last row")
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestPackRejectsBadShapes(t *testing.T) {
+	if _, err := Pack(make([]float32, 5), nil, 2, 3); err == nil {
+		t.Error("5 weights for 2x3: no error")
+	}
+	if _, err := Pack(make([]float32, 6), make([]float32, 2), 2, 3); err == nil {
+		t.Error("2 biases for 3 outputs: no error")
+	}
+	p, err := Pack([]float32{1, 2, 3, 4, 5, 6}, []float32{7, 8, 9}, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.At(1, 2) != 6 || p.At(0, 1) != 2 || p.Bias(2) != 9 {
+		t.Errorf("At/Bias do not read back the packed matrix")
+	}
+}

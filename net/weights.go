@@ -1,0 +1,167 @@
+package net
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// DefaultEpsilon is the BatchNorm epsilon Keras uses for MobileNet V1.
+const DefaultEpsilon = 0.001
+
+// TensorSpec names one weight tensor the architecture expects and its shape
+// as Keras stores it (kernels are [kh, kw, in, out], depthwise kernels
+// [kh, kw, channels, 1], BatchNorm vectors [channels]).
+type TensorSpec struct {
+	Name  string
+	Shape []int
+}
+
+// Len returns the number of values in the tensor.
+func (s TensorSpec) Len() int {
+	n := 1
+	for _, d := range s.Shape {
+		n *= d
+	}
+	return n
+}
+
+// bnSuffixes are the four BatchNorm tensors of a layer, in the order Keras
+// writes them.
+var bnSuffixes = [4]string{"gamma", "beta", "moving_mean", "moving_variance"}
+
+// TensorSpecs returns every weight tensor of the variant, in network order.
+// The configuration must be valid.
+func (c Config) TensorSpecs() []TensorSpec {
+	var specs []TensorSpec
+	bn := func(layer string, ch int) {
+		for _, s := range bnSuffixes {
+			specs = append(specs, TensorSpec{layer + "_bn/" + s, []int{ch}})
+		}
+	}
+	for _, l := range c.Layers() {
+		switch l.Kind {
+		case Conv:
+			specs = append(specs, TensorSpec{l.Name + "/kernel", []int{3, 3, l.InC, l.OutC}})
+			bn(l.Name, l.OutC)
+		case Depthwise:
+			specs = append(specs, TensorSpec{l.Name + "/depthwise_kernel", []int{3, 3, l.InC, 1}})
+			bn(l.Name, l.OutC)
+		case Pointwise:
+			specs = append(specs, TensorSpec{l.Name + "/kernel", []int{1, 1, l.InC, l.OutC}})
+			bn(l.Name, l.OutC)
+		case Classifier:
+			specs = append(specs,
+				TensorSpec{l.Name + "/kernel", []int{1, 1, l.InC, l.OutC}},
+				TensorSpec{l.Name + "/bias", []int{l.OutC}})
+		}
+	}
+	return specs
+}
+
+// Weights holds the trained parameters of a network as they are stored:
+// unfolded convolution kernels and separate BatchNorm statistics. NewModel
+// turns them into a Model that can run.
+type Weights struct {
+	// Config is the variant the tensors belong to.
+	Config Config
+	// Tensors maps each name of Config.TensorSpecs to its values, laid out
+	// row-major in the spec's shape.
+	Tensors map[string][]float32
+	// Epsilon maps a BatchNorm layer name ("conv1_bn") to its epsilon; a
+	// missing entry means DefaultEpsilon.
+	Epsilon map[string]float64
+	// Labels names the classes; nil when the model came without labels.
+	Labels *Labels
+}
+
+// epsilon returns the BatchNorm epsilon of a layer.
+func (w *Weights) epsilon(bnLayer string) float64 {
+	if e, ok := w.Epsilon[bnLayer]; ok {
+		return e
+	}
+	return DefaultEpsilon
+}
+
+// Check verifies that w holds exactly the tensors its Config needs, with the
+// right lengths and only finite values.
+func (w *Weights) Check() error {
+	if err := w.Config.Validate(); err != nil {
+		return err
+	}
+	specs := w.Config.TensorSpecs()
+	for _, s := range specs {
+		t, ok := w.Tensors[s.Name]
+		if !ok {
+			return fmt.Errorf("tensor %q missing", s.Name)
+		}
+		if len(t) != s.Len() {
+			return fmt.Errorf("tensor %q has %d values, want %d for shape %v", s.Name, len(t), s.Len(), s.Shape)
+		}
+		if i := nonFinite(t); i >= 0 {
+			return fmt.Errorf("tensor %q: value %d is %v", s.Name, i, t[i])
+		}
+	}
+	if len(w.Tensors) != len(specs) {
+		return fmt.Errorf("%d tensors, want %d", len(w.Tensors), len(specs))
+	}
+	if w.Labels != nil && w.Labels.Len() != w.Config.Classes {
+		return fmt.Errorf("%d labels for %d classes", w.Labels.Len(), w.Config.Classes)
+	}
+	return nil
+}
+
+// nonFinite returns the index of the first NaN or infinite value, or -1.
+func nonFinite(t []float32) int {
+	for i, v := range t {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// RandomWeights returns weights of the right shapes for cfg, drawn from a
+// generator seeded with seed: He-scaled kernels and BatchNorm statistics
+// that keep activations in ReLU6's working range. They stand in for the
+// real weights of variants the tests do not have.
+func RandomWeights(cfg Config, seed uint64) (*Weights, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6c697665636d))
+	uniform := func(lo, hi float64) float32 { return float32(lo + (hi-lo)*rng.Float64()) }
+	w := &Weights{Config: cfg, Tensors: map[string][]float32{}, Epsilon: map[string]float64{}}
+	for _, s := range cfg.TensorSpecs() {
+		t := make([]float32, s.Len())
+		switch {
+		case len(s.Shape) == 4:
+			fanIn := s.Shape[0] * s.Shape[1] * s.Shape[2]
+			if s.Shape[3] == 1 { // depthwise: one 3x3 filter per channel
+				fanIn = s.Shape[0] * s.Shape[1]
+			}
+			std := math.Sqrt(2 / float64(fanIn))
+			for i := range t {
+				t[i] = float32(rng.NormFloat64() * std)
+			}
+		default:
+			lo, hi := -0.5, 0.5
+			switch s.Name[len(s.Name)-len("gamma"):] {
+			case "gamma":
+				lo, hi = 0.5, 1.5
+			case "iance": // moving_variance
+				lo, hi = 0.5, 2
+			}
+			for i := range t {
+				t[i] = uniform(lo, hi)
+			}
+		}
+		w.Tensors[s.Name] = t
+	}
+	for _, l := range cfg.Layers() {
+		if l.Kind == Conv || l.Kind == Depthwise || l.Kind == Pointwise {
+			w.Epsilon[l.Name+"_bn"] = DefaultEpsilon
+		}
+	}
+	return w, nil
+}
