@@ -447,3 +447,52 @@ func SaveWeights(dir string, w *Weights) error {
 	}
 	return os.WriteFile(filepath.Join(dir, ModelJSON), js, 0o644)
 }
+
+// ShardGroup is one entry of a TF.js weights manifest: the shard files that,
+// concatenated, hold a group of tensors, and how many bytes those tensors
+// need.
+type ShardGroup struct {
+	Paths []string
+	Bytes int64
+}
+
+// ParseManifest reads the weights manifest of a TF.js layers model.json
+// and returns its shard groups. It checks dtypes, shapes and shard paths as
+// LoadWeights does, so a downloader can verify every shard it fetches.
+func ParseManifest(modelJSON []byte) ([]ShardGroup, error) {
+	var f tfjsFile
+	if err := json.Unmarshal(modelJSON, &f); err != nil {
+		return nil, fmt.Errorf("malformed JSON: %v", err)
+	}
+	if len(f.WeightsManifest) == 0 {
+		return nil, errors.New("no weightsManifest: not a TF.js layers model")
+	}
+	groups := make([]ShardGroup, 0, len(f.WeightsManifest))
+	total := 0
+	for gi, g := range f.WeightsManifest {
+		if len(g.Paths) == 0 {
+			return nil, fmt.Errorf("weight group %d lists no shard files", gi+1)
+		}
+		for _, p := range g.Paths {
+			if !filepath.IsLocal(p) || filepath.Base(p) != p {
+				return nil, fmt.Errorf("shard path %q is not a plain file name", p)
+			}
+		}
+		var bytes int64
+		for _, w := range g.Weights {
+			if w.Dtype != "float32" {
+				return nil, fmt.Errorf("tensor %q: dtype %q, only float32 is supported", w.Name, w.Dtype)
+			}
+			n, err := shapeLen(w.Shape)
+			if err != nil {
+				return nil, fmt.Errorf("tensor %q: %v", w.Name, err)
+			}
+			if total += n; total > maxValues {
+				return nil, fmt.Errorf("weights exceed %d values", maxValues)
+			}
+			bytes += 4 * int64(n)
+		}
+		groups = append(groups, ShardGroup{Paths: g.Paths, Bytes: bytes})
+	}
+	return groups, nil
+}

@@ -1,0 +1,223 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/livecam/livecam/net"
+)
+
+// FetchOptions adjust Fetch; the zero value fetches from DefaultBaseURL into
+// CacheDir with http.DefaultClient and reports no progress.
+type FetchOptions struct {
+	// BaseURL replaces DefaultBaseURL (tests point it at a local server).
+	BaseURL string
+	// Dest is the models directory to install into; the model lands in
+	// Dest/NAME.
+	Dest string
+	// Client makes the requests.
+	Client *http.Client
+	// Progress, when set, is called as bytes arrive with the bytes done
+	// and the total expected (known once model.json has been read).
+	Progress func(done, total int64)
+}
+
+// maxModelJSON bounds the size of a downloaded model.json.
+const maxModelJSON = 64 << 20
+
+// Fetch downloads the published variant name (model.json and every shard
+// it lists) into opts.Dest/name. It checks each shard's size against the
+// manifest and, for files whose SHA-256 is known, their hash; it then loads
+// the result with net.LoadWeights. Files are written to a temporary folder
+// beside the destination and moved into place only when all is verified,
+// so an interrupted or failed fetch leaves no half-written model, and an
+// existing model stays untouched until the new one is complete.
+func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, err error) {
+	if opts == nil {
+		opts = &FetchOptions{}
+	}
+	if _, ok := Lookup(name); !ok {
+		return "", fmt.Errorf("%s is not a published MobileNet V1 variant (see `livecam models list`)", name)
+	}
+	base := strings.TrimRight(opts.BaseURL, "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	client := opts.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	dest := opts.Dest
+	if dest == "" {
+		if dest, err = CacheDir(); err != nil {
+			return "", fmt.Errorf("no models directory: %v", err)
+		}
+	}
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(dest, "."+name+".partial-")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	f := &fetcher{ctx: ctx, client: client, base: base + "/" + name, dir: tmp, progress: opts.Progress, sums: sha256Sums[name]}
+
+	manifest, err := f.get(net.ModelJSON, -1)
+	if err != nil {
+		return "", err
+	}
+	groups, err := net.ParseManifest(manifest)
+	if err != nil {
+		return "", fmt.Errorf("%s/%s: %v", f.base, net.ModelJSON, err)
+	}
+	f.total = int64(len(manifest))
+	for _, g := range groups {
+		f.total += g.Bytes
+	}
+	for _, g := range groups {
+		var got int64
+		for _, p := range g.Paths {
+			b, err := f.get(p, g.Bytes-got)
+			if err != nil {
+				return "", err
+			}
+			got += int64(len(b))
+		}
+		if got != g.Bytes {
+			return "", fmt.Errorf("%s/%s: shards hold %d bytes, the manifest needs %d", f.base, g.Paths[len(g.Paths)-1], got, g.Bytes)
+		}
+	}
+	if _, err := net.LoadWeights(tmp); err != nil {
+		return "", fmt.Errorf("downloaded model does not load: %v", err)
+	}
+	final := filepath.Join(dest, name)
+	return final, replaceDir(tmp, final)
+}
+
+// replaceDir moves the complete folder tmp to final, replacing any folder
+// already there only once tmp is ready.
+func replaceDir(tmp, final string) error {
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	old := ""
+	if _, err := os.Stat(final); err == nil {
+		old = final + ".old"
+		os.RemoveAll(old)
+		if err := os.Rename(final, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		if old != "" {
+			os.Rename(old, final)
+		}
+		return err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+type fetcher struct {
+	ctx         context.Context
+	client      *http.Client
+	base, dir   string
+	progress    func(done, total int64)
+	done, total int64
+	sums        map[string]string
+}
+
+// get downloads one file into the temporary folder and returns its bytes.
+// limit bounds its size (-1: the model.json limit); one byte more is an
+// error.
+func (f *fetcher) get(file string, limit int64) ([]byte, error) {
+	url := f.base + "/" + file
+	if limit < 0 {
+		limit = maxModelJSON
+	}
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	h := sha256.New()
+	buf, err := io.ReadAll(io.TeeReader(io.LimitReader(resp.Body, limit+1), progressWriter{f, h}))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", url, err)
+	}
+	if int64(len(buf)) > limit {
+		return nil, fmt.Errorf("%s: longer than the %d bytes the manifest allows", url, limit)
+	}
+	if resp.ContentLength >= 0 && int64(len(buf)) != resp.ContentLength {
+		return nil, fmt.Errorf("%s: got %d bytes of %d", url, len(buf), resp.ContentLength)
+	}
+	if want, ok := f.sums[file]; ok {
+		if got := hex.EncodeToString(h.Sum(nil)); got != want {
+			return nil, fmt.Errorf("%s: SHA-256 %s, want %s", url, got, want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, file), buf, 0o644); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+type progressWriter struct {
+	f *fetcher
+	h hash.Hash
+}
+
+func (w progressWriter) Write(p []byte) (int, error) {
+	w.h.Write(p)
+	w.f.done += int64(len(p))
+	if w.f.progress != nil {
+		w.f.progress(w.f.done, w.f.total)
+	}
+	return len(p), nil
+}
+
+// errNoSums is returned by Verify for a model with no known hashes.
+var errNoSums = errors.New("no published checksums for this model")
+
+// Verify checks the files of an installed model against their known
+// SHA-256. It returns errNoSums (wrapped) for a model with none on record.
+func Verify(name, dir string) error {
+	sums, ok := sha256Sums[name]
+	if !ok {
+		return fmt.Errorf("%s: %w", name, errNoSums)
+	}
+	for file, want := range sums {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		if got := hex.EncodeToString(sum[:]); got != want {
+			return fmt.Errorf("%s: SHA-256 %s, want %s", filepath.Join(dir, file), got, want)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+// Package models is livecam's catalogue of MobileNet V1 variants: where a
+// model is looked for on disk, and how one of the 16 officially published
+// variants is downloaded, verified and installed atomically.
+//
+// No weights live in the repository. A model directory holds a TF.js layers
+// model (model.json and its shards, see package net); models are found in
+// $LIVECAM_MODELS, then in the user's cache directory
+// (os.UserCacheDir()/livecam/models).
+package models
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/livecam/livecam/net"
+)
+
+// Default is the model livecam uses when none is named.
+const Default = "mobilenet_v1_0.75_224"
+
+// DefaultBaseURL is where the official TF.js MobileNet V1 variants are
+// published; variant NAME lives at DefaultBaseURL/NAME/model.json.
+const DefaultBaseURL = "https://storage.googleapis.com/tfjs-models/tfjs"
+
+// EnvDir is the environment variable that names a models directory searched
+// before the user's cache.
+const EnvDir = "LIVECAM_MODELS"
+
+// Variant is one published MobileNet V1 model.
+type Variant struct {
+	Name   string
+	Config net.Config
+}
+
+// Variants returns the 16 published variants: alpha 0.25, 0.50, 0.75 and
+// 1.0 at input sizes 128, 160, 192 and 224, all with 1000 ImageNet classes.
+func Variants() []Variant {
+	var vs []Variant
+	for _, a := range net.Alphas {
+		for _, s := range net.Sizes {
+			cfg := net.Config{Alpha: a, Size: s, Classes: 1000}
+			vs = append(vs, Variant{Name: cfg.Name(), Config: cfg})
+		}
+	}
+	return vs
+}
+
+// Lookup returns the published variant with the given name.
+func Lookup(name string) (Variant, bool) {
+	for _, v := range Variants() {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
+
+// SearchPath returns the directories searched for models, in order:
+// $LIVECAM_MODELS when set, then the user's cache directory.
+func SearchPath() []string {
+	var dirs []string
+	if d := os.Getenv(EnvDir); d != "" {
+		dirs = append(dirs, d)
+	}
+	if d, err := CacheDir(); err == nil {
+		dirs = append(dirs, d)
+	}
+	return dirs
+}
+
+// CacheDir returns os.UserCacheDir()/livecam/models, where Fetch installs
+// models by default.
+func CacheDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "livecam", "models"), nil
+}
+
+// ErrNotFound is returned (wrapped) by Resolve when no directory of the
+// search path holds the model.
+var ErrNotFound = errors.New("model not found")
+
+// Resolve returns the directory of the named model: the first directory of
+// SearchPath that holds NAME/model.json. The error for a missing model says
+// where it looked and how to get it.
+func Resolve(name string) (string, error) {
+	if name == "" {
+		name = Default
+	}
+	if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+		return "", fmt.Errorf("%q is a path, not a model name: pass it with -model", name)
+	}
+	dirs := SearchPath()
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if _, err := os.Stat(filepath.Join(p, net.ModelJSON)); err == nil {
+			return p, nil
+		}
+	}
+	how := fmt.Sprintf("get it with `livecam models fetch %s`, set $%s to a folder that holds it, or pass -model DIR", name, EnvDir)
+	if _, ok := Lookup(name); !ok {
+		how = fmt.Sprintf("it is not a published variant either (see `livecam models list`); set $%s or pass -model DIR", EnvDir)
+	}
+	return "", fmt.Errorf("%w: %s is not in %s; %s", ErrNotFound, name, strings.Join(quoteAll(dirs), " or "), how)
+}
+
+func quoteAll(dirs []string) []string {
+	if len(dirs) == 0 {
+		return []string{"(no search directory: $" + EnvDir + " unset and no user cache directory)"}
+	}
+	q := make([]string, len(dirs))
+	for i, d := range dirs {
+		q[i] = d
+	}
+	return q
+}

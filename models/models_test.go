@@ -1,0 +1,227 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/net"
+)
+
+func TestVariants(t *testing.T) {
+	vs := Variants()
+	if len(vs) != 16 {
+		t.Fatalf("%d variants, want 16", len(vs))
+	}
+	for _, want := range []string{"mobilenet_v1_0.25_128", "mobilenet_v1_0.50_160", "mobilenet_v1_1.0_224", Default} {
+		if _, ok := Lookup(want); !ok {
+			t.Errorf("Lookup(%q) failed", want)
+		}
+	}
+	if _, ok := Lookup("mobilenet_v1_0.75_100"); ok {
+		t.Error("found a variant that was never published")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	models := shareddata.Path(t, "models")
+	t.Setenv(EnvDir, models)
+	dir, err := Resolve("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir != filepath.Join(models, Default) {
+		t.Errorf("Resolve = %q", dir)
+	}
+	t.Setenv(EnvDir, t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	_, err = Resolve("mobilenet_v1_1.0_224")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "livecam models fetch mobilenet_v1_1.0_224") {
+		t.Errorf("missing model: %v", err)
+	}
+	if _, err := Resolve("../etc"); err == nil {
+		t.Error("a path was accepted as a model name")
+	}
+}
+
+// server serves model folders under /NAME/ and lets a test damage files.
+type server struct {
+	dirs   map[string]string // variant name -> folder
+	damage func(file string, data []byte) []byte
+	hits   atomic.Int64
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.hits.Add(1)
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)
+	dir, ok := s.dirs[parts[0]]
+	if !ok || len(parts) != 2 || strings.Contains(parts[1], "/") {
+		http.NotFound(w, r)
+		return
+	}
+	data, err := os.ReadFile(filepath.Join(dir, parts[1]))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	if s.damage != nil {
+		data = s.damage(parts[1], data)
+	}
+	w.Write(data)
+}
+
+func fetchFrom(t *testing.T, s *server, dest string) (string, error) {
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	var last, total int64
+	dir, err := Fetch(context.Background(), Default, &FetchOptions{BaseURL: ts.URL, Dest: dest, Client: ts.Client(),
+		Progress: func(d, tot int64) { last, total = d, tot }})
+	if err == nil && (last != total || total == 0) {
+		t.Errorf("progress ended at %d of %d", last, total)
+	}
+	return dir, err
+}
+
+func noPartials(t *testing.T, dest string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dest)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "partial") || strings.HasSuffix(e.Name(), ".old") {
+			t.Errorf("left behind %s", e.Name())
+		}
+	}
+}
+
+func TestFetch(t *testing.T) {
+	real := shareddata.Path(t, "models", Default)
+	dest := t.TempDir()
+	s := &server{dirs: map[string]string{Default: real}}
+	dir, err := fetchFrom(t, s, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(Default, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.LoadWeights(dir); err != nil {
+		t.Fatal(err)
+	}
+	noPartials(t, dest)
+	t.Setenv(EnvDir, dest)
+	if got, err := Resolve(Default); err != nil || got != dir {
+		t.Errorf("Resolve after fetch = %q, %v", got, err)
+	}
+}
+
+func TestFetchRejectsDamage(t *testing.T) {
+	real := shareddata.Path(t, "models", Default)
+	cases := map[string]func(file string, data []byte) []byte{
+		"truncated shard": func(file string, data []byte) []byte {
+			if file == "group29-shard1of1" {
+				return data[:len(data)-100]
+			}
+			return data
+		},
+		"oversized shard": func(file string, data []byte) []byte {
+			if file == "group3-shard1of1" {
+				return append(data, 0, 0, 0, 0)
+			}
+			return data
+		},
+		"changed bytes": func(file string, data []byte) []byte {
+			if file == "group12-shard1of1" {
+				data = append([]byte(nil), data...)
+				data[10] ^= 1
+			}
+			return data
+		},
+		"malformed model.json": func(file string, data []byte) []byte {
+			if file == "model.json" {
+				return data[:100]
+			}
+			return data
+		},
+	}
+	for name, damage := range cases {
+		t.Run(name, func(t *testing.T) {
+			dest := t.TempDir()
+			// An installed model must survive a failed fetch.
+			if err := os.MkdirAll(filepath.Join(dest, Default), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dest, Default, "marker"), []byte("old"), 0o644)
+			_, err := fetchFrom(t, &server{dirs: map[string]string{Default: real}, damage: damage}, dest)
+			if err == nil {
+				t.Fatal("damaged download accepted")
+			}
+			t.Log(err)
+			if _, err := os.Stat(filepath.Join(dest, Default, "marker")); err != nil {
+				t.Error("the installed model was disturbed")
+			}
+			noPartials(t, dest)
+		})
+	}
+}
+
+func TestFetchUnknownAndMissing(t *testing.T) {
+	if _, err := Fetch(context.Background(), "resnet50", &FetchOptions{Dest: t.TempDir()}); err == nil {
+		t.Error("fetched an unknown variant")
+	}
+	dest := t.TempDir()
+	_, err := fetchFrom(t, &server{dirs: map[string]string{}}, dest)
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing on server: %v", err)
+	}
+	noPartials(t, dest)
+}
+
+// TestFetchUnhashedVariant fetches a variant with no checksums on record
+// (generated weights stand in for it): only the manifest's byte counts
+// protect it, so a truncated shard must still be refused.
+func TestFetchUnhashedVariant(t *testing.T) {
+	const name = "mobilenet_v1_0.25_128"
+	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 1000}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	if err := net.SaveWeights(src, w); err != nil {
+		t.Fatal(err)
+	}
+	for _, truncate := range []bool{false, true} {
+		s := &server{dirs: map[string]string{name: src}}
+		if truncate {
+			s.damage = func(file string, data []byte) []byte {
+				if file == "group5-shard1of1" {
+					return data[:len(data)-8]
+				}
+				return data
+			}
+		}
+		ts := httptest.NewServer(s)
+		dest := t.TempDir()
+		dir, err := Fetch(context.Background(), name, &FetchOptions{BaseURL: ts.URL, Dest: dest, Client: ts.Client()})
+		ts.Close()
+		if truncate {
+			if err == nil || !strings.Contains(err.Error(), "manifest needs") {
+				t.Errorf("truncated shard: %v", err)
+			}
+			noPartials(t, dest)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := net.LoadWeights(dir)
+		if err != nil || got.Config != w.Config {
+			t.Fatalf("fetched model: %v, %+v", err, got)
+		}
+	}
+}
