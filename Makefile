@@ -1,0 +1,53 @@
+# livecam: build, demo and test. `make demo` and `make test` are the two
+# commands of the README; both install what is missing first.
+
+GO       ?= go
+BIN      := bin/livecam
+SHARED   := $(abspath ../shared)
+# The shared models folder, when this checkout sits beside it.
+ifneq ($(wildcard $(SHARED)/models/mobilenet_v1_0.75_224/model.json),)
+export LIVECAM_MODELS ?= $(SHARED)/models
+endif
+
+.PHONY: all deps build demo test test-race vet fmt testdata fuzz bench
+
+all: build
+
+# Debian's OpenCV 4.6 and ffmpeg (gocv v0.31.0 is the release for 4.6).
+deps:
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null; then \
+		echo "installing libopencv-dev and ffmpeg"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg >/dev/null; \
+	fi
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/livecam
+
+# The main job on bundled input: label the project's own test image.
+demo: build
+	@$(BIN) models path >/dev/null 2>&1 || $(BIN) models fetch mobilenet_v1_0.75_224
+	$(BIN) classify testdata/images/checkerboard.png
+	$(BIN) summary -alpha 0.75
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+# The whole suite: formatting, vet, every test, and the race detector on the
+# concurrent packages (-short there skips the 500-image run).
+test: deps vet
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race -short ./net/... ./pipeline/...
+
+# Regenerate testdata/ (images and videos drawn by the project itself).
+testdata: deps
+	$(GO) run ./internal/testdatagen -out testdata
+
+fuzz: deps
+	$(GO) test ./net -run '^$$' -fuzz FuzzLoad -fuzztime 3m -fuzzminimizetime 50x -parallel 1
+
+bench: build
+	$(GO) test ./net -run '^$$' -bench Forward -benchmem -count 5
+	$(BIN) bench -threads 1
+	$(BIN) bench -threads 2

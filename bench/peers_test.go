@@ -1,0 +1,197 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+	"unsafe"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/net"
+)
+
+// contender runs one forward pass of a runtime per call.
+type contender struct {
+	name string
+	// run times n forward passes and appends their latencies in ms.
+	run   func(n int, ms []float64) []float64
+	close func()
+}
+
+// input returns the fixed benchmark image: sin(i) at NHWC index i, the
+// same as ort_peer.js builds.
+func input(size int) []float32 {
+	in := make([]float32, size*size*3)
+	for i := range in {
+		in[i] = float32(math.Sin(float64(i)))
+	}
+	return in
+}
+
+func livecamContender(tb testing.TB, threads int) (contender, []float32) {
+	m, err := net.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := m.NewRunner(threads)
+	in := input(224)
+	logits := make([]float32, m.Classes())
+	return contender{name: "livecam", close: r.Close, run: func(n int, ms []float64) []float64 {
+		for range n {
+			t := time.Now()
+			r.Forward(logits, in)
+			ms = append(ms, float64(time.Since(t).Nanoseconds())/1e6)
+		}
+		return ms
+	}}, logits
+}
+
+func opencvContender(tb testing.TB, threads int) (contender, []float32) {
+	onnx := shareddata.Path(tb, "models", "mobilenet_v1_0.75_224.onnx")
+	SetOpenCVThreads(threads)
+	dnn := gocv.ReadNetFromONNX(onnx)
+	if dnn.Empty() {
+		tb.Fatalf("%s: OpenCV DNN cannot read it", onnx)
+	}
+	dnn.SetPreferableBackend(gocv.NetBackendOpenCV)
+	dnn.SetPreferableTarget(gocv.NetTargetCPU)
+	// NCHW blob of the same image.
+	in := input(224)
+	nchw := make([]float32, len(in))
+	for p := range 224 * 224 {
+		for c := range 3 {
+			nchw[c*224*224+p] = in[p*3+c]
+		}
+	}
+	bytes := unsafe.Slice((*byte)(unsafe.Pointer(&nchw[0])), 4*len(nchw))
+	blob, err := gocv.NewMatWithSizesFromBytes([]int{1, 3, 224, 224}, gocv.MatTypeCV32F, bytes)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	forward := func() gocv.Mat {
+		dnn.SetInput(blob, "")
+		return dnn.Forward("logits")
+	}
+	out := forward() // warm-up, and the logits for the agreement check
+	logits, _ := out.DataPtrFloat32()
+	logits = slices.Clone(logits)
+	out.Close()
+	return contender{name: "opencv-dnn", close: func() { blob.Close(); dnn.Close() }, run: func(n int, ms []float64) []float64 {
+		for range n {
+			t := time.Now()
+			o := forward()
+			ms = append(ms, float64(time.Since(t).Nanoseconds())/1e6)
+			o.Close()
+		}
+		return ms
+	}}, logits
+}
+
+func ortContender(tb testing.TB, threads int) (contender, []float32) {
+	onnx := shareddata.Path(tb, "models", "mobilenet_v1_0.75_224.onnx")
+	if _, err := os.Stat(filepath.Join("node_modules", "onnxruntime-node")); err != nil {
+		tb.Skip("ONNX Runtime not installed: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install)")
+	}
+	cmd := exec.Command("node", "ort_peer.js")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	lines.Buffer(nil, 1<<24)
+	call := func(req string, resp any) {
+		fmt.Fprintln(stdin, req)
+		if !lines.Scan() {
+			tb.Fatalf("ort_peer.js: no answer to %q", req)
+		}
+		var e struct{ Error string }
+		json.Unmarshal(lines.Bytes(), &e)
+		if e.Error != "" {
+			tb.Fatalf("ort_peer.js: %s", e.Error)
+		}
+		if err := json.Unmarshal(lines.Bytes(), resp); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var ok struct{ OK bool }
+	call(fmt.Sprintf("init %s %d 224", onnx, threads), &ok)
+	var lg struct{ Logits []float32 }
+	call("logits", &lg)
+	return contender{name: "onnxruntime", close: func() { stdin.Close(); cmd.Wait() }, run: func(n int, ms []float64) []float64 {
+		var r struct{ MS []float64 }
+		call(fmt.Sprintf("run %d", n), &r)
+		return append(ms, r.MS...)
+	}}, lg.Logits
+}
+
+func median(x []float64) float64 {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BenchmarkPeers runs b.N rounds; in each, every contender does perRound
+// forward passes, in an order that rotates from round to round. It reports
+// each contender's median latency and livecam's ratio to each peer (the
+// median of the per-round ratios of medians).
+func BenchmarkPeers(b *testing.B) {
+	const perRound = 10
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			lc, ours := livecamContender(b, threads)
+			cv, cvLogits := opencvContender(b, threads)
+			ort, ortLogits := ortContender(b, threads)
+			cs := []contender{lc, cv, ort}
+			defer func() {
+				for _, c := range cs {
+					c.close()
+				}
+			}()
+			for _, other := range []struct {
+				name   string
+				logits []float32
+			}{{"opencv-dnn", cvLogits}, {"onnxruntime", ortLogits}} {
+				d := 0.0
+				for i := range ours {
+					d = max(d, math.Abs(float64(ours[i]-other.logits[i])))
+				}
+				b.Logf("livecam vs %s on the same input: largest logit difference %.2g", other.name, d)
+			}
+			all := make([][]float64, len(cs))
+			ratios := make([][]float64, len(cs))
+			b.ResetTimer()
+			for round := 0; b.Loop(); round++ {
+				per := make([]float64, len(cs))
+				for k := range cs {
+					c := (k + round) % len(cs)
+					start := len(all[c])
+					all[c] = cs[c].run(perRound, all[c])
+					per[c] = median(all[c][start:])
+				}
+				for c := range cs {
+					ratios[c] = append(ratios[c], per[0]/per[c])
+				}
+			}
+			for c := range cs {
+				b.ReportMetric(median(all[c]), cs[c].name+"-ms")
+				if c > 0 {
+					b.ReportMetric(median(ratios[c]), "livecam/"+cs[c].name)
+				}
+			}
+		})
+	}
+}

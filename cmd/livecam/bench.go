@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/livecam/livecam/models"
+	"github.com/livecam/livecam/net"
+)
+
+// benchResult is one line of `livecam bench -json`.
+type benchResult struct {
+	Model    string  `json:"model"`
+	Threads  int     `json:"threads"`
+	Runs     int     `json:"runs"`
+	MedianMS float64 `json:"median_ms"`
+	P90MS    float64 `json:"p90_ms"`
+	MinMS    float64 `json:"min_ms"`
+	Weights  string  `json:"weights"` // "real" or "generated"
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr, "[-model DIR | -alpha A -size S] [-threads N] [-n RUNS] [-json] [-all]")
+	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
+	alpha := fs.Float64("alpha", 0, "benchmark generated weights of this width instead of a model")
+	size := fs.Int("size", 224, "input size with -alpha")
+	threads := fs.Int("threads", 1, "threads per forward pass (0: all cores)")
+	runs := fs.Int("n", 200, "timed forward passes (after warm-up)")
+	asJSON := fs.Bool("json", false, "print one JSON object per model")
+	all := fs.Bool("all", false, "benchmark all 16 published variants with generated weights")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *runs < 1 {
+		return fmt.Errorf("%w: -n %d: want at least 1", errUsage, *runs)
+	}
+	var todo []func() (*net.Model, string, error)
+	switch {
+	case *all:
+		for _, v := range models.Variants() {
+			todo = append(todo, func() (*net.Model, string, error) { return generated(v.Config) })
+		}
+	case *alpha != 0:
+		cfg := net.Config{Alpha: *alpha, Size: *size, Classes: 1000}
+		todo = append(todo, func() (*net.Model, string, error) { return generated(cfg) })
+	default:
+		todo = append(todo, func() (*net.Model, string, error) {
+			m, err := loadModel(*modelFlag, "")
+			return m, "real", err
+		})
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "%-24s %7s %6s %10s %10s %10s  %s\n", "model", "threads", "runs", "median_ms", "p90_ms", "min_ms", "weights")
+	}
+	for _, load := range todo {
+		m, kind, err := load()
+		if err != nil {
+			return err
+		}
+		res := benchModel(m, *threads, *runs)
+		res.Weights = kind
+		if *asJSON {
+			if err := json.NewEncoder(stdout).Encode(res); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "%-24s %7d %6d %10.3f %10.3f %10.3f  %s\n", res.Model, res.Threads, res.Runs, res.MedianMS, res.P90MS, res.MinMS, res.Weights)
+	}
+	return nil
+}
+
+func generated(cfg net.Config) (*net.Model, string, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, "", fmt.Errorf("%w: %v", errUsage, err)
+	}
+	w, err := net.RandomWeights(cfg, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := net.NewModel(w)
+	return m, "generated", err
+}
+
+// benchModel times runs forward passes after a warm-up of a tenth as many
+// (at least 3) and summarises the latencies.
+func benchModel(m *net.Model, threads, runs int) benchResult {
+	r := m.NewRunner(threads)
+	defer r.Close()
+	input := make([]float32, m.InputLen())
+	for i := range input {
+		input[i] = float32(math.Sin(float64(i)))
+	}
+	logits := make([]float32, m.Classes())
+	for range max(3, runs/10) {
+		_ = r.Forward(logits, input)
+	}
+	ms := make([]float64, runs)
+	for i := range ms {
+		start := time.Now()
+		_ = r.Forward(logits, input)
+		ms[i] = float64(time.Since(start).Nanoseconds()) / 1e6
+	}
+	slices.Sort(ms)
+	round := func(x float64) float64 { return math.Round(x*1000) / 1000 }
+	return benchResult{
+		Model:    m.Name(),
+		Threads:  r.Threads(),
+		Runs:     runs,
+		MedianMS: round(stat.Quantile(0.5, stat.Empirical, ms, nil)),
+		P90MS:    round(stat.Quantile(0.9, stat.Empirical, ms, nil)),
+		MinMS:    round(ms[0]),
+	}
+}

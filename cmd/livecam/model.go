@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/livecam/livecam/models"
+	"github.com/livecam/livecam/net"
+)
+
+// modelDir returns the model directory for a -model value: an existing
+// directory as it is, otherwise a model name looked up with models.Resolve
+// (the default model when empty).
+func modelDir(flagValue string) (string, error) {
+	if flagValue != "" {
+		if st, err := os.Stat(flagValue); err == nil {
+			if !st.IsDir() {
+				return "", fmt.Errorf("-model %s: not a directory (want a folder holding model.json)", flagValue)
+			}
+			return flagValue, nil
+		}
+		if _, ok := models.Lookup(flagValue); !ok {
+			return "", fmt.Errorf("-model %s: no such directory, and not a model name", flagValue)
+		}
+	}
+	return models.Resolve(flagValue)
+}
+
+// loadModel resolves and loads a model, with labels from labelsFile when
+// it is set.
+func loadModel(flagValue, labelsFile string) (*net.Model, error) {
+	dir, err := modelDir(flagValue)
+	if err != nil {
+		return nil, err
+	}
+	w, err := net.LoadWeights(dir)
+	if err != nil {
+		return nil, err
+	}
+	if labelsFile != "" {
+		l, err := net.LoadLabels(labelsFile)
+		if err != nil {
+			return nil, err
+		}
+		if l.Len() != w.Config.Classes {
+			return nil, fmt.Errorf("%s: %d labels for a model with %d classes", labelsFile, l.Len(), w.Config.Classes)
+		}
+		w.Labels = l
+	}
+	return net.NewModel(w)
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/livecam/livecam/models"
+)
+
+const defaultModelHelp = models.Default + " from $" + models.EnvDir + " or the user cache"
+
+func runModels(args []string, stdout, stderr io.Writer) error {
+	const usageLine = "list | path [NAME] | fetch [-dest DIR] NAME"
+	if len(args) == 0 {
+		return fmt.Errorf("%w: %s", errUsage, usageLine)
+	}
+	switch args[0] {
+	case "list":
+		fmt.Fprintf(stdout, "%-24s %5s %4s  %s\n", "name", "alpha", "size", "installed")
+		for _, v := range models.Variants() {
+			where := "-"
+			if dir, err := models.Resolve(v.Name); err == nil {
+				where = dir
+			}
+			fmt.Fprintf(stdout, "%-24s %5.2f %4d  %s\n", v.Name, v.Config.Alpha, v.Config.Size, where)
+		}
+		fmt.Fprintf(stdout, "\nsearched: %s\n", strings.Join(models.SearchPath(), ", "))
+		return nil
+	case "path":
+		name := models.Default
+		if len(args) > 1 {
+			name = args[1]
+		}
+		dir, err := models.Resolve(name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, dir)
+		return nil
+	case "fetch":
+		fs := newFlags("models fetch", stderr, "[-dest DIR] NAME")
+		dest := fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
+		base := fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return fmt.Errorf("%w: models fetch takes one model name (see `livecam models list`)", errUsage)
+		}
+		if *dest == "" {
+			*dest = os.Getenv(models.EnvDir)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		bar := &progressBar{w: stderr, name: fs.Arg(0)}
+		dir, err := models.Fetch(ctx, fs.Arg(0), &models.FetchOptions{BaseURL: *base, Dest: *dest, Progress: bar.update})
+		bar.finish()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "installed %s in %s\n", fs.Arg(0), dir)
+		if _, err := os.Stat(filepath.Join(dir, "metadata.json")); err != nil {
+			fmt.Fprintf(stderr, "note: the published files carry no labels; put imagenet_classes.tsv (index, wnid, label) in %s or pass -labels FILE\n", filepath.Dir(dir))
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: unknown models command %q: %s", errUsage, args[0], usageLine)
+}
+
+// progressBar draws a one-line download progress bar.
+type progressBar struct {
+	w        io.Writer
+	name     string
+	lastDraw int
+	drawn    bool
+}
+
+func (b *progressBar) update(done, total int64) {
+	pct := 0
+	if total > 0 {
+		pct = int(min(100, 100*done/total))
+	}
+	if b.drawn && pct == b.lastDraw {
+		return
+	}
+	b.lastDraw, b.drawn = pct, true
+	const width = 30
+	fill := width * pct / 100
+	fmt.Fprintf(b.w, "\r%s [%s%s] %3d%% %.1f/%.1f MB", b.name, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), pct, float64(done)/1e6, float64(total)/1e6)
+}
+
+func (b *progressBar) finish() {
+	if b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}

@@ -1,0 +1,41 @@
+// Package net is a MobileNet V1 forward pass in Go: the architecture of the
+// paper (a 3x3 convolution, 13 depthwise-separable blocks, global average
+// pooling and a 1x1 classifier) for any width multiplier alpha and any
+// input size that is a multiple of 32, loaded from the TensorFlow.js layers
+// format in which the 16 official variants are published.
+//
+// # Pipeline of a model
+//
+//	LoadWeights(dir)  -> *Weights   raw tensors, checked against Config.TensorSpecs
+//	NewModel(weights) -> *Model     BatchNorm folded into each convolution, weights packed
+//	model.NewRunner(n) -> *Runner   scratch buffers and n worker threads
+//	runner.Forward(logits, input)   no allocation
+//
+// Load does the first two steps.
+//
+// # Layout
+//
+// Activations are float32, NHWC, batch 1: input is Size×Size×3 RGB values
+// scaled to [-1, 1] (NormalizeRGB computes x/127.5-1 from bytes). Padding
+// is TensorFlow's SAME: for a stride-2 layer on an even size the extra row
+// and column go at the bottom and right (see SamePadding). Each convolution
+// computes conv + folded bias + ReLU6 in one pass over its output, through
+// the kernels of packages dwconv and pwconv.
+//
+// # Ownership and concurrency
+//
+// A *Model is immutable after NewModel and safe for concurrent use by any
+// number of goroutines. A *Runner belongs to one goroutine at a time: it
+// owns two ping-pong activation buffers sized for the largest layer, the
+// pooled vector, and a fixed pool of worker goroutines that split each
+// layer by output rows. Forward reads the caller's input and writes the
+// caller's logits slice; it keeps no reference to either. Close a Runner to
+// stop its workers.
+//
+// # Errors
+//
+// The loader returns a *LoadError naming the file and, where one is at
+// fault, the tensor: a missing or truncated shard, a wrong shape or dtype,
+// malformed JSON, a NaN or infinite weight, or labels that do not match the
+// class count.
+package net
