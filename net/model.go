@@ -17,12 +17,11 @@ type Model struct {
 	layers []Layer
 	labels *Labels
 	name   string
-	// Per layer, indexed like layers: folded weights and biases for the
-	// first conv and the depthwise layers, packed matrices for the
-	// pointwise layers and the classifier.
-	w      [][]float32
-	b      [][]float32
+	// Per layer, indexed like layers: packed matrices for the first conv
+	// (after im2col), the pointwise layers and the classifier; prepared
+	// weights for the depthwise layers.
 	packed []*pwconv.Weights
+	dw     []*dwconv.Weights
 	// maxAct is the largest activation any layer writes, in values.
 	maxAct int
 }
@@ -50,13 +49,12 @@ func NewModel(w *Weights) (*Model, error) {
 	}
 	layers := w.Config.Layers()
 	m := &Model{cfg: w.Config, layers: layers, labels: w.Labels, name: w.Config.Name(),
-		w: make([][]float32, len(layers)), b: make([][]float32, len(layers)),
-		packed: make([]*pwconv.Weights, len(layers))}
+		packed: make([]*pwconv.Weights, len(layers)), dw: make([]*dwconv.Weights, len(layers))}
 	for i, l := range layers {
 		m.maxAct = max(m.maxAct, l.OutLen(), l.InLen())
 		var kernel []float32
 		switch l.Kind {
-		case Conv, Pointwise:
+		case Conv, Pointwise: // the first conv is a 27×C matrix product after im2col
 			kernel = w.Tensors[l.Name+"/kernel"]
 		case Depthwise:
 			kernel = w.Tensors[l.Name+"/depthwise_kernel"]
@@ -76,15 +74,19 @@ func NewModel(w *Weights) (*Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", l.Name+"_bn", err)
 		}
-		if l.Kind == Pointwise {
-			p, err := pwconv.Pack(fw, fb, l.InC, l.OutC)
+		if l.Kind == Pointwise || l.Kind == Conv {
+			p, err := pwconv.Pack(fw, fb, l.Kernel*l.Kernel*l.InC, l.OutC)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", l.Name, err)
 			}
 			m.packed[i] = p
 			continue
 		}
-		m.w[i], m.b[i] = fw, fb
+		d, err := dwconv.Prepare(fw, fb, l.OutC)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", l.Name, err)
+		}
+		m.dw[i] = d
 	}
 	return m, nil
 }
@@ -120,6 +122,8 @@ type Runner struct {
 	workers *workers
 	tasks   []layerTask
 	trace   func(Layer, []float32)
+	// strips holds one im2col strip of the first layer per worker.
+	strips [][]float32
 }
 
 // NewRunner returns a Runner that splits each layer across threads
@@ -134,7 +138,14 @@ func (m *Model) NewRunner(threads int) *Runner {
 	r.pooled = make([]float32, m.layers[len(m.layers)-1].InC)
 	r.tasks = make([]layerTask, len(m.layers))
 	for i := range m.layers {
-		r.tasks[i] = layerTask{m: m, i: i}
+		r.tasks[i] = layerTask{m: m, i: i, strips: r.strips}
+	}
+	l := m.layers[0]
+	for range threads {
+		r.strips = append(r.strips, make([]float32, stripRows*l.OutW*l.Kernel*l.Kernel*l.InC))
+	}
+	for i := range r.tasks {
+		r.tasks[i].strips = r.strips
 	}
 	return r
 }
@@ -195,6 +206,7 @@ type layerTask struct {
 	m        *Model
 	i        int
 	src, dst []float32
+	strips   [][]float32
 }
 
 func (t *layerTask) run(part, parts int) {
@@ -202,14 +214,19 @@ func (t *layerTask) run(part, parts int) {
 	switch l.Kind {
 	case Conv:
 		lo, hi := span(l.OutH, part, parts, 1)
-		conv3x3(t.dst, t.src, t.m.w[t.i], t.m.b[t.i], l, lo, hi)
+		strip := t.strips[part]
+		for oy := lo; oy < hi; oy += stripRows {
+			end := min(oy+stripRows, hi)
+			im2col(strip, t.src, l, oy, end)
+			t.m.packed[t.i].Apply(t.dst[oy*l.OutW*l.OutC:], strip, 0, (end-oy)*l.OutW, pwconv.ReLU6)
+		}
 	case Depthwise:
 		lo, hi := span(l.OutH, part, parts, 1)
 		s := dwconv.Shape{InH: l.InH, InW: l.InW, C: l.InC, Stride: l.Stride,
 			OutH: l.OutH, OutW: l.OutW, PadTop: l.PadTop, PadLeft: l.PadLeft}
-		dwconv.Conv(t.dst, t.src, t.m.w[t.i], t.m.b[t.i], s, lo, hi)
+		dwconv.Conv(t.dst, t.src, t.m.dw[t.i], s, lo, hi)
 	case Pointwise:
-		lo, hi := span(l.OutH*l.OutW, part, parts, 4)
+		lo, hi := span(l.OutH*l.OutW, part, parts, t.m.packed[t.i].Kernel().RowBlock())
 		t.m.packed[t.i].Apply(t.dst, t.src, lo, hi, pwconv.ReLU6)
 	case Pool:
 		if part == 0 {

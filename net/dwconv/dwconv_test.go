@@ -53,6 +53,7 @@ func TestConvMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct{ h, w, c int }{
 		{1, 1, 1}, {2, 3, 5}, {7, 7, 13}, {8, 8, 24}, {13, 11, 17}, {16, 16, 33}, {28, 28, 48}, {9, 14, 100},
+		{3, 3, 8}, {4, 4, 16}, {2, 2, 8}, {4, 2, 16}, {2, 6, 24}, {1, 2, 32}, {2, 1, 16}, {5, 9, 40}, {14, 14, 64}, {7, 7, 768}, {112, 112, 24},
 	} {
 		for _, stride := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%dx%dx%d/s%d", tc.h, tc.w, tc.c, stride), func(t *testing.T) {
@@ -61,14 +62,28 @@ func TestConvMatchesNaive(t *testing.T) {
 				w := random(rng, 9*tc.c, 0.5)
 				bias := random(rng, tc.c, 1)
 				want := naive(src, w, bias, s)
-				for _, parts := range []int{1, 3} {
-					got := make([]float32, len(want))
-					for p := range parts {
-						Conv(got, src, w, bias, s, s.OutH*p/parts, s.OutH*(p+1)/parts)
-					}
-					for i := range want {
-						if math.Abs(float64(got[i]-want[i])) > 1e-5 {
-							t.Fatalf("%d parts: value %d = %v, want %v", parts, i, got[i], want[i])
+				prepared, err := Prepare(w, bias, tc.c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range Kernels() {
+					for _, parts := range []int{1, 3} {
+						got := make([]float32, len(want)+16)
+						for i := range got {
+							got[i] = -99
+						}
+						for p := range parts {
+							k.Conv(got, src, prepared, s, s.OutH*p/parts, s.OutH*(p+1)/parts)
+						}
+						for i := range want {
+							if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+								t.Fatalf("%s, %d parts: value %d = %v, want %v", k.Name(), parts, i, got[i], want[i])
+							}
+						}
+						for _, g := range got[len(want):] {
+							if g != -99 {
+								t.Fatalf("%s wrote past the output", k.Name())
+							}
 						}
 					}
 				}

@@ -4,9 +4,14 @@
 // channels, with the bias and an optional ReLU6 applied while each output
 // tile is still in registers.
 //
-// Weights are packed once, by Pack, into column panels of PanelWidth
-// values (zero-padded at the right edge) so that the inner kernel reads them
-// with unit stride. A *Weights is immutable after Pack and safe for
+// Weights are packed once, by Pack, into column panels as wide as the
+// kernel's tile (zero-padded at the right edge) so that the inner kernel
+// reads them with unit stride. The kernel is chosen at start-up from the
+// CPU's features (golang.org/x/sys/cpu): AVX-512 (12×32 tiles), AVX2+FMA
+// (6×16 tiles), or the portable Go kernel, which the build tag purego or
+// LIVECAM_KERNELS=generic selects; LIVECAM_KERNELS=avx2 forces AVX2 on an
+// AVX-512 machine. Every kernel computes bias + ReLU6 while the tile is
+// still in registers. A *Weights is immutable after Pack and safe for
 // concurrent use; Apply writes only the rows of dst it is asked for, so
 // callers split a layer across goroutines by row ranges.
 package pwconv

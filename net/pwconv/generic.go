@@ -7,32 +7,33 @@ func applyGeneric(w *Weights, dst, src []float32, m0, m1 int, relu6 bool) {
 	// Row blocks of rowBlock pixels stay in cache while every panel
 	// passes over them.
 	const rowBlock = 32
+	nr := w.nr
 	for r0 := m0; r0 < m1; r0 += rowBlock {
 		r1 := min(r0+rowBlock, m1)
-		for p := 0; p*PanelWidth < N; p++ {
-			panel := w.panels[p*K*PanelWidth : (p+1)*K*PanelWidth]
-			for j := 0; j < PanelWidth && p*PanelWidth+j < N; j += 4 {
-				col := p*PanelWidth + j
+		for p := 0; p*nr < N; p++ {
+			panel := w.panels[p*K*nr : (p+1)*K*nr]
+			for j := 0; j < nr && p*nr+j < N; j += 4 {
+				col := p*nr + j
 				i := r0
 				for ; i+4 <= r1; i += 4 {
-					kernel4x4(dst[i*N:], src[i*K:(i+4)*K], panel[j:], w.bias[col:col+4], K, N, col, relu6)
+					kernel4x4(dst[i*N:], src[i*K:(i+4)*K], panel[j:], w.bias[col:col+4], K, N, nr, col, relu6)
 				}
 				for ; i < r1; i++ {
-					kernel1x4(dst[i*N:], src[i*K:(i+1)*K], panel[j:], w.bias[col:col+4], K, N, col, relu6)
+					kernel1x4(dst[i*N:], src[i*K:(i+1)*K], panel[j:], w.bias[col:col+4], K, N, nr, col, relu6)
 				}
 			}
 		}
 	}
 }
 
-func kernel4x4(dst, a, b, bias []float32, K, N, col int, relu6 bool) {
+func kernel4x4(dst, a, b, bias []float32, K, N, nr, col int, relu6 bool) {
 	a0, a1, a2, a3 := a[:K], a[K:2*K], a[2*K:3*K], a[3*K:4*K]
 	c00, c01, c02, c03 := bias[0], bias[1], bias[2], bias[3]
 	c10, c11, c12, c13 := c00, c01, c02, c03
 	c20, c21, c22, c23 := c00, c01, c02, c03
 	c30, c31, c32, c33 := c00, c01, c02, c03
 	for k := range K {
-		bk := b[k*PanelWidth : k*PanelWidth+4]
+		bk := b[k*nr : k*nr+4]
 		b0, b1, b2, b3 := bk[0], bk[1], bk[2], bk[3]
 		x := a0[k]
 		c00 += x * b0
@@ -61,10 +62,10 @@ func kernel4x4(dst, a, b, bias []float32, K, N, col int, relu6 bool) {
 	store4(dst[3*N:], col, N, relu6, c30, c31, c32, c33)
 }
 
-func kernel1x4(dst, a, b, bias []float32, K, N, col int, relu6 bool) {
+func kernel1x4(dst, a, b, bias []float32, K, N, nr, col int, relu6 bool) {
 	c0, c1, c2, c3 := bias[0], bias[1], bias[2], bias[3]
 	for k := range K {
-		bk := b[k*PanelWidth : k*PanelWidth+4]
+		bk := b[k*nr : k*nr+4]
 		x := a[k]
 		c0 += x * bk[0]
 		c1 += x * bk[1]

@@ -2,9 +2,6 @@ package pwconv
 
 import "fmt"
 
-// PanelWidth is the number of output channels in one packed weight panel.
-const PanelWidth = 16
-
 // Activation selects the function applied to each output value.
 type Activation int
 
@@ -15,31 +12,39 @@ const (
 	ReLU6
 )
 
-// Weights holds a K×N weight matrix and its bias, packed for Apply.
+// Weights holds a K×N weight matrix and its bias, packed for one Kernel.
 type Weights struct {
 	K, N int
-	// panels holds ceil(N/PanelWidth) panels of K×PanelWidth values;
-	// element (k, n) lives at panels[(n/PW)*K*PW + k*PW + n%PW].
+	kern *Kernel
+	nr   int
+	// panels holds ceil(N/nr) panels of K×nr values; element (k, n)
+	// lives at panels[(n/nr)*K*nr + k*nr + n%nr].
 	panels []float32
-	// bias has N values, zero-padded to a multiple of PanelWidth.
+	// bias has N values, zero-padded to a multiple of nr.
 	bias []float32
 }
 
 // Pack packs w, a row-major K×N matrix (Keras' [1,1,K,N] kernel), and bias
-// (N values, or nil for none) into panels. It copies; w and bias may be
-// reused afterwards.
+// (N values, or nil for none) into panels for the Default kernel. It
+// copies; w and bias may be reused afterwards.
 func Pack(w, bias []float32, k, n int) (*Weights, error) {
+	return PackFor(Default(), w, bias, k, n)
+}
+
+// PackFor is Pack for a given kernel (one of Kernels()).
+func PackFor(kern *Kernel, w, bias []float32, k, n int) (*Weights, error) {
 	if k < 1 || n < 1 || len(w) != k*n {
 		return nil, fmt.Errorf("pwconv: %d weights for a %d×%d matrix", len(w), k, n)
 	}
 	if bias != nil && len(bias) != n {
 		return nil, fmt.Errorf("pwconv: %d biases for %d outputs", len(bias), n)
 	}
-	np := (n + PanelWidth - 1) / PanelWidth
-	p := &Weights{K: k, N: n, panels: make([]float32, np*k*PanelWidth), bias: make([]float32, np*PanelWidth)}
+	nr := kern.nr
+	np := (n + nr - 1) / nr
+	p := &Weights{K: k, N: n, kern: kern, nr: nr, panels: make([]float32, np*k*nr), bias: make([]float32, np*nr)}
 	for kk := range k {
 		for j := range n {
-			p.panels[(j/PanelWidth)*k*PanelWidth+kk*PanelWidth+j%PanelWidth] = w[kk*n+j]
+			p.panels[(j/nr)*k*nr+kk*nr+j%nr] = w[kk*n+j]
 		}
 	}
 	copy(p.bias, bias)
@@ -48,8 +53,11 @@ func Pack(w, bias []float32, k, n int) (*Weights, error) {
 
 // At returns the weight at row k, column n, for tests and inspection.
 func (w *Weights) At(k, n int) float32 {
-	return w.panels[(n/PanelWidth)*w.K*PanelWidth+k*PanelWidth+n%PanelWidth]
+	return w.panels[(n/w.nr)*w.K*w.nr+k*w.nr+n%w.nr]
 }
+
+// Kernel returns the kernel the weights are packed for.
+func (w *Weights) Kernel() *Kernel { return w.kern }
 
 // Bias returns the bias of output n.
 func (w *Weights) Bias(n int) float32 { return w.bias[n] }
@@ -64,5 +72,39 @@ func (w *Weights) Apply(dst, src []float32, m0, m1 int, act Activation) {
 	if len(src) < m1*w.K || len(dst) < m1*w.N || m0 < 0 {
 		panic(fmt.Sprintf("pwconv: rows [%d,%d) out of range of src (%d) or dst (%d) for K=%d N=%d", m0, m1, len(src), len(dst), w.K, w.N))
 	}
-	applyGeneric(w, dst, src, m0, m1, act == ReLU6)
+	if w.kern.tiles == nil {
+		applyGeneric(w, dst, src, m0, m1, act == ReLU6)
+		return
+	}
+	applySIMD(w, dst, src, m0, m1, act == ReLU6)
+}
+
+// l2Bytes is the share of the L2 cache a block of activation rows may
+// take while every weight panel passes over it.
+const l2Bytes = 256 << 10
+
+func applySIMD(w *Weights, dst, src []float32, m0, m1 int, relu6 bool) {
+	K, N, nr := w.K, w.N, w.nr
+	mr := len(w.kern.tiles) - 1
+	relu := 0
+	if relu6 {
+		relu = 1
+	}
+	block := max(mr, l2Bytes/(4*K)/mr*mr)
+	for r0 := m0; r0 < m1; r0 += block {
+		r1 := min(r0+block, m1)
+		for p := 0; p*nr < N; p++ {
+			cols := min(nr, N-p*nr)
+			mask := uint32(cols)
+			if w.kern.bitMask {
+				mask = uint32(1<<cols - 1)
+			}
+			panel := &w.panels[p*K*nr]
+			bias := &w.bias[p*nr]
+			for i := r0; i < r1; i += mr {
+				rows := min(mr, r1-i)
+				w.kern.tiles[rows](&src[i*K], panel, &dst[i*N+p*nr], bias, K, 4*K, 4*N, mask, relu)
+			}
+		}
+	}
 }

@@ -30,44 +30,72 @@ func naive(src, w, bias []float32, K, N, m, n int, act Activation) float64 {
 	return sum
 }
 
+// TestApplyMatchesNaive runs every kernel this CPU has (the portable Go
+// one included) on shapes with odd row counts, column counts that are not
+// multiples of any panel width, and tiny and large K.
 func TestApplyMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, tc := range []struct{ m, k, n int }{
-		{1, 1, 1}, {1, 768, 1000}, {5, 3, 17}, {7, 24, 48}, {49, 768, 768}, {33, 40, 15}, {196, 384, 384}, {10, 100, 31},
-	} {
-		for _, act := range []Activation{Linear, ReLU6} {
-			t.Run(fmt.Sprintf("%dx%dx%d/act%d", tc.m, tc.k, tc.n, act), func(t *testing.T) {
-				src, w, bias := random(rng, tc.m*tc.k), random(rng, tc.k*tc.n), random(rng, tc.n)
-				p, err := Pack(w, bias, tc.k, tc.n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				// Rows are split unevenly; the guard cells after dst
-				// must stay untouched.
-				dst := make([]float32, tc.m*tc.n+3)
-				for i := range dst {
-					dst[i] = -99
-				}
-				cut := tc.m / 3
-				p.Apply(dst, src, 0, cut, act)
-				p.Apply(dst, src, cut, tc.m, act)
-				tol := 1e-5 * math.Sqrt(float64(tc.k))
-				for m := range tc.m {
-					for n := range tc.n {
-						want := naive(src, w, bias, tc.k, tc.n, m, n, act)
-						if got := float64(dst[m*tc.n+n]); math.Abs(got-want) > tol*max(1, math.Abs(want)) {
-							t.Fatalf("(%d,%d) = %v, want %v", m, n, got, want)
+	for _, kern := range Kernels() {
+		for _, tc := range []struct{ m, k, n int }{
+			{1, 1, 1}, {1, 768, 1000}, {5, 3, 17}, {7, 24, 48}, {49, 768, 768}, {33, 40, 15}, {196, 384, 384}, {10, 100, 31},
+			{12544, 27, 24}, {25, 7, 33}, {13, 0 + 5, 64}, {3, 2, 100},
+		} {
+			for _, act := range []Activation{Linear, ReLU6} {
+				t.Run(fmt.Sprintf("%s/%dx%dx%d/act%d", kern.Name(), tc.m, tc.k, tc.n, act), func(t *testing.T) {
+					src, w, bias := random(rng, tc.m*tc.k), random(rng, tc.k*tc.n), random(rng, tc.n)
+					p, err := PackFor(kern, w, bias, tc.k, tc.n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// Rows are split unevenly; the guard cells after dst
+					// must stay untouched.
+					dst := make([]float32, tc.m*tc.n+3)
+					for i := range dst {
+						dst[i] = -99
+					}
+					cut := tc.m / 3
+					p.Apply(dst, src, 0, cut, act)
+					p.Apply(dst, src, cut, tc.m, act)
+					tol := 1e-5 * math.Sqrt(float64(tc.k))
+					for m := range tc.m {
+						for n := range tc.n {
+							want := naive(src, w, bias, tc.k, tc.n, m, n, act)
+							if got := float64(dst[m*tc.n+n]); math.Abs(got-want) > tol*max(1, math.Abs(want)) {
+								t.Fatalf("(%d,%d) = %v, want %v", m, n, got, want)
+							}
 						}
 					}
-				}
-				for _, g := range dst[tc.m*tc.n:] {
-					if g != -99 {
-						t.Fatal("wrote past the last row")
+					for _, g := range dst[tc.m*tc.n:] {
+						if g != -99 {
+							t.Fatal("wrote past the last row")
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
+}
+
+func TestKernelsListed(t *testing.T) {
+	ks := Kernels()
+	if ks[len(ks)-1] != Generic {
+		t.Error("the portable kernel is not last")
+	}
+	t.Logf("kernels on this CPU: %v; default %s", names(ks), Default().Name())
+	if got := chooseKernel("generic"); got != Generic {
+		t.Errorf("chooseKernel(generic) = %s", got.Name())
+	}
+	if got := chooseKernel("no-such"); got != ks[0] {
+		t.Errorf("chooseKernel(no-such) = %s, want the fastest", got.Name())
+	}
+}
+
+func names(ks []*Kernel) []string {
+	var s []string
+	for _, k := range ks {
+		s = append(s, k.Name())
+	}
+	return s
 }
 
 func TestPackRejectsBadShapes(t *testing.T) {

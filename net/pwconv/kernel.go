@@ -1,0 +1,67 @@
+package pwconv
+
+import (
+	"os"
+	"strings"
+)
+
+// tileFunc computes one MR×NR tile; see gen_amd64.go for the contract.
+type tileFunc func(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+// Kernel is one implementation of the matrix product: the portable Go
+// kernel or a SIMD one. The Kernel a Weights was packed for is the one
+// that runs it.
+type Kernel struct {
+	name string
+	// nr is the panel width the kernel reads.
+	nr int
+	// tiles[r] computes r rows of a tile (r = 1..MR); nil for Go.
+	tiles []tileFunc
+	// bitMask: the mask argument is a column bitmask (AVX-512); otherwise
+	// it is the count of valid columns (AVX2).
+	bitMask bool
+}
+
+// Name returns "generic", "avx2" or "avx512".
+func (k *Kernel) Name() string { return k.name }
+
+// PanelWidth returns the number of columns in one packed panel.
+func (k *Kernel) PanelWidth() int { return k.nr }
+
+// RowBlock returns the number of rows one microkernel call computes (MR);
+// callers that split rows between threads keep boundaries on multiples of
+// it.
+func (k *Kernel) RowBlock() int {
+	if k.tiles == nil {
+		return 4
+	}
+	return len(k.tiles) - 1
+}
+
+// Generic is the portable Go kernel, always available.
+var Generic = &Kernel{name: "generic", nr: 16}
+
+// EnvKernel is the environment variable that overrides the kernel choice:
+// "generic", "avx2" or "avx512". A choice the CPU cannot run is ignored.
+const EnvKernel = "LIVECAM_KERNELS"
+
+// Kernels returns every kernel this machine can run, fastest first; the
+// last is always Generic.
+func Kernels() []*Kernel { return append(simdKernels(), Generic) }
+
+// Default returns the kernel Pack uses: the fastest this CPU supports,
+// unless $LIVECAM_KERNELS names another available one.
+func Default() *Kernel { return defaultKernel }
+
+var defaultKernel = chooseKernel(os.Getenv(EnvKernel))
+
+func chooseKernel(want string) *Kernel {
+	ks := Kernels()
+	want = strings.ToLower(strings.TrimSpace(want))
+	for _, k := range ks {
+		if k.name == want {
+			return k
+		}
+	}
+	return ks[0]
+}

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package pwconv
+
+// simdKernels lists no kernels: only the portable Go kernel exists here.
+func simdKernels() []*Kernel { return nil }
