@@ -46,19 +46,19 @@ func interior(l *Layer, oy, ox int) bool {
 	return iy >= 0 && ix >= 0 && iy+2 < l.InH && ix+2 < l.InW
 }
 
-// averagePool writes the mean over all pixels of each channel of src
-// (h*w pixels of c channels) into dst.
-func averagePool(dst, src []float32, pixels, c int) {
-	dst = dst[:c]
-	clear(dst)
+// averagePool writes the mean over all pixels of channels [c0, c1) of src
+// (pixels rows of c channels) into dst.
+func averagePool(dst, src []float32, pixels, c, c0, c1 int) {
+	out := dst[c0:c1]
+	clear(out)
 	for p := range pixels {
-		row := src[p*c:][:c]
+		row := src[p*c+c0 : p*c+c1]
 		for i, v := range row {
-			dst[i] += v
+			out[i] += v
 		}
 	}
 	inv := 1 / float32(pixels)
-	for i := range dst {
-		dst[i] *= inv
+	for i := range out {
+		out[i] *= inv
 	}
 }

@@ -229,12 +229,13 @@ func (t *layerTask) run(part, parts int) {
 		lo, hi := span(l.OutH*l.OutW, part, parts, t.m.packed[t.i].Kernel().RowBlock())
 		t.m.packed[t.i].Apply(t.dst, t.src, lo, hi, pwconv.ReLU6)
 	case Pool:
-		if part == 0 {
-			averagePool(t.dst, t.src, l.InH*l.InW, l.InC)
-		}
+		lo, hi := span(l.InC, part, parts, 16)
+		averagePool(t.dst, t.src, l.InH*l.InW, l.InC, lo, hi)
 	case Classifier:
-		if part == 0 {
-			t.m.packed[t.i].Apply(t.dst, t.src, 0, 1, pwconv.Linear)
-		}
+		// One row: split the columns, so each thread streams its share
+		// of the weights.
+		w := t.m.packed[t.i]
+		lo, hi := span(w.Panels(), part, parts, 1)
+		w.ApplyPanels(t.dst, t.src, 0, 1, lo, hi, pwconv.Linear)
 	}
 }

@@ -1,6 +1,11 @@
 package net
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // task is one layer's work, split into parts by the worker pool.
 type task interface {
@@ -8,31 +13,79 @@ type task interface {
 	run(part, parts int)
 }
 
+// spinFor is how long an idle worker polls for the next task before it
+// parks. Layers follow each other within microseconds, while waking a
+// parked goroutine costs tens of them; between forward passes the workers
+// park and use no CPU.
+const spinFor = 200 * time.Microsecond
+
 // workers is a fixed set of goroutines that each run one part of a task.
 // The caller's goroutine runs part 0, so n workers start n-1 goroutines.
-// Nothing is allocated per task.
+// A task is published by bumping gen; workers spin on it briefly, then
+// sleep on cond. Nothing is allocated per task.
 type workers struct {
-	n     int
-	start []chan struct{}
-	done  sync.WaitGroup
-	job   task
+	n        int
+	job      task
+	gen      atomic.Uint64 // bumped once per task; odd values are never special
+	pending  atomic.Int64  // parts of the current task still running
+	sleepers atomic.Int32  // workers parked on cond
+	closed   atomic.Bool
+	mu       sync.Mutex
+	cond     *sync.Cond
+	exited   sync.WaitGroup
 }
 
 func newWorkers(n int) *workers {
 	p := &workers{n: n}
-	for i := 1; i < n; i++ {
-		c := make(chan struct{})
-		p.start = append(p.start, c)
-		go p.loop(i, c)
+	p.cond = sync.NewCond(&p.mu)
+	for part := 1; part < n; part++ {
+		p.exited.Add(1)
+		// The generation is read here, not in the goroutine: a task
+		// published before the goroutine first runs must still count
+		// as new to it.
+		go p.loop(part, p.gen.Load())
 	}
 	return p
 }
 
-func (p *workers) loop(part int, start chan struct{}) {
-	for range start {
+func (p *workers) loop(part int, seen uint64) {
+	defer p.exited.Done()
+	for {
+		var ok bool
+		if seen, ok = p.await(seen); !ok {
+			return
+		}
 		p.job.run(part, p.n)
-		p.done.Done()
+		p.pending.Add(-1)
 	}
+}
+
+// await waits until gen moves past seen and returns its new value; ok is
+// false once the pool is closed.
+func (p *workers) await(seen uint64) (gen uint64, ok bool) {
+	deadline := time.Now().Add(spinFor)
+	for i := 0; ; i++ {
+		if p.closed.Load() {
+			return 0, false
+		}
+		if g := p.gen.Load(); g != seen {
+			return g, true
+		}
+		if i%256 == 255 {
+			if time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sleepers.Add(1)
+	for p.gen.Load() == seen && !p.closed.Load() {
+		p.cond.Wait()
+	}
+	p.sleepers.Add(-1)
+	return p.gen.Load(), !p.closed.Load()
 }
 
 // do runs t on every worker and returns when all parts are done.
@@ -42,21 +95,31 @@ func (p *workers) do(t task) {
 		return
 	}
 	p.job = t
-	p.done.Add(p.n - 1)
-	for _, c := range p.start {
-		c <- struct{}{}
+	p.pending.Store(int64(p.n - 1))
+	p.gen.Add(1)
+	if p.sleepers.Load() > 0 {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
 	}
 	t.run(0, p.n)
-	p.done.Wait()
+	for i := 0; p.pending.Load() != 0; i++ {
+		if i%256 == 255 {
+			runtime.Gosched()
+		}
+	}
 	p.job = nil
 }
 
-// close stops the goroutines.
+// close stops the goroutines and waits for them to exit.
 func (p *workers) close() {
-	for _, c := range p.start {
-		close(c)
+	if p.closed.Swap(true) {
+		return
 	}
-	p.start = nil
+	p.mu.Lock()
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	p.exited.Wait()
 }
 
 // span returns the part-th of parts contiguous pieces of [0, n), with

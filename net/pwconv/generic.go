@@ -2,7 +2,7 @@ package pwconv
 
 // applyGeneric is the portable kernel: 4 rows × 4 columns of accumulators
 // per step, walking each 16-wide panel in four column slices.
-func applyGeneric(w *Weights, dst, src []float32, m0, m1 int, relu6 bool) {
+func applyGeneric(w *Weights, dst, src []float32, m0, m1, p0, p1 int, relu6 bool) {
 	K, N := w.K, w.N
 	// Row blocks of rowBlock pixels stay in cache while every panel
 	// passes over them.
@@ -10,7 +10,7 @@ func applyGeneric(w *Weights, dst, src []float32, m0, m1 int, relu6 bool) {
 	nr := w.nr
 	for r0 := m0; r0 < m1; r0 += rowBlock {
 		r1 := min(r0+rowBlock, m1)
-		for p := 0; p*nr < N; p++ {
+		for p := p0; p < p1; p++ {
 			panel := w.panels[p*K*nr : (p+1)*K*nr]
 			for j := 0; j < nr && p*nr+j < N; j += 4 {
 				col := p*nr + j

@@ -66,24 +66,34 @@ func (w *Weights) Bias(n int) float32 { return w.bias[n] }
 // at least m1 rows of K values and dst at least m1 rows of N values, both
 // row-major. Rows outside the range are not touched.
 func (w *Weights) Apply(dst, src []float32, m0, m1 int, act Activation) {
-	if m0 >= m1 {
+	w.ApplyPanels(dst, src, m0, m1, 0, w.Panels(), act)
+}
+
+// Panels returns the number of column panels: ceil(N / panel width).
+func (w *Weights) Panels() int { return (w.N + w.nr - 1) / w.nr }
+
+// ApplyPanels is Apply restricted to the output columns of panels
+// [p0, p1), for callers that split a layer by columns (a layer with few
+// rows, such as the classifier).
+func (w *Weights) ApplyPanels(dst, src []float32, m0, m1, p0, p1 int, act Activation) {
+	if m0 >= m1 || p0 >= p1 {
 		return
 	}
-	if len(src) < m1*w.K || len(dst) < m1*w.N || m0 < 0 {
-		panic(fmt.Sprintf("pwconv: rows [%d,%d) out of range of src (%d) or dst (%d) for K=%d N=%d", m0, m1, len(src), len(dst), w.K, w.N))
+	if len(src) < m1*w.K || len(dst) < m1*w.N || m0 < 0 || p0 < 0 || p1 > w.Panels() {
+		panic(fmt.Sprintf("pwconv: rows [%d,%d) panels [%d,%d) out of range of src (%d) or dst (%d) for K=%d N=%d", m0, m1, p0, p1, len(src), len(dst), w.K, w.N))
 	}
 	if w.kern.tiles == nil {
-		applyGeneric(w, dst, src, m0, m1, act == ReLU6)
+		applyGeneric(w, dst, src, m0, m1, p0, p1, act == ReLU6)
 		return
 	}
-	applySIMD(w, dst, src, m0, m1, act == ReLU6)
+	applySIMD(w, dst, src, m0, m1, p0, p1, act == ReLU6)
 }
 
 // l2Bytes is the share of the L2 cache a block of activation rows may
 // take while every weight panel passes over it.
 const l2Bytes = 256 << 10
 
-func applySIMD(w *Weights, dst, src []float32, m0, m1 int, relu6 bool) {
+func applySIMD(w *Weights, dst, src []float32, m0, m1, p0, p1 int, relu6 bool) {
 	K, N, nr := w.K, w.N, w.nr
 	mr := len(w.kern.tiles) - 1
 	relu := 0
@@ -93,7 +103,7 @@ func applySIMD(w *Weights, dst, src []float32, m0, m1 int, relu6 bool) {
 	block := max(mr, l2Bytes/(4*K)/mr*mr)
 	for r0 := m0; r0 < m1; r0 += block {
 		r1 := min(r0+block, m1)
-		for p := 0; p*nr < N; p++ {
+		for p := p0; p < p1; p++ {
 			cols := min(nr, N-p*nr)
 			mask := uint32(cols)
 			if w.kern.bitMask {
