@@ -38,7 +38,7 @@ func TestApplyMatchesNaive(t *testing.T) {
 	for _, kern := range Kernels() {
 		for _, tc := range []struct{ m, k, n int }{
 			{1, 1, 1}, {1, 768, 1000}, {5, 3, 17}, {7, 24, 48}, {49, 768, 768}, {33, 40, 15}, {196, 384, 384}, {10, 100, 31},
-			{12544, 27, 24}, {25, 7, 33}, {13, 0 + 5, 64}, {3, 2, 100},
+			{12544, 27, 24}, {25, 7, 33}, {13, 5, 64}, {3, 2, 100}, {30, 24, 48}, {14, 9, 16}, {5, 3, 8},
 		} {
 			for _, act := range []Activation{Linear, ReLU6} {
 				t.Run(fmt.Sprintf("%s/%dx%dx%d/act%d", kern.Name(), tc.m, tc.k, tc.n, act), func(t *testing.T) {
