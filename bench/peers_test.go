@@ -16,6 +16,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net"
 )
 
@@ -42,8 +43,12 @@ func livecamContender(tb testing.TB, threads int) (contender, []float32) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return modelContender(tb, m, threads)
+}
+
+func modelContender(tb testing.TB, m *net.Model, threads int) (contender, []float32) {
 	r := m.NewRunner(threads)
-	in := input(224)
+	in := input(m.Config().Size)
 	logits := make([]float32, m.Classes())
 	if err := r.Forward(logits, in); err != nil { // warm-up, and the logits for the agreement check
 		tb.Fatal(err)
@@ -101,7 +106,10 @@ func opencvContender(tb testing.TB, threads int) (contender, []float32) {
 }
 
 func ortContender(tb testing.TB, threads int) (contender, []float32) {
-	onnx := shareddata.Path(tb, "models", "mobilenet_v1_0.75_224.onnx")
+	return onnxContender(tb, shareddata.Path(tb, "models", "mobilenet_v1_0.75_224.onnx"), threads, 224)
+}
+
+func onnxContender(tb testing.TB, onnx string, threads, size int) (contender, []float32) {
 	if _, err := os.Stat(filepath.Join("node_modules", "onnxruntime-node")); err != nil {
 		tb.Skip("ONNX Runtime not installed: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install)")
 	}
@@ -129,7 +137,7 @@ func ortContender(tb testing.TB, threads int) (contender, []float32) {
 		}
 	}
 	var ok struct{ OK bool }
-	call(fmt.Sprintf("init %s %d 224", onnx, threads), &ok)
+	call(fmt.Sprintf("init %s %d %d", onnx, threads, size), &ok)
 	var lg struct{ Logits []float32 }
 	call("logits", &lg)
 	return contender{name: "onnxruntime", close: func() { stdin.Close(); cmd.Wait() }, run: func(n int, ms []float64) []float64 {
@@ -152,9 +160,13 @@ func median(x []float64) float64 {
 // forward passes, in an order that rotates from round to round. It reports
 // each contender's median latency and livecam's ratio to each peer (the
 // median of the per-round ratios of medians).
+// Runtimes spin their thread pools for a while after a run (ONNX Runtime
+// by default, livecam for 200µs); a pause between contenders keeps that
+// out of the next one's timing.
+const settle = 50 * time.Millisecond
+
 func BenchmarkPeers(b *testing.B) {
 	const perRound = 10
-	const settle = 50 * time.Millisecond
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			lc, ours := livecamContender(b, threads)
@@ -176,34 +188,81 @@ func BenchmarkPeers(b *testing.B) {
 				}
 				b.Logf("livecam vs %s on the same input: largest logit difference %.2g", other.name, d)
 			}
-			all := make([][]float64, len(cs))
-			ratios := make([][]float64, len(cs))
-			b.ResetTimer()
-			for round := 0; b.Loop(); round++ {
-				per := make([]float64, len(cs))
-				for k := range cs {
-					// Runtimes spin their thread pools for a while after
-					// a run (ONNX Runtime by default, livecam for 200µs);
-					// a pause keeps that out of the next one's timing.
-					time.Sleep(settle)
-					c := (k + round) % len(cs)
-					start := len(all[c])
-					all[c] = cs[c].run(perRound, all[c])
-					per[c] = median(all[c][start:])
-				}
-				for c := range cs {
-					ratios[c] = append(ratios[c], per[0]/per[c])
-				}
-				if testing.Verbose() {
-					b.Logf("round %2d: %s %.3f ms, %s %.3f ms, %s %.3f ms", round, cs[0].name, per[0], cs[1].name, per[1], cs[2].name, per[2])
-				}
-			}
-			for c := range cs {
-				b.ReportMetric(median(all[c]), cs[c].name+"-ms")
-				if c > 0 {
-					b.ReportMetric(median(ratios[c]), "livecam/"+cs[c].name)
-				}
-			}
+			interleave(b, cs, perRound, settle)
 		})
+	}
+}
+
+// interleave runs b.N rounds; in each, every contender does perRound
+// forward passes, in an order that rotates from round to round, after a
+// pause. It reports each contender's median latency and the first one's
+// ratio to each other (the median of the per-round ratios of medians).
+func interleave(b *testing.B, cs []contender, perRound int, settle time.Duration) {
+	all := make([][]float64, len(cs))
+	ratios := make([][]float64, len(cs))
+	b.ResetTimer()
+	for round := 0; b.Loop(); round++ {
+		per := make([]float64, len(cs))
+		for k := range cs {
+			time.Sleep(settle)
+			c := (k + round) % len(cs)
+			start := len(all[c])
+			all[c] = cs[c].run(perRound, all[c])
+			per[c] = median(all[c][start:])
+		}
+		for c := range cs {
+			ratios[c] = append(ratios[c], per[0]/per[c])
+		}
+		if testing.Verbose() {
+			b.Logf("round %2d: %v ms", round, per)
+		}
+	}
+	for c := range cs {
+		b.ReportMetric(median(all[c]), cs[c].name+"-ms")
+		if c > 0 {
+			b.ReportMetric(median(ratios[c]), "livecam/"+cs[c].name)
+		}
+	}
+}
+
+// BenchmarkVariants compares livecam with ONNX Runtime on all 16 published
+// variants, with generated weights that livecam also exports to ONNX
+// (net.Weights.WriteONNX), so both run exactly the same network.
+func BenchmarkVariants(b *testing.B) {
+	const perRound = 10
+	for _, v := range models.Variants() {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads=%d", v.Name, threads), func(b *testing.B) {
+				w, err := net.RandomWeights(v.Config, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				onnx := filepath.Join(b.TempDir(), v.Name+".onnx")
+				f, err := os.Create(onnx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := w.WriteONNX(f); err != nil {
+					b.Fatal(err)
+				}
+				f.Close()
+				m, err := net.NewModel(w)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lc, ours := modelContender(b, m, threads)
+				ort, theirs := onnxContender(b, onnx, threads, v.Config.Size)
+				defer lc.close()
+				defer ort.close()
+				d := 0.0
+				for i := range ours {
+					d = max(d, math.Abs(float64(ours[i]-theirs[i])))
+				}
+				if d > 1e-3 {
+					b.Fatalf("livecam and ONNX Runtime disagree on the same weights: logit difference %.3g", d)
+				}
+				interleave(b, []contender{lc, ort}, perRound, settle)
+			})
+		}
 	}
 }

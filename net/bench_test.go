@@ -44,3 +44,35 @@ func TestForwardAllocatesNothing(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestRunnerMemory checks that a runner holds less than twice the largest
+// amount of activation data any layer needs at once (its input and its
+// output), for every published width and size.
+func TestRunnerMemory(t *testing.T) {
+	for _, a := range net.Alphas {
+		for _, s := range net.Sizes {
+			cfg := net.Config{Alpha: a, Size: s, Classes: 1000}
+			w, err := net.RandomWeights(cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := net.NewModel(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			need := 0
+			for _, l := range m.Layers() {
+				need = max(need, 4*(l.InLen()+l.OutLen()))
+			}
+			for _, threads := range []int{1, 2} {
+				r := m.NewRunner(threads)
+				if got := r.ScratchBytes(); got > 2*need {
+					t.Errorf("%s, %d threads: runner holds %d bytes, over twice the %d the largest layer needs", cfg.Name(), threads, got, need)
+				} else if a == 0.75 && s == 224 {
+					t.Logf("%s, %d threads: %d bytes held, %d needed (%.2fx)", cfg.Name(), threads, got, need, float64(got)/float64(need))
+				}
+				r.Close()
+			}
+		}
+	}
+}

@@ -239,3 +239,19 @@ func (t *layerTask) run(part, parts int) {
 		w.ApplyPanels(t.dst, t.src, 0, 1, lo, hi, pwconv.Linear)
 	}
 }
+
+// KernelName names the SIMD kernels the forward pass uses on this machine:
+// "avx512", "avx2" or "generic" (set LIVECAM_KERNELS to choose another
+// available one).
+func KernelName() string { return pwconv.Default().Name() }
+
+// ScratchBytes returns the memory the runner holds for a forward pass: its
+// two activation buffers, the pooled vector and the first layer's im2col
+// strips.
+func (r *Runner) ScratchBytes() int {
+	n := len(r.buf[0]) + len(r.buf[1]) + len(r.pooled)
+	for _, s := range r.strips {
+		n += len(s)
+	}
+	return 4 * n
+}

@@ -23,6 +23,7 @@ type benchResult struct {
 	P90MS    float64 `json:"p90_ms"`
 	MinMS    float64 `json:"min_ms"`
 	Weights  string  `json:"weights"` // "real" or "generated"
+	Kernel   string  `json:"kernel"`  // "avx512", "avx2" or "generic"
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -56,7 +57,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		})
 	}
 	if !*asJSON {
-		fmt.Fprintf(stdout, "%-24s %7s %6s %10s %10s %10s  %s\n", "model", "threads", "runs", "median_ms", "p90_ms", "min_ms", "weights")
+		fmt.Fprintf(stdout, "%-24s %7s %6s %10s %10s %10s  %-9s %s\n", "model", "threads", "runs", "median_ms", "p90_ms", "min_ms", "weights", "kernel")
 	}
 	for _, load := range todo {
 		m, kind, err := load()
@@ -71,7 +72,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			}
 			continue
 		}
-		fmt.Fprintf(stdout, "%-24s %7d %6d %10.3f %10.3f %10.3f  %s\n", res.Model, res.Threads, res.Runs, res.MedianMS, res.P90MS, res.MinMS, res.Weights)
+		fmt.Fprintf(stdout, "%-24s %7d %6d %10.3f %10.3f %10.3f  %-9s %s\n", res.Model, res.Threads, res.Runs, res.MedianMS, res.P90MS, res.MinMS, res.Weights, res.Kernel)
 	}
 	return nil
 }
@@ -116,5 +117,6 @@ func benchModel(m *net.Model, threads, runs int) benchResult {
 		MedianMS: round(stat.Quantile(0.5, stat.Empirical, ms, nil)),
 		P90MS:    round(stat.Quantile(0.9, stat.Empirical, ms, nil)),
 		MinMS:    round(ms[0]),
+		Kernel:   net.KernelName(),
 	}
 }
