@@ -1,0 +1,125 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+// Stage names the parts of a frame's trip that Metrics times.
+type Stage int
+
+// The timed stages.
+const (
+	StageCapture    Stage = iota // reading and decoding a frame
+	StageQueue                   // waiting for a worker
+	StagePreprocess              // crop, resize, colour, scale
+	StageInference               // the forward pass
+	StageOutput                  // smoothing, overlay and sinks
+	StageEndToEnd                // capture to overlay drawn
+	numStages
+)
+
+var stageNames = [numStages]string{"capture", "queue", "preprocess", "inference", "output", "capture-to-overlay"}
+
+func (s Stage) String() string { return stageNames[s] }
+
+// window is how many recent samples per stage the quantiles cover.
+const window = 1 << 14
+
+// Metrics collects per-stage latencies (a window of the most recent
+// samples) and frame counts. Recording allocates nothing; Snapshot and
+// Write do. It is safe for concurrent use.
+type Metrics struct {
+	mu      sync.Mutex
+	samples [numStages][]float64 // ring buffers, milliseconds
+	n       [numStages]int64
+	start   time.Time
+	in      int64 // frames read from the source
+	out     int64 // frames delivered to the sinks
+	dropped int64 // frames read but not processed
+	infers  int64 // forward passes
+}
+
+func newMetrics() *Metrics {
+	m := &Metrics{start: time.Now()}
+	for i := range m.samples {
+		m.samples[i] = make([]float64, window)
+	}
+	return m
+}
+
+func (m *Metrics) record(s Stage, d time.Duration) {
+	m.mu.Lock()
+	m.samples[s][m.n[s]%window] = float64(d.Nanoseconds()) / 1e6
+	m.n[s]++
+	m.mu.Unlock()
+}
+
+func (m *Metrics) count(in, out, dropped, infers int64) {
+	m.mu.Lock()
+	m.in += in
+	m.out += out
+	m.dropped += dropped
+	m.infers += infers
+	m.mu.Unlock()
+}
+
+// Quantiles are latency quantiles of one stage, in milliseconds.
+type Quantiles struct {
+	P50, P95, P99, Max float64
+	N                  int64 // samples recorded in all
+}
+
+// Snapshot is a copy of the metrics at one moment.
+type Snapshot struct {
+	Elapsed    time.Duration
+	In, Out    int64 // frames read, frames delivered
+	Dropped    int64 // frames read but dropped (live mode)
+	Inferences int64
+	FPS        float64 // frames delivered per second
+	Stages     [numStages]Quantiles
+}
+
+// Snapshot computes the quantiles over the recent window (gonum's stat).
+func (m *Metrics) Snapshot() Snapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := Snapshot{Elapsed: time.Since(m.start), In: m.in, Out: m.out, Dropped: m.dropped, Inferences: m.infers}
+	if sec := s.Elapsed.Seconds(); sec > 0 {
+		s.FPS = float64(m.out) / sec
+	}
+	for i := range s.Stages {
+		n := int(min(m.n[i], window))
+		if n == 0 {
+			continue
+		}
+		x := slices.Clone(m.samples[i][:n])
+		slices.Sort(x)
+		s.Stages[i] = Quantiles{
+			P50: stat.Quantile(0.50, stat.Empirical, x, nil),
+			P95: stat.Quantile(0.95, stat.Empirical, x, nil),
+			P99: stat.Quantile(0.99, stat.Empirical, x, nil),
+			Max: x[n-1],
+			N:   m.n[i],
+		}
+	}
+	return s
+}
+
+// Write prints the snapshot as a small table.
+func (s Snapshot) Write(w io.Writer) {
+	fmt.Fprintf(w, "frames: %d in, %d out, %d dropped, %d inferences in %.1fs (%.1f fps)\n",
+		s.In, s.Out, s.Dropped, s.Inferences, s.Elapsed.Seconds(), s.FPS)
+	fmt.Fprintf(w, "%-20s %9s %9s %9s %9s\n", "stage (ms)", "p50", "p95", "p99", "max")
+	for i, q := range s.Stages {
+		if q.N == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%-20s %9.2f %9.2f %9.2f %9.2f\n", Stage(i), q.P50, q.P95, q.P99, q.Max)
+	}
+}

@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/net"
+)
+
+// smallModel is a generated 0.25@128 network with 10 classes: fast, and
+// its labels are "class N".
+func smallModel(tb testing.TB) *net.Model {
+	tb.Helper()
+	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := net.NewModel(w)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+const testVideo = "../testdata/videos/shapes_320x240.avi" // 45 frames, 15 fps
+
+// frameCount asks ffprobe how many frames a video file holds.
+func frameCount(tb testing.TB, path string) (frames, width, height int, fps string) {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=width,height,r_frame_rate,nb_read_frames", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v", path, err)
+	}
+	f := strings.Split(strings.TrimSpace(string(out)), ",")
+	if len(f) != 4 {
+		tb.Fatalf("ffprobe %s: %q", path, out)
+	}
+	width, _ = strconv.Atoi(f[0])
+	height, _ = strconv.Atoi(f[1])
+	frames, _ = strconv.Atoi(f[3])
+	return frames, width, height, f[2]
+}
+
+func TestFileModeEveryFrameInOrder(t *testing.T) {
+	before := runtime.NumGoroutine()
+	src, err := Open(testVideo, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.avi")
+	video, err := NewVideoSink(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []int64
+	p, err := New(Config{Source: src, Model: smallModel(t), Workers: 3, Overlay: true,
+		Sinks:    []Sink{video},
+		OnResult: func(r *Result) { frames = append(frames, r.Frame) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Live() {
+		t.Fatal("a file should run in file mode")
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 45 {
+		t.Fatalf("%d results, want 45", len(frames))
+	}
+	for i, f := range frames {
+		if f != int64(i) {
+			t.Fatalf("result %d is frame %d: out of order", i, f)
+		}
+	}
+	n, w, h, fps := frameCount(t, out)
+	if n != 45 || w != 320 || h != 240 || fps != "15/1" {
+		t.Errorf("output video: %d frames %dx%d at %s, want 45 320x240 at 15/1", n, w, h, fps)
+	}
+	s := p.Metrics().Snapshot()
+	if s.In != 45 || s.Out != 45 || s.Dropped != 0 || s.Inferences != 45 {
+		t.Errorf("metrics: %+v", s)
+	}
+	time.Sleep(300 * time.Millisecond) // runner workers park after spinning
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before Run, %d after", before, after)
+	}
+}
+
+func TestEveryCarriesResults(t *testing.T) {
+	src, err := Open(testVideo, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inferred []bool
+	var tops [][]Prediction
+	p, err := New(Config{Source: src, Model: smallModel(t), Every: 4, TopK: 3,
+		OnResult: func(r *Result) {
+			inferred = append(inferred, r.Inferred)
+			tops = append(tops, append([]Prediction(nil), r.Top()...))
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, inf := range inferred {
+		if inf != (i%4 == 0) {
+			t.Fatalf("frame %d: inferred %v", i, inf)
+		}
+		if i%4 != 0 && tops[i][0] != tops[i-i%4][0] {
+			t.Fatalf("frame %d does not carry frame %d's result", i, i-i%4)
+		}
+		if len(tops[i]) != 3 {
+			t.Fatalf("frame %d: %d classes", i, len(tops[i]))
+		}
+	}
+	if got := p.Metrics().Snapshot().Inferences; got != 12 {
+		t.Errorf("%d inferences for 45 frames every 4, want 12", got)
+	}
+}
+
+// TestLiveModeDropsStaleFrames pushes frames faster than a slow sink can
+// take them: the pipeline must keep up by dropping, deliver in order, and
+// account for every frame.
+func TestLiveModeDropsStaleFrames(t *testing.T) {
+	push := NewPushSource("test", 64, 48, 0)
+	var frames []int64
+	p, err := New(Config{Source: push, Model: smallModel(t), Workers: 2,
+		Sinks: []Sink{SinkFunc(func(o *Output) error { time.Sleep(5 * time.Millisecond); return nil })},
+		OnResult: func(r *Result) { frames = append(frames, r.Frame) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Live() {
+		t.Fatal("a push source should run live")
+	}
+	go func() {
+		img := gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC3)
+		defer img.Close()
+		for i := range 300 {
+			img.SetTo(gocv.NewScalar(float64(i), 0, 0, 0))
+			push.PushMat(img)
+			time.Sleep(500 * time.Microsecond)
+		}
+		push.Close()
+	}()
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := p.Metrics().Snapshot()
+	if s.Out == 0 || s.Dropped == 0 {
+		t.Errorf("out %d, dropped %d: want both above 0", s.Out, s.Dropped)
+	}
+	if s.In != s.Out+s.Dropped {
+		t.Errorf("frames in %d != out %d + dropped %d", s.In, s.Out, s.Dropped)
+	}
+	for i := 1; i < len(frames); i++ {
+		if frames[i] <= frames[i-1] {
+			t.Fatalf("frame %d after %d", frames[i], frames[i-1])
+		}
+	}
+	t.Logf("pushed 300 (%d replaced at the source), read %d, processed %d, dropped %d", push.Replaced(), s.In, s.Out, s.Dropped)
+}
