@@ -137,7 +137,7 @@ func TestLiveModeDropsStaleFrames(t *testing.T) {
 	push := NewPushSource("test", 64, 48, 0)
 	var frames []int64
 	p, err := New(Config{Source: push, Model: smallModel(t), Workers: 2,
-		Sinks: []Sink{SinkFunc(func(o *Output) error { time.Sleep(5 * time.Millisecond); return nil })},
+		Sinks:    []Sink{SinkFunc(func(o *Output) error { time.Sleep(5 * time.Millisecond); return nil })},
 		OnResult: func(r *Result) { frames = append(frames, r.Frame) }})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@
 //
 // Usage:
 //
+//	livecam -source SRC [-model DIR] [-out FILE] [-results FILE] [-display] [-realtime] [-fps N] [-every K] ...
 //	livecam classify [-model DIR] [-topk K] [-json] IMAGE...
 //	livecam summary [-alpha A] [-size S] [-classes N]
 //	livecam bench [-model DIR | -alpha A -size S] [-threads N] [-n RUNS] [-json] [-all]
@@ -16,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // command is one subcommand: it parses its own flags from args and writes
@@ -48,31 +50,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if strings.HasPrefix(args[0], "-") { // the main job: label a video source
+		err := runPipeline(args, stdout, stderr)
+		return exitStatus(err, "livecam", stderr)
+	}
 	for _, c := range commands {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(args[1:], stdout, stderr)
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.Is(err, errUsage):
-			fmt.Fprintf(stderr, "livecam %s: %v\n", c.name, err)
-			return 2
-		default:
-			fmt.Fprintf(stderr, "livecam %s: %v\n", c.name, err)
-			return 1
-		}
+		return exitStatus(c.run(args[1:], stdout, stderr), "livecam "+c.name, stderr)
 	}
 	fmt.Fprintf(stderr, "livecam: unknown command %q\n", args[0])
 	usage(stderr)
 	return 2
 }
 
+// exitStatus reports err on stderr and returns the exit status for it.
+func exitStatus(err error, who string, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", who, err)
+	return 1
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: livecam COMMAND [flags] [args]")
+	fmt.Fprintln(w, "usage: livecam -source SRC [flags]   label a camera, video file or stream")
+	fmt.Fprintln(w, "       livecam COMMAND [flags] [args]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
@@ -82,10 +90,11 @@ func usage(w io.Writer) {
 
 // newFlags returns a FlagSet that reports errors instead of exiting.
 func newFlags(name string, stderr io.Writer, usageLine string) *flag.FlagSet {
-	fs := flag.NewFlagSet("livecam "+name, flag.ContinueOnError)
+	full := strings.TrimSpace("livecam " + name)
+	fs := flag.NewFlagSet(full, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: livecam %s %s\n", name, usageLine)
+		fmt.Fprintf(stderr, "usage: %s %s\n", full, usageLine)
 		fs.PrintDefaults()
 	}
 	return fs

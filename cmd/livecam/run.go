@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pkg/profile"
+
+	"github.com/livecam/livecam/overlay"
+	"github.com/livecam/livecam/pipeline"
+)
+
+const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
+
+// runPipeline is livecam's main job: label a video source.
+func runPipeline(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("", stderr, runUsage)
+	source := fs.String("source", "", "camera index, video file, stream URL or GStreamer pipeline")
+	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
+	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
+	out := fs.String("out", "", "write the annotated video to FILE (.mp4, .avi, .mkv)")
+	results := fs.String("results", "", "write one JSON line per frame to FILE (- for standard output)")
+	display := fs.Bool("display", false, "show the annotated stream in a window (needs a display)")
+	realtime := fs.Bool("realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
+	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap)")
+	every := fs.Int("every", 1, "classify every K-th frame, carrying the result to the frames between")
+	topk := fs.Int("topk", 3, "classes per frame")
+	workers := fs.Int("workers", 0, "inference workers (0: one per core)")
+	threads := fs.Int("threads", 1, "threads per forward pass")
+	smooth := fs.Float64("smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off)")
+	threshold := fs.Float64("threshold", 0.2, "below this top score the overlay says it is not sure")
+	verbose := fs.Bool("v", false, "print statistics every few seconds")
+	prof := fs.String("profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *source == "" {
+		return fmt.Errorf("%w: -source is required (a camera index, file, URL or GStreamer pipeline)", errUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *every < 1 || *maxFPS < 0 || *smooth < 0 || *smooth > 1 || *topk < 1 || *topk > pipeline.MaxTopK {
+		return fmt.Errorf("%w: want -every >= 1, -fps >= 0, -smooth in [0,1], -topk in [1,%d]", errUsage, pipeline.MaxTopK)
+	}
+	if stopProfile, err := startProfile(*prof); err != nil {
+		return err
+	} else if stopProfile != nil {
+		defer stopProfile()
+	}
+
+	m, err := loadModel(*modelFlag, *labels)
+	if err != nil {
+		return err
+	}
+	// Outputs are checked before the source is opened, so a bad path
+	// fails at once.
+	var sinks []pipeline.Sink
+	closeAll := func() {
+		for _, s := range sinks {
+			s.Close()
+		}
+	}
+	var video *pipeline.VideoSink
+	if *out != "" {
+		if video, err = pipeline.NewVideoSink(*out); err != nil {
+			return err
+		}
+		sinks = append(sinks, video)
+	}
+	if *results != "" {
+		rs, err := pipeline.CreateResultsFile(*results)
+		if err != nil {
+			closeAll()
+			return err
+		}
+		sinks = append(sinks, rs)
+	}
+	if *display {
+		d, err := pipeline.NewDisplaySink("livecam")
+		if err != nil {
+			closeAll()
+			return err
+		}
+		sinks = append(sinks, d)
+	}
+	src, err := pipeline.Open(*source, *realtime)
+	if err != nil {
+		closeAll()
+		return err
+	}
+	info := src.Info()
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	cfg := pipeline.Config{
+		Source: src, Model: m, Workers: *workers, Threads: *threads, Every: *every, MaxFPS: *maxFPS,
+		TopK: *topk, Smooth: *smooth, Overlay: video != nil || *display,
+		OverlayOptions: &overlay.Options{Threshold: float32(*threshold)},
+		Sinks:          sinks, Logf: logf,
+	}
+	if *verbose {
+		cfg.StatsEvery = 5 * time.Second
+	}
+	p, err := pipeline.New(cfg)
+	if err != nil {
+		src.Close()
+		closeAll()
+		return err
+	}
+	mode := "file mode: every frame"
+	if p.Live() {
+		mode = "live mode: stale frames dropped"
+	}
+	fmt.Fprintf(stderr, "livecam: %s (%dx%d, %.3g fps) with %s, %s\n", info.Name, info.Width, info.Height, info.FPS, m.Name(), mode)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	interrupted := false
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		interrupted = true
+		fmt.Fprintln(stderr, "livecam: stopping: finishing the frames already read (interrupt again to quit at once)")
+		cancel()
+		if _, ok := <-sigs; ok {
+			fmt.Fprintln(stderr, "livecam: interrupted twice, quitting")
+			os.Exit(130)
+		}
+	}()
+	runErr := p.Run(ctx)
+	s := p.Metrics().Snapshot()
+	var sb strings.Builder
+	s.Write(&sb)
+	fmt.Fprint(stderr, sb.String())
+	if video != nil {
+		fmt.Fprintf(stderr, "livecam: wrote %d frames to %s\n", video.Frames(), *out)
+	}
+	if runErr != nil {
+		var se *pipeline.SourceError
+		if errors.As(runErr, &se) && errors.Is(runErr, pipeline.ErrTruncated) && s.Out > 0 {
+			// The frames that could be decoded were all processed and
+			// written: warn, succeed.
+			fmt.Fprintf(stderr, "livecam: warning: %v\n", runErr)
+			return nil
+		}
+		return runErr
+	}
+	if interrupted {
+		fmt.Fprintln(stderr, "livecam: stopped by signal; outputs are complete")
+	}
+	return nil
+}
+
+// startProfile starts a profile of the given kind, or none for "".
+func startProfile(kind string) (stop func(), err error) {
+	var mode func(*profile.Profile)
+	switch kind {
+	case "":
+		return nil, nil
+	case "cpu":
+		mode = profile.CPUProfile
+	case "mem":
+		mode = profile.MemProfile
+	case "block":
+		mode = profile.BlockProfile
+	case "mutex":
+		mode = profile.MutexProfile
+	case "trace":
+		mode = profile.TraceProfile
+	default:
+		return nil, fmt.Errorf("%w: -profile %q: want cpu, mem, block, mutex or trace", errUsage, kind)
+	}
+	p := profile.Start(mode, profile.ProfilePath("."), profile.NoShutdownHook, profile.Quiet)
+	return p.Stop, nil
+}
