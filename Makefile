@@ -24,21 +24,27 @@ deps:
 build: deps
 	$(GO) build -o $(BIN) ./cmd/livecam
 
-# The main job on bundled input: label the project's own test image.
+# The main job on bundled input: label the project's own test video,
+# writing an annotated video and one JSON line per frame under out/.
 demo: build
 	@$(BIN) models path >/dev/null 2>&1 || $(BIN) models fetch mobilenet_v1_0.75_224
+	@mkdir -p out
+	$(BIN) -source testdata/videos/shapes_320x240.avi -out out/shapes_labelled.mp4 -results out/shapes.jsonl
+	@echo "wrote out/shapes_labelled.mp4 and out/shapes.jsonl"
 	$(BIN) classify testdata/images/checkerboard.png
-	$(BIN) summary -alpha 0.75
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
-# The whole suite: formatting, vet, every test, and the race detector on the
-# concurrent packages (-short there skips the 500-image run).
+# The whole suite: formatting, vet, every test (the pure Go kernels too),
+# the race detector on the concurrent packages (-short there skips the long
+# runs), and gocv's Mat profiler on the pipeline.
 test: deps vet
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race -short ./net/... ./pipeline/...
+	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
+	$(GO) test -count=1 -race -short ./net/... ./pipeline/... ./cmd/...
+	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
 
 # Regenerate testdata/ (images and videos drawn by the project itself).
 testdata: deps
@@ -47,7 +53,11 @@ testdata: deps
 fuzz: deps
 	$(GO) test ./net -run '^$$' -fuzz FuzzLoad -fuzztime 3m -fuzzminimizetime 50x -parallel 1
 
+# Benchmarks: see BENCHMARKS.md for what each measures.
 bench: build
+	cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
 	$(GO) test ./net -run '^$$' -bench Forward -benchmem -count 5
+	$(GO) test ./bench -run '^$$' -bench Peers -benchtime 20x
+	$(GO) test ./bench -run '^$$' -bench Throughput -benchtime 5x
 	$(BIN) bench -threads 1
 	$(BIN) bench -threads 2

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -171,4 +172,63 @@ func TestLiveModeDropsStaleFrames(t *testing.T) {
 		}
 	}
 	t.Logf("pushed 300 (%d replaced at the source), read %d, processed %d, dropped %d", push.Replaced(), s.In, s.Out, s.Dropped)
+}
+
+// TestCancelKeepsOutputsComplete cancels a run half-way: Run must return
+// promptly without error, and the video and the JSON lines must hold
+// exactly the frames that were processed, readable to the end.
+func TestCancelKeepsOutputsComplete(t *testing.T) {
+	src, err := Open(testVideo, true) // paced, so the run lasts 3 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	video, err := NewVideoSink(filepath.Join(dir, "out.avi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Source: src, Model: smallModel(t), Overlay: true, Sinks: []Sink{video, results}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel)
+	start := time.Now()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 1500*time.Millisecond {
+		t.Errorf("Run took %v after a cancel at 1 s", el)
+	}
+	s := p.Metrics().Snapshot()
+	if s.Out < 5 || s.Out > 25 {
+		t.Errorf("%d frames processed in about 1 s of 15 fps video", s.Out)
+	}
+	n, _, _, _ := frameCount(t, filepath.Join(dir, "out.avi"))
+	if int64(n) != s.Out || int64(video.Frames()) != s.Out {
+		t.Errorf("video holds %d frames (sink wrote %d), %d were processed", n, video.Frames(), s.Out)
+	}
+	lines := 0
+	for _, frame := range readLines(t, filepath.Join(dir, "r.jsonl")) {
+		if !strings.HasPrefix(frame, `{"frame":`+strconv.Itoa(lines)+`,`) || !strings.HasSuffix(frame, "}") {
+			t.Fatalf("line %d: %q", lines, frame)
+		}
+		lines++
+	}
+	if int64(lines) != s.Out {
+		t.Errorf("%d JSON lines for %d frames", lines, s.Out)
+	}
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 }

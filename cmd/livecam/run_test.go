@@ -1,0 +1,82 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/livecam/livecam/internal/shareddata"
+)
+
+func TestRunOnBundledVideo(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	out, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+	_, errOut, code := livecam(t, "-source", "../../testdata/videos/shapes_320x240.avi", "-out", out, "-results", results, "-every", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"file mode", "45 in, 45 out, 0 dropped, 23 inferences", "wrote 45 frames"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n != 45 {
+		t.Errorf("%d result lines, want 45", n)
+	}
+}
+
+func TestRunBadSources(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	videos := shareddata.Path(t, "videos")
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"-source", filepath.Join(dir, "missing.mp4")}, 1, "missing.mp4: no such file or directory"},
+		{[]string{"-source", dir}, 1, "is a directory, not a video file"},
+		{[]string{"-source", filepath.Join(videos, "garbage.mp4")}, 1, "garbage.mp4: not a video OpenCV can open"},
+		{[]string{"-source", "97"}, 1, "camera 97: no such camera"},
+		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "no", "such", "dir", "o.mp4")}, 1, "cannot write the output video"},
+		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "o.xyz")}, 1, "unknown video extension"},
+		{[]string{}, 2, "-source is required"},
+		{[]string{"-source", "x", "-every", "0"}, 2, "want -every >= 1"},
+	} {
+		_, errOut, code := livecam(t, append([]string{"-v=false"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, errOut, tc.code, tc.msg)
+		}
+		if strings.Contains(errOut, "goroutine ") || strings.Contains(errOut, "panic") {
+			t.Errorf("%v: stack dump on stderr", tc.args)
+		}
+		if strings.Count(strings.TrimSpace(errOut), "\n") > 0 && tc.code == 1 {
+			t.Errorf("%v: want one error line, got:\n%s", tc.args, errOut)
+		}
+	}
+}
+
+// TestRunTruncatedVideo: a truncated file yields every frame that can be
+// decoded, a warning that says how it ended, and exit status 0.
+func TestRunTruncatedVideo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("427 frames through the real model")
+	}
+	useSharedModels(t)
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	_, errOut, code := livecam(t, "-source", shareddata.Path(t, "videos", "corrupt.mp4"), "-out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"warning:", "truncated or damaged after 427 of 720 frames", "wrote 427 frames"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+// Command robot shows livecam embedded in an application: a stand-in for a
+// robot's camera driver pushes frames from its own goroutine into a
+// pipeline.PushSource, and the robot reacts when the classifier sees what
+// it is looking for.
+//
+//	go run ./examples/robot -model ../shared/models/mobilenet_v1_0.75_224 -image ../shared/imagenet/n01443537_goldfish.JPEG -want goldfish
+//
+// The "camera" pans across the image; frames arrive at 30 per second
+// whether or not the pipeline keeps up (it drops stale ones), and the robot
+// stops after a few seconds or when it has seen the class it wants.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"os"
+	"strings"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/pipeline"
+)
+
+func main() {
+	modelDir := flag.String("model", "", "model directory")
+	imagePath := flag.String("image", "", "picture the camera looks at (without one it sees grey noise)")
+	want := flag.String("want", "goldfish", "label (or part of one) the robot is looking for")
+	seconds := flag.Float64("seconds", 5, "how long the robot looks")
+	flag.Parse()
+	if err := run(*modelDir, *imagePath, *want, time.Duration(*seconds*float64(time.Second))); err != nil {
+		fmt.Fprintln(os.Stderr, "robot:", err)
+		os.Exit(1)
+	}
+}
+
+func run(modelDir, imagePath, want string, lookFor time.Duration) error {
+	m, err := net.Load(modelDir)
+	if err != nil {
+		return err
+	}
+	const w, h = 640, 480
+	cam := pipeline.NewPushSource("robot camera", w, h, 30)
+	seen := make(chan pipeline.Prediction, 1)
+	p, err := pipeline.New(pipeline.Config{
+		Source: cam,
+		Model:  m,
+		Smooth: 0.3, // steady labels while the camera moves
+		OnResult: func(r *pipeline.Result) {
+			if top := r.Top(); len(top) > 0 && top[0].Score > 0.5 && strings.Contains(top[0].Label, want) {
+				select {
+				case seen <- top[0]:
+				default:
+				}
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lookFor)
+	defer cancel()
+
+	// The camera driver: its own goroutine, its own pace.
+	go func() {
+		defer cam.Close()
+		scene, err := loadScene(imagePath, w, h)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "robot:", err)
+			return
+		}
+		defer scene.Close()
+		tick := time.NewTicker(time.Second / 30)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			// Pan: a window sliding across the scene.
+			x := (i * 4) % (scene.Cols() - w + 1)
+			view := scene.Region(image.Rect(x, 0, x+w, h))
+			err := cam.PushMat(view)
+			view.Close()
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	select {
+	case pred := <-seen:
+		fmt.Printf("robot: I see a %s (%.0f%%): stopping the search\n", pred.Label, 100*pred.Score)
+		cancel()
+	case <-ctx.Done():
+		fmt.Println("robot: nothing found; giving up")
+	}
+	if err := <-done; err != nil {
+		return err
+	}
+	s := p.Metrics().Snapshot()
+	fmt.Printf("robot: %d frames from the camera, %d classified, %d dropped as stale\n", s.In, s.Out, s.Dropped)
+	return nil
+}
+
+// loadScene returns the picture scaled to the camera's height and at least
+// its width, or noise when there is none.
+func loadScene(path string, w, h int) (gocv.Mat, error) {
+	if path == "" {
+		m := gocv.NewMatWithSize(h, w*2, gocv.MatTypeCV8UC3)
+		gocv.RandN(&m, gocv.NewScalar(128, 128, 128, 0), gocv.NewScalar(40, 40, 40, 0))
+		return m, nil
+	}
+	img := gocv.IMRead(path, gocv.IMReadColor)
+	if img.Empty() {
+		img.Close()
+		return gocv.Mat{}, fmt.Errorf("%s: not an image OpenCV can read", path)
+	}
+	defer img.Close()
+	scale := max(float64(h)/float64(img.Rows()), float64(w)*1.3/float64(img.Cols()))
+	out := gocv.NewMat()
+	gocv.Resize(img, &out, image.Pt(int(float64(img.Cols())*scale+0.5), int(float64(img.Rows())*scale+0.5)), 0, 0, gocv.InterpolationLinear)
+	roi := out.Region(image.Rect(0, 0, out.Cols(), h))
+	defer roi.Close()
+	scene := roi.Clone()
+	out.Close()
+	return scene, nil
+}

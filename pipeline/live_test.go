@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/net"
+)
+
+// TestRealtimeLatency plays a file at its own frame rate (-realtime), as a
+// camera would deliver it: the pipeline runs live, accounts for every
+// frame, and keeps the capture-to-overlay latency under two frame
+// intervals plus one inference at the 95th percentile.
+func TestRealtimeLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time playback: skipped with -short")
+	}
+	m, err := net.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, err := NewVideoSink(filepath.Join(t.TempDir(), "live.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Source: src, Model: m, Overlay: true, Sinks: []Sink{video}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Live() {
+		t.Fatal("-realtime should run live")
+	}
+	start := time.Now()
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	el := time.Since(start)
+	s := p.Metrics().Snapshot()
+	frame := time.Second / 25
+	budget := 2*frame + time.Duration(s.Stages[StageInference].P50*float64(time.Millisecond))
+	e2e := time.Duration(s.Stages[StageEndToEnd].P95 * float64(time.Millisecond))
+	t.Logf("%d in, %d processed, %d dropped in %v; capture-to-overlay p95 %v (budget %v), queue p95 %.2f ms",
+		s.In, s.Out, s.Dropped, el.Round(time.Millisecond), e2e, budget, s.Stages[StageQueue].P95)
+	if s.In != 320 || s.In != s.Out+s.Dropped {
+		t.Errorf("frames in %d, processed %d + dropped %d: want 320 = processed + dropped", s.In, s.Out, s.Dropped)
+	}
+	if int64(video.Frames()) != s.Out {
+		t.Errorf("%d frames written for %d processed", video.Frames(), s.Out)
+	}
+	if e2e > budget {
+		t.Errorf("capture-to-overlay p95 %v over the budget %v", e2e, budget)
+	}
+	if el < 12*time.Second {
+		t.Errorf("12.8 s of video played in %v: not paced", el)
+	}
+}
