@@ -2,7 +2,9 @@ package net_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/livecam/livecam/net"
 )
@@ -75,4 +77,43 @@ func TestRunnerMemory(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkScaling measures the 2-thread speed-up of the forward pass with
+// the two runners interleaved (10 passes each per round, order rotating),
+// so that the noise of a shared machine hits both alike. It reports the
+// median latency of each and the median of the per-round speed-ups.
+func BenchmarkScaling(b *testing.B) {
+	m := realModel(b)
+	input := make([]float32, m.InputLen())
+	logits := make([]float32, m.Classes())
+	runners := []*net.Runner{m.NewRunner(1), m.NewRunner(2)}
+	defer runners[0].Close()
+	defer runners[1].Close()
+	var all [2][]float64
+	var speedups []float64
+	for round := 0; b.Loop(); round++ {
+		var med [2]float64
+		for k := range 2 {
+			i := (k + round) % 2
+			var ms []float64
+			for range 10 {
+				t := time.Now()
+				runners[i].Forward(logits, input)
+				ms = append(ms, float64(time.Since(t).Nanoseconds())/1e6)
+			}
+			med[i] = medianOf(ms)
+			all[i] = append(all[i], ms...)
+		}
+		speedups = append(speedups, med[0]/med[1])
+	}
+	b.ReportMetric(medianOf(all[0]), "1thread-ms")
+	b.ReportMetric(medianOf(all[1]), "2threads-ms")
+	b.ReportMetric(medianOf(speedups), "speedup")
+}
+
+func medianOf(x []float64) float64 {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

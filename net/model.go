@@ -124,6 +124,11 @@ type Runner struct {
 	trace   func(Layer, []float32)
 	// strips holds one im2col strip of the first layer per worker.
 	strips [][]float32
+	// blocks are the 13 depthwise+pointwise pairs, fused.
+	blocks []blockTask
+	// dwStrips holds, per worker, the few depthwise output rows a fused
+	// block hands to its pointwise layer.
+	dwStrips [][]float32
 }
 
 // NewRunner returns a Runner that splits each layer across threads
@@ -147,6 +152,25 @@ func (m *Model) NewRunner(threads int) *Runner {
 	for i := range r.tasks {
 		r.tasks[i].strips = r.strips
 	}
+	stripLen := 0
+	for i, l := range m.layers {
+		if l.Kind != Depthwise {
+			continue
+		}
+		// Enough rows for about 96 pixels: the pointwise product then
+		// works on whole 12-row tiles, while the strip stays in cache.
+		rows := min(l.OutH, (96+l.OutW-1)/l.OutW)
+		r.blocks = append(r.blocks, blockTask{m: m, dw: i, pw: i + 1, rows: rows,
+			shape: dwconv.Shape{InH: l.InH, InW: l.InW, C: l.InC, Stride: l.Stride,
+				OutH: l.OutH, OutW: l.OutW, PadTop: l.PadTop, PadLeft: l.PadLeft}})
+		stripLen = max(stripLen, rows*l.OutW*l.OutC)
+	}
+	for range threads {
+		r.dwStrips = append(r.dwStrips, make([]float32, stripLen))
+	}
+	for i := range r.blocks {
+		r.blocks[i].strips = r.dwStrips
+	}
 	return r
 }
 
@@ -167,6 +191,10 @@ func (r *Runner) Forward(logits, input []float32) error {
 	if len(input) != r.m.InputLen() || len(logits) != r.m.cfg.Classes {
 		return fmt.Errorf("%w: input %d (want %d), logits %d (want %d)",
 			ErrShape, len(input), r.m.InputLen(), len(logits), r.m.cfg.Classes)
+	}
+	if r.trace == nil {
+		r.forwardFused(logits, input)
+		return nil
 	}
 	src := input
 	for i := range r.m.layers {
@@ -192,9 +220,61 @@ func (r *Runner) Forward(logits, input []float32) error {
 	return nil
 }
 
+// forwardFused runs the network with each depthwise layer fused to the
+// pointwise layer after it: a worker computes a strip of depthwise rows
+// into its own small buffer and multiplies it by the pointwise weights at
+// once, so there is no barrier between the two and the depthwise output
+// never leaves the cache.
+func (r *Runner) forwardFused(logits, input []float32) {
+	n := len(r.m.layers)
+	run := func(t task) { r.workers.do(t) }
+	t0 := &r.tasks[0]
+	t0.src, t0.dst = input, r.buf[0][:r.m.layers[0].OutLen()]
+	run(t0)
+	src := t0.dst
+	for k := range r.blocks {
+		b := &r.blocks[k]
+		b.src, b.dst = src, r.buf[(k+1)%2][:r.m.layers[b.pw].OutLen()]
+		run(b)
+		src = b.dst
+		b.src, b.dst = nil, nil
+	}
+	pool, cls := &r.tasks[n-2], &r.tasks[n-1]
+	pool.src, pool.dst = src, r.pooled
+	run(pool)
+	cls.src, cls.dst = r.pooled, logits
+	run(cls)
+	t0.src, t0.dst, pool.src, pool.dst, cls.src, cls.dst = nil, nil, nil, nil, nil, nil
+}
+
+// blockTask runs a depthwise layer and the pointwise layer after it,
+// split by depthwise output rows.
+type blockTask struct {
+	m        *Model
+	dw, pw   int // layer indices
+	rows     int // depthwise rows per strip
+	shape    dwconv.Shape
+	src, dst []float32
+	strips   [][]float32 // one per worker
+}
+
+func (t *blockTask) run(part, parts int) {
+	dl, pl := &t.m.layers[t.dw], &t.m.layers[t.pw]
+	lo, hi := span(dl.OutH, part, parts, 1)
+	strip := t.strips[part]
+	pw := t.m.packed[t.pw]
+	for r := lo; r < hi; r += t.rows {
+		e := min(r+t.rows, hi)
+		dwconv.ConvStrip(strip, t.src, t.m.dw[t.dw], t.shape, r, e)
+		pw.Apply(t.dst[r*pl.OutW*pl.OutC:], strip, 0, (e-r)*dl.OutW, pwconv.ReLU6)
+	}
+}
+
 // Trace runs Forward and calls fn after each layer with the layer and its
 // output (NHWC, valid only during the call). It is for inspecting and
-// testing intermediate activations, not for the hot path.
+// testing intermediate activations, not for the hot path: it runs each
+// layer on its own, without the fusion of depthwise and pointwise layers
+// that Forward uses (the arithmetic per value is the same).
 func (r *Runner) Trace(logits, input []float32, fn func(l Layer, out []float32)) error {
 	r.trace = fn
 	defer func() { r.trace = nil }()
@@ -246,11 +326,14 @@ func (t *layerTask) run(part, parts int) {
 func KernelName() string { return pwconv.Default().Name() }
 
 // ScratchBytes returns the memory the runner holds for a forward pass: its
-// two activation buffers, the pooled vector and the first layer's im2col
-// strips.
+// two activation buffers, the pooled vector, the first layer's im2col
+// strips and the fused blocks' depthwise strips.
 func (r *Runner) ScratchBytes() int {
 	n := len(r.buf[0]) + len(r.buf[1]) + len(r.pooled)
 	for _, s := range r.strips {
+		n += len(s)
+	}
+	for _, s := range r.dwStrips {
 		n += len(s)
 	}
 	return 4 * n

@@ -2,6 +2,7 @@ package net
 
 import (
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,14 +35,24 @@ func TestWorkersRunEveryPart(t *testing.T) {
 	}
 }
 
+// poolGoroutines counts the goroutines running a worker loop.
+func poolGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "net.(*workers).loop")
+}
+
 func TestWorkersCloseStopsGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := poolGoroutines()
 	p := newWorkers(4)
 	p.do(&countTask{parts: make([]atomic.Int64, 4)})
+	if n := poolGoroutines() - before; n != 3 {
+		t.Errorf("%d worker goroutines running, want 3", n)
+	}
 	p.close()
 	p.close() // idempotent
-	if after := runtime.NumGoroutine(); after > before {
-		t.Errorf("%d goroutines before, %d after close", before, after)
+	if after := poolGoroutines(); after != before {
+		t.Errorf("%d worker goroutines before, %d after close", before, after)
 	}
 }
 

@@ -66,11 +66,28 @@ func Conv(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
 
 // Conv is the package-level Conv computed with kernel k.
 func (k *Kernel) Conv(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
+	if len(dst) < s.OutH*s.OutW*s.C || oy0 < 0 {
+		panic(fmt.Sprintf("dwconv: %d output values for %+v", len(dst), s))
+	}
+	k.ConvStrip(dst[oy0*s.OutW*s.C:], src, w, s, oy0, oy1)
+}
+
+// ConvStrip is Conv writing only the strip of rows [oy0, oy1): dst holds
+// (oy1-oy0)×OutW×C values and its first row is output row oy0. It lets a
+// caller keep a few rows in a small buffer and consume them at once.
+func ConvStrip(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
+	defaultKernel.ConvStrip(dst, src, w, s, oy0, oy1)
+}
+
+// ConvStrip is the package-level ConvStrip computed with kernel k.
+func (k *Kernel) ConvStrip(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
 	C := s.C
-	if len(src) < s.InH*s.InW*C || len(dst) < s.OutH*s.OutW*C || w.C != C ||
+	if len(src) < s.InH*s.InW*C || len(dst) < (oy1-oy0)*s.OutW*C || w.C != C ||
 		oy0 < 0 || oy1 > s.OutH || (s.Stride != 1 && s.Stride != 2) {
 		panic(fmt.Sprintf("dwconv: bad arguments for %+v rows [%d,%d)", s, oy0, oy1))
 	}
+	// From here on dst is indexed by (oy-oy0).
+	dst = dst[:(oy1-oy0)*s.OutW*C]
 	if k.row == nil || C%k.chanMultiple != 0 || s.InW < 3 {
 		convGeneric(dst, src, w.w, w.bias, s, oy0, oy1)
 		return
@@ -93,44 +110,46 @@ func (k *Kernel) Conv(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
 				rows[ky] = src[iy*rowLen : (iy+1)*rowLen]
 			}
 		}
+		out := dst[(oy-oy0)*s.OutW*C:]
 		if oxB > oxA {
 			x := (oxA*s.Stride - s.PadLeft) * C
-			k.row(&dst[(oy*s.OutW+oxA)*C], &rows[0][x], &rows[1][x], &rows[2][x], &w.w[0], &w.bias[0], C, oxB-oxA, step)
+			k.row(&out[oxA*C], &rows[0][x], &rows[1][x], &rows[2][x], &w.w[0], &w.bias[0], C, oxB-oxA, step)
 		}
 		// Edge pixels: at most one tap column in the padding (the input
 		// is at least 3 wide), so a shifted copy of the weights reads
 		// three real columns and gives the padded one no weight.
 		for ox := range oxA {
 			if ox*s.Stride-s.PadLeft != -1 {
-				pixel(dst, src, w.w, w.bias, s, oy, ox)
+				pixel(out, src, w.w, w.bias, s, oy, ox)
 				continue
 			}
-			k.row(&dst[(oy*s.OutW+ox)*C], &rows[0][0], &rows[1][0], &rows[2][0], &w.left[0], &w.bias[0], C, 1, step)
+			k.row(&out[ox*C], &rows[0][0], &rows[1][0], &rows[2][0], &w.left[0], &w.bias[0], C, 1, step)
 		}
 		for ox := oxB; ox < s.OutW; ox++ {
 			if ox*s.Stride-s.PadLeft+2 != s.InW {
-				pixel(dst, src, w.w, w.bias, s, oy, ox)
+				pixel(out, src, w.w, w.bias, s, oy, ox)
 				continue
 			}
 			x := (s.InW - 3) * C
-			k.row(&dst[(oy*s.OutW+ox)*C], &rows[0][x], &rows[1][x], &rows[2][x], &w.right[0], &w.bias[0], C, 1, step)
+			k.row(&out[ox*C], &rows[0][x], &rows[1][x], &rows[2][x], &w.right[0], &w.bias[0], C, 1, step)
 		}
 	}
 }
 
+// convGeneric computes rows [oy0, oy1) into dst, whose first row is oy0.
 func convGeneric(dst, src, w, bias []float32, s Shape, oy0, oy1 int) {
 	for oy := oy0; oy < oy1; oy++ {
 		for ox := range s.OutW {
-			pixel(dst, src, w, bias, s, oy, ox)
+			pixel(dst[(oy-oy0)*s.OutW*s.C:], src, w, bias, s, oy, ox)
 		}
 	}
 }
 
-// pixel computes one output pixel (all channels) in Go, skipping the taps
-// that fall in the padding.
-func pixel(dst, src, w, bias []float32, s Shape, oy, ox int) {
+// pixel computes output pixel (oy, ox) (all channels) in Go into row, the
+// output row oy, skipping the taps that fall in the padding.
+func pixel(row, src, w, bias []float32, s Shape, oy, ox int) {
 	C := s.C
-	out := dst[(oy*s.OutW+ox)*C:][:C]
+	out := row[ox*C:][:C]
 	copy(out, bias[:C])
 	for ky := range 3 {
 		iy := oy*s.Stride - s.PadTop + ky

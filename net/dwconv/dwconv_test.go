@@ -85,6 +85,18 @@ func TestConvMatchesNaive(t *testing.T) {
 								t.Fatalf("%s wrote past the output", k.Name())
 							}
 						}
+						// The same rows computed two at a time into a strip.
+						rowLen := s.OutW * tc.c
+						strip := make([]float32, 2*rowLen)
+						for oy := 0; oy < s.OutH; oy += 2 {
+							end := min(oy+2, s.OutH)
+							k.ConvStrip(strip, src, prepared, s, oy, end)
+							for i, v := range strip[:(end-oy)*rowLen] {
+								if w := want[oy*rowLen+i]; math.Abs(float64(v-w)) > 1e-5 {
+									t.Fatalf("%s strip at row %d: value %d = %v, want %v", k.Name(), oy, i, v, w)
+								}
+							}
+						}
 					}
 				}
 			})
