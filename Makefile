@@ -13,12 +13,13 @@ endif
 
 all: build
 
-# Debian's OpenCV 4.6 and ffmpeg (gocv v0.31.0 is the release for 4.6).
+# Debian's OpenCV 4.6 and ffmpeg (gocv v0.31.0 is the release for 4.6), and
+# Chromium for the viewer's browser test.
 deps:
-	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null; then \
-		echo "installing libopencv-dev and ffmpeg"; \
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null; then \
+		echo "installing libopencv-dev, ffmpeg and chromium"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium >/dev/null; \
 	fi
 
 build: deps
@@ -43,7 +44,7 @@ vet:
 test: deps vet
 	$(GO) test -count=1 ./...
 	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
-	$(GO) test -count=1 -race -short ./net/... ./pipeline/... ./cmd/...
+	$(GO) test -count=1 -race -short ./net/... ./pipeline/... ./viewer/... ./cmd/...
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
 
 # Regenerate testdata/ (images and videos drawn by the project itself).

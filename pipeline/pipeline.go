@@ -54,6 +54,10 @@ type Result struct {
 // Top returns the best classes, best first. The slice points into r.
 func (r *Result) Top() []Prediction { return r.top[:r.n] }
 
+// SetTop sets the best classes (at most MaxTopK are kept), for code that
+// builds Results itself: tests of a Sink, a custom stage.
+func (r *Result) SetTop(top []Prediction) { r.n = copy(r.top[:], top) }
+
 // Output is what a Sink receives for each frame, in frame order. Image is
 // the annotated frame (when Config.Overlay is set) and Result its
 // classification; both are valid only during the call.
@@ -304,6 +308,9 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 				scratch = &m
 			}
 			dst = scratch
+		}
+		if pacer, ok := cfg.Source.(Pacer); ok {
+			pacer.Wait()
 		}
 		t0 := time.Now()
 		pts, err := cfg.Source.Read(dst)

@@ -39,6 +39,13 @@ type Source interface {
 	Close() error
 }
 
+// Pacer is implemented by sources that play a recording at its own frame
+// rate. The pipeline calls Wait before each Read, outside the time it
+// records for reading and decoding.
+type Pacer interface {
+	Wait()
+}
+
 // SourceError is the error for a source that cannot be opened or read.
 type SourceError struct {
 	Source string
@@ -154,16 +161,21 @@ func newCapture(vc *gocv.VideoCapture, name string, live, pace bool) *capture {
 
 func (c *capture) Info() SourceInfo { return c.info }
 
-func (c *capture) Read(dst *gocv.Mat) (time.Duration, error) {
-	if c.pace && c.info.FPS > 0 {
-		if c.n == 0 {
-			c.start = time.Now()
-		}
-		due := c.start.Add(time.Duration(float64(c.n) / c.info.FPS * float64(time.Second)))
-		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
-		}
+// Wait sleeps until the next frame is due when the capture is paced.
+func (c *capture) Wait() {
+	if !c.pace || c.info.FPS <= 0 {
+		return
 	}
+	if c.n == 0 {
+		c.start = time.Now()
+	}
+	due := c.start.Add(time.Duration(float64(c.n) / c.info.FPS * float64(time.Second)))
+	if d := time.Until(due); d > 0 {
+		time.Sleep(d)
+	}
+}
+
+func (c *capture) Read(dst *gocv.Mat) (time.Duration, error) {
 	if !c.vc.Read(dst) || dst.Empty() {
 		if c.file && c.info.Frames > 0 && c.n < c.info.Frames-1 {
 			return 0, &SourceError{Source: c.info.Name, Err: fmt.Errorf("%w after %d of %d frames", ErrTruncated, c.n, c.info.Frames)}
@@ -177,7 +189,7 @@ func (c *capture) Read(dst *gocv.Mat) (time.Duration, error) {
 	if c.file && c.info.FPS > 0 {
 		pts = time.Duration(float64(c.n) / c.info.FPS * float64(time.Second))
 	} else {
-		if c.n == 0 {
+		if c.n == 0 && !c.pace {
 			c.start = time.Now()
 		}
 		pts = time.Since(c.start)

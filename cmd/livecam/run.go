@@ -15,9 +15,10 @@ import (
 
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/viewer"
 )
 
-const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
+const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-serve ADDR [-serve-token T]] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
 
 // runPipeline is livecam's main job: label a video source.
 func runPipeline(args []string, stdout, stderr io.Writer) error {
@@ -28,6 +29,9 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "write the annotated video to FILE (.mp4, .avi, .mkv)")
 	results := fs.String("results", "", "write one JSON line per frame to FILE (- for standard output)")
 	display := fs.Bool("display", false, "show the annotated stream in a window (needs a display)")
+	serve := fs.String("serve", "", "serve the annotated stream and labels over HTTP on ADDR (e.g. 127.0.0.1:8080)")
+	serveToken := fs.String("serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
+	maxViewers := fs.Int("serve-max-viewers", 4, "simultaneous viewers of -serve")
 	realtime := fs.Bool("realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
 	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap)")
 	every := fs.Int("every", 1, "classify every K-th frame, carrying the result to the frames between")
@@ -91,6 +95,23 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		}
 		sinks = append(sinks, d)
 	}
+	var view *viewer.Server
+	if *serve != "" {
+		if !viewer.IsLoopback(*serve) {
+			fmt.Fprintf(stderr, "livecam: warning: -serve %s is reachable from other machines", *serve)
+			if *serveToken == "" {
+				fmt.Fprint(stderr, " and has no -serve-token: anyone who can reach it sees the stream")
+			}
+			fmt.Fprintln(stderr)
+		}
+		view, err = viewer.Listen(viewer.Options{Addr: *serve, Token: *serveToken, MaxViewers: *maxViewers, Model: m.Name()})
+		if err != nil {
+			closeAll()
+			return err
+		}
+		sinks = append(sinks, view)
+		fmt.Fprintf(stderr, "livecam: viewer at %s\n", view.URL())
+	}
 	src, err := pipeline.Open(*source, *realtime)
 	if err != nil {
 		closeAll()
@@ -100,7 +121,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	cfg := pipeline.Config{
 		Source: src, Model: m, Workers: *workers, Threads: *threads, Every: *every, MaxFPS: *maxFPS,
-		TopK: *topk, Smooth: *smooth, Overlay: video != nil || *display,
+		TopK: *topk, Smooth: *smooth, Overlay: video != nil || *display || view != nil,
 		OverlayOptions: &overlay.Options{Threshold: float32(*threshold)},
 		Sinks:          sinks, Logf: logf,
 	}

@@ -1,0 +1,103 @@
+package viewer
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/pipeline"
+)
+
+// chromium returns the path of a Chromium binary; under CI=true its
+// absence fails the test.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if shareddata.CI() {
+		t.Fatal("no Chromium: apt-get install -y chromium")
+	}
+	t.Skip("no Chromium")
+	return ""
+}
+
+// TestPageInChromium runs the pipeline on the bundled video, live, with the
+// viewer as a sink, and loads the page in headless Chromium: the stream
+// must show frames and the label table must fill with the pipeline's
+// labels.
+func TestPageInChromium(t *testing.T) {
+	browser := chromium(t)
+	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := net.NewModel(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Listen(Options{Addr: "127.0.0.1:0", Model: m.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A camera stand-in that runs until the browser is done.
+	cam := pipeline.NewPushSource("test camera", 320, 240, 30)
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: m, Overlay: true, Sinks: []pipeline.Sink{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		frame := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)
+		defer frame.Close()
+		defer cam.Close()
+		for i := 0; ctx.Err() == nil; i++ {
+			frame.SetTo(gocv.NewScalar(float64(i%200), 100, 50, 0))
+			if cam.PushMat(frame) != nil {
+				return
+			}
+			time.Sleep(33 * time.Millisecond)
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+
+	profile := t.TempDir()
+	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+profile, "--timeout=2500", "--dump-dom", s.URL())
+	cmd.Env = append(os.Environ(), "HOME="+profile)
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, dom)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	html := string(dom)
+	if m := regexp.MustCompile(`data-loaded="(\d+)x(\d+)"`).FindStringSubmatch(html); m == nil || m[1] != "320" || m[2] != "240" {
+		t.Errorf("the stream image did not load a 320x240 frame: %q", m)
+	}
+	fm := regexp.MustCompile(`data-frames="(\d+)"`).FindStringSubmatch(html)
+	if fm == nil {
+		t.Fatalf("the page shows no frame count:\n%s", html)
+	}
+	if n, _ := strconv.Atoi(fm[1]); n < 5 {
+		t.Errorf("the page saw %d frames", n)
+	}
+	if !regexp.MustCompile(`<td>\d+\.\d%</td><td>class \d</td>`).MatchString(html) {
+		t.Errorf("no labels on the page:\n%s", html)
+	}
+	t.Logf("page: %s frames, stream %s", fm[1], regexp.MustCompile(`data-loaded="[^"]*"`).FindString(html))
+}

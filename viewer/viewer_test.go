@@ -1,0 +1,261 @@
+package viewer
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/pipeline"
+)
+
+// feed writes n frames to the server as a pipeline would, one every gap,
+// and returns the slowest write. It may run on its own goroutine, so it
+// reports with Error, not Fatal.
+func feed(t *testing.T, s *Server, n int, gap time.Duration) time.Duration {
+	// Noise compresses badly: large frames fill socket buffers quickly.
+	img := gocv.NewMatWithSize(480, 640, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	gocv.RandU(&img, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(255, 255, 255, 0))
+	var r pipeline.Result
+	var slowest time.Duration
+	for i := range n {
+		img.SetUCharAt(0, 0, uint8(i))
+		r.Frame = int64(i)
+		start := time.Now()
+		if err := s.Write(&pipeline.Output{Image: img, Result: &r, Source: pipeline.SourceInfo{Name: "test"}}); err != nil {
+			t.Error(err)
+			return slowest
+		}
+		slowest = max(slowest, time.Since(start))
+		time.Sleep(gap)
+	}
+	return slowest
+}
+
+func listen(t *testing.T, opts Options) *Server {
+	t.Helper()
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	s, err := Listen(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// readFrames reads n MJPEG parts from a stream and returns their sizes.
+func readFrames(t *testing.T, body io.Reader, n int) []int {
+	t.Helper()
+	br := bufio.NewReader(body)
+	var sizes []int
+	for len(sizes) < n {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %d frames: %v", len(sizes), err)
+		}
+		if !strings.HasPrefix(line, "Content-Length: ") {
+			continue
+		}
+		var size int
+		if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(line, "Content-Length: ")), &size); err != nil {
+			t.Fatal(err)
+		}
+		br.ReadString('\n') // blank line
+		jpeg := make([]byte, size)
+		if _, err := io.ReadFull(br, jpeg); err != nil {
+			t.Fatal(err)
+		}
+		if jpeg[0] != 0xFF || jpeg[1] != 0xD8 {
+			t.Fatal("part is not a JPEG")
+		}
+		sizes = append(sizes, size)
+	}
+	return sizes
+}
+
+func TestStreamStatusAndPage(t *testing.T) {
+	s := listen(t, Options{Model: "m"})
+	if !IsLoopback(s.Addr()) {
+		t.Fatalf("listening on %s", s.Addr())
+	}
+	resp, err := http.Get(s.URL() + "stream.mjpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/x-mixed-replace") {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	go feed(t, s, 30, 10*time.Millisecond)
+	if got := readFrames(t, resp.Body, 3); len(got) != 3 {
+		t.Fatal("no frames")
+	}
+	var st struct {
+		Model   string `json:"model"`
+		Frames  int    `json:"frames"`
+		Viewers int    `json:"viewers"`
+	}
+	r2, err := http.Get(s.URL() + "status.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(r2.Body).Decode(&st)
+	r2.Body.Close()
+	if st.Model != "m" || st.Frames == 0 || st.Viewers != 1 {
+		t.Errorf("status %+v", st)
+	}
+	page, err := http.Get(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if !strings.Contains(string(html), `src="stream.mjpg"`) {
+		t.Error("page does not show the stream")
+	}
+}
+
+// TestOnlyFixedRoutes: no file serving, no traversal, no other methods.
+func TestOnlyFixedRoutes(t *testing.T) {
+	s := listen(t, Options{})
+	for _, path := range []string{"/etc/passwd", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/stream.mjpg/../viewer.go", "/debug/pprof/", "/index.html"} {
+		conn, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A raw request, so the path reaches the server unnormalised.
+		conn.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 404 && resp.StatusCode != 301 && resp.StatusCode != 307 {
+			t.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+	}
+	resp, err := http.Post(s.URL()+"status.json", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST: status %d", resp.StatusCode)
+	}
+}
+
+func TestToken(t *testing.T) {
+	s := listen(t, Options{Token: "s3cret"})
+	get := func(path string, hdr string) int {
+		req, _ := http.NewRequest("GET", s.URL()+path, nil)
+		if hdr != "" {
+			req.Header.Set("Authorization", hdr)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		path, hdr string
+		want      int
+	}{
+		{"status.json", "", 401},
+		{"status.json", "Bearer wrong", 401},
+		{"status.json", "Bearer s3cret", 200},
+		{"?token=wrong", "", 401},
+		{"?token=s3cret", "", 200},
+	} {
+		if got := get(tc.path, tc.hdr); got != tc.want {
+			t.Errorf("GET %s with %q: %d, want %d", tc.path, tc.hdr, got, tc.want)
+		}
+	}
+}
+
+func TestViewerCap(t *testing.T) {
+	s := listen(t, Options{MaxViewers: 2})
+	var open []*http.Response
+	defer func() {
+		for _, r := range open {
+			r.Body.Close()
+		}
+	}()
+	for range 2 {
+		r, err := http.Get(s.URL() + "stream.mjpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, r)
+	}
+	r, err := http.Get(s.URL() + "stream.mjpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("third viewer: status %d, want 503", r.StatusCode)
+	}
+}
+
+// TestStalledViewer: a viewer that stops reading must not slow the
+// pipeline's writes or another viewer, and is dropped after the timeout.
+func TestStalledViewer(t *testing.T) {
+	s := listen(t, Options{WriteTimeout: 300 * time.Millisecond, Quality: 100})
+	stalled, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	stalled.(*net.TCPConn).SetReadBuffer(4096)
+	stalled.Write([]byte("GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")) // and never reads
+	good, err := http.Get(s.URL() + "stream.mjpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Body.Close()
+	// The good viewer reads all along and counts the frames it gets.
+	var parts atomic.Int64
+	go func() {
+		br := bufio.NewReaderSize(good.Body, 1<<16)
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil && err != bufio.ErrBufferFull {
+				return
+			}
+			if strings.HasPrefix(string(line), "--"+boundary) {
+				parts.Add(1)
+			}
+		}
+	}()
+	slowest := feed(t, s, 150, 10*time.Millisecond)
+	if got := parts.Load(); got < 50 {
+		t.Errorf("the good viewer got %d of 150 frames", got)
+	}
+	if slowest > 100*time.Millisecond {
+		t.Errorf("a pipeline write took %v with a stalled viewer", slowest)
+	}
+	if n := s.viewers.Load(); n != 1 {
+		t.Errorf("%d viewers once the stalled one timed out, want 1 (the good one)", n)
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "localhost:1": true, "[::1]:80": true, ":8080": false, "0.0.0.0:80": false, "192.168.1.5:80": false} {
+		if IsLoopback(addr) != want {
+			t.Errorf("IsLoopback(%q) != %v", addr, want)
+		}
+	}
+}
