@@ -35,14 +35,15 @@ const window = 1 << 14
 // samples) and frame counts. Recording allocates nothing; Snapshot and
 // Write do. It is safe for concurrent use.
 type Metrics struct {
-	mu      sync.Mutex
-	samples [numStages][]float64 // ring buffers, milliseconds
-	n       [numStages]int64
-	start   time.Time
-	in      int64 // frames read from the source
-	out     int64 // frames delivered to the sinks
-	dropped int64 // frames read but not processed
-	infers  int64 // forward passes
+	mu         sync.Mutex
+	samples    [numStages][]float64 // ring buffers, milliseconds
+	n          [numStages]int64
+	start      time.Time
+	in         int64 // frames read from the source
+	out        int64 // frames delivered to the sinks
+	dropped    int64 // frames read but not processed
+	infers     int64 // forward passes
+	reconnects int64
 }
 
 func newMetrics() *Metrics {
@@ -81,6 +82,7 @@ type Snapshot struct {
 	In, Out    int64 // frames read, frames delivered
 	Dropped    int64 // frames read but dropped (live mode)
 	Inferences int64
+	Reconnects int64   // times a lost live source came back
 	FPS        float64 // frames delivered per second
 	Stages     [numStages]Quantiles
 }
@@ -89,7 +91,7 @@ type Snapshot struct {
 func (m *Metrics) Snapshot() Snapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := Snapshot{Elapsed: time.Since(m.start), In: m.in, Out: m.out, Dropped: m.dropped, Inferences: m.infers}
+	s := Snapshot{Elapsed: time.Since(m.start), In: m.in, Out: m.out, Dropped: m.dropped, Inferences: m.infers, Reconnects: m.reconnects}
 	if sec := s.Elapsed.Seconds(); sec > 0 {
 		s.FPS = float64(m.out) / sec
 	}
@@ -113,8 +115,12 @@ func (m *Metrics) Snapshot() Snapshot {
 
 // Write prints the snapshot as a small table.
 func (s Snapshot) Write(w io.Writer) {
-	fmt.Fprintf(w, "frames: %d in, %d out, %d dropped, %d inferences in %.1fs (%.1f fps)\n",
+	fmt.Fprintf(w, "frames: %d in, %d out, %d dropped, %d inferences in %.1fs (%.1f fps)",
 		s.In, s.Out, s.Dropped, s.Inferences, s.Elapsed.Seconds(), s.FPS)
+	if s.Reconnects > 0 {
+		fmt.Fprintf(w, ", %d reconnects", s.Reconnects)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-20s %9s %9s %9s %9s\n", "stage (ms)", "p50", "p95", "p99", "max")
 	for i, q := range s.Stages {
 		if q.N == 0 {

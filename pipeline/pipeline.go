@@ -111,6 +111,12 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// StatsEvery prints statistics through Logf at this interval (0: never).
 	StatsEvery time.Duration
+	// Reconnect, when positive, makes a live source that stops
+	// delivering (and implements Reconnecter) be reopened with
+	// exponential backoff from 250 ms up to this interval between
+	// attempts, until it returns or the context ends; each attempt is
+	// reported through Logf. Frame numbers continue across the gap.
+	Reconnect time.Duration
 }
 
 // Pipeline runs frames from a source through the classifier to the sinks.
@@ -325,7 +331,14 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			if ctx.Err() != nil {
 				return nil // a read cut short by cancellation
 			}
-			return err
+			if rerr := p.reconnect(ctx, err); rerr != nil {
+				return rerr
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			seq-- // the failed read produced no frame
+			continue
 		}
 		p.metrics.record(StageCapture, t1.Sub(t0))
 		if s == nil { // no slot free: the frame is dropped unseen
@@ -350,6 +363,44 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 				return nil // closed
 			}
 		}
+	}
+}
+
+// reconnect reopens a live source that failed with cause, backing off
+// exponentially; it returns nil once the source is back or the context
+// ends, and cause when reconnecting is off or impossible.
+func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
+	rc, ok := p.cfg.Source.(Reconnecter)
+	if !ok || p.cfg.Reconnect <= 0 || !p.live {
+		return cause
+	}
+	logf := p.cfg.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	lost := time.Now()
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		wait = min(wait, p.cfg.Reconnect)
+		logf("livecam: %v; reconnecting in %v (attempt %d)", cause, wait.Round(time.Millisecond), attempt)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		err := rc.Reconnect()
+		if err == nil {
+			p.metrics.mu.Lock()
+			p.metrics.reconnects++
+			p.metrics.mu.Unlock()
+			logf("livecam: %s is back after %v (%d attempts)", p.info.Name, time.Since(lost).Round(time.Millisecond), attempt)
+			return nil
+		}
+		if errors.Is(err, ErrNotReconnectable) {
+			return cause
+		}
+		cause = err
+		wait *= 2
 	}
 }
 

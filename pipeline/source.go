@@ -80,21 +80,30 @@ func Open(spec string, realtime bool) (Source, error) {
 			closeCapture(vc)
 			return nil, &SourceError{Source: "camera " + spec, Err: errors.New("no such camera, or it cannot be opened")}
 		}
-		return newCapture(vc, "camera "+spec, true, false), nil
+		c := newCapture(vc, "camera "+spec, true, false)
+		c.reopen = func() (*gocv.VideoCapture, error) { return gocv.VideoCaptureDevice(idx) }
+		return c, nil
 	case strings.Contains(spec, "://"):
+		setStreamTimeout()
 		vc, err := gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg)
 		if err != nil || !vc.IsOpened() {
 			closeCapture(vc)
 			return nil, &SourceError{Source: spec, Err: errors.New("cannot open the stream")}
 		}
-		return newCapture(vc, spec, true, false), nil
+		c := newCapture(vc, spec, true, false)
+		c.reopen = func() (*gocv.VideoCapture, error) { return gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg) }
+		return c, nil
 	case strings.Contains(spec, "!"):
 		vc, err := gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureGstreamer)
 		if err != nil || !vc.IsOpened() {
 			closeCapture(vc)
 			return nil, &SourceError{Source: spec, Err: errors.New("cannot open the GStreamer pipeline")}
 		}
-		return newCapture(vc, "gstreamer", true, false), nil
+		c := newCapture(vc, "gstreamer", true, false)
+		c.reopen = func() (*gocv.VideoCapture, error) {
+			return gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureGstreamer)
+		}
+		return c, nil
 	}
 	st, err := os.Stat(spec)
 	if err != nil {
@@ -120,6 +129,18 @@ func Open(spec string, realtime bool) (Source, error) {
 	return c, nil
 }
 
+// StreamTimeout is how long a network stream may send nothing before a
+// read fails, so that a lost camera is noticed (FFmpeg's rw_timeout).
+const StreamTimeout = 1500 * time.Millisecond
+
+// setStreamTimeout gives FFmpeg reads of network streams a timeout through
+// OPENCV_FFMPEG_CAPTURE_OPTIONS, unless the user has set that variable.
+func setStreamTimeout() {
+	if _, ok := os.LookupEnv("OPENCV_FFMPEG_CAPTURE_OPTIONS"); !ok {
+		os.Setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rw_timeout;"+strconv.FormatInt(StreamTimeout.Microseconds(), 10))
+	}
+}
+
 func isIndex(s string) bool {
 	_, err := strconv.Atoi(s)
 	return err == nil && !strings.HasPrefix(s, "-")
@@ -131,14 +152,47 @@ func closeCapture(vc *gocv.VideoCapture) {
 	}
 }
 
+// Reconnecter is implemented by live sources that can be opened again
+// after they stop delivering (a camera unplugged, a stream dropped).
+type Reconnecter interface {
+	Reconnect() error
+}
+
 // capture is a Source backed by a gocv.VideoCapture.
 type capture struct {
-	vc    *gocv.VideoCapture
-	info  SourceInfo
-	pace  bool // sleep until each frame's time, as a camera would
-	start time.Time
-	n     int
-	file  bool
+	vc     *gocv.VideoCapture
+	info   SourceInfo
+	pace   bool // sleep until each frame's time, as a camera would
+	start  time.Time
+	n      int
+	file   bool
+	reopen func() (*gocv.VideoCapture, error) // live sources only
+}
+
+// ErrNotReconnectable is returned by Reconnect for sources that cannot be
+// opened again (files).
+var ErrNotReconnectable = errors.New("source cannot be reopened")
+
+// Reconnect closes the capture and opens it again. The frames must keep
+// their size, or the outputs would break: a source that comes back at
+// another size is an error.
+func (c *capture) Reconnect() error {
+	if c.reopen == nil {
+		return &SourceError{Source: c.info.Name, Err: ErrNotReconnectable}
+	}
+	vc, err := c.reopen()
+	if err != nil || !vc.IsOpened() {
+		closeCapture(vc)
+		return &SourceError{Source: c.info.Name, Err: errors.New("still unreachable")}
+	}
+	w, h := int(vc.Get(gocv.VideoCaptureFrameWidth)), int(vc.Get(gocv.VideoCaptureFrameHeight))
+	if w != c.info.Width || h != c.info.Height {
+		vc.Close()
+		return &SourceError{Source: c.info.Name, Err: fmt.Errorf("came back at %dx%d, was %dx%d", w, h, c.info.Width, c.info.Height)}
+	}
+	c.vc.Close()
+	c.vc = vc
+	return nil
 }
 
 func newCapture(vc *gocv.VideoCapture, name string, live, pace bool) *capture {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -41,6 +42,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	smooth := fs.Float64("smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off)")
 	threshold := fs.Float64("threshold", 0.2, "below this top score the overlay says it is not sure")
 	verbose := fs.Bool("v", false, "print statistics every few seconds")
+	reconnect := fs.Duration("reconnect", 10*time.Second, "reopen a lost camera or stream, backing off up to this interval between attempts (0: stop instead)")
 	prof := fs.String("profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -123,7 +125,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		Source: src, Model: m, Workers: *workers, Threads: *threads, Every: *every, MaxFPS: *maxFPS,
 		TopK: *topk, Smooth: *smooth, Overlay: video != nil || *display || view != nil,
 		OverlayOptions: &overlay.Options{Threshold: float32(*threshold)},
-		Sinks:          sinks, Logf: logf,
+		Sinks:          sinks, Logf: logf, Reconnect: *reconnect,
 	}
 	if *verbose {
 		cfg.StatsEvery = 5 * time.Second
@@ -145,12 +147,12 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	interrupted := false
+	var interrupted atomic.Bool
 	go func() {
 		if _, ok := <-sigs; !ok {
 			return
 		}
-		interrupted = true
+		interrupted.Store(true)
 		fmt.Fprintln(stderr, "livecam: stopping: finishing the frames already read (interrupt again to quit at once)")
 		cancel()
 		if _, ok := <-sigs; ok {
@@ -159,6 +161,15 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	runErr := p.Run(ctx)
+	signal.Stop(sigs)
+	if interrupted.Load() {
+		select {
+		case <-sigs: // a second signal that arrived while draining
+			fmt.Fprintln(stderr, "livecam: interrupted twice, quitting")
+			os.Exit(130)
+		default:
+		}
+	}
 	s := p.Metrics().Snapshot()
 	var sb strings.Builder
 	s.Write(&sb)
@@ -176,7 +187,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		}
 		return runErr
 	}
-	if interrupted {
+	if interrupted.Load() {
 		fmt.Fprintln(stderr, "livecam: stopped by signal; outputs are complete")
 	}
 	return nil

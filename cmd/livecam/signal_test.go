@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/livecam/livecam/internal/mjpegtest"
+	"github.com/livecam/livecam/internal/shareddata"
+)
+
+// TestMain lets a test run this test binary as the livecam command itself
+// (LIVECAM_AS_MAIN=1), so that signals reach a real process.
+func TestMain(m *testing.M) {
+	if os.Getenv("LIVECAM_AS_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// startLivecam runs livecam in a child process and waits until it reports
+// that it is running.
+func startLivecam(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder, <-chan error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"))
+	var stderr strings.Builder
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		once := false
+		for sc.Scan() {
+			stderr.WriteString(sc.Text() + "\n")
+			if !once && strings.Contains(sc.Text(), "live mode") {
+				once = true
+				close(started)
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("livecam did not start:\n%s", stderr.String())
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, &stderr, done
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// TestInterruptFinishesOutputs sends SIGINT (then, in a second run,
+// SIGTERM) to a live run: livecam must exit with status 0 within 2 s,
+// leaving a video that ffprobe reads with as many frames as were written,
+// and JSON lines that are all valid, one per frame.
+func TestInterruptFinishesOutputs(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+			cmd, stderr, done := startLivecam(t, "-source", shareddata.Path(t, "videos", "slideshow_720p.mp4"),
+				"-realtime", "-out", video, "-results", results)
+			time.Sleep(1500 * time.Millisecond)
+			sent := time.Now()
+			cmd.Process.Signal(sig)
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 5 s after %v:\n%s", sig, stderr)
+			}
+			took := time.Since(sent)
+			if code := exitCode(err); code != 0 || took > 2*time.Second {
+				t.Fatalf("exit status %d after %v (want 0 within 2 s):\n%s", code, took, stderr)
+			}
+			m := regexp.MustCompile(`wrote (\d+) frames`).FindStringSubmatch(stderr.String())
+			if m == nil || !strings.Contains(stderr.String(), "stopped by signal") {
+				t.Fatalf("no summary:\n%s", stderr)
+			}
+			written, _ := strconv.Atoi(m[1])
+			if written < 20 || written >= 720 {
+				t.Errorf("%d frames written in about 1.5 s of 30 fps video", written)
+			}
+			out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+				"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
+			if err != nil {
+				t.Fatalf("ffprobe cannot read the interrupted video: %v", err)
+			}
+			if n, _ := strconv.Atoi(strings.TrimSpace(string(out))); n != written {
+				t.Errorf("the video holds %d frames, livecam wrote %d", n, written)
+			}
+			data, err := os.ReadFile(results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			for i, l := range lines {
+				if !json.Valid([]byte(l)) {
+					t.Fatalf("line %d is not valid JSON: %q", i+1, l)
+				}
+			}
+			if len(lines) != written {
+				t.Errorf("%d JSON lines for %d frames", len(lines), written)
+			}
+		})
+	}
+}
+
+// TestStuckSourceInterrupts: with a network camera that hangs (its stream
+// stalls), one interrupt still ends livecam within 2 s with status 0, and
+// a second one quits at once with status 130.
+func TestStuckSourceInterrupts(t *testing.T) {
+	for _, twice := range []bool{false, true} {
+		t.Run(map[bool]string{false: "once", true: "twice"}[twice], func(t *testing.T) {
+			srv, err := mjpegtest.Start(320, 240, 25)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Stop()
+			cmd, stderr, done := startLivecam(t, "-source", srv.URL())
+			time.Sleep(500 * time.Millisecond)
+			srv.Stall(true)
+			time.Sleep(200 * time.Millisecond) // livecam is now blocked in a read
+			sent := time.Now()
+			cmd.Process.Signal(syscall.SIGINT)
+			want := 0
+			if twice {
+				time.Sleep(200 * time.Millisecond)
+				cmd.Process.Signal(syscall.SIGINT)
+				want = 130
+			}
+			select {
+			case err := <-done:
+				if code := exitCode(err); code != want || time.Since(sent) > 2*time.Second {
+					t.Errorf("exit status %d after %v, want %d within 2 s:\n%s", code, time.Since(sent), want, stderr)
+				}
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 5 s after the interrupt:\n%s", stderr)
+			}
+		})
+	}
+}
