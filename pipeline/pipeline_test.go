@@ -232,3 +232,28 @@ func readLines(t *testing.T, path string) []string {
 	}
 	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 }
+
+func TestLoopPlaysAgain(t *testing.T) {
+	src, err := OpenWith(testVideo, OpenOptions{Loop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	p, err := New(Config{Source: src, Model: smallModel(t), Every: 10, OnResult: func(r *Result) { last = r.Frame }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	for p.Metrics().Snapshot().Out < 100 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if last < 99 {
+		t.Errorf("looping a 45-frame video reached frame %d", last)
+	}
+}

@@ -70,6 +70,21 @@ var ErrTruncated = errors.New("video ended early: file truncated or damaged")
 // unless realtime is set, in which case reads are paced at the file's
 // frame rate as a camera would deliver them.
 func Open(spec string, realtime bool) (Source, error) {
+	return OpenWith(spec, OpenOptions{Realtime: realtime})
+}
+
+// OpenOptions adjust OpenWith.
+type OpenOptions struct {
+	// Realtime paces a file at its frame rate and makes it live.
+	Realtime bool
+	// Loop plays a file again from the start when it ends, for ever (for
+	// demonstrations and soak tests). Frame numbers and times continue.
+	Loop bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(spec string, opts OpenOptions) (Source, error) {
+	realtime := opts.Realtime
 	switch {
 	case spec == "":
 		return nil, &SourceError{Source: "(none)", Err: errors.New("no source given")}
@@ -126,6 +141,9 @@ func Open(spec string, realtime bool) (Source, error) {
 		c.Close()
 		return nil, &SourceError{Source: spec, Err: errors.New("no video stream")}
 	}
+	if opts.Loop {
+		c.loop = func() (*gocv.VideoCapture, error) { return gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg) }
+	}
 	return c, nil
 }
 
@@ -167,6 +185,8 @@ type capture struct {
 	n      int
 	file   bool
 	reopen func() (*gocv.VideoCapture, error) // live sources only
+	loop   func() (*gocv.VideoCapture, error) // files played in a loop
+	base   int                                // frames played in earlier loops
 }
 
 // ErrNotReconnectable is returned by Reconnect for sources that cannot be
@@ -231,8 +251,18 @@ func (c *capture) Wait() {
 
 func (c *capture) Read(dst *gocv.Mat) (time.Duration, error) {
 	if !c.vc.Read(dst) || dst.Empty() {
-		if c.file && c.info.Frames > 0 && c.n < c.info.Frames-1 {
-			return 0, &SourceError{Source: c.info.Name, Err: fmt.Errorf("%w after %d of %d frames", ErrTruncated, c.n, c.info.Frames)}
+		if c.loop != nil && c.n-c.base > 0 {
+			vc, err := c.loop()
+			if err == nil && vc.IsOpened() {
+				c.vc.Close()
+				c.vc = vc
+				c.base = c.n
+				return c.Read(dst)
+			}
+			closeCapture(vc)
+		}
+		if c.file && c.info.Frames > 0 && c.n-c.base < c.info.Frames-1 {
+			return 0, &SourceError{Source: c.info.Name, Err: fmt.Errorf("%w after %d of %d frames", ErrTruncated, c.n-c.base, c.info.Frames)}
 		}
 		if !c.file {
 			return 0, &SourceError{Source: c.info.Name, Err: errors.New("stopped delivering frames")}

@@ -34,6 +34,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	serveToken := fs.String("serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
 	maxViewers := fs.Int("serve-max-viewers", 4, "simultaneous viewers of -serve")
 	realtime := fs.Bool("realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
+	loop := fs.Bool("loop", false, "play a video file again from the start when it ends, until interrupted")
 	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap)")
 	every := fs.Int("every", 1, "classify every K-th frame, carrying the result to the frames between")
 	topk := fs.Int("topk", 3, "classes per frame")
@@ -114,7 +115,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		sinks = append(sinks, view)
 		fmt.Fprintf(stderr, "livecam: viewer at %s\n", view.URL())
 	}
-	src, err := pipeline.Open(*source, *realtime)
+	src, err := pipeline.OpenWith(*source, pipeline.OpenOptions{Realtime: *realtime, Loop: *loop})
 	if err != nil {
 		closeAll()
 		return err
