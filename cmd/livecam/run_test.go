@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,5 +79,49 @@ func TestRunTruncatedVideo(t *testing.T) {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
+	}
+}
+
+// TestRunNoVideoStream: a valid media file with no video in it (audio only).
+func TestRunNoVideoStream(t *testing.T) {
+	useSharedModels(t)
+	audio := filepath.Join(t.TempDir(), "sound.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", audio).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	_, errOut, code := livecam(t, "-source", audio)
+	if code != 1 || !strings.Contains(errOut, "sound.mp4: ") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q: want one line naming the file, exit 1", code, errOut)
+	}
+}
+
+// TestRunResultsDiskFull: results go to a full disk (/dev/full). The write
+// error is reported naming the file, the run stops with status 1, and the
+// video written so far is closed properly and stays readable.
+func TestRunResultsDiskFull(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	useSharedModels(t)
+	video := filepath.Join(t.TempDir(), "out.mp4")
+	_, errOut, code := livecam(t, "-source", "../../testdata/videos/shapes_320x240.avi", "-out", video, "-results", "/dev/full")
+	if code != 1 || !strings.Contains(errOut, "/dev/full: ") || !strings.Contains(errOut, "no space left on device") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
+	if err != nil {
+		t.Fatalf("ffprobe cannot read the video: %v", err)
+	}
+	if n := strings.TrimSpace(string(out)); n == "" || n == "0" {
+		t.Errorf("video holds %q frames", n)
+	}
+}
+
+func TestServeWarnsOffLoopback(t *testing.T) {
+	useSharedModels(t)
+	_, errOut, _ := livecam(t, "-source", filepath.Join(t.TempDir(), "missing.mp4"), "-serve", "0.0.0.0:0")
+	if !strings.Contains(errOut, "warning: -serve 0.0.0.0:0 is reachable from other machines and has no -serve-token") {
+		t.Errorf("no warning:\n%s", errOut)
 	}
 }
