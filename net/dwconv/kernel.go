@@ -2,7 +2,8 @@ package dwconv
 
 import (
 	"os"
-	"strings"
+
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"sync"
 )
 
@@ -25,29 +26,27 @@ func (k *Kernel) Name() string { return k.name }
 // Generic is the portable Go kernel, always available.
 var Generic = &Kernel{name: "generic"}
 
-// EnvKernel is the environment variable that overrides the kernel choice,
-// shared with package pwconv: "generic", "avx2" or "avx512".
-const EnvKernel = "LIVECAM_KERNELS"
+// EnvKernel is the environment variable that overrides the kernel choice:
+// "generic", "avx2" or "avx512" (shared by the kernel packages).
+const EnvKernel = kernelenv.Env
 
 // Kernels returns every kernel this machine can run, fastest first; the
 // last is always Generic.
 func Kernels() []*Kernel { return append(simdKernels(), Generic) }
 
-// Default returns the kernel Conv uses: the fastest this CPU supports,
-// unless $LIVECAM_KERNELS names another available one.
+// Default returns the kernel used unless another is asked for: the fastest
+// this CPU supports, unless $LIVECAM_KERNELS names another available one.
 func Default() *Kernel { return defaultKernel }
 
 var defaultKernel = chooseKernel(os.Getenv(EnvKernel))
 
 func chooseKernel(want string) *Kernel {
 	ks := Kernels()
-	want = strings.ToLower(strings.TrimSpace(want))
-	for _, k := range ks {
-		if k.name == want {
-			return k
-		}
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = k.name
 	}
-	return ks[0]
+	return ks[kernelenv.Pick(names, want)]
 }
 
 // zeros is a read-only row of zeros that stands in for the padding rows

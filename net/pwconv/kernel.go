@@ -2,7 +2,8 @@ package pwconv
 
 import (
 	"os"
-	"strings"
+
+	"github.com/livecam/livecam/net/internal/kernelenv"
 )
 
 // tileFunc computes one MR×NR tile; see gen_amd64.go for the contract.
@@ -42,26 +43,24 @@ func (k *Kernel) RowBlock() int {
 var Generic = &Kernel{name: "generic", nr: 16}
 
 // EnvKernel is the environment variable that overrides the kernel choice:
-// "generic", "avx2" or "avx512". A choice the CPU cannot run is ignored.
-const EnvKernel = "LIVECAM_KERNELS"
+// "generic", "avx2" or "avx512" (shared by the kernel packages).
+const EnvKernel = kernelenv.Env
 
 // Kernels returns every kernel this machine can run, fastest first; the
 // last is always Generic.
 func Kernels() []*Kernel { return append(simdKernels(), Generic) }
 
-// Default returns the kernel Pack uses: the fastest this CPU supports,
-// unless $LIVECAM_KERNELS names another available one.
+// Default returns the kernel used unless another is asked for: the fastest
+// this CPU supports, unless $LIVECAM_KERNELS names another available one.
 func Default() *Kernel { return defaultKernel }
 
 var defaultKernel = chooseKernel(os.Getenv(EnvKernel))
 
 func chooseKernel(want string) *Kernel {
 	ks := Kernels()
-	want = strings.ToLower(strings.TrimSpace(want))
-	for _, k := range ks {
-		if k.name == want {
-			return k
-		}
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = k.name
 	}
-	return ks[0]
+	return ks[kernelenv.Pick(names, want)]
 }
