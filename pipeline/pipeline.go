@@ -467,10 +467,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 				copy(smoothed, s.probs)
 				have = true
 			} else {
-				a := float32(cfg.Smooth)
-				for i, v := range s.probs {
-					smoothed[i] = a*v + (1-a)*smoothed[i]
-				}
+				smooth(smoothed, s.probs, float32(cfg.Smooth))
 			}
 		}
 		res.Frame, res.PTS, res.Inferred, res.n = s.seq, s.pts, s.inferred, 0
@@ -539,4 +536,12 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		}
 	}
 	return err
+}
+
+// smooth updates the exponential moving average avg with the newest
+// probabilities p, weighted a: avg = a*p + (1-a)*avg.
+func smooth(avg, p []float32, a float32) {
+	for i, v := range p {
+		avg[i] = a*v + (1-a)*avg[i]
+	}
 }

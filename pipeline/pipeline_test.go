@@ -257,3 +257,34 @@ func TestLoopPlaysAgain(t *testing.T) {
 		t.Errorf("looping a 45-frame video reached frame %d", last)
 	}
 }
+
+func TestSmooth(t *testing.T) {
+	avg := []float32{1, 0}
+	for range 3 {
+		smooth(avg, []float32{0, 1}, 0.5)
+	}
+	if avg[0] != 0.125 || avg[1] != 0.875 {
+		t.Errorf("after three steps of 0.5 towards [0 1]: %v", avg)
+	}
+}
+
+// TestMaxFPSCapsInferences plays the 3 s test video at its own rate with
+// at most 4 forward passes per second: about 12 frames are classified,
+// the others carry the last result.
+func TestMaxFPSCapsInferences(t *testing.T) {
+	src, err := Open(testVideo, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Source: src, Model: smallModel(t), MaxFPS: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := p.Metrics().Snapshot()
+	if s.Inferences < 10 || s.Inferences > 14 || s.Out != 45 {
+		t.Errorf("%d inferences for %d frames in 3 s at MaxFPS 4, want about 12 of 45", s.Inferences, s.Out)
+	}
+}
