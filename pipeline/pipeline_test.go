@@ -288,3 +288,24 @@ func TestMaxFPSCapsInferences(t *testing.T) {
 		t.Errorf("%d inferences for %d frames in 3 s at MaxFPS 4, want about 12 of 45", s.Inferences, s.Out)
 	}
 }
+
+func TestGStreamerSource(t *testing.T) {
+	src, err := Open("videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! appsink", false)
+	if err != nil {
+		t.Skipf("no GStreamer in this OpenCV: %v", err)
+	}
+	p, err := New(Config{Source: src, Model: smallModel(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Live() {
+		t.Error("a GStreamer pipeline should run live")
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := p.Metrics().Snapshot()
+	if s.In != 30 || s.In != s.Out+s.Dropped {
+		t.Errorf("in %d, out %d, dropped %d: want 30 in, all accounted for", s.In, s.Out, s.Dropped)
+	}
+}

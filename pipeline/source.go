@@ -63,7 +63,7 @@ var ErrTruncated = errors.New("video ended early: file truncated or damaged")
 //
 //	0, 1, ...              a camera by index
 //	rtsp://..., http://... a network stream (OpenCV's FFmpeg backend)
-//	"... ! appsink"        a GStreamer pipeline
+//	"... ! appsink"        a GStreamer pipeline (live; its end ends the run)
 //	anything else          a video file
 //
 // Cameras, streams and GStreamer pipelines are live; files are not
@@ -114,10 +114,10 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 			closeCapture(vc)
 			return nil, &SourceError{Source: spec, Err: errors.New("cannot open the GStreamer pipeline")}
 		}
+		// A GStreamer pipeline may be finite (a file, num-buffers): its
+		// end is the end of the source, not a lost camera.
 		c := newCapture(vc, "gstreamer", true, false)
-		c.reopen = func() (*gocv.VideoCapture, error) {
-			return gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureGstreamer)
-		}
+		c.endIsEOF = true
 		return c, nil
 	}
 	st, err := os.Stat(spec)
@@ -187,6 +187,8 @@ type capture struct {
 	reopen func() (*gocv.VideoCapture, error) // live sources only
 	loop   func() (*gocv.VideoCapture, error) // files played in a loop
 	base   int                                // frames played in earlier loops
+	// endIsEOF: a live source whose failed read means it ended (GStreamer).
+	endIsEOF bool
 }
 
 // ErrNotReconnectable is returned by Reconnect for sources that cannot be
@@ -264,7 +266,7 @@ func (c *capture) Read(dst *gocv.Mat) (time.Duration, error) {
 		if c.file && c.info.Frames > 0 && c.n-c.base < c.info.Frames-1 {
 			return 0, &SourceError{Source: c.info.Name, Err: fmt.Errorf("%w after %d of %d frames", ErrTruncated, c.n-c.base, c.info.Frames)}
 		}
-		if !c.file {
+		if !c.file && !c.endIsEOF {
 			return 0, &SourceError{Source: c.info.Name, Err: errors.New("stopped delivering frames")}
 		}
 		return 0, io.EOF
