@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 
 	"github.com/livecam/livecam/net/dwconv"
 	"github.com/livecam/livecam/net/pwconv"
@@ -48,7 +49,16 @@ func NewModel(w *Weights) (*Model, error) {
 		return nil, err
 	}
 	layers := w.Config.Layers()
-	m := &Model{cfg: w.Config, layers: layers, labels: w.Labels, name: w.Config.Name(),
+	labels := w.Labels
+	if labels == nil {
+		// Generic names, made once, so that naming a class never
+		// allocates on the hot path.
+		labels = &Labels{Names: make([]string, w.Config.Classes)}
+		for i := range labels.Names {
+			labels.Names[i] = "class " + strconv.Itoa(i)
+		}
+	}
+	m := &Model{cfg: w.Config, layers: layers, labels: labels, name: w.Config.Name(),
 		packed: make([]*pwconv.Weights, len(layers)), dw: make([]*dwconv.Weights, len(layers))}
 	for i, l := range layers {
 		m.maxAct = max(m.maxAct, l.OutLen(), l.InLen())
@@ -97,8 +107,8 @@ func (m *Model) Config() Config { return m.cfg }
 // Name returns the model's conventional name, such as "mobilenet_v1_0.75_224".
 func (m *Model) Name() string { return m.name }
 
-// Labels returns the class labels, or nil when the model came without them
-// (Labels' methods accept nil and then name classes by number).
+// Labels returns the class labels; a model that came without labels has
+// the names "class 0", "class 1", ... and no WordNet ids.
 func (m *Model) Labels() *Labels { return m.labels }
 
 // Layers returns a copy of the model's layer descriptions.

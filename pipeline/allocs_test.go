@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// TestSteadyStateAllocations runs the pipeline over a looping video with
+// overlay, video and JSON-lines sinks, and measures the Go heap
+// allocations per frame once it is warm: there must be none to speak of.
+func TestSteadyStateAllocations(t *testing.T) {
+	measure := func(frames int64) (mallocs uint64, out int64) {
+		src, err := OpenWith(testVideo, OpenOptions{Loop: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		video, err := NewVideoSink(filepath.Join(dir, "out.avi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ms runtime.MemStats
+		var start uint64
+		var startOut int64
+		p, err := New(Config{Source: src, Model: smallModel(t), Overlay: true, Sinks: []Sink{video, results}, Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		p.cfg.OnResult = func(r *Result) {
+			switch r.Frame {
+			case 50: // warm
+				runtime.ReadMemStats(&ms)
+				start, startOut = ms.Mallocs, p.metrics.out
+			case 50 + frames:
+				runtime.ReadMemStats(&ms)
+				mallocs, out = ms.Mallocs-start, p.metrics.out-startOut
+				cancel()
+			}
+		}
+		if err := p.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return mallocs, out
+	}
+	mallocs, out := measure(400)
+	perFrame := float64(mallocs) / float64(out)
+	t.Logf("%d allocations over %d frames: %.2f per frame", mallocs, out, perFrame)
+	if perFrame > 0.25 {
+		t.Errorf("%.2f heap allocations per frame in steady state", perFrame)
+	}
+}
