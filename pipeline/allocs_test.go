@@ -37,10 +37,12 @@ func TestSteadyStateAllocations(t *testing.T) {
 			switch r.Frame {
 			case 50: // warm
 				runtime.ReadMemStats(&ms)
-				start, startOut = ms.Mallocs, p.metrics.out
+				start = ms.Mallocs
+				_, startOut, _ = p.metrics.Counts()
 			case 50 + frames:
 				runtime.ReadMemStats(&ms)
-				mallocs, out = ms.Mallocs-start, p.metrics.out-startOut
+				_, now, _ := p.metrics.Counts()
+				mallocs, out = ms.Mallocs-start, now-startOut
 				cancel()
 			}
 		}

@@ -129,3 +129,11 @@ func (s Snapshot) Write(w io.Writer) {
 		fmt.Fprintf(w, "%-20s %9.2f %9.2f %9.2f %9.2f\n", Stage(i), q.P50, q.P95, q.P99, q.Max)
 	}
 }
+
+// Counts returns the frames read, delivered and dropped so far, without
+// the cost of a Snapshot.
+func (m *Metrics) Counts() (in, out, dropped int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.in, m.out, m.dropped
+}

@@ -128,6 +128,9 @@ type Pipeline struct {
 	metrics *Metrics
 	results chan Result
 	ran     atomic.Bool
+	// flushed is closed once every sink is closed: the outputs are
+	// complete, even if the source is still stuck in a read.
+	flushed chan struct{}
 }
 
 // New checks cfg and returns a Pipeline ready to Run.
@@ -154,13 +157,20 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.MaxFPS < 0 {
 		return nil, fmt.Errorf("pipeline: MaxFPS %v is negative", cfg.MaxFPS)
 	}
-	p := &Pipeline{cfg: cfg, info: cfg.Source.Info(), metrics: newMetrics(), results: make(chan Result, 64)}
+	p := &Pipeline{cfg: cfg, info: cfg.Source.Info(), metrics: newMetrics(), results: make(chan Result, 64), flushed: make(chan struct{})}
 	p.live = cfg.Mode == Live || (cfg.Mode == Auto && p.info.Live)
 	return p, nil
 }
 
 // Metrics returns the pipeline's live metrics.
 func (p *Pipeline) Metrics() *Metrics { return p.metrics }
+
+// Flushed returns a channel that is closed when every sink has been closed
+// and the outputs are complete. After a cancellation that happens even
+// while a source is stuck in a read (a camera that hangs), whereas Run
+// returns only once the read ends: a program that must quit promptly can
+// exit once Flushed is closed.
+func (p *Pipeline) Flushed() <-chan struct{} { return p.flushed }
 
 // Results returns a channel that receives a copy of every result, in
 // frame order, and is closed when Run returns. When it is not read fast
@@ -247,14 +257,23 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 		close(done)
 	}()
 
+	// On cancellation intake stops at once, even while the capture
+	// goroutine is blocked in a read: the workers and the output drain
+	// what was read and the sinks close without waiting for the source.
+	go func() {
+		<-ctx.Done()
+		queue.close()
+	}()
+
 	// Output, on this goroutine.
 	outErr = p.output(done, free, stop)
-	wg.Wait()
 	for _, sk := range cfg.Sinks {
 		if cerr := sk.Close(); cerr != nil && outErr == nil {
 			outErr = cerr
 		}
 	}
+	close(p.flushed)
+	wg.Wait()
 	if cerr := cfg.Source.Close(); cerr != nil && sourceErr == nil {
 		sourceErr = cerr
 	}
@@ -360,7 +379,8 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			if old != s {
 				p.metrics.count(0, 0, 1, 0)
 			} else {
-				return nil // closed
+				p.metrics.count(0, 0, 1, 0) // read, but the run was stopping
+				return nil
 			}
 		}
 	}

@@ -161,7 +161,21 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 			os.Exit(130)
 		}
 	}()
-	runErr := p.Run(ctx)
+	runDone := make(chan error, 1)
+	go func() { runDone <- p.Run(ctx) }()
+	var runErr error
+	select {
+	case runErr = <-runDone:
+	case <-p.Flushed():
+		// The outputs are complete. Normally Run returns at once; a
+		// source stuck in a read may hold it up to its timeout, which
+		// an interrupted user need not wait for.
+		select {
+		case runErr = <-runDone:
+		case <-stopWaiting(ctx, 300*time.Millisecond):
+			fmt.Fprintln(stderr, "livecam: the source is not answering; not waiting for it")
+		}
+	}
 	signal.Stop(sigs)
 	if interrupted.Load() {
 		select {
@@ -192,6 +206,18 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "livecam: stopped by signal; outputs are complete")
 	}
 	return nil
+}
+
+// stopWaiting returns a channel that is closed d after ctx is cancelled,
+// and never if it is not.
+func stopWaiting(ctx context.Context, d time.Duration) <-chan struct{} {
+	c := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		time.Sleep(d)
+		close(c)
+	}()
+	return c
 }
 
 // startProfile starts a profile of the given kind, or none for "".

@@ -1,10 +1,9 @@
 package dwconv
 
 import (
-	"os"
+	"sync"
 
 	"github.com/livecam/livecam/net/internal/kernelenv"
-	"sync"
 )
 
 // rowFunc computes n interior output pixels of one row; see dwconv_amd64.s.
@@ -38,16 +37,7 @@ func Kernels() []*Kernel { return append(simdKernels(), Generic) }
 // this CPU supports, unless $LIVECAM_KERNELS names another available one.
 func Default() *Kernel { return defaultKernel }
 
-var defaultKernel = chooseKernel(os.Getenv(EnvKernel))
-
-func chooseKernel(want string) *Kernel {
-	ks := Kernels()
-	names := make([]string, len(ks))
-	for i, k := range ks {
-		names[i] = k.name
-	}
-	return ks[kernelenv.Pick(names, want)]
-}
+var defaultKernel = kernelenv.FromEnv(Kernels(), (*Kernel).Name)
 
 // zeros is a read-only row of zeros that stands in for the padding rows
 // above and below the input. It only ever grows, so steady state allocates

@@ -1,10 +1,6 @@
 package pwconv
 
-import (
-	"os"
-
-	"github.com/livecam/livecam/net/internal/kernelenv"
-)
+import "github.com/livecam/livecam/net/internal/kernelenv"
 
 // tileFunc computes one MR×NR tile; see gen_amd64.go for the contract.
 type tileFunc func(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
@@ -54,13 +50,6 @@ func Kernels() []*Kernel { return append(simdKernels(), Generic) }
 // this CPU supports, unless $LIVECAM_KERNELS names another available one.
 func Default() *Kernel { return defaultKernel }
 
-var defaultKernel = chooseKernel(os.Getenv(EnvKernel))
+var defaultKernel = kernelenv.FromEnv(Kernels(), (*Kernel).Name)
 
-func chooseKernel(want string) *Kernel {
-	ks := Kernels()
-	names := make([]string, len(ks))
-	for i, k := range ks {
-		names[i] = k.name
-	}
-	return ks[kernelenv.Pick(names, want)]
-}
+func chooseKernel(want string) *Kernel { return kernelenv.Choose(Kernels(), (*Kernel).Name, want) }

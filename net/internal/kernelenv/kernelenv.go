@@ -24,5 +24,15 @@ func Pick(names []string, want string) int {
 	return 0
 }
 
-// FromEnv is Pick with the value of $LIVECAM_KERNELS.
-func FromEnv(names []string) int { return Pick(names, os.Getenv(Env)) }
+// Choose returns the kernel of ks (fastest first) that want names, or the
+// fastest; name gives a kernel's name.
+func Choose[K any](ks []K, name func(K) string, want string) K {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = name(k)
+	}
+	return ks[Pick(names, want)]
+}
+
+// FromEnv is Choose with the value of $LIVECAM_KERNELS.
+func FromEnv[K any](ks []K, name func(K) string) K { return Choose(ks, name, os.Getenv(Env)) }

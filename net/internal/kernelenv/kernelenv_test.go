@@ -10,3 +10,14 @@ func TestPick(t *testing.T) {
 		}
 	}
 }
+
+func TestChoose(t *testing.T) {
+	ks := []int{512, 2, 0}
+	name := func(k int) string { return map[int]string{512: "avx512", 2: "avx2", 0: "generic"}[k] }
+	if got := Choose(ks, name, "avx2"); got != 2 {
+		t.Errorf("Choose(avx2) = %d", got)
+	}
+	if got := Choose(ks, name, ""); got != 512 {
+		t.Errorf("Choose() = %d, want the fastest", got)
+	}
+}
