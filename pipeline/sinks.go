@@ -17,11 +17,26 @@ import (
 // VideoSink writes the frames it receives to a video file of the source's
 // size and frame rate. The codec follows the file's extension: .mp4, .m4v
 // and .mov get MPEG-4 Part 2 ("mp4v"), .avi Motion JPEG, .mkv XVID.
+//
+// OpenCV's writer reports no write errors, so the sink watches the free
+// space of the file's filesystem itself: when it falls below what the
+// next frames and the file's index need, Write fails with ErrDiskFull
+// before the disk is full, and Close can still finish a playable file.
 type VideoSink struct {
 	path   string
 	w      *gocv.VideoWriter
 	frames int
+	// size of the file when space was last checked, and the largest
+	// growth seen between checks.
+	lastSize, maxGrowth int64
 }
+
+// ErrDiskFull reports an output whose filesystem is about to run out of
+// space.
+var ErrDiskFull = errors.New("disk (nearly) full")
+
+// spaceCheckEvery is how many frames pass between free-space checks.
+const spaceCheckEvery = 10
 
 // NewVideoSink checks that path can be written (its folder exists, the file
 // can be created) and returns a sink that opens the writer on the first
@@ -67,10 +82,35 @@ func (v *VideoSink) Write(o *Output) error {
 		}
 		v.w = w
 	}
+	if v.frames%spaceCheckEvery == 0 {
+		if err := v.checkSpace(); err != nil {
+			return err
+		}
+	}
 	if err := v.w.Write(o.Image); err != nil {
 		return fmt.Errorf("%s: %w", v.path, err)
 	}
 	v.frames++
+	return nil
+}
+
+// checkSpace fails when the free space is less than twice the largest
+// growth of the file between two checks, plus room for the index that
+// Close writes: 1 MiB and 32 bytes a frame (an MP4 index holds a few
+// entries per frame).
+func (v *VideoSink) checkSpace() error {
+	if st, err := os.Stat(v.path); err == nil {
+		v.maxGrowth = max(v.maxGrowth, st.Size()-v.lastSize)
+		v.lastSize = st.Size()
+	}
+	free, err := freeBytes(filepath.Dir(v.path))
+	if err != nil {
+		return nil // no way to tell: carry on
+	}
+	if need := 2*v.maxGrowth + 1<<20 + 32*int64(v.frames); free < need {
+		return fmt.Errorf("%s: %w: %d KiB free, the next frames need about %d KiB; stopping with %d frames written",
+			v.path, ErrDiskFull, free>>10, need>>10, v.frames)
+	}
 	return nil
 }
 

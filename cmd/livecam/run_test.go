@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -124,4 +125,35 @@ func TestServeWarnsOffLoopback(t *testing.T) {
 	if !strings.Contains(errOut, "warning: -serve 0.0.0.0:0 is reachable from other machines and has no -serve-token") {
 		t.Errorf("no warning:\n%s", errOut)
 	}
+}
+
+// TestRunVideoDiskFull writes the video to a 4 MiB tmpfs (mounted by the
+// test; it needs root) while a looping source would fill it: livecam must
+// stop before the disk is full, say so, exit 1, and leave a video that
+// ffprobe reads with every frame it reports writing.
+func TestRunVideoDiskFull(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs (needs root): %v: %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	video := filepath.Join(dir, "out.avi")
+	_, errOut, code := livecam(t, "-source", "../../testdata/videos/shapes_320x240.avi", "-loop", "-out", video)
+	if code != 1 || !strings.Contains(errOut, "disk (nearly) full") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	m := regexp.MustCompile(`wrote (\d+) frames`).FindStringSubmatch(errOut)
+	if m == nil {
+		t.Fatalf("no frame count:\n%s", errOut)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
+	if err != nil {
+		t.Fatalf("ffprobe cannot read the video: %v", err)
+	}
+	if got := strings.TrimSpace(string(out)); got != m[1] {
+		t.Errorf("the video holds %s frames, livecam wrote %s", got, m[1])
+	}
+	t.Logf("stopped after %s frames: %s", m[1], strings.TrimSpace(errOut[strings.LastIndex(errOut, "livecam:"):]))
 }
