@@ -157,3 +157,27 @@ func TestRunVideoDiskFull(t *testing.T) {
 	}
 	t.Logf("stopped after %s frames: %s", m[1], strings.TrimSpace(errOut[strings.LastIndex(errOut, "livecam:"):]))
 }
+
+// TestRunReadOnlyOutputs: outputs on a read-only filesystem (a tmpfs the
+// test mounts read-only; it needs root) are refused at start-up, naming
+// the file, before anything is read.
+func TestRunReadOnlyOutputs(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a read-only tmpfs (needs root): %v: %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	for _, args := range [][]string{
+		{"-out", filepath.Join(dir, "out.mp4")},
+		{"-results", filepath.Join(dir, "r.jsonl")},
+	} {
+		_, errOut, code := livecam(t, append([]string{"-source", "../../testdata/videos/shapes_320x240.avi"}, args...)...)
+		if code != 1 || !strings.Contains(errOut, args[1]) || !strings.Contains(errOut, "read-only file system") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+		if strings.Contains(errOut, "file mode") {
+			t.Errorf("%v: the source was opened before the output was checked", args)
+		}
+	}
+}
