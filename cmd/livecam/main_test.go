@@ -12,6 +12,7 @@ import (
 
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/models"
+	"github.com/livecam/livecam/net"
 )
 
 // livecam runs one command line in-process.
@@ -161,5 +162,23 @@ func TestModelsList(t *testing.T) {
 	out, _, code := livecam(t, "models", "list")
 	if code != 0 || strings.Count(out, "\nmobilenet_v1_") != 16 || !strings.Contains(out, filepath.Join(os.Getenv(models.EnvDir), models.Default)) {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestModelMustMatchItsName: a folder named as one variant but holding
+// another is refused at load.
+func TestModelMustMatchItsName(t *testing.T) {
+	models := t.TempDir()
+	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 1000}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := net.SaveWeights(filepath.Join(models, "mobilenet_v1_0.50_160"), w); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LIVECAM_MODELS", models)
+	_, errOut, code := livecam(t, "bench", "-model", "mobilenet_v1_0.50_160", "-n", "1")
+	if code != 1 || !strings.Contains(errOut, "holds alpha 0.25 at 128x128, not mobilenet_v1_0.50_160 (alpha 0.50 at 160x160)") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }

@@ -37,6 +37,18 @@ func loadModel(flagValue, labelsFile string) (*net.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A model asked for by name must be that variant: a folder holding
+	// other weights would run the wrong network at the wrong input size.
+	name := flagValue
+	if name == "" {
+		name = models.Default
+	}
+	if v, ok := models.Lookup(name); ok && dir != flagValue {
+		if got := w.Config; got.Alpha != v.Config.Alpha || got.Size != v.Config.Size {
+			return nil, fmt.Errorf("%s: holds alpha %s at %dx%d, not %s (alpha %s at %dx%d)", dir,
+				net.AlphaString(got.Alpha), got.Size, got.Size, name, net.AlphaString(v.Config.Alpha), v.Config.Size, v.Config.Size)
+		}
+	}
 	if labelsFile != "" {
 		l, err := net.LoadLabels(labelsFile)
 		if err != nil {
