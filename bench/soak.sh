@@ -12,7 +12,11 @@ set -euo pipefail
 minutes=${1:-10}
 video=${SOAK_VIDEO:-../shared/videos/slideshow_720p.mp4}
 out=$(mktemp -d)
-bin/livecam -source "$video" -loop -realtime -results "$out/results.jsonl" -out "$out/out.mp4" 2> "$out/stderr.txt" &
+# SOAK_VIDEO_OUT=0 leaves out the video output (whose container index grows
+# in memory with every frame) to tell its memory from the pipeline's.
+video_out=(-out "$out/out.mp4")
+[ "${SOAK_VIDEO_OUT:-1}" = 0 ] && video_out=()
+bin/livecam -source "$video" -loop -realtime -results "$out/results.jsonl" "${video_out[@]}" 2> "$out/stderr.txt" &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null || true' EXIT
 end=$((SECONDS + minutes * 60))

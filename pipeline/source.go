@@ -149,7 +149,7 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 
 // StreamTimeout is how long a network stream may send nothing before a
 // read fails, so that a lost camera is noticed (FFmpeg's rw_timeout).
-const StreamTimeout = 1500 * time.Millisecond
+const StreamTimeout = 1200 * time.Millisecond
 
 // setStreamTimeout gives FFmpeg reads of network streams a timeout through
 // OPENCV_FFMPEG_CAPTURE_OPTIONS, unless the user has set that variable.
