@@ -9,7 +9,8 @@ import (
 
 // TestSteadyStateAllocations runs the pipeline over a looping video with
 // overlay, video and JSON-lines sinks, and measures the Go heap
-// allocations per frame once it is warm: there must be none to speak of.
+// allocations per frame once it is warm: none may come from the per-frame
+// path.
 func TestSteadyStateAllocations(t *testing.T) {
 	measure := func(frames int64) (mallocs uint64, out int64) {
 		src, err := OpenWith(testVideo, OpenOptions{Loop: true})
@@ -54,7 +55,12 @@ func TestSteadyStateAllocations(t *testing.T) {
 	mallocs, out := measure(400)
 	perFrame := float64(mallocs) / float64(out)
 	t.Logf("%d allocations over %d frames: %.2f per frame", mallocs, out, perFrame)
-	if perFrame > 0.25 {
+	// An allocation on the per-frame path shows as at least one per
+	// frame. Below that are the runtime's own occasional allocations
+	// (parking goroutines, threads for blocking cgo calls), which grow
+	// with the machine's load: 0.05 per frame on a quiet machine, up to
+	// about 0.4 during the full test suite.
+	if perFrame >= 1 {
 		t.Errorf("%.2f heap allocations per frame in steady state", perFrame)
 	}
 }
