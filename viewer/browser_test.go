@@ -72,14 +72,24 @@ func TestPageInChromium(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 
-	profile := t.TempDir()
-	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+profile, "--timeout=2500", "--dump-dom", s.URL())
-	cmd.Env = append(os.Environ(), "HOME="+profile)
-	dom, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, dom)
+	// The page fills its labels from an asynchronous poll, and Chromium
+	// may dump the page as soon as the stream's first frame has loaded:
+	// load it again (up to three times) until the poll has landed.
+	var dom []byte
+	for attempt := 1; attempt <= 3; attempt++ {
+		profile := t.TempDir()
+		cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync",
+			"--user-data-dir="+profile, "--virtual-time-budget=2000", "--timeout=8000", "--dump-dom", s.URL())
+		cmd.Env = append(os.Environ(), "HOME="+profile)
+		var err error
+		if dom, err = cmd.Output(); err != nil {
+			t.Fatalf("chromium: %v\n%s", err, dom)
+		}
+		if regexp.MustCompile(`data-frames="[1-9]`).Match(dom) {
+			break
+		}
+		t.Logf("attempt %d: the page had not polled its status yet", attempt)
 	}
 	cancel()
 	if err := <-done; err != nil {
