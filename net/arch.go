@@ -82,6 +82,7 @@ const (
 	Classifier
 )
 
+// String returns the kind as the paper's Table 1 names it ("Conv dw").
 func (k LayerKind) String() string {
 	switch k {
 	case Conv:

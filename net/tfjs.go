@@ -21,6 +21,7 @@ type LoadError struct {
 	Err    error
 }
 
+// Error returns "file: tensor \"name\": problem", or "file: problem".
 func (e *LoadError) Error() string {
 	if e.Tensor != "" {
 		return fmt.Sprintf("%s: tensor %q: %v", e.File, e.Tensor, e.Err)
@@ -28,6 +29,7 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("%s: %v", e.File, e.Err)
 }
 
+// Unwrap returns the underlying problem.
 func (e *LoadError) Unwrap() error { return e.Err }
 
 // ModelJSON is the name of the TF.js layers-format topology file.

@@ -26,6 +26,7 @@ const (
 
 var stageNames = [numStages]string{"capture", "queue", "preprocess", "inference", "output", "capture-to-overlay"}
 
+// String returns the stage's name as the statistics table prints it.
 func (s Stage) String() string { return stageNames[s] }
 
 // window is how many recent samples per stage the quantiles cover.

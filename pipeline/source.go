@@ -52,7 +52,9 @@ type SourceError struct {
 	Err    error
 }
 
+// Error returns "source: problem".
 func (e *SourceError) Error() string { return e.Source + ": " + e.Err.Error() }
+// Unwrap returns the underlying problem.
 func (e *SourceError) Unwrap() error { return e.Err }
 
 // ErrTruncated reports a file that ended before the frame count in its
