@@ -54,6 +54,7 @@ type SourceError struct {
 
 // Error returns "source: problem".
 func (e *SourceError) Error() string { return e.Source + ": " + e.Err.Error() }
+
 // Unwrap returns the underlying problem.
 func (e *SourceError) Unwrap() error { return e.Err }
 
