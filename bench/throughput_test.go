@@ -29,11 +29,11 @@ func BenchmarkThroughput(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		vs, err := pipeline.NewVideoSink(filepath.Join(dir, "livecam.mp4"))
+		vs, err := pipeline.NewVideoSink(filepath.Join(dir, "livecam.mp4"), pipeline.FileOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		rs, err := pipeline.CreateResultsFile(filepath.Join(dir, "livecam.jsonl"))
+		rs, err := pipeline.CreateResultsFile(filepath.Join(dir, "livecam.jsonl"), pipeline.FileOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -18,11 +18,11 @@ func TestSteadyStateAllocations(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		video, err := NewVideoSink(filepath.Join(dir, "out.avi"))
+		video, err := NewVideoSink(filepath.Join(dir, "out.avi"), FileOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"))
+		results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"), FileOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

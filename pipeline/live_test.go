@@ -26,7 +26,7 @@ func TestRealtimeLatency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	video, err := NewVideoSink(filepath.Join(t.TempDir(), "live.mp4"))
+	video, err := NewVideoSink(filepath.Join(t.TempDir(), "live.mp4"), FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestNoMatLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	video, err := NewVideoSink(filepath.Join(t.TempDir(), "out.avi"))
+	video, err := NewVideoSink(filepath.Join(t.TempDir(), "out.avi"), FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

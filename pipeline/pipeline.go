@@ -68,8 +68,13 @@ type Output struct {
 }
 
 // Sink consumes the pipeline's output: a video file, a window, a results
-// file, a viewer. Write is called from one goroutine, in frame order; an
-// error stops the pipeline. Close is called once, after the last Write.
+// file, a viewer. Write is called from one goroutine, in frame order. A
+// Write error ends that sink: it gets no more frames. An error wrapping
+// ErrOutputEnded (a reader that went away) is reported through
+// Config.Logf and the run goes on; any other error stops the run like a
+// cancellation (the frames already read still reach the other sinks) and
+// is returned by Run. Close is called once, after the last Write, for
+// every sink.
 type Sink interface {
 	Write(o *Output) error
 	Close() error
@@ -454,8 +459,9 @@ func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
 }
 
 // output restores frame order, then smooths, draws, writes to the sinks
-// and returns each slot to the pool. After a sink error it keeps draining
-// (so no goroutine blocks) but writes nothing more.
+// and returns each slot to the pool. A sink that fails is written no more;
+// an error other than ErrOutputEnded also stops intake, and the frames
+// already read still go to the other sinks.
 func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) error {
 	cfg := p.cfg
 	labels := cfg.Model.Labels()
@@ -476,6 +482,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 	next := int64(0)
 	var err error
 	var emitted int64
+	sinks := append([]Sink(nil), cfg.Sinks...) // those still written
 	lastStats := time.Now()
 	emit := func(s *slot) {
 		if s.err != nil && err == nil {
@@ -519,22 +526,33 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		}
 		p.metrics.record(StageEndToEnd, res.Latency)
 		t0 := time.Now()
-		if err == nil {
-			out.Image = s.mat
-			for _, sk := range cfg.Sinks {
-				if werr := sk.Write(&out); werr != nil {
-					err = werr
-					stop()
-					break
+		out.Image = s.mat
+		for i := 0; i < len(sinks); i++ {
+			werr := sinks[i].Write(&out)
+			if werr == nil {
+				continue
+			}
+			// The sink is done; the others still get this frame and
+			// the frames already read.
+			sinks = append(sinks[:i], sinks[i+1:]...)
+			i--
+			if errors.Is(werr, ErrOutputEnded) {
+				if cfg.Logf != nil {
+					cfg.Logf("warning: %v; the run goes on without it", werr)
 				}
+				continue
 			}
-			if cfg.OnResult != nil {
-				cfg.OnResult(&res)
+			if err == nil {
+				err = werr
 			}
-			select {
-			case p.results <- res:
-			default:
-			}
+			stop()
+		}
+		if cfg.OnResult != nil {
+			cfg.OnResult(&res)
+		}
+		select {
+		case p.results <- res:
+		default:
 		}
 		p.metrics.record(StageOutput, time.Since(t0))
 		p.metrics.count(0, 1, 0, 0)

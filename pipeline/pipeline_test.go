@@ -58,7 +58,7 @@ func TestFileModeEveryFrameInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out.avi")
-	video, err := NewVideoSink(out)
+	video, err := NewVideoSink(out, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,11 +183,11 @@ func TestCancelKeepsOutputsComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	video, err := NewVideoSink(filepath.Join(dir, "out.avi"))
+	video, err := NewVideoSink(filepath.Join(dir, "out.avi"), FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"))
+	results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"), FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

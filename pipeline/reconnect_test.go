@@ -82,7 +82,7 @@ func TestReconnectAfterDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	video, err := NewVideoSink(filepath.Join(t.TempDir(), "out.avi"))
+	video, err := NewVideoSink(filepath.Join(t.TempDir(), "out.avi"), FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,12 +67,12 @@ func TestSharedVideos(t *testing.T) {
 			}
 			dir := t.TempDir()
 			outVideo := filepath.Join(dir, "out.mp4")
-			video, err := NewVideoSink(outVideo)
+			video, err := NewVideoSink(outVideo, FileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			outJSON := filepath.Join(dir, "results.jsonl")
-			results, err := CreateResultsFile(outJSON)
+			results, err := CreateResultsFile(outJSON, FileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

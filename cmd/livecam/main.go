@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 )
 
 // command is one subcommand: it parses its own flags from args and writes
@@ -43,6 +45,9 @@ func main() {
 
 // run executes one livecam command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	// A reader that goes away (livecam ... | head) makes writes fail with
+	// EPIPE, which the outputs handle, instead of killing the process.
+	signal.Ignore(syscall.SIGPIPE)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {

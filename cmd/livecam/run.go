@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -16,10 +17,11 @@ import (
 
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/outfile"
 	"github.com/livecam/livecam/viewer"
 )
 
-const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-serve ADDR [-serve-token T]] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
+const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-overwrite] [-serve ADDR [-serve-token T]] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
 
 // runPipeline is livecam's main job: label a video source.
 func runPipeline(args []string, stdout, stderr io.Writer) error {
@@ -27,23 +29,24 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	source := fs.String("source", "", "camera index, video file, stream URL or GStreamer pipeline")
 	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
 	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
-	out := fs.String("out", "", "write the annotated video to FILE (.mp4, .avi, .mkv)")
+	out := fs.String("out", "", "write the annotated video to FILE (.mp4, .mov, .mkv: H.264; .avi: Motion JPEG)")
 	results := fs.String("results", "", "write one JSON line per frame to FILE (- for standard output)")
+	overwrite := fs.Bool("overwrite", false, "replace -out and -results files that exist (default: refuse)")
 	display := fs.Bool("display", false, "show the annotated stream in a window (needs a display)")
 	serve := fs.String("serve", "", "serve the annotated stream and labels over HTTP on ADDR (e.g. 127.0.0.1:8080)")
 	serveToken := fs.String("serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
-	maxViewers := fs.Int("serve-max-viewers", 4, "simultaneous viewers of -serve")
+	maxViewers := fs.Int("serve-max-viewers", 4, "simultaneous viewers of -serve (1-100)")
 	realtime := fs.Bool("realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
 	loop := fs.Bool("loop", false, "play a video file again from the start when it ends, until interrupted")
-	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap)")
+	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap; at most 1000)")
 	every := fs.Int("every", 1, "classify every K-th frame, carrying the result to the frames between")
 	topk := fs.Int("topk", 3, "classes per frame")
-	workers := fs.Int("workers", 0, "inference workers (0: one per core)")
-	threads := fs.Int("threads", 1, "threads per forward pass")
-	smooth := fs.Float64("smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off)")
-	threshold := fs.Float64("threshold", 0.2, "below this top score the overlay says it is not sure")
+	workers := fs.Int("workers", 0, fmt.Sprintf("inference workers (0: one per core, at most %d)", maxWorkers))
+	threads := fs.Int("threads", 1, fmt.Sprintf("threads per forward pass (1-%d)", maxWorkers))
+	smooth := fs.Float64("smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off; at most 1)")
+	threshold := fs.Float64("threshold", 0.2, "below this top score (0-1) the overlay says it is not sure")
 	verbose := fs.Bool("v", false, "print statistics every few seconds")
-	reconnect := fs.Duration("reconnect", 10*time.Second, "reopen a lost camera or stream, backing off up to this interval between attempts (0: stop instead)")
+	reconnect := fs.Duration("reconnect", 10*time.Second, "reopen a lost camera or stream, backing off up to this interval between attempts (0: stop instead; at most 1h)")
 	prof := fs.String("profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -54,8 +57,32 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *every < 1 || *maxFPS < 0 || *smooth < 0 || *smooth > 1 || *topk < 1 || *topk > pipeline.MaxTopK {
-		return fmt.Errorf("%w: want -every >= 1, -fps >= 0, -smooth in [0,1], -topk in [1,%d]", errUsage, pipeline.MaxTopK)
+	if err := firstError(
+		intIn("every", *every, 1, 1_000_000),
+		floatIn("fps", *maxFPS, 0, 1000),
+		intIn("topk", *topk, 1, pipeline.MaxTopK),
+		intIn("workers", *workers, 0, maxWorkers),
+		intIn("threads", *threads, 1, maxWorkers),
+		floatIn("smooth", *smooth, 0, 1),
+		floatIn("threshold", *threshold, 0, 1),
+		intIn("serve-max-viewers", *maxViewers, 1, 100),
+		durationIn("reconnect", *reconnect, 0, time.Hour),
+	); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	// Nothing is created, truncated or replaced before the run starts:
+	// the outputs are checked against each other and against every
+	// input here, and the sinks create their files with the first frame.
+	var targets []outfile.Target
+	if *out != "" {
+		targets = append(targets, outfile.Target{Path: *out, Flag: "-out"})
+	}
+	if *results != "" {
+		targets = append(targets, outfile.Target{Path: *results, Flag: "-results"})
+	}
+	inputs := append([]string{*source, *labels}, modelFiles(*modelFlag)...)
+	if err := outfile.Check(inputs, targets, *overwrite); err != nil {
+		return err
 	}
 	if stopProfile, err := startProfile(*prof); err != nil {
 		return err
@@ -67,23 +94,22 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Outputs are checked before the source is opened, so a bad path
-	// fails at once.
 	var sinks []pipeline.Sink
 	closeAll := func() {
 		for _, s := range sinks {
 			s.Close()
 		}
 	}
+	fileOpts := pipeline.FileOptions{Overwrite: *overwrite}
 	var video *pipeline.VideoSink
 	if *out != "" {
-		if video, err = pipeline.NewVideoSink(*out); err != nil {
+		if video, err = pipeline.NewVideoSink(*out, fileOpts); err != nil {
 			return err
 		}
 		sinks = append(sinks, video)
 	}
 	if *results != "" {
-		rs, err := pipeline.CreateResultsFile(*results)
+		rs, err := pipeline.CreateResultsFile(*results, fileOpts)
 		if err != nil {
 			closeAll()
 			return err
@@ -121,7 +147,13 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	info := src.Info()
-	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	logf := func(format string, a ...any) {
+		msg := fmt.Sprintf(format, a...)
+		if !strings.HasPrefix(msg, "livecam:") {
+			msg = "livecam: " + msg
+		}
+		fmt.Fprintln(stderr, msg)
+	}
 	cfg := pipeline.Config{
 		Source: src, Model: m, Workers: *workers, Threads: *threads, Every: *every, MaxFPS: *maxFPS,
 		TopK: *topk, Smooth: *smooth, Overlay: video != nil || *display || view != nil,
@@ -146,15 +178,16 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, stopSignals...)
 	defer signal.Stop(sigs)
 	var interrupted atomic.Bool
 	go func() {
-		if _, ok := <-sigs; !ok {
+		sig, ok := <-sigs
+		if !ok {
 			return
 		}
 		interrupted.Store(true)
-		fmt.Fprintln(stderr, "livecam: stopping: finishing the frames already read (interrupt again to quit at once)")
+		fmt.Fprintf(stderr, "livecam: %v: stopping: finishing the frames already read (interrupt again to quit at once)\n", sig)
 		cancel()
 		if _, ok := <-sigs; ok {
 			fmt.Fprintln(stderr, "livecam: interrupted twice, quitting")
@@ -241,4 +274,30 @@ func startProfile(kind string) (stop func(), err error) {
 	}
 	p := profile.Start(mode, profile.ProfilePath("."), profile.NoShutdownHook, profile.Quiet)
 	return p.Stop, nil
+}
+
+// stopSignals stop a run cleanly: Ctrl-C, kill, a closed terminal or
+// ssh session, and Ctrl-\ (which would otherwise print a goroutine dump).
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// maxWorkers bounds -workers and -threads: each worker holds a runner's
+// scratch memory (about 4 MB), and more than this many gains nothing.
+const maxWorkers = 64
+
+// modelFiles lists the files of the model a -model value names, for the
+// check that no output overwrites an input.
+func modelFiles(flagValue string) []string {
+	dir, err := modelDir(flagValue)
+	if err != nil {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, e := range entries {
+		files = append(files, filepath.Join(dir, e.Name()))
+	}
+	return files
 }

@@ -46,10 +46,10 @@ func TestRunBadSources(t *testing.T) {
 		{[]string{"-source", dir}, 1, "is a directory, not a video file"},
 		{[]string{"-source", filepath.Join(videos, "garbage.mp4")}, 1, "garbage.mp4: not a video OpenCV can open"},
 		{[]string{"-source", "97"}, 1, "camera 97: no such camera"},
-		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "no", "such", "dir", "o.mp4")}, 1, "cannot write the output video"},
+		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "no", "such", "dir", "o.mp4")}, 1, "dir: no such file or directory"},
 		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "o.xyz")}, 1, "unknown video extension"},
 		{[]string{}, 2, "-source is required"},
-		{[]string{"-source", "x", "-every", "0"}, 2, "want -every >= 1"},
+		{[]string{"-source", "x", "-every", "0"}, 2, "-every 0: want a whole number from 1"},
 	} {
 		_, errOut, code := livecam(t, append([]string{"-v=false"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.msg) {

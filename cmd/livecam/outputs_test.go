@@ -1,0 +1,404 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/livecam/livecam/internal/shareddata"
+	"golang.org/x/sys/unix"
+)
+
+const bundled = "../../testdata/videos/shapes_320x240.avi"
+
+// probeFrames returns the number of frames ffprobe decodes from a video,
+// failing the test when it cannot read it.
+func probeFrames(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe cannot read %s: %v", path, err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("ffprobe %s: %q", path, out)
+	}
+	return n
+}
+
+// jsonLines checks that data is complete JSON lines only and returns them.
+func jsonLines(t *testing.T, data []byte) []map[string]any {
+	t.Helper()
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		t.Errorf("the results end in a cut line: %q", data[max(0, len(data)-80):])
+	}
+	var lines []map[string]any
+	for i, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
+		var v map[string]any
+		if err := json.Unmarshal(l, &v); err != nil {
+			t.Fatalf("line %d is not JSON (%v): %q", i+1, err, l)
+		}
+		lines = append(lines, v)
+	}
+	return lines
+}
+
+// snapshot maps every file below dir to its contents.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			b, _ := os.ReadFile(p)
+			files[p] = string(b)
+		}
+		return nil
+	})
+	return files
+}
+
+// assertUnchanged fails when any file below dir was created, removed or
+// changed since before was taken.
+func assertUnchanged(t *testing.T, what, dir string, before map[string]string) {
+	t.Helper()
+	after := snapshot(t, dir)
+	for p, b := range before {
+		if a, ok := after[p]; !ok {
+			t.Errorf("%s: %s was removed", what, p)
+		} else if a != b {
+			t.Errorf("%s: %s was changed (%d bytes, was %d)", what, p, len(a), len(b))
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			t.Errorf("%s: %s was created", what, p)
+		}
+	}
+}
+
+// TestOutputsNeverDestroyInputs names the source video (and the model) as
+// an output, through every spelling and link, and names one file for both
+// outputs: each is refused before anything is written, with or without
+// -overwrite, and no file changes.
+func TestOutputsNeverDestroyInputs(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.avi")
+	data, err := os.ReadFile(bundled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(src, data, 0o644)
+	os.Symlink("in.avi", filepath.Join(dir, "link.avi"))
+	os.Link(src, filepath.Join(dir, "hard.avi"))
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	modelJSON := filepath.Join(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"), "model.json")
+	before := snapshot(t, dir)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-out", src}, "is the input"},
+		{[]string{"-results", src}, "is the input"},
+		{[]string{"-results", filepath.Join(dir, "sub", "..", "in.avi")}, "is the input"},
+		{[]string{"-out", filepath.Join(dir, "link.avi")}, "is the input"},
+		{[]string{"-results", filepath.Join(dir, "hard.avi")}, "is the input"},
+		{[]string{"-results", modelJSON}, "is the input"},
+		{[]string{"-out", filepath.Join(dir, "x.mp4"), "-results", filepath.Join(dir, "sub", "..", "x.mp4")}, "are the same file"},
+	} {
+		for _, overwrite := range []bool{false, true} {
+			args := append([]string{"-source", src}, tc.args...)
+			if overwrite {
+				args = append(args, "-overwrite")
+			}
+			_, errOut, code := livecam(t, args...)
+			if code == 0 || (overwrite && !strings.Contains(errOut, tc.want)) {
+				t.Errorf("%v: exit %d, want a refusal saying %q:\n%s", args, code, tc.want, errOut)
+			}
+			if strings.Contains(errOut, "file mode") {
+				t.Errorf("%v: the run started", args)
+			}
+		}
+	}
+	assertUnchanged(t, "refused outputs", dir, before)
+	if st, _ := os.Stat(modelJSON); st.Size() == 0 {
+		t.Fatal("model.json was truncated")
+	}
+}
+
+// TestFailedStartKeepsOutputs: earlier outputs survive every way a run can
+// fail to start (a missing source, a busy -serve port, -display without a
+// display, an existing output without -overwrite); with -overwrite a run
+// that works replaces them, atomically, leaving no partial file.
+func TestFailedStartKeepsOutputs(t *testing.T) {
+	useSharedModels(t)
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	dir := t.TempDir()
+	out, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+	os.WriteFile(out, []byte("earlier video"), 0o644)
+	os.WriteFile(results, []byte("{\"earlier\":1}\n"), 0o644)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	before := snapshot(t, dir)
+	outs := []string{"-out", out, "-results", results}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing source", []string{"-source", filepath.Join(dir, "typo.mp4"), "-overwrite"}, "no such file"},
+		{"busy port", []string{"-source", bundled, "-serve", busy.Addr().String(), "-overwrite"}, "address already in use"},
+		{"no display", []string{"-source", bundled, "-display", "-overwrite"}, "no display"},
+		{"exists", []string{"-source", bundled}, "exists; pass -overwrite"},
+	} {
+		_, errOut, code := livecam(t, append(tc.args, outs...)...)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, want an error saying %q:\n%s", tc.name, code, tc.want, errOut)
+		}
+		assertUnchanged(t, tc.name, dir, before)
+	}
+	_, errOut, code := livecam(t, append([]string{"-source", bundled, "-overwrite"}, outs...)...)
+	if code != 0 {
+		t.Fatalf("-overwrite: exit %d:\n%s", code, errOut)
+	}
+	if n := probeFrames(t, out); n != 45 {
+		t.Errorf("the new video holds %d frames, want 45", n)
+	}
+	got, _ := os.ReadFile(results)
+	if n := len(jsonLines(t, got)); n != 45 {
+		t.Errorf("%d result lines, want 45", n)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("the folder holds %d files after the run, want the 2 outputs: %v", len(entries), entries)
+	}
+}
+
+// TestStopSignalsFinishOutputs: SIGHUP (a closed terminal or ssh session)
+// and SIGQUIT stop a live run as cleanly as SIGINT: exit 0, no goroutine
+// dump, a complete video and results under their final names.
+func TestStopSignalsFinishOutputs(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+			cmd, stderr, done := startLivecam(t, "-source", bundled, "-loop", "-realtime", "-out", video, "-results", results)
+			time.Sleep(1500 * time.Millisecond)
+			cmd.Process.Signal(sig)
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 5 s after %v:\n%s", sig, stderr)
+			}
+			if code := exitCode(err); code != 0 || strings.Contains(stderr.String(), "goroutine ") {
+				t.Fatalf("exit %d after %v:\n%s", code, sig, stderr)
+			}
+			n := probeFrames(t, video)
+			data, err := os.ReadFile(results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lines := len(jsonLines(t, data)); lines != n || n < 10 {
+				t.Errorf("%d frames in the video, %d result lines", n, lines)
+			}
+		})
+	}
+}
+
+// partialFile returns the one partial file livecam left for target, or
+// fails.
+func partialFile(t *testing.T, target string) string {
+	t.Helper()
+	ext := filepath.Ext(target)
+	m, _ := filepath.Glob(strings.TrimSuffix(target, ext) + ".partial-*" + ext)
+	if len(m) != 1 {
+		t.Fatalf("want one partial file for %s, found %v", target, m)
+	}
+	return m[0]
+}
+
+// TestKillKeepsWhatWasWritten: kill -9 during a live run leaves the video
+// playable with every frame written (ffmpeg, in its own process group,
+// finishes it when its input ends) and the results holding only complete
+// lines, none older than a second missing. Killing ffmpeg too (as a power
+// cut would) still leaves a video that plays up to its last fragment.
+func TestKillKeepsWhatWasWritten(t *testing.T) {
+	for _, both := range []bool{false, true} {
+		t.Run(map[bool]string{false: "livecam", true: "livecam and ffmpeg"}[both], func(t *testing.T) {
+			dir := t.TempDir()
+			video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+			cmd, stderr, done := startLivecam(t, "-source", bundled, "-loop", "-realtime", "-out", video, "-results", results)
+			time.Sleep(5 * time.Second)
+			var lines int
+			if !both {
+				// Lines reach the file within a second of their frame.
+				data, _ := os.ReadFile(partialFile(t, results))
+				lines = len(jsonLines(t, data))
+				if lines < 60 {
+					t.Errorf("after 5 s at 15 fps the results file holds %d lines", lines)
+				}
+			}
+			if both {
+				ff, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid), "ffmpeg").Output()
+				pid, err := strconv.Atoi(strings.TrimSpace(string(ff)))
+				if err != nil {
+					t.Fatalf("no ffmpeg child: %q", ff)
+				}
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			cmd.Process.Kill()
+			<-done
+			time.Sleep(300 * time.Millisecond) // ffmpeg finishes the file
+			if _, err := os.Stat(video); err == nil {
+				t.Errorf("a killed run left a file under the final name")
+			}
+			n := probeFrames(t, partialFile(t, video))
+			data, _ := os.ReadFile(partialFile(t, results))
+			got := len(jsonLines(t, data))
+			t.Logf("%d frames in the video, %d result lines", n, got)
+			if got < lines || got < 60 {
+				t.Errorf("%d result lines after the kill", got)
+			}
+			if both && n < 30 || !both && n < got {
+				t.Errorf("the video holds %d frames (%d result lines):\n%s", n, got, stderr)
+			}
+		})
+	}
+}
+
+// TestResultsReaderGoesAway: with -results - read by `head -n 3`, the
+// closed pipe ends that output with one warning; the run, its video and
+// its exit status are unaffected.
+func TestResultsReaderGoesAway(t *testing.T) {
+	dir := t.TempDir()
+	video := filepath.Join(dir, "out.mp4")
+	sh := exec.Command("sh", "-c", `{ "$0" -source "$1" -results - -out "$2"; echo "exit $?" >&2; } | head -n 3 >/dev/null`,
+		os.Args[0], shareddata.Path(t, "videos", "slideshow_720p.mp4"), video)
+	sh.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"))
+	var stderr bytes.Buffer
+	sh.Stderr = &stderr
+	if err := sh.Run(); err != nil {
+		t.Fatalf("%v:\n%s", err, stderr.String())
+	}
+	e := stderr.String()
+	if !strings.Contains(e, "exit 0") || strings.Count(e, "standard output: the reader closed it") != 1 {
+		t.Errorf("want exit 0 and one warning:\n%s", e)
+	}
+	if n := probeFrames(t, video); n != 720 {
+		t.Errorf("the video holds %d frames, want 720", n)
+	}
+}
+
+// TestStuckResultsReader: a FIFO whose reader never reads, and one nobody
+// opens, end the results output with a warning; the run and its video
+// complete, and an interrupt while the reader is stuck stops at once.
+func TestStuckResultsReader(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	slideshow := shareddata.Path(t, "videos", "slideshow_720p.mp4")
+	t.Run("nobody opens it", func(t *testing.T) {
+		useSharedModels(t)
+		video := filepath.Join(dir, "a.mp4")
+		_, errOut, code := livecam(t, "-source", bundled, "-results", fifo, "-out", video)
+		if code != 0 || !strings.Contains(errOut, "nobody is reading this FIFO") {
+			t.Errorf("exit %d:\n%s", code, errOut)
+		}
+		if n := probeFrames(t, video); n != 45 {
+			t.Errorf("the video holds %d frames, want 45", n)
+		}
+	})
+	t.Run("never read", func(t *testing.T) {
+		r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		video := filepath.Join(dir, "b.mp4")
+		cmd := exec.Command(os.Args[0], "-source", slideshow, "-results", fifo, "-out", video)
+		cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"))
+		out, err := cmd.CombinedOutput()
+		if exitCode(err) != 0 || !strings.Contains(string(out), "the reader took nothing for 5s") {
+			t.Errorf("exit %d:\n%s", exitCode(err), out)
+		}
+		if n := probeFrames(t, video); n != 720 {
+			t.Errorf("the video holds %d frames, want 720", n)
+		}
+	})
+	t.Run("interrupted while stuck", func(t *testing.T) {
+		r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		video := filepath.Join(dir, "c.mp4")
+		cmd, stderr, done := startLivecam(t, "-source", slideshow, "-realtime", "-results", fifo, "-out", video)
+		// The smallest pipe fills with two seconds of lines.
+		if _, err := unix.FcntlInt(r.Fd(), unix.F_SETPIPE_SZ, 4096); err != nil {
+			t.Fatal(err)
+		}
+		// Wait for the pipe to hold lines, then for the next flush to
+		// block: the writer is stuck for the whole of its 5 s allowance.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if n, _ := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ); n >= 2048 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no lines reached the FIFO:\n%s", stderr)
+			}
+		}
+		time.Sleep(time.Second)
+		sent := time.Now()
+		cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case err := <-done:
+			took := time.Since(sent)
+			t.Logf("stopped %v after the interrupt", took)
+			if code := exitCode(err); code != 0 || took > 2500*time.Millisecond {
+				t.Errorf("exit %d after %v, want 0 within 2.5 s:\n%s", code, took, stderr)
+			}
+		case <-time.After(8 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("still running 8 s after the interrupt:\n%s", stderr)
+		}
+		if n := probeFrames(t, video); n < 30 {
+			t.Errorf("the video holds %d frames", n)
+		}
+	})
+}
+
+// TestAbsurdFlags: every numeric flag has a range, NaN included, and the
+// error names the flag; nothing runs.
+func TestAbsurdFlags(t *testing.T) {
+	useSharedModels(t)
+	for _, args := range [][]string{
+		{"-smooth", "NaN"}, {"-smooth", "1.5"}, {"-fps", "NaN"}, {"-fps", "-1"}, {"-fps", "Inf"},
+		{"-threshold", "-1"}, {"-threshold", "NaN"}, {"-reconnect", "-1s"}, {"-reconnect", "1000h"},
+		{"-workers", "1000"}, {"-workers", "-1"}, {"-threads", "0"}, {"-every", "0"}, {"-topk", "11"},
+		{"-serve-max-viewers", "0"},
+	} {
+		_, errOut, code := livecam(t, append([]string{"-source", bundled}, args...)...)
+		if code != 2 || !strings.Contains(errOut, "usage: "+args[0]+" ") || !strings.Contains(errOut, ": want") || strings.Contains(errOut, "file mode") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming the flag", args, code, errOut)
+		}
+	}
+}

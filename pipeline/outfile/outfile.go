@@ -1,0 +1,241 @@
+// Package outfile writes a program's output files without ever destroying
+// the user's data.
+//
+// An output is checked before a run starts (Check): its folder must exist
+// and be writable, it must not be one of the inputs or another output
+// (through whatever spelling, symbolic or hard link), and an existing file
+// is replaced only when the user said so. Nothing is created at that
+// point. While the run goes on the data goes to a partial file beside the
+// target, named NAME.partial-RANDOM.EXT so that players still recognise
+// it and a user finds it after a crash; Commit renames it into place at
+// the end, atomically, and never over a file that appeared meanwhile
+// unless overwriting was asked for. A device or FIFO (/dev/null, a named
+// pipe) is written directly: there is nothing to replace.
+//
+// renameio (github.com/google/renameio) does the atomic part for
+// configuration files, but hides its temporary files and always replaces
+// the target; livecam needs the partial file visible (it is what survives
+// kill -9) and a commit that refuses to replace.
+package outfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Target is one output a run will write.
+type Target struct {
+	// Path is the file as the user spelt it; "-" is standard output.
+	Path string
+	// Flag names where the path came from in messages ("-out").
+	Flag string
+}
+
+// ErrExists reports an output file that exists and may not be replaced.
+var ErrExists = errors.New("exists; pass -overwrite to replace it")
+
+// Check verifies, without creating anything, that every target can be
+// written and that none of them is an input or another target. inputs are
+// paths that will be read (a source video, a model, a labels file); names
+// that are not files are ignored.
+func Check(inputs []string, targets []Target, overwrite bool) error {
+	type seen struct {
+		t    Target
+		st   os.FileInfo // nil when the file does not exist yet
+		path string      // resolved absolute path
+	}
+	var done []seen
+	for _, t := range targets {
+		if t.Path == "-" || t.Path == "" {
+			continue
+		}
+		res, st, err := resolve(t.Path)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", t.Flag, t.Path, err)
+		}
+		if st != nil {
+			switch {
+			case st.IsDir():
+				return fmt.Errorf("%s %s: is a directory", t.Flag, t.Path)
+			case st.Mode().IsRegular() && !overwrite:
+				return fmt.Errorf("%s %s: %w", t.Flag, t.Path, ErrExists)
+			}
+		}
+		if st == nil || st.Mode().IsRegular() {
+			if err := unix.Access(filepath.Dir(res), unix.W_OK); err != nil {
+				return fmt.Errorf("%s %s: cannot write in %s: %w", t.Flag, t.Path, filepath.Dir(res), err)
+			}
+			if st != nil {
+				if err := unix.Access(res, unix.W_OK); err != nil {
+					return fmt.Errorf("%s %s: %w", t.Flag, t.Path, err)
+				}
+			}
+		}
+		for _, in := range inputs {
+			if in == "" {
+				continue
+			}
+			ist, err := os.Stat(in)
+			if err != nil || !ist.Mode().IsRegular() {
+				continue
+			}
+			if st != nil && os.SameFile(st, ist) {
+				return fmt.Errorf("%s %s: is the input %s: refusing to write over it", t.Flag, t.Path, in)
+			}
+		}
+		for _, d := range done {
+			same := d.path == res
+			if st != nil && d.st != nil {
+				same = os.SameFile(st, d.st) && st.Mode().IsRegular()
+			}
+			if same {
+				return fmt.Errorf("%s %s and %s %s are the same file", d.t.Flag, d.t.Path, t.Flag, t.Path)
+			}
+		}
+		done = append(done, seen{t, st, res})
+	}
+	return nil
+}
+
+// resolve returns path made absolute with the symbolic links of its folder
+// (and of the file itself, when it exists) resolved, and the file's
+// information (nil if it does not exist).
+func resolve(path string) (string, os.FileInfo, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := os.Stat(abs)
+	switch {
+	case err == nil:
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return "", nil, err
+		}
+		return real, st, nil
+	case errors.Is(err, fs.ErrNotExist):
+		if _, lerr := os.Lstat(abs); lerr == nil {
+			return "", nil, errors.New("is a symbolic link to a file that does not exist")
+		}
+		dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				return "", nil, fmt.Errorf("folder %s: %w", filepath.Dir(path), pe.Err)
+			}
+			return "", nil, err
+		}
+		return filepath.Join(dir, filepath.Base(abs)), nil, nil
+	default:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", nil, err
+	}
+}
+
+// File is an output being written: a partial file beside the target, or
+// the target itself when that is a device or a FIFO.
+type File struct {
+	*os.File
+	target    string
+	direct    bool // writing the target itself
+	overwrite bool
+	done      bool
+}
+
+// Create starts writing target: it creates a new partial file beside it
+// (or opens a device or FIFO for writing). A FIFO is opened without
+// blocking: when nobody reads it, Create fails with ENXIO.
+func Create(target string, overwrite bool) (*File, error) {
+	if st, err := os.Stat(target); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		f, err := os.OpenFile(target, os.O_WRONLY|unix.O_NONBLOCK, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &File{File: f, target: target, direct: true}, nil
+	}
+	dir, base := filepath.Dir(target), filepath.Base(target) // not "": CreateTemp would use $TMPDIR
+	ext := filepath.Ext(base)
+	f, err := os.CreateTemp(dir, strings.TrimSuffix(base, ext)+".partial-*"+ext)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &File{File: f, target: target, overwrite: overwrite}, nil
+}
+
+// Target returns the path the file will have once committed.
+func (f *File) Target() string { return f.target }
+
+// Commit flushes the file to the disk, closes it and renames it to its
+// target. When the target appeared in the meantime and overwriting was not
+// asked for, the data stays under the partial name and the error says so.
+// Commit after Commit does nothing.
+func (f *File) Commit() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	if f.direct {
+		return f.File.Close()
+	}
+	err := f.File.Sync()
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w (the data written so far is in %s)", f.target, err, f.File.Name())
+	}
+	return Rename(f.File.Name(), f.target, f.overwrite)
+}
+
+// Rename moves a finished partial file to target, atomically; unless
+// overwrite is set it fails when target exists, leaving both in place.
+func Rename(partial, target string, overwrite bool) error {
+	var err error
+	if overwrite {
+		err = os.Rename(partial, target)
+	} else {
+		err = unix.Renameat2(unix.AT_FDCWD, partial, unix.AT_FDCWD, target, unix.RENAME_NOREPLACE)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+			// The filesystem cannot rename without replacing: a hard
+			// link fails as well when the target exists.
+			if err = os.Link(partial, target); err == nil {
+				err = os.Remove(partial)
+			}
+		}
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s appeared while livecam ran and was left alone: the output is in %s", target, partial)
+		}
+		return fmt.Errorf("%s: cannot move the finished output into place: %w (it is in %s)", target, err, partial)
+	}
+	return nil
+}
+
+// Discard closes the file and removes a partial file (a direct target is
+// only closed). For a run that produced nothing.
+func (f *File) Discard() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	err := f.File.Close()
+	if !f.direct {
+		err = errors.Join(err, os.Remove(f.File.Name()))
+	}
+	return err
+}

@@ -1,0 +1,332 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"gocv.io/x/gocv"
+	"golang.org/x/sys/unix"
+
+	"github.com/livecam/livecam/pipeline/outfile"
+)
+
+// VideoSink writes the frames it receives to a video file of the source's
+// size and frame rate, through an ffmpeg child process fed raw frames:
+//
+//   - .mp4, .m4v, .mov: H.264 in fragmented MP4 (a fragment at every
+//     keyframe, one every 2 s), which plays in browsers and stays playable
+//     up to its last fragment if livecam is killed or the power fails;
+//   - .mkv: H.264 in Matroska;
+//   - .avi: Motion JPEG.
+//
+// H.264 uses 4:2:0 colour (yuv420p), or 4:4:4 for an odd width or height,
+// so that the size is kept exactly. Frames are placed by their
+// presentation time: frames of a variable-rate source are repeated or
+// left out so that the constant-rate file keeps the source's timing, and a
+// frame whose size differs from the first one (a camera that changed
+// mode) is scaled to fit, with black borders.
+//
+// ffmpeg runs in its own process group: a Ctrl-C on the terminal reaches
+// livecam only, which finishes the file; if livecam dies, ffmpeg sees its
+// input end and finishes the file itself. The file is written under a
+// partial name and renamed into place by Close (see package outfile).
+//
+// ffmpeg reports write errors (they end the output with its message). The
+// sink also watches the free space of the file's filesystem: when it falls
+// below what the next frames need, Write fails with ErrDiskFull before the
+// disk is full.
+type VideoSink struct {
+	path string
+	opts FileOptions
+
+	file   *outfile.File
+	cmd    *exec.Cmd
+	pipe   *os.File // ffmpeg's standard input
+	waited chan struct{}
+	errMu  sync.Mutex
+	errBuf tailBuffer // the end of ffmpeg's standard error
+	exit   error
+
+	width, height int
+	fps           float64
+	frames        int
+	first         time.Duration // PTS of the first frame
+	fit           gocv.Mat      // frames of another size, scaled to fit
+	resized       bool
+	// size of the file when space was last checked, and the largest
+	// growth seen between checks.
+	lastSize, maxGrowth int64
+}
+
+// ErrDiskFull reports an output whose filesystem is about to run out of
+// space.
+var ErrDiskFull = errors.New("disk (nearly) full")
+
+// spaceCheckEvery is how many frames pass between free-space checks.
+const spaceCheckEvery = 10
+
+// FrameWriteTimeout ends the video when ffmpeg takes no frame for this long.
+var FrameWriteTimeout = 20 * time.Second
+
+// NewVideoSink checks that path can be written (a known extension, its
+// folder writable, an existing file only with opts.Overwrite) and that
+// ffmpeg is installed, and returns a sink that starts ffmpeg on the first
+// frame, when the size is known. Nothing is created before that.
+func NewVideoSink(path string, opts FileOptions) (*VideoSink, error) {
+	if codecArgs(path, 2, 2, 30) == nil {
+		return nil, fmt.Errorf("%s: unknown video extension (use .mp4, .mov, .m4v, .mkv or .avi)", path)
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		return nil, fmt.Errorf("%s: writing video needs ffmpeg, which is not installed (apt-get install ffmpeg)", path)
+	}
+	if err := outfile.Check(nil, []outfile.Target{{Path: path, Flag: "out"}}, opts.Overwrite); err != nil {
+		return nil, err
+	}
+	return &VideoSink{path: path, opts: opts}, nil
+}
+
+// codecArgs returns ffmpeg's output arguments for the file's extension, or
+// nil for an unknown one.
+func codecArgs(path string, w, h int, fps float64) []string {
+	gop := strconv.Itoa(max(1, int(math.Round(2*fps))))
+	h264 := []string{"-c:v", "libx264", "-preset", "superfast", "-crf", "23", "-g", gop, "-pix_fmt", "yuv420p"}
+	if w%2 != 0 || h%2 != 0 {
+		h264[len(h264)-1] = "yuv444p" // 4:2:0 needs even sizes
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".mp4", ".m4v", ".mov":
+		format := "mp4"
+		if strings.EqualFold(filepath.Ext(path), ".mov") {
+			format = "mov"
+		}
+		return append(h264, "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", format)
+	case ".mkv":
+		return append(h264, "-f", "matroska")
+	case ".avi":
+		return []string{"-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", "-f", "avi"}
+	}
+	return nil
+}
+
+// start creates the partial file and starts ffmpeg for frames of the
+// given size.
+func (v *VideoSink) start(o *Output) error {
+	v.width, v.height = o.Image.Cols(), o.Image.Rows()
+	v.fps = o.Source.FPS
+	if v.fps <= 0 {
+		v.fps = 30
+	}
+	f, err := outfile.Create(v.path, v.opts.Overwrite)
+	if err != nil {
+		return fmt.Errorf("cannot write the output video: %w", err)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		f.Discard()
+		return err
+	}
+	// A larger pipe takes a whole frame at once where the system allows.
+	unix.FcntlInt(pw.Fd(), unix.F_SETPIPE_SZ, 1<<20)
+	args := []string{"-hide_banner", "-nostats", "-loglevel", "error",
+		"-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", fmt.Sprintf("%dx%d", v.width, v.height),
+		"-framerate", strconv.FormatFloat(v.fps, 'g', -1, 64), "-i", "pipe:0"}
+	args = append(args, codecArgs(v.path, v.width, v.height, v.fps)...)
+	args = append(args, "-flush_packets", "1", "-y", f.Name())
+	cmd := exec.Command("ffmpeg", args...)
+	cmd.Stdin = pr
+	cmd.Stderr = &v.errBuf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		f.Discard()
+		return fmt.Errorf("%s: cannot start ffmpeg: %w", v.path, err)
+	}
+	pr.Close()
+	v.file, v.cmd, v.pipe = f, cmd, pw
+	v.waited = make(chan struct{})
+	go func() {
+		err := cmd.Wait()
+		v.errMu.Lock()
+		v.exit = err
+		v.errMu.Unlock()
+		close(v.waited)
+	}()
+	return nil
+}
+
+// Write encodes one frame (repeated or left out to follow its PTS).
+func (v *VideoSink) Write(o *Output) error {
+	if v.cmd == nil {
+		if err := v.start(o); err != nil {
+			return err
+		}
+		v.first = o.Result.PTS
+	}
+	if v.frames%spaceCheckEvery == 0 {
+		if err := v.checkSpace(); err != nil {
+			return err
+		}
+	}
+	img := o.Image
+	if img.Cols() != v.width || img.Rows() != v.height {
+		img = v.fitted(img)
+	}
+	data, err := img.DataPtrUint8()
+	if err != nil || !img.IsContinuous() || img.Type() != gocv.MatTypeCV8UC3 {
+		return fmt.Errorf("%s: frame %d is not a continuous 8-bit BGR image", v.path, o.Result.Frame)
+	}
+	// The frame covers the output's frames from its own time until the
+	// next frame's; at least one, at most a second's worth (a longer gap
+	// is a cut: the timeline moves up).
+	due := int(math.Round((o.Result.PTS - v.first).Seconds() * v.fps))
+	n := 1
+	switch {
+	case due > v.frames+int(v.fps) || due < 0:
+		v.first = o.Result.PTS - time.Duration(float64(v.frames)/v.fps*float64(time.Second))
+	case due > v.frames:
+		n = due - v.frames + 1
+	case due < v.frames-1:
+		return nil // two frames in one slot: the later is left out
+	}
+	for range n {
+		if err := writeAll(v.pipe, data, FrameWriteTimeout); err != nil {
+			return v.failed(err)
+		}
+		v.frames++
+	}
+	return nil
+}
+
+// fitted scales img into the output's size, keeping its aspect ratio.
+func (v *VideoSink) fitted(img gocv.Mat) gocv.Mat {
+	if !v.resized {
+		v.fit = gocv.NewMatWithSize(v.height, v.width, gocv.MatTypeCV8UC3)
+		v.resized = true
+	}
+	v.fit.SetTo(gocv.NewScalar(0, 0, 0, 0))
+	scale := min(float64(v.width)/float64(img.Cols()), float64(v.height)/float64(img.Rows()))
+	w := max(1, min(v.width, int(math.Round(float64(img.Cols())*scale))))
+	h := max(1, min(v.height, int(math.Round(float64(img.Rows())*scale))))
+	x, y := (v.width-w)/2, (v.height-h)/2
+	roi := v.fit.Region(image.Rect(x, y, x+w, y+h))
+	gocv.Resize(img, &roi, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+	roi.Close()
+	return v.fit
+}
+
+// failed turns a write error into the sink's error, with ffmpeg's own
+// message when it has exited.
+func (v *VideoSink) failed(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		select {
+		case <-v.waited:
+		case <-time.After(2 * time.Second):
+		}
+		return fmt.Errorf("%s: ffmpeg stopped after %d frames: %s", v.path, v.frames, v.ffmpegSaid())
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%s: ffmpeg took no frame for %v", v.path, FrameWriteTimeout)
+	}
+	return fmt.Errorf("%s: %w", v.path, err)
+}
+
+func (v *VideoSink) ffmpegSaid() string {
+	v.errMu.Lock()
+	defer v.errMu.Unlock()
+	msg := strings.TrimSpace(v.errBuf.String())
+	if msg == "" && v.exit != nil {
+		msg = v.exit.Error()
+	}
+	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+		msg = msg[i+1:]
+	}
+	return msg
+}
+
+// checkSpace fails when the free space is less than twice the largest
+// growth of the file between two checks, plus 1 MiB.
+func (v *VideoSink) checkSpace() error {
+	if v.file == nil {
+		return nil
+	}
+	if st, err := os.Stat(v.file.Name()); err == nil && st.Mode().IsRegular() {
+		v.maxGrowth = max(v.maxGrowth, st.Size()-v.lastSize)
+		v.lastSize = st.Size()
+	} else {
+		return nil // a device: no space to run out of
+	}
+	free, err := freeBytes(filepath.Dir(v.file.Name()))
+	if err != nil {
+		return nil // no way to tell: carry on
+	}
+	if need := 2*v.maxGrowth + 1<<20; free < need {
+		return fmt.Errorf("%s: %w: %d KiB free, the next frames need about %d KiB; stopping with %d frames written",
+			v.path, ErrDiskFull, free>>10, need>>10, v.frames)
+	}
+	return nil
+}
+
+// Frames returns the number of frames written to the file.
+func (v *VideoSink) Frames() int { return v.frames }
+
+// Close ends ffmpeg's input, waits for it to finish the file and renames
+// the file into place. When ffmpeg failed, the file it wrote is kept (a
+// fragmented MP4 plays up to its last fragment) and the error says where.
+func (v *VideoSink) Close() error {
+	if v.resized {
+		v.fit.Close()
+		v.resized = false
+	}
+	if v.cmd == nil {
+		return nil
+	}
+	v.pipe.Close()
+	select {
+	case <-v.waited:
+	case <-time.After(30 * time.Second):
+		v.cmd.Process.Kill()
+		<-v.waited
+	}
+	v.cmd = nil
+	v.errMu.Lock()
+	exit := v.exit
+	v.errMu.Unlock()
+	cerr := v.file.Commit()
+	if exit != nil {
+		return errors.Join(fmt.Errorf("%s: ffmpeg: %s", v.path, v.ffmpegSaid()), cerr)
+	}
+	return cerr
+}
+
+// tailBuffer keeps the last 4 KiB written to it.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > 4096 {
+		t.b = append(t.b[:0], t.b[len(t.b)-4096:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
