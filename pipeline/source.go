@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -64,10 +66,13 @@ var ErrTruncated = errors.New("video ended early: file truncated or damaged")
 
 // Open opens a source from its command-line spelling:
 //
+//	a path that exists     a video file (whatever its name looks like)
 //	0, 1, ...              a camera by index
 //	rtsp://..., http://... a network stream (OpenCV's FFmpeg backend)
 //	"... ! appsink"        a GStreamer pipeline (live; its end ends the run)
-//	anything else          a video file
+//
+// An existing file always wins: a file named "2024" or "Wow!.mp4" is read
+// as a file. A spelling that is none of these is an error saying so.
 //
 // Cameras, streams and GStreamer pipelines are live; files are not
 // unless realtime is set, in which case reads are paced at the file's
@@ -88,15 +93,19 @@ type OpenOptions struct {
 // OpenWith is Open with options.
 func OpenWith(spec string, opts OpenOptions) (Source, error) {
 	realtime := opts.Realtime
+	st, statErr := os.Stat(spec)
 	switch {
 	case spec == "":
 		return nil, &SourceError{Source: "(none)", Err: errors.New("no source given")}
+	case statErr == nil || !errors.Is(statErr, fs.ErrNotExist):
+		// A file (or one we may not read): files win over every
+		// other spelling.
 	case isIndex(spec):
 		idx, _ := strconv.Atoi(spec)
 		vc, err := gocv.VideoCaptureDevice(idx)
 		if err != nil || !vc.IsOpened() {
 			closeCapture(vc)
-			return nil, &SourceError{Source: "camera " + spec, Err: errors.New("no such camera, or it cannot be opened")}
+			return nil, &SourceError{Source: "camera " + spec, Err: fmt.Errorf("no such camera, or it cannot be opened (and there is no file named %s)", spec)}
 		}
 		c := newCapture(vc, "camera "+spec, true, false)
 		c.reopen = func() (*gocv.VideoCapture, error) { return gocv.VideoCaptureDevice(idx) }
@@ -106,33 +115,47 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 		vc, err := gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg)
 		if err != nil || !vc.IsOpened() {
 			closeCapture(vc)
-			return nil, &SourceError{Source: spec, Err: errors.New("cannot open the stream")}
+			return nil, &SourceError{Source: RedactURL(spec), Err: errors.New("cannot open the stream")}
 		}
-		c := newCapture(vc, spec, true, false)
+		c := newCapture(vc, RedactURL(spec), true, false)
 		c.reopen = func() (*gocv.VideoCapture, error) { return gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg) }
 		return c, nil
 	case strings.Contains(spec, "!"):
 		vc, err := gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureGstreamer)
 		if err != nil || !vc.IsOpened() {
 			closeCapture(vc)
-			return nil, &SourceError{Source: spec, Err: errors.New("cannot open the GStreamer pipeline")}
+			return nil, &SourceError{Source: spec, Err: errors.New("no such file, and not a GStreamer pipeline that can be started")}
 		}
 		// A GStreamer pipeline may be finite (a file, num-buffers): its
 		// end is the end of the source, not a lost camera.
 		c := newCapture(vc, "gstreamer", true, false)
 		c.endIsEOF = true
 		return c, nil
+	default:
+		return nil, &SourceError{Source: spec, Err: errors.New("no such file (nor a camera index, stream URL or GStreamer pipeline)")}
 	}
-	st, err := os.Stat(spec)
-	if err != nil {
+	if statErr != nil {
+		var pe *os.PathError
+		if errors.As(statErr, &pe) {
+			statErr = pe.Err
+		}
+		return nil, &SourceError{Source: spec, Err: statErr}
+	}
+	if st.IsDir() {
+		return nil, &SourceError{Source: spec, Err: errors.New("is a directory, not a video file")}
+	}
+	if !st.Mode().IsRegular() && st.Mode()&fs.ModeDevice == 0 {
+		return nil, &SourceError{Source: spec, Err: fmt.Errorf("not a regular file (%v)", st.Mode().Type())}
+	}
+	// OpenCV says only "cannot open": find out whether we may read it.
+	if f, err := os.Open(spec); err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return nil, &SourceError{Source: spec, Err: err}
-	}
-	if st.IsDir() {
-		return nil, &SourceError{Source: spec, Err: errors.New("is a directory, not a video file")}
+	} else {
+		f.Close()
 	}
 	vc, err := gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg)
 	if err != nil || !vc.IsOpened() {
@@ -445,4 +468,15 @@ func (p *PushSource) Close() error {
 		p.frame.Close()
 	}
 	return nil
+}
+
+// RedactURL returns s with the password of a URL's user information
+// replaced by "xxxxx", for messages, pages and logs; anything that is not
+// such a URL is returned as it is.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
 }

@@ -402,3 +402,61 @@ func TestAbsurdFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceSpelling: an existing file always wins over the other
+// spellings, an unreadable file says so, and a name that is nothing says
+// what was tried; a stream URL's password never appears in messages.
+func TestSourceSpelling(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile(bundled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"2024", "Wow!.mp4", "a ! b.avi"} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, data, 0o644)
+		t.Chdir(dir)
+		_, errOut, code := livecam(t, "-source", name)
+		if code != 0 || !strings.Contains(errOut, name+" (320x240") || !strings.Contains(errOut, "file mode") {
+			t.Errorf("-source %q: exit %d, not read as the file:\n%s", name, code, errOut)
+		}
+	}
+	for _, tc := range []struct{ spec, want string }{
+		{"no-such-thing", "no-such-thing: no such file (nor a camera index, stream URL or GStreamer pipeline)"},
+		{"4711", "camera 4711: no such camera, or it cannot be opened (and there is no file named 4711)"},
+		{"http://user:s3cret@127.0.0.1:1/cam", "http://user:xxxxx@127.0.0.1:1/cam: cannot open the stream"},
+	} {
+		_, errOut, code := livecam(t, "-source", tc.spec)
+		if code != 1 || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, "s3cret") {
+			t.Errorf("-source %q: exit %d, stderr %q; want %q", tc.spec, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestUnreadableSource runs livecam as an unprivileged user on a file it
+// may not read: "permission denied", not "damaged".
+func TestUnreadableSource(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run livecam as another user")
+	}
+	dir, err := os.MkdirTemp("", "unreadable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	src := filepath.Join(dir, "private.avi")
+	data, _ := os.ReadFile(bundled)
+	os.WriteFile(src, data, 0o600)
+	self := filepath.Join(dir, "livecam.test")
+	exe, _ := os.ReadFile(os.Args[0])
+	os.WriteFile(self, exe, 0o755)
+	cmd := exec.Command(self, "-source", src)
+	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(out), "private.avi: permission denied") {
+		t.Errorf("exit %d:\n%s", exitCode(err), out)
+	}
+}

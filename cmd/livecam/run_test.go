@@ -42,7 +42,7 @@ func TestRunBadSources(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"-source", filepath.Join(dir, "missing.mp4")}, 1, "missing.mp4: no such file or directory"},
+		{[]string{"-source", filepath.Join(dir, "missing.mp4")}, 1, "missing.mp4: no such file (nor a camera index"},
 		{[]string{"-source", dir}, 1, "is a directory, not a video file"},
 		{[]string{"-source", filepath.Join(videos, "garbage.mp4")}, 1, "garbage.mp4: not a video OpenCV can open"},
 		{[]string{"-source", "97"}, 1, "camera 97: no such camera"},
