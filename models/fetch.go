@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/livecam/livecam/net"
@@ -205,18 +206,39 @@ var errNoSums = errors.New("no published checksums for this model")
 // Verify checks the files of an installed model against their known
 // SHA-256. It returns errNoSums (wrapped) for a model with none on record.
 func Verify(name, dir string) error {
-	sums, ok := sha256Sums[name]
-	if !ok {
+	if _, ok := sha256Sums[name]; !ok {
 		return fmt.Errorf("%s: %w", name, errNoSums)
 	}
-	for file, want := range sums {
+	got := map[string][32]byte{}
+	for file := range sha256Sums[name] {
 		data, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != want {
-			return fmt.Errorf("%s: SHA-256 %s, want %s", filepath.Join(dir, file), got, want)
+		got[file] = sha256.Sum256(data)
+	}
+	return CheckSums(name, dir, got)
+}
+
+// CheckSums compares the SHA-256 of a loaded model's files (as
+// net.LoadWeights records them) with the published ones for the variant
+// name; it returns nil for a variant with none on record. The error names
+// the first file that differs and says how to repair the model.
+func CheckSums(name, dir string, got map[string][32]byte) error {
+	files := make([]string, 0, len(sha256Sums[name]))
+	for file := range sha256Sums[name] {
+		files = append(files, file)
+	}
+	slices.Sort(files)
+	for _, file := range files {
+		want := sha256Sums[name][file]
+		sum, ok := got[file]
+		if !ok {
+			return fmt.Errorf("%s: not read: the model is not the published %s", filepath.Join(dir, file), name)
+		}
+		if hex.EncodeToString(sum[:]) != want {
+			return fmt.Errorf("%s: SHA-256 %x, want %s: the installed %s is damaged or was changed; fetch it again with `livecam models fetch %s`",
+				filepath.Join(dir, file), sum, want, name, name)
 		}
 	}
 	return nil

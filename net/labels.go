@@ -47,10 +47,12 @@ func (l *Labels) WNID(i int) string {
 // its content: a TF.js metadata.json ({"labels": [...]}), a tab-separated
 // table with the header "index, wnid, label" (imagenet_classes.tsv), or
 // plain text with one label per line.
+//
+// The file must be a regular file of at most 16 MiB.
 func LoadLabels(path string) (*Labels, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path, maxLabelsFile)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, cause(err))
 	}
 	l, err := parseLabels(data)
 	if err != nil {
@@ -123,7 +125,7 @@ func findLabels(dir string, classes int) (*Labels, error) {
 		if _, err := os.Stat(p); err != nil {
 			continue
 		}
-		data, err := os.ReadFile(p)
+		data, err := readBounded(p, maxLabelsFile)
 		if err != nil {
 			return nil, &LoadError{File: p, Err: cause(err)}
 		}
@@ -149,3 +151,6 @@ func findLabels(dir string, classes int) (*Labels, error) {
 	}
 	return names, nil
 }
+
+// maxLabelsFile bounds a labels file: ImageNet's 1000 labels take 30 KiB.
+const maxLabelsFile = 16 << 20

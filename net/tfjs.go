@@ -1,6 +1,7 @@
 package net
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -102,15 +103,16 @@ func (f *tfjsFile) layers() []kerasLayer {
 // the file and, where there is one, the tensor.
 func LoadWeights(dir string) (*Weights, error) {
 	jsonPath := filepath.Join(dir, ModelJSON)
-	f, err := readModelJSON(jsonPath)
+	sums := map[string][32]byte{}
+	f, err := readModelJSON(jsonPath, sums)
 	if err != nil {
 		return nil, err
 	}
-	tensors, err := readShards(dir, jsonPath, f.WeightsManifest)
+	tensors, err := readShards(dir, jsonPath, f.WeightsManifest, sums)
 	if err != nil {
 		return nil, err
 	}
-	w := &Weights{Tensors: map[string][]float32{}, Epsilon: map[string]float64{}}
+	w := &Weights{Tensors: map[string][]float32{}, Epsilon: map[string]float64{}, SHA256: sums}
 	for name, t := range tensors {
 		w.Tensors[name] = t.data
 	}
@@ -142,19 +144,12 @@ func LoadWeights(dir string) (*Weights, error) {
 	return w, nil
 }
 
-func readModelJSON(path string) (*tfjsFile, error) {
-	fh, err := os.Open(path)
+func readModelJSON(path string, sums map[string][32]byte) (*tfjsFile, error) {
+	data, err := readBounded(path, maxModelJSON)
 	if err != nil {
 		return nil, &LoadError{File: path, Err: cause(err)}
 	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, maxModelJSON+1))
-	if err != nil {
-		return nil, &LoadError{File: path, Err: err}
-	}
-	if len(data) > maxModelJSON {
-		return nil, &LoadError{File: path, Err: fmt.Errorf("larger than %d MiB", maxModelJSON>>20)}
-	}
+	sums[filepath.Base(path)] = sha256.Sum256(data)
 	var f tfjsFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, &LoadError{File: path, Err: fmt.Errorf("malformed JSON: %v", err)}
@@ -173,7 +168,7 @@ type loadedTensor struct {
 
 // readShards reads every weight group: the concatenation of its shard files
 // holds its tensors back to back, little-endian float32.
-func readShards(dir, jsonPath string, groups []tfjsGroup) (map[string]loadedTensor, error) {
+func readShards(dir, jsonPath string, groups []tfjsGroup, sums map[string][32]byte) (map[string]loadedTensor, error) {
 	tensors := map[string]loadedTensor{}
 	total := 0
 	for gi, g := range groups {
@@ -202,7 +197,7 @@ func readShards(dir, jsonPath string, groups []tfjsGroup) (map[string]loadedTens
 				return nil, &LoadError{File: jsonPath, Err: fmt.Errorf("weights exceed %d values", maxValues)}
 			}
 		}
-		buf, files, err := readGroup(dir, jsonPath, g.Paths, 4*need)
+		buf, files, err := readGroup(dir, jsonPath, g.Paths, 4*need, sums)
 		if err != nil {
 			return nil, err
 		}
@@ -240,8 +235,8 @@ func (s shardSpans) at(off int) string {
 }
 
 // readGroup reads the shard files of one group and checks that together
-// they hold exactly want bytes.
-func readGroup(dir, jsonPath string, paths []string, want int) ([]byte, shardSpans, error) {
+// they hold exactly want bytes; it records each file's SHA-256 in sums.
+func readGroup(dir, jsonPath string, paths []string, want int, sums map[string][32]byte) ([]byte, shardSpans, error) {
 	var spans shardSpans
 	buf := make([]byte, 0, want)
 	for _, p := range paths {
@@ -249,14 +244,19 @@ func readGroup(dir, jsonPath string, paths []string, want int) ([]byte, shardSpa
 			return nil, spans, &LoadError{File: jsonPath, Err: fmt.Errorf("shard path %q leaves the model directory", p)}
 		}
 		full := filepath.Join(dir, p)
-		fh, err := os.Open(full)
+		fh, err := openRegular(full)
 		if err != nil {
 			return nil, spans, &LoadError{File: full, Err: fmt.Errorf("cannot read shard: %v", cause(err))}
 		}
 		// Read at most one byte past what the group needs, so an
-		// oversized file cannot exhaust memory.
-		_, err = io.Copy(sliceWriter{&buf}, io.LimitReader(fh, int64(want-len(buf)+1)))
+		// oversized file cannot exhaust memory; hash while reading.
+		h := sha256.New()
+		start := len(buf)
+		_, err = io.Copy(sliceWriter{&buf}, io.TeeReader(io.LimitReader(fh, int64(want-len(buf)+1)), h))
 		fh.Close()
+		if len(buf)-start > 0 {
+			sums[filepath.ToSlash(p)] = [32]byte(h.Sum(nil))
+		}
 		if err != nil {
 			return nil, spans, &LoadError{File: full, Err: cause(err)}
 		}

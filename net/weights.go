@@ -73,6 +73,10 @@ type Weights struct {
 	Epsilon map[string]float64
 	// Labels names the classes; nil when the model came without labels.
 	Labels *Labels
+	// SHA256 holds the SHA-256 of each file LoadWeights read (model.json
+	// and the shards, by their path in the model folder), computed while
+	// reading, so that a known model can be checked at no extra cost.
+	SHA256 map[string][32]byte
 }
 
 // epsilon returns the BatchNorm epsilon of a layer.

@@ -44,6 +44,11 @@ func loadModel(flagValue, labelsFile string) (*net.Model, error) {
 		name = models.Default
 	}
 	if v, ok := models.Lookup(name); ok && dir != flagValue {
+		// Found by name: it must be the published file, byte for byte
+		// where the checksums are known (hashed while loading).
+		if err := models.CheckSums(name, dir, w.SHA256); err != nil {
+			return nil, err
+		}
 		if got := w.Config; got.Alpha != v.Config.Alpha || got.Size != v.Config.Size {
 			return nil, fmt.Errorf("%s: holds alpha %s at %dx%d, not %s (alpha %s at %dx%d)", dir,
 				net.AlphaString(got.Alpha), got.Size, got.Size, name, net.AlphaString(v.Config.Alpha), v.Config.Size, v.Config.Size)

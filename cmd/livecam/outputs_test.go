@@ -460,3 +460,89 @@ func TestUnreadableSource(t *testing.T) {
 		t.Errorf("exit %d:\n%s", exitCode(err), out)
 	}
 }
+
+// copyModel copies the shared default model into a new models folder and
+// returns that folder and the model's.
+func copyModel(t *testing.T) (models, dir string) {
+	t.Helper()
+	src := shareddata.Path(t, "models", "mobilenet_v1_0.75_224")
+	models = t.TempDir()
+	dir = filepath.Join(models, "mobilenet_v1_0.75_224")
+	os.Mkdir(dir, 0o755)
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644)
+	}
+	return models, dir
+}
+
+// TestDamagedInstalledModel: the default model with its kernels shuffled
+// (same size, same shapes, plausible values) is refused at load, naming
+// the shard; so are shards that are a FIFO or a link to an endless device,
+// without hanging or reading more than the shard should hold.
+func TestDamagedInstalledModel(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(shard string)
+		want   string
+	}{
+		{"shuffled", func(shard string) {
+			data, _ := os.ReadFile(shard)
+			n := len(data) / 4
+			for i := 0; i < n/2; i++ { // swap the two halves, float by float
+				j := n/2 + i
+				copy(data[4*i:4*i+4], data[4*j:4*j+4])
+			}
+			os.WriteFile(shard, data, 0o644)
+		}, "group1-shard1of1: SHA-256"},
+		{"fifo", func(shard string) { os.Remove(shard); syscall.Mkfifo(shard, 0o644) }, "group1-shard1of1: cannot read shard: not a regular file"},
+		{"endless", func(shard string) { os.Remove(shard); os.Symlink("/dev/zero", shard) }, "group1-shard1of1: cannot read shard: not a regular file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			models, dir := copyModel(t)
+			tc.damage(filepath.Join(dir, "group1-shard1of1"))
+			t.Setenv("LIVECAM_MODELS", models)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, errOut, code := livecam(t, "-source", bundled)
+				if code != 1 || !strings.Contains(errOut, tc.want) {
+					t.Errorf("exit %d, stderr %q; want %q", code, errOut, tc.want)
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("loading the model hangs")
+			}
+		})
+	}
+	t.Run("intact copy", func(t *testing.T) {
+		models, _ := copyModel(t)
+		t.Setenv("LIVECAM_MODELS", models)
+		if _, errOut, code := livecam(t, "-source", bundled); code != 0 {
+			t.Errorf("exit %d:\n%s", code, errOut)
+		}
+	})
+}
+
+// TestEndlessLabels: -labels naming an endless device or a FIFO is an
+// error at once, naming the file.
+func TestEndlessLabels(t *testing.T) {
+	useSharedModels(t)
+	fifo := filepath.Join(t.TempDir(), "labels")
+	syscall.Mkfifo(fifo, 0o644)
+	for _, labels := range []string{"/dev/zero", fifo} {
+		_, errOut, code := livecam(t, "-source", bundled, "-labels", labels)
+		if code != 1 || !strings.Contains(errOut, labels+": not a regular file") {
+			t.Errorf("-labels %s: exit %d, stderr %q", labels, code, errOut)
+		}
+	}
+}
