@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +45,11 @@ type Options struct {
 	WriteTimeout time.Duration
 	// Model names the model on the page.
 	Model string
+	// AllowedHosts are the host names (besides IP addresses and
+	// "localhost") that requests may carry in their Host header when there
+	// is no Token. Any other name is refused: a web page on another site
+	// cannot reach the viewer through DNS rebinding.
+	AllowedHosts []string
 }
 
 // Server is the viewer. Create it with Listen, add it to the pipeline's
@@ -53,12 +60,13 @@ type Server struct {
 	srv     *http.Server
 	viewers atomic.Int32
 
-	mu     sync.Mutex
-	frame  []byte // newest JPEG
-	seq    int64  // bumped per frame
-	status status
-	wake   chan struct{} // closed and replaced when a frame arrives
-	closed bool
+	mu         sync.Mutex
+	sourceName string // as the pipeline names it; status.Source is what viewers see
+	frame      []byte // newest JPEG
+	seq        int64  // bumped per frame
+	status     status
+	wake       chan struct{} // closed and replaced when a frame arrives
+	closed     bool
 
 	served sync.WaitGroup
 }
@@ -119,7 +127,7 @@ func Listen(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /stream.mjpg", s.stream)
 	mux.HandleFunc("GET /status.json", s.statusJSON)
 	s.srv = &http.Server{
-		Handler:           s.auth(mux),
+		Handler:           s.harden(s.checkHost(s.auth(mux))),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		IdleTimeout:       60 * time.Second,
@@ -140,6 +148,55 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) URL() string { return "http://" + s.Addr() + "/" }
 
 const cookieName = "livecam_token"
+
+// harden sets the headers that keep other sites from framing, embedding
+// or sniffing what the viewer serves.
+func (s *Server) harden(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkHost refuses, when there is no token, requests whose Host header
+// names a host other than an IP address, localhost or an allowed name: a
+// page of another site that rebinds its name to this machine's address
+// sends its own name.
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	if s.opts.Token != "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Host) {
+			http.Error(w, "host not allowed: this viewer answers to its IP address, localhost and the names given with -serve-host", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if net.ParseIP(host) != nil || strings.EqualFold(host, "localhost") {
+		return true
+	}
+	for _, a := range s.opts.AllowedHosts {
+		if strings.EqualFold(host, a) {
+			return true
+		}
+	}
+	return false
+}
 
 // auth checks the token, when there is one, in constant time.
 func (s *Server) auth(next http.Handler) http.Handler {
@@ -173,7 +230,10 @@ func (s *Server) Write(o *pipeline.Output) error {
 	r := o.Result
 	s.mu.Lock()
 	st := &s.status
-	st.Source, st.Frame, st.Dropped = o.Source.Name, r.Frame, r.Dropped
+	if st.Source == "" || s.sourceName != o.Source.Name {
+		s.sourceName, st.Source = o.Source.Name, displayName(o.Source.Name)
+	}
+	st.Frame, st.Dropped = r.Frame, r.Dropped
 	st.LatencyMS = float64(r.Latency.Microseconds()) / 1000
 	st.Frames++
 	st.Top = st.Top[:0]
@@ -235,7 +295,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	defer s.viewers.Add(-1)
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary="+boundary)
-	w.Header().Set("Cache-Control", "no-store")
 	// Headers go out at once: a client waits for them before the first
 	// frame, which may take a while.
 	w.WriteHeader(http.StatusOK)
@@ -274,14 +333,12 @@ func (s *Server) statusJSON(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	st.Viewers = s.viewers.Load()
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(st)
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.Write([]byte(pageHTML))
 }
 
@@ -306,6 +363,18 @@ func (s *Server) Close() error {
 }
 
 var _ pipeline.Sink = (*Server)(nil)
+
+// displayName is how the page names a source: a URL without its password,
+// a file by its base name (viewers need not learn the machine's folders).
+func displayName(name string) string {
+	if strings.Contains(name, "://") {
+		return pipeline.RedactURL(name)
+	}
+	if strings.ContainsRune(name, filepath.Separator) {
+		return filepath.Base(name)
+	}
+	return name
+}
 
 const pageHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>livecam</title>

@@ -135,7 +135,7 @@ func TestOnlyFixedRoutes(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A raw request, so the path reaches the server unnormalised.
-		conn.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+		conn.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: " + s.Addr() + "\r\nConnection: close\r\n\r\n"))
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		conn.Close()
 		if err != nil {
@@ -256,6 +256,101 @@ func TestIsLoopback(t *testing.T) {
 	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "localhost:1": true, "[::1]:80": true, ":8080": false, "0.0.0.0:80": false, "192.168.1.5:80": false} {
 		if IsLoopback(addr) != want {
 			t.Errorf("IsLoopback(%q) != %v", addr, want)
+		}
+	}
+}
+
+// TestHostCheck: without a token only IP addresses, localhost and the
+// allowed names are answered (DNS rebinding sends the attacker's name);
+// with a token the token protects and any Host is answered.
+func TestHostCheck(t *testing.T) {
+	get := func(s *Server, host, auth string) int {
+		req, _ := http.NewRequest("GET", s.URL()+"status.json", nil)
+		req.Host = host
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	open := listen(t, Options{AllowedHosts: []string{"camera-box.lan"}})
+	_, port, _ := net.SplitHostPort(open.Addr())
+	for host, want := range map[string]int{
+		"evil.example":                403,
+		"evil.example:" + port:        403,
+		"127.0.0.1.nip.io:" + port:    403,
+		"127.0.0.1:" + port:           200,
+		"localhost:" + port:           200,
+		"LOCALHOST.:" + port:          200,
+		"[::1]:" + port:               200,
+		"192.168.1.20:" + port:        200,
+		"camera-box.lan:" + port:      200,
+		"camera-box.lan.evil.example": 403,
+	} {
+		if got := get(open, host, ""); got != want {
+			t.Errorf("no token, Host %q: %d, want %d", host, got, want)
+		}
+	}
+	locked := listen(t, Options{Token: "s3cret"})
+	if got := get(locked, "evil.example", "s3cret"); got != 200 {
+		t.Errorf("token given, Host evil.example: %d, want 200", got)
+	}
+	if got := get(locked, "evil.example", ""); got != 401 {
+		t.Errorf("no token given, Host evil.example: %d, want 401", got)
+	}
+}
+
+// TestHardeningHeaders: every response forbids framing, sniffing, caching
+// and embedding by other sites.
+func TestHardeningHeaders(t *testing.T) {
+	s := listen(t, Options{})
+	for _, path := range []string{"", "status.json", "nothing-here"} {
+		resp, err := http.Get(s.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for h, want := range map[string]string{
+			"X-Content-Type-Options":       "nosniff",
+			"X-Frame-Options":              "DENY",
+			"Referrer-Policy":              "no-referrer",
+			"Cross-Origin-Resource-Policy": "same-origin",
+			"Cache-Control":                "no-store",
+		} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("/%s: %s %q, want %q", path, h, got, want)
+			}
+		}
+	}
+}
+
+// TestStatusHidesSecrets: the status names a stream without its password
+// and a file without its folders.
+func TestStatusHidesSecrets(t *testing.T) {
+	s := listen(t, Options{})
+	img := gocv.NewMatWithSize(8, 8, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	for name, want := range map[string]string{
+		"rtsp://admin:hunter2@10.0.0.5:554/live": "rtsp://admin:xxxxx@10.0.0.5:554/live",
+		"/home/ada/private/party.mp4":            "party.mp4",
+		"camera 0":                               "camera 0",
+	} {
+		var r pipeline.Result
+		s.Write(&pipeline.Output{Image: img, Result: &r, Source: pipeline.SourceInfo{Name: name}})
+		resp, err := http.Get(s.URL() + "status.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var st struct{ Source string }
+		json.Unmarshal(body, &st)
+		if st.Source != want || strings.Contains(string(body), "hunter2") || strings.Contains(string(body), "/home") {
+			t.Errorf("source %q shows as %q (want %q): %s", name, st.Source, want, body)
 		}
 	}
 }

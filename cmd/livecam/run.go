@@ -36,6 +36,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	serve := fs.String("serve", "", "serve the annotated stream and labels over HTTP on ADDR (e.g. 127.0.0.1:8080)")
 	serveToken := fs.String("serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
 	maxViewers := fs.Int("serve-max-viewers", 4, "simultaneous viewers of -serve (1-100)")
+	serveHosts := fs.String("serve-host", "", "comma-separated host names the viewer answers to without a token, besides IP addresses and localhost")
 	realtime := fs.Bool("realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
 	loop := fs.Bool("loop", false, "play a video file again from the start when it ends, until interrupted")
 	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap; at most 1000)")
@@ -133,7 +134,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintln(stderr)
 		}
-		view, err = viewer.Listen(viewer.Options{Addr: *serve, Token: *serveToken, MaxViewers: *maxViewers, Model: m.Name()})
+		view, err = viewer.Listen(viewer.Options{Addr: *serve, Token: *serveToken, MaxViewers: *maxViewers, Model: m.Name(), AllowedHosts: splitList(*serveHosts)})
 		if err != nil {
 			closeAll()
 			return err
@@ -300,4 +301,15 @@ func modelFiles(flagValue string) []string {
 		files = append(files, filepath.Join(dir, e.Name()))
 	}
 	return files
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var items []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
 }
