@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livecam/livecam/internal/mjpegtest"
 	"github.com/livecam/livecam/internal/shareddata"
 	"golang.org/x/sys/unix"
 )
@@ -544,5 +545,23 @@ func TestEndlessLabels(t *testing.T) {
 		if code != 1 || !strings.Contains(errOut, labels+": not a regular file") {
 			t.Errorf("-labels %s: exit %d, stderr %q", labels, code, errOut)
 		}
+	}
+}
+
+// TestStreamPasswordNotLogged: a camera URL with a password runs, and the
+// log names it without the password (the viewer's status: TestStatusHidesSecrets).
+func TestStreamPasswordNotLogged(t *testing.T) {
+	srv, err := mjpegtest.Start(320, 240, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	url := strings.Replace(srv.URL(), "http://", "http://viewer:s3cret@", 1)
+	cmd, stderr, done := startLivecam(t, "-source", url, "-serve", "127.0.0.1:0")
+	time.Sleep(time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	<-done
+	if strings.Contains(stderr.String(), "s3cret") || !strings.Contains(stderr.String(), "viewer:xxxxx@") {
+		t.Errorf("the log shows the password or not the source:\n%s", stderr)
 	}
 }
