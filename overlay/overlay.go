@@ -28,6 +28,10 @@ type Info struct {
 	FPS     float64 // frames per second out of the pipeline
 	Latency float64 // capture to overlay, milliseconds
 	Dropped int64
+	// SourceWidth and SourceHeight, when set, are the frame's own size,
+	// which differs from the frame drawn on (a stream that changed
+	// resolution, scaled to fit): the status line says so.
+	SourceWidth, SourceHeight int
 }
 
 // Options adjust the drawing; nil means defaults.
@@ -108,6 +112,12 @@ func (d *Drawer) Draw(img *gocv.Mat, info *Info) {
 	d.buf = strconv.AppendFloat(d.buf, info.Latency, 'f', 1, 64)
 	d.buf = append(d.buf, " ms  dropped "...)
 	d.buf = strconv.AppendInt(d.buf, info.Dropped, 10)
+	if info.SourceWidth > 0 {
+		d.buf = append(d.buf, "  source now "...)
+		d.buf = strconv.AppendInt(d.buf, int64(info.SourceWidth), 10)
+		d.buf = append(d.buf, 'x')
+		d.buf = strconv.AppendInt(d.buf, int64(info.SourceHeight), 10)
+	}
 	small := scale * 0.7
 	d.text(img, image.Pt(margin, h-margin), small, max(1, thick-1), white)
 }

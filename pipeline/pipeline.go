@@ -47,7 +47,11 @@ type Result struct {
 	Inferred bool          // false: carried over from an earlier frame (Every, MaxFPS)
 	Latency  time.Duration // from capture to overlay drawn
 	Dropped  int64         // frames dropped so far
-	top      [MaxTopK]Prediction
+	// Width and Height are the frame's own size when it differs from the
+	// source's (a stream that changed resolution mid-file: the frame was
+	// scaled into the source's size with black borders); 0 otherwise.
+	Width, Height int
+	top           [MaxTopK]Prediction
 	n        int
 }
 
@@ -193,6 +197,7 @@ type slot struct {
 	tensor        []float32
 	logits, probs []float32
 	seq, dseq     int64
+	fw, fh        int // the frame's own size, when the source says
 	pts           time.Duration
 	captured      time.Time
 	queued        time.Time
@@ -365,12 +370,17 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			continue
 		}
 		p.metrics.record(StageCapture, t1.Sub(t0))
+		fw, fh := 0, 0
+		if fs, ok := cfg.Source.(FrameSizer); ok {
+			fw, fh = fs.FrameSize()
+		}
 		if s == nil { // no slot free: the frame is dropped unseen
 			p.metrics.count(1, 0, 1, 0)
 			continue
 		}
 		p.metrics.count(1, 0, 0, 0)
 		s.seq, s.pts, s.captured, s.queued = seq, pts, t1, t1
+		s.fw, s.fh = fw, fh
 		s.infer = seq%int64(cfg.Every) == 0
 		if s.infer && minGap > 0 {
 			if t1.Sub(lastInfer) < minGap {
@@ -498,6 +508,18 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 			}
 		}
 		res.Frame, res.PTS, res.Inferred, res.n = s.seq, s.pts, s.inferred, 0
+		fw, fh := s.fw, s.fh
+		if fw == p.info.Width && fh == p.info.Height {
+			fw, fh = 0, 0
+		}
+		if (fw != res.Width || fh != res.Height) && cfg.Logf != nil {
+			if fw == 0 {
+				cfg.Logf("warning: %s: frame %d is back at %dx%d", p.info.Name, s.seq, p.info.Width, p.info.Height)
+			} else {
+				cfg.Logf("warning: %s: frame %d is %dx%d, not %dx%d: scaled to fit, with borders, from here on", p.info.Name, s.seq, fw, fh, p.info.Width, p.info.Height)
+			}
+		}
+		res.Width, res.Height = fw, fh
 		if have {
 			top = net.TopK(top[:0], smoothed, cfg.TopK)
 			for _, t := range top {
@@ -520,6 +542,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 				info.Top = append(info.Top, overlay.Label{Name: t.Label, Score: t.Score})
 			}
 			info.FPS, info.Dropped = fps, res.Dropped
+			info.SourceWidth, info.SourceHeight = res.Width, res.Height
 			info.Latency = float64(res.Latency.Nanoseconds()) / 1e6
 			drawer.Draw(&s.mat, &info)
 			res.Latency = time.Since(s.captured)

@@ -30,7 +30,11 @@ type FileOptions struct {
 
 // ResultsSink writes one JSON object per frame, a line each:
 //
-//	{"frame":12,"pts_ms":400.0,"top":[{"class":281,"label":"tabby, tabby cat","score":0.87}],"latency_ms":9.8,"dropped":0}
+//	{"frame":12,"pts_ms":400.0,"top":[{"class":281,"label":"tabby, tabby cat","score":0.87}],"inferred":true,"latency_ms":9.8,"dropped":0}
+//
+// pts_ms is the frame's time in the container (files) or since the source
+// opened (live sources). A frame whose own size differs from the source's
+// (a stream that changed resolution) adds "size":[width,height].
 //
 // Lines are built in a reused buffer (nothing is allocated per frame) and
 // handed to a writer goroutine that writes whole lines only, at least
@@ -212,6 +216,13 @@ func AppendResultJSON(b []byte, res *Result) []byte {
 	b = strconv.AppendFloat(b, float64(res.Latency.Microseconds())/1000, 'f', 1, 64)
 	b = append(b, `,"dropped":`...)
 	b = strconv.AppendInt(b, res.Dropped, 10)
+	if res.Width > 0 {
+		b = append(b, `,"size":[`...)
+		b = strconv.AppendInt(b, int64(res.Width), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(res.Height), 10)
+		b = append(b, ']')
+	}
 	return append(b, "}\n"...)
 }
 

@@ -147,7 +147,7 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 	if !st.Mode().IsRegular() && st.Mode()&fs.ModeDevice == 0 {
 		return nil, &SourceError{Source: spec, Err: fmt.Errorf("not a regular file (%v)", st.Mode().Type())}
 	}
-	// OpenCV says only "cannot open": find out whether we may read it.
+	// The decoders say only "cannot open": find out whether we may read it.
 	if f, err := os.Open(spec); err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -157,6 +157,15 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 	} else {
 		f.Close()
 	}
+	if st.Mode().IsRegular() && haveFFmpeg() {
+		f, err := openFile(spec, realtime, opts.Loop)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	// Without ffmpeg, OpenCV reads the file (it cannot follow a change
+	// of frame size, and times frames as n/fps).
 	vc, err := gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg)
 	if err != nil || !vc.IsOpened() {
 		closeCapture(vc)

@@ -257,7 +257,7 @@ func TestKillKeepsWhatWasWritten(t *testing.T) {
 				}
 			}
 			if both {
-				ff, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid), "ffmpeg").Output()
+				ff, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid), "-f", "ffmpeg .*pipe:0").Output() // the encoder
 				pid, err := strconv.Atoi(strings.TrimSpace(string(ff)))
 				if err != nil {
 					t.Fatalf("no ffmpeg child: %q", ff)
@@ -563,5 +563,124 @@ func TestStreamPasswordNotLogged(t *testing.T) {
 	<-done
 	if strings.Contains(stderr.String(), "s3cret") || !strings.Contains(stderr.String(), "viewer:xxxxx@") {
 		t.Errorf("the log shows the password or not the source:\n%s", stderr)
+	}
+}
+
+// ffmpegMake runs ffmpeg to make a test input.
+func ffmpegMake(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ffmpeg", append([]string{"-v", "error", "-y"}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", args, err, out)
+	}
+}
+
+// readResults runs livecam on src with -out and -results and returns the
+// result lines, stderr and the output video's path.
+func runOn(t *testing.T, src string) (lines []map[string]any, stderr, video string) {
+	t.Helper()
+	useSharedModels(t)
+	dir := t.TempDir()
+	video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+	_, errOut, code := livecam(t, "-source", src, "-out", video, "-results", results)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jsonLines(t, data), errOut, video
+}
+
+// TestSizeChangeFollowed: a stream that switches from 320x240 to 640x360
+// half way (two MPEG-TS files joined, as after a camera reconfigures) is
+// followed: the later frames are scaled into 320x240 with borders, not
+// frozen; each result line of them says its size; one warning says when.
+func TestSizeChangeFollowed(t *testing.T) {
+	dir := t.TempDir()
+	a, b, joined := filepath.Join(dir, "a.ts"), filepath.Join(dir, "b.ts"), filepath.Join(dir, "joined.ts")
+	ffmpegMake(t, "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p", a)
+	ffmpegMake(t, "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p", b)
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	os.WriteFile(joined, append(da, db...), 0o644)
+	lines, stderr, video := runOn(t, joined)
+	if len(lines) != 60 {
+		t.Fatalf("%d result lines, want 60", len(lines))
+	}
+	for i, l := range lines {
+		size, has := l["size"].([]any)
+		switch {
+		case i < 30 && has:
+			t.Errorf("frame %d: size %v before the change", i, size)
+		case i >= 30 && (!has || len(size) != 2 || size[0] != 640.0 || size[1] != 360.0):
+			t.Errorf("frame %d: size %v, want [640,360]", i, l["size"])
+		}
+	}
+	if strings.Count(stderr, "frame 30 is 640x360, not 320x240") != 1 {
+		t.Errorf("no single warning of the change:\n%s", stderr)
+	}
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", video, "-f", "framemd5", "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hashes []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Split(l, ","); len(f) == 6 && !strings.HasPrefix(l, "#") {
+			hashes = append(hashes, strings.TrimSpace(f[5]))
+		}
+	}
+	distinct := map[string]bool{}
+	for _, h := range hashes[min(31, len(hashes)):] {
+		distinct[h] = true
+	}
+	if len(hashes) != 60 || len(distinct) < 20 {
+		t.Errorf("the video holds %d frames, %d distinct after the change (frozen?)", len(hashes), len(distinct))
+	}
+}
+
+// TestVariableFrameRate: a phone-style variable-rate file (30 frames at
+// 30 fps, then 30 at 5 fps) gets its container timestamps in the results,
+// no false "ended early" warning, and an output video of the same length.
+func TestVariableFrameRate(t *testing.T) {
+	vfr := filepath.Join(t.TempDir(), "vfr.mkv")
+	ffmpegMake(t, "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=2",
+		"-vf", "setpts='if(lt(N,30),N/30/TB,(1+(N-30)/5)/TB)'", "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", vfr)
+	lines, stderr, video := runOn(t, vfr)
+	if len(lines) != 60 {
+		t.Fatalf("%d result lines, want 60", len(lines))
+	}
+	for i, l := range lines {
+		want := float64(i) * 1000 / 30
+		if i >= 30 {
+			want = 1000 + float64(i-30)*200
+		}
+		if got := l["pts_ms"].(float64); got < want-1.5 || got > want+1.5 {
+			t.Errorf("frame %d: pts_ms %v, want %.1f", i, got, want)
+		}
+	}
+	if strings.Contains(stderr, "ended early") {
+		t.Errorf("false truncation warning:\n%s", stderr)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", video).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := strconv.ParseFloat(strings.TrimSpace(string(out)), 64); d < 6.7 || d > 6.95 {
+		t.Errorf("output video lasts %v s, the source 6.83 s", d)
+	}
+}
+
+// TestOddSizeKept: a 17x9 video comes out 17x9.
+func TestOddSizeKept(t *testing.T) {
+	odd := filepath.Join(t.TempDir(), "odd.mkv")
+	ffmpegMake(t, "-f", "lavfi", "-i", "testsrc=size=17x9:rate=10:duration=1", "-c:v", "ffv1", odd)
+	lines, _, video := runOn(t, odd)
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", video).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != "17,9" || len(lines) != 10 || probeFrames(t, video) != 10 {
+		t.Errorf("output %s with %d lines, want 17,9 and 10 frames", got, len(lines))
 	}
 }

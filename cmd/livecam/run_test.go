@@ -44,7 +44,7 @@ func TestRunBadSources(t *testing.T) {
 	}{
 		{[]string{"-source", filepath.Join(dir, "missing.mp4")}, 1, "missing.mp4: no such file (nor a camera index"},
 		{[]string{"-source", dir}, 1, "is a directory, not a video file"},
-		{[]string{"-source", filepath.Join(videos, "garbage.mp4")}, 1, "garbage.mp4: not a video OpenCV can open"},
+		{[]string{"-source", filepath.Join(videos, "garbage.mp4")}, 1, "garbage.mp4: not a video ffmpeg can read (invalid data found when processing input)"},
 		{[]string{"-source", "97"}, 1, "camera 97: no such camera"},
 		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "no", "such", "dir", "o.mp4")}, 1, "dir: no such file or directory"},
 		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "o.xyz")}, 1, "unknown video extension"},
@@ -68,7 +68,7 @@ func TestRunBadSources(t *testing.T) {
 // decoded, a warning that says how it ended, and exit status 0.
 func TestRunTruncatedVideo(t *testing.T) {
 	if testing.Short() {
-		t.Skip("427 frames through the real model")
+		t.Skip("429 frames through the real model")
 	}
 	useSharedModels(t)
 	out := filepath.Join(t.TempDir(), "out.mp4")
@@ -76,7 +76,9 @@ func TestRunTruncatedVideo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"warning:", "truncated or damaged after 427 of 720 frames", "wrote 427 frames"} {
+	// 429 frames are decodable (../shared/videos/README.md); OpenCV's
+	// reader lost the last 2, the ffmpeg decoder gets them all.
+	for _, want := range []string{"warning:", "truncated or damaged after 429 of 720 frames", "wrote 429 frames"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

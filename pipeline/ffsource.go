@@ -1,0 +1,357 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"gocv.io/x/gocv"
+)
+
+// fileSource decodes a video file with an ffmpeg child process, which
+// hands over raw BGR frames of one size on a pipe and reports each frame's
+// presentation time and original size (its showinfo filter) on its
+// standard error. Compared with OpenCV's reader it keeps the container's
+// timestamps (variable-frame-rate video, most phone recordings) and
+// follows a stream whose frame size changes mid-file: such frames are
+// scaled into the first size with black borders (never frozen), and
+// FrameSize reports their own size.
+type fileSource struct {
+	path     string
+	info     SourceInfo
+	duration time.Duration // from the container; 0 if unknown
+	pace     bool
+	loop     bool
+
+	cmd    *exec.Cmd
+	out    *bufio.Reader
+	frames chan frameInfo
+	errs   *tailBuffer // ffmpeg's error lines
+	done   chan struct{}
+
+	n          int           // frames delivered
+	played     int           // frames delivered in this pass of the file
+	start      time.Time     // pacing: when frame 0 was due
+	offset     time.Duration // loops: time of the passes before this one
+	first      time.Duration // PTS of the first frame of this pass
+	last       time.Duration // PTS of the last frame delivered
+	size       [2]int        // the last frame's own size
+	gotFirstTS bool
+}
+
+// frameInfo is what showinfo says of one frame.
+type frameInfo struct {
+	pts  time.Duration
+	w, h int
+}
+
+// FrameSizer is implemented by sources whose frames may differ in size
+// from SourceInfo's (a stream that changed resolution): FrameSize returns
+// the size of the frame last read before it was fitted into the source's
+// size.
+type FrameSizer interface {
+	FrameSize() (width, height int)
+}
+
+// ffprobeInfo is the part of ffprobe's JSON the source needs.
+type ffprobeInfo struct {
+	Streams []struct {
+		Width        int    `json:"width"`
+		Height       int    `json:"height"`
+		AvgFrameRate string `json:"avg_frame_rate"`
+		RFrameRate   string `json:"r_frame_rate"`
+		NbFrames     string `json:"nb_frames"`
+		Duration     string `json:"duration"`
+	} `json:"streams"`
+	Format struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+}
+
+// haveFFmpeg reports whether ffmpeg and ffprobe are installed.
+var haveFFmpeg = sync.OnceValue(func() bool {
+	_, e1 := exec.LookPath("ffmpeg")
+	_, e2 := exec.LookPath("ffprobe")
+	return e1 == nil && e2 == nil
+})
+
+// openFile probes path with ffprobe and starts decoding it.
+func openFile(path string, realtime, loop bool) (*fileSource, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stderr tailBuffer
+	cmd := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
+		"-of", "json", "file:"+path)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := lastLine(stderr.String())
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:] // ffprobe names the file too
+		}
+		return nil, &SourceError{Source: path, Err: fmt.Errorf("not a video ffmpeg can read (%s)", strings.ToLower(msg))}
+	}
+	var pi ffprobeInfo
+	if err := json.Unmarshal(out, &pi); err != nil {
+		return nil, &SourceError{Source: path, Err: fmt.Errorf("ffprobe: %v", err)}
+	}
+	if len(pi.Streams) == 0 || pi.Streams[0].Width <= 0 || pi.Streams[0].Height <= 0 {
+		return nil, &SourceError{Source: path, Err: errors.New("no video stream")}
+	}
+	st := pi.Streams[0]
+	f := &fileSource{path: path, pace: realtime, loop: loop}
+	f.info = SourceInfo{Name: path, Width: st.Width, Height: st.Height, Live: realtime}
+	f.info.FPS = parseRate(st.AvgFrameRate)
+	if f.info.FPS <= 0 || f.info.FPS > 1000 {
+		f.info.FPS = parseRate(st.RFrameRate)
+	}
+	if f.info.FPS <= 0 || f.info.FPS > 1000 {
+		f.info.FPS = 0
+	}
+	f.duration = parseSeconds(st.Duration)
+	if f.duration <= 0 {
+		f.duration = parseSeconds(pi.Format.Duration)
+	}
+	f.info.Frames, _ = strconv.Atoi(st.NbFrames)
+	if f.info.Frames <= 0 && f.duration > 0 && f.info.FPS > 0 {
+		f.info.Frames = int(f.duration.Seconds()*f.info.FPS + 0.5) // an estimate
+	}
+	if err := f.startDecoder(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func parseRate(s string) float64 {
+	num, den, ok := strings.Cut(s, "/")
+	n, err1 := strconv.ParseFloat(num, 64)
+	if !ok {
+		if err1 != nil {
+			return 0
+		}
+		return n
+	}
+	d, err2 := strconv.ParseFloat(den, 64)
+	if err1 != nil || err2 != nil || d == 0 {
+		return 0
+	}
+	return n / d
+}
+
+func parseSeconds(s string) time.Duration {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v <= 0 {
+		return 0
+	}
+	return time.Duration(v * float64(time.Second))
+}
+
+// parseShowinfo reads a frame's time and size from showinfo's line for it
+//
+//	[Parsed_showinfo_0 @ 0x55d0] [info] n:  12 pts:  72000 pts_time:0.8  pos: ... s:320x240 i:P ...
+//
+// without allocating (it runs once a frame).
+func parseShowinfo(line []byte) (frameInfo, bool) {
+	var fi frameInfo
+	i := bytes.Index(line, []byte(" pts_time:"))
+	j := bytes.Index(line, []byte(" s:"))
+	if i < 0 || j < 0 || !bytes.Contains(line[:i], []byte(" n:")) {
+		return fi, false
+	}
+	t := line[i+len(" pts_time:"):]
+	if k := bytes.IndexByte(t, ' '); k >= 0 {
+		t = t[:k]
+	}
+	sec, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(t), len(t)), 64)
+	if err != nil {
+		return fi, false
+	}
+	size := line[j+len(" s:"):]
+	w, rest, ok1 := leadingInt(size)
+	if !ok1 || len(rest) == 0 || rest[0] != 'x' {
+		return fi, false
+	}
+	h, _, ok2 := leadingInt(rest[1:])
+	if !ok2 {
+		return fi, false
+	}
+	return frameInfo{pts: time.Duration(sec * float64(time.Second)), w: w, h: h}, true
+}
+
+// leadingInt parses the decimal digits at the start of b.
+func leadingInt(b []byte) (n int, rest []byte, ok bool) {
+	i := 0
+	for ; i < len(b) && i < 9 && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int(b[i]-'0')
+	}
+	return n, b[i:], i > 0
+}
+
+// startDecoder starts ffmpeg at the beginning of the file.
+func (f *fileSource) startDecoder() error {
+	w, h := f.info.Width, f.info.Height
+	fit := fmt.Sprintf("showinfo=checksum=0,scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:-1:-1", w, h, w, h)
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info",
+		"-i", "file:"+f.path, "-map", "0:v:0", "-fps_mode", "passthrough", "-vf", fit,
+		"-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return &SourceError{Source: f.path, Err: fmt.Errorf("cannot start ffmpeg: %w", err)}
+	}
+	f.cmd, f.out = cmd, bufio.NewReaderSize(stdout, 1<<20)
+	f.frames = make(chan frameInfo, 256)
+	f.errs = &tailBuffer{}
+	f.done = make(chan struct{})
+	frames, errs, done := f.frames, f.errs, f.done
+	go func() {
+		defer close(done)
+		defer close(frames)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 0, 4096), 1<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			if fi, ok := parseShowinfo(line); ok {
+				frames <- fi
+			} else if bytes.Contains(line, []byte("[error]")) || bytes.Contains(line, []byte("[fatal]")) {
+				errs.Write(append(line, '\n'))
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	f.played, f.gotFirstTS = 0, false
+	return nil
+}
+
+func (f *fileSource) Info() SourceInfo { return f.info }
+
+// FrameSize returns the last frame's own size.
+func (f *fileSource) FrameSize() (int, int) { return f.size[0], f.size[1] }
+
+// Wait sleeps until the next frame is due when the file plays in real time.
+func (f *fileSource) Wait() {
+	if !f.pace || f.info.FPS <= 0 {
+		return
+	}
+	if f.n == 0 {
+		f.start = time.Now()
+	}
+	due := f.start.Add(time.Duration(float64(f.n) / f.info.FPS * float64(time.Second)))
+	if d := time.Until(due); d > 0 {
+		time.Sleep(d)
+	}
+}
+
+// Read delivers the next frame and its presentation time from the
+// container (continuing across loops).
+func (f *fileSource) Read(dst *gocv.Mat) (time.Duration, error) {
+	w, h := f.info.Width, f.info.Height
+	if dst.Cols() != w || dst.Rows() != h || dst.Type() != gocv.MatTypeCV8UC3 {
+		dst.Close()
+		*dst = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	}
+	buf, err := dst.DataPtrUint8()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := io.ReadFull(f.out, buf); err != nil {
+		return f.ended(dst)
+	}
+	fi, ok := <-f.frames
+	if !ok { // a frame without its line: should not happen
+		fi = frameInfo{pts: f.last + f.frameGap(), w: w, h: h}
+	}
+	if !f.gotFirstTS {
+		f.first, f.gotFirstTS = fi.pts, true
+	}
+	pts := f.offset + fi.pts - f.first
+	f.last, f.size = pts, [2]int{fi.w, fi.h}
+	f.n++
+	f.played++
+	return pts, nil
+}
+
+func (f *fileSource) frameGap() time.Duration {
+	if f.info.FPS > 0 {
+		return time.Duration(float64(time.Second) / f.info.FPS)
+	}
+	return 0
+}
+
+// ended handles the end of ffmpeg's output: the end of the file, a loop,
+// or a file that ends early.
+func (f *fileSource) ended(dst *gocv.Mat) (time.Duration, error) {
+	f.stopDecoder()
+	if f.played == 0 {
+		return 0, &SourceError{Source: f.path, Err: fmt.Errorf("no frame could be decoded (%s)", f.ffmpegSaid())}
+	}
+	// Truncated: fewer frames than the header announces, and the last
+	// one well before the container's end (a variable-rate file may
+	// announce an estimate, but its last frame is at its end).
+	lastInPass := f.last - f.offset
+	short := f.info.Frames > 0 && f.played < f.info.Frames-1
+	early := f.duration <= 0 || lastInPass+f.frameGap() < f.duration-time.Second
+	if short && early {
+		return 0, &SourceError{Source: f.path, Err: fmt.Errorf("%w after %d of %d frames", ErrTruncated, f.played, f.info.Frames)}
+	}
+	if f.loop {
+		f.offset = f.last + f.frameGap()
+		if err := f.startDecoder(); err != nil {
+			return 0, err
+		}
+		return f.Read(dst)
+	}
+	return 0, io.EOF
+}
+
+func (f *fileSource) ffmpegSaid() string {
+	msg := lastLine(f.errs.String())
+	if msg == "" {
+		return "ffmpeg said nothing"
+	}
+	return strings.TrimSpace(strings.TrimPrefix(msg[strings.Index(msg, "]")+1:], " "))
+}
+
+// stopDecoder ends ffmpeg and waits for it.
+func (f *fileSource) stopDecoder() {
+	if f.cmd == nil {
+		return
+	}
+	f.cmd.Process.Kill()
+	for range f.frames { // lines still queued: let the reader finish
+	}
+	<-f.done
+	f.cmd.Wait()
+	f.cmd = nil
+}
+
+func (f *fileSource) Close() error {
+	f.stopDecoder()
+	return nil
+}
+
+// lastLine returns the last non-empty line of s.
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
