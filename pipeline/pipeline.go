@@ -52,7 +52,7 @@ type Result struct {
 	// scaled into the source's size with black borders); 0 otherwise.
 	Width, Height int
 	top           [MaxTopK]Prediction
-	n        int
+	n             int
 }
 
 // Top returns the best classes, best first. The slice points into r.
