@@ -51,8 +51,10 @@ func TestRealtimeLatency(t *testing.T) {
 	if s.In != 320 || s.In != s.Out+s.Dropped {
 		t.Errorf("frames in %d, processed %d + dropped %d: want 320 = processed + dropped", s.In, s.Out, s.Dropped)
 	}
-	if int64(video.Frames()) != s.Out {
-		t.Errorf("%d frames written for %d processed", video.Frames(), s.Out)
+	// The video keeps real time: the gaps of dropped frames are filled,
+	// so it holds the source's 320 frames (give or take one at the end).
+	if f := int64(video.Frames()); f < s.Out || f < s.In-1 || f > s.In {
+		t.Errorf("%d frames written for %d in, %d processed", f, s.In, s.Out)
 	}
 	if e2e > budget {
 		t.Errorf("capture-to-overlay p95 %v over the budget %v", e2e, budget)

@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,9 @@ type status struct {
 	Dropped   int64   `json:"dropped"`
 	Frames    int64   `json:"frames"`
 	Viewers   int32   `json:"viewers"`
+	// Goroutines counts the process's goroutines, for soak tests and
+	// operators watching for leaks.
+	Goroutines int `json:"goroutines"`
 }
 
 // IsLoopback reports whether addr's host is a loopback address (or
@@ -332,6 +336,7 @@ func (s *Server) statusJSON(w http.ResponseWriter, r *http.Request) {
 	st.Top = append([]label(nil), s.status.Top...)
 	s.mu.Unlock()
 	st.Viewers = s.viewers.Load()
+	st.Goroutines = runtime.NumGoroutine()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(st)
 }
