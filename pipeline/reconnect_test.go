@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -141,5 +143,53 @@ func TestStallDetected(t *testing.T) {
 	waitFor(t, "frames after the stall", func() bool { return len(frames()) >= n+10 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReconnectAtAnotherSize: a camera that comes back at another
+// resolution is followed, not refused: the video keeps its size (the new
+// frames are fitted into it), the results say each new frame's size, and
+// one warning says when it changed.
+func TestReconnectAtAnotherSize(t *testing.T) {
+	srv, err := mjpegtest.Start(320, 240, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	dir := t.TempDir()
+	videoPath, resultsPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+	video, err := NewVideoSink(videoPath, FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := CreateResultsFile(resultsPath, FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, logs, frames, stop := runStream(t, srv, video, results)
+	waitFor(t, "frames before the drop", func() bool { return len(frames()) >= 10 })
+	srv.Stop()
+	waitFor(t, "the loss to be reported", func() bool { _, ok := logs.first("reconnecting"); return ok })
+	srv.SetSize(640, 360)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the source to come back", func() bool { _, ok := logs.first("is back"); return ok })
+	before := len(frames())
+	waitFor(t, "frames after the gap", func() bool { return len(frames()) >= before+10 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := logs.first("is 640x360, not 320x240"); !ok {
+		t.Errorf("no warning of the new size: %q", logs.lines)
+	}
+	data, _ := os.ReadFile(resultsPath)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if !strings.HasSuffix(lines[len(lines)-1], `"size":[640,360]}`) || strings.Contains(lines[0], `"size"`) {
+		t.Errorf("first line %s\nlast line %s", lines[0], lines[len(lines)-1])
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=width,height,nb_read_frames", "-of", "csv=p=0", videoPath).Output()
+	if err != nil || !strings.HasPrefix(string(out), "320,240,") {
+		t.Errorf("video %q, %v", out, err)
 	}
 }

@@ -224,15 +224,16 @@ type capture struct {
 	base   int                                // frames played in earlier loops
 	// endIsEOF: a live source whose failed read means it ended (GStreamer).
 	endIsEOF bool
+	size     [2]int // of the last frame read
 }
 
 // ErrNotReconnectable is returned by Reconnect for sources that cannot be
 // opened again (files).
 var ErrNotReconnectable = errors.New("source cannot be reopened")
 
-// Reconnect closes the capture and opens it again. The frames must keep
-// their size, or the outputs would break: a source that comes back at
-// another size is an error.
+// Reconnect closes the capture and opens it again. A source that comes
+// back at another frame size is followed: its frames are fitted into the
+// first size downstream, and FrameSize reports their own.
 func (c *capture) Reconnect() error {
 	if c.reopen == nil {
 		return &SourceError{Source: c.info.Name, Err: ErrNotReconnectable}
@@ -242,15 +243,13 @@ func (c *capture) Reconnect() error {
 		closeCapture(vc)
 		return &SourceError{Source: c.info.Name, Err: errors.New("still unreachable")}
 	}
-	w, h := int(vc.Get(gocv.VideoCaptureFrameWidth)), int(vc.Get(gocv.VideoCaptureFrameHeight))
-	if w != c.info.Width || h != c.info.Height {
-		vc.Close()
-		return &SourceError{Source: c.info.Name, Err: fmt.Errorf("came back at %dx%d, was %dx%d", w, h, c.info.Width, c.info.Height)}
-	}
 	c.vc.Close()
 	c.vc = vc
 	return nil
 }
+
+// FrameSize returns the size of the frame last read.
+func (c *capture) FrameSize() (int, int) { return c.size[0], c.size[1] }
 
 func newCapture(vc *gocv.VideoCapture, name string, live, pace bool) *capture {
 	c := &capture{vc: vc, pace: pace, file: !live || pace}
@@ -306,6 +305,7 @@ func (c *capture) Read(dst *gocv.Mat) (time.Duration, error) {
 		}
 		return 0, io.EOF
 	}
+	c.size = [2]int{dst.Cols(), dst.Rows()}
 	var pts time.Duration
 	if c.file && c.info.FPS > 0 {
 		pts = time.Duration(float64(c.n) / c.info.FPS * float64(time.Second))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -682,5 +683,47 @@ func TestOddSizeKept(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); got != "17,9" || len(lines) != 10 || probeFrames(t, video) != 10 {
 		t.Errorf("output %s with %d lines, want 17,9 and 10 frames", got, len(lines))
+	}
+}
+
+// TestEncoderDiesKeepsResults: the video's encoder dies mid-run (its
+// ffmpeg is killed): livecam says so, naming the file, exits 1, and keeps
+// the results of every frame processed and the video up to its last
+// fragment, under their final names.
+func TestEncoderDiesKeepsResults(t *testing.T) {
+	dir := t.TempDir()
+	video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+	cmd, stderr, done := startLivecam(t, "-source", bundled, "-loop", "-realtime", "-out", video, "-results", results)
+	time.Sleep(3 * time.Second)
+	ff, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid), "-f", "ffmpeg .*pipe:0").Output()
+	pid, err := strconv.Atoi(strings.TrimSpace(string(ff)))
+	if err != nil {
+		t.Fatalf("no encoder: %q", ff)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	var code int
+	select {
+	case err := <-done:
+		code = exitCode(err)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after its encoder died:\n%s", stderr)
+	}
+	if code != 1 || !strings.Contains(stderr.String(), video+": ffmpeg stopped after") {
+		t.Errorf("exit %d:\n%s", code, stderr)
+	}
+	m := regexp.MustCompile(`(\d+) out,`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no summary:\n%s", stderr)
+	}
+	processed, _ := strconv.Atoi(m[1])
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := len(jsonLines(t, data)); lines != processed || lines < 30 {
+		t.Errorf("%d result lines for %d frames processed", lines, processed)
+	}
+	if n := probeFrames(t, video); n < 15 {
+		t.Errorf("the video holds %d frames", n)
 	}
 }

@@ -41,6 +41,8 @@ func startLivecam(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder, <-
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// However the test ends, no livecam is left running.
+	t.Cleanup(func() { cmd.Process.Kill() })
 	started := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(pipe)

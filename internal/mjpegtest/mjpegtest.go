@@ -20,7 +20,7 @@ import (
 type Server struct {
 	addr    string
 	fps     float64
-	jpeg    []byte
+	jpeg    atomic.Pointer[[]byte] // the frame served
 	stalled atomic.Bool
 	served  atomic.Int64 // frames sent
 
@@ -32,19 +32,30 @@ type Server struct {
 
 // Start serves w×h frames at fps on a free loopback port.
 func Start(w, h int, fps float64) (*Server, error) {
+	s := &Server{fps: fps}
+	if err := s.SetSize(w, h); err != nil {
+		return nil, err
+	}
+	if err := s.listen("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SetSize makes the server send w×h frames from now on, as a camera whose
+// resolution was changed.
+func (s *Server) SetSize(w, h int) error {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for i := 0; i < len(img.Pix); i += 4 {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = 200, 120, 40, 255
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
-		return nil, err
+		return err
 	}
-	s := &Server{fps: fps, jpeg: buf.Bytes()}
-	if err := s.listen("127.0.0.1:0"); err != nil {
-		return nil, err
-	}
-	return s, nil
+	b := buf.Bytes()
+	s.jpeg.Store(&b)
+	return nil
 }
 
 func (s *Server) listen(addr string) error {
@@ -110,10 +121,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		if s.stalled.Load() {
 			continue
 		}
-		if _, err := fmt.Fprintf(w, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(s.jpeg)); err != nil {
+		frame := *s.jpeg.Load()
+		if _, err := fmt.Fprintf(w, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(frame)); err != nil {
 			return
 		}
-		if _, err := w.Write(s.jpeg); err != nil {
+		if _, err := w.Write(frame); err != nil {
 			return
 		}
 		w.Write([]byte("\r\n"))
