@@ -110,6 +110,9 @@ func openFile(path string, realtime, loop bool) (*fileSource, error) {
 		return nil, &SourceError{Source: path, Err: errors.New("no video stream")}
 	}
 	st := pi.Streams[0]
+	if err := checkFrameSize(st.Width, st.Height); err != nil {
+		return nil, &SourceError{Source: path, Err: err}
+	}
 	f := &fileSource{path: path, pace: realtime, loop: loop}
 	f.info = SourceInfo{Name: path, Width: st.Width, Height: st.Height, Live: realtime}
 	f.info.FPS = parseRate(st.AvgFrameRate)
@@ -354,4 +357,16 @@ func lastLine(s string) string {
 		s = s[i+1:]
 	}
 	return s
+}
+
+// MaxFrameSide bounds a source's width and height: a frame of 8192x8192
+// already takes 192 MiB in each of the pipeline's buffers.
+const MaxFrameSide = 8192
+
+// checkFrameSize refuses frames too large to process.
+func checkFrameSize(w, h int) error {
+	if w > MaxFrameSide || h > MaxFrameSide {
+		return fmt.Errorf("frames of %dx%d are larger than livecam takes (at most %dx%d)", w, h, MaxFrameSide, MaxFrameSide)
+	}
+	return nil
 }

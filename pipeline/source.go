@@ -176,6 +176,10 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 		c.Close()
 		return nil, &SourceError{Source: spec, Err: errors.New("no video stream")}
 	}
+	if err := checkFrameSize(c.info.Width, c.info.Height); err != nil {
+		c.Close()
+		return nil, &SourceError{Source: spec, Err: err}
+	}
 	if opts.Loop {
 		c.loop = func() (*gocv.VideoCapture, error) { return gocv.VideoCaptureFileWithAPI(spec, gocv.VideoCaptureFFmpeg) }
 	}

@@ -672,17 +672,23 @@ func TestVariableFrameRate(t *testing.T) {
 	}
 }
 
-// TestOddSizeKept: a 17x9 video comes out 17x9.
+// TestOddSizeKept: a 17x9 video comes out 17x9, and a 1x1 one 1x1 (its
+// encoder once failed on the first frame, leaving no results at all).
 func TestOddSizeKept(t *testing.T) {
-	odd := filepath.Join(t.TempDir(), "odd.mkv")
+	dir := t.TempDir()
+	odd, one, raw := filepath.Join(dir, "odd.mkv"), filepath.Join(dir, "one.mkv"), filepath.Join(dir, "one.rgb")
 	ffmpegMake(t, "-f", "lavfi", "-i", "testsrc=size=17x9:rate=10:duration=1", "-c:v", "ffv1", odd)
-	lines, _, video := runOn(t, odd)
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", video).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.TrimSpace(string(out)); got != "17,9" || len(lines) != 10 || probeFrames(t, video) != 10 {
-		t.Errorf("output %s with %d lines, want 17,9 and 10 frames", got, len(lines))
+	os.WriteFile(raw, bytes.Repeat([]byte{200, 40, 40}, 10), 0o644)
+	ffmpegMake(t, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "1x1", "-r", "10", "-i", raw, "-c:v", "ffv1", one)
+	for src, want := range map[string]string{odd: "17,9", one: "1,1"} {
+		lines, _, video := runOn(t, src)
+		out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", video).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(out)); got != want || len(lines) != 10 || probeFrames(t, video) != 10 {
+			t.Errorf("%s: output %s with %d lines, want %s and 10 frames", filepath.Base(src), got, len(lines), want)
+		}
 	}
 }
 

@@ -37,6 +37,10 @@ func TestRunBadSources(t *testing.T) {
 	useSharedModels(t)
 	dir := t.TempDir()
 	videos := shareddata.Path(t, "videos")
+	huge := filepath.Join(dir, "huge.png")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=blue:size=12000x12000", "-frames:v", "1", huge).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -46,6 +50,7 @@ func TestRunBadSources(t *testing.T) {
 		{[]string{"-source", dir}, 1, "is a directory, not a video file"},
 		{[]string{"-source", filepath.Join(videos, "garbage.mp4")}, 1, "garbage.mp4: not a video ffmpeg can read (invalid data found when processing input)"},
 		{[]string{"-source", "97"}, 1, "camera 97: no such camera"},
+		{[]string{"-source", huge}, 1, "huge.png: frames of 12000x12000 are larger than livecam takes (at most 8192x8192)"},
 		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "no", "such", "dir", "o.mp4")}, 1, "dir: no such file or directory"},
 		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "o.xyz")}, 1, "unknown video extension"},
 		{[]string{}, 2, "-source is required"},
