@@ -13,13 +13,14 @@ endif
 
 all: build
 
-# Debian's OpenCV 4.6 and ffmpeg (gocv v0.31.0 is the release for 4.6), and
-# Chromium for the viewer's browser test.
+# Debian's OpenCV 4.6 and ffmpeg (gocv v0.31.0 is the release for 4.6; livecam
+# decodes files and encodes video with ffmpeg), Chromium for the viewer's
+# browser test, and pgrep (procps) for the tests that kill livecam's ffmpeg.
 deps:
-	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null; then \
-		echo "installing libopencv-dev, ffmpeg and chromium"; \
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null; then \
+		echo "installing libopencv-dev, ffmpeg, chromium and procps"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps >/dev/null; \
 	fi
 
 build: deps

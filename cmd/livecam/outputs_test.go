@@ -454,8 +454,17 @@ func TestUnreadableSource(t *testing.T) {
 	self := filepath.Join(dir, "livecam.test")
 	exe, _ := os.ReadFile(os.Args[0])
 	os.WriteFile(self, exe, 0o755)
-	cmd := exec.Command(self, "-source", src)
-	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"))
+	// A model nobody may read, whatever the permissions of the checkout.
+	_, model := copyModel(t)
+	mine := filepath.Join(dir, "model")
+	os.Mkdir(mine, 0o755)
+	entries, _ := os.ReadDir(model)
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join(model, e.Name()))
+		os.WriteFile(filepath.Join(mine, e.Name()), data, 0o644)
+	}
+	cmd := exec.Command(self, "-source", src, "-model", mine)
+	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.CombinedOutput()
 	if exitCode(err) != 1 || !strings.Contains(string(out), "private.avi: permission denied") {
