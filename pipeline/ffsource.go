@@ -250,15 +250,8 @@ func (f *fileSource) FrameSize() (int, int) { return f.size[0], f.size[1] }
 
 // Wait sleeps until the next frame is due when the file plays in real time.
 func (f *fileSource) Wait() {
-	if !f.pace || f.info.FPS <= 0 {
-		return
-	}
-	if f.n == 0 {
-		f.start = time.Now()
-	}
-	due := f.start.Add(time.Duration(float64(f.n) / f.info.FPS * float64(time.Second)))
-	if d := time.Until(due); d > 0 {
-		time.Sleep(d)
+	if f.pace {
+		paceFrame(&f.start, f.n, f.info.FPS)
 	}
 }
 

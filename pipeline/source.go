@@ -277,13 +277,21 @@ func (c *capture) Info() SourceInfo { return c.info }
 
 // Wait sleeps until the next frame is due when the capture is paced.
 func (c *capture) Wait() {
-	if !c.pace || c.info.FPS <= 0 {
+	if c.pace {
+		paceFrame(&c.start, c.n, c.info.FPS)
+	}
+}
+
+// paceFrame sleeps until frame n of a recording played at fps is due,
+// counting from *start, which frame 0 sets.
+func paceFrame(start *time.Time, n int, fps float64) {
+	if fps <= 0 {
 		return
 	}
-	if c.n == 0 {
-		c.start = time.Now()
+	if n == 0 {
+		*start = time.Now()
 	}
-	due := c.start.Add(time.Duration(float64(c.n) / c.info.FPS * float64(time.Second)))
+	due := start.Add(time.Duration(float64(n) / fps * float64(time.Second)))
 	if d := time.Until(due); d > 0 {
 		time.Sleep(d)
 	}
