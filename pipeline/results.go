@@ -48,10 +48,10 @@ type FileOptions struct {
 // ErrOutputEnded; the stop is never held up by a reader for longer than
 // CloseTimeout.
 type ResultsSink struct {
-	name string
-	open func() (io.Writer, error) // called on the first line
-	file *outfile.File             // nil for a writer or standard output
-	done func()                    // restores standard output
+	name  string
+	open  func() (io.Writer, error) // called on the first line
+	file  *outfile.File             // set by open for a file
+	close func() error              // set by open for what else is to be closed
 
 	mu      sync.Mutex
 	cond    *sync.Cond // signalled when pending is taken or the writer ends
@@ -73,16 +73,16 @@ type ResultsSink struct {
 const FlushEvery = 500 * time.Millisecond
 
 // StallTimeout ends a pipe output whose reader takes nothing for this long.
-var StallTimeout = 5 * time.Second
+const StallTimeout = 5 * time.Second
 
 // CloseTimeout bounds how long Close waits for a pipe's reader.
-var CloseTimeout = time.Second
+const CloseTimeout = time.Second
 
 // maxPending is how much Write buffers before it waits for the writer.
 const maxPending = 4 << 20
 
-// NewResultsSink writes results to w, named name in messages; it is closed
-// with the sink when it is an io.Closer other than standard output.
+// NewResultsSink writes results to w, named name in messages. w is not
+// closed: it belongs to the caller.
 func NewResultsSink(w io.Writer, name string) *ResultsSink {
 	return newResultsSink(name, func() (io.Writer, error) { return w, nil })
 }
@@ -92,7 +92,13 @@ func NewResultsSink(w io.Writer, name string) *ResultsSink {
 // needs opts.Overwrite), but the file is created only with the first line.
 func CreateResultsFile(path string, opts FileOptions) (*ResultsSink, error) {
 	if path == "-" {
-		return newResultsSink("standard output", openStdout), nil
+		r := newResultsSink("standard output", nil)
+		r.open = func() (io.Writer, error) {
+			w, closer := openStdout()
+			r.close = closer
+			return w, nil
+		}
+		return r, nil
 	}
 	if err := outfile.Check(nil, []outfile.Target{{Path: path, Flag: "results"}}, opts.Overwrite); err != nil {
 		return nil, err
@@ -118,8 +124,9 @@ func newResultsSink(name string, open func() (io.Writer, error)) *ResultsSink {
 }
 
 // openStdout returns standard output; when it is a pipe, a non-blocking
-// copy of it, so that a reader that stops reading cannot hold livecam.
-func openStdout() (io.Writer, error) {
+// copy of it (and the function that closes the copy), so that a reader
+// that stops reading cannot hold livecam.
+func openStdout() (io.Writer, func() error) {
 	st, err := os.Stdout.Stat()
 	if err != nil || st.Mode()&os.ModeNamedPipe == 0 {
 		return os.Stdout, nil
@@ -133,7 +140,8 @@ func openStdout() (io.Writer, error) {
 		syscall.Close(fd)
 		return os.Stdout, nil
 	}
-	return os.NewFile(uintptr(fd), "standard output"), nil
+	f := os.NewFile(uintptr(fd), "standard output")
+	return f, f.Close
 }
 
 // Lines returns the number of lines handed to the writer.
@@ -321,15 +329,11 @@ func (r *ResultsSink) Close() error {
 		err = r.ended
 	}
 	r.mu.Unlock()
-	switch {
-	case r.file != nil:
+	if r.file != nil {
 		err = errors.Join(err, r.file.Commit())
-	case r.w != io.Writer(os.Stdout):
-		if f, ok := r.w.(*os.File); ok && f.Name() == "standard output" {
-			f.Close()
-		} else if c, ok := r.w.(io.Closer); ok {
-			err = errors.Join(err, c.Close())
-		}
+	}
+	if r.close != nil {
+		r.close()
 	}
 	r.w = nil
 	if errors.Is(err, ErrOutputEnded) {

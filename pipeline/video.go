@@ -76,7 +76,7 @@ var ErrDiskFull = errors.New("disk (nearly) full")
 const spaceCheckEvery = 10
 
 // FrameWriteTimeout ends the video when ffmpeg takes no frame for this long.
-var FrameWriteTimeout = 20 * time.Second
+const FrameWriteTimeout = 20 * time.Second
 
 // NewVideoSink checks that path can be written (a known extension, its
 // folder writable, an existing file only with opts.Overwrite) and that
