@@ -32,5 +32,16 @@
 // Run returns at the end of the source, when its context is cancelled, or
 // when a sink fails. On cancellation it stops reading at once, finishes
 // the frames already read and closes the sinks, so output files are
-// complete. Every goroutine it started has exited when it returns.
+// complete. A sink that fails gets no more frames; the others still get
+// the frames already read (a sink whose reader went away, ErrOutputEnded,
+// only ends itself). Every goroutine it started has exited when it
+// returns.
+//
+// # Files
+//
+// Video files are decoded by an ffmpeg child process (container
+// timestamps, a frame size that changes mid-file fitted into the first,
+// see FrameSizer), and VideoSink encodes through another; OpenCV reads
+// files where ffmpeg is missing, and cameras and streams always. The file
+// sinks never destroy data: see package outfile, and FileOptions.
 package pipeline
