@@ -9,7 +9,7 @@ ifneq ($(wildcard $(SHARED)/models/mobilenet_v1_0.75_224/model.json),)
 export LIVECAM_MODELS ?= $(SHARED)/models
 endif
 
-.PHONY: all deps build demo test test-race vet fmt testdata fuzz bench
+.PHONY: all deps build demo readme-image test test-race vet fmt testdata fuzz bench
 
 all: build
 
@@ -26,14 +26,23 @@ deps:
 build: deps
 	$(GO) build -o $(BIN) ./cmd/livecam
 
-# The main job on bundled input: label the project's own test video,
-# writing an annotated video and one JSON line per frame under out/.
+# The first run: label a short video made from eight everyday photos
+# (testdata/images/demo, drawn into a video by internal/demo), writing the
+# annotated video and one JSON line per frame under out/, then classify the
+# photos themselves. Without the model (and without ../shared) it is
+# downloaded first; where that fails, livecam says in one line what it
+# tried and how to put the model in place.
 demo: build
 	@$(BIN) models path >/dev/null 2>&1 || $(BIN) models fetch mobilenet_v1_0.75_224
 	@mkdir -p out
-	$(BIN) -source testdata/videos/shapes_320x240.avi -out out/shapes_labelled.mp4 -results out/shapes.jsonl
-	@echo "wrote out/shapes_labelled.mp4 and out/shapes.jsonl"
-	$(BIN) classify testdata/images/checkerboard.png
+	$(GO) run ./internal/testdatagen -demo out/demo.mp4
+	$(BIN) -source out/demo.mp4 -out out/demo_labelled.mp4 -results out/demo.jsonl -overwrite
+	@echo "wrote out/demo_labelled.mp4 (the video with its labels) and out/demo.jsonl (one result per frame)"
+	$(BIN) classify -topk 1 testdata/images/demo/*.jpg
+
+# The README's picture: one frame of the labelled demo video.
+readme-image: demo
+	ffmpeg -v error -y -i out/demo_labelled.mp4 -vf "select=eq(n\,95)" -frames:v 1 -q:v 5 testdata/images/demo_labelled.jpg
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

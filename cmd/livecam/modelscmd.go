@@ -61,7 +61,12 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 		dir, err := models.Fetch(ctx, fs.Arg(0), &models.FetchOptions{BaseURL: *base, Dest: *dest, Progress: bar.update})
 		bar.finish()
 		if err != nil {
-			return err
+			where := *dest
+			if where == "" {
+				where, _ = models.CacheDir()
+			}
+			return fmt.Errorf("%v; to install it by hand, put a %s folder (model.json and its shards) in %s, or set $%s to a folder that holds one",
+				err, fs.Arg(0), where, models.EnvDir)
 		}
 		fmt.Fprintf(stdout, "installed %s in %s\n", fs.Arg(0), dir)
 		if _, err := os.Stat(filepath.Join(dir, "metadata.json")); err != nil {

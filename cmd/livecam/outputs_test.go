@@ -742,3 +742,15 @@ func TestEncoderDiesKeepsResults(t *testing.T) {
 		t.Errorf("the video holds %d frames", n)
 	}
 }
+
+// TestFetchWithoutNetwork: a download that cannot reach its server says in
+// one line what it tried and how to put the model in place by hand.
+func TestFetchWithoutNetwork(t *testing.T) {
+	dest := t.TempDir()
+	_, errOut, code := livecam(t, "models", "fetch", "-base-url", "http://127.0.0.1:1/models", "-dest", dest, "mobilenet_v1_0.75_224")
+	if code != 1 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||
+		!strings.Contains(errOut, "http://127.0.0.1:1/models/mobilenet_v1_0.75_224/model.json") ||
+		!strings.Contains(errOut, "to install it by hand, put a mobilenet_v1_0.75_224 folder (model.json and its shards) in "+dest) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

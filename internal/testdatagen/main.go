@@ -3,6 +3,7 @@
 // deterministically; nothing comes from the shared data set.
 //
 //	go run ./internal/testdatagen [-out testdata]
+//	go run ./internal/testdatagen -demo FILE   (the demo video, see package demo)
 package main
 
 import (
@@ -14,13 +15,21 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/livecam/livecam/internal/demo"
 	"gocv.io/x/gocv"
 )
 
 func main() {
 	out := flag.String("out", "testdata", "folder to write into")
+	demoVideo := flag.String("demo", "", "write only the demo video, made from testdata/images/demo, to FILE")
 	flag.Parse()
-	if err := generate(*out); err != nil {
+	var err error
+	if *demoVideo != "" {
+		_, err = demo.MakeVideo(filepath.Join(*out, "images", "demo"), *demoVideo)
+	} else {
+		err = generate(*out)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "testdatagen:", err)
 		os.Exit(1)
 	}
