@@ -317,6 +317,7 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 	if cfg.MaxFPS > 0 {
 		minGap = time.Duration(float64(time.Second) / cfg.MaxFPS)
 	}
+	sizer, _ := cfg.Source.(FrameSizer)
 	for seq := int64(0); ; seq++ {
 		if ctx.Err() != nil {
 			return nil
@@ -371,8 +372,8 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 		}
 		p.metrics.record(StageCapture, t1.Sub(t0))
 		fw, fh := 0, 0
-		if fs, ok := cfg.Source.(FrameSizer); ok {
-			fw, fh = fs.FrameSize()
+		if sizer != nil {
+			fw, fh = sizer.FrameSize()
 		}
 		if s == nil { // no slot free: the frame is dropped unseen
 			p.metrics.count(1, 0, 1, 0)
@@ -417,7 +418,7 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	wait := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		wait = min(wait, p.cfg.Reconnect)
-		logf("livecam: %v; reconnecting in %v (attempt %d)", cause, wait.Round(time.Millisecond), attempt)
+		logf("%v; reconnecting in %v (attempt %d)", cause, wait.Round(time.Millisecond), attempt)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -428,7 +429,7 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 			p.metrics.mu.Lock()
 			p.metrics.reconnects++
 			p.metrics.mu.Unlock()
-			logf("livecam: %s is back after %v (%d attempts)", p.info.Name, time.Since(lost).Round(time.Millisecond), attempt)
+			logf("%s is back after %v (%d attempts)", p.info.Name, time.Since(lost).Round(time.Millisecond), attempt)
 			return nil
 		}
 		if errors.Is(err, ErrNotReconnectable) {

@@ -61,7 +61,6 @@ type ResultsSink struct {
 	w       io.Writer
 	ended   error // why the output ended (reported once by Write)
 	told    bool
-	lines   int64
 	closing bool // Close has begun: writes must end by closeBy
 	closeBy time.Time
 	kick    chan struct{}
@@ -144,13 +143,6 @@ func openStdout() (io.Writer, func() error) {
 	return f, f.Close
 }
 
-// Lines returns the number of lines handed to the writer.
-func (r *ResultsSink) Lines() int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lines
-}
-
 // Write appends the frame's line.
 func (r *ResultsSink) Write(o *Output) error {
 	if r.w == nil && r.ended == nil {
@@ -175,7 +167,6 @@ func (r *ResultsSink) Write(o *Output) error {
 		return r.ended
 	}
 	r.pending = append(r.pending, r.line...)
-	r.lines++
 	if len(r.pending) >= 64<<10 {
 		select {
 		case r.kick <- struct{}{}:

@@ -135,11 +135,7 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 		return nil, &SourceError{Source: spec, Err: errors.New("no such file (nor a camera index, stream URL or GStreamer pipeline)")}
 	}
 	if statErr != nil {
-		var pe *os.PathError
-		if errors.As(statErr, &pe) {
-			statErr = pe.Err
-		}
-		return nil, &SourceError{Source: spec, Err: statErr}
+		return nil, &SourceError{Source: spec, Err: pathCause(statErr)}
 	}
 	if st.IsDir() {
 		return nil, &SourceError{Source: spec, Err: errors.New("is a directory, not a video file")}
@@ -148,15 +144,11 @@ func OpenWith(spec string, opts OpenOptions) (Source, error) {
 		return nil, &SourceError{Source: spec, Err: fmt.Errorf("not a regular file (%v)", st.Mode().Type())}
 	}
 	// The decoders say only "cannot open": find out whether we may read it.
-	if f, err := os.Open(spec); err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, &SourceError{Source: spec, Err: err}
-	} else {
-		f.Close()
+	f, err := os.Open(spec)
+	if err != nil {
+		return nil, &SourceError{Source: spec, Err: pathCause(err)}
 	}
+	f.Close()
 	if st.Mode().IsRegular() && haveFFmpeg() {
 		f, err := openFile(spec, realtime, opts.Loop)
 		if err != nil {
@@ -500,4 +492,14 @@ func RedactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// pathCause strips the path from an *os.PathError: SourceError names the
+// source already.
+func pathCause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

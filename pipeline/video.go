@@ -244,14 +244,13 @@ func (v *VideoSink) failed(err error) error {
 func (v *VideoSink) ffmpegSaid() string {
 	v.errMu.Lock()
 	defer v.errMu.Unlock()
-	msg := strings.TrimSpace(v.errBuf.String())
-	if msg == "" && v.exit != nil {
-		msg = v.exit.Error()
+	if msg := lastLine(v.errBuf.String()); msg != "" {
+		return msg
 	}
-	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-		msg = msg[i+1:]
+	if v.exit != nil {
+		return v.exit.Error()
 	}
-	return msg
+	return ""
 }
 
 // checkSpace fails when the free space is less than twice the largest

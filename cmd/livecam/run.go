@@ -148,13 +148,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	info := src.Info()
-	logf := func(format string, a ...any) {
-		msg := fmt.Sprintf(format, a...)
-		if !strings.HasPrefix(msg, "livecam:") {
-			msg = "livecam: " + msg
-		}
-		fmt.Fprintln(stderr, msg)
-	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "livecam: "+format+"\n", a...) }
 	cfg := pipeline.Config{
 		Source: src, Model: m, Workers: *workers, Threads: *threads, Every: *every, MaxFPS: *maxFPS,
 		TopK: *topk, Smooth: *smooth, Overlay: video != nil || *display || view != nil,
