@@ -8,25 +8,27 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/onnx"
 )
 
 // TestONNXExportRunsInOpenCV exports generated weights of several variants
-// with net.Weights.WriteONNX, runs them in OpenCV's DNN module and checks
+// with onnx.Write, runs them in OpenCV's DNN module and checks
 // that the logits agree with livecam's on the same input.
 func TestONNXExportRunsInOpenCV(t *testing.T) {
-	for _, cfg := range []net.Config{
+	for _, cfg := range []mobilenet.Config{
 		{Alpha: 0.25, Size: 128, Classes: 1000},
 		{Alpha: 0.75, Size: 160, Classes: 10},
 		{Alpha: 1.0, Size: 96, Classes: 1000},
 	} {
 		t.Run(cfg.Name(), func(t *testing.T) {
-			w, err := net.RandomWeights(cfg, 3)
+			w, err := randweights.New(cfg, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			if err := w.WriteONNX(&buf); err != nil {
+			if err := onnx.Write(&buf, w); err != nil {
 				t.Fatal(err)
 			}
 			dnn, err := gocv.ReadNetFromONNXBytes(buf.Bytes())
@@ -55,7 +57,7 @@ func TestONNXExportRunsInOpenCV(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := net.NewModel(w)
+			m, err := mobilenet.NewModel(w)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,9 +15,12 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/models"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/onnx"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // contender runs one forward pass of a runtime per call.
@@ -39,14 +42,14 @@ func input(size int) []float32 {
 }
 
 func livecamContender(tb testing.TB, threads int) (contender, []float32) {
-	m, err := net.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
+	m, err := tfjs.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return modelContender(tb, m, threads)
 }
 
-func modelContender(tb testing.TB, m *net.Model, threads int) (contender, []float32) {
+func modelContender(tb testing.TB, m *mobilenet.Model, threads int) (contender, []float32) {
 	r := m.NewRunner(threads)
 	in := input(m.Config().Size)
 	logits := make([]float32, m.Classes())
@@ -227,31 +230,31 @@ func interleave(b *testing.B, cs []contender, perRound int, settle time.Duration
 
 // BenchmarkVariants compares livecam with ONNX Runtime on all 16 published
 // variants, with generated weights that livecam also exports to ONNX
-// (net.Weights.WriteONNX), so both run exactly the same network.
+// (onnx.Write), so both run exactly the same network.
 func BenchmarkVariants(b *testing.B) {
 	const perRound = 10
 	for _, v := range models.Variants() {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", v.Name, threads), func(b *testing.B) {
-				w, err := net.RandomWeights(v.Config, 1)
+				w, err := randweights.New(v.Config, 1)
 				if err != nil {
 					b.Fatal(err)
 				}
-				onnx := filepath.Join(b.TempDir(), v.Name+".onnx")
-				f, err := os.Create(onnx)
+				onnxPath := filepath.Join(b.TempDir(), v.Name+".onnx")
+				f, err := os.Create(onnxPath)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := w.WriteONNX(f); err != nil {
+				if err := onnx.Write(f, w); err != nil {
 					b.Fatal(err)
 				}
 				f.Close()
-				m, err := net.NewModel(w)
+				m, err := mobilenet.NewModel(w)
 				if err != nil {
 					b.Fatal(err)
 				}
 				lc, ours := modelContender(b, m, threads)
-				ort, theirs := onnxContender(b, onnx, threads, v.Config.Size)
+				ort, theirs := onnxContender(b, onnxPath, threads, v.Config.Size)
 				defer lc.close()
 				defer ort.close()
 				d := 0.0

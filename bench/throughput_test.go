@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
 )
 
@@ -20,7 +20,7 @@ import (
 func BenchmarkThroughput(b *testing.B) {
 	video := shareddata.Path(b, "videos", "slideshow_720p.mp4")
 	onnx := shareddata.Path(b, "models", "mobilenet_v1_0.75_224.onnx")
-	m, err := net.Load(shareddata.Path(b, "models", "mobilenet_v1_0.75_224"))
+	m, err := tfjs.Load(shareddata.Path(b, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
 		b.Fatal(err)
 	}

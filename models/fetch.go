@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // FetchOptions adjust Fetch; the zero value fetches from DefaultBaseURL into
@@ -77,13 +77,13 @@ func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, er
 	}()
 	f := &fetcher{ctx: ctx, client: client, base: base + "/" + name, dir: tmp, progress: opts.Progress, sums: sha256Sums[name]}
 
-	manifest, err := f.get(net.ModelJSON, -1)
+	manifest, err := f.get(tfjs.ModelJSON, -1)
 	if err != nil {
 		return "", err
 	}
-	groups, err := net.ParseManifest(manifest)
+	groups, err := tfjs.ParseManifest(manifest)
 	if err != nil {
-		return "", fmt.Errorf("%s/%s: %v", f.base, net.ModelJSON, err)
+		return "", fmt.Errorf("%s/%s: %v", f.base, tfjs.ModelJSON, err)
 	}
 	f.total = int64(len(manifest))
 	for _, g := range groups {
@@ -102,7 +102,7 @@ func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, er
 			return "", fmt.Errorf("%s/%s: shards hold %d bytes, the manifest needs %d", f.base, g.Paths[len(g.Paths)-1], got, g.Bytes)
 		}
 	}
-	if _, err := net.LoadWeights(tmp); err != nil {
+	if _, err := tfjs.LoadWeights(tmp); err != nil {
 		return "", fmt.Errorf("downloaded model does not load: %v", err)
 	}
 	final := filepath.Join(dest, name)

@@ -3,7 +3,7 @@
 // variants is downloaded, verified and installed atomically.
 //
 // No weights live in the repository. A model directory holds a TF.js layers
-// model (model.json and its shards, see package net); models are found in
+// model (model.json and its shards, see package tfjs); models are found in
 // $LIVECAM_MODELS, then in the user's cache directory
 // (os.UserCacheDir()/livecam/models).
 package models
@@ -15,7 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // Default is the model livecam uses when none is named.
@@ -32,16 +33,16 @@ const EnvDir = "LIVECAM_MODELS"
 // Variant is one published MobileNet V1 model.
 type Variant struct {
 	Name   string
-	Config net.Config
+	Config mobilenet.Config
 }
 
 // Variants returns the 16 published variants: alpha 0.25, 0.50, 0.75 and
 // 1.0 at input sizes 128, 160, 192 and 224, all with 1000 ImageNet classes.
 func Variants() []Variant {
 	var vs []Variant
-	for _, a := range net.Alphas {
-		for _, s := range net.Sizes {
-			cfg := net.Config{Alpha: a, Size: s, Classes: 1000}
+	for _, a := range mobilenet.Alphas {
+		for _, s := range mobilenet.Sizes {
+			cfg := mobilenet.Config{Alpha: a, Size: s, Classes: 1000}
 			vs = append(vs, Variant{Name: cfg.Name(), Config: cfg})
 		}
 	}
@@ -98,7 +99,7 @@ func Resolve(name string) (string, error) {
 	dirs := SearchPath()
 	for _, d := range dirs {
 		p := filepath.Join(d, name)
-		if _, err := os.Stat(filepath.Join(p, net.ModelJSON)); err == nil {
+		if _, err := os.Stat(filepath.Join(p, tfjs.ModelJSON)); err == nil {
 			return p, nil
 		}
 	}

@@ -11,8 +11,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 func TestVariants(t *testing.T) {
@@ -110,7 +112,7 @@ func TestFetch(t *testing.T) {
 	if err := Verify(Default, dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := net.LoadWeights(dir); err != nil {
+	if _, err := tfjs.LoadWeights(dir); err != nil {
 		t.Fatal(err)
 	}
 	noPartials(t, dest)
@@ -187,12 +189,12 @@ func TestFetchUnknownAndMissing(t *testing.T) {
 // protect it, so a truncated shard must still be refused.
 func TestFetchUnhashedVariant(t *testing.T) {
 	const name = "mobilenet_v1_0.25_128"
-	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 1000}, 1)
+	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 1000}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := t.TempDir()
-	if err := net.SaveWeights(src, w); err != nil {
+	if err := tfjs.Save(src, w); err != nil {
 		t.Fatal(err)
 	}
 	for _, truncate := range []bool{false, true} {
@@ -219,7 +221,7 @@ func TestFetchUnhashedVariant(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := net.LoadWeights(dir)
+		got, err := tfjs.LoadWeights(dir)
 		if err != nil || got.Config != w.Config {
 			t.Fatalf("fetched model: %v, %+v", err, got)
 		}

@@ -5,20 +5,21 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 )
 
-func model() *net.Model {
-	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
+func model() *mobilenet.Model {
+	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
 	if err != nil {
 		log.Fatal(err)
 	}
-	m, err := net.NewModel(w)
+	m, err := mobilenet.NewModel(w)
 	if err != nil {
 		log.Fatal(err)
 	}
-	return m // real code: net.Load(dir)
+	return m // real code: tfjs.Load(dir)
 }
 
 // Label every frame of a video file and count the results.

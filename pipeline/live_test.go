@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // TestRealtimeLatency plays a file at its own frame rate (-realtime), as a
@@ -18,7 +18,7 @@ func TestRealtimeLatency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-time playback: skipped with -short")
 	}
-	m, err := net.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
+	m, err := tfjs.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/overlay"
 )
 
@@ -88,7 +88,7 @@ type Sink interface {
 // other zero value means the default named.
 type Config struct {
 	Source Source
-	Model  *net.Model
+	Model  *mobilenet.Model
 	// Mode: Auto (default) follows Source.Info().Live.
 	Mode Mode
 	// Workers is the number of inference goroutines, each with its own
@@ -459,7 +459,7 @@ func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
 				t1 := time.Now()
 				p.metrics.record(StagePreprocess, t1.Sub(t0))
 				s.err = runner.Forward(s.logits, s.tensor)
-				net.Softmax(s.probs, s.logits)
+				mobilenet.Softmax(s.probs, s.logits)
 				p.metrics.record(StageInference, time.Since(t1))
 				p.metrics.count(0, 0, 0, 1)
 				s.inferred = s.err == nil
@@ -484,7 +484,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		drawer = overlay.New(cfg.OverlayOptions)
 	}
 	info := overlay.Info{Model: cfg.Model.Name(), Top: make([]overlay.Label, 0, MaxTopK)}
-	top := make([]net.Prediction, 0, MaxTopK)
+	top := make([]mobilenet.Prediction, 0, MaxTopK)
 	var res Result
 	out := Output{Result: &res, Source: p.info}
 	// At most cap(free) slots are in flight, so their delivery numbers
@@ -522,7 +522,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		}
 		res.Width, res.Height = fw, fh
 		if have {
-			top = net.TopK(top[:0], smoothed, cfg.TopK)
+			top = mobilenet.TopK(top[:0], smoothed, cfg.TopK)
 			for _, t := range top {
 				res.top[res.n] = Prediction{Class: t.Class, WNID: labels.WNID(t.Class), Label: labels.Name(t.Class), Score: t.Score}
 				res.n++

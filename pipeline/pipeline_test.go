@@ -13,18 +13,19 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // smallModel is a generated 0.25@128 network with 10 classes: fast, and
 // its labels are "class N".
-func smallModel(tb testing.TB) *net.Model {
+func smallModel(tb testing.TB) *mobilenet.Model {
 	tb.Helper()
-	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
+	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m, err := net.NewModel(w)
+	m, err := mobilenet.NewModel(w)
 	if err != nil {
 		tb.Fatal(err)
 	}

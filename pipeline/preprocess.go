@@ -7,7 +7,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // Preprocessor turns BGR frames into network input: it centre-crops the
@@ -67,7 +67,7 @@ func (p *Preprocessor) Tensor(dst []float32, frame gocv.Mat) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrFrame, err)
 	}
-	net.NormalizeRGB(dst, rgb)
+	mobilenet.NormalizeRGB(dst, rgb)
 	return nil
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 type segment struct{ start, end, class int }
@@ -46,7 +46,7 @@ func TestSharedVideos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1100 frames through the real model: skipped with -short")
 	}
-	m, err := net.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
+	m, err := tfjs.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
 		t.Fatal(err)
 	}

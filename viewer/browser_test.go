@@ -11,8 +11,9 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 )
 
@@ -37,11 +38,11 @@ func chromium(t *testing.T) string {
 // labels.
 func TestPageInChromium(t *testing.T) {
 	browser := chromium(t)
-	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
+	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := net.NewModel(w)
+	m, err := mobilenet.NewModel(w)
 	if err != nil {
 		t.Fatal(err)
 	}

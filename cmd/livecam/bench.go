@@ -10,8 +10,9 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/models"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // benchResult is one line of `livecam bench -json`.
@@ -41,17 +42,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 {
 		return fmt.Errorf("%w: -n %d: want at least 1", errUsage, *runs)
 	}
-	var todo []func() (*net.Model, string, error)
+	var todo []func() (*mobilenet.Model, string, error)
 	switch {
 	case *all:
 		for _, v := range models.Variants() {
-			todo = append(todo, func() (*net.Model, string, error) { return generated(v.Config) })
+			todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(v.Config) })
 		}
 	case *alpha != 0:
-		cfg := net.Config{Alpha: *alpha, Size: *size, Classes: 1000}
-		todo = append(todo, func() (*net.Model, string, error) { return generated(cfg) })
+		cfg := mobilenet.Config{Alpha: *alpha, Size: *size, Classes: 1000}
+		todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(cfg) })
 	default:
-		todo = append(todo, func() (*net.Model, string, error) {
+		todo = append(todo, func() (*mobilenet.Model, string, error) {
 			m, err := loadModel(*modelFlag, "")
 			return m, "real", err
 		})
@@ -77,21 +78,21 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func generated(cfg net.Config) (*net.Model, string, error) {
+func generated(cfg mobilenet.Config) (*mobilenet.Model, string, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, "", fmt.Errorf("%w: %v", errUsage, err)
 	}
-	w, err := net.RandomWeights(cfg, 1)
+	w, err := randweights.New(cfg, 1)
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := net.NewModel(w)
+	m, err := mobilenet.NewModel(w)
 	return m, "generated", err
 }
 
 // benchModel times runs forward passes after a warm-up of a tenth as many
 // (at least 3) and summarises the latencies.
-func benchModel(m *net.Model, threads, runs int) benchResult {
+func benchModel(m *mobilenet.Model, threads, runs int) benchResult {
 	r := m.NewRunner(threads)
 	defer r.Close()
 	input := make([]float32, m.InputLen())
@@ -117,6 +118,6 @@ func benchModel(m *net.Model, threads, runs int) benchResult {
 		MedianMS: round(stat.Quantile(0.5, stat.Empirical, ms, nil)),
 		P90MS:    round(stat.Quantile(0.9, stat.Empirical, ms, nil)),
 		MinMS:    round(ms[0]),
-		Kernel:   net.KernelName(),
+		Kernel:   mobilenet.KernelName(),
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 )
 
@@ -54,7 +54,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	input := make([]float32, m.InputLen())
 	logits := make([]float32, m.Classes())
 	probs := make([]float32, m.Classes())
-	top := make([]net.Prediction, 0, *topk)
+	top := make([]mobilenet.Prediction, 0, *topk)
 	enc := json.NewEncoder(stdout)
 	failed := 0
 	for _, file := range fs.Args() {
@@ -66,8 +66,8 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		if err := r.Forward(logits, input); err != nil {
 			return err
 		}
-		net.Softmax(probs, logits)
-		top = net.TopK(top[:0], probs, *topk)
+		mobilenet.Softmax(probs, logits)
+		top = mobilenet.TopK(top[:0], probs, *topk)
 		res := classifyResult{File: file}
 		for _, p := range top {
 			res.Top = append(res.Top, classEntry{Class: p.Class, WNID: m.Labels().WNID(p.Class),

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/models"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // livecam runs one command line in-process.
@@ -169,11 +171,11 @@ func TestModelsList(t *testing.T) {
 // another is refused at load.
 func TestModelMustMatchItsName(t *testing.T) {
 	models := t.TempDir()
-	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 1000}, 1)
+	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 1000}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := net.SaveWeights(filepath.Join(models, "mobilenet_v1_0.50_160"), w); err != nil {
+	if err := tfjs.Save(filepath.Join(models, "mobilenet_v1_0.50_160"), w); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("LIVECAM_MODELS", models)

@@ -5,7 +5,8 @@ import (
 	"os"
 
 	"github.com/livecam/livecam/models"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // modelDir returns the model directory for a -model value: an existing
@@ -28,12 +29,12 @@ func modelDir(flagValue string) (string, error) {
 
 // loadModel resolves and loads a model, with labels from labelsFile when
 // it is set.
-func loadModel(flagValue, labelsFile string) (*net.Model, error) {
+func loadModel(flagValue, labelsFile string) (*mobilenet.Model, error) {
 	dir, err := modelDir(flagValue)
 	if err != nil {
 		return nil, err
 	}
-	w, err := net.LoadWeights(dir)
+	w, err := tfjs.LoadWeights(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -51,11 +52,11 @@ func loadModel(flagValue, labelsFile string) (*net.Model, error) {
 		}
 		if got := w.Config; got.Alpha != v.Config.Alpha || got.Size != v.Config.Size {
 			return nil, fmt.Errorf("%s: holds alpha %s at %dx%d, not %s (alpha %s at %dx%d)", dir,
-				net.AlphaString(got.Alpha), got.Size, got.Size, name, net.AlphaString(v.Config.Alpha), v.Config.Size, v.Config.Size)
+				mobilenet.AlphaString(got.Alpha), got.Size, got.Size, name, mobilenet.AlphaString(v.Config.Alpha), v.Config.Size, v.Config.Size)
 		}
 	}
 	if labelsFile != "" {
-		l, err := net.LoadLabels(labelsFile)
+		l, err := mobilenet.LoadLabels(labelsFile)
 		if err != nil {
 			return nil, err
 		}
@@ -64,5 +65,5 @@ func loadModel(flagValue, labelsFile string) (*net.Model, error) {
 		}
 		w.Labels = l
 	}
-	return net.NewModel(w)
+	return mobilenet.NewModel(w)
 }

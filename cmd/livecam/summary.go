@@ -5,7 +5,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 func runSummary(args []string, stdout, stderr io.Writer) error {
@@ -16,7 +16,7 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := net.Config{Alpha: *alpha, Size: *size, Classes: *classes}
+	cfg := mobilenet.Config{Alpha: *alpha, Size: *size, Classes: *classes}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -26,8 +26,8 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 
 // writeSummary prints the layer table of the paper's Table 1 for cfg, with
 // mult-adds and parameters per layer, totals, and the share of each kind.
-func writeSummary(w io.Writer, cfg net.Config) {
-	fmt.Fprintf(w, "MobileNet V1, alpha %s, input %dx%dx3, %d classes (%s)\n\n", net.AlphaString(cfg.Alpha), cfg.Size, cfg.Size, cfg.Classes, cfg.Name())
+func writeSummary(w io.Writer, cfg mobilenet.Config) {
+	fmt.Fprintf(w, "MobileNet V1, alpha %s, input %dx%dx3, %d classes (%s)\n\n", mobilenet.AlphaString(cfg.Alpha), cfg.Size, cfg.Size, cfg.Classes, cfg.Name())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "Type / Stride\tFilter Shape\tInput Size\tMult-Adds\tParams\t")
 	var madds, params [5]int64
@@ -35,15 +35,15 @@ func writeSummary(w io.Writer, cfg net.Config) {
 	for _, l := range cfg.Layers() {
 		var filter string
 		switch l.Kind {
-		case net.Conv:
+		case mobilenet.Conv:
 			filter = fmt.Sprintf("%dx%dx%dx%d", l.Kernel, l.Kernel, l.InC, l.OutC)
-		case net.Depthwise:
+		case mobilenet.Depthwise:
 			filter = fmt.Sprintf("%dx%dx%d dw", l.Kernel, l.Kernel, l.InC)
-		case net.Pointwise:
+		case mobilenet.Pointwise:
 			filter = fmt.Sprintf("1x1x%dx%d", l.InC, l.OutC)
-		case net.Pool:
+		case mobilenet.Pool:
 			filter = fmt.Sprintf("Pool %dx%d", l.InH, l.InW)
-		case net.Classifier:
+		case mobilenet.Classifier:
 			filter = fmt.Sprintf("%dx%d", l.InC, l.OutC)
 		}
 		m, p := l.MultAdds(), l.Params()
@@ -60,8 +60,8 @@ func writeSummary(w io.Writer, cfg net.Config) {
 		float64(totalM)/1e6, float64(totalP)/1e6, totalP, cfg.Classes)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "Type\tMult-Adds\tParameters\t")
-	for _, k := range []net.LayerKind{net.Pointwise, net.Depthwise, net.Conv, net.Classifier} {
-		name := map[net.LayerKind]string{net.Pointwise: "Conv 1x1", net.Depthwise: "Conv DW 3x3", net.Conv: "Conv 3x3 (first)", net.Classifier: "Fully connected"}[k]
+	for _, k := range []mobilenet.LayerKind{mobilenet.Pointwise, mobilenet.Depthwise, mobilenet.Conv, mobilenet.Classifier} {
+		name := map[mobilenet.LayerKind]string{mobilenet.Pointwise: "Conv 1x1", mobilenet.Depthwise: "Conv DW 3x3", mobilenet.Conv: "Conv 3x3 (first)", mobilenet.Classifier: "Fully connected"}[k]
 		fmt.Fprintf(tw, "%s\t%.2f%%\t%.2f%%\t\n", name, 100*float64(madds[k])/float64(totalM), 100*float64(params[k])/float64(totalP))
 	}
 	tw.Flush()

@@ -21,7 +21,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
 )
 
@@ -38,7 +38,7 @@ func main() {
 }
 
 func run(modelDir, imagePath, want string, lookFor time.Duration) error {
-	m, err := net.Load(modelDir)
+	m, err := tfjs.Load(modelDir)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
 )
 
@@ -18,7 +18,7 @@ const photos = "../../testdata/images/demo"
 // the demo cannot silently rot. (The portrait, grace_hopper.jpg, is the
 // narrow one: 0.49 "military uniform" as a still, 15 of its 30 frames.)
 func TestDemoSegmentsGetTheirLabels(t *testing.T) {
-	m, err := net.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
+	m, err := tfjs.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
 		t.Fatal(err)
 	}

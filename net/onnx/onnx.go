@@ -1,19 +1,24 @@
-package net
+// Package onnx exports MobileNet V1 weights as an ONNX model, so that other
+// runtimes (ONNX Runtime, OpenCV DNN) can run exactly the weights livecam
+// runs, for comparison.
+package onnx
 
 import (
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
-// WriteONNX writes the network as an ONNX model (opset 10, IR version 5,
+// Write writes the network as an ONNX model (opset 10, IR version 5,
 // the newest OpenCV 4.6's DNN module reads): NCHW input "input" of shape
 // [1,3,Size,Size] in [-1, 1], output "logits" of shape [1,Classes]. Each
 // convolution carries its folded BatchNorm as a bias and is followed by
 // Clip(0, 6). It lets other runtimes run exactly the weights livecam runs,
 // for comparison.
-func (w *Weights) WriteONNX(out io.Writer) error {
+func Write(out io.Writer, w *mobilenet.Weights) error {
 	if err := w.Check(); err != nil {
 		return err
 	}
@@ -49,19 +54,19 @@ func (w *Weights) WriteONNX(out io.Writer) error {
 	}
 	for _, l := range w.Config.Layers() {
 		switch l.Kind {
-		case Conv, Depthwise, Pointwise:
+		case mobilenet.Conv, mobilenet.Depthwise, mobilenet.Pointwise:
 			kernelName := l.Name + "/kernel"
-			if l.Kind == Depthwise {
+			if l.Kind == mobilenet.Depthwise {
 				kernelName = l.Name + "/depthwise_kernel"
 			}
 			bn := l.Name + "_bn/"
-			fw, fb, err := FoldBatchNorm(w.Tensors[kernelName], w.Tensors[bn+"gamma"], w.Tensors[bn+"beta"],
-				w.Tensors[bn+"moving_mean"], w.Tensors[bn+"moving_variance"], w.epsilon(l.Name+"_bn"))
+			fw, fb, err := mobilenet.FoldBatchNorm(w.Tensors[kernelName], w.Tensors[bn+"gamma"], w.Tensors[bn+"beta"],
+				w.Tensors[bn+"moving_mean"], w.Tensors[bn+"moving_variance"], w.BatchNormEpsilon(l.Name+"_bn"))
 			if err != nil {
 				return fmt.Errorf("%s: %v", l.Name, err)
 			}
 			k, inC, group := l.Kernel, l.InC, 1
-			if l.Kind == Depthwise {
+			if l.Kind == mobilenet.Depthwise {
 				inC, group = 1, l.InC
 			}
 			// Keras [kh][kw][in][out] (depthwise: [kh][kw][c][1]) to
@@ -72,7 +77,7 @@ func (w *Weights) WriteONNX(out io.Writer) error {
 					for ci := range inC {
 						for co := range l.OutC {
 							src := ((ky*k+kx)*inC+ci)*l.OutC + co
-							if l.Kind == Depthwise {
+							if l.Kind == mobilenet.Depthwise {
 								src = (ky*k+kx)*l.OutC + co
 							}
 							oihw[((co*inC+ci)*k+ky)*k+kx] = fw[src]
@@ -87,10 +92,10 @@ func (w *Weights) WriteONNX(out io.Writer) error {
 				attrInts("pads", l.PadTop, l.PadLeft, l.PadBottom, l.PadRight), attrInt("group", group))
 			node("Clip", l.Name+"_relu", []string{l.Name + "/conv"}, l.Name+"_relu", attrFloat("min", 0), attrFloat("max", 6))
 			x = l.Name + "_relu"
-		case Pool:
+		case mobilenet.Pool:
 			node("GlobalAveragePool", l.Name, []string{x}, l.Name, nil)
 			x = l.Name
-		case Classifier:
+		case mobilenet.Classifier:
 			kw := w.Tensors[l.Name+"/kernel"] // [1,1,in,out]
 			oi := make([]float32, len(kw))
 			for ci := range l.InC {

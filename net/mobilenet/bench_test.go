@@ -1,4 +1,4 @@
-package net_test
+package mobilenet_test
 
 import (
 	"fmt"
@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 func BenchmarkForward(b *testing.B) {
@@ -28,11 +29,11 @@ func BenchmarkForward(b *testing.B) {
 }
 
 func TestForwardAllocatesNothing(t *testing.T) {
-	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
+	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := net.NewModel(w)
+	m, err := mobilenet.NewModel(w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,14 +52,14 @@ func TestForwardAllocatesNothing(t *testing.T) {
 // amount of activation data any layer needs at once (its input and its
 // output), for every published width and size.
 func TestRunnerMemory(t *testing.T) {
-	for _, a := range net.Alphas {
-		for _, s := range net.Sizes {
-			cfg := net.Config{Alpha: a, Size: s, Classes: 1000}
-			w, err := net.RandomWeights(cfg, 1)
+	for _, a := range mobilenet.Alphas {
+		for _, s := range mobilenet.Sizes {
+			cfg := mobilenet.Config{Alpha: a, Size: s, Classes: 1000}
+			w, err := randweights.New(cfg, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := net.NewModel(w)
+			m, err := mobilenet.NewModel(w)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +88,7 @@ func BenchmarkScaling(b *testing.B) {
 	m := realModel(b)
 	input := make([]float32, m.InputLen())
 	logits := make([]float32, m.Classes())
-	runners := []*net.Runner{m.NewRunner(1), m.NewRunner(2)}
+	runners := []*mobilenet.Runner{m.NewRunner(1), m.NewRunner(2)}
 	defer runners[0].Close()
 	defer runners[1].Close()
 	var all [2][]float64

@@ -1,4 +1,6 @@
-package net
+// Package safefile reads the files a model is made of without being fooled
+// by what they are: only regular files, and only up to a bound.
+package safefile
 
 import (
 	"errors"
@@ -8,11 +10,11 @@ import (
 	"syscall"
 )
 
-// openRegular opens path for reading only if it is a regular file: a FIFO
+// OpenRegular opens path for reading only if it is a regular file: a FIFO
 // (which would block) or a device (/dev/zero, endless) is refused. The
 // file is opened without blocking and then checked, so a FIFO cannot hang
 // the open either.
-func openRegular(path string) (*os.File, error) {
+func OpenRegular(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -29,12 +31,12 @@ func openRegular(path string) (*os.File, error) {
 	return f, nil
 }
 
-// errTooLarge reports a file over its reader's bound.
-var errTooLarge = errors.New("file too large")
+// ErrTooLarge reports a file over its reader's bound.
+var ErrTooLarge = errors.New("file too large")
 
-// readBounded reads a whole regular file of at most limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := openRegular(path)
+// ReadBounded reads a whole regular file of at most limit bytes.
+func ReadBounded(path string, limit int64) ([]byte, error) {
+	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +46,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: more than %d MiB", errTooLarge, limit>>20)
+		return nil, fmt.Errorf("%w: more than %d MiB", ErrTooLarge, limit>>20)
 	}
 	return data, nil
 }

@@ -1,4 +1,4 @@
-package net_test
+package mobilenet_test
 
 import (
 	"encoding/binary"
@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 func readF32(tb testing.TB, path string) []float32 {
@@ -41,9 +42,9 @@ func closeness(got, want []float32) (worst float64, at int) {
 	return worst, at
 }
 
-func realModel(tb testing.TB) *net.Model {
+func realModel(tb testing.TB) *mobilenet.Model {
 	tb.Helper()
-	m, err := net.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
+	m, err := tfjs.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -86,11 +87,11 @@ func TestGoldenLogits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			net.NormalizeRGB(input, rgb)
+			mobilenet.NormalizeRGB(input, rgb)
 			if err := r.Forward(logits, input); err != nil {
 				t.Fatal(err)
 			}
-			net.Softmax(probs, logits)
+			mobilenet.Softmax(probs, logits)
 			wantL := readF32(t, filepath.Join(golden, name+".logits.f32"))
 			wantP := readF32(t, filepath.Join(golden, name+".probs.f32"))
 			dl, at := closeness(logits, wantL)
@@ -99,8 +100,8 @@ func TestGoldenLogits(t *testing.T) {
 			}
 			dp, _ := closeness(probs, wantP)
 			worstL, worstP = max(worstL, dl), max(worstP, dp)
-			got5 := net.TopK(nil, logits, 5)
-			want5 := net.TopK(nil, wantL, 5)
+			got5 := mobilenet.TopK(nil, logits, 5)
+			want5 := mobilenet.TopK(nil, wantL, 5)
 			for i := range want5 {
 				if got5[i].Class != want5[i].Class {
 					t.Errorf("%s, %d threads: top-5 %v, reference %v", name, threads, got5, want5)
@@ -120,7 +121,7 @@ func TestGoldenActivations(t *testing.T) {
 		t.Fatal(err)
 	}
 	input := make([]float32, m.InputLen())
-	net.NormalizeRGB(input, rgb)
+	mobilenet.NormalizeRGB(input, rgb)
 	want := map[string]string{
 		"conv1":                      "ACT_conv1_relu.f32",
 		"conv_pw_1":                  "ACT_conv_pw_1_relu.f32",
@@ -132,7 +133,7 @@ func TestGoldenActivations(t *testing.T) {
 	r := m.NewRunner(2)
 	defer r.Close()
 	seen := 0
-	err = r.Trace(make([]float32, m.Classes()), input, func(l net.Layer, out []float32) {
+	err = r.Trace(make([]float32, m.Classes()), input, func(l mobilenet.Layer, out []float32) {
 		file, ok := want[l.Name]
 		if !ok {
 			return

@@ -1,4 +1,4 @@
-package net
+package mobilenet
 
 // stripRows is how many output rows of the first layer are unfolded
 // (im2col) at a time: a strip stays in cache while the GEMM consumes it.

@@ -1,14 +1,16 @@
-package net
+package mobilenet
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/livecam/livecam/net/internal/safefile"
 )
 
 // Labels names the classes of a model: a human-readable label and, when
@@ -50,18 +52,20 @@ func (l *Labels) WNID(i int) string {
 //
 // The file must be a regular file of at most 16 MiB.
 func LoadLabels(path string) (*Labels, error) {
-	data, err := readBounded(path, maxLabelsFile)
+	data, err := safefile.ReadBounded(path, MaxLabelsFile)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, cause(err))
+		return nil, fmt.Errorf("%s: %w", path, pathCause(err))
 	}
-	l, err := parseLabels(data)
+	l, err := ParseLabels(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return l, nil
 }
 
-func parseLabels(data []byte) (*Labels, error) {
+// ParseLabels reads labels in any of the forms LoadLabels accepts from
+// the content of a file.
+func ParseLabels(data []byte) (*Labels, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		var meta struct {
@@ -108,49 +112,15 @@ func parseLabels(data []byte) (*Labels, error) {
 	return &l, nil
 }
 
-// findLabels looks for labels beside a model directory: metadata.json or a
-// labels table in the directory, else imagenet_classes.tsv in its parent (a
-// models folder shares one class table among its models). WordNet ids are
-// taken from a table with the same class count when the labels come from
-// metadata.json. It returns nil, nil when there is nothing to find.
-func findLabels(dir string, classes int) (*Labels, error) {
-	var names *Labels
-	for _, p := range []string{
-		filepath.Join(dir, "metadata.json"),
-		filepath.Join(dir, "labels.tsv"),
-		filepath.Join(dir, "labels.txt"),
-		filepath.Join(dir, "imagenet_classes.tsv"),
-		filepath.Join(filepath.Dir(dir), "imagenet_classes.tsv"),
-	} {
-		if _, err := os.Stat(p); err != nil {
-			continue
-		}
-		data, err := readBounded(p, maxLabelsFile)
-		if err != nil {
-			return nil, &LoadError{File: p, Err: cause(err)}
-		}
-		l, err := parseLabels(data)
-		if err != nil {
-			return nil, &LoadError{File: p, Err: err}
-		}
-		if l.Len() != classes {
-			if filepath.Dir(p) != dir {
-				continue // a shared class table for other models
-			}
-			return nil, &LoadError{File: p, Err: fmt.Errorf("%d labels for a model with %d classes", l.Len(), classes)}
-		}
-		if names == nil {
-			names = l
-		}
-		if l.WNIDs != nil && names.WNIDs == nil {
-			names.WNIDs = l.WNIDs
-		}
-		if names.WNIDs != nil {
-			break
-		}
-	}
-	return names, nil
-}
+// MaxLabelsFile bounds a labels file: ImageNet's 1000 labels take 30 KiB.
+const MaxLabelsFile = 16 << 20
 
-// maxLabelsFile bounds a labels file: ImageNet's 1000 labels take 30 KiB.
-const maxLabelsFile = 16 << 20
+// pathCause strips the path from an *os.PathError whose message names the
+// file already.
+func pathCause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,4 +1,4 @@
-package net_test
+package mobilenet_test
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // canonicalRGB decodes and resizes an image exactly as the golden README's
@@ -69,7 +69,7 @@ func TestImageNetAgreement(t *testing.T) {
 		t.Fatalf("%d predictions and %d ground-truth rows, want 500", len(preds), len(truth))
 	}
 	type outcome struct {
-		top5     []net.Prediction
+		top5     []mobilenet.Prediction
 		err      error
 		rgbMatch bool
 	}
@@ -99,12 +99,12 @@ func TestImageNetAgreement(t *testing.T) {
 					results[i].err = &exec.Error{Name: file, Err: os.ErrInvalid}
 					continue
 				}
-				net.NormalizeRGB(input, rgb)
+				mobilenet.NormalizeRGB(input, rgb)
 				if err := r.Forward(logits, input); err != nil {
 					results[i].err = err
 					continue
 				}
-				results[i].top5 = net.TopK(nil, logits, 5)
+				results[i].top5 = mobilenet.TopK(nil, logits, 5)
 			}
 		}()
 	}

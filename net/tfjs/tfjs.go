@@ -1,4 +1,4 @@
-package net
+package tfjs
 
 import (
 	"crypto/sha256"
@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+
+	"github.com/livecam/livecam/net/internal/safefile"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // LoadError is the error the loader returns: the file it concerns, the
@@ -101,7 +104,7 @@ func (f *tfjsFile) layers() []kerasLayer {
 // taken from metadata.json or a labels table in dir, or from
 // imagenet_classes.tsv in dir's parent. Every error is a *LoadError naming
 // the file and, where there is one, the tensor.
-func LoadWeights(dir string) (*Weights, error) {
+func LoadWeights(dir string) (*mobilenet.Weights, error) {
 	jsonPath := filepath.Join(dir, ModelJSON)
 	sums := map[string][32]byte{}
 	f, err := readModelJSON(jsonPath, sums)
@@ -112,7 +115,7 @@ func LoadWeights(dir string) (*Weights, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Weights{Tensors: map[string][]float32{}, Epsilon: map[string]float64{}, SHA256: sums}
+	w := &mobilenet.Weights{Tensors: map[string][]float32{}, Epsilon: map[string]float64{}, SHA256: sums}
 	for name, t := range tensors {
 		w.Tensors[name] = t.data
 	}
@@ -145,7 +148,7 @@ func LoadWeights(dir string) (*Weights, error) {
 }
 
 func readModelJSON(path string, sums map[string][32]byte) (*tfjsFile, error) {
-	data, err := readBounded(path, maxModelJSON)
+	data, err := safefile.ReadBounded(path, maxModelJSON)
 	if err != nil {
 		return nil, &LoadError{File: path, Err: cause(err)}
 	}
@@ -244,7 +247,7 @@ func readGroup(dir, jsonPath string, paths []string, want int, sums map[string][
 			return nil, spans, &LoadError{File: jsonPath, Err: fmt.Errorf("shard path %q leaves the model directory", p)}
 		}
 		full := filepath.Join(dir, p)
-		fh, err := openRegular(full)
+		fh, err := safefile.OpenRegular(full)
 		if err != nil {
 			return nil, spans, &LoadError{File: full, Err: fmt.Errorf("cannot read shard: %v", cause(err))}
 		}
@@ -328,7 +331,7 @@ func equalShape(a, b []int) bool {
 var sizeInName = regexp.MustCompile(`_(\d+)$`)
 
 // inferConfig derives alpha, class count, input size and BatchNorm epsilons.
-func inferConfig(w *Weights, f *tfjsFile, tensors map[string]loadedTensor, dir, jsonPath string) error {
+func inferConfig(w *mobilenet.Weights, f *tfjsFile, tensors map[string]loadedTensor, dir, jsonPath string) error {
 	conv1, ok := tensors["conv1/kernel"]
 	if !ok {
 		return &LoadError{File: jsonPath, Tensor: "conv1/kernel", Err: errors.New("missing: cannot infer alpha (is this a MobileNet V1?)")}
@@ -379,11 +382,11 @@ func inferConfig(w *Weights, f *tfjsFile, tensors map[string]loadedTensor, dir, 
 	return nil
 }
 
-// SaveWeights writes w in the TensorFlow.js layers format that LoadWeights
+// Save writes w in the TensorFlow.js layers format that LoadWeights
 // reads: dir/model.json with a minimal Keras topology (the input layer and
 // the BatchNorm epsilons) and one shard file per layer. It exists so that
 // tests and benchmarks can exercise variants whose real weights they lack.
-func SaveWeights(dir string, w *Weights) error {
+func Save(dir string, w *mobilenet.Weights) error {
 	if err := w.Check(); err != nil {
 		return err
 	}
@@ -409,7 +412,7 @@ func SaveWeights(dir string, w *Weights) error {
 			if len(layer) > 3 && layer[len(layer)-3:] == "_bn" {
 				bn := kerasLayer{ClassName: "BatchNormalization"}
 				bn.Config.Name = layer
-				e := w.epsilon(layer)
+				e := w.BatchNormEpsilon(layer)
 				bn.Config.Epsilon = &e
 				layers = append(layers, bn)
 			}
@@ -497,4 +500,72 @@ func ParseManifest(modelJSON []byte) ([]ShardGroup, error) {
 		groups = append(groups, ShardGroup{Paths: g.Paths, Bytes: bytes})
 	}
 	return groups, nil
+}
+
+// findLabels looks for labels beside a model directory: metadata.json or a
+// labels table in the directory, else imagenet_classes.tsv in its parent (a
+// models folder shares one class table among its models). WordNet ids are
+// taken from a table with the same class count when the labels come from
+// metadata.json. It returns nil, nil when there is nothing to find.
+func findLabels(dir string, classes int) (*mobilenet.Labels, error) {
+	var names *mobilenet.Labels
+	for _, p := range []string{
+		filepath.Join(dir, "metadata.json"),
+		filepath.Join(dir, "labels.tsv"),
+		filepath.Join(dir, "labels.txt"),
+		filepath.Join(dir, "imagenet_classes.tsv"),
+		filepath.Join(filepath.Dir(dir), "imagenet_classes.tsv"),
+	} {
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		data, err := safefile.ReadBounded(p, mobilenet.MaxLabelsFile)
+		if err != nil {
+			return nil, &LoadError{File: p, Err: cause(err)}
+		}
+		l, err := mobilenet.ParseLabels(data)
+		if err != nil {
+			return nil, &LoadError{File: p, Err: err}
+		}
+		if l.Len() != classes {
+			if filepath.Dir(p) != dir {
+				continue // a shared class table for other models
+			}
+			return nil, &LoadError{File: p, Err: fmt.Errorf("%d labels for a model with %d classes", l.Len(), classes)}
+		}
+		if names == nil {
+			names = l
+		}
+		if l.WNIDs != nil && names.WNIDs == nil {
+			names.WNIDs = l.WNIDs
+		}
+		if names.WNIDs != nil {
+			break
+		}
+	}
+	return names, nil
+}
+
+// Load reads a model saved in the TensorFlow.js layers format (see
+// LoadWeights) and prepares it to run.
+func Load(dir string) (*mobilenet.Model, error) {
+	w, err := LoadWeights(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := mobilenet.NewModel(w)
+	if err != nil {
+		return nil, &LoadError{File: dir, Err: err}
+	}
+	return m, nil
+}
+
+// nonFinite returns the index of the first NaN or infinite value, or -1.
+func nonFinite(t []float32) int {
+	for i, v := range t {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return i
+		}
+	}
+	return -1
 }

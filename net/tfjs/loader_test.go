@@ -1,4 +1,4 @@
-package net_test
+package tfjs_test
 
 import (
 	"encoding/binary"
@@ -10,20 +10,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // smallModel writes a tiny generated model and returns its directory.
 func smallModel(tb testing.TB) string {
 	tb.Helper()
-	w, err := net.RandomWeights(net.Config{Alpha: 0.25, Size: 32, Classes: 3}, 7)
+	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 32, Classes: 3}, 7)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	w.Labels = &net.Labels{Names: []string{"cat", "dog", "fish"}}
+	w.Labels = &mobilenet.Labels{Names: []string{"cat", "dog", "fish"}}
 	dir := tb.TempDir()
-	if err := net.SaveWeights(dir, w); err != nil {
+	if err := tfjs.Save(dir, w); err != nil {
 		tb.Fatal(err)
 	}
 	return dir
@@ -31,7 +33,7 @@ func smallModel(tb testing.TB) string {
 
 func editJSON(t *testing.T, dir string, edit func(m map[string]any)) {
 	t.Helper()
-	p := filepath.Join(dir, net.ModelJSON)
+	p := filepath.Join(dir, tfjs.ModelJSON)
 	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -55,12 +57,12 @@ func manifestWeight(m map[string]any, group, weight int) map[string]any {
 }
 
 func TestLoadRealModel(t *testing.T) {
-	w, err := net.LoadWeights(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
+	w, err := tfjs.LoadWeights(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Config != net.DefaultConfig {
-		t.Errorf("config %+v, want %+v", w.Config, net.DefaultConfig)
+	if w.Config != mobilenet.DefaultConfig {
+		t.Errorf("config %+v, want %+v", w.Config, mobilenet.DefaultConfig)
 	}
 	if got := w.Labels.Name(281); got != "tabby, tabby cat" {
 		t.Errorf("label 281 = %q", got)
@@ -141,12 +143,12 @@ func TestLoadErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := smallModel(t)
 			tc.damage(t, dir)
-			_, err := net.Load(dir)
+			_, err := tfjs.Load(dir)
 			if err == nil {
 				t.Fatal("no error")
 			}
 			t.Log(err)
-			var le *net.LoadError
+			var le *tfjs.LoadError
 			if !errors.As(err, &le) {
 				t.Errorf("error %T is not a *LoadError: %v", err, err)
 			}
@@ -175,7 +177,7 @@ func poke(t *testing.T, dir, shard string, i int, v float32) {
 // every outcome must be a model or a *LoadError, never a panic.
 func FuzzLoad(f *testing.F) {
 	base := smallModel(f)
-	orig, err := os.ReadFile(filepath.Join(base, net.ModelJSON))
+	orig, err := os.ReadFile(filepath.Join(base, tfjs.ModelJSON))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -195,11 +197,11 @@ func FuzzLoad(f *testing.F) {
 			data, _ := os.ReadFile(filepath.Join(base, e.Name()))
 			os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644)
 		}
-		os.WriteFile(filepath.Join(dir, net.ModelJSON), modelJSON, 0o644)
+		os.WriteFile(filepath.Join(dir, tfjs.ModelJSON), modelJSON, 0o644)
 		os.WriteFile(filepath.Join(dir, "group1-shard1of1"), shard1, 0o644)
-		m, err := net.Load(dir)
+		m, err := tfjs.Load(dir)
 		if err != nil {
-			var le *net.LoadError
+			var le *tfjs.LoadError
 			if !errors.As(err, &le) {
 				t.Fatalf("error %T is not a *LoadError: %v", err, err)
 			}

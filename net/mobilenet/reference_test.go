@@ -1,17 +1,19 @@
-package net_test
+package mobilenet_test
 
 import (
 	"fmt"
 	"math"
 	"testing"
 
-	"github.com/livecam/livecam/net"
+	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // referenceForward runs the network straight from unfolded weights in
 // float64: direct convolutions, BatchNorm as a separate step, then ReLU6.
 // It shares no code with the Model it checks.
-func referenceForward(w *net.Weights, input []float32) []float64 {
+func referenceForward(w *mobilenet.Weights, input []float32) []float64 {
 	cfg := w.Config
 	h := cfg.Size
 	act := make([]float64, len(input))
@@ -22,7 +24,7 @@ func referenceForward(w *net.Weights, input []float32) []float64 {
 	bnRelu := func(name string, x []float64, ch int) {
 		g, b := w.Tensors[name+"_bn/gamma"], w.Tensors[name+"_bn/beta"]
 		mu, v := w.Tensors[name+"_bn/moving_mean"], w.Tensors[name+"_bn/moving_variance"]
-		eps := net.DefaultEpsilon
+		eps := mobilenet.DefaultEpsilon
 		if e, ok := w.Epsilon[name+"_bn"]; ok {
 			eps = e
 		}
@@ -81,9 +83,9 @@ func referenceForward(w *net.Weights, input []float32) []float64 {
 	bnRelu("conv1", act, c)
 	for i := range 13 {
 		name := fmt.Sprint(i + 1)
-		act, h = conv3(act, h, c, c, net.BlockStrides[i], w.Tensors["conv_dw_"+name+"/depthwise_kernel"], true)
+		act, h = conv3(act, h, c, c, mobilenet.BlockStrides[i], w.Tensors["conv_dw_"+name+"/depthwise_kernel"], true)
 		bnRelu("conv_dw_"+name, act, c)
-		outC = cfg.Width(net.BlockChannels[i])
+		outC = cfg.Width(mobilenet.BlockChannels[i])
 		act = pointwise(act, h*h, c, outC, w.Tensors["conv_pw_"+name+"/kernel"])
 		c = outC
 		bnRelu("conv_pw_"+name, act, c)
@@ -115,7 +117,7 @@ func randomInput(n int, seed uint32) []float32 {
 // sizes from generated weights, round-trips them through the TF.js format,
 // and compares the forward pass with the float64 reference.
 func TestVariantsMatchReference(t *testing.T) {
-	cases := []net.Config{
+	cases := []mobilenet.Config{
 		{Alpha: 0.25, Size: 128, Classes: 1000},
 		{Alpha: 0.5, Size: 160, Classes: 1000},
 		{Alpha: 0.75, Size: 192, Classes: 37},
@@ -128,15 +130,15 @@ func TestVariantsMatchReference(t *testing.T) {
 	}
 	for i, cfg := range cases {
 		t.Run(cfg.Name(), func(t *testing.T) {
-			w, err := net.RandomWeights(cfg, uint64(i))
+			w, err := randweights.New(cfg, uint64(i))
 			if err != nil {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			if err := net.SaveWeights(dir, w); err != nil {
+			if err := tfjs.Save(dir, w); err != nil {
 				t.Fatal(err)
 			}
-			m, err := net.Load(dir)
+			m, err := tfjs.Load(dir)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,4 +38,4 @@
 // fault, the tensor: a missing or truncated shard, a wrong shape or dtype,
 // malformed JSON, a NaN or infinite weight, or labels that do not match the
 // class count.
-package net
+package mobilenet

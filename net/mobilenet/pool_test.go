@@ -1,4 +1,4 @@
-package net
+package mobilenet
 
 import (
 	"runtime"
@@ -39,7 +39,7 @@ func TestWorkersRunEveryPart(t *testing.T) {
 func poolGoroutines() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	return strings.Count(string(buf), "net.(*workers).loop")
+	return strings.Count(string(buf), "mobilenet.(*workers).loop")
 }
 
 func TestWorkersCloseStopsGoroutines(t *testing.T) {

@@ -1,9 +1,8 @@
-package net
+package mobilenet
 
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 )
 
 // DefaultEpsilon is the BatchNorm epsilon Keras uses for MobileNet V1.
@@ -79,8 +78,9 @@ type Weights struct {
 	SHA256 map[string][32]byte
 }
 
-// epsilon returns the BatchNorm epsilon of a layer.
-func (w *Weights) epsilon(bnLayer string) float64 {
+// BatchNormEpsilon returns the epsilon of a BatchNorm layer ("conv1_bn"):
+// its entry in Epsilon, or DefaultEpsilon.
+func (w *Weights) BatchNormEpsilon(bnLayer string) float64 {
 	if e, ok := w.Epsilon[bnLayer]; ok {
 		return e
 	}
@@ -123,49 +123,4 @@ func nonFinite(t []float32) int {
 		}
 	}
 	return -1
-}
-
-// RandomWeights returns weights of the right shapes for cfg, drawn from a
-// generator seeded with seed: He-scaled kernels and BatchNorm statistics
-// that keep activations in ReLU6's working range. They stand in for the
-// real weights of variants the tests do not have.
-func RandomWeights(cfg Config, seed uint64) (*Weights, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x6c697665636d))
-	uniform := func(lo, hi float64) float32 { return float32(lo + (hi-lo)*rng.Float64()) }
-	w := &Weights{Config: cfg, Tensors: map[string][]float32{}, Epsilon: map[string]float64{}}
-	for _, s := range cfg.TensorSpecs() {
-		t := make([]float32, s.Len())
-		switch {
-		case len(s.Shape) == 4:
-			fanIn := s.Shape[0] * s.Shape[1] * s.Shape[2]
-			if s.Shape[3] == 1 { // depthwise: one 3x3 filter per channel
-				fanIn = s.Shape[0] * s.Shape[1]
-			}
-			std := math.Sqrt(2 / float64(fanIn))
-			for i := range t {
-				t[i] = float32(rng.NormFloat64() * std)
-			}
-		default:
-			lo, hi := -0.5, 0.5
-			switch s.Name[len(s.Name)-len("gamma"):] {
-			case "gamma":
-				lo, hi = 0.5, 1.5
-			case "iance": // moving_variance
-				lo, hi = 0.5, 2
-			}
-			for i := range t {
-				t[i] = uniform(lo, hi)
-			}
-		}
-		w.Tensors[s.Name] = t
-	}
-	for _, l := range cfg.Layers() {
-		if l.Kind == Conv || l.Kind == Depthwise || l.Kind == Pointwise {
-			w.Epsilon[l.Name+"_bn"] = DefaultEpsilon
-		}
-	}
-	return w, nil
 }

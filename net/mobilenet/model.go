@@ -1,4 +1,4 @@
-package net
+package mobilenet
 
 import (
 	"errors"
@@ -25,21 +25,6 @@ type Model struct {
 	dw     []*dwconv.Weights
 	// maxAct is the largest activation any layer writes, in values.
 	maxAct int
-}
-
-// Load reads a model saved in the TensorFlow.js layers format (see
-// LoadWeights) and prepares it to run.
-func Load(dir string) (*Model, error) {
-	w, err := LoadWeights(dir)
-	if err != nil {
-		return nil, err
-	}
-	m, err := NewModel(w)
-	if err != nil {
-		return nil, &LoadError{File: dir, Err: err}
-	}
-	m.name = w.Config.Name()
-	return m, nil
 }
 
 // NewModel folds each BatchNorm into its convolution and packs the weights.
@@ -80,7 +65,7 @@ func NewModel(w *Weights) (*Model, error) {
 		}
 		bn := l.Name + "_bn/"
 		fw, fb, err := FoldBatchNorm(kernel, w.Tensors[bn+"gamma"], w.Tensors[bn+"beta"],
-			w.Tensors[bn+"moving_mean"], w.Tensors[bn+"moving_variance"], w.epsilon(l.Name+"_bn"))
+			w.Tensors[bn+"moving_mean"], w.Tensors[bn+"moving_variance"], w.BatchNormEpsilon(l.Name+"_bn"))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", l.Name+"_bn", err)
 		}
