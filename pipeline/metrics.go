@@ -10,35 +10,35 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// Stage names the parts of a frame's trip that Metrics times.
-type Stage int
+// Phase names the parts of a frame's trip that Metrics times.
+type Phase int
 
-// The timed stages.
+// The timed phases.
 const (
-	StageCapture    Stage = iota // reading and decoding a frame
-	StageQueue                   // waiting for a worker
-	StagePreprocess              // crop, resize, colour, scale
-	StageInference               // the forward pass
-	StageOutput                  // smoothing, overlay and sinks
-	StageEndToEnd                // capture to overlay drawn
-	numStages
+	PhaseCapture    Phase = iota // reading and decoding a frame
+	PhaseQueue                   // waiting for a worker
+	PhasePreprocess              // crop, resize, colour, scale
+	PhaseInference               // the forward pass
+	PhaseOutput                  // smoothing, overlay and sinks
+	PhaseEndToEnd                // capture to overlay drawn
+	numPhases
 )
 
-var stageNames = [numStages]string{"capture", "queue", "preprocess", "inference", "output", "capture-to-overlay"}
+var phaseNames = [numPhases]string{"capture", "queue", "preprocess", "inference", "output", "capture-to-overlay"}
 
-// String returns the stage's name as the statistics table prints it.
-func (s Stage) String() string { return stageNames[s] }
+// String returns the phase's name as the statistics table prints it.
+func (s Phase) String() string { return phaseNames[s] }
 
-// window is how many recent samples per stage the quantiles cover.
+// window is how many recent samples per phase the quantiles cover.
 const window = 1 << 14
 
-// Metrics collects per-stage latencies (a window of the most recent
+// Metrics collects per-phase latencies (a window of the most recent
 // samples) and frame counts. Recording allocates nothing; Snapshot and
 // Write do. It is safe for concurrent use.
 type Metrics struct {
 	mu         sync.Mutex
-	samples    [numStages][]float64 // ring buffers, milliseconds
-	n          [numStages]int64
+	samples    [numPhases][]float64 // ring buffers, milliseconds
+	n          [numPhases]int64
 	start      time.Time
 	in         int64 // frames read from the source
 	out        int64 // frames delivered to the sinks
@@ -55,7 +55,7 @@ func newMetrics() *Metrics {
 	return m
 }
 
-func (m *Metrics) record(s Stage, d time.Duration) {
+func (m *Metrics) record(s Phase, d time.Duration) {
 	m.mu.Lock()
 	m.samples[s][m.n[s]%window] = float64(d.Nanoseconds()) / 1e6
 	m.n[s]++
@@ -71,7 +71,7 @@ func (m *Metrics) count(in, out, dropped, infers int64) {
 	m.mu.Unlock()
 }
 
-// Quantiles are latency quantiles of one stage, in milliseconds.
+// Quantiles are latency quantiles of one phase, in milliseconds.
 type Quantiles struct {
 	P50, P95, P99, Max float64
 	N                  int64 // samples recorded in all
@@ -85,7 +85,7 @@ type Snapshot struct {
 	Inferences int64
 	Reconnects int64   // times a lost live source came back
 	FPS        float64 // frames delivered per second
-	Stages     [numStages]Quantiles
+	Phases     [numPhases]Quantiles
 }
 
 // Snapshot computes the quantiles over the recent window (gonum's stat).
@@ -96,14 +96,14 @@ func (m *Metrics) Snapshot() Snapshot {
 	if sec := s.Elapsed.Seconds(); sec > 0 {
 		s.FPS = float64(m.out) / sec
 	}
-	for i := range s.Stages {
+	for i := range s.Phases {
 		n := int(min(m.n[i], window))
 		if n == 0 {
 			continue
 		}
 		x := slices.Clone(m.samples[i][:n])
 		slices.Sort(x)
-		s.Stages[i] = Quantiles{
+		s.Phases[i] = Quantiles{
 			P50: stat.Quantile(0.50, stat.Empirical, x, nil),
 			P95: stat.Quantile(0.95, stat.Empirical, x, nil),
 			P99: stat.Quantile(0.99, stat.Empirical, x, nil),
@@ -122,12 +122,12 @@ func (s Snapshot) Write(w io.Writer) {
 		fmt.Fprintf(w, ", %d reconnects", s.Reconnects)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%-20s %9s %9s %9s %9s\n", "stage (ms)", "p50", "p95", "p99", "max")
-	for i, q := range s.Stages {
+	fmt.Fprintf(w, "%-20s %9s %9s %9s %9s\n", "phase (ms)", "p50", "p95", "p99", "max")
+	for i, q := range s.Phases {
 		if q.N == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "%-20s %9.2f %9.2f %9.2f %9.2f\n", Stage(i), q.P50, q.P95, q.P99, q.Max)
+		fmt.Fprintf(w, "%-20s %9.2f %9.2f %9.2f %9.2f\n", Phase(i), q.P50, q.P95, q.P99, q.Max)
 	}
 }
 

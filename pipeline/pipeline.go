@@ -12,8 +12,9 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/net/mobilenet"
-	"github.com/livecam/livecam/overlay"
 )
 
 // Mode says how the pipeline paces itself.
@@ -29,61 +30,6 @@ const (
 	Live
 )
 
-// MaxTopK is the largest number of classes a Result carries.
-const MaxTopK = 10
-
-// Prediction is one class of a Result.
-type Prediction struct {
-	Class int
-	WNID  string
-	Label string
-	Score float32 // probability (smoothed when Config.Smooth is set)
-}
-
-// Result is the classification of one frame.
-type Result struct {
-	Frame    int64         // index of the frame in the source, from 0
-	PTS      time.Duration // presentation time
-	Inferred bool          // false: carried over from an earlier frame (Every, MaxFPS)
-	Latency  time.Duration // from capture to overlay drawn
-	Dropped  int64         // frames dropped so far
-	// Width and Height are the frame's own size when it differs from the
-	// source's (a stream that changed resolution mid-file: the frame was
-	// scaled into the source's size with black borders); 0 otherwise.
-	Width, Height int
-	top           [MaxTopK]Prediction
-	n             int
-}
-
-// Top returns the best classes, best first. The slice points into r.
-func (r *Result) Top() []Prediction { return r.top[:r.n] }
-
-// SetTop sets the best classes (at most MaxTopK are kept), for code that
-// builds Results itself: tests of a Sink, a custom stage.
-func (r *Result) SetTop(top []Prediction) { r.n = copy(r.top[:], top) }
-
-// Output is what a Sink receives for each frame, in frame order. Image is
-// the annotated frame (when Config.Overlay is set) and Result its
-// classification; both are valid only during the call.
-type Output struct {
-	Image  gocv.Mat
-	Result *Result
-	Source SourceInfo
-}
-
-// Sink consumes the pipeline's output: a video file, a window, a results
-// file, a viewer. Write is called from one goroutine, in frame order. A
-// Write error ends that sink: it gets no more frames. An error wrapping
-// ErrOutputEnded (a reader that went away) is reported through
-// Config.Logf and the run goes on; any other error stops the run like a
-// cancellation (the frames already read still reach the other sinks) and
-// is returned by Run. Close is called once, after the last Write, for
-// every sink.
-type Sink interface {
-	Write(o *Output) error
-	Close() error
-}
-
 // Config configures a Pipeline. Source and Model are required; every
 // other zero value means the default named.
 type Config struct {
@@ -96,26 +42,29 @@ type Config struct {
 	Workers int
 	// Threads per runner (default 1: workers give better throughput).
 	Threads int
-	// Every classifies every Every-th frame and carries the last result
-	// over to the frames between (default 1).
-	Every int
-	// MaxFPS caps the rate of forward passes (0: no cap); frames between
-	// carry the last result.
-	MaxFPS float64
-	// TopK is the number of classes per result (default 5, at most MaxTopK).
-	TopK int
-	// Smooth, in (0, 1], is the weight of the newest frame in an
-	// exponential moving average of the probabilities (0: no smoothing).
-	Smooth float64
-	// Overlay draws the results onto the frames the sinks receive.
-	Overlay bool
-	// OverlayOptions adjust the drawing (nil: defaults).
-	OverlayOptions *overlay.Options
-	// Sinks receive every processed frame, in order.
+	// Gate, when set, decides which frames are classified; the others
+	// carry the last result (see package stage: Every, MaxRate).
+	Gate Gate
+	// Results chooses the classes each Result reports: how many, above
+	// which score, which classes allowed or denied. They apply to the
+	// results, the events and whatever the stages draw.
+	Results classify.Options
+	// Stages transform each frame's Output, in order, before the sinks
+	// (package stage: Smooth, Overlay).
+	Stages []Stage
+	// Sinks receive every processed frame, in order, after the stages.
 	Sinks []Sink
-	// OnResult, when set, is called with each result, in frame order,
-	// from the output goroutine; r is valid only during the call.
+	// OnResult, when set, is called with each result after the stages,
+	// in frame order, from the output goroutine; r is valid only during
+	// the call.
 	OnResult func(r *Result)
+	// OnEvent, when set, receives "label entered / left" events, on the
+	// source's clock, from the output goroutine, after the stages; at
+	// the end of the run every class still present leaves.
+	OnEvent func(e events.Event)
+	// Events tunes the events' hysteresis (zero value: see
+	// events.Options).
+	Events events.Options
 	// Logf, when set, receives warnings and periodic statistics.
 	Logf func(format string, args ...any)
 	// StatsEvery prints statistics through Logf at this interval (0: never).
@@ -134,6 +83,8 @@ type Pipeline struct {
 	cfg     Config
 	info    SourceInfo
 	live    bool
+	filter  *classify.Filter
+	tracker *events.Tracker
 	metrics *Metrics
 	results chan Result
 	ran     atomic.Bool
@@ -153,20 +104,17 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.Threads <= 0 {
 		cfg.Threads = 1
 	}
-	if cfg.Every <= 0 {
-		cfg.Every = 1
+	filter, err := classify.NewFilter(cfg.Results, cfg.Model.Classes())
+	if err != nil {
+		return nil, err
 	}
-	if cfg.TopK <= 0 {
-		cfg.TopK = 5
+	p := &Pipeline{cfg: cfg, info: cfg.Source.Info(), filter: filter, metrics: newMetrics(),
+		results: make(chan Result, 64), flushed: make(chan struct{})}
+	if cfg.OnEvent != nil {
+		if p.tracker, err = events.NewTracker(cfg.Events); err != nil {
+			return nil, err
+		}
 	}
-	cfg.TopK = min(cfg.TopK, MaxTopK, cfg.Model.Classes())
-	if cfg.Smooth < 0 || cfg.Smooth > 1 {
-		return nil, fmt.Errorf("pipeline: Smooth %v is outside [0, 1]", cfg.Smooth)
-	}
-	if cfg.MaxFPS < 0 {
-		return nil, fmt.Errorf("pipeline: MaxFPS %v is negative", cfg.MaxFPS)
-	}
-	p := &Pipeline{cfg: cfg, info: cfg.Source.Info(), metrics: newMetrics(), results: make(chan Result, 64), flushed: make(chan struct{})}
 	p.live = cfg.Mode == Live || (cfg.Mode == Auto && p.info.Live)
 	return p, nil
 }
@@ -175,10 +123,7 @@ func New(cfg Config) (*Pipeline, error) {
 func (p *Pipeline) Metrics() *Metrics { return p.metrics }
 
 // Flushed returns a channel that is closed when every sink has been closed
-// and the outputs are complete. After a cancellation that happens even
-// while a source is stuck in a read (a camera that hangs), whereas Run
-// returns only once the read ends: a program that must quit promptly can
-// exit once Flushed is closed.
+// and the outputs are complete, which may be before Run returns.
 func (p *Pipeline) Flushed() <-chan struct{} { return p.flushed }
 
 // Results returns a channel that receives a copy of every result, in
@@ -197,9 +142,7 @@ type slot struct {
 	tensor        []float32
 	logits, probs []float32
 	seq, dseq     int64
-	fw, fh        int // the frame's own size, when the source says
-	pts           time.Duration
-	captured      time.Time
+	frame         Frame
 	queued        time.Time
 	infer         bool // a forward pass is wanted
 	inferred      bool // and was done
@@ -207,12 +150,13 @@ type slot struct {
 }
 
 // Run processes frames until the source ends, the context is cancelled or
-// a sink fails. On cancellation it stops reading at once, finishes the
-// frames already read, and closes the sinks, so that what was written
-// stays complete. It returns nil at the end of the source or on
-// cancellation, the error otherwise; every goroutine it started has
-// exited and every Mat it allocated is closed when it returns. The source
-// is closed too. Run may be called once.
+// a sink fails. On cancellation it stops reading at once (interrupting a
+// source's Read, see Interrupter), finishes the frames already read, and
+// closes the stages and sinks, so that what was written stays complete.
+// It returns nil at the end of the source or on cancellation, the error
+// otherwise; every goroutine it started has exited and every Mat it
+// allocated is closed when it returns. The source is closed too. Run may
+// be called once.
 func (p *Pipeline) Run(ctx context.Context) (err error) {
 	if p.ran.Swap(true) {
 		return errors.New("pipeline: Run called twice")
@@ -243,17 +187,25 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	queue := newHandoff(cfg.Workers, p.live)
 	done := make(chan *slot, poolSize)
 	var wg sync.WaitGroup
-	var sourceErr, outErr error
+	var sourceErr error
 
-	// Capture.
+	// On cancellation intake stops at once: the handoff closes and a
+	// source that can be interrupted returns from its Read; the
+	// workers and the output drain what was read.
+	stopIntake := context.AfterFunc(ctx, func() {
+		queue.close()
+		if in, ok := cfg.Source.(Interrupter); ok {
+			in.Interrupt()
+		}
+	})
+	defer stopIntake()
+
 	wg.Add(1)
-	go func() {
+	go func() { // capture
 		defer wg.Done()
 		defer queue.close()
 		sourceErr = p.capture(ctx, free, queue)
 	}()
-
-	// Workers.
 	var workers sync.WaitGroup
 	for range cfg.Workers {
 		workers.Add(1)
@@ -262,27 +214,17 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 			p.work(queue, done)
 		}()
 	}
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		workers.Wait()
 		close(done)
 	}()
 
-	// On cancellation intake stops at once, even while the capture
-	// goroutine is blocked in a read: the workers and the output drain
-	// what was read and the sinks close without waiting for the source.
-	go func() {
-		<-ctx.Done()
-		queue.close()
-	}()
-
 	// Output, on this goroutine.
-	outErr = p.output(done, free, stop)
-	for _, sk := range cfg.Sinks {
-		if cerr := sk.Close(); cerr != nil && outErr == nil {
-			outErr = cerr
-		}
-	}
+	outErr := p.output(done, free, stop)
 	close(p.flushed)
+	stop()
 	wg.Wait()
 	if cerr := cfg.Source.Close(); cerr != nil && sourceErr == nil {
 		sourceErr = cerr
@@ -312,12 +254,7 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			scratch.Close()
 		}
 	}()
-	var lastInfer time.Time
-	minGap := time.Duration(0)
-	if cfg.MaxFPS > 0 {
-		minGap = time.Duration(float64(time.Second) / cfg.MaxFPS)
-	}
-	sizer, _ := cfg.Source.(FrameSizer)
+	pacer, _ := cfg.Source.(Pacer)
 	for seq := int64(0); ; seq++ {
 		if ctx.Err() != nil {
 			return nil
@@ -335,31 +272,25 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 				return nil
 			}
 		}
-		var dst *gocv.Mat
+		dst := scratch
 		if s != nil {
 			dst = &s.mat
-		} else {
-			if scratch == nil {
-				m := gocv.NewMat()
-				scratch = &m
-			}
-			dst = scratch
+		} else if dst == nil {
+			m := gocv.NewMat()
+			scratch, dst = &m, &m
 		}
-		if pacer, ok := cfg.Source.(Pacer); ok {
+		if pacer != nil {
 			pacer.Wait()
 		}
 		t0 := time.Now()
-		pts, err := cfg.Source.Read(dst)
+		fr, err := cfg.Source.Read(dst)
 		t1 := time.Now()
 		if err != nil {
 			if s != nil {
 				free <- s
 			}
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if ctx.Err() != nil {
-				return nil // a read cut short by cancellation
+			if errors.Is(err, io.EOF) || ctx.Err() != nil {
+				return nil // the end, or a read cut short by cancellation
 			}
 			if rerr := p.reconnect(ctx, err); rerr != nil {
 				return rerr
@@ -370,32 +301,21 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			seq-- // the failed read produced no frame
 			continue
 		}
-		p.metrics.record(StageCapture, t1.Sub(t0))
-		fw, fh := 0, 0
-		if sizer != nil {
-			fw, fh = sizer.FrameSize()
-		}
+		p.metrics.record(PhaseCapture, t1.Sub(t0))
 		if s == nil { // no slot free: the frame is dropped unseen
 			p.metrics.count(1, 0, 1, 0)
 			continue
 		}
 		p.metrics.count(1, 0, 0, 0)
-		s.seq, s.pts, s.captured, s.queued = seq, pts, t1, t1
-		s.fw, s.fh = fw, fh
-		s.infer = seq%int64(cfg.Every) == 0
-		if s.infer && minGap > 0 {
-			if t1.Sub(lastInfer) < minGap {
-				s.infer = false
-			} else {
-				lastInfer = t1
-			}
+		if fr.Time.IsZero() {
+			fr.Time = t1
 		}
+		s.seq, s.frame, s.queued = seq, fr, t1
+		s.infer = cfg.Gate == nil || cfg.Gate.Classify(seq, t1)
 		if old := queue.put(s); old != nil {
 			free <- old
-			if old != s {
-				p.metrics.count(0, 0, 1, 0)
-			} else {
-				p.metrics.count(0, 0, 1, 0) // read, but the run was stopping
+			p.metrics.count(0, 0, 1, 0)
+			if old == s { // read, but the run was stopping
 				return nil
 			}
 		}
@@ -419,10 +339,12 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	for attempt := 1; ; attempt++ {
 		wait = min(wait, p.cfg.Reconnect)
 		logf("%v; reconnecting in %v (attempt %d)", cause, wait.Round(time.Millisecond), attempt)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil
-		case <-time.After(wait):
+		case <-t.C:
 		}
 		err := rc.Reconnect()
 		if err == nil {
@@ -444,7 +366,7 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
 	runner := p.cfg.Model.NewRunner(p.cfg.Threads)
 	defer runner.Close()
-	pre := NewPreprocessor(p.cfg.Model.Config().Size)
+	pre := classify.NewPreprocessor(p.cfg.Model.Config().Size)
 	defer pre.Close()
 	for {
 		s := queue.take()
@@ -452,15 +374,15 @@ func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
 			return
 		}
 		t0 := time.Now()
-		p.metrics.record(StageQueue, t0.Sub(s.queued))
+		p.metrics.record(PhaseQueue, t0.Sub(s.queued))
 		s.inferred, s.err = false, nil
 		if s.infer {
 			if s.err = pre.Tensor(s.tensor, s.mat); s.err == nil {
 				t1 := time.Now()
-				p.metrics.record(StagePreprocess, t1.Sub(t0))
+				p.metrics.record(PhasePreprocess, t1.Sub(t0))
 				s.err = runner.Forward(s.logits, s.tensor)
 				mobilenet.Softmax(s.probs, s.logits)
-				p.metrics.record(StageInference, time.Since(t1))
+				p.metrics.record(PhaseInference, time.Since(t1))
 				p.metrics.count(0, 0, 0, 1)
 				s.inferred = s.err == nil
 			}
@@ -469,47 +391,40 @@ func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
 	}
 }
 
-// output restores frame order, then smooths, draws, writes to the sinks
-// and returns each slot to the pool. A sink that fails is written no more;
-// an error other than ErrOutputEnded also stops intake, and the frames
-// already read still go to the other sinks.
+// output restores frame order, ranks each frame's classes (carrying the
+// last probabilities over to frames that were not classified), passes the
+// frame through the stages to the sinks, and returns each slot to the
+// pool. It closes the stages and sinks before it returns.
 func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) error {
 	cfg := p.cfg
-	labels := cfg.Model.Labels()
-	classes := cfg.Model.Classes()
-	smoothed := make([]float32, classes)
+	last := make([]float32, cfg.Model.Classes()) // the newest probabilities
 	have := false
-	var drawer *overlay.Drawer
-	if cfg.Overlay {
-		drawer = overlay.New(cfg.OverlayOptions)
-	}
-	info := overlay.Info{Model: cfg.Model.Name(), Top: make([]overlay.Label, 0, MaxTopK)}
-	top := make([]mobilenet.Prediction, 0, MaxTopK)
 	var res Result
-	out := Output{Result: &res, Source: p.info}
+	out := Output{Result: &res, Labels: cfg.Model.Labels(), Source: p.info, Model: cfg.Model.Name(),
+		filter: p.filter, ranked: make([]mobilenet.Prediction, 0, classify.MaxResults)}
+	var err error
+	fail := func(e error) {
+		if err == nil {
+			err = e
+		}
+		stop()
+	}
+	fan := &fanOut{sinks: append([]Sink(nil), cfg.Sinks...), logf: cfg.Logf, fail: fail}
+	chain := Chain(&terminal{p: p, next: fan}, cfg.Stages...)
 	// At most cap(free) slots are in flight, so their delivery numbers
 	// fit a ring of that size.
 	pending := make([]*slot, cap(free))
 	next := int64(0)
-	var err error
-	var emitted int64
-	sinks := append([]Sink(nil), cfg.Sinks...) // those still written
 	lastStats := time.Now()
 	emit := func(s *slot) {
-		if s.err != nil && err == nil {
-			err = fmt.Errorf("frame %d: %w", s.seq, s.err)
-			stop()
+		if s.err != nil {
+			fail(fmt.Errorf("frame %d: %w", s.seq, s.err))
 		}
 		if s.inferred {
-			if !have || cfg.Smooth == 0 {
-				copy(smoothed, s.probs)
-				have = true
-			} else {
-				smooth(smoothed, s.probs, float32(cfg.Smooth))
-			}
+			copy(last, s.probs)
+			have = true
 		}
-		res.Frame, res.PTS, res.Inferred, res.n = s.seq, s.pts, s.inferred, 0
-		fw, fh := s.fw, s.fh
+		fw, fh := s.frame.Width, s.frame.Height
 		if fw == p.info.Width && fh == p.info.Height {
 			fw, fh = 0, 0
 		}
@@ -520,67 +435,26 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 				cfg.Logf("warning: %s: frame %d is %dx%d, not %dx%d: scaled to fit, with borders, from here on", p.info.Name, s.seq, fw, fh, p.info.Width, p.info.Height)
 			}
 		}
-		res.Width, res.Height = fw, fh
+		res = Result{Frame: s.seq, PTS: s.frame.PTS, Time: s.frame.Time, Inferred: s.inferred, Width: fw, Height: fh}
+		out.Image, out.Probs = s.mat, last
 		if have {
-			top = mobilenet.TopK(top[:0], smoothed, cfg.TopK)
-			for _, t := range top {
-				res.top[res.n] = Prediction{Class: t.Class, WNID: labels.WNID(t.Class), Label: labels.Name(t.Class), Score: t.Score}
-				res.n++
-			}
+			out.Rank()
 		}
 		snap := p.metrics
 		snap.mu.Lock()
 		res.Dropped = snap.dropped
-		fps := 0.0
+		out.FPS = 0
 		if sec := time.Since(snap.start).Seconds(); sec > 0 {
-			fps = float64(snap.out) / sec
+			out.FPS = float64(snap.out) / sec
 		}
 		snap.mu.Unlock()
-		res.Latency = time.Since(s.captured)
-		if drawer != nil {
-			info.Top = info.Top[:0]
-			for _, t := range res.Top() {
-				info.Top = append(info.Top, overlay.Label{Name: t.Label, Score: t.Score})
-			}
-			info.FPS, info.Dropped = fps, res.Dropped
-			info.SourceWidth, info.SourceHeight = res.Width, res.Height
-			info.Latency = float64(res.Latency.Nanoseconds()) / 1e6
-			drawer.Draw(&s.mat, &info)
-			res.Latency = time.Since(s.captured)
-		}
-		p.metrics.record(StageEndToEnd, res.Latency)
 		t0 := time.Now()
-		out.Image = s.mat
-		for i := 0; i < len(sinks); i++ {
-			werr := sinks[i].Write(&out)
-			if werr == nil {
-				continue
-			}
-			// The sink is done; the others still get this frame and
-			// the frames already read.
-			sinks = append(sinks[:i], sinks[i+1:]...)
-			i--
-			if errors.Is(werr, ErrOutputEnded) {
-				if cfg.Logf != nil {
-					cfg.Logf("warning: %v; the run goes on without it", werr)
-				}
-				continue
-			}
-			if err == nil {
-				err = werr
-			}
-			stop()
+		res.Latency = t0.Sub(s.frame.Time)
+		if werr := chain.Write(&out); werr != nil {
+			fail(werr)
 		}
-		if cfg.OnResult != nil {
-			cfg.OnResult(&res)
-		}
-		select {
-		case p.results <- res:
-		default:
-		}
-		p.metrics.record(StageOutput, time.Since(t0))
+		p.metrics.record(PhaseOutput, time.Since(t0))
 		p.metrics.count(0, 1, 0, 0)
-		emitted++
 		free <- s
 		if cfg.StatsEvery > 0 && cfg.Logf != nil && time.Since(lastStats) >= cfg.StatsEvery {
 			lastStats = time.Now()
@@ -597,13 +471,91 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 			emit(s)
 		}
 	}
+	if cerr := chain.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
 	return err
 }
 
-// smooth updates the exponential moving average avg with the newest
-// probabilities p, weighted a: avg = a*p + (1-a)*avg.
-func smooth(avg, p []float32, a float32) {
-	for i, v := range p {
-		avg[i] = a*v + (1-a)*avg[i]
+// terminal is the end of the stages: it records the latency, calls
+// OnResult, feeds the Results channel and the events, then the sinks.
+type terminal struct {
+	p    *Pipeline
+	next Sink
+}
+
+func (t *terminal) Write(o *Output) error {
+	p, res := t.p, o.Result
+	res.Latency = time.Since(res.Time)
+	p.metrics.record(PhaseEndToEnd, res.Latency)
+	if p.tracker != nil {
+		var scores [classify.MaxResults]events.Score
+		top := res.Top()
+		for i, c := range top {
+			scores[i] = events.Score{Class: c.Class, Label: c.Label, Score: c.Score}
+		}
+		p.tracker.Update(res.PTS, scores[:len(top)], p.cfg.OnEvent)
 	}
+	err := t.next.Write(o)
+	if p.cfg.OnResult != nil {
+		p.cfg.OnResult(res)
+	}
+	select {
+	case p.results <- *res:
+	default:
+	}
+	return err
+}
+
+func (t *terminal) Close() error {
+	if t.p.tracker != nil {
+		t.p.tracker.Flush(t.p.cfg.OnEvent)
+	}
+	return t.next.Close()
+}
+
+// fanOut writes each frame to every sink still running. A sink that fails
+// is written no more; an error other than ErrOutputEnded also stops the
+// run (fail), and the frames already read still go to the other sinks.
+type fanOut struct {
+	sinks []Sink
+	all   []Sink
+	logf  func(string, ...any)
+	fail  func(error)
+}
+
+func (f *fanOut) Write(o *Output) error {
+	if f.all == nil {
+		f.all = append([]Sink{}, f.sinks...)
+	}
+	for i := 0; i < len(f.sinks); i++ {
+		werr := f.sinks[i].Write(o)
+		if werr == nil {
+			continue
+		}
+		f.sinks = append(f.sinks[:i], f.sinks[i+1:]...)
+		i--
+		if errors.Is(werr, ErrOutputEnded) {
+			if f.logf != nil {
+				f.logf("warning: %v; the run goes on without it", werr)
+			}
+			continue
+		}
+		f.fail(werr)
+	}
+	return nil
+}
+
+func (f *fanOut) Close() error {
+	all := f.all
+	if all == nil {
+		all = f.sinks
+	}
+	var first error
+	for _, s := range all {
+		if err := s.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

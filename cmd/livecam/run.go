@@ -17,7 +17,7 @@ import (
 
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
-	"github.com/livecam/livecam/pipeline/outfile"
+	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/viewer"
 )
 

@@ -239,3 +239,12 @@ func (f *File) Discard() error {
 	}
 	return err
 }
+
+// Options adjust how a sink creates its file.
+type Options struct {
+	// Overwrite lets the sink replace an existing file when it finishes.
+	// Without it an existing file is an error at creation, and one that
+	// appears during the run is left alone (the output stays under its
+	// partial name).
+	Overwrite bool
+}

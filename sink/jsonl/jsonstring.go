@@ -1,11 +1,12 @@
-package pipeline
+package jsonl
 
 import (
 	"unicode/utf8"
 )
 
-// appendJSONString appends s as a JSON string literal.
-func appendJSONString(b []byte, s string) []byte {
+// appendString appends s as a JSON string literal: quotes, backslashes
+// and control characters escaped, invalid UTF-8 replaced by U+FFFD.
+func appendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(s); {
@@ -32,12 +33,3 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
-
-// SinkFunc adapts a function to a Sink with nothing to close.
-type SinkFunc func(o *Output) error
-
-// Write calls f.
-func (f SinkFunc) Write(o *Output) error { return f(o) }
-
-// Close does nothing.
-func (f SinkFunc) Close() error { return nil }

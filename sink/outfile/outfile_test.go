@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/pipeline/outfile"
+	"github.com/livecam/livecam/sink/outfile"
 )
 
 func write(t *testing.T, path, data string) {

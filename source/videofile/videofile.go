@@ -1,4 +1,7 @@
-package pipeline
+// Package videofile decodes video files with an ffmpeg child process:
+// container timestamps (variable-frame-rate video, most phone recordings)
+// and frame sizes that change mid-file, which OpenCV's reader loses.
+package videofile
 
 import (
 	"bufio"
@@ -15,29 +18,35 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/livecam/livecam/internal/ffmpeg"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/source/internal/pace"
 	"gocv.io/x/gocv"
 )
 
-// fileSource decodes a video file with an ffmpeg child process, which
+// Source decodes a video file with an ffmpeg child process, which
 // hands over raw BGR frames of one size on a pipe and reports each frame's
 // presentation time and original size (its showinfo filter) on its
 // standard error. Compared with OpenCV's reader it keeps the container's
 // timestamps (variable-frame-rate video, most phone recordings) and
 // follows a stream whose frame size changes mid-file: such frames are
 // scaled into the first size with black borders (never frozen), and
-// FrameSize reports their own size.
-type fileSource struct {
+// Frame reports their own size. Interrupt stops ffmpeg, so a Read
+// waiting for it returns at once.
+type Source struct {
 	path     string
-	info     SourceInfo
+	info     pipeline.SourceInfo
 	duration time.Duration // from the container; 0 if unknown
 	pace     bool
 	loop     bool
 
-	cmd    *exec.Cmd
-	out    *bufio.Reader
-	frames chan frameInfo
-	errs   *tailBuffer // ffmpeg's error lines
-	done   chan struct{}
+	mu          sync.Mutex // guards cmd and interrupted for Interrupt
+	cmd         *exec.Cmd
+	interrupted bool
+	out         *bufio.Reader
+	frames      chan frameInfo
+	errs        *ffmpeg.Tail // ffmpeg's error lines
+	done        chan struct{}
 
 	n          int           // frames delivered
 	played     int           // frames delivered in this pass of the file
@@ -45,7 +54,6 @@ type fileSource struct {
 	offset     time.Duration // loops: time of the passes before this one
 	first      time.Duration // PTS of the first frame of this pass
 	last       time.Duration // PTS of the last frame delivered
-	size       [2]int        // the last frame's own size
 	gotFirstTS bool
 }
 
@@ -53,14 +61,6 @@ type fileSource struct {
 type frameInfo struct {
 	pts  time.Duration
 	w, h int
-}
-
-// FrameSizer is implemented by sources whose frames may differ in size
-// from SourceInfo's (a stream that changed resolution): FrameSize returns
-// the size of the frame last read before it was fitted into the source's
-// size.
-type FrameSizer interface {
-	FrameSize() (width, height int)
 }
 
 // ffprobeInfo is the part of ffprobe's JSON the source needs.
@@ -78,43 +78,47 @@ type ffprobeInfo struct {
 	} `json:"format"`
 }
 
-// haveFFmpeg reports whether ffmpeg and ffprobe are installed.
-var haveFFmpeg = sync.OnceValue(func() bool {
-	_, e1 := exec.LookPath("ffmpeg")
-	_, e2 := exec.LookPath("ffprobe")
-	return e1 == nil && e2 == nil
-})
+// Options adjust Open.
+type Options struct {
+	// Realtime paces the file at its frame rate and makes it live.
+	Realtime bool
+	// Loop plays the file again from the start when it ends, for ever.
+	// Frame numbers and times continue.
+	Loop bool
+}
 
-// openFile probes path with ffprobe and starts decoding it.
-func openFile(path string, realtime, loop bool) (*fileSource, error) {
+// Open probes path with ffprobe and starts decoding it. It needs ffmpeg
+// and ffprobe (see Installed).
+func Open(path string, opts Options) (*Source, error) {
+	realtime, loop := opts.Realtime, opts.Loop
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var stderr tailBuffer
+	var stderr ffmpeg.Tail
 	cmd := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-select_streams", "v:0",
 		"-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
 		"-of", "json", "file:"+path)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		msg := lastLine(stderr.String())
+		msg := ffmpeg.LastLine(stderr.String())
 		if i := strings.LastIndex(msg, ": "); i >= 0 {
 			msg = msg[i+2:] // ffprobe names the file too
 		}
-		return nil, &SourceError{Source: path, Err: fmt.Errorf("not a video ffmpeg can read (%s)", strings.ToLower(msg))}
+		return nil, &pipeline.SourceError{Source: path, Err: fmt.Errorf("not a video ffmpeg can read (%s)", strings.ToLower(msg))}
 	}
 	var pi ffprobeInfo
 	if err := json.Unmarshal(out, &pi); err != nil {
-		return nil, &SourceError{Source: path, Err: fmt.Errorf("ffprobe: %v", err)}
+		return nil, &pipeline.SourceError{Source: path, Err: fmt.Errorf("ffprobe: %v", err)}
 	}
 	if len(pi.Streams) == 0 || pi.Streams[0].Width <= 0 || pi.Streams[0].Height <= 0 {
-		return nil, &SourceError{Source: path, Err: errors.New("no video stream")}
+		return nil, &pipeline.SourceError{Source: path, Err: errors.New("no video stream")}
 	}
 	st := pi.Streams[0]
-	if err := checkFrameSize(st.Width, st.Height); err != nil {
-		return nil, &SourceError{Source: path, Err: err}
+	if err := pace.CheckFrameSize(st.Width, st.Height); err != nil {
+		return nil, &pipeline.SourceError{Source: path, Err: err}
 	}
-	f := &fileSource{path: path, pace: realtime, loop: loop}
-	f.info = SourceInfo{Name: path, Width: st.Width, Height: st.Height, Live: realtime}
+	f := &Source{path: path, pace: realtime, loop: loop}
+	f.info = pipeline.SourceInfo{Name: path, Width: st.Width, Height: st.Height, Live: realtime}
 	f.info.FPS = parseRate(st.AvgFrameRate)
 	if f.info.FPS <= 0 || f.info.FPS > 1000 {
 		f.info.FPS = parseRate(st.RFrameRate)
@@ -202,7 +206,7 @@ func leadingInt(b []byte) (n int, rest []byte, ok bool) {
 }
 
 // startDecoder starts ffmpeg at the beginning of the file.
-func (f *fileSource) startDecoder() error {
+func (f *Source) startDecoder() error {
 	w, h := f.info.Width, f.info.Height
 	fit := fmt.Sprintf("showinfo=checksum=0,scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:-1:-1", w, h, w, h)
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info",
@@ -217,11 +221,20 @@ func (f *fileSource) startDecoder() error {
 		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return &SourceError{Source: f.path, Err: fmt.Errorf("cannot start ffmpeg: %w", err)}
+		return &pipeline.SourceError{Source: f.path, Err: fmt.Errorf("cannot start ffmpeg: %w", err)}
 	}
-	f.cmd, f.out = cmd, bufio.NewReaderSize(stdout, 1<<20)
+	f.mu.Lock()
+	if f.interrupted {
+		f.mu.Unlock()
+		cmd.Process.Kill()
+		cmd.Wait()
+		return errInterrupted
+	}
+	f.cmd = cmd
+	f.mu.Unlock()
+	f.out = bufio.NewReaderSize(stdout, 1<<20)
 	f.frames = make(chan frameInfo, 256)
-	f.errs = &tailBuffer{}
+	f.errs = &ffmpeg.Tail{}
 	f.done = make(chan struct{})
 	frames, errs, done := f.frames, f.errs, f.done
 	go func() {
@@ -243,21 +256,36 @@ func (f *fileSource) startDecoder() error {
 	return nil
 }
 
-func (f *fileSource) Info() SourceInfo { return f.info }
+// Installed reports whether ffmpeg and ffprobe, which Open needs, are
+// installed.
+func Installed() bool { return ffmpeg.Installed() }
 
-// FrameSize returns the last frame's own size.
-func (f *fileSource) FrameSize() (int, int) { return f.size[0], f.size[1] }
+var errInterrupted = errors.New("videofile: interrupted")
+
+// Info describes the file.
+func (f *Source) Info() pipeline.SourceInfo { return f.info }
+
+// Interrupt stops the decoder: a Read waiting for it returns at once, and
+// every later Read returns an error.
+func (f *Source) Interrupt() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.interrupted = true
+	if f.cmd != nil {
+		f.cmd.Process.Kill()
+	}
+}
 
 // Wait sleeps until the next frame is due when the file plays in real time.
-func (f *fileSource) Wait() {
+func (f *Source) Wait() {
 	if f.pace {
-		paceFrame(&f.start, f.n, f.info.FPS)
+		pace.Frame(&f.start, f.n, f.info.FPS)
 	}
 }
 
 // Read delivers the next frame and its presentation time from the
 // container (continuing across loops).
-func (f *fileSource) Read(dst *gocv.Mat) (time.Duration, error) {
+func (f *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 	w, h := f.info.Width, f.info.Height
 	if dst.Cols() != w || dst.Rows() != h || dst.Type() != gocv.MatTypeCV8UC3 {
 		dst.Close()
@@ -265,7 +293,7 @@ func (f *fileSource) Read(dst *gocv.Mat) (time.Duration, error) {
 	}
 	buf, err := dst.DataPtrUint8()
 	if err != nil {
-		return 0, err
+		return pipeline.Frame{}, err
 	}
 	if _, err := io.ReadFull(f.out, buf); err != nil {
 		return f.ended(dst)
@@ -278,13 +306,13 @@ func (f *fileSource) Read(dst *gocv.Mat) (time.Duration, error) {
 		f.first, f.gotFirstTS = fi.pts, true
 	}
 	pts := f.offset + fi.pts - f.first
-	f.last, f.size = pts, [2]int{fi.w, fi.h}
+	f.last = pts
 	f.n++
 	f.played++
-	return pts, nil
+	return pipeline.Frame{PTS: pts, Width: fi.w, Height: fi.h}, nil
 }
 
-func (f *fileSource) frameGap() time.Duration {
+func (f *Source) frameGap() time.Duration {
 	if f.info.FPS > 0 {
 		return time.Duration(float64(time.Second) / f.info.FPS)
 	}
@@ -293,10 +321,16 @@ func (f *fileSource) frameGap() time.Duration {
 
 // ended handles the end of ffmpeg's output: the end of the file, a loop,
 // or a file that ends early.
-func (f *fileSource) ended(dst *gocv.Mat) (time.Duration, error) {
+func (f *Source) ended(dst *gocv.Mat) (pipeline.Frame, error) {
 	f.stopDecoder()
+	f.mu.Lock()
+	interrupted := f.interrupted
+	f.mu.Unlock()
+	if interrupted {
+		return pipeline.Frame{}, errInterrupted
+	}
 	if f.played == 0 {
-		return 0, &SourceError{Source: f.path, Err: fmt.Errorf("no frame could be decoded (%s)", f.ffmpegSaid())}
+		return pipeline.Frame{}, &pipeline.SourceError{Source: f.path, Err: fmt.Errorf("no frame could be decoded (%s)", f.ffmpegSaid())}
 	}
 	// Truncated: fewer frames than the header announces, and the last
 	// one well before the container's end (a variable-rate file may
@@ -305,20 +339,20 @@ func (f *fileSource) ended(dst *gocv.Mat) (time.Duration, error) {
 	short := f.info.Frames > 0 && f.played < f.info.Frames-1
 	early := f.duration <= 0 || lastInPass+f.frameGap() < f.duration-time.Second
 	if short && early {
-		return 0, &SourceError{Source: f.path, Err: fmt.Errorf("%w after %d of %d frames", ErrTruncated, f.played, f.info.Frames)}
+		return pipeline.Frame{}, &pipeline.SourceError{Source: f.path, Err: fmt.Errorf("%w after %d of %d frames", pipeline.ErrTruncated, f.played, f.info.Frames)}
 	}
 	if f.loop {
 		f.offset = f.last + f.frameGap()
 		if err := f.startDecoder(); err != nil {
-			return 0, err
+			return pipeline.Frame{}, err
 		}
 		return f.Read(dst)
 	}
-	return 0, io.EOF
+	return pipeline.Frame{}, io.EOF
 }
 
-func (f *fileSource) ffmpegSaid() string {
-	msg := lastLine(f.errs.String())
+func (f *Source) ffmpegSaid() string {
+	msg := ffmpeg.LastLine(f.errs.String())
 	if msg == "" {
 		return "ffmpeg said nothing"
 	}
@@ -326,40 +360,23 @@ func (f *fileSource) ffmpegSaid() string {
 }
 
 // stopDecoder ends ffmpeg and waits for it.
-func (f *fileSource) stopDecoder() {
-	if f.cmd == nil {
+func (f *Source) stopDecoder() {
+	f.mu.Lock()
+	cmd := f.cmd
+	f.cmd = nil
+	f.mu.Unlock()
+	if cmd == nil {
 		return
 	}
-	f.cmd.Process.Kill()
+	cmd.Process.Kill()
 	for range f.frames { // lines still queued: let the reader finish
 	}
 	<-f.done
-	f.cmd.Wait()
-	f.cmd = nil
+	cmd.Wait()
 }
 
-func (f *fileSource) Close() error {
+// Close stops ffmpeg.
+func (f *Source) Close() error {
 	f.stopDecoder()
-	return nil
-}
-
-// lastLine returns the last non-empty line of s.
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
-	}
-	return s
-}
-
-// MaxFrameSide bounds a source's width and height: a frame of 8192x8192
-// already takes 192 MiB in each of the pipeline's buffers.
-const MaxFrameSide = 8192
-
-// checkFrameSize refuses frames too large to process.
-func checkFrameSize(w, h int) error {
-	if w > MaxFrameSide || h > MaxFrameSide {
-		return fmt.Errorf("frames of %dx%d are larger than livecam takes (at most %dx%d)", w, h, MaxFrameSide, MaxFrameSide)
-	}
 	return nil
 }

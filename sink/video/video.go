@@ -1,4 +1,4 @@
-package pipeline
+package video
 
 import (
 	"errors"
@@ -17,10 +17,12 @@ import (
 	"gocv.io/x/gocv"
 	"golang.org/x/sys/unix"
 
-	"github.com/livecam/livecam/pipeline/outfile"
+	"github.com/livecam/livecam/internal/ffmpeg"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/outfile"
 )
 
-// VideoSink writes the frames it receives to a video file of the source's
+// Sink writes the frames it receives to a video file of the source's
 // size and frame rate, through an ffmpeg child process fed raw frames:
 //
 //   - .mp4, .m4v, .mov: H.264 in fragmented MP4 (a fragment at every
@@ -45,16 +47,16 @@ import (
 // sink also watches the free space of the file's filesystem: when it falls
 // below what the next frames need, Write fails with ErrDiskFull before the
 // disk is full.
-type VideoSink struct {
+type Sink struct {
 	path string
-	opts FileOptions
+	opts outfile.Options
 
 	file   *outfile.File
 	cmd    *exec.Cmd
 	pipe   *os.File // ffmpeg's standard input
 	waited chan struct{}
 	errMu  sync.Mutex
-	errBuf tailBuffer // the end of ffmpeg's standard error
+	errBuf ffmpeg.Tail // the end of ffmpeg's standard error
 	exit   error
 
 	width, height int
@@ -78,11 +80,11 @@ const spaceCheckEvery = 10
 // FrameWriteTimeout ends the video when ffmpeg takes no frame for this long.
 const FrameWriteTimeout = 20 * time.Second
 
-// NewVideoSink checks that path can be written (a known extension, its
+// Create checks that path can be written (a known extension, its
 // folder writable, an existing file only with opts.Overwrite) and that
 // ffmpeg is installed, and returns a sink that starts ffmpeg on the first
 // frame, when the size is known. Nothing is created before that.
-func NewVideoSink(path string, opts FileOptions) (*VideoSink, error) {
+func Create(path string, opts outfile.Options) (*Sink, error) {
 	if codecArgs(path, 2, 2, 30) == nil {
 		return nil, fmt.Errorf("%s: unknown video extension (use .mp4, .mov, .m4v, .mkv or .avi)", path)
 	}
@@ -92,7 +94,7 @@ func NewVideoSink(path string, opts FileOptions) (*VideoSink, error) {
 	if err := outfile.Check(nil, []outfile.Target{{Path: path, Flag: "out"}}, opts.Overwrite); err != nil {
 		return nil, err
 	}
-	return &VideoSink{path: path, opts: opts}, nil
+	return &Sink{path: path, opts: opts}, nil
 }
 
 // codecArgs returns ffmpeg's output arguments for the file's extension, or
@@ -120,7 +122,7 @@ func codecArgs(path string, w, h int, fps float64) []string {
 
 // start creates the partial file and starts ffmpeg for frames of the
 // given size.
-func (v *VideoSink) start(o *Output) error {
+func (v *Sink) start(o *pipeline.Output) error {
 	v.width, v.height = o.Image.Cols(), o.Image.Rows()
 	v.fps = o.Source.FPS
 	if v.fps <= 0 {
@@ -166,7 +168,7 @@ func (v *VideoSink) start(o *Output) error {
 }
 
 // Write encodes one frame (repeated or left out to follow its PTS).
-func (v *VideoSink) Write(o *Output) error {
+func (v *Sink) Write(o *pipeline.Output) error {
 	if v.cmd == nil {
 		if err := v.start(o); err != nil {
 			return err
@@ -209,7 +211,7 @@ func (v *VideoSink) Write(o *Output) error {
 }
 
 // fitted scales img into the output's size, keeping its aspect ratio.
-func (v *VideoSink) fitted(img gocv.Mat) gocv.Mat {
+func (v *Sink) fitted(img gocv.Mat) gocv.Mat {
 	if !v.resized {
 		v.fit = gocv.NewMatWithSize(v.height, v.width, gocv.MatTypeCV8UC3)
 		v.resized = true
@@ -227,7 +229,7 @@ func (v *VideoSink) fitted(img gocv.Mat) gocv.Mat {
 
 // failed turns a write error into the sink's error, with ffmpeg's own
 // message when it has exited.
-func (v *VideoSink) failed(err error) error {
+func (v *Sink) failed(err error) error {
 	if errors.Is(err, syscall.EPIPE) {
 		select {
 		case <-v.waited:
@@ -241,10 +243,10 @@ func (v *VideoSink) failed(err error) error {
 	return fmt.Errorf("%s: %w", v.path, err)
 }
 
-func (v *VideoSink) ffmpegSaid() string {
+func (v *Sink) ffmpegSaid() string {
 	v.errMu.Lock()
 	defer v.errMu.Unlock()
-	if msg := lastLine(v.errBuf.String()); msg != "" {
+	if msg := v.errBuf.LastLine(); msg != "" {
 		return msg
 	}
 	if v.exit != nil {
@@ -255,7 +257,7 @@ func (v *VideoSink) ffmpegSaid() string {
 
 // checkSpace fails when the free space is less than twice the largest
 // growth of the file between two checks, plus 1 MiB.
-func (v *VideoSink) checkSpace() error {
+func (v *Sink) checkSpace() error {
 	if v.file == nil {
 		return nil
 	}
@@ -277,12 +279,12 @@ func (v *VideoSink) checkSpace() error {
 }
 
 // Frames returns the number of frames written to the file.
-func (v *VideoSink) Frames() int { return v.frames }
+func (v *Sink) Frames() int { return v.frames }
 
 // Close ends ffmpeg's input, waits for it to finish the file and renames
 // the file into place. When ffmpeg failed, the file it wrote is kept (a
 // fragmented MP4 plays up to its last fragment) and the error says where.
-func (v *VideoSink) Close() error {
+func (v *Sink) Close() error {
 	if v.resized {
 		v.fit.Close()
 		v.resized = false
@@ -308,24 +310,9 @@ func (v *VideoSink) Close() error {
 	return cerr
 }
 
-// tailBuffer keeps the last 4 KiB written to it.
-type tailBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > 4096 {
-		t.b = append(t.b[:0], t.b[len(t.b)-4096:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
+// writeAll writes b to the pipe within timeout.
+func writeAll(w *os.File, b []byte, timeout time.Duration) error {
+	w.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := w.Write(b)
+	return err
 }

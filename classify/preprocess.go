@@ -1,4 +1,4 @@
-package pipeline
+package classify
 
 import (
 	"errors"
@@ -33,7 +33,7 @@ func NewPreprocessor(size int) *Preprocessor {
 func (p *Preprocessor) Size() int { return p.size }
 
 // ErrFrame reports a frame the Preprocessor cannot use.
-var ErrFrame = errors.New("pipeline: unusable frame")
+var ErrFrame = errors.New("classify: unusable frame")
 
 // CenterSquare returns the largest square centred in a w×h frame.
 func CenterSquare(w, h int) image.Rectangle {

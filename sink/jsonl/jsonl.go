@@ -1,53 +1,30 @@
-package pipeline
+package jsonl
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/livecam/livecam/pipeline/outfile"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/outfile"
 )
 
-// ErrOutputEnded marks a Sink error that ends that output only: its reader
-// went away (a closed pipe) or stopped reading. The pipeline reports it,
-// stops writing to that sink and goes on with the others.
-var ErrOutputEnded = errors.New("output ended")
-
-// FileOptions adjust how a sink creates its file.
-type FileOptions struct {
-	// Overwrite lets the sink replace an existing file when it finishes.
-	// Without it an existing file is an error at creation, and one that
-	// appears during the run is left alone (the output stays under its
-	// partial name).
-	Overwrite bool
-}
-
-// ResultsSink writes one JSON object per frame, a line each:
+// Writer writes JSON lines to a file, a pipe or standard output, safely:
+// lines are handed to a writer goroutine that writes whole lines only, at
+// least every FlushEvery, so that a reader following the output, or a file
+// left by a crash, holds only complete lines, none older than that.
 //
-//	{"frame":12,"pts_ms":400.0,"top":[{"class":281,"label":"tabby, tabby cat","score":0.87}],"inferred":true,"latency_ms":9.8,"dropped":0}
-//
-// pts_ms is the frame's time in the container (files) or since the source
-// opened (live sources). A frame whose own size differs from the source's
-// (a stream that changed resolution) adds "size":[width,height].
-//
-// Lines are built in a reused buffer (nothing is allocated per frame) and
-// handed to a writer goroutine that writes whole lines only, at least
-// every FlushEvery, so that a reader following the output, or a file left
-// by a crash, holds only complete lines, none older than that.
-//
-// A file is created (under a partial name, see package outfile) on the
+// A file is created (under a partial name, see package outfile) with the
 // first line and renamed into place by Close; a run that writes nothing
 // creates nothing. A pipe or FIFO whose reader goes away, or takes nothing
-// for StallTimeout, ends this output with an error wrapping
-// ErrOutputEnded; the stop is never held up by a reader for longer than
-// CloseTimeout.
-type ResultsSink struct {
+// for StallTimeout, ends the output with an error wrapping
+// pipeline.ErrOutputEnded; Close is never held up by a reader for longer
+// than CloseTimeout. A Writer is used from one goroutine at a time.
+type Writer struct {
 	name  string
 	open  func() (io.Writer, error) // called on the first line
 	file  *outfile.File             // set by open for a file
@@ -57,7 +34,6 @@ type ResultsSink struct {
 	cond    *sync.Cond // signalled when pending is taken or the writer ends
 	pending []byte     // complete lines not yet written
 	spare   []byte     // the writer goroutine's buffer
-	line    []byte
 	w       io.Writer
 	ended   error // why the output ended (reported once by Write)
 	told    bool
@@ -80,18 +56,18 @@ const CloseTimeout = time.Second
 // maxPending is how much Write buffers before it waits for the writer.
 const maxPending = 4 << 20
 
-// NewResultsSink writes results to w, named name in messages. w is not
-// closed: it belongs to the caller.
-func NewResultsSink(w io.Writer, name string) *ResultsSink {
-	return newResultsSink(name, func() (io.Writer, error) { return w, nil })
+// NewWriter writes lines to w, named name in messages. w is not closed:
+// it belongs to the caller.
+func NewWriter(w io.Writer, name string) *Writer {
+	return newWriter(name, func() (io.Writer, error) { return w, nil })
 }
 
-// CreateResultsFile returns a sink for path ("-" is standard output). The
-// path is checked at once (its folder must be writable, an existing file
-// needs opts.Overwrite), but the file is created only with the first line.
-func CreateResultsFile(path string, opts FileOptions) (*ResultsSink, error) {
+// Create returns a Writer for path ("-" is standard output). The path is
+// checked at once (its folder must be writable, an existing file needs
+// opts.Overwrite), but the file is created only with the first line.
+func Create(path string, opts outfile.Options) (*Writer, error) {
 	if path == "-" {
-		r := newResultsSink("standard output", nil)
+		r := newWriter("standard output", nil)
 		r.open = func() (io.Writer, error) {
 			w, closer := openStdout()
 			r.close = closer
@@ -99,10 +75,10 @@ func CreateResultsFile(path string, opts FileOptions) (*ResultsSink, error) {
 		}
 		return r, nil
 	}
-	if err := outfile.Check(nil, []outfile.Target{{Path: path, Flag: "results"}}, opts.Overwrite); err != nil {
+	if err := outfile.Check(nil, []outfile.Target{{Path: path, Flag: "the output"}}, opts.Overwrite); err != nil {
 		return nil, err
 	}
-	r := newResultsSink(path, nil)
+	r := newWriter(path, nil)
 	r.open = func() (io.Writer, error) {
 		f, err := outfile.Create(path, opts.Overwrite)
 		if err != nil {
@@ -114,8 +90,8 @@ func CreateResultsFile(path string, opts FileOptions) (*ResultsSink, error) {
 	return r, nil
 }
 
-func newResultsSink(name string, open func() (io.Writer, error)) *ResultsSink {
-	r := &ResultsSink{name: name, open: open, line: make([]byte, 0, 512),
+func newWriter(name string, open func() (io.Writer, error)) *Writer {
+	r := &Writer{name: name, open: open,
 		pending: make([]byte, 0, 64<<10), spare: make([]byte, 0, 64<<10),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 	r.cond = sync.NewCond(&r.mu)
@@ -143,8 +119,10 @@ func openStdout() (io.Writer, func() error) {
 	return f, f.Close
 }
 
-// Write appends the frame's line.
-func (r *ResultsSink) Write(o *Output) error {
+// WriteLine queues one line, which must end with its newline. Once the
+// output has ended it returns the reason once (an error wrapping
+// pipeline.ErrOutputEnded for a reader that went away), then nil.
+func (r *Writer) WriteLine(line []byte) error {
 	if r.w == nil && r.ended == nil {
 		w, err := r.open()
 		if err != nil {
@@ -153,7 +131,6 @@ func (r *ResultsSink) Write(o *Output) error {
 		r.w = w
 		go r.writer()
 	}
-	r.line = AppendResultJSON(r.line[:0], o.Result)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for len(r.pending) > maxPending && r.ended == nil {
@@ -166,7 +143,7 @@ func (r *ResultsSink) Write(o *Output) error {
 		r.told = true
 		return r.ended
 	}
-	r.pending = append(r.pending, r.line...)
+	r.pending = append(r.pending, line...)
 	if len(r.pending) >= 64<<10 {
 		select {
 		case r.kick <- struct{}{}:
@@ -176,58 +153,18 @@ func (r *ResultsSink) Write(o *Output) error {
 	return nil
 }
 
-func (r *ResultsSink) openFailed(err error) error {
+func (r *Writer) openFailed(err error) error {
 	if errors.Is(err, syscall.ENXIO) { // a FIFO nobody has open for reading
-		r.ended = fmt.Errorf("%s: nobody is reading this FIFO: %w", r.name, ErrOutputEnded)
+		r.ended = fmt.Errorf("%s: nobody is reading this FIFO: %w", r.name, pipeline.ErrOutputEnded)
 		r.told = true
 		return r.ended
 	}
 	return fmt.Errorf("cannot write the results file: %w", err)
 }
 
-// AppendResultJSON appends res as one JSON line (with its newline) to b.
-// Scores that are not finite are written as null, so the line stays JSON.
-func AppendResultJSON(b []byte, res *Result) []byte {
-	b = append(b, `{"frame":`...)
-	b = strconv.AppendInt(b, res.Frame, 10)
-	b = append(b, `,"pts_ms":`...)
-	b = strconv.AppendFloat(b, float64(res.PTS.Microseconds())/1000, 'f', 1, 64)
-	b = append(b, `,"top":[`...)
-	for i, t := range res.Top() {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"class":`...)
-		b = strconv.AppendInt(b, int64(t.Class), 10)
-		b = append(b, `,"label":`...)
-		b = appendJSONString(b, t.Label)
-		b = append(b, `,"score":`...)
-		if s := float64(t.Score); math.IsNaN(s) || math.IsInf(s, 0) {
-			b = append(b, "null"...)
-		} else {
-			b = strconv.AppendFloat(b, s, 'f', 4, 32)
-		}
-		b = append(b, '}')
-	}
-	b = append(b, `],"inferred":`...)
-	b = strconv.AppendBool(b, res.Inferred)
-	b = append(b, `,"latency_ms":`...)
-	b = strconv.AppendFloat(b, float64(res.Latency.Microseconds())/1000, 'f', 1, 64)
-	b = append(b, `,"dropped":`...)
-	b = strconv.AppendInt(b, res.Dropped, 10)
-	if res.Width > 0 {
-		b = append(b, `,"size":[`...)
-		b = strconv.AppendInt(b, int64(res.Width), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(res.Height), 10)
-		b = append(b, ']')
-	}
-	return append(b, "}\n"...)
-}
-
 // writer writes the pending lines every FlushEvery, sooner when much is
 // pending, until Close.
-func (r *ResultsSink) writer() {
+func (r *Writer) writer() {
 	defer close(r.stopped)
 	tick := time.NewTicker(FlushEvery)
 	defer tick.Stop()
@@ -246,7 +183,7 @@ func (r *ResultsSink) writer() {
 
 // flush writes what is pending, giving a pipe's reader until timeout; it
 // returns false once the output has ended.
-func (r *ResultsSink) flush(timeout time.Duration) bool {
+func (r *Writer) flush(timeout time.Duration) bool {
 	r.mu.Lock()
 	if r.ended != nil {
 		r.mu.Unlock()
@@ -271,9 +208,9 @@ func (r *ResultsSink) flush(timeout time.Duration) bool {
 	}
 	switch {
 	case errors.Is(err, syscall.EPIPE):
-		err = fmt.Errorf("%s: the reader closed it: %w", r.name, ErrOutputEnded)
+		err = fmt.Errorf("%s: the reader closed it: %w", r.name, pipeline.ErrOutputEnded)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		err = fmt.Errorf("%s: the reader took nothing for %v: %w", r.name, timeout, ErrOutputEnded)
+		err = fmt.Errorf("%s: the reader took nothing for %v: %w", r.name, timeout, pipeline.ErrOutputEnded)
 	default:
 		err = fmt.Errorf("%s: %w", r.name, err)
 	}
@@ -292,17 +229,10 @@ func setWriteDeadline(w io.Writer, t time.Time) {
 	}
 }
 
-// writeAll writes b, within timeout when w supports write deadlines.
-func writeAll(w io.Writer, b []byte, timeout time.Duration) error {
-	setWriteDeadline(w, time.Now().Add(timeout))
-	_, err := w.Write(b)
-	return err
-}
-
 // Close writes the lines still pending (waiting at most CloseTimeout for a
 // pipe's reader) and finishes the file: it is renamed into place, or kept
 // under its partial name when that is not possible.
-func (r *ResultsSink) Close() error {
+func (r *Writer) Close() error {
 	if r.w == nil {
 		return nil
 	}
@@ -327,7 +257,7 @@ func (r *ResultsSink) Close() error {
 		r.close()
 	}
 	r.w = nil
-	if errors.Is(err, ErrOutputEnded) {
+	if errors.Is(err, pipeline.ErrOutputEnded) {
 		return nil // reported, or a reader that left at the very end
 	}
 	return err
