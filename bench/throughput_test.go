@@ -9,6 +9,11 @@ import (
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/source"
 )
 
 // BenchmarkThroughput labels ../shared/videos/slideshow_720p.mp4 end to end
@@ -18,7 +23,7 @@ import (
 // of Baseline. Each b.N round runs both once; it reports the median
 // frames per second of each and their ratio.
 func BenchmarkThroughput(b *testing.B) {
-	video := shareddata.Path(b, "videos", "slideshow_720p.mp4")
+	clip := shareddata.Path(b, "videos", "slideshow_720p.mp4")
 	onnx := shareddata.Path(b, "models", "mobilenet_v1_0.75_224.onnx")
 	m, err := tfjs.Load(shareddata.Path(b, "models", "mobilenet_v1_0.75_224"))
 	if err != nil {
@@ -26,19 +31,19 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 	dir := b.TempDir()
 	livecam := func() (int, time.Duration) {
-		src, err := pipeline.Open(video, false)
+		src, err := source.Open(clip, source.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		vs, err := pipeline.NewVideoSink(filepath.Join(dir, "livecam.mp4"), pipeline.FileOptions{Overwrite: true})
+		vs, err := video.Create(filepath.Join(dir, "livecam.mp4"), outfile.Options{Overwrite: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		rs, err := pipeline.CreateResultsFile(filepath.Join(dir, "livecam.jsonl"), pipeline.FileOptions{Overwrite: true})
+		rw, err := jsonl.Create(filepath.Join(dir, "livecam.jsonl"), outfile.Options{Overwrite: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Overlay: true, Sinks: []pipeline.Sink{vs, rs}})
+		p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{vs, jsonl.NewResults(rw)}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -49,7 +54,7 @@ func BenchmarkThroughput(b *testing.B) {
 		return vs.Frames(), time.Since(start)
 	}
 	baseline := func() (int, time.Duration) {
-		n, el, err := Baseline(onnx, video, filepath.Join(dir, "baseline.mp4"))
+		n, el, err := Baseline(onnx, clip, filepath.Join(dir, "baseline.mp4"))
 		if err != nil {
 			b.Fatal(err)
 		}

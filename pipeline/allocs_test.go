@@ -1,4 +1,4 @@
-package pipeline
+package pipeline_test
 
 import (
 	"context"
@@ -6,6 +6,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/source"
 )
 
 // TestSteadyStateAllocations runs the pipeline over a 600-frame video
@@ -20,39 +26,41 @@ func TestSteadyStateAllocations(t *testing.T) {
 		t.Fatalf("ffmpeg: %v: %s", err, out)
 	}
 	measure := func(frames int64) (mallocs uint64, out int64) {
-		src, err := OpenWith(long, OpenOptions{})
+		src, err := source.Open(long, source.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		video, err := NewVideoSink(filepath.Join(dir, "out.avi"), FileOptions{})
+		vs, err := video.Create(filepath.Join(dir, "out.avi"), outfile.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"), FileOptions{})
+		results, err := resultsFile(filepath.Join(dir, "r.jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var ms runtime.MemStats
 		var start uint64
 		var startOut int64
-		p, err := New(Config{Source: src, Model: smallModel(t), Overlay: true, Sinks: []Sink{video, results}, Workers: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
 		ctx, cancel := context.WithCancel(context.Background())
-		p.cfg.OnResult = func(r *Result) {
+		var p *pipeline.Pipeline
+		onResult := func(r *pipeline.Result) {
 			switch r.Frame {
 			case 50: // warm
 				runtime.ReadMemStats(&ms)
 				start = ms.Mallocs
-				_, startOut, _ = p.metrics.Counts()
+				_, startOut, _ = p.Metrics().Counts()
 			case 50 + frames:
 				runtime.ReadMemStats(&ms)
-				_, now, _ := p.metrics.Counts()
+				_, now, _ := p.Metrics().Counts()
 				mallocs, out = ms.Mallocs-start, now-startOut
 				cancel()
 			}
+		}
+		p, err = pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Stages: []pipeline.Stage{stage.Overlay(nil)},
+			Sinks: []pipeline.Sink{vs, results}, Workers: 2, OnResult: onResult})
+		if err != nil {
+			t.Fatal(err)
 		}
 		if err := p.Run(ctx); err != nil {
 			t.Fatal(err)

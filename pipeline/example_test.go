@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"time"
 
+	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/source"
+	"github.com/livecam/livecam/source/push"
 )
 
 func model() *mobilenet.Model {
@@ -24,7 +29,7 @@ func model() *mobilenet.Model {
 
 // Label every frame of a video file and count the results.
 func Example() {
-	src, err := pipeline.Open("../testdata/videos/shapes_320x240.avi", false)
+	src, err := source.Open("../testdata/videos/shapes_320x240.avi", source.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -46,21 +51,58 @@ func Example() {
 	// Output: 45 frames labelled
 }
 
-// An application pushes its own frames and reads results from a channel.
-func ExamplePushSource() {
-	cam := pipeline.NewPushSource("my camera", 64, 48, 30)
-	p, err := pipeline.New(pipeline.Config{Source: cam, Model: model(), TopK: 1})
+// An application pushes its own frames, stamped with its own clock, and
+// reads the results, which carry that stamp, from a channel.
+func Example_push() {
+	cam, err := push.New("my camera", 64, 48, 30)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: model(), Results: classify.Options{MaxResults: 1}})
 	if err != nil {
 		log.Fatal(err)
 	}
 	go func() {
-		rgb := make([]byte, 64*48*3) // from the robot's driver
-		cam.PushRGB(rgb)
-		cam.Close() // end of stream
+		rgb := make([]byte, 64*48*3)            // from the robot's driver
+		cam.PushRGB(rgb, 1500*time.Millisecond) // its sensor timestamp
+		cam.Close()                             // end of stream
 	}()
 	go p.Run(context.Background())
 	for r := range p.Results() { // closed when Run returns
-		fmt.Println("frame", r.Frame, "classes", len(r.Top()))
+		fmt.Println("frame", r.Frame, "at", r.PTS, "classes", len(r.Top()))
 	}
-	// Output: frame 0 classes 1
+	// Output: frame 0 at 1.5s classes 1
+}
+
+// Policies compose: a gate chooses the frames that get a forward pass,
+// stages transform what reaches the sinks.
+func Example_stages() {
+	src, err := source.Open("../testdata/videos/shapes_320x240.avi", source.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	smooth, err := stage.Smooth(0.5)
+	if err != nil {
+		log.Fatal(err)
+	}
+	inferred := 0
+	p, err := pipeline.New(pipeline.Config{
+		Source: src,
+		Model:  model(),
+		Gate:   stage.Every(5), // frames 0, 5, 10, ...
+		Stages: []pipeline.Stage{smooth, stage.Overlay(nil)},
+		OnResult: func(r *pipeline.Result) {
+			if r.Inferred {
+				inferred++
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(inferred, "of 45 frames classified")
+	// Output: 9 of 45 frames classified
 }

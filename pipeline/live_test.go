@@ -1,4 +1,4 @@
-package pipeline
+package pipeline_test
 
 import (
 	"context"
@@ -8,6 +8,11 @@ import (
 
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/tfjs"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/source"
 )
 
 // TestRealtimeLatency plays a file at its own frame rate (-realtime), as a
@@ -22,15 +27,15 @@ func TestRealtimeLatency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := Open(shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv"), true)
+	src, err := source.Open(shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv"), source.Options{Realtime: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	video, err := NewVideoSink(filepath.Join(t.TempDir(), "live.mp4"), FileOptions{})
+	vs, err := video.Create(filepath.Join(t.TempDir(), "live.mp4"), outfile.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Config{Source: src, Model: m, Overlay: true, Sinks: []Sink{video}})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{vs}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,16 +49,16 @@ func TestRealtimeLatency(t *testing.T) {
 	el := time.Since(start)
 	s := p.Metrics().Snapshot()
 	frame := time.Second / 25
-	budget := 2*frame + time.Duration(s.Stages[StageInference].P50*float64(time.Millisecond))
-	e2e := time.Duration(s.Stages[StageEndToEnd].P95 * float64(time.Millisecond))
+	budget := 2*frame + time.Duration(s.Phases[pipeline.PhaseInference].P50*float64(time.Millisecond))
+	e2e := time.Duration(s.Phases[pipeline.PhaseEndToEnd].P95 * float64(time.Millisecond))
 	t.Logf("%d in, %d processed, %d dropped in %v; capture-to-overlay p95 %v (budget %v), queue p95 %.2f ms",
-		s.In, s.Out, s.Dropped, el.Round(time.Millisecond), e2e, budget, s.Stages[StageQueue].P95)
+		s.In, s.Out, s.Dropped, el.Round(time.Millisecond), e2e, budget, s.Phases[pipeline.PhaseQueue].P95)
 	if s.In != 320 || s.In != s.Out+s.Dropped {
 		t.Errorf("frames in %d, processed %d + dropped %d: want 320 = processed + dropped", s.In, s.Out, s.Dropped)
 	}
 	// The video keeps real time: the gaps of dropped frames are filled,
 	// so it holds the source's 320 frames (give or take one at the end).
-	if f := int64(video.Frames()); f < s.Out || f < s.In-1 || f > s.In {
+	if f := int64(vs.Frames()); f < s.Out || f < s.In-1 || f > s.In {
 		t.Errorf("%d frames written for %d in, %d processed", f, s.In, s.Out)
 	}
 	if e2e > budget {

@@ -1,6 +1,6 @@
 //go:build matprofile
 
-package pipeline
+package pipeline_test
 
 import (
 	"bytes"
@@ -8,6 +8,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/source"
 	"gocv.io/x/gocv"
 )
 
@@ -16,27 +21,27 @@ import (
 // file mode with overlay and video output, and live mode with drops.
 func TestNoMatLeaks(t *testing.T) {
 	before := gocv.MatProfile.Count()
-	src, err := Open(testVideo, false)
+	src, err := source.Open(testVideo, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	video, err := NewVideoSink(filepath.Join(t.TempDir(), "out.avi"), FileOptions{})
+	vs, err := video.Create(filepath.Join(t.TempDir(), "out.avi"), outfile.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Config{Source: src, Model: smallModel(t), Overlay: true, Sinks: []Sink{video}})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{vs}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	src, err = Open(testVideo, true) // live, paced: some frames dropped
+	src, err = source.Open(testVideo, source.Options{Realtime: true}) // live, paced: some frames dropped
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err = New(Config{Source: src, Model: smallModel(t), Overlay: true,
-		Sinks: []Sink{SinkFunc(func(*Output) error { return nil })}})
+	p, err = pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Stages: []pipeline.Stage{stage.Overlay(nil)},
+		Sinks: []pipeline.Sink{pipeline.SinkFunc(func(*pipeline.Output) error { return nil })}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package pipeline_test
 
 import (
 	"context"
@@ -13,9 +13,26 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/source"
+	"github.com/livecam/livecam/source/push"
 )
+
+// resultsFile returns a JSON-lines results sink writing path.
+func resultsFile(path string) (pipeline.Sink, error) {
+	w, err := jsonl.Create(path, outfile.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return jsonl.NewResults(w), nil
+}
 
 // smallModel is a generated 0.25@128 network with 10 classes: fast, and
 // its labels are "class N".
@@ -54,19 +71,19 @@ func frameCount(tb testing.TB, path string) (frames, width, height int, fps stri
 
 func TestFileModeEveryFrameInOrder(t *testing.T) {
 	before := runtime.NumGoroutine()
-	src, err := Open(testVideo, false)
+	src, err := source.Open(testVideo, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out.avi")
-	video, err := NewVideoSink(out, FileOptions{})
+	vs, err := video.Create(out, outfile.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var frames []int64
-	p, err := New(Config{Source: src, Model: smallModel(t), Workers: 3, Overlay: true,
-		Sinks:    []Sink{video},
-		OnResult: func(r *Result) { frames = append(frames, r.Frame) }})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Workers: 3, Stages: []pipeline.Stage{stage.Overlay(nil)},
+		Sinks:    []pipeline.Sink{vs},
+		OnResult: func(r *pipeline.Result) { frames = append(frames, r.Frame) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,16 +116,16 @@ func TestFileModeEveryFrameInOrder(t *testing.T) {
 }
 
 func TestEveryCarriesResults(t *testing.T) {
-	src, err := Open(testVideo, false)
+	src, err := source.Open(testVideo, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var inferred []bool
-	var tops [][]Prediction
-	p, err := New(Config{Source: src, Model: smallModel(t), Every: 4, TopK: 3,
-		OnResult: func(r *Result) {
+	var tops [][]classify.Prediction
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Gate: stage.Every(4), Results: classify.Options{MaxResults: 3},
+		OnResult: func(r *pipeline.Result) {
 			inferred = append(inferred, r.Inferred)
-			tops = append(tops, append([]Prediction(nil), r.Top()...))
+			tops = append(tops, append([]classify.Prediction(nil), r.Top()...))
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -136,11 +153,14 @@ func TestEveryCarriesResults(t *testing.T) {
 // take them: the pipeline must keep up by dropping, deliver in order, and
 // account for every frame.
 func TestLiveModeDropsStaleFrames(t *testing.T) {
-	push := NewPushSource("test", 64, 48, 0)
+	cam, err := push.New("test", 64, 48, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var frames []int64
-	p, err := New(Config{Source: push, Model: smallModel(t), Workers: 2,
-		Sinks:    []Sink{SinkFunc(func(o *Output) error { time.Sleep(5 * time.Millisecond); return nil })},
-		OnResult: func(r *Result) { frames = append(frames, r.Frame) }})
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: smallModel(t), Workers: 2,
+		Sinks:    []pipeline.Sink{pipeline.SinkFunc(func(o *pipeline.Output) error { time.Sleep(5 * time.Millisecond); return nil })},
+		OnResult: func(r *pipeline.Result) { frames = append(frames, r.Frame) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,10 +172,10 @@ func TestLiveModeDropsStaleFrames(t *testing.T) {
 		defer img.Close()
 		for i := range 300 {
 			img.SetTo(gocv.NewScalar(float64(i), 0, 0, 0))
-			push.PushMat(img)
+			cam.PushMat(img, time.Duration(i)*time.Millisecond)
 			time.Sleep(500 * time.Microsecond)
 		}
-		push.Close()
+		cam.Close()
 	}()
 	if err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -172,27 +192,27 @@ func TestLiveModeDropsStaleFrames(t *testing.T) {
 			t.Fatalf("frame %d after %d", frames[i], frames[i-1])
 		}
 	}
-	t.Logf("pushed 300 (%d replaced at the source), read %d, processed %d, dropped %d", push.Replaced(), s.In, s.Out, s.Dropped)
+	t.Logf("pushed 300 (%d replaced at the source), read %d, processed %d, dropped %d", cam.Replaced(), s.In, s.Out, s.Dropped)
 }
 
 // TestCancelKeepsOutputsComplete cancels a run half-way: Run must return
 // promptly without error, and the video and the JSON lines must hold
 // exactly the frames that were processed, readable to the end.
 func TestCancelKeepsOutputsComplete(t *testing.T) {
-	src, err := Open(testVideo, true) // paced, so the run lasts 3 s
+	src, err := source.Open(testVideo, source.Options{Realtime: true}) // paced, so the run lasts 3 s
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	video, err := NewVideoSink(filepath.Join(dir, "out.avi"), FileOptions{})
+	vs, err := video.Create(filepath.Join(dir, "out.avi"), outfile.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := CreateResultsFile(filepath.Join(dir, "r.jsonl"), FileOptions{})
+	results, err := resultsFile(filepath.Join(dir, "r.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Config{Source: src, Model: smallModel(t), Overlay: true, Sinks: []Sink{video, results}})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{vs, results}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,8 +230,8 @@ func TestCancelKeepsOutputsComplete(t *testing.T) {
 		t.Errorf("%d frames processed in about 1 s of 15 fps video", s.Out)
 	}
 	n, _, _, _ := frameCount(t, filepath.Join(dir, "out.avi"))
-	if int64(n) != s.Out || int64(video.Frames()) != s.Out {
-		t.Errorf("video holds %d frames (sink wrote %d), %d were processed", n, video.Frames(), s.Out)
+	if int64(n) != s.Out || int64(vs.Frames()) != s.Out {
+		t.Errorf("video holds %d frames (sink wrote %d), %d were processed", n, vs.Frames(), s.Out)
 	}
 	lines := 0
 	for _, frame := range readLines(t, filepath.Join(dir, "r.jsonl")) {
@@ -235,12 +255,12 @@ func readLines(t *testing.T, path string) []string {
 }
 
 func TestLoopPlaysAgain(t *testing.T) {
-	src, err := OpenWith(testVideo, OpenOptions{Loop: true})
+	src, err := source.Open(testVideo, source.Options{Loop: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var last int64
-	p, err := New(Config{Source: src, Model: smallModel(t), Every: 10, OnResult: func(r *Result) { last = r.Frame }})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Gate: stage.Every(10), OnResult: func(r *pipeline.Result) { last = r.Frame }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,25 +279,15 @@ func TestLoopPlaysAgain(t *testing.T) {
 	}
 }
 
-func TestSmooth(t *testing.T) {
-	avg := []float32{1, 0}
-	for range 3 {
-		smooth(avg, []float32{0, 1}, 0.5)
-	}
-	if avg[0] != 0.125 || avg[1] != 0.875 {
-		t.Errorf("after three steps of 0.5 towards [0 1]: %v", avg)
-	}
-}
-
 // TestMaxFPSCapsInferences plays the 3 s test video at its own rate with
 // at most 4 forward passes per second: about 12 frames are classified,
 // the others carry the last result.
 func TestMaxFPSCapsInferences(t *testing.T) {
-	src, err := Open(testVideo, true)
+	src, err := source.Open(testVideo, source.Options{Realtime: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Config{Source: src, Model: smallModel(t), MaxFPS: 4})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Gate: stage.MaxRate(4)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,11 +301,11 @@ func TestMaxFPSCapsInferences(t *testing.T) {
 }
 
 func TestGStreamerSource(t *testing.T) {
-	src, err := Open("videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! appsink", false)
+	src, err := source.Open("videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! appsink", source.Options{})
 	if err != nil {
 		t.Skipf("no GStreamer in this OpenCV: %v", err)
 	}
-	p, err := New(Config{Source: src, Model: smallModel(t)})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package pipeline_test
 
 import (
 	"context"
@@ -12,6 +12,11 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/mjpegtest"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/source"
 )
 
 // logRecorder collects Logf lines with the time each arrived.
@@ -53,17 +58,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // runStream runs a live pipeline on the test server's stream and returns
 // it, its log, a frame counter and a stop function that cancels and waits.
-func runStream(t *testing.T, srv *mjpegtest.Server, sinks ...Sink) (*Pipeline, *logRecorder, func() []int64, func() error) {
+func runStream(t *testing.T, srv *mjpegtest.Server, sinks ...pipeline.Sink) (*pipeline.Pipeline, *logRecorder, func() []int64, func() error) {
 	t.Helper()
-	src, err := Open(srv.URL(), false)
+	src, err := source.Open(srv.URL(), source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var frames []int64
 	logs := &logRecorder{}
-	p, err := New(Config{Source: src, Model: smallModel(t), Reconnect: 500 * time.Millisecond, Logf: logs.logf, Sinks: sinks, Overlay: true,
-		OnResult: func(r *Result) { mu.Lock(); frames = append(frames, r.Frame); mu.Unlock() }})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Reconnect: 500 * time.Millisecond, Logf: logs.logf, Sinks: sinks, Stages: []pipeline.Stage{stage.Overlay(nil)},
+		OnResult: func(r *pipeline.Result) { mu.Lock(); frames = append(frames, r.Frame); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +89,11 @@ func TestReconnectAfterDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	video, err := NewVideoSink(filepath.Join(t.TempDir(), "out.avi"), FileOptions{})
+	vs, err := video.Create(filepath.Join(t.TempDir(), "out.avi"), outfile.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, logs, frames, stop := runStream(t, srv, video)
+	p, logs, frames, stop := runStream(t, srv, vs)
 	waitFor(t, "frames before the drop", func() bool { return len(frames()) >= 10 })
 	srv.Stop()
 	lostAt := time.Now()
@@ -113,8 +118,8 @@ func TestReconnectAfterDrop(t *testing.T) {
 		}
 	}
 	s := p.Metrics().Snapshot()
-	if s.Reconnects < 1 || int64(video.Frames()) != s.Out || s.In != s.Out+s.Dropped {
-		t.Errorf("reconnects %d, video %d frames, in %d, out %d, dropped %d", s.Reconnects, video.Frames(), s.In, s.Out, s.Dropped)
+	if s.Reconnects < 1 || int64(vs.Frames()) != s.Out || s.In != s.Out+s.Dropped {
+		t.Errorf("reconnects %d, video %d frames, in %d, out %d, dropped %d", s.Reconnects, vs.Frames(), s.In, s.Out, s.Dropped)
 	}
 	t.Logf("%d frames, log: %q", len(got), logs.lines)
 }
@@ -158,15 +163,15 @@ func TestReconnectAtAnotherSize(t *testing.T) {
 	defer srv.Stop()
 	dir := t.TempDir()
 	videoPath, resultsPath := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
-	video, err := NewVideoSink(videoPath, FileOptions{})
+	vs, err := video.Create(videoPath, outfile.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := CreateResultsFile(resultsPath, FileOptions{})
+	results, err := resultsFile(resultsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, logs, frames, stop := runStream(t, srv, video, results)
+	_, logs, frames, stop := runStream(t, srv, vs, results)
 	waitFor(t, "frames before the drop", func() bool { return len(frames()) >= 10 })
 	srv.Stop()
 	waitFor(t, "the loss to be reported", func() bool { _, ok := logs.first("reconnecting"); return ok })

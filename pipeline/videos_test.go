@@ -1,4 +1,4 @@
-package pipeline
+package pipeline_test
 
 import (
 	"bufio"
@@ -10,8 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/tfjs"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/source"
 )
 
 type segment struct{ start, end, class int }
@@ -61,22 +67,22 @@ func TestSharedVideos(t *testing.T) {
 		{"short_vga.avi", 60, "320x240", "15/1", 4},
 	} {
 		t.Run(tc.video, func(t *testing.T) {
-			src, err := Open(shareddata.Path(t, "videos", tc.video), false)
+			src, err := source.Open(shareddata.Path(t, "videos", tc.video), source.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
 			outVideo := filepath.Join(dir, "out.mp4")
-			video, err := NewVideoSink(outVideo, FileOptions{})
+			vs, err := video.Create(outVideo, outfile.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			outJSON := filepath.Join(dir, "results.jsonl")
-			results, err := CreateResultsFile(outJSON, FileOptions{})
+			results, err := resultsFile(outJSON)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := New(Config{Source: src, Model: m, Overlay: true, TopK: 3, Sinks: []Sink{video, results}})
+			p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Results: classify.Options{MaxResults: 3}, Sinks: []pipeline.Sink{vs, results}})
 			if err != nil {
 				t.Fatal(err)
 			}

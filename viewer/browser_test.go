@@ -15,6 +15,8 @@ import (
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/source/push"
 )
 
 // chromium returns the path of a Chromium binary; under CI=true its
@@ -51,8 +53,11 @@ func TestPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A camera stand-in that runs until the browser is done.
-	cam := pipeline.NewPushSource("test camera", 320, 240, 30)
-	p, err := pipeline.New(pipeline.Config{Source: cam, Model: m, Overlay: true, Sinks: []pipeline.Sink{s}})
+	cam, err := push.New("test camera", 320, 240, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{s}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +69,7 @@ func TestPageInChromium(t *testing.T) {
 		defer cam.Close()
 		for i := 0; ctx.Err() == nil; i++ {
 			frame.SetTo(gocv.NewScalar(float64(i%200), 100, 50, 0))
-			if cam.PushMat(frame) != nil {
+			if cam.PushMat(frame, time.Duration(i)*33*time.Millisecond) != nil {
 				return
 			}
 			time.Sleep(33 * time.Millisecond)

@@ -27,6 +27,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/source"
 )
 
 // Options configure a Server; zero values mean the defaults named.
@@ -373,7 +374,7 @@ var _ pipeline.Sink = (*Server)(nil)
 // a file by its base name (viewers need not learn the machine's folders).
 func displayName(name string) string {
 	if strings.Contains(name, "://") {
-		return pipeline.RedactURL(name)
+		return source.RedactURL(name)
 	}
 	if strings.ContainsRune(name, filepath.Separator) {
 		return filepath.Base(name)

@@ -8,10 +8,8 @@ import (
 	"math"
 	"os"
 
+	"github.com/livecam/livecam/classify"
 	"gocv.io/x/gocv"
-
-	"github.com/livecam/livecam/net/mobilenet"
-	"github.com/livecam/livecam/pipeline"
 )
 
 // classEntry is one line of the top-k list in -json output.
@@ -28,50 +26,44 @@ type classifyResult struct {
 }
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("classify", stderr, "[-model DIR] [-topk K] [-json] IMAGE...")
+	fs := newFlags("classify", stderr, "[-model DIR] [-topk K] [-min-score P] [-json] IMAGE...")
 	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
 	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
-	topk := fs.Int("topk", 5, "number of classes to print per image")
+	topk := fs.Int("topk", 5, fmt.Sprintf("number of classes to print per image (1-%d)", classify.MaxResults))
+	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	threads := fs.Int("threads", 0, "threads for the forward pass (0: all cores)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: no image given", errUsage)
 	}
-	if *topk < 1 {
-		return fmt.Errorf("%w: -topk %d: want at least 1", errUsage, *topk)
+	if err := firstError(intIn("topk", *topk, 1, classify.MaxResults), floatIn("min-score", *minScore, 0, 1)); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	m, err := loadModel(*modelFlag, *labels)
 	if err != nil {
 		return err
 	}
-	r := m.NewRunner(*threads)
-	defer r.Close()
-	pre := pipeline.NewPreprocessor(m.Config().Size)
-	defer pre.Close()
-	input := make([]float32, m.InputLen())
-	logits := make([]float32, m.Classes())
-	probs := make([]float32, m.Classes())
-	top := make([]mobilenet.Prediction, 0, *topk)
+	c, err := classify.NewClassifier(m, classify.Options{MaxResults: *topk, MinScore: float32(*minScore)}, 1)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
 	enc := json.NewEncoder(stdout)
 	failed := 0
+	var top []classify.Prediction
 	for _, file := range fs.Args() {
-		if err := readImage(pre, input, file); err != nil {
+		top, err = classifyFile(c, top[:0], file)
+		if err != nil {
 			fmt.Fprintf(stderr, "livecam classify: %v\n", err)
 			failed++
 			continue
 		}
-		if err := r.Forward(logits, input); err != nil {
-			return err
-		}
-		mobilenet.Softmax(probs, logits)
-		top = mobilenet.TopK(top[:0], probs, *topk)
-		res := classifyResult{File: file}
+		res := classifyResult{File: file, Top: []classEntry{}}
 		for _, p := range top {
-			res.Top = append(res.Top, classEntry{Class: p.Class, WNID: m.Labels().WNID(p.Class),
-				Label: m.Labels().Name(p.Class), Score: math.Round(float64(p.Score)*1e4) / 1e4})
+			res.Top = append(res.Top, classEntry{Class: p.Class, WNID: p.WNID, Label: p.Label,
+				Score: math.Round(float64(p.Score)*1e4) / 1e4})
 		}
 		if *asJSON {
 			if err := enc.Encode(res); err != nil {
@@ -90,26 +82,27 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// readImage decodes an image file with OpenCV and preprocesses it.
-func readImage(pre *pipeline.Preprocessor, dst []float32, file string) error {
+// classifyFile decodes an image file with OpenCV and classifies it.
+func classifyFile(c *classify.Classifier, dst []classify.Prediction, file string) ([]classify.Prediction, error) {
 	st, err := os.Stat(file)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return fmt.Errorf("%s: %v", file, err)
+		return dst, fmt.Errorf("%s: %v", file, err)
 	}
 	if st.IsDir() {
-		return fmt.Errorf("%s: is a directory", file)
+		return dst, fmt.Errorf("%s: is a directory", file)
 	}
 	img := gocv.IMRead(file, gocv.IMReadColor)
 	defer img.Close()
 	if img.Empty() {
-		return fmt.Errorf("%s: not an image OpenCV can decode", file)
+		return dst, fmt.Errorf("%s: not an image OpenCV can decode", file)
 	}
-	if err := pre.Tensor(dst, img); err != nil {
-		return fmt.Errorf("%s: %v", file, err)
+	dst, err = c.ClassifyMat(dst, img)
+	if err != nil {
+		return dst, fmt.Errorf("%s: %v", file, err)
 	}
-	return nil
+	return dst, nil
 }

@@ -2,36 +2,43 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/pkg/profile"
 
+	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/sink/window"
+	"github.com/livecam/livecam/source"
 	"github.com/livecam/livecam/viewer"
 )
 
-const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-overwrite] [-serve ADDR [-serve-token T]] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
+const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-events FILE] [-overwrite] [-serve ADDR [-serve-token T]] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-min-score P] [-allow CLASS]... [-deny CLASS]... [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
 
-// runPipeline is livecam's main job: label a video source.
+// runPipeline is livecam's main job: label a video source. It parses the
+// flags, builds the pipeline's parts and wires them; the stop policy is
+// package runctl's.
 func runPipeline(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("", stderr, runUsage)
-	source := fs.String("source", "", "camera index, video file, stream URL or GStreamer pipeline")
+	sourceFlag := fs.String("source", "", "camera index, video file, stream URL or GStreamer pipeline")
 	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
 	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
 	out := fs.String("out", "", "write the annotated video to FILE (.mp4, .mov, .mkv: H.264; .avi: Motion JPEG)")
 	results := fs.String("results", "", "write one JSON line per frame to FILE (- for standard output)")
-	overwrite := fs.Bool("overwrite", false, "replace -out and -results files that exist (default: refuse)")
+	eventsOut := fs.String("events", "", "write one JSON line per \"label entered / left\" event to FILE (- for standard output)")
+	overwrite := fs.Bool("overwrite", false, "replace -out, -results and -events files that exist (default: refuse)")
 	display := fs.Bool("display", false, "show the annotated stream in a window (needs a display)")
 	serve := fs.String("serve", "", "serve the annotated stream and labels over HTTP on ADDR (e.g. 127.0.0.1:8080)")
 	serveToken := fs.String("serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
@@ -41,7 +48,15 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	loop := fs.Bool("loop", false, "play a video file again from the start when it ends, until interrupted")
 	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap; at most 1000)")
 	every := fs.Int("every", 1, "classify every K-th frame, carrying the result to the frames between")
-	topk := fs.Int("topk", 3, "classes per frame")
+	topk := fs.Int("topk", 3, fmt.Sprintf("classes per frame (1-%d)", classify.MaxResults))
+	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1) from results, events and the overlay")
+	var allow, deny []string
+	fs.Func("allow", "report only this class: an index, a WordNet id or a label's first name (repeatable)", func(v string) error { allow = append(allow, v); return nil })
+	fs.Func("deny", "never report this class (repeatable; same forms as -allow)", func(v string) error { deny = append(deny, v); return nil })
+	enter := fs.Float64("event-enter", 0.5, "score at which a class enters (-events)")
+	leave := fs.Float64("event-leave", 0.3, "score below which an entered class leaves (-events; at most -event-enter)")
+	minDur := fs.Duration("event-min", 0, "how long a class must stay before it has entered (-events)")
+	cooldown := fs.Duration("event-cooldown", 0, "how long after leaving a class cannot enter again (-events)")
 	workers := fs.Int("workers", 0, fmt.Sprintf("inference workers (0: one per core, at most %d)", maxWorkers))
 	threads := fs.Int("threads", 1, fmt.Sprintf("threads per forward pass (1-%d)", maxWorkers))
 	smooth := fs.Float64("smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off; at most 1)")
@@ -52,7 +67,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *source == "" {
+	if *sourceFlag == "" {
 		return fmt.Errorf("%w: -source is required (a camera index, file, URL or GStreamer pipeline)", errUsage)
 	}
 	if fs.NArg() > 0 {
@@ -61,7 +76,12 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if err := firstError(
 		intIn("every", *every, 1, 1_000_000),
 		floatIn("fps", *maxFPS, 0, 1000),
-		intIn("topk", *topk, 1, pipeline.MaxTopK),
+		intIn("topk", *topk, 1, classify.MaxResults),
+		floatIn("min-score", *minScore, 0, 1),
+		floatIn("event-enter", *enter, 0, 1),
+		floatIn("event-leave", *leave, 0, *enter),
+		durationIn("event-min", *minDur, 0, 24*time.Hour),
+		durationIn("event-cooldown", *cooldown, 0, 24*time.Hour),
 		intIn("workers", *workers, 0, maxWorkers),
 		intIn("threads", *threads, 1, maxWorkers),
 		floatIn("smooth", *smooth, 0, 1),
@@ -71,17 +91,19 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if *results == "-" && *eventsOut == "-" {
+		return fmt.Errorf("%w: -results and -events cannot both be standard output", errUsage)
+	}
 	// Nothing is created, truncated or replaced before the run starts:
 	// the outputs are checked against each other and against every
 	// input here, and the sinks create their files with the first frame.
 	var targets []outfile.Target
-	if *out != "" {
-		targets = append(targets, outfile.Target{Path: *out, Flag: "-out"})
+	for _, t := range []outfile.Target{{Path: *out, Flag: "-out"}, {Path: *results, Flag: "-results"}, {Path: *eventsOut, Flag: "-events"}} {
+		if t.Path != "" && t.Path != "-" {
+			targets = append(targets, t)
+		}
 	}
-	if *results != "" {
-		targets = append(targets, outfile.Target{Path: *results, Flag: "-results"})
-	}
-	inputs := append([]string{*source, *labels}, modelFiles(*modelFlag)...)
+	inputs := append([]string{*sourceFlag, *labels}, modelFiles(*modelFlag)...)
 	if err := outfile.Check(inputs, targets, *overwrite); err != nil {
 		return err
 	}
@@ -95,33 +117,59 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	resultOpts := classify.Options{MaxResults: *topk, MinScore: float32(*minScore)}
+	for _, spec := range allow {
+		c, err := classify.ParseClass(m.Labels(), spec)
+		if err != nil {
+			return fmt.Errorf("%w: -allow: %v", errUsage, err)
+		}
+		resultOpts.Allow = append(resultOpts.Allow, c)
+	}
+	for _, spec := range deny {
+		c, err := classify.ParseClass(m.Labels(), spec)
+		if err != nil {
+			return fmt.Errorf("%w: -deny: %v", errUsage, err)
+		}
+		resultOpts.Deny = append(resultOpts.Deny, c)
+	}
 	var sinks []pipeline.Sink
 	closeAll := func() {
 		for _, s := range sinks {
 			s.Close()
 		}
 	}
-	fileOpts := pipeline.FileOptions{Overwrite: *overwrite}
-	var video *pipeline.VideoSink
+	fileOpts := outfile.Options{Overwrite: *overwrite}
+	var vid *video.Sink
 	if *out != "" {
-		if video, err = pipeline.NewVideoSink(*out, fileOpts); err != nil {
+		if vid, err = video.Create(*out, fileOpts); err != nil {
 			return err
 		}
-		sinks = append(sinks, video)
+		sinks = append(sinks, vid)
 	}
 	if *results != "" {
-		rs, err := pipeline.CreateResultsFile(*results, fileOpts)
+		w, err := jsonl.Create(*results, fileOpts)
 		if err != nil {
 			closeAll()
 			return err
 		}
-		sinks = append(sinks, rs)
+		sinks = append(sinks, jsonl.NewResults(w))
 	}
-	if *display {
-		d, err := pipeline.NewDisplaySink("livecam")
+	var onEvent func(events.Event)
+	if *eventsOut != "" {
+		w, err := jsonl.Create(*eventsOut, fileOpts)
 		if err != nil {
 			closeAll()
 			return err
+		}
+		ev := &eventSink{w: w, logf: func(format string, a ...any) { fmt.Fprintf(stderr, "livecam: "+format+"\n", a...) }}
+		onEvent = ev.event
+		sinks = append(sinks, ev) // closed after the run's last event
+	}
+	if *display {
+		d, err := window.New("livecam")
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("-display: %v; use -out, -results or -serve instead", err)
 		}
 		sinks = append(sinks, d)
 	}
@@ -142,18 +190,31 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		sinks = append(sinks, view)
 		fmt.Fprintf(stderr, "livecam: viewer at %s\n", view.URL())
 	}
-	src, err := pipeline.OpenWith(*source, pipeline.OpenOptions{Realtime: *realtime, Loop: *loop})
+	src, err := source.Open(*sourceFlag, source.Options{Realtime: *realtime, Loop: *loop})
 	if err != nil {
 		closeAll()
 		return err
 	}
 	info := src.Info()
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "livecam: "+format+"\n", a...) }
+	var stages []pipeline.Stage
+	if *smooth > 0 {
+		st, err := stage.Smooth(*smooth)
+		if err != nil {
+			src.Close()
+			closeAll()
+			return err
+		}
+		stages = append(stages, st)
+	}
+	if vid != nil || *display || view != nil {
+		stages = append(stages, stage.Overlay(&overlay.Options{Threshold: float32(*threshold)}))
+	}
 	cfg := pipeline.Config{
-		Source: src, Model: m, Workers: *workers, Threads: *threads, Every: *every, MaxFPS: *maxFPS,
-		TopK: *topk, Smooth: *smooth, Overlay: video != nil || *display || view != nil,
-		OverlayOptions: &overlay.Options{Threshold: float32(*threshold)},
-		Sinks:          sinks, Logf: logf, Reconnect: *reconnect,
+		Source: src, Model: m, Workers: *workers, Threads: *threads,
+		Gate: stage.All(stage.Every(*every), stage.MaxRate(*maxFPS)), Results: resultOpts,
+		Stages: stages, Sinks: sinks, Logf: logf, Reconnect: *reconnect,
+		OnEvent: onEvent, Events: events.Options{Enter: float32(*enter), Leave: float32(*leave), MinDuration: *minDur, Cooldown: *cooldown},
 	}
 	if *verbose {
 		cfg.StatsEvery = 5 * time.Second
@@ -170,82 +231,27 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "livecam: %s (%dx%d, %.3g fps) with %s, %s\n", info.Name, info.Width, info.Height, info.FPS, m.Name(), mode)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, stopSignals...)
-	defer signal.Stop(sigs)
-	var interrupted atomic.Bool
-	go func() {
-		sig, ok := <-sigs
-		if !ok {
-			return
-		}
-		interrupted.Store(true)
-		fmt.Fprintf(stderr, "livecam: %v: stopping: finishing the frames already read (interrupt again to quit at once)\n", sig)
-		cancel()
-		if _, ok := <-sigs; ok {
-			fmt.Fprintln(stderr, "livecam: interrupted twice, quitting")
-			os.Exit(130)
-		}
-	}()
-	runDone := make(chan error, 1)
-	go func() { runDone <- p.Run(ctx) }()
-	var runErr error
-	select {
-	case runErr = <-runDone:
-	case <-p.Flushed():
-		// The outputs are complete. Normally Run returns at once; a
-		// source stuck in a read may hold it up to its timeout, which
-		// an interrupted user need not wait for.
-		select {
-		case runErr = <-runDone:
-		case <-stopWaiting(ctx, 300*time.Millisecond):
-			fmt.Fprintln(stderr, "livecam: the source is not answering; not waiting for it")
-		}
-	}
-	signal.Stop(sigs)
-	if interrupted.Load() {
-		select {
-		case <-sigs: // a second signal that arrived while draining
-			fmt.Fprintln(stderr, "livecam: interrupted twice, quitting")
-			os.Exit(130)
-		default:
-		}
-	}
+	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: logf})
+	runErr := p.Run(ctx)
+	ctl.Stop()
 	s := p.Metrics().Snapshot()
 	var sb strings.Builder
 	s.Write(&sb)
 	fmt.Fprint(stderr, sb.String())
-	if video != nil {
-		fmt.Fprintf(stderr, "livecam: wrote %d frames to %s\n", video.Frames(), *out)
+	if vid != nil {
+		fmt.Fprintf(stderr, "livecam: wrote %d frames to %s\n", vid.Frames(), *out)
 	}
-	if runErr != nil {
-		var se *pipeline.SourceError
-		if errors.As(runErr, &se) && errors.Is(runErr, pipeline.ErrTruncated) && s.Out > 0 {
-			// The frames that could be decoded were all processed and
-			// written: warn, succeed.
-			fmt.Fprintf(stderr, "livecam: warning: %v\n", runErr)
-			return nil
-		}
-		return runErr
+	warning, err := runctl.Outcome(runErr, s.Out)
+	if warning != nil {
+		logf("warning: %v", warning)
 	}
-	if interrupted.Load() {
-		fmt.Fprintln(stderr, "livecam: stopped by signal; outputs are complete")
+	if err != nil {
+		return err
+	}
+	if ctl.Interrupted() {
+		logf("stopped by signal; outputs are complete")
 	}
 	return nil
-}
-
-// stopWaiting returns a channel that is closed d after ctx is cancelled,
-// and never if it is not.
-func stopWaiting(ctx context.Context, d time.Duration) <-chan struct{} {
-	c := make(chan struct{})
-	go func() {
-		<-ctx.Done()
-		time.Sleep(d)
-		close(c)
-	}()
-	return c
 }
 
 // startProfile starts a profile of the given kind, or none for "".
@@ -270,10 +276,6 @@ func startProfile(kind string) (stop func(), err error) {
 	p := profile.Start(mode, profile.ProfilePath("."), profile.NoShutdownHook, profile.Quiet)
 	return p.Stop, nil
 }
-
-// stopSignals stop a run cleanly: Ctrl-C, kill, a closed terminal or
-// ssh session, and Ctrl-\ (which would otherwise print a goroutine dump).
-var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // maxWorkers bounds -workers and -threads: each worker holds a runner's
 // scratch memory (about 4 MB), and more than this many gains nothing.
@@ -307,3 +309,26 @@ func splitList(s string) []string {
 	}
 	return items
 }
+
+// eventSink writes the run's events as JSON lines. It is a pipeline.Sink
+// only to be closed with the other outputs, after the last event.
+type eventSink struct {
+	w     *jsonl.Writer
+	line  []byte
+	logf  func(format string, args ...any)
+	ended bool
+}
+
+func (e *eventSink) event(ev events.Event) {
+	if e.ended {
+		return
+	}
+	e.line = jsonl.AppendEvent(e.line[:0], ev)
+	if err := e.w.WriteLine(e.line); err != nil {
+		e.ended = true
+		e.logf("warning: %v; the run goes on without it", err)
+	}
+}
+
+func (e *eventSink) Write(*pipeline.Output) error { return nil }
+func (e *eventSink) Close() error                 { return e.w.Close() }

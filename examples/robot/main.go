@@ -1,7 +1,8 @@
 // Command robot shows livecam embedded in an application: a stand-in for a
-// robot's camera driver pushes frames from its own goroutine into a
-// pipeline.PushSource, and the robot reacts when the classifier sees what
-// it is looking for.
+// robot's camera driver pushes frames, with its own timestamps, from its
+// own goroutine into a push.Source, and the robot reacts to the event of
+// the class it is looking for entering the view (no debounce of its own:
+// the events' hysteresis does that).
 //
 //	go run ./examples/robot -model ../shared/models/mobilenet_v1_0.75_224 -image ../shared/imagenet/n01443537_goldfish.JPEG -want goldfish
 //
@@ -21,8 +22,11 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/source/push"
 )
 
 func main() {
@@ -43,22 +47,32 @@ func run(modelDir, imagePath, want string, lookFor time.Duration) error {
 		return err
 	}
 	const w, h = 640, 480
-	cam := pipeline.NewPushSource("robot camera", w, h, 30)
-	seen := make(chan pipeline.Prediction, 1)
+	cam, err := push.New("robot camera", w, h, 30)
+	if err != nil {
+		return err
+	}
+	smooth, err := stage.Smooth(0.3) // steady labels while the camera moves
+	if err != nil {
+		return err
+	}
+	seen := make(chan events.Event, 1)
 	p, err := pipeline.New(pipeline.Config{
 		Source: cam,
 		Model:  m,
-		Smooth: 0.3, // steady labels while the camera moves
-		OnResult: func(r *pipeline.Result) {
-			if top := r.Top(); len(top) > 0 && top[0].Score > 0.5 && strings.Contains(top[0].Label, want) {
+		Stages: []pipeline.Stage{smooth},
+		// The class must score 0.5 for a quarter of a second to count.
+		Events: events.Options{Enter: 0.5, Leave: 0.3, MinDuration: 250 * time.Millisecond},
+		OnEvent: func(e events.Event) {
+			if e.Type == events.Enter && strings.Contains(e.Label, want) {
 				select {
-				case seen <- top[0]:
+				case seen <- e:
 				default:
 				}
 			}
 		},
 	})
 	if err != nil {
+		cam.Close()
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), lookFor)
@@ -75,16 +89,18 @@ func run(modelDir, imagePath, want string, lookFor time.Duration) error {
 		defer scene.Close()
 		tick := time.NewTicker(time.Second / 30)
 		defer tick.Stop()
+		start := time.Now()
 		for i := 0; ; i++ {
+			var now time.Time
 			select {
 			case <-ctx.Done():
 				return
-			case <-tick.C:
+			case now = <-tick.C:
 			}
 			// Pan: a window sliding across the scene.
 			x := (i * 4) % (scene.Cols() - w + 1)
 			view := scene.Region(image.Rect(x, 0, x+w, h))
-			err := cam.PushMat(view)
+			err := cam.PushMat(view, now.Sub(start)) // the driver's clock
 			view.Close()
 			if err != nil {
 				return
@@ -95,8 +111,8 @@ func run(modelDir, imagePath, want string, lookFor time.Duration) error {
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 	select {
-	case pred := <-seen:
-		fmt.Printf("robot: I see a %s (%.0f%%): stopping the search\n", pred.Label, 100*pred.Score)
+	case e := <-seen:
+		fmt.Printf("robot: a %s entered the view at %v (peak %.0f%%): stopping the search\n", e.Label, e.Start.Round(time.Millisecond), 100*e.PeakScore)
 		cancel()
 	case <-ctx.Done():
 		fmt.Println("robot: nothing found; giving up")

@@ -21,6 +21,8 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
 )
 
 // The demo video's geometry.
@@ -83,7 +85,7 @@ func MakeVideo(dir, out string) ([]Segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	sink, err := pipeline.NewVideoSink(out, pipeline.FileOptions{Overwrite: true})
+	sink, err := video.Create(out, outfile.Options{Overwrite: true})
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/source"
 )
 
 const photos = "../../testdata/images/demo"
@@ -27,7 +29,7 @@ func TestDemoSegmentsGetTheirLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := pipeline.Open(video, false)
+	src, err := source.Open(video, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func TestDemoSegmentsGetTheirLabels(t *testing.T) {
 		t.Errorf("demo video %dx%d at %v fps", info.Width, info.Height, info.FPS)
 	}
 	var top1 []int
-	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, TopK: 1,
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Results: classify.Options{MaxResults: 1},
 		OnResult: func(r *pipeline.Result) { top1 = append(top1, r.Top()[0].Class) }})
 	if err != nil {
 		t.Fatal(err)
