@@ -184,5 +184,16 @@ func chromaTables() (crR, crG, cbG, cbB [256]int32) {
 // clamp turns a 16.16 fixed-point value into a byte, saturating, without
 // branches (min and max compile to conditional moves).
 func clamp(v int32) uint8 {
-	return uint8(min(max(v>>16, 0), 255))
+	return clampTab[uint32((v>>16)+clampOff)&1023]
 }
+
+// clampOff and clampTab saturate without branches: index (v>>16)+clampOff
+// covers every value the chroma terms can produce (-227..482).
+const clampOff = 384
+
+var clampTab = func() (t [1024]uint8) {
+	for i := range t {
+		t[i] = uint8(min(max(i-clampOff, 0), 255))
+	}
+	return
+}()
