@@ -4,78 +4,86 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
+	"time"
 
+	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/allocwatch"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/source"
 )
 
 // TestSteadyStateAllocations runs the pipeline over a 600-frame video
-// with overlay, video and JSON-lines sinks, and measures the Go heap
-// allocations per frame once it is warm: none may come from the per-frame
-// path. (A looping source would count the restart of its decoder at
-// every pass.)
+// with a gate, smoothing, overlay, events, video and JSON-lines sinks, and
+// counts, once it is warm, the heap allocations made on a stack through
+// livecam's own code (package allocwatch samples every allocation): over
+// 400 frames there must be fewer than 10, so one allocation every 40th
+// frame already fails. What other goroutines allocate (the runtime, cgo
+// threads) does not count. (A looping source would count the restart of
+// its decoder at every pass.)
 func TestSteadyStateAllocations(t *testing.T) {
 	long := filepath.Join(t.TempDir(), "long.mkv")
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=20",
 		"-c:v", "libx264", "-preset", "ultrafast", long).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, out)
 	}
-	measure := func(frames int64) (mallocs uint64, out int64) {
-		src, err := source.Open(long, source.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		vs, err := video.Create(filepath.Join(dir, "out.avi"), outfile.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		results, err := resultsFile(filepath.Join(dir, "r.jsonl"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ms runtime.MemStats
-		var start uint64
-		var startOut int64
-		ctx, cancel := context.WithCancel(context.Background())
-		var p *pipeline.Pipeline
-		onResult := func(r *pipeline.Result) {
+	src, err := source.Open(long, source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	vs, err := video.Create(filepath.Join(dir, "out.avi"), outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := resultsFile(filepath.Join(dir, "r.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ew, err := jsonl.Create(filepath.Join(dir, "events.jsonl"), outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ew.Close()
+	smooth, _ := stage.Smooth(0.5)
+	stop := allocwatch.Start()
+	defer stop()
+	const warm, frames = 50, 400
+	var before, during allocwatch.Counts
+	var line []byte
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Workers: 2,
+		Gate:    stage.All(stage.Every(2), stage.MaxRate(1000)),
+		Stages:  []pipeline.Stage{smooth, stage.Overlay(nil)},
+		Sinks:   []pipeline.Sink{vs, results},
+		Events:  events.Options{Enter: 0.2, Leave: 0.1},
+		OnEvent: func(e events.Event) { line = jsonl.AppendEvent(line[:0], e); ew.WriteLine(line) },
+		OnResult: func(r *pipeline.Result) {
 			switch r.Frame {
-			case 50: // warm
-				runtime.ReadMemStats(&ms)
-				start = ms.Mallocs
-				_, startOut, _ = p.Metrics().Counts()
-			case 50 + frames:
-				runtime.ReadMemStats(&ms)
-				_, now, _ := p.Metrics().Counts()
-				mallocs, out = ms.Mallocs-start, now-startOut
+			case warm:
+				before = allocwatch.Snapshot()
+			case warm + frames:
+				during = allocwatch.Snapshot()
 				cancel()
 			}
-		}
-		p, err = pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Stages: []pipeline.Stage{stage.Overlay(nil)},
-			Sinks: []pipeline.Sink{vs, results}, Workers: 2, OnResult: onResult})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Run(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return mallocs, out
+		}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	mallocs, out := measure(400)
-	perFrame := float64(mallocs) / float64(out)
-	t.Logf("%d allocations over %d frames: %.2f per frame", mallocs, out, perFrame)
-	// An allocation on the per-frame path shows as at least one per
-	// frame. Below that are the runtime's own occasional allocations
-	// (parking goroutines, threads for blocking cgo calls), which grow
-	// with the machine's load: 0.05 per frame on a quiet machine, up to
-	// about 0.4 during the full test suite.
-	if perFrame >= 1 {
-		t.Errorf("%.2f heap allocations per frame in steady state", perFrame)
+	start := time.Now()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if during == nil {
+		t.Fatalf("the run ended before frame %d", warm+frames)
+	}
+	sites, total := during.Since(before)
+	t.Logf("%d allocations in livecam's code over %d frames (run took %v)", total, frames, time.Since(start).Round(time.Millisecond))
+	if total >= 10 {
+		t.Errorf("%d heap allocations in livecam's code over %d frames of steady state:\n%s", total, frames, sites)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
@@ -267,8 +268,18 @@ func TestLoopPlaysAgain(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
+	// The 45-frame file must play past its end: wait for frame 100, for
+	// at most 20 s (it takes well under one), and fail if it ends.
+	deadline := time.After(20 * time.Second)
+wait:
 	for p.Metrics().Snapshot().Out < 100 {
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("the run ended after %d frames (%v): the file did not loop", p.Metrics().Snapshot().Out, err)
+		case <-deadline:
+			break wait
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -303,7 +314,7 @@ func TestMaxFPSCapsInferences(t *testing.T) {
 func TestGStreamerSource(t *testing.T) {
 	src, err := source.Open("videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! appsink", source.Options{})
 	if err != nil {
-		t.Skipf("no GStreamer in this OpenCV: %v", err)
+		shareddata.Need(t, "no GStreamer in this OpenCV: %v", err)
 	}
 	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t)})
 	if err != nil {

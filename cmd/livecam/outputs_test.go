@@ -440,7 +440,7 @@ func TestSourceSpelling(t *testing.T) {
 // may not read: "permission denied", not "damaged".
 func TestUnreadableSource(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to run livecam as another user")
+		shareddata.Need(t, "needs root to run livecam as another user")
 	}
 	dir, err := os.MkdirTemp("", "unreadable")
 	if err != nil {

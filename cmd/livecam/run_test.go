@@ -108,7 +108,7 @@ func TestRunNoVideoStream(t *testing.T) {
 // video written so far is closed properly and stays readable.
 func TestRunResultsDiskFull(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
-		t.Skip("no /dev/full")
+		shareddata.Need(t, "no /dev/full")
 	}
 	useSharedModels(t)
 	video := filepath.Join(t.TempDir(), "out.mp4")
@@ -142,7 +142,7 @@ func TestRunVideoDiskFull(t *testing.T) {
 	useSharedModels(t)
 	dir := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small tmpfs (needs root): %v: %s", err, out)
+		shareddata.Need(t, "cannot mount a small tmpfs (needs root): %v: %s", err, out)
 	}
 	defer exec.Command("umount", dir).Run()
 	video := filepath.Join(dir, "out.avi")
@@ -172,7 +172,7 @@ func TestRunReadOnlyOutputs(t *testing.T) {
 	useSharedModels(t)
 	dir := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a read-only tmpfs (needs root): %v: %s", err, out)
+		shareddata.Need(t, "cannot mount a read-only tmpfs (needs root): %v: %s", err, out)
 	}
 	defer exec.Command("umount", dir).Run()
 	for _, args := range [][]string{

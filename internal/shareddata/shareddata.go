@@ -66,3 +66,14 @@ func ReadFile(tb testing.TB, elem ...string) []byte {
 	}
 	return data
 }
+
+// Need skips a test that cannot run on this machine (no Chromium, no
+// root, no GStreamer): locally a skip, under CI=true a failure, since CI
+// installs and allows everything the suite needs.
+func Need(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if CI() {
+		tb.Fatalf("under CI this must run: "+format, args...)
+	}
+	tb.Skipf(format, args...)
+}

@@ -53,10 +53,7 @@ func TestImageNetAgreement(t *testing.T) {
 		t.Skip("500 forward passes: skipped with -short (the race run)")
 	}
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if shareddata.CI() {
-			t.Fatal("ffmpeg is needed for the canonical preprocessing")
-		}
-		t.Skip("no ffmpeg")
+		shareddata.Need(t, "ffmpeg is needed for the canonical preprocessing")
 	}
 	m := realModel(t)
 	imgDir := shareddata.Path(t, "imagenet")

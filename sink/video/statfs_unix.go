@@ -2,14 +2,29 @@
 
 package video
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-// freeBytes returns the space available to unprivileged users on the
-// filesystem holding dir.
-func freeBytes(dir string) (int64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, err
+// spaceChecker asks for the size of a file and the free space of its
+// filesystem, reusing its buffers: it runs every few frames and allocates
+// nothing.
+type spaceChecker struct {
+	st syscall.Stat_t
+	fs syscall.Statfs_t
+}
+
+// check returns the file's size and the space available to unprivileged
+// users on its filesystem; ok is false for anything but a regular file,
+// or when the system cannot tell.
+func (c *spaceChecker) check(f *os.File) (size, free int64, ok bool) {
+	fd := int(f.Fd())
+	if syscall.Fstat(fd, &c.st) != nil || c.st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return 0, 0, false
 	}
-	return int64(st.Bavail) * int64(st.Bsize), nil
+	if syscall.Fstatfs(fd, &c.fs) != nil {
+		return 0, 0, false
+	}
+	return c.st.Size, int64(c.fs.Bavail) * int64(c.fs.Bsize), true
 }

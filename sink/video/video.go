@@ -68,6 +68,7 @@ type Sink struct {
 	// size of the file when space was last checked, and the largest
 	// growth seen between checks.
 	lastSize, maxGrowth int64
+	space               spaceChecker
 }
 
 // ErrDiskFull reports an output whose filesystem is about to run out of
@@ -261,16 +262,12 @@ func (v *Sink) checkSpace() error {
 	if v.file == nil {
 		return nil
 	}
-	if st, err := os.Stat(v.file.Name()); err == nil && st.Mode().IsRegular() {
-		v.maxGrowth = max(v.maxGrowth, st.Size()-v.lastSize)
-		v.lastSize = st.Size()
-	} else {
-		return nil // a device: no space to run out of
+	size, free, ok := v.space.check(v.file.File)
+	if !ok {
+		return nil // a device, or no way to tell: carry on
 	}
-	free, err := freeBytes(filepath.Dir(v.file.Name()))
-	if err != nil {
-		return nil // no way to tell: carry on
-	}
+	v.maxGrowth = max(v.maxGrowth, size-v.lastSize)
+	v.lastSize = size
 	if need := 2*v.maxGrowth + 1<<20; free < need {
 		return fmt.Errorf("%s: %w: %d KiB free, the next frames need about %d KiB; stopping with %d frames written",
 			v.path, ErrDiskFull, free>>10, need>>10, v.frames)
