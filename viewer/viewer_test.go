@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -352,5 +354,50 @@ func TestStatusHidesSecrets(t *testing.T) {
 		if st.Source != want || strings.Contains(string(body), "hunter2") || strings.Contains(string(body), "/home") {
 			t.Errorf("source %q shows as %q (want %q): %s", name, st.Source, want, body)
 		}
+	}
+}
+
+// TestTokenCookie: the page opened with ?token= sets an HttpOnly,
+// SameSite=Strict cookie, and the page's own requests (status, stream),
+// which carry only that cookie, are let in; a wrong cookie is not.
+func TestTokenCookie(t *testing.T) {
+	s := listen(t, Options{Token: "s3cret"})
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar}
+	status := func() int {
+		resp, err := client.Get(s.URL() + "status.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(); got != 401 {
+		t.Fatalf("status.json before the token: %d, want 401", got)
+	}
+	resp, err := client.Get(s.URL() + "?token=s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var set *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "livecam_token" {
+			set = c
+		}
+	}
+	if set == nil || !set.HttpOnly || set.SameSite != http.SameSiteStrictMode || set.Path != "/" {
+		t.Fatalf("cookie set by ?token=: %+v", set)
+	}
+	if got := status(); got != 200 {
+		t.Errorf("status.json with the cookie only: %d, want 200", got)
+	}
+	u, _ := url.Parse(s.URL())
+	jar.SetCookies(u, []*http.Cookie{{Name: "livecam_token", Value: "wrong", Path: "/"}})
+	if got := status(); got != 401 {
+		t.Errorf("status.json with a wrong cookie: %d, want 401", got)
 	}
 }

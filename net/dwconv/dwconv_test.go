@@ -103,3 +103,36 @@ func TestConvMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestNaNAgrees: every kernel, the portable one included, turns a NaN
+// input into NaN at exactly the outputs whose 3x3 window covers it
+// (ReLU6 must not make it 0 or 6), and agrees on all the others.
+func TestNaNAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const h, w, c = 9, 10, 40
+	s := NewShape(h, w, c, 1)
+	src := random(rng, h*w*c, 1.5)
+	src[(4*w+5)*c+17] = float32(math.NaN()) // pixel (4,5), channel 17
+	prepared, err := Prepare(random(rng, 9*c, 0.5), random(rng, c, 1), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []float32
+	for _, k := range Kernels() {
+		got := make([]float32, h*w*c)
+		k.Conv(got, src, prepared, s, 0, s.OutH)
+		for i, v := range got {
+			y, x, ch := i/c/w, i/c%w, i%c
+			near := ch == 17 && y >= 3 && y <= 5 && x >= 4 && x <= 6
+			if isNaN := v != v; isNaN != near {
+				t.Fatalf("%s: output (%d,%d) channel %d = %v", k.Name(), y, x, ch, v)
+			}
+			if first != nil && !near && math.Abs(float64(v-first[i])) > 1e-5 {
+				t.Fatalf("%s: output %d = %v, %s gives %v", k.Name(), i, v, Kernels()[0].Name(), first[i])
+			}
+		}
+		if first == nil {
+			first = got
+		}
+	}
+}

@@ -3,7 +3,11 @@
 // gen_amd64.go writes kernel_amd64.s: register-blocked SGEMM microkernels
 // for AVX-512 (MR×32 tiles, MR = 1..12) and AVX2+FMA (MR×16, MR = 1..6).
 //
-//	go run gen_amd64.go
+//	go run gen_amd64.go [-o FILE]
+//
+// (-o writes elsewhere: the package's tests regenerate the file into a
+// temporary folder and compare, so the committed assembly cannot drift
+// from its generator.)
 //
 // Every kernel has the Go signature
 //
@@ -17,6 +21,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -126,9 +131,11 @@ func avx512(mr int) {
 	p("\tJZ %s_write", name)
 	p("\tVPXORD Z26, Z26, Z26")
 	p("\tVBROADCASTSS six<>(SB), Z27")
+	// The accumulator is the second source: MAXPS and MINPS return it
+	// when it is NaN, so NaN propagates as it does through Go's max.
 	for i := 0; i < 2*mr; i++ {
-		p("\tVMAXPS Z26, Z%d, Z%d", i, i)
-		p("\tVMINPS Z27, Z%d, Z%d", i, i)
+		p("\tVMAXPS Z%d, Z26, Z%d", i, i)
+		p("\tVMINPS Z%d, Z27, Z%d", i, i)
 	}
 	p("%s_write:", name)
 	for i := 0; i < mr; i++ {
@@ -175,8 +182,8 @@ func avx2(mr int) {
 	p("\tVXORPS Y14, Y14, Y14")
 	p("\tVBROADCASTSS six<>(SB), Y15")
 	for i := 0; i < 2*mr; i++ {
-		p("\tVMAXPS Y14, Y%d, Y%d", i, i)
-		p("\tVMINPS Y15, Y%d, Y%d", i, i)
+		p("\tVMAXPS Y%d, Y14, Y%d", i, i)
+		p("\tVMINPS Y%d, Y15, Y%d", i, i)
 	}
 	p("%s_write:", name)
 	p("\tMOVL mask+56(FP), AX")
@@ -214,7 +221,10 @@ func avx2(mr int) {
 	p("\tRET")
 }
 
+var outFile = flag.String("o", "kernel_amd64.s", "file to write")
+
 func main() {
+	flag.Parse()
 	out.WriteString(header)
 	for i := 0; i < 32; i++ {
 		v := "$0xffffffff"
@@ -230,7 +240,7 @@ func main() {
 	for mr := 1; mr <= 6; mr++ {
 		avx2(mr)
 	}
-	if err := os.WriteFile("kernel_amd64.s", []byte(out.String()), 0o644); err != nil {
+	if err := os.WriteFile(*outFile, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -113,3 +113,31 @@ func TestPackRejectsBadShapes(t *testing.T) {
 		t.Errorf("At/Bias do not read back the packed matrix")
 	}
 }
+
+// TestNaNAgrees: a NaN in the input makes NaN outputs in every kernel, the
+// portable one included (ReLU6 must not turn it into 0 or 6), and every
+// other output is the same on every kernel.
+func TestNaNAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const m, k, n = 9, 20, 37
+	src, w, bias := random(rng, m*k), random(rng, k*n), random(rng, n)
+	src[3*k+7] = float32(math.NaN()) // row 3
+	for _, act := range []Activation{Linear, ReLU6} {
+		for _, kern := range Kernels() {
+			p, err := PackFor(kern, w, bias, k, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]float32, m*n)
+			p.Apply(dst, src, 0, m, act)
+			for r := range m {
+				for c := range n {
+					got := dst[r*n+c]
+					if isNaN := got != got; isNaN != (r == 3) {
+						t.Fatalf("%s act%d: (%d,%d) = %v, want NaN only in row 3", kern.Name(), act, r, c, got)
+					}
+				}
+			}
+		}
+	}
+}
