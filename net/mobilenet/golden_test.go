@@ -113,6 +113,11 @@ func TestGoldenLogits(t *testing.T) {
 	}
 }
 
+// TestGoldenActivations compares the activations of the fused forward pass
+// (Trace runs the same code as Forward) with the reference at every layer
+// the reference recorded and the forward pass holds whole: conv_dw_2's
+// output is never held whole (it is fused into conv_pw_2), so its
+// reference is not compared; conv_pw_6 and conv_pw_13 depend on it.
 func TestGoldenActivations(t *testing.T) {
 	m := realModel(t)
 	golden := shareddata.Path(t, "golden")
@@ -125,7 +130,6 @@ func TestGoldenActivations(t *testing.T) {
 	want := map[string]string{
 		"conv1":                      "ACT_conv1_relu.f32",
 		"conv_pw_1":                  "ACT_conv_pw_1_relu.f32",
-		"conv_dw_2":                  "ACT_conv_dw_2_relu.f32",
 		"conv_pw_6":                  "ACT_conv_pw_6_relu.f32",
 		"conv_pw_13":                 "ACT_conv_pw_13_relu.f32",
 		"global_average_pooling2d_1": "ACT_global_average_pooling2d_1.f32",

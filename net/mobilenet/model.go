@@ -187,31 +187,7 @@ func (r *Runner) Forward(logits, input []float32) error {
 		return fmt.Errorf("%w: input %d (want %d), logits %d (want %d)",
 			ErrShape, len(input), r.m.InputLen(), len(logits), r.m.cfg.Classes)
 	}
-	if r.trace == nil {
-		r.forwardFused(logits, input)
-		return nil
-	}
-	src := input
-	for i := range r.m.layers {
-		l := &r.m.layers[i]
-		var dst []float32
-		switch l.Kind {
-		case Pool:
-			dst = r.pooled
-		case Classifier:
-			dst = logits
-		default:
-			dst = r.buf[i%2][:l.OutLen()]
-		}
-		t := &r.tasks[i]
-		t.src, t.dst = src, dst
-		r.workers.do(t)
-		t.src, t.dst = nil, nil
-		if r.trace != nil {
-			r.trace(*l, dst)
-		}
-		src = dst
-	}
+	r.forwardFused(logits, input)
 	return nil
 }
 
@@ -223,22 +199,31 @@ func (r *Runner) Forward(logits, input []float32) error {
 func (r *Runner) forwardFused(logits, input []float32) {
 	n := len(r.m.layers)
 	run := func(t task) { r.workers.do(t) }
+	traced := func(i int, out []float32) {
+		if r.trace != nil {
+			r.trace(r.m.layers[i], out)
+		}
+	}
 	t0 := &r.tasks[0]
 	t0.src, t0.dst = input, r.buf[0][:r.m.layers[0].OutLen()]
 	run(t0)
+	traced(0, t0.dst)
 	src := t0.dst
 	for k := range r.blocks {
 		b := &r.blocks[k]
 		b.src, b.dst = src, r.buf[(k+1)%2][:r.m.layers[b.pw].OutLen()]
 		run(b)
+		traced(b.pw, b.dst)
 		src = b.dst
 		b.src, b.dst = nil, nil
 	}
 	pool, cls := &r.tasks[n-2], &r.tasks[n-1]
 	pool.src, pool.dst = src, r.pooled
 	run(pool)
+	traced(n-2, r.pooled)
 	cls.src, cls.dst = r.pooled, logits
 	run(cls)
+	traced(n-1, logits)
 	t0.src, t0.dst, pool.src, pool.dst, cls.src, cls.dst = nil, nil, nil, nil, nil, nil
 }
 
@@ -265,18 +250,21 @@ func (t *blockTask) run(part, parts int) {
 	}
 }
 
-// Trace runs Forward and calls fn after each layer with the layer and its
-// output (NHWC, valid only during the call). It is for inspecting and
-// testing intermediate activations, not for the hot path: it runs each
-// layer on its own, without the fusion of depthwise and pointwise layers
-// that Forward uses (the arithmetic per value is the same).
+// Trace runs Forward, the same computation, and calls fn with each
+// layer's output that the forward pass holds in full (NHWC, valid only
+// during the call): the first convolution, each pointwise layer, the
+// pool and the classifier. A depthwise layer's output is never held whole
+// (each is fused with the pointwise layer after it, a few rows at a
+// time), so it is not reported. Trace is for inspecting and testing, not
+// for the hot path.
 func (r *Runner) Trace(logits, input []float32, fn func(l Layer, out []float32)) error {
 	r.trace = fn
 	defer func() { r.trace = nil }()
 	return r.Forward(logits, input)
 }
 
-// layerTask runs one layer of a forward pass, split by output rows.
+// layerTask runs a layer that is not fused (the first convolution, the
+// pool, the classifier), split between the workers.
 type layerTask struct {
 	m        *Model
 	i        int
@@ -295,14 +283,6 @@ func (t *layerTask) run(part, parts int) {
 			im2col(strip, t.src, l, oy, end)
 			t.m.packed[t.i].Apply(t.dst[oy*l.OutW*l.OutC:], strip, 0, (end-oy)*l.OutW, pwconv.ReLU6)
 		}
-	case Depthwise:
-		lo, hi := span(l.OutH, part, parts, 1)
-		s := dwconv.Shape{InH: l.InH, InW: l.InW, C: l.InC, Stride: l.Stride,
-			OutH: l.OutH, OutW: l.OutW, PadTop: l.PadTop, PadLeft: l.PadLeft}
-		dwconv.Conv(t.dst, t.src, t.m.dw[t.i], s, lo, hi)
-	case Pointwise:
-		lo, hi := span(l.OutH*l.OutW, part, parts, t.m.packed[t.i].Kernel().RowBlock())
-		t.m.packed[t.i].Apply(t.dst, t.src, lo, hi, pwconv.ReLU6)
 	case Pool:
 		lo, hi := span(l.InC, part, parts, 16)
 		averagePool(t.dst, t.src, l.InH*l.InW, l.InC, lo, hi)

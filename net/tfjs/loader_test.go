@@ -131,7 +131,7 @@ func TestLoadErrors(t *testing.T) {
 			"group2-shard1of1", "+Inf"},
 		{"labels do not match classes", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, "metadata.json"), []byte(`{"labels":["a","b"]}`), 0o644)
-		}, "", "2 labels for a model with 3 classes"},
+		}, "metadata.json", "2 labels for a model with 3 classes"},
 		{"size not a multiple of 32", func(t *testing.T, dir string) {
 			editJSON(t, dir, func(m map[string]any) {
 				l := m["modelTopology"].(map[string]any)["config"].(map[string]any)["layers"].([]any)[0]
@@ -140,6 +140,9 @@ func TestLoadErrors(t *testing.T) {
 		}, "model.json", "not a multiple of 32"},
 	}
 	for _, tc := range cases {
+		if tc.file == "" || tc.want == "" {
+			t.Fatalf("case %q: every error must name a file and say something", tc.name)
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			dir := smallModel(t)
 			tc.damage(t, dir)
