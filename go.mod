@@ -1,13 +1,13 @@
 module github.com/livecam/livecam
 
-go 1.26.0
+go 1.22
 
 require (
 	github.com/pkg/profile v1.7.0
 	go.uber.org/goleak v1.3.0
 	gocv.io/x/gocv v0.31.0
-	golang.org/x/sys v0.50.0
-	gonum.org/v1/gonum v0.17.0
+	golang.org/x/sys v0.30.0
+	gonum.org/v1/gonum v0.15.1
 )
 
 require (

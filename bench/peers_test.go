@@ -204,7 +204,8 @@ func interleave(b *testing.B, cs []contender, perRound int, settle time.Duration
 	all := make([][]float64, len(cs))
 	ratios := make([][]float64, len(cs))
 	b.ResetTimer()
-	for round := 0; b.Loop(); round++ {
+	b.ResetTimer()
+	for round := 0; round < b.N; round++ {
 		per := make([]float64, len(cs))
 		for k := range cs {
 			time.Sleep(settle)

@@ -418,7 +418,7 @@ func TestSourceSpelling(t *testing.T) {
 	for _, name := range []string{"2024", "Wow!.mp4", "a ! b.avi"} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, data, 0o644)
-		t.Chdir(dir)
+		shareddata.Chdir(t, dir)
 		_, errOut, code := livecam(t, "-source", name)
 		if code != 0 || !strings.Contains(errOut, name+" (320x240") || !strings.Contains(errOut, "file mode") {
 			t.Errorf("-source %q: exit %d, not read as the file:\n%s", name, code, errOut)

@@ -119,7 +119,8 @@ func BenchmarkYCbCr420_720p(b *testing.B) {
 	img := randomYCbCr(image.Rect(0, 0, 1280, 720), image.YCbCrSubsampleRatio420, 3)
 	dst := make([]byte, 1280*720*3)
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		FromImage(dst, img)
 	}
 }
@@ -128,7 +129,8 @@ func BenchmarkRGBA_720p(b *testing.B) {
 	img := image.NewRGBA(image.Rect(0, 0, 1280, 720))
 	dst := make([]byte, 1280*720*3)
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		FromImage(dst, img)
 	}
 }

@@ -77,3 +77,18 @@ func Need(tb testing.TB, format string, args ...any) {
 	}
 	tb.Skipf(format, args...)
 }
+
+// Chdir changes the working directory for the rest of the test and
+// restores it afterwards (testing.T.Chdir, for the Go versions before it).
+// Tests that call it must not run in parallel.
+func Chdir(tb testing.TB, dir string) {
+	tb.Helper()
+	old, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.Chdir(old) })
+}

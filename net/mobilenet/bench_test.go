@@ -19,7 +19,8 @@ func BenchmarkForward(b *testing.B) {
 			input := make([]float32, m.InputLen())
 			logits := make([]float32, m.Classes())
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				if err := r.Forward(logits, input); err != nil {
 					b.Fatal(err)
 				}
@@ -93,7 +94,8 @@ func BenchmarkScaling(b *testing.B) {
 	defer runners[1].Close()
 	var all [2][]float64
 	var speedups []float64
-	for round := 0; b.Loop(); round++ {
+	b.ResetTimer()
+	for round := 0; round < b.N; round++ {
 		var med [2]float64
 		for k := range 2 {
 			i := (k + round) % 2

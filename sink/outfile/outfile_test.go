@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/sink/outfile"
 )
 
@@ -125,7 +126,7 @@ func TestCommit(t *testing.T) {
 // not in $TMPDIR.
 func TestCreateRelative(t *testing.T) {
 	dir := t.TempDir()
-	t.Chdir(dir)
+	shareddata.Chdir(t, dir)
 	f, err := outfile.Create("out.mp4", false)
 	if err != nil {
 		t.Fatal(err)

@@ -170,7 +170,8 @@ func BenchmarkPushYCbCr720p(b *testing.B) {
 		img.Y[i] = byte(i)
 	}
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		p.PushImage(img, 0)
 	}
 }
@@ -181,7 +182,8 @@ func BenchmarkPushNV12_720p(b *testing.B) {
 	defer p.Close()
 	nv12 := make([]byte, 1280*720*3/2)
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		p.PushNV12(nv12, 0)
 	}
 }
