@@ -110,9 +110,23 @@ func (c *Control) Stop() {
 // warning (returned as such) and the run succeeds; anything else is
 // returned as the error.
 func Outcome(err error, framesOut int64) (warning, failure error) {
-	var se *pipeline.SourceError
-	if err != nil && errors.As(err, &se) && errors.Is(err, pipeline.ErrTruncated) && framesOut > 0 {
+	if err != nil && framesOut > 0 && onlyTruncated(err) {
 		return err, nil
 	}
 	return nil, err
+}
+
+// onlyTruncated reports whether err, and every error joined in it, is a
+// source that ended early.
+func onlyTruncated(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyTruncated(e) {
+				return false
+			}
+		}
+		return true
+	}
+	var se *pipeline.SourceError
+	return errors.As(err, &se) && errors.Is(err, pipeline.ErrTruncated)
 }
