@@ -6,6 +6,7 @@ require (
 	github.com/pkg/profile v1.7.0
 	go.uber.org/goleak v1.3.0
 	gocv.io/x/gocv v0.31.0
+	golang.org/x/image v0.24.0
 	golang.org/x/sys v0.30.0
 	gonum.org/v1/gonum v0.15.1
 )

@@ -55,13 +55,20 @@ func Snapshot() Counts {
 }
 
 // livecamSite names the innermost frame of stack in livecam's code
-// outside tests, or "" (also for allocwatch's own allocations).
+// outside tests, or "" (also for allocwatch's own allocations and the
+// runtime's channel-wait records).
 func livecamSite(stack []uintptr) string {
 	frames := runtime.CallersFrames(stack)
 	site := ""
 	for {
 		f, more := frames.Next()
 		if strings.HasPrefix(f.Function, Module+"internal/allocwatch.") {
+			return ""
+		}
+		if site == "" && f.Function == "runtime.acquireSudog" {
+			// The runtime's bookkeeping for a goroutine that waits on a
+			// channel (its sudog cache refills under load), not an
+			// allocation of the code that waits.
 			return ""
 		}
 		if site == "" && strings.HasPrefix(f.Function, Module) && !strings.HasSuffix(f.File, "_test.go") {

@@ -1,17 +1,21 @@
-// Package net is a MobileNet V1 forward pass in Go: the architecture of the
-// paper (a 3x3 convolution, 13 depthwise-separable blocks, global average
-// pooling and a 1x1 classifier) for any width multiplier alpha and any
-// input size that is a multiple of 32, loaded from the TensorFlow.js layers
-// format in which the 16 official variants are published.
+// Package mobilenet is a MobileNet V1 forward pass in Go: the architecture
+// of the paper (a 3x3 convolution, 13 depthwise-separable blocks, global
+// average pooling and a 1x1 classifier) for any width multiplier alpha and
+// any input size that is a multiple of 32, with its predictions and
+// labels. It knows nothing of video or of file formats: package
+// net/tfjs loads the TensorFlow.js layers format in which the 16 official
+// variants are published, net/onnx exports the same weights for other
+// runtimes, and the kernels live in net/dwconv and net/pwconv.
 //
-// # Pipeline of a model
+// # From weights to predictions
 //
-//	LoadWeights(dir)  -> *Weights   raw tensors, checked against Config.TensorSpecs
-//	NewModel(weights) -> *Model     BatchNorm folded into each convolution, weights packed
-//	model.NewRunner(n) -> *Runner   scratch buffers and n worker threads
-//	runner.Forward(logits, input)   no allocation
+//	tfjs.LoadWeights(dir) -> *Weights   raw tensors, checked against Config.TensorSpecs
+//	NewModel(weights)     -> *Model     BatchNorm folded into each convolution, weights packed
+//	model.NewRunner(n)    -> *Runner    scratch buffers and n worker threads
+//	runner.Forward(logits, input)       no allocation
+//	Softmax, TopK                       probabilities and the best classes
 //
-// Load does the first two steps.
+// tfjs.Load does the first two steps.
 //
 // # Layout
 //
@@ -19,8 +23,10 @@
 // scaled to [-1, 1] (NormalizeRGB computes x/127.5-1 from bytes). Padding
 // is TensorFlow's SAME: for a stride-2 layer on an even size the extra row
 // and column go at the bottom and right (see SamePadding). Each convolution
-// computes conv + folded bias + ReLU6 in one pass over its output, through
-// the kernels of packages dwconv and pwconv.
+// computes conv + folded bias + ReLU6 in one pass over its output; each
+// depthwise layer is fused with the pointwise layer after it, a few rows
+// at a time, so its output never leaves the cache. NaN propagates through
+// ReLU6 on every kernel path, as it does through Go's max and min.
 //
 // # Ownership and concurrency
 //
@@ -31,11 +37,4 @@
 // layer by output rows. Forward reads the caller's input and writes the
 // caller's logits slice; it keeps no reference to either. Close a Runner to
 // stop its workers.
-//
-// # Errors
-//
-// The loader returns a *LoadError naming the file and, where one is at
-// fault, the tensor: a missing or truncated shard, a wrong shape or dtype,
-// malformed JSON, a NaN or infinite weight, or labels that do not match the
-// class count.
 package mobilenet
