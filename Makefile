@@ -49,12 +49,12 @@ vet:
 	$(GO) vet ./...
 
 # The whole suite: formatting, vet, every test (the pure Go kernels too),
-# the race detector on the concurrent packages (-short there skips the long
-# runs), and gocv's Mat profiler on the pipeline.
+# the race detector on every package but the benchmarks (-short there skips
+# the long runs), and gocv's Mat profiler on the pipeline.
 test: deps vet
 	$(GO) test -count=1 ./...
 	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
-	$(GO) test -count=1 -race -short ./net/... ./pipeline/... ./viewer/... ./cmd/...
+	$(GO) test -count=1 -race -short $$($(GO) list ./... | grep -v /bench)
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
 
 # Regenerate testdata/ (images and videos drawn by the project itself).

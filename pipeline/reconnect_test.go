@@ -118,8 +118,15 @@ func TestReconnectAfterDrop(t *testing.T) {
 		}
 	}
 	s := p.Metrics().Snapshot()
-	if s.Reconnects < 1 || int64(vs.Frames()) != s.Out || s.In != s.Out+s.Dropped {
-		t.Errorf("reconnects %d, video %d frames, in %d, out %d, dropped %d", s.Reconnects, vs.Frames(), s.In, s.Out, s.Dropped)
+	if s.Reconnects < 1 || int64(len(got)) != s.Out || s.In != s.Out+s.Dropped {
+		t.Errorf("reconnects %d, %d results, in %d, out %d, dropped %d", s.Reconnects, len(got), s.In, s.Out, s.Dropped)
+	}
+	// The video keeps real time: frames are placed by their time, so a
+	// burst of frames a slow machine reads late shares slots (the later
+	// left out), and the gap itself (over 1 s) is not filled. It must
+	// still hold frames from both sides of the gap.
+	if v := int64(vs.Frames()); v < int64(before)/2+5 || v > s.Out {
+		t.Errorf("video %d frames for %d processed (%d before the gap)", v, s.Out, before)
 	}
 	t.Logf("%d frames, log: %q", len(got), logs.lines)
 }

@@ -32,7 +32,10 @@ func TestMain(m *testing.M) {
 func startLivecam(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"))
+	// Under -race the race runtime sleeps 1 s at exit (atexit_sleep_ms)
+	// unless told not to: the exit timing is the behaviour under test.
+	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"),
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	var stderr strings.Builder
 	pipe, err := cmd.StderrPipe()
 	if err != nil {

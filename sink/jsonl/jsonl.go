@@ -1,3 +1,7 @@
+// Package jsonl writes livecam's results and events as JSON lines, one
+// object per line, to a file, a pipe or standard output, without ever
+// leaving half a line behind (see Writer): Results is the pipeline.Sink
+// for per-frame results, AppendEvent formats the events of package events.
 package jsonl
 
 import (

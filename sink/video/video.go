@@ -1,3 +1,8 @@
+// Package video writes the pipeline's frames to a video file through an
+// ffmpeg child process: H.264 in fragmented MP4 that survives a crash,
+// Matroska, or Motion JPEG; frames placed by their timestamps; disk space
+// watched; the file written under a partial name and renamed into place
+// (package outfile). See Sink.
 package video
 
 import (

@@ -1,0 +1,76 @@
+package stage_test
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+)
+
+func TestEvery(t *testing.T) {
+	g := stage.Every(3)
+	for f := int64(0); f < 10; f++ {
+		if got := g.Classify(f, time.Time{}); got != (f%3 == 0) {
+			t.Errorf("frame %d: %v", f, got)
+		}
+	}
+}
+
+func TestMaxRate(t *testing.T) {
+	g := stage.MaxRate(4) // one every 250 ms
+	start := time.Unix(100, 0)
+	n := 0
+	for ms := 0; ms < 1000; ms += 10 {
+		if g.Classify(0, start.Add(time.Duration(ms)*time.Millisecond)) {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d classified in 1 s at MaxRate 4", n)
+	}
+	if g := stage.MaxRate(0); !g.Classify(0, start) || !g.Classify(1, start) {
+		t.Error("MaxRate(0) should classify every frame")
+	}
+}
+
+func TestSmoothChecksWeight(t *testing.T) {
+	for _, a := range []float64{0, -0.1, 1.5, math.NaN()} {
+		if _, err := stage.Smooth(a); err == nil {
+			t.Errorf("Smooth(%v) accepted", a)
+		}
+	}
+}
+
+// TestOverlayDrawsAndPassesOn: the overlay draws on the frame (pixels
+// change), passes the frame to the next sink, and closes it.
+func TestOverlayDrawsAndPassesOn(t *testing.T) {
+	img := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	var res pipeline.Result
+	res.Time = time.Now()
+	passed, closed := 0, false
+	next := &recorder{write: func(o *pipeline.Output) error { passed++; return nil }, close: func() { closed = true }}
+	sink := stage.Overlay(nil)(next)
+	if err := sink.Write(&pipeline.Output{Image: img, Result: &res, Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if gocv.CountNonZero(img.Reshape(1, 0)) == 0 {
+		t.Error("nothing was drawn")
+	}
+	sink.Close()
+	if passed != 1 || !closed {
+		t.Errorf("passed %d frames on, closed %v", passed, closed)
+	}
+}
+
+type recorder struct {
+	write func(o *pipeline.Output) error
+	close func()
+}
+
+func (r *recorder) Write(o *pipeline.Output) error { return r.write(o) }
+func (r *recorder) Close() error                   { r.close(); return nil }
