@@ -62,12 +62,12 @@ testdata: deps
 	$(GO) run ./internal/testdatagen -out testdata
 
 fuzz: deps
-	$(GO) test ./net -run '^$$' -fuzz FuzzLoad -fuzztime 3m -fuzzminimizetime 50x -parallel 1
+	$(GO) test ./net/tfjs -run '^$$' -fuzz FuzzLoad -fuzztime 3m -fuzzminimizetime 50x -parallel 1
 
 # Benchmarks: see BENCHMARKS.md for what each measures.
 bench: build
 	cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
-	$(GO) test ./net -run '^$$' -bench Forward -benchmem -count 5
+	$(GO) test ./net/mobilenet -run '^$$' -bench Forward -benchmem -count 5
 	$(GO) test ./bench -run '^$$' -bench Peers -benchtime 20x
 	$(GO) test ./bench -run '^$$' -bench Throughput -benchtime 5x
 	$(BIN) bench -threads 1

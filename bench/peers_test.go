@@ -20,7 +20,6 @@ import (
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/onnx"
-	"github.com/livecam/livecam/net/tfjs"
 )
 
 // contender runs one forward pass of a runtime per call.
@@ -42,10 +41,7 @@ func input(size int) []float32 {
 }
 
 func livecamContender(tb testing.TB, threads int) (contender, []float32) {
-	m, err := tfjs.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	m := shareddata.Model(tb)
 	return modelContender(tb, m, threads)
 }
 

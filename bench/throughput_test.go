@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/jsonl"
@@ -25,10 +24,7 @@ import (
 func BenchmarkThroughput(b *testing.B) {
 	clip := shareddata.Path(b, "videos", "slideshow_720p.mp4")
 	onnx := shareddata.Path(b, "models", "mobilenet_v1_0.75_224.onnx")
-	m, err := tfjs.Load(shareddata.Path(b, "models", "mobilenet_v1_0.75_224"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := shareddata.Model(b)
 	dir := b.TempDir()
 	livecam := func() (int, time.Duration) {
 		src, err := source.Open(clip, source.Options{})

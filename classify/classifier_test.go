@@ -18,14 +18,7 @@ import (
 	"github.com/livecam/livecam/net/tfjs"
 )
 
-func realModel(tb testing.TB) *mobilenet.Model {
-	tb.Helper()
-	m, err := tfjs.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return m
-}
+func realModel(tb testing.TB) *mobilenet.Model { return shareddata.Model(tb) }
 
 const photos = "../testdata/images/demo"
 

@@ -47,7 +47,7 @@ func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, er
 		opts = &FetchOptions{}
 	}
 	if _, ok := Lookup(name); !ok {
-		return "", fmt.Errorf("%s is not a published MobileNet V1 variant (see `livecam models list`)", name)
+		return "", fmt.Errorf("%s: %w", name, ErrUnknownVariant)
 	}
 	base := strings.TrimRight(opts.BaseURL, "/")
 	if base == "" {
@@ -223,7 +223,7 @@ func Verify(name, dir string) error {
 // CheckSums compares the SHA-256 of a loaded model's files (as
 // net.LoadWeights records them) with the published ones for the variant
 // name; it returns nil for a variant with none on record. The error names
-// the first file that differs and says how to repair the model.
+// the first file that differs and wraps ErrChanged.
 func CheckSums(name, dir string, got map[string][32]byte) error {
 	files := make([]string, 0, len(sha256Sums[name]))
 	for file := range sha256Sums[name] {
@@ -237,9 +237,13 @@ func CheckSums(name, dir string, got map[string][32]byte) error {
 			return fmt.Errorf("%s: not read: the model is not the published %s", filepath.Join(dir, file), name)
 		}
 		if hex.EncodeToString(sum[:]) != want {
-			return fmt.Errorf("%s: SHA-256 %x, want %s: the installed %s is damaged or was changed; fetch it again with `livecam models fetch %s`",
-				filepath.Join(dir, file), sum, want, name, name)
+			return fmt.Errorf("%s: SHA-256 %x, want %s: the installed %s %w",
+				filepath.Join(dir, file), sum, want, name, ErrChanged)
 		}
 	}
 	return nil
 }
+
+// ErrChanged is returned (wrapped) by CheckSums for a model whose files
+// are not the published ones.
+var ErrChanged = errors.New("is damaged or was changed")

@@ -86,15 +86,20 @@ func CacheDir() (string, error) {
 // search path holds the model.
 var ErrNotFound = errors.New("model not found")
 
+// ErrUnknownVariant is returned (wrapped) for a name that is not one of
+// the published variants (see Variants).
+var ErrUnknownVariant = errors.New("not a published MobileNet V1 variant")
+
 // Resolve returns the directory of the named model: the first directory of
-// SearchPath that holds NAME/model.json. The error for a missing model says
-// where it looked and how to get it.
+// SearchPath that holds NAME/model.json. The error for a missing model
+// wraps ErrNotFound and says where it looked, and wraps ErrUnknownVariant
+// too when the name is not a published variant (it cannot be fetched).
 func Resolve(name string) (string, error) {
 	if name == "" {
 		name = Default
 	}
 	if strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-		return "", fmt.Errorf("%q is a path, not a model name: pass it with -model", name)
+		return "", fmt.Errorf("%q is a path, not a model name", name)
 	}
 	dirs := SearchPath()
 	for _, d := range dirs {
@@ -103,11 +108,11 @@ func Resolve(name string) (string, error) {
 			return p, nil
 		}
 	}
-	how := fmt.Sprintf("get it with `livecam models fetch %s`, set $%s to a folder that holds it, or pass -model DIR", name, EnvDir)
+	err := fmt.Errorf("%w: %s is not in %s", ErrNotFound, name, strings.Join(quoteAll(dirs), " or "))
 	if _, ok := Lookup(name); !ok {
-		how = fmt.Sprintf("it is not a published variant either (see `livecam models list`); set $%s or pass -model DIR", EnvDir)
+		err = fmt.Errorf("%w, and it is %w", err, ErrUnknownVariant)
 	}
-	return "", fmt.Errorf("%w: %s is not in %s; %s", ErrNotFound, name, strings.Join(quoteAll(dirs), " or "), how)
+	return "", err
 }
 
 func quoteAll(dirs []string) []string {

@@ -45,7 +45,7 @@ func TestResolve(t *testing.T) {
 	t.Setenv(EnvDir, t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	_, err = Resolve("mobilenet_v1_1.0_224")
-	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "livecam models fetch mobilenet_v1_1.0_224") {
+	if !errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnknownVariant) || !strings.Contains(err.Error(), "mobilenet_v1_1.0_224 is not in") {
 		t.Errorf("missing model: %v", err)
 	}
 	if _, err := Resolve("../etc"); err == nil {

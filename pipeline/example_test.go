@@ -16,11 +16,7 @@ import (
 )
 
 func model() *mobilenet.Model {
-	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
-	if err != nil {
-		log.Fatal(err)
-	}
-	m, err := mobilenet.NewModel(w)
+	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/outfile"
@@ -23,10 +22,7 @@ func TestRealtimeLatency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-time playback: skipped with -short")
 	}
-	m, err := tfjs.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := shareddata.Model(t)
 	src, err := source.Open(shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv"), source.Options{Realtime: true})
 	if err != nil {
 		t.Fatal(err)

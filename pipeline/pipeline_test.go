@@ -39,11 +39,7 @@ func resultsFile(path string) (pipeline.Sink, error) {
 // its labels are "class N".
 func smallModel(tb testing.TB) *mobilenet.Model {
 	tb.Helper()
-	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m, err := mobilenet.NewModel(w)
+	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/outfile"
@@ -52,10 +51,7 @@ func TestSharedVideos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1100 frames through the real model: skipped with -short")
 	}
-	m, err := tfjs.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := shareddata.Model(t)
 	for _, tc := range []struct {
 		video     string
 		frames    int

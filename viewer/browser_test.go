@@ -13,7 +13,6 @@ import (
 
 	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/source/push"
@@ -37,11 +36,7 @@ func chromium(t *testing.T) string {
 // labels.
 func TestPageInChromium(t *testing.T) {
 	browser := chromium(t)
-	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := mobilenet.NewModel(w)
+	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -24,7 +25,29 @@ func modelDir(flagValue string) (string, error) {
 			return "", fmt.Errorf("-model %s: no such directory, and not a model name", flagValue)
 		}
 	}
-	return models.Resolve(flagValue)
+	dir, err := models.Resolve(flagValue)
+	if err != nil {
+		name := flagValue
+		if name == "" {
+			name = models.Default
+		}
+		return "", modelHint(name, err)
+	}
+	return dir, nil
+}
+
+// modelHint adds to a models error how to put things right with livecam's
+// commands and flags.
+func modelHint(name string, err error) error {
+	switch {
+	case errors.Is(err, models.ErrUnknownVariant):
+		return fmt.Errorf("%w (see `livecam models list`); set $%s or pass -model DIR", err, models.EnvDir)
+	case errors.Is(err, models.ErrNotFound):
+		return fmt.Errorf("%w; get it with `livecam models fetch %s`, set $%s to a folder that holds it, or pass -model DIR", err, name, models.EnvDir)
+	case errors.Is(err, models.ErrChanged):
+		return fmt.Errorf("%w; fetch it again with `livecam models fetch %s`", err, name)
+	}
+	return err
 }
 
 // loadModel resolves and loads a model, with labels from labelsFile when
@@ -48,7 +71,7 @@ func loadModel(flagValue, labelsFile string) (*mobilenet.Model, error) {
 		// Found by name: it must be the published file, byte for byte
 		// where the checksums are known (hashed while loading).
 		if err := models.CheckSums(name, dir, w.SHA256); err != nil {
-			return nil, err
+			return nil, modelHint(name, err)
 		}
 		if got := w.Config; got.Alpha != v.Config.Alpha || got.Size != v.Config.Size {
 			return nil, fmt.Errorf("%s: holds alpha %s at %dx%d, not %s (alpha %s at %dx%d)", dir,

@@ -167,7 +167,7 @@ func TestFailedStartKeepsOutputs(t *testing.T) {
 		{"missing source", []string{"-source", filepath.Join(dir, "typo.mp4"), "-overwrite"}, "no such file"},
 		{"busy port", []string{"-source", bundled, "-serve", busy.Addr().String(), "-overwrite"}, "address already in use"},
 		{"no display", []string{"-source", bundled, "-display", "-overwrite"}, "no display"},
-		{"exists", []string{"-source", bundled}, "exists; pass -overwrite"},
+		{"exists", []string{"-source", bundled}, "exists, and replacing it was not asked for; pass -overwrite to replace it"},
 	} {
 		_, errOut, code := livecam(t, append(tc.args, outs...)...)
 		if code == 0 || !strings.Contains(errOut, tc.want) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -105,7 +106,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	}
 	inputs := append([]string{*sourceFlag, *labels}, modelFiles(*modelFlag)...)
 	if err := outfile.Check(inputs, targets, *overwrite); err != nil {
-		return err
+		return withHint(err)
 	}
 	if stopProfile, err := startProfile(*prof); err != nil {
 		return err
@@ -142,7 +143,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	var vid *video.Sink
 	if *out != "" {
 		if vid, err = video.Create(*out, fileOpts); err != nil {
-			return err
+			return withHint(err)
 		}
 		sinks = append(sinks, vid)
 	}
@@ -150,7 +151,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		w, err := jsonl.Create(*results, fileOpts)
 		if err != nil {
 			closeAll()
-			return err
+			return withHint(err)
 		}
 		sinks = append(sinks, jsonl.NewResults(w))
 	}
@@ -159,7 +160,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		w, err := jsonl.Create(*eventsOut, fileOpts)
 		if err != nil {
 			closeAll()
-			return err
+			return withHint(err)
 		}
 		ev := &eventSink{w: w, logf: func(format string, a ...any) { fmt.Fprintf(stderr, "livecam: "+format+"\n", a...) }}
 		onEvent = ev.event
@@ -332,3 +333,11 @@ func (e *eventSink) event(ev events.Event) {
 
 func (e *eventSink) Write(*pipeline.Output) error { return nil }
 func (e *eventSink) Close() error                 { return e.w.Close() }
+
+// withHint adds the flag that would allow replacing an existing output.
+func withHint(err error) error {
+	if errors.Is(err, outfile.ErrExists) {
+		return fmt.Errorf("%w; pass -overwrite to replace it", err)
+	}
+	return err
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/source"
 )
@@ -20,10 +19,7 @@ const photos = "../../testdata/images/demo"
 // the demo cannot silently rot. (The portrait, grace_hopper.jpg, is the
 // narrow one: 0.49 "military uniform" as a still, 15 of its 30 frames.)
 func TestDemoSegmentsGetTheirLabels(t *testing.T) {
-	m, err := tfjs.Load(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := shareddata.Model(t)
 	video := filepath.Join(t.TempDir(), "demo.mp4")
 	segs, err := MakeVideo(photos, video)
 	if err != nil {

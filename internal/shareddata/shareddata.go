@@ -10,6 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 )
 
 // Dir returns the shared folder, or an error when it cannot be found.
@@ -91,4 +94,15 @@ func Chdir(tb testing.TB, dir string) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { os.Chdir(old) })
+}
+
+// Model loads the default model with its real weights from the shared
+// models folder (see Path), or fails the test.
+func Model(tb testing.TB) *mobilenet.Model {
+	tb.Helper()
+	m, err := tfjs.Load(Path(tb, "models", "mobilenet_v1_0.75_224"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }

@@ -30,11 +30,7 @@ func BenchmarkForward(b *testing.B) {
 }
 
 func TestForwardAllocatesNothing(t *testing.T) {
-	w, err := randweights.New(mobilenet.Config{Alpha: 0.25, Size: 128, Classes: 10}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := mobilenet.NewModel(w)
+	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

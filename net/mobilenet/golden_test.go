@@ -11,7 +11,6 @@ import (
 
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/mobilenet"
-	"github.com/livecam/livecam/net/tfjs"
 )
 
 func readF32(tb testing.TB, path string) []float32 {
@@ -42,14 +41,7 @@ func closeness(got, want []float32) (worst float64, at int) {
 	return worst, at
 }
 
-func realModel(tb testing.TB) *mobilenet.Model {
-	tb.Helper()
-	m, err := tfjs.Load(shareddata.Path(tb, "models", "mobilenet_v1_0.75_224"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return m
-}
+func realModel(tb testing.TB) *mobilenet.Model { return shareddata.Model(tb) }
 
 func goldenNames(tb testing.TB) []string {
 	dir := shareddata.Path(tb, "golden")

@@ -79,7 +79,7 @@ func Create(path string, opts outfile.Options) (*Writer, error) {
 		}
 		return r, nil
 	}
-	if err := outfile.Check(nil, []outfile.Target{{Path: path, Flag: "the output"}}, opts.Overwrite); err != nil {
+	if err := outfile.Check(nil, []outfile.Target{{Path: path}}, opts.Overwrite); err != nil {
 		return nil, err
 	}
 	r := newWriter(path, nil)

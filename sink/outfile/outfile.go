@@ -33,12 +33,20 @@ import (
 type Target struct {
 	// Path is the file as the user spelt it; "-" is standard output.
 	Path string
-	// Flag names where the path came from in messages ("-out").
+	// Flag, when set, names where the path came from in messages ("-out").
 	Flag string
 }
 
+// String names the target in messages: "-out x.mp4", or the path alone.
+func (t Target) String() string {
+	if t.Flag == "" {
+		return t.Path
+	}
+	return t.Flag + " " + t.Path
+}
+
 // ErrExists reports an output file that exists and may not be replaced.
-var ErrExists = errors.New("exists; pass -overwrite to replace it")
+var ErrExists = errors.New("exists, and replacing it was not asked for")
 
 // Check verifies, without creating anything, that every target can be
 // written and that none of them is an input or another target. inputs are
@@ -57,23 +65,23 @@ func Check(inputs []string, targets []Target, overwrite bool) error {
 		}
 		res, st, err := resolve(t.Path)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", t.Flag, t.Path, err)
+			return fmt.Errorf("%s: %w", t, err)
 		}
 		if st != nil {
 			switch {
 			case st.IsDir():
-				return fmt.Errorf("%s %s: is a directory", t.Flag, t.Path)
+				return fmt.Errorf("%s: is a directory", t)
 			case st.Mode().IsRegular() && !overwrite:
-				return fmt.Errorf("%s %s: %w", t.Flag, t.Path, ErrExists)
+				return fmt.Errorf("%s: %w", t, ErrExists)
 			}
 		}
 		if st == nil || st.Mode().IsRegular() {
 			if err := unix.Access(filepath.Dir(res), unix.W_OK); err != nil {
-				return fmt.Errorf("%s %s: cannot write in %s: %w", t.Flag, t.Path, filepath.Dir(res), err)
+				return fmt.Errorf("%s: cannot write in %s: %w", t, filepath.Dir(res), err)
 			}
 			if st != nil {
 				if err := unix.Access(res, unix.W_OK); err != nil {
-					return fmt.Errorf("%s %s: %w", t.Flag, t.Path, err)
+					return fmt.Errorf("%s: %w", t, err)
 				}
 			}
 		}
@@ -86,7 +94,7 @@ func Check(inputs []string, targets []Target, overwrite bool) error {
 				continue
 			}
 			if st != nil && os.SameFile(st, ist) {
-				return fmt.Errorf("%s %s: is the input %s: refusing to write over it", t.Flag, t.Path, in)
+				return fmt.Errorf("%s: is the input %s: refusing to write over it", t, in)
 			}
 		}
 		for _, d := range done {
@@ -95,7 +103,7 @@ func Check(inputs []string, targets []Target, overwrite bool) error {
 				same = os.SameFile(st, d.st) && st.Mode().IsRegular()
 			}
 			if same {
-				return fmt.Errorf("%s %s and %s %s are the same file", d.t.Flag, d.t.Path, t.Flag, t.Path)
+				return fmt.Errorf("%s and %s are the same file", d.t, t)
 			}
 		}
 		done = append(done, seen{t, st, res})

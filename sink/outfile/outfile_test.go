@@ -44,7 +44,7 @@ func TestCheck(t *testing.T) {
 		{tgt(j("new.mp4"), j("new.jsonl")), false, ""},
 		{tgt("-", j("new.jsonl")), false, ""},
 		{tgt("/dev/null"), false, ""},
-		{tgt(j("old.jsonl")), false, "exists; pass -overwrite"},
+		{tgt(j("old.jsonl")), false, "exists, and replacing it was not asked for"},
 		{tgt(j("old.jsonl")), true, ""},
 		{tgt(in), true, "is the input"},
 		{tgt(j("sub", "..", "in.mp4")), true, "is the input"},

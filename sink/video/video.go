@@ -97,7 +97,7 @@ func Create(path string, opts outfile.Options) (*Sink, error) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		return nil, fmt.Errorf("%s: writing video needs ffmpeg, which is not installed (apt-get install ffmpeg)", path)
 	}
-	if err := outfile.Check(nil, []outfile.Target{{Path: path, Flag: "out"}}, opts.Overwrite); err != nil {
+	if err := outfile.Check(nil, []outfile.Target{{Path: path}}, opts.Overwrite); err != nil {
 		return nil, err
 	}
 	return &Sink{path: path, opts: opts}, nil
