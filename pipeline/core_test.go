@@ -46,13 +46,10 @@ func (s *synthSource) Close() error { return nil }
 
 // TestCancelReturnsPromptly cancels runs whose source never delivers a
 // frame (a push source nobody pushes to, or closes): Run must return at
-// once every time. Run it with -race.
+// once every time; make test runs it under -race too.
 func TestCancelReturnsPromptly(t *testing.T) {
 	m := smallModel(t)
-	runs := 100
-	if testing.Short() {
-		runs = 20
-	}
+	const runs = 100
 	var slowest time.Duration
 	for i := range runs {
 		cam, err := push.New("idle", 32, 24, 0)
