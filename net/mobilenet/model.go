@@ -28,8 +28,12 @@ type Model struct {
 }
 
 // NewModel folds each BatchNorm into its convolution and packs the weights.
+// It fails when $LIVECAM_KERNELS names a kernel this machine cannot run.
 // w is not modified and may be discarded afterwards.
 func NewModel(w *Weights) (*Model, error) {
+	if err := pwconv.CheckEnv(); err != nil {
+		return nil, err
+	}
 	if err := w.Check(); err != nil {
 		return nil, err
 	}

@@ -53,3 +53,15 @@ func Default() *Kernel { return defaultKernel }
 var defaultKernel = kernelenv.FromEnv(Kernels(), (*Kernel).Name)
 
 func chooseKernel(want string) *Kernel { return kernelenv.Choose(Kernels(), (*Kernel).Name, want) }
+
+// CheckEnv reports an error when $LIVECAM_KERNELS names no kernel this
+// machine can run (instead of silently running the fastest).
+func CheckEnv() error { return kernelenv.Check(names(Kernels())) }
+
+func names(ks []*Kernel) []string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = k.Name()
+	}
+	return s
+}

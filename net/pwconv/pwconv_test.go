@@ -90,13 +90,6 @@ func TestKernelsListed(t *testing.T) {
 	}
 }
 
-func names(ks []*Kernel) []string {
-	var s []string
-	for _, k := range ks {
-		s = append(s, k.Name())
-	}
-	return s
-}
 
 func TestPackRejectsBadShapes(t *testing.T) {
 	if _, err := Pack(make([]float32, 5), nil, 2, 3); err == nil {

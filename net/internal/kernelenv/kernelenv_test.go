@@ -1,6 +1,9 @@
 package kernelenv
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPick(t *testing.T) {
 	names := []string{"avx512", "avx2", "generic"}
@@ -19,5 +22,18 @@ func TestChoose(t *testing.T) {
 	}
 	if got := Choose(ks, name, ""); got != 512 {
 		t.Errorf("Choose() = %d, want the fastest", got)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	names := []string{"avx2", "generic"}
+	for want, ok := range map[string]bool{"": true, "avx2": true, " GENERIC": true, "avx512": false, "neon": false, "fast": false} {
+		err := check(names, want)
+		if (err == nil) != ok {
+			t.Errorf("check(%q) = %v", want, err)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "avx2, generic") || !strings.Contains(err.Error(), want)) {
+			t.Errorf("check(%q): %v does not name the value and the choices", want, err)
+		}
 	}
 }
