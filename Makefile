@@ -9,18 +9,19 @@ ifneq ($(wildcard $(SHARED)/models/mobilenet_v1_0.75_224/model.json),)
 export LIVECAM_MODELS ?= $(SHARED)/models
 endif
 
-.PHONY: all deps build demo readme-image test test-race vet fmt testdata fuzz bench
+.PHONY: all deps build demo readme-image test test-arm64 vet fmt testdata fuzz bench
 
 all: build
 
 # Debian's OpenCV 4.6 and ffmpeg (gocv v0.31.0 is the release for 4.6; livecam
 # decodes files and encodes video with ffmpeg), Chromium for the viewer's
-# browser test, and pgrep (procps) for the tests that kill livecam's ffmpeg.
+# browser test, pgrep (procps) for the tests that kill livecam's ffmpeg, and
+# qemu-user-static to run the network's tests as arm64 code.
 deps:
-	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null; then \
-		echo "installing libopencv-dev, ffmpeg, chromium and procps"; \
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null; then \
+		echo "installing libopencv-dev, ffmpeg, chromium, procps and qemu-user-static"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static >/dev/null; \
 	fi
 
 build: deps
@@ -56,6 +57,21 @@ test: deps vet
 	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
 	$(GO) test -count=1 -race -short $$($(GO) list ./... | grep -v /bench)
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
+	$(MAKE) --no-print-directory test-arm64
+
+# The neural-network tree (no cgo) as arm64 code under qemu: each test
+# binary cross-compiled and run in its package folder, once with the NEON
+# kernels and once with the pure Go ones (-short: the 500-image ImageNet
+# test runs with NEON only). Timings under qemu mean nothing.
+ARM64_PKGS := net/internal/kernelenv net/dwconv net/pwconv net/tfjs net/mobilenet
+test-arm64: deps
+	@mkdir -p bin/arm64
+	@set -e; for p in $(ARM64_PKGS); do \
+		bin=$(CURDIR)/bin/arm64/$$(echo $$p | tr / _).test; \
+		GOARCH=arm64 $(GO) test -c -o $$bin ./$$p; \
+		echo "arm64 (qemu) neon: $$p"; (cd $$p && qemu-aarch64-static $$bin -test.count=1); \
+		echo "arm64 (qemu) generic: $$p"; (cd $$p && LIVECAM_KERNELS=generic qemu-aarch64-static $$bin -test.count=1 -test.short); \
+	done
 
 # Regenerate testdata/ (images and videos drawn by the project itself).
 testdata: deps

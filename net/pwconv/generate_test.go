@@ -8,23 +8,27 @@ import (
 	"testing"
 )
 
-// TestGeneratedAssemblyCurrent regenerates kernel_amd64.s from
-// gen_amd64.go and compares it with the committed file: an edit to either
-// without the other fails here.
+// TestGeneratedAssemblyCurrent regenerates kernel_amd64.s and
+// kernel_arm64.s from their generators and compares them with the
+// committed files: an edit to either side without the other fails here.
 func TestGeneratedAssemblyCurrent(t *testing.T) {
-	fresh := filepath.Join(t.TempDir(), "kernel_amd64.s")
-	if out, err := exec.Command("go", "run", "gen_amd64.go", "-o", fresh).CombinedOutput(); err != nil {
-		t.Fatalf("go run gen_amd64.go: %v\n%s", err, out)
-	}
-	want, err := os.ReadFile(fresh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("kernel_amd64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("kernel_amd64.s differs from what gen_amd64.go generates: run go generate ./net/pwconv")
+	for _, arch := range []string{"amd64", "arm64"} {
+		fresh := filepath.Join(t.TempDir(), "kernel_"+arch+".s")
+		cmd := exec.Command("go", "run", "gen_"+arch+".go", "-o", fresh)
+		cmd.Env = append(os.Environ(), "GOOS=", "GOARCH=") // run the generator on the host
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go run gen_%s.go: %v\n%s", arch, err, out)
+		}
+		want, err := os.ReadFile(fresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile("kernel_" + arch + ".s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("kernel_%s.s differs from what gen_%s.go generates: run go generate ./net/pwconv", arch, arch)
+		}
 	}
 }

@@ -17,9 +17,13 @@ type Kernel struct {
 	// bitMask: the mask argument is a column bitmask (AVX-512); otherwise
 	// it is the count of valid columns (AVX2).
 	bitMask bool
+	// partial, for kernels whose tiles always write nr columns (NEON),
+	// computes rows [i, i+rows) of panel p, whose last columns are
+	// padding, into a scratch tile and copies the cols real ones to dst.
+	partial func(w *Weights, dst, src []float32, i, rows, p, cols, relu int)
 }
 
-// Name returns "generic", "avx2" or "avx512".
+// Name returns "generic", "avx2", "avx512" or "neon".
 func (k *Kernel) Name() string { return k.name }
 
 // PanelWidth returns the number of columns in one packed panel.

@@ -113,6 +113,10 @@ func applySIMD(w *Weights, dst, src []float32, m0, m1, p0, p1 int, relu6 bool) {
 			bias := &w.bias[p*nr]
 			for i := r0; i < r1; i += mr {
 				rows := min(mr, r1-i)
+				if cols < nr && w.kern.partial != nil {
+					w.kern.partial(w, dst, src, i, rows, p, cols, relu)
+					continue
+				}
 				w.kern.tiles[rows](&src[i*K], panel, &dst[i*N+p*nr], bias, K, 4*K, 4*N, mask, relu)
 			}
 		}

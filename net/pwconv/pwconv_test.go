@@ -90,7 +90,6 @@ func TestKernelsListed(t *testing.T) {
 	}
 }
 
-
 func TestPackRejectsBadShapes(t *testing.T) {
 	if _, err := Pack(make([]float32, 5), nil, 2, 3); err == nil {
 		t.Error("5 weights for 2x3: no error")
