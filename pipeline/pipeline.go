@@ -88,9 +88,6 @@ type Pipeline struct {
 	metrics *Metrics
 	results chan Result
 	ran     atomic.Bool
-	// flushed is closed once every sink is closed: the outputs are
-	// complete, even if the source is still stuck in a read.
-	flushed chan struct{}
 }
 
 // New checks cfg and returns a Pipeline ready to Run.
@@ -109,7 +106,7 @@ func New(cfg Config) (*Pipeline, error) {
 		return nil, err
 	}
 	p := &Pipeline{cfg: cfg, info: cfg.Source.Info(), filter: filter, metrics: newMetrics(),
-		results: make(chan Result, 64), flushed: make(chan struct{})}
+		results: make(chan Result, 64)}
 	if cfg.OnEvent != nil {
 		if p.tracker, err = events.NewTracker(cfg.Events); err != nil {
 			return nil, err
@@ -121,10 +118,6 @@ func New(cfg Config) (*Pipeline, error) {
 
 // Metrics returns the pipeline's live metrics.
 func (p *Pipeline) Metrics() *Metrics { return p.metrics }
-
-// Flushed returns a channel that is closed when every sink has been closed
-// and the outputs are complete, which may be before Run returns.
-func (p *Pipeline) Flushed() <-chan struct{} { return p.flushed }
 
 // Results returns a channel that receives a copy of every result, in
 // frame order, and is closed when Run returns. When it is not read fast
@@ -223,7 +216,6 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 
 	// Output, on this goroutine.
 	outErr := p.output(done, free, stop)
-	close(p.flushed)
 	stop()
 	wg.Wait()
 	if cerr := cfg.Source.Close(); cerr != nil && sourceErr == nil {

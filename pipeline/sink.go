@@ -60,8 +60,13 @@ type Output struct {
 }
 
 // Rank sets Result.Top again from Probs, with the run's
-// Config.Results options: a stage that changes Probs calls it.
+// Config.Results options: a stage that changes Probs calls it. On an
+// Output the pipeline did not make (a test's), it ranks the best
+// classify.MaxResults classes.
 func (o *Output) Rank() {
+	if o.filter == nil {
+		o.filter, _ = classify.NewFilter(classify.Options{MaxResults: classify.MaxResults}, len(o.Probs))
+	}
 	o.ranked = o.filter.Select(o.ranked[:0], o.Probs)
 	o.Result.n = 0
 	for _, p := range o.ranked {

@@ -74,3 +74,37 @@ type recorder struct {
 
 func (r *recorder) Write(o *pipeline.Output) error { return r.write(o) }
 func (r *recorder) Close() error                   { r.close(); return nil }
+
+// TestSmoothAlone runs Smooth on Outputs a test makes: the first frame's
+// probabilities pass as they are, the next are averaged, and the reported
+// classes are ranked from the average.
+func TestSmoothAlone(t *testing.T) {
+	smooth, err := stage.Smooth(0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen [][]float32
+	var best []int
+	sink := smooth(&recorder{write: func(o *pipeline.Output) error {
+		seen = append(seen, append([]float32(nil), o.Probs...))
+		best = append(best, o.Result.Top()[0].Class)
+		return nil
+	}, close: func() {}})
+	for _, probs := range [][]float32{{0.9, 0.1, 0}, {0, 0.1, 0.9}, {0, 0.1, 0.9}} {
+		res := pipeline.Result{Inferred: true}
+		if err := sink.Write(&pipeline.Output{Result: &res, Probs: probs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := [][]float32{{0.9, 0.1, 0}, {0.45, 0.1, 0.45}, {0.225, 0.1, 0.675}}
+	for i := range want {
+		for c := range want[i] {
+			if math.Abs(float64(seen[i][c]-want[i][c])) > 1e-6 {
+				t.Fatalf("frame %d: %v, want %v", i, seen[i], want[i])
+			}
+		}
+	}
+	if best[0] != 0 || best[2] != 2 {
+		t.Errorf("best classes %v, want 0 first and 2 last", best)
+	}
+}
