@@ -185,13 +185,15 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	// On cancellation intake stops at once: the handoff closes and a
 	// source that can be interrupted returns from its Read; the
 	// workers and the output drain what was read.
-	stopIntake := context.AfterFunc(ctx, func() {
+	wg.Add(1)
+	go func() { // joined like the others: Run cancels ctx before it waits
+		defer wg.Done()
+		<-ctx.Done()
 		queue.close()
 		if in, ok := cfg.Source.(Interrupter); ok {
 			in.Interrupt()
 		}
-	})
-	defer stopIntake()
+	}()
 
 	wg.Add(1)
 	go func() { // capture
