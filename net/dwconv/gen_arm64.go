@@ -25,15 +25,14 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/livecam/livecam/net/internal/arm64enc"
 )
 
 var out strings.Builder
 
 func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
 
-func fadd(d, n, m int) uint32 { return 0x4E20D400 | uint32(m)<<16 | uint32(n)<<5 | uint32(d) }
-func fmax(d, n, m int) uint32 { return 0x4E20F400 | uint32(m)<<16 | uint32(n)<<5 | uint32(d) }
-func fmin(d, n, m int) uint32 { return 0x4EA0F400 | uint32(m)<<16 | uint32(n)<<5 | uint32(d) }
 
 var outFile = flag.String("o", "dwconv_arm64.s", "file to write")
 
@@ -88,10 +87,10 @@ func main() {
 			p("\tVFMLA V%d.S4, V%d.S4, V%d.S4", ky*3+kx, 15+kx, 12+ky)
 		}
 	}
-	p("\tWORD $0x%08x // FADD V12.4S, V12.4S, V13.4S", fadd(12, 12, 13))
-	p("\tWORD $0x%08x // FADD V12.4S, V12.4S, V14.4S", fadd(12, 12, 14))
-	p("\tWORD $0x%08x // FMAX V12.4S, V12.4S, V10.4S", fmax(12, 12, 10))
-	p("\tWORD $0x%08x // FMIN V12.4S, V12.4S, V11.4S", fmin(12, 12, 11))
+	p("\tWORD $0x%08x // FADD V12.4S, V12.4S, V13.4S", arm64enc.FADD(12, 12, 13))
+	p("\tWORD $0x%08x // FADD V12.4S, V12.4S, V14.4S", arm64enc.FADD(12, 12, 14))
+	p("\tWORD $0x%08x // FMAX V12.4S, V12.4S, V10.4S", arm64enc.FMAX(12, 12, 10))
+	p("\tWORD $0x%08x // FMIN V12.4S, V12.4S, V11.4S", arm64enc.FMIN(12, 12, 11))
 	p("\tVST1 [V12.S4], (R0)")
 	p("\tADD R6, R0, R0")
 	p("\tADD R8, R1, R1")

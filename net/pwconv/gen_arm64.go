@@ -27,22 +27,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/livecam/livecam/net/internal/arm64enc"
 )
 
 var out strings.Builder
 
 func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
-
-// fmlaElem encodes FMLA Vd.4S, Vn.4S, Vm.S[lane].
-func fmlaElem(d, n, m, lane int) uint32 {
-	l, h := uint32(lane&1), uint32(lane>>1)
-	return 0x4F801000 | l<<21 | uint32(m>>4)<<20 | uint32(m&15)<<16 | h<<11 | uint32(n)<<5 | uint32(d)
-}
-
-// fmax encodes FMAX Vd.4S, Vn.4S, Vm.4S; fmin FMIN. Both return NaN when
-// an operand is NaN, as Go's max and min do.
-func fmax(d, n, m int) uint32 { return 0x4E20F400 | uint32(m)<<16 | uint32(n)<<5 | uint32(d) }
-func fmin(d, n, m int) uint32 { return 0x4EA0F400 | uint32(m)<<16 | uint32(n)<<5 | uint32(d) }
 
 func word(w uint32, comment string) { p("\tWORD $0x%08x // %s", w, comment) }
 
@@ -88,8 +79,8 @@ func kernel(mr int) {
 	for kk := 0; kk < 4; kk++ {
 		p("\tVLD1.P 32(R0), [V0.S4, V1.S4]")
 		for i := 0; i < mr; i++ {
-			word(fmlaElem(16+2*i, 0, 2+i, kk), fmt.Sprintf("FMLA V%d.4S, V0.4S, V%d.S[%d]", 16+2*i, 2+i, kk))
-			word(fmlaElem(17+2*i, 1, 2+i, kk), fmt.Sprintf("FMLA V%d.4S, V1.4S, V%d.S[%d]", 17+2*i, 2+i, kk))
+			word(arm64enc.FMLAElem(16+2*i, 0, 2+i, kk), fmt.Sprintf("FMLA V%d.4S, V0.4S, V%d.S[%d]", 16+2*i, 2+i, kk))
+			word(arm64enc.FMLAElem(17+2*i, 1, 2+i, kk), fmt.Sprintf("FMLA V%d.4S, V1.4S, V%d.S[%d]", 17+2*i, 2+i, kk))
 		}
 	}
 	p("\tSUBS $1, R14, R14")
@@ -104,8 +95,8 @@ func kernel(mr int) {
 	}
 	p("\tVLD1.P 32(R0), [V0.S4, V1.S4]")
 	for i := 0; i < mr; i++ {
-		word(fmlaElem(16+2*i, 0, 2+i, 0), fmt.Sprintf("FMLA V%d.4S, V0.4S, V%d.S[0]", 16+2*i, 2+i))
-		word(fmlaElem(17+2*i, 1, 2+i, 0), fmt.Sprintf("FMLA V%d.4S, V1.4S, V%d.S[0]", 17+2*i, 2+i))
+		word(arm64enc.FMLAElem(16+2*i, 0, 2+i, 0), fmt.Sprintf("FMLA V%d.4S, V0.4S, V%d.S[0]", 16+2*i, 2+i))
+		word(arm64enc.FMLAElem(17+2*i, 1, 2+i, 0), fmt.Sprintf("FMLA V%d.4S, V1.4S, V%d.S[0]", 17+2*i, 2+i))
 	}
 	p("\tSUBS $1, R14, R14")
 	p("\tBNE %s_loop1", name)
@@ -119,8 +110,8 @@ func kernel(mr int) {
 	p("\tVLD1R (R15), [V1.S4]")
 	for i := 0; i < 2*mr; i++ {
 		r := 16 + i
-		word(fmax(r, r, 0), fmt.Sprintf("FMAX V%d.4S, V%d.4S, V0.4S", r, r))
-		word(fmin(r, r, 1), fmt.Sprintf("FMIN V%d.4S, V%d.4S, V1.4S", r, r))
+		word(arm64enc.FMAX(r, r, 0), fmt.Sprintf("FMAX V%d.4S, V%d.4S, V0.4S", r, r))
+		word(arm64enc.FMIN(r, r, 1), fmt.Sprintf("FMIN V%d.4S, V%d.4S, V1.4S", r, r))
 	}
 	p("%s_store:", name)
 	for i := 0; i < mr; i++ {
