@@ -33,7 +33,6 @@ var out strings.Builder
 
 func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
 
-
 var outFile = flag.String("o", "dwconv_arm64.s", "file to write")
 
 func main() {
