@@ -16,13 +16,14 @@ all: build
 # Debian's OpenCV 4.6 and ffmpeg (gocv v0.31.0 is the release for 4.6; livecam
 # decodes files and encodes video with ffmpeg), Chromium for the viewer's
 # browser test, pgrep (procps) for the tests that kill livecam's ffmpeg, and
-# qemu-user-static to run the network's tests as arm64 code, and Xvfb, a
-# virtual display for the window's test.
+# qemu-user-static to run the network's tests as arm64 code, Xvfb, a
+# virtual display for the window's test, and a font with Chinese glyphs
+# for the overlay's test of labels in scripts Go's own font lacks.
 deps:
-	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null; then \
-		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static and xvfb"; \
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
+		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static, xvfb and fonts-droid-fallback"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb fonts-droid-fallback >/dev/null; \
 	fi
 
 build: deps

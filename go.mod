@@ -14,4 +14,5 @@ require (
 require (
 	github.com/felixge/fgprof v0.9.3 // indirect
 	github.com/google/pprof v0.0.0-20211214055906-6f57359322fd // indirect
+	golang.org/x/text v0.22.0 // indirect
 )
