@@ -81,10 +81,9 @@ func (b *Builder) Add(pts time.Duration, class int, label string, score float32)
 	if k := len(b.runs) - 1; k >= 0 {
 		b.runs[k].End = pts
 	}
-	b.runs = append(b.runs, Segment{Start: pts, End: pts, Class: class, Label: label})
+	b.runs = append(b.runs, Segment{Start: pts, End: pts, Class: class, Label: label, Frames: 1})
 	b.sum = 0
 	b.addScore(&b.runs[len(b.runs)-1], score)
-	b.runs[len(b.runs)-1].Frames = 1
 }
 
 func (b *Builder) addScore(r *Segment, score float32) {
@@ -231,7 +230,7 @@ func Write(w io.Writer, segs []Segment) error {
 		if s.Class == Unsure {
 			_, err = fmt.Fprintf(w, "  %s - %s  %s%s\n", Clock(s.Start), Clock(s.End), name, pad)
 		} else {
-			_, err = fmt.Fprintf(w, "  %s - %s  %s%s  mean %2.0f%%  peak %2.0f%%\n", Clock(s.Start), Clock(s.End), name, pad, 100*s.MeanScore, 100*s.PeakScore)
+			_, err = fmt.Fprintf(w, "  %s - %s  %s%s  mean %3.0f%%  peak %3.0f%%\n", Clock(s.Start), Clock(s.End), name, pad, 100*s.MeanScore, 100*s.PeakScore)
 		}
 		if err != nil {
 			return err

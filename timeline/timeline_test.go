@@ -110,6 +110,9 @@ func TestRandomTimelines(t *testing.T) {
 		frames := 0
 		for i, s := range segs {
 			frames += s.Frames
+			if s.MeanScore < 0 || s.MeanScore > s.PeakScore+1e-6 || s.PeakScore > 1 {
+				t.Fatalf("trial %d: mean %v, peak %v", trial, s.MeanScore, s.PeakScore)
+			}
 			if i > 0 && segs[i-1].End != s.Start {
 				t.Fatalf("trial %d: gap or overlap between %+v and %+v", trial, segs[i-1], s)
 			}
@@ -153,6 +156,6 @@ func Example() {
 	add(5*time.Second, 8*time.Second, 420, "banjo", 0.7)
 	Write(os.Stdout, b.Segments())
 	// Output:
-	//   0:00.0 - 0:05.0  tabby  mean 84%  peak 90%
-	//   0:05.0 - 0:08.0  banjo  mean 70%  peak 70%
+	//   0:00.0 - 0:05.0  tabby  mean  84%  peak  90%
+	//   0:05.0 - 0:08.0  banjo  mean  70%  peak  70%
 }

@@ -11,31 +11,19 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/internal/chromium"
 	"github.com/livecam/livecam/internal/randweights"
-	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/source/push"
 )
-
-// chromium returns the path of a Chromium binary; under CI=true its
-// absence fails the test.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	shareddata.Need(t, "no Chromium: apt-get install -y chromium")
-	return ""
-}
 
 // TestPageInChromium runs the pipeline on the bundled video, live, with the
 // viewer as a sink, and loads the page in headless Chromium: the stream
 // must show frames and the label table must fill with the pipeline's
 // labels.
 func TestPageInChromium(t *testing.T) {
-	browser := chromium(t)
+	browser := chromium.Path(t)
 	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		t.Fatal(err)

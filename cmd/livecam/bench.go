@@ -28,7 +28,7 @@ type benchResult struct {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", stderr, "[-model DIR | -alpha A -size S] [-threads N] [-n RUNS] [-json] [-all]")
+	fs := newFlags("bench", "", stdout, stderr)
 	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
 	alpha := fs.Float64("alpha", 0, "benchmark generated weights of this width instead of a model")
 	size := fs.Int("size", 224, "input size with -alpha")
@@ -36,7 +36,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	runs := fs.Int("n", 200, "timed forward passes (after warm-up)")
 	asJSON := fs.Bool("json", false, "print one JSON object per model")
 	all := fs.Bool("all", false, "benchmark all 16 published variants with generated weights")
-	if err := parse(fs, args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *runs < 1 {

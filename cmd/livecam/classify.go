@@ -26,13 +26,13 @@ type classifyResult struct {
 }
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("classify", stderr, "[-model DIR] [-topk K] [-min-score P] [-json] IMAGE...")
+	fs := newFlags("classify", "IMAGE...", stdout, stderr)
 	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
 	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
 	topk := fs.Int("topk", 5, fmt.Sprintf("number of classes to print per image (1-%d)", classify.MaxResults))
 	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	if err := parse(fs, args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

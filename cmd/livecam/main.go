@@ -2,13 +2,16 @@
 //
 // Usage:
 //
-//	livecam -source SRC [-model DIR] [-out FILE] [-results FILE] [-display] [-realtime] [-fps N] [-every K] ...
-//	livecam classify [-model DIR] [-topk K] [-json] IMAGE...
-//	livecam summary [-alpha A] [-size S] [-classes N]
-//	livecam bench [-model DIR | -alpha A -size S] [-threads N] [-n RUNS] [-json] [-all]
-//	livecam models list | path [NAME] | fetch NAME [-dest DIR]
+//	livecam [flags] [SOURCE...]     label cameras, video files, folders or streams
+//	livecam classify [flags] IMAGE...
+//	livecam report [flags] RESULTS.jsonl
+//	livecam summary [flags]
+//	livecam bench [flags]
+//	livecam models list | path [NAME] | fetch [flags] NAME
+//	livecam version
 //
-// Run "livecam COMMAND -h" for the flags of each command.
+// Run "livecam -h" for the main job's flags, "livecam COMMAND -h" for a
+// command's; the usage texts are made from the flag sets.
 package main
 
 import (
@@ -34,6 +37,8 @@ var commands = []command{
 	{"summary", "print the per-layer table of the architecture (the paper's Table 1)", runSummary},
 	{"bench", "measure forward-pass latency", runBench},
 	{"models", "list, locate and download models", runModels},
+	{"report", "write the HTML report of a results file", runReport},
+	{"version", "print the version, commit, Go, OpenCV and kernels", runVersion},
 }
 
 // errUsage marks an error that is the caller's misuse: exit status 2.
@@ -49,13 +54,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// EPIPE, which the outputs handle, instead of killing the process.
 	signal.Ignore(syscall.SIGPIPE)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
 		if len(args) == 0 {
+			usage(stderr)
 			return 2
 		}
+		if len(args) > 1 && args[0] == "help" { // livecam help COMMAND
+			return run(append(args[1:2], "-h"), stdout, stderr)
+		}
+		fs, _ := defineRunFlags(stdout, stderr)
+		fs.writeUsage(stdout)
+		fmt.Fprintln(stdout)
+		usage(stdout)
 		return 0
 	}
-	if strings.HasPrefix(args[0], "-") { // the main job: label a video source
+	if args[0] == "--version" || args[0] == "-version" {
+		return run([]string{"version"}, stdout, stderr)
+	}
+	if strings.HasPrefix(args[0], "-") || isSource(args[0]) { // the main job: label video sources
 		err := runPipeline(args, stdout, stderr)
 		return exitStatus(err, "livecam", stderr)
 	}
@@ -83,35 +98,24 @@ func exitStatus(err error, who string, stderr io.Writer) int {
 	return 1
 }
 
+// isSource reports whether a first argument that is no command names a
+// source (livecam video.mp4 ...): an existing file or folder.
+func isSource(arg string) bool {
+	for _, c := range commands {
+		if c.name == arg {
+			return false
+		}
+	}
+	_, err := os.Stat(arg)
+	return err == nil
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: livecam -source SRC [flags]   label a camera, video file or stream")
+	fmt.Fprintln(w, "usage: livecam [flags] [SOURCE...]   label cameras, video files, folders or streams")
 	fmt.Fprintln(w, "       livecam COMMAND [flags] [args]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun \"livecam COMMAND -h\" for a command's flags.")
-}
-
-// newFlags returns a FlagSet that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer, usageLine string) *flag.FlagSet {
-	full := strings.TrimSpace("livecam " + name)
-	fs := flag.NewFlagSet(full, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s %s\n", full, usageLine)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parse parses flags, turning a parse failure into a usage error.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return nil
+	fmt.Fprintln(w, "\nRun \"livecam -h\" for the flags of the main job, \"livecam COMMAND -h\" for a command's.")
 }

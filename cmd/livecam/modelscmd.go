@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/livecam/livecam/models"
@@ -18,6 +19,20 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 	const usageLine = "list | path [NAME] | fetch [-dest DIR] NAME"
 	if len(args) == 0 {
 		return fmt.Errorf("%w: %s", errUsage, usageLine)
+	}
+	if slices.Contains(args, "-h") || slices.Contains(args, "-help") || slices.Contains(args, "--help") {
+		if args[0] == "fetch" {
+			fs := newFlags("models fetch", "NAME", stdout, stderr)
+			fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
+			fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
+			fs.writeUsage(stdout)
+			return nil
+		}
+		fmt.Fprintf(stdout, "usage: livecam models %s\n\n", usageLine)
+		fmt.Fprintln(stdout, "  list         the model variants, and where each is installed")
+		fmt.Fprintln(stdout, "  path [NAME]  the folder of an installed model (default "+models.Default+")")
+		fmt.Fprintln(stdout, "  fetch NAME   download a variant and check its hashes (livecam models fetch -h)")
+		return nil
 	}
 	switch args[0] {
 	case "list":
@@ -43,10 +58,10 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, dir)
 		return nil
 	case "fetch":
-		fs := newFlags("models fetch", stderr, "[-dest DIR] NAME")
+		fs := newFlags("models fetch", "NAME", stdout, stderr)
 		dest := fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
 		base := fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
-		if err := parse(fs, args[1:]); err != nil {
+		if err := fs.parse(args[1:]); err != nil {
 			return err
 		}
 		if fs.NArg() != 1 {

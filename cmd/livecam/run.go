@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,123 +16,254 @@ import (
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/runctl"
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/report"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/sink/window"
 	"github.com/livecam/livecam/source"
+	"github.com/livecam/livecam/timeline"
 	"github.com/livecam/livecam/viewer"
 )
 
-const runUsage = "-source SRC [-model DIR] [-out FILE] [-results FILE] [-events FILE] [-overwrite] [-serve ADDR [-serve-token T]] [-display] [-realtime] [-fps N] [-every K] [-topk K] [-min-score P] [-allow CLASS]... [-deny CLASS]... [-workers N] [-threads N] [-smooth A] [-threshold P] [-v] [-profile KIND]"
+// runFlags are the main job's settings, as parsed.
+type runFlags struct {
+	sources                          []string
+	model, labels, font              string
+	out, outDir, results, eventsOut  string
+	report, codec, quality           string
+	overwrite, display, realtime     bool
+	loop, verbose, progress, quiet   bool
+	serve, serveToken, serveHosts    string
+	maxViewers, every, topk, workers int
+	threads                          int
+	maxFPS, minScore, enter, leave   float64
+	smooth, threshold                float64
+	minDur, cooldown, reconnect      time.Duration
+	merge                            time.Duration
+	allow, deny                      []string
+	prof                             string
+}
 
-// runPipeline is livecam's main job: label a video source. It parses the
-// flags, builds the pipeline's parts and wires them; the stop policy is
-// package runctl's.
-func runPipeline(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("", stderr, runUsage)
-	sourceFlag := fs.String("source", "", "camera index, video file, stream URL or GStreamer pipeline")
-	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
-	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
-	out := fs.String("out", "", "write the annotated video to FILE (.mp4, .mov, .mkv: H.264; .avi: Motion JPEG)")
-	results := fs.String("results", "", "write one JSON line per frame to FILE (- for standard output)")
-	eventsOut := fs.String("events", "", "write one JSON line per \"label entered / left\" event to FILE (- for standard output)")
-	overwrite := fs.Bool("overwrite", false, "replace -out, -results and -events files that exist (default: refuse)")
-	display := fs.Bool("display", false, "show the annotated stream in a window (needs a display)")
-	serve := fs.String("serve", "", "serve the annotated stream and labels over HTTP on ADDR (e.g. 127.0.0.1:8080)")
-	serveToken := fs.String("serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
-	maxViewers := fs.Int("serve-max-viewers", 4, "simultaneous viewers of -serve (1-100)")
-	serveHosts := fs.String("serve-host", "", "comma-separated host names the viewer answers to without a token, besides IP addresses and localhost")
-	realtime := fs.Bool("realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
-	loop := fs.Bool("loop", false, "play a video file again from the start when it ends, until interrupted")
-	maxFPS := fs.Float64("fps", 0, "at most N forward passes per second (0: no cap; at most 1000)")
-	every := fs.Int("every", 1, "classify every K-th frame, carrying the result to the frames between")
-	topk := fs.Int("topk", 3, fmt.Sprintf("classes per frame (1-%d)", classify.MaxResults))
-	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1) from results, events and the overlay")
-	var allow, deny []string
-	fs.Func("allow", "report only this class: an index, a WordNet id or a label's first name (repeatable)", func(v string) error { allow = append(allow, v); return nil })
-	fs.Func("deny", "never report this class (repeatable; same forms as -allow)", func(v string) error { deny = append(deny, v); return nil })
-	enter := fs.Float64("event-enter", 0.5, "score at which a class enters (-events)")
-	leave := fs.Float64("event-leave", 0.3, "score below which an entered class leaves (-events; at most -event-enter)")
-	minDur := fs.Duration("event-min", 0, "how long a class must stay before it has entered (-events)")
-	cooldown := fs.Duration("event-cooldown", 0, "how long after leaving a class cannot enter again (-events)")
-	workers := fs.Int("workers", 0, fmt.Sprintf("inference workers (0: one per core, at most %d)", maxWorkers))
-	threads := fs.Int("threads", 1, fmt.Sprintf("threads per forward pass (1-%d)", maxWorkers))
-	smooth := fs.Float64("smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off; at most 1)")
-	threshold := fs.Float64("threshold", 0.2, "below this top score (0-1) the overlay says it is not sure")
-	verbose := fs.Bool("v", false, "print statistics every few seconds")
-	reconnect := fs.Duration("reconnect", 10*time.Second, "reopen a lost camera or stream, backing off up to this interval between attempts (0: stop instead; at most 1h)")
-	prof := fs.String("profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
-	if err := parse(fs, args); err != nil {
+// defineRunFlags declares the main job's flags, in the groups -h shows.
+func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
+	fs := newFlags("", "[SOURCE...]", stdout, stderr)
+	f := &runFlags{}
+	fs.multi("source", "camera index, video file, folder of videos, glob, stream URL or GStreamer pipeline (repeatable; sources may also follow the flags)", func(v string) error { f.sources = append(f.sources, v); return nil })
+	fs.BoolVar(&f.realtime, "realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
+	fs.BoolVar(&f.loop, "loop", false, "play a video file again from the start when it ends, until interrupted")
+	fs.DurationVar(&f.reconnect, "reconnect", 10*time.Second, "reopen a lost camera or stream, backing off up to this interval between attempts (0: stop instead; at most 1h)")
+	fs.Float64Var(&f.maxFPS, "fps", 0, "at most N forward passes per second (0: no cap; at most 1000)")
+	fs.IntVar(&f.every, "every", 1, "classify every K-th frame, carrying the result to the frames between")
+
+	fs.StringVar(&f.model, "model", "", "model directory or name (default: "+defaultModelHelp+")")
+	fs.StringVar(&f.labels, "labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
+	fs.IntVar(&f.workers, "workers", 0, fmt.Sprintf("inference workers (0: one per core, at most %d)", maxWorkers))
+	fs.IntVar(&f.threads, "threads", 1, fmt.Sprintf("threads per forward pass (1-%d)", maxWorkers))
+
+	fs.StringVar(&f.out, "out", "", "write the annotated video to FILE (.mp4, .mov, .m4v, .mkv: H.264; .webm: VP9; .avi: Motion JPEG)")
+	fs.StringVar(&f.outDir, "out-dir", "", "for each source, write NAME.mp4 (annotated), NAME.jsonl (results) and NAME.html (report) into DIR")
+	fs.StringVar(&f.results, "results", "", "write one JSON line per frame to FILE (- for standard output)")
+	fs.StringVar(&f.eventsOut, "events", "", "write one JSON line per \"label entered / left\" event to FILE (- for standard output)")
+	fs.StringVar(&f.report, "report", "", "write an HTML report of the run to FILE (needs -results FILE)")
+	fs.StringVar(&f.codec, "codec", "", "video codec: "+strings.Join(video.Codecs, ", ")+" (default: the extension's)")
+	fs.StringVar(&f.quality, "quality", "medium", "video quality: "+strings.Join(video.Qualities, ", "))
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace output files that exist (default: refuse)")
+
+	fs.IntVar(&f.topk, "topk", 3, fmt.Sprintf("classes per frame (1-%d)", classify.MaxResults))
+	fs.Float64Var(&f.minScore, "min-score", 0, "leave out classes scoring below P (0-1) from results, events and the overlay")
+	fs.multi("allow", "report only this class: an index, a WordNet id or a label's first name (repeatable)", func(v string) error { f.allow = append(f.allow, v); return nil })
+	fs.multi("deny", "never report this class (repeatable; same forms as -allow)", func(v string) error { f.deny = append(f.deny, v); return nil })
+	fs.Float64Var(&f.smooth, "smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off; at most 1)")
+	fs.Float64Var(&f.enter, "event-enter", 0.5, "score at which a class enters (-events)")
+	fs.Float64Var(&f.leave, "event-leave", 0.3, "score below which an entered class leaves (-events; at most -event-enter)")
+	fs.DurationVar(&f.minDur, "event-min", 0, "how long a class must stay before it has entered (-events)")
+	fs.DurationVar(&f.cooldown, "event-cooldown", 0, "how long after leaving a class cannot enter again (-events)")
+	fs.DurationVar(&f.merge, "merge", time.Second, "in the end summary and report, merge label changes shorter than this into their neighbours")
+
+	fs.BoolVar(&f.display, "display", false, "show the annotated stream in a window (needs a display)")
+	fs.StringVar(&f.serve, "serve", "", "serve the annotated stream and labels over HTTP on ADDR (e.g. 127.0.0.1:8080)")
+	fs.StringVar(&f.serveToken, "serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
+	fs.IntVar(&f.maxViewers, "serve-max-viewers", 4, "simultaneous viewers of -serve (1-100)")
+	fs.StringVar(&f.serveHosts, "serve-host", "", "comma-separated host names the viewer answers to without a token, besides IP addresses and localhost")
+	fs.Float64Var(&f.threshold, "threshold", 0.2, "below this top score (0-1) the overlay says it is not sure, and the summary counts the time as unsure")
+	fs.StringVar(&f.font, "font", "", "TrueType or OpenType font for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
+
+	fs.BoolVar(&f.progress, "progress", false, "show the progress bar even when standard error is not a terminal")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar and no end summary")
+	fs.BoolVar(&f.verbose, "v", false, "print statistics every few seconds, and OpenCV's and FFmpeg's own messages")
+	fs.StringVar(&f.prof, "profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
+
+	fs.group("input", "source", "realtime", "loop", "reconnect", "fps", "every")
+	fs.group("model", "model", "labels", "workers", "threads")
+	fs.group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
+	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
+	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
+	fs.group("progress and diagnostics", "progress", "quiet", "v", "profile")
+	return fs, f
+}
+
+// validate checks the values of f, one flag at a time.
+func (f *runFlags) validate() error {
+	err := firstError(
+		intIn("every", f.every, 1, 1_000_000),
+		floatIn("fps", f.maxFPS, 0, 1000),
+		intIn("topk", f.topk, 1, classify.MaxResults),
+		floatIn("min-score", f.minScore, 0, 1),
+		floatIn("event-enter", f.enter, 0, 1),
+		floatIn("event-leave", f.leave, 0, f.enter),
+		durationIn("event-min", f.minDur, 0, 24*time.Hour),
+		durationIn("event-cooldown", f.cooldown, 0, 24*time.Hour),
+		durationIn("merge", f.merge, 0, 24*time.Hour),
+		intIn("workers", f.workers, 0, maxWorkers),
+		intIn("threads", f.threads, 1, maxWorkers),
+		floatIn("smooth", f.smooth, 0, 1),
+		floatIn("threshold", f.threshold, 0, 1),
+		intIn("serve-max-viewers", f.maxViewers, 1, 100),
+		durationIn("reconnect", f.reconnect, 0, time.Hour),
+	)
+	if err != nil {
 		return err
 	}
-	if *sourceFlag == "" {
-		return fmt.Errorf("%w: -source is required (a camera index, file, URL or GStreamer pipeline)", errUsage)
+	if f.codec != "" && !slices.Contains(video.Codecs, f.codec) {
+		return fmt.Errorf("-codec %q: want %s", f.codec, strings.Join(video.Codecs, ", "))
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	if !slices.Contains(video.Qualities, f.quality) {
+		return fmt.Errorf("-quality %q: want %s", f.quality, strings.Join(video.Qualities, ", "))
 	}
-	if err := firstError(
-		intIn("every", *every, 1, 1_000_000),
-		floatIn("fps", *maxFPS, 0, 1000),
-		intIn("topk", *topk, 1, classify.MaxResults),
-		floatIn("min-score", *minScore, 0, 1),
-		floatIn("event-enter", *enter, 0, 1),
-		floatIn("event-leave", *leave, 0, *enter),
-		durationIn("event-min", *minDur, 0, 24*time.Hour),
-		durationIn("event-cooldown", *cooldown, 0, 24*time.Hour),
-		intIn("workers", *workers, 0, maxWorkers),
-		intIn("threads", *threads, 1, maxWorkers),
-		floatIn("smooth", *smooth, 0, 1),
-		floatIn("threshold", *threshold, 0, 1),
-		intIn("serve-max-viewers", *maxViewers, 1, 100),
-		durationIn("reconnect", *reconnect, 0, time.Hour),
-	); err != nil {
+	if f.results == "-" && f.eventsOut == "-" {
+		return errors.New("-results and -events cannot both be standard output")
+	}
+	if f.report != "" && (f.results == "" || f.results == "-") {
+		return errors.New("-report needs -results FILE (the report is made from the results file)")
+	}
+	if f.progress && f.quiet {
+		return errors.New("-progress and -quiet contradict each other")
+	}
+	return nil
+}
+
+// job is one source and the outputs made from it.
+type job struct {
+	source                          string
+	out, results, eventsOut, report string
+}
+
+// runPipeline is livecam's main job: label one or more video sources. It
+// parses the flags, builds the pipeline's parts and wires them; the stop
+// policy is package runctl's.
+func runPipeline(args []string, stdout, stderr io.Writer) error {
+	fs, f := defineRunFlags(stdout, stderr)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	f.sources = append(f.sources, fs.Args()...)
+	if len(f.sources) == 0 {
+		return fmt.Errorf("%w: no source: give -source (a camera index, file, folder, URL or GStreamer pipeline); see livecam -h", errUsage)
+	}
+	if err := f.validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if *results == "-" && *eventsOut == "-" {
-		return fmt.Errorf("%w: -results and -events cannot both be standard output", errUsage)
+	jobs, err := planJobs(f)
+	if err != nil {
+		return err
 	}
-	// Nothing is created, truncated or replaced before the run starts:
-	// the outputs are checked against each other and against every
-	// input here, and the sinks create their files with the first frame.
-	var targets []outfile.Target
-	for _, t := range []outfile.Target{{Path: *out, Flag: "-out"}, {Path: *results, Flag: "-results"}, {Path: *eventsOut, Flag: "-events"}} {
-		if t.Path != "" && t.Path != "-" {
-			targets = append(targets, t)
-		}
-	}
-	inputs := append([]string{*sourceFlag, *labels}, modelFiles(*modelFlag)...)
-	if err := outfile.Check(inputs, targets, *overwrite); err != nil {
-		return withHint(err)
-	}
-	if stopProfile, err := startProfile(*prof); err != nil {
+	if stopProfile, err := startProfile(f.prof); err != nil {
 		return err
 	} else if stopProfile != nil {
 		defer stopProfile()
 	}
-
-	m, err := loadModel(*modelFlag, *labels)
+	if !f.verbose {
+		quietNativeLogs()
+	}
+	m, err := loadModel(f.model, f.labels)
 	if err != nil {
 		return err
 	}
-	resultOpts := classify.Options{MaxResults: *topk, MinScore: float32(*minScore)}
-	for _, spec := range allow {
+	resultOpts := classify.Options{MaxResults: f.topk, MinScore: float32(f.minScore)}
+	for _, spec := range f.allow {
 		c, err := classify.ParseClass(m.Labels(), spec)
 		if err != nil {
 			return fmt.Errorf("%w: -allow: %v", errUsage, err)
 		}
 		resultOpts.Allow = append(resultOpts.Allow, c)
 	}
-	for _, spec := range deny {
+	for _, spec := range f.deny {
 		c, err := classify.ParseClass(m.Labels(), spec)
 		if err != nil {
 			return fmt.Errorf("%w: -deny: %v", errUsage, err)
 		}
 		resultOpts.Deny = append(resultOpts.Deny, c)
+	}
+	font, err := overlayFont(f.font, m.Labels(), stderr)
+	if err != nil {
+		return err
+	}
+	r := &runner{f: f, m: m, results: resultOpts, font: font, stdout: stdout, stderr: stderr,
+		showProgress: !f.quiet && (f.progress || isTerminal(stderr))}
+	if len(jobs) == 1 && f.outDir == "" {
+		return r.run(jobs[0])
+	}
+	return r.batch(jobs)
+}
+
+// overlayFont loads -font, or warns when the labels use letters the
+// default font lacks.
+func overlayFont(path string, labels *mobilenet.Labels, stderr io.Writer) (*overlay.Font, error) {
+	if path != "" {
+		font, err := overlay.LoadFont(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: -font: %v", errUsage, err)
+		}
+		return font, nil
+	}
+	font := overlay.DefaultFont()
+	for i := range labels.Len() {
+		if r, missing := font.Missing(labels.Name(i)); missing {
+			fmt.Fprintf(stderr, "livecam: warning: the labels use letters the overlay's font lacks (%q in %q); pass -font with a font that has them\n", r, labels.Name(i))
+			break
+		}
+	}
+	return font, nil
+}
+
+// runner runs jobs with one model and one set of settings.
+type runner struct {
+	f            *runFlags
+	m            *mobilenet.Model
+	results      classify.Options
+	font         *overlay.Font
+	stdout       io.Writer
+	stderr       io.Writer
+	showProgress bool
+	interrupted  bool
+	inBatch      bool // one of several sources: shorter messages
+}
+
+func (r *runner) logf(format string, a ...any) {
+	fmt.Fprintf(r.stderr, "livecam: "+format+"\n", a...)
+}
+
+// run runs one job: the pipeline from its source to its outputs, then the
+// summary of what was seen and the report.
+func (r *runner) run(j job) error {
+	f := r.f
+	// Nothing is created, truncated or replaced before the run starts:
+	// the outputs are checked against each other and against every
+	// input here, and the sinks create their files with the first frame.
+	var targets []outfile.Target
+	for _, t := range []outfile.Target{{Path: j.out, Flag: "-out"}, {Path: j.results, Flag: "-results"}, {Path: j.eventsOut, Flag: "-events"}, {Path: j.report, Flag: "-report"}} {
+		if t.Path != "" && t.Path != "-" {
+			targets = append(targets, t)
+		}
+	}
+	inputs := append([]string{j.source, f.labels}, modelFiles(f.model)...)
+	if err := outfile.Check(inputs, targets, f.overwrite); err != nil {
+		return withHint(err)
 	}
 	var sinks []pipeline.Sink
 	closeAll := func() {
@@ -139,16 +271,17 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 			s.Close()
 		}
 	}
-	fileOpts := outfile.Options{Overwrite: *overwrite}
+	fileOpts := outfile.Options{Overwrite: f.overwrite}
 	var vid *video.Sink
-	if *out != "" {
-		if vid, err = video.Create(*out, fileOpts); err != nil {
+	var err error
+	if j.out != "" {
+		if vid, err = video.CreateWith(j.out, video.Encoding{Codec: f.codec, Quality: f.quality}, fileOpts); err != nil {
 			return withHint(err)
 		}
 		sinks = append(sinks, vid)
 	}
-	if *results != "" {
-		w, err := jsonl.Create(*results, fileOpts)
+	if j.results != "" {
+		w, err := jsonl.Create(j.results, fileOpts)
 		if err != nil {
 			closeAll()
 			return withHint(err)
@@ -156,17 +289,17 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		sinks = append(sinks, jsonl.NewResults(w))
 	}
 	var onEvent func(events.Event)
-	if *eventsOut != "" {
-		w, err := jsonl.Create(*eventsOut, fileOpts)
+	if j.eventsOut != "" {
+		w, err := jsonl.Create(j.eventsOut, fileOpts)
 		if err != nil {
 			closeAll()
 			return withHint(err)
 		}
-		ev := &eventSink{w: w, logf: func(format string, a ...any) { fmt.Fprintf(stderr, "livecam: "+format+"\n", a...) }}
+		ev := &eventSink{w: w, logf: r.logf}
 		onEvent = ev.event
 		sinks = append(sinks, ev) // closed after the run's last event
 	}
-	if *display {
+	if f.display {
 		d, err := window.New("livecam")
 		if err != nil {
 			closeAll()
@@ -175,32 +308,49 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		sinks = append(sinks, d)
 	}
 	var view *viewer.Server
-	if *serve != "" {
-		if !viewer.IsLoopback(*serve) {
-			fmt.Fprintf(stderr, "livecam: warning: -serve %s is reachable from other machines", *serve)
-			if *serveToken == "" {
-				fmt.Fprint(stderr, " and has no -serve-token: anyone who can reach it sees the stream")
+	if f.serve != "" {
+		if !viewer.IsLoopback(f.serve) {
+			fmt.Fprintf(r.stderr, "livecam: warning: -serve %s is reachable from other machines", f.serve)
+			if f.serveToken == "" {
+				fmt.Fprint(r.stderr, " and has no -serve-token: anyone who can reach it sees the stream")
 			}
-			fmt.Fprintln(stderr)
+			fmt.Fprintln(r.stderr)
 		}
-		view, err = viewer.Listen(viewer.Options{Addr: *serve, Token: *serveToken, MaxViewers: *maxViewers, Model: m.Name(), AllowedHosts: splitList(*serveHosts)})
+		view, err = viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.m.Name(), AllowedHosts: splitList(f.serveHosts)})
 		if err != nil {
 			closeAll()
 			return err
 		}
 		sinks = append(sinks, view)
-		fmt.Fprintf(stderr, "livecam: viewer at %s\n", view.URL())
+		fmt.Fprintf(r.stderr, "livecam: viewer at %s\n", view.URL())
 	}
-	src, err := source.Open(*sourceFlag, source.Options{Realtime: *realtime, Loop: *loop})
+	src, err := source.Open(j.source, source.Options{Realtime: f.realtime, Loop: f.loop})
 	if err != nil {
 		closeAll()
 		return err
 	}
 	info := src.Info()
-	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "livecam: "+format+"\n", a...) }
+	// The story of the run: the best label of every frame.
+	story := timeline.New(timeline.Options{MinDuration: f.merge, MinScore: float32(f.threshold)})
+	sinks = append(sinks, pipeline.SinkFunc(func(o *pipeline.Output) error {
+		if top := o.Result.Top(); len(top) > 0 {
+			story.Add(o.Result.PTS, top[0].Class, top[0].Label, top[0].Score)
+		} else {
+			story.Add(o.Result.PTS, timeline.Unsure, "", 0)
+		}
+		return nil
+	}))
+	bar := newProgress(r.showProgress, r.stderr, info)
+	if bar != nil {
+		sinks = append(sinks, bar)
+	}
+	logf := func(format string, a ...any) {
+		bar.clear()
+		r.logf(format, a...)
+	}
 	var stages []pipeline.Stage
-	if *smooth > 0 {
-		st, err := stage.Smooth(*smooth)
+	if f.smooth > 0 {
+		st, err := stage.Smooth(f.smooth)
 		if err != nil {
 			src.Close()
 			closeAll()
@@ -208,16 +358,16 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		}
 		stages = append(stages, st)
 	}
-	if vid != nil || *display || view != nil {
-		stages = append(stages, stage.Overlay(&overlay.Options{Threshold: float32(*threshold)}))
+	if vid != nil || f.display || view != nil {
+		stages = append(stages, stage.Overlay(&overlay.Options{Threshold: float32(f.threshold), Font: r.font}))
 	}
 	cfg := pipeline.Config{
-		Source: src, Model: m, Workers: *workers, Threads: *threads,
-		Gate: stage.All(stage.Every(*every), stage.MaxRate(*maxFPS)), Results: resultOpts,
-		Stages: stages, Sinks: sinks, Logf: logf, Reconnect: *reconnect,
-		OnEvent: onEvent, Events: events.Options{Enter: float32(*enter), Leave: float32(*leave), MinDuration: *minDur, Cooldown: *cooldown},
+		Source: src, Model: r.m, Workers: f.workers, Threads: f.threads,
+		Gate: stage.All(stage.Every(f.every), stage.MaxRate(f.maxFPS)), Results: r.results,
+		Stages: stages, Sinks: sinks, Logf: logf, Reconnect: f.reconnect,
+		OnEvent: onEvent, Events: events.Options{Enter: float32(f.enter), Leave: float32(f.leave), MinDuration: f.minDur, Cooldown: f.cooldown},
 	}
-	if *verbose {
+	if f.verbose {
 		cfg.StatsEvery = 5 * time.Second
 	}
 	p, err := pipeline.New(cfg)
@@ -230,17 +380,24 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if p.Live() {
 		mode = "live mode: stale frames dropped"
 	}
-	fmt.Fprintf(stderr, "livecam: %s (%dx%d, %.3g fps) with %s, %s\n", info.Name, info.Width, info.Height, info.FPS, m.Name(), mode)
+	fmt.Fprintf(r.stderr, "livecam: %s (%dx%d, %.3g fps) with %s, %s\n", info.Name, info.Width, info.Height, info.FPS, r.m.Name(), mode)
 
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: logf})
 	runErr := p.Run(ctx)
 	ctl.Stop()
+	bar.finish(runErr == nil && !ctl.Interrupted())
+	r.interrupted = r.interrupted || ctl.Interrupted()
 	s := p.Metrics().Snapshot()
-	var sb strings.Builder
-	s.Write(&sb)
-	fmt.Fprint(stderr, sb.String())
+	if !r.inBatch || f.verbose {
+		var sb strings.Builder
+		s.Write(&sb)
+		fmt.Fprint(r.stderr, sb.String())
+	}
 	if vid != nil {
-		fmt.Fprintf(stderr, "livecam: wrote %d frames to %s\n", vid.Frames(), *out)
+		fmt.Fprintf(r.stderr, "livecam: wrote %d frames to %s\n", vid.Frames(), j.out)
+	}
+	if segs := story.Segments(); !f.quiet && story.Frames() > 0 {
+		writeStory(r.stderr, segs, f.merge)
 	}
 	warning, err := runctl.Outcome(runErr, s.Out)
 	if warning != nil {
@@ -252,7 +409,65 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if ctl.Interrupted() {
 		logf("stopped by signal; outputs are complete")
 	}
+	if j.report != "" {
+		if err := writeReport(j.results, j.out, j.report, f.overwrite, r.settings(j), f.merge, float32(f.threshold)); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.stderr, "livecam: report in %s\n", j.report)
+	}
 	return nil
+}
+
+// maxStoryLines bounds the end summary; the report has every segment.
+const maxStoryLines = 40
+
+// writeStory prints what was seen, as segments.
+func writeStory(w io.Writer, segs []timeline.Segment, merge time.Duration) {
+	fmt.Fprintf(w, "livecam: what was seen (best label; changes shorter than %v merged):\n", merge)
+	shown := segs
+	if len(shown) > maxStoryLines {
+		shown = shown[:maxStoryLines]
+	}
+	timeline.Write(w, shown)
+	if len(segs) > len(shown) {
+		fmt.Fprintf(w, "  ... and %d more segments (-report FILE lists them all)\n", len(segs)-len(shown))
+	}
+}
+
+// settings lists the run's settings for the report.
+func (r *runner) settings(j job) []report.Setting {
+	f := r.f
+	s := []report.Setting{
+		{Name: "source", Value: j.source}, {Name: "model", Value: r.m.Name()},
+		{Name: "classes per frame", Value: fmt.Sprint(f.topk)},
+		{Name: "classify every", Value: fmt.Sprintf("%d frame(s)", f.every)},
+		{Name: "threshold", Value: fmt.Sprint(f.threshold)},
+		{Name: "merge", Value: f.merge.String()},
+		{Name: "kernels", Value: kernelName()},
+	}
+	if f.minScore > 0 {
+		s = append(s, report.Setting{Name: "min score", Value: fmt.Sprint(f.minScore)})
+	}
+	if f.smooth > 0 {
+		s = append(s, report.Setting{Name: "smoothing", Value: fmt.Sprint(f.smooth)})
+	}
+	if len(f.allow) > 0 {
+		s = append(s, report.Setting{Name: "allow", Value: strings.Join(f.allow, ", ")})
+	}
+	if len(f.deny) > 0 {
+		s = append(s, report.Setting{Name: "deny", Value: strings.Join(f.deny, ", ")})
+	}
+	if j.out != "" {
+		s = append(s, report.Setting{Name: "video", Value: fmt.Sprintf("%s (%s, quality %s)", j.out, orDefault(f.codec, "codec of the extension"), f.quality)})
+	}
+	return s
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // startProfile starts a profile of the given kind, or none for "".

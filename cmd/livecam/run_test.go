@@ -47,13 +47,13 @@ func TestRunBadSources(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"-source", filepath.Join(dir, "missing.mp4")}, 1, "missing.mp4: no such file (nor a camera index"},
-		{[]string{"-source", dir}, 1, "is a directory, not a video file"},
+		{[]string{"-source", dir}, 2, "a folder with no videos in it"},
 		{[]string{"-source", filepath.Join(videos, "garbage.mp4")}, 1, "garbage.mp4: not a video ffmpeg can read (invalid data found when processing input)"},
 		{[]string{"-source", "97"}, 1, "camera 97: no such camera"},
 		{[]string{"-source", huge}, 1, "huge.png: frames of 12000x12000 are larger than livecam takes (at most 8192x8192)"},
 		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "no", "such", "dir", "o.mp4")}, 1, "dir: no such file or directory"},
 		{[]string{"-source", "../../testdata/videos/shapes_320x240.avi", "-out", filepath.Join(dir, "o.xyz")}, 1, "unknown video extension"},
-		{[]string{}, 2, "-source is required"},
+		{[]string{}, 2, "no source: give -source"},
 		{[]string{"-source", "x", "-every", "0"}, 2, "-every 0: want a whole number from 1"},
 	} {
 		_, errOut, code := livecam(t, append([]string{"-v=false"}, tc.args...)...)

@@ -9,11 +9,11 @@ import (
 )
 
 func runSummary(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("summary", stderr, "[-alpha A] [-size S] [-classes N]")
+	fs := newFlags("summary", "", stdout, stderr)
 	alpha := fs.Float64("alpha", 1.0, "width multiplier")
 	size := fs.Int("size", 224, "input size (a multiple of 32)")
 	classes := fs.Int("classes", 1000, "classifier outputs")
-	if err := parse(fs, args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	cfg := mobilenet.Config{Alpha: *alpha, Size: *size, Classes: *classes}

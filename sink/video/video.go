@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,7 @@ import (
 type Sink struct {
 	path string
 	opts outfile.Options
+	enc  Encoding
 
 	file   *outfile.File
 	cmd    *exec.Cmd
@@ -89,10 +91,36 @@ const FrameWriteTimeout = 20 * time.Second
 // Create checks that path can be written (a known extension, its
 // folder writable, an existing file only with opts.Overwrite) and that
 // ffmpeg is installed, and returns a sink that starts ffmpeg on the first
-// frame, when the size is known. Nothing is created before that.
+// frame, when the size is known. Nothing is created before that. The
+// extension chooses the codec (see Encoding).
 func Create(path string, opts outfile.Options) (*Sink, error) {
-	if codecArgs(path, 2, 2, 30) == nil {
-		return nil, fmt.Errorf("%s: unknown video extension (use .mp4, .mov, .m4v, .mkv or .avi)", path)
+	return CreateWith(path, Encoding{}, opts)
+}
+
+// Encoding chooses how a video is compressed.
+type Encoding struct {
+	// Codec is "h264" (the default for .mp4, .m4v, .mov and .mkv: plays
+	// in browsers), "vp9" (the default for .webm; also in .mkv) or
+	// "mjpeg" (the default for .avi; also in .mkv and .mov: large files,
+	// every frame a JPEG).
+	Codec string
+	// Quality is "low", "medium" (the default) or "high": for H.264
+	// constant rate factors 28, 23 and 18, for VP9 40, 33 and 24, for
+	// Motion JPEG q 8, 4 and 2.
+	Quality string
+}
+
+// Codecs lists the values Encoding.Codec takes.
+var Codecs = []string{"h264", "vp9", "mjpeg"}
+
+// Qualities lists the values Encoding.Quality takes.
+var Qualities = []string{"low", "medium", "high"}
+
+// CreateWith is Create with a chosen encoding; a codec the file's
+// container cannot hold is an error naming the file.
+func CreateWith(path string, enc Encoding, opts outfile.Options) (*Sink, error) {
+	if _, err := codecArgs(path, enc, 2, 2, 30); err != nil {
+		return nil, err
 	}
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		return nil, fmt.Errorf("%s: writing video needs ffmpeg, which is not installed (apt-get install ffmpeg)", path)
@@ -100,31 +128,74 @@ func Create(path string, opts outfile.Options) (*Sink, error) {
 	if err := outfile.Check(nil, []outfile.Target{{Path: path}}, opts.Overwrite); err != nil {
 		return nil, err
 	}
-	return &Sink{path: path, opts: opts}, nil
+	return &Sink{path: path, opts: opts, enc: enc}, nil
 }
 
-// codecArgs returns ffmpeg's output arguments for the file's extension, or
-// nil for an unknown one.
-func codecArgs(path string, w, h int, fps float64) []string {
-	gop := strconv.Itoa(max(1, int(math.Round(2*fps))))
-	h264 := []string{"-c:v", "libx264", "-preset", "superfast", "-crf", "23", "-g", gop, "-pix_fmt", "yuv420p"}
-	if w%2 != 0 || h%2 != 0 {
-		h264[len(h264)-1] = "yuv444p" // 4:2:0 needs even sizes
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".mp4", ".m4v", ".mov":
-		format := "mp4"
-		if strings.EqualFold(filepath.Ext(path), ".mov") {
-			format = "mov"
-		}
-		return append(h264, "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", format)
+// codecArgs returns ffmpeg's output arguments for the file's extension
+// and the encoding.
+func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	var format string
+	allowed := []string{"h264", "mjpeg"}
+	switch ext {
+	case ".mp4", ".m4v":
+		format = "mp4"
+	case ".mov":
+		format = "mov"
 	case ".mkv":
-		return append(h264, "-f", "matroska")
+		format, allowed = "matroska", []string{"h264", "vp9", "mjpeg"}
+	case ".webm":
+		format, allowed = "webm", []string{"vp9"}
 	case ".avi":
-		return []string{"-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", "-f", "avi"}
+		format, allowed = "avi", []string{"mjpeg", "h264"}
+	default:
+		return nil, fmt.Errorf("%s: unknown video extension (use .mp4, .mov, .m4v, .mkv, .webm or .avi)", path)
 	}
-	return nil
+	codec := enc.Codec
+	if codec == "" {
+		codec = allowed[0]
+	}
+	if !slices.Contains(allowed, codec) {
+		if !slices.Contains(Codecs, codec) {
+			return nil, fmt.Errorf("%s: unknown codec %q (want %s)", path, codec, strings.Join(Codecs, ", "))
+		}
+		return nil, fmt.Errorf("%s: a %s file cannot hold %s (it takes %s)", path, ext, codec, strings.Join(allowed, " or "))
+	}
+	level := slices.Index(Qualities, enc.Quality)
+	if enc.Quality == "" {
+		level = 1
+	}
+	if level < 0 {
+		return nil, fmt.Errorf("%s: unknown quality %q (want %s)", path, enc.Quality, strings.Join(Qualities, ", "))
+	}
+	gop := strconv.Itoa(max(1, int(math.Round(2*fps))))
+	var args []string
+	// 4:2:0 chroma needs even sizes: an odd edge gets one black line.
+	if w%2 != 0 || h%2 != 0 {
+		args = append(args, "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2")
+	}
+	switch codec {
+	case "h264":
+		crf := [...]string{"28", "23", "18"}[level]
+		args = append(args, "-c:v", "libx264", "-preset", H264Preset, "-tune", "zerolatency", "-crf", crf, "-g", gop, "-pix_fmt", "yuv420p")
+	case "vp9":
+		crf := [...]string{"40", "33", "24"}[level]
+		args = append(args, "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", crf, "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-g", gop, "-pix_fmt", "yuv420p")
+	case "mjpeg":
+		q := [...]string{"8", "4", "2"}[level]
+		args = append(args, "-c:v", "mjpeg", "-q:v", q, "-pix_fmt", "yuvj420p")
+	}
+	switch format {
+	case "mp4", "mov":
+		// Fragmented: a file cut short by a crash still plays up to
+		// its last fragment.
+		args = append(args, "-movflags", "+frag_keyframe+empty_moov+default_base_moof")
+	}
+	return append(args, "-f", format), nil
 }
+
+// H264Preset is x264's speed preset for H.264 output.
+var H264Preset = "superfast"
 
 // start creates the partial file and starts ffmpeg for frames of the
 // given size.
@@ -148,7 +219,14 @@ func (v *Sink) start(o *pipeline.Output) error {
 	args := []string{"-hide_banner", "-nostats", "-loglevel", "error",
 		"-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", fmt.Sprintf("%dx%d", v.width, v.height),
 		"-framerate", strconv.FormatFloat(v.fps, 'g', -1, 64), "-i", "pipe:0"}
-	args = append(args, codecArgs(v.path, v.width, v.height, v.fps)...)
+	cargs, err := codecArgs(v.path, v.enc, v.width, v.height, v.fps)
+	if err != nil {
+		pr.Close()
+		pw.Close()
+		f.Discard()
+		return err
+	}
+	args = append(args, cargs...)
 	args = append(args, "-flush_packets", "1", "-y", f.Name())
 	cmd := exec.Command("ffmpeg", args...)
 	cmd.Stdin = pr

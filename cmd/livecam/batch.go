@@ -1,0 +1,158 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/source"
+)
+
+// videoExtensions are the files a folder source contributes.
+var videoExtensions = []string{".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".3gp", ".flv", ".wmv"}
+
+// planJobs expands the sources (folders to their videos, globs to their
+// matches) and names each one's outputs: -out, -results, -events and
+// -report for a single source, files in -out-dir otherwise.
+func planJobs(f *runFlags) ([]job, error) {
+	var sources []string
+	expanded := false
+	for _, s := range f.sources {
+		switch {
+		case isDir(s):
+			entries, err := os.ReadDir(s)
+			if err != nil {
+				return nil, err
+			}
+			n := len(sources)
+			for _, e := range entries {
+				if !e.IsDir() && slices.Contains(videoExtensions, strings.ToLower(filepath.Ext(e.Name()))) && !strings.Contains(e.Name(), ".partial-") {
+					sources = append(sources, filepath.Join(s, e.Name()))
+				}
+			}
+			if len(sources) == n {
+				return nil, fmt.Errorf("%w: %s: a folder with no videos in it (%s)", errUsage, s, strings.Join(videoExtensions, " "))
+			}
+			expanded = true
+		case strings.ContainsAny(s, "*?[") && !strings.Contains(s, "://") && !strings.Contains(s, "!"):
+			matches, err := filepath.Glob(s)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", errUsage, s, err)
+			}
+			if len(matches) == 0 {
+				return nil, fmt.Errorf("%w: %s matches no file", errUsage, s)
+			}
+			sources = append(sources, matches...)
+			expanded = true
+		default:
+			sources = append(sources, s)
+		}
+	}
+	if len(sources) == 1 && !expanded && f.outDir == "" {
+		return []job{{source: sources[0], out: f.out, results: f.results, eventsOut: f.eventsOut, report: f.report}}, nil
+	}
+	// Several sources: each gets its outputs in -out-dir.
+	if f.outDir == "" {
+		return nil, fmt.Errorf("%w: %d sources: give -out-dir DIR for their outputs", errUsage, len(sources))
+	}
+	for _, name := range []struct {
+		set  bool
+		flag string
+	}{{f.out != "", "-out"}, {f.results != "", "-results"}, {f.eventsOut != "", "-events"}, {f.report != "", "-report"}, {f.display, "-display"}, {f.serve != "", "-serve"}, {f.loop, "-loop"}} {
+		if name.set {
+			return nil, fmt.Errorf("%w: %s cannot be used with -out-dir (each source's outputs are named after it)", errUsage, name.flag)
+		}
+	}
+	if !isDir(f.outDir) {
+		return nil, fmt.Errorf("%w: -out-dir %s: not a folder (create it first)", errUsage, f.outDir)
+	}
+	ext := ".mp4"
+	if f.codec == "vp9" {
+		ext = ".webm"
+	}
+	var jobs []job
+	byBase := map[string]string{}
+	for _, s := range sources {
+		base := outputBase(s)
+		if other, ok := byBase[base]; ok {
+			return nil, fmt.Errorf("%w: %s and %s would both write %s.*; run them separately", errUsage, other, s, filepath.Join(f.outDir, base))
+		}
+		byBase[base] = s
+		p := filepath.Join(f.outDir, base)
+		jobs = append(jobs, job{source: s, out: p + ext, results: p + ".jsonl", report: p + ".html"})
+	}
+	return jobs, nil
+}
+
+// outputBase names a source's outputs: a file's name without its
+// extension, "camera0" for a camera, the host and path of a URL.
+func outputBase(src string) string {
+	if _, err := os.Stat(src); err == nil {
+		return strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+	}
+	name := source.RedactURL(src)
+	if i := strings.Index(name, "://"); i >= 0 {
+		name = name[i+3:]
+	}
+	clean := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == '@' || r == ' ' || r == '!' {
+			return '_'
+		}
+		return r
+	}, name)
+	if _, err := fmt.Sscan(src, new(int)); err == nil && !strings.ContainsAny(src, ".:/") {
+		return "camera" + src
+	}
+	return strings.Trim(clean, "_")
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// batch runs each job in turn, printing a line per source; a source that
+// fails is reported and skipped. A stop signal ends the batch after the
+// current source (its outputs complete).
+func (r *runner) batch(jobs []job) error {
+	r.inBatch = true
+	failed := 0
+	start := time.Now()
+	for i, j := range jobs {
+		t0 := time.Now()
+		fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s\n", i+1, len(jobs), j.source)
+		if err := r.run(j); err != nil {
+			failed++
+			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: FAILED: %v\n", i+1, len(jobs), j.source, withHint(err))
+		} else {
+			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: done in %.1fs -> %s, %s, %s\n", i+1, len(jobs), j.source, time.Since(t0).Seconds(), j.out, j.results, j.report)
+		}
+		if r.interrupted {
+			if rest := len(jobs) - i - 1; rest > 0 {
+				fmt.Fprintf(r.stderr, "livecam: stopped by signal; %d sources not started\n", rest)
+			}
+			break
+		}
+	}
+	fmt.Fprintf(r.stderr, "livecam: %d of %d sources done in %.1fs", len(jobs)-failed, len(jobs), time.Since(start).Seconds())
+	if failed > 0 {
+		fmt.Fprintf(r.stderr, ", %d failed", failed)
+	}
+	fmt.Fprintln(r.stderr)
+	if failed > 0 {
+		return errBatchFailed
+	}
+	return nil
+}
+
+// errBatchFailed is the batch's error when some sources failed: each was
+// reported on its own line already.
+var errBatchFailed = errors.New("some sources failed")
+
+// kernelName names the kernels the forward pass runs.
+func kernelName() string { return mobilenet.KernelName() }

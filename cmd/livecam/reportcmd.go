@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/livecam/livecam/report"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/timeline"
+)
+
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("report", "RESULTS.jsonl", stdout, stderr)
+	videoPath := fs.String("video", "", "the annotated video of the run, for a thumbnail of each segment")
+	out := fs.String("o", "", "write the page to FILE (default: RESULTS with .html)")
+	merge := fs.Duration("merge", time.Second, "merge label changes shorter than this into their neighbours")
+	threshold := fs.Float64("threshold", 0.2, "below this best score (0-1) a frame counts as unsure")
+	overwrite := fs.Bool("overwrite", false, "replace the page if it exists (default: refuse)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want one results file (livecam -results FILE writes one), got %d arguments", errUsage, fs.NArg())
+	}
+	if err := firstError(durationIn("merge", *merge, 0, 24*time.Hour), floatIn("threshold", *threshold, 0, 1)); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	results := fs.Arg(0)
+	if *out == "" {
+		*out = trimExt(results) + ".html"
+	}
+	if err := writeReport(results, *videoPath, *out, *overwrite, nil, *merge, float32(*threshold)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "livecam report: wrote %s\n", *out)
+	return nil
+}
+
+func trimExt(p string) string { return p[:len(p)-len(filepath.Ext(p))] }
+
+// writeReport makes the report page of a results file (and the video's
+// thumbnails, when there is a video) and writes it to out.
+func writeReport(results, videoPath, out string, overwrite bool, settings []report.Setting, merge time.Duration, threshold float32) error {
+	inputs := []string{results}
+	if videoPath != "" {
+		inputs = append(inputs, videoPath)
+	}
+	if err := outfile.Check(inputs, []outfile.Target{{Path: out, Flag: "-report"}}, overwrite); err != nil {
+		return withHint(err)
+	}
+	in, err := os.Open(results)
+	if err != nil {
+		return err
+	}
+	frames, cut, err := report.ReadResults(in, results)
+	in.Close()
+	if err != nil {
+		return err
+	}
+	d := &report.Data{Title: filepath.Base(trimExt(results)), Results: results, Video: videoPath, Settings: settings, Frames: frames, Created: time.Now()}
+	d.Segments = report.Build(frames, timeline.Options{MinDuration: merge, MinScore: threshold})
+	if cut != nil {
+		d.Settings = append(d.Settings, report.Setting{Name: "note", Value: "the last line was cut short and is left out: " + cut.Error()})
+	}
+	if videoPath != "" {
+		if d.Thumbnails, err = report.Thumbnails(videoPath, d.Segments, 96); err != nil {
+			return err
+		}
+	}
+	f, err := outfile.Create(out, overwrite)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(f, d); err != nil {
+		f.Discard()
+		return fmt.Errorf("%s: %v", out, err)
+	}
+	return f.Commit()
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/net/mobilenet"
+)
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", "", stdout, stderr)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	version, commit := "(devel)", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		var rev, modified string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+		if rev != "" {
+			commit = rev
+			if modified == "true" {
+				commit += " (with local changes)"
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "livecam %s\n", version)
+	fmt.Fprintf(stdout, "commit   %s\n", commit)
+	fmt.Fprintf(stdout, "go       %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "opencv   %s (gocv %s)\n", gocv.OpenCVVersion(), gocv.Version())
+	fmt.Fprintf(stdout, "kernels  %s\n", mobilenet.KernelName())
+	return nil
+}
+
+// quietNativeLogs keeps OpenCV's and FFmpeg's own log lines off standard
+// error (livecam reports what matters in its own words); -v lets them
+// through. OpenCV reads these variables at its first log line.
+func quietNativeLogs() {
+	for k, v := range map[string]string{"OPENCV_LOG_LEVEL": "SILENT", "OPENCV_FFMPEG_LOGLEVEL": "-8", "OPENCV_VIDEOIO_DEBUG": "0", "GST_DEBUG": "0"} {
+		if _, set := os.LookupEnv(k); !set {
+			os.Setenv(k, v)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+// Package report writes the story of one labelled video as a single
+// self-contained HTML page: the label timeline as a chart (bands of the
+// best label over time and the best score as a curve), a table of the
+// segments with a thumbnail each, the latency distribution and the run's
+// settings. Charts are SVG drawn with gonum's plot; thumbnails are JPEG
+// frames of the annotated video, extracted with ffmpeg and inlined. The
+// page loads nothing from anywhere.
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+// Frame is one result line: the frame's time and its best class.
+type Frame struct {
+	PTS       time.Duration
+	Class     int // -1 when the line reported no class
+	Label     string
+	Score     float32 // NaN when not finite in the line
+	Latency   time.Duration
+	Inferred  bool
+	Dropped   int64
+	Frame     int64
+	HasResult bool
+}
+
+// resultLine is the part of a results line (sink/jsonl's format) the
+// report reads.
+type resultLine struct {
+	Frame *int64   `json:"frame"`
+	PTSMS *float64 `json:"pts_ms"`
+	Top   []struct {
+		Class int      `json:"class"`
+		Label string   `json:"label"`
+		Score *float64 `json:"score"`
+	} `json:"top"`
+	Inferred  bool    `json:"inferred"`
+	LatencyMS float64 `json:"latency_ms"`
+	Dropped   int64   `json:"dropped"`
+}
+
+// ReadResults reads results lines (livecam -results) from r; name is the
+// file's name for errors, which give the line number. Empty lines are
+// skipped; a line cut short at the very end (a run killed mid-write) is
+// skipped too, and reported through the second result.
+func ReadResults(r io.Reader, name string) (frames []Frame, cut error, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	var pending error
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		if pending != nil { // a bad line followed by more lines
+			return nil, nil, pending
+		}
+		var l resultLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			pending = fmt.Errorf("%s:%d: not a results line: %v", name, n, err)
+			continue
+		}
+		if l.Frame == nil || l.PTSMS == nil {
+			return nil, nil, fmt.Errorf("%s:%d: not a results line (no \"frame\" or \"pts_ms\"; is this an -events file?)", name, n)
+		}
+		f := Frame{Frame: *l.Frame, PTS: time.Duration(*l.PTSMS * float64(time.Millisecond)), Class: -1, Score: float32(math.NaN()),
+			Latency: time.Duration(l.LatencyMS * float64(time.Millisecond)), Inferred: l.Inferred, Dropped: l.Dropped}
+		if len(l.Top) > 0 {
+			f.Class, f.Label, f.HasResult = l.Top[0].Class, l.Top[0].Label, true
+			if l.Top[0].Score != nil {
+				f.Score = float32(*l.Top[0].Score)
+			}
+		}
+		frames = append(frames, f)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", name, err)
+	}
+	if len(frames) == 0 {
+		if pending != nil {
+			return nil, nil, pending
+		}
+		return nil, nil, fmt.Errorf("%s: no results lines", name)
+	}
+	return frames, pending, nil
+}
+
+// errNoFrames is returned when there is nothing to report.
+var errNoFrames = errors.New("no frames to report")

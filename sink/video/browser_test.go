@@ -1,0 +1,174 @@
+package video
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/internal/chromium"
+	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/outfile"
+)
+
+// writeTestVideo writes n moving 320x240 frames at fps through a Sink.
+func writeTestVideo(t *testing.T, path string, enc Encoding, n int, fps float64) {
+	t.Helper()
+	s, err := CreateWith(path, enc, outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &pipeline.Output{Image: gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3), Source: pipeline.SourceInfo{Width: 320, Height: 240, FPS: fps}}
+	defer o.Image.Close()
+	res := &pipeline.Result{}
+	o.Result = res
+	for i := range n {
+		res.PTS = time.Duration(float64(i) / fps * float64(time.Second))
+		o.Image.SetTo(gocv.NewScalar(float64(40+i*3%200), 90, 160, 0))
+		gocv.Circle(&o.Image, imagePt(20+i*4%280, 120), 20, colorWhite, -1)
+		if err := s.Write(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// playPage is a page that plays one video, muted, and records on <body>
+// how far it got and any error.
+const playPage = `<!DOCTYPE html><html><body>
+<video id="v" preload="auto" muted src="%s"></video>
+<script>
+const v = document.getElementById('v'), b = document.body;
+v.addEventListener('error', () => { b.dataset.error = v.error ? v.error.code + ' ' + v.error.message : 'unknown'; });
+v.addEventListener('loadedmetadata', () => { b.dataset.duration = v.duration; b.dataset.size = v.videoWidth + 'x' + v.videoHeight; });
+v.addEventListener('timeupdate', () => { b.dataset.time = v.currentTime; });
+v.playbackRate = 4;
+v.play().catch(e => { b.dataset.error = 'play: ' + e; });
+</script></body></html>`
+
+// play loads the video in headless Chromium and returns the <body>
+// attributes the page set.
+func play(t *testing.T, video string) map[string]string {
+	t.Helper()
+	page := filepath.Join(filepath.Dir(video), "play.html")
+	os.WriteFile(page, []byte(fmt.Sprintf(playPage, filepath.Base(video))), 0o644)
+	r := chromium.Run(t, "file://"+page, 20*time.Second, "--dump-dom")
+	body := regexp.MustCompile(`<body[^>]*>`).Find(r.DOM)
+	attrs := map[string]string{}
+	for _, m := range regexp.MustCompile(`data-(\w+)="([^"]*)"`).FindAllSubmatch(body, -1) {
+		attrs[string(m[1])] = string(m[2])
+	}
+	return attrs
+}
+
+// TestPlaysInChromium writes 4 s of video as .mp4 (H.264, fragmented)
+// and .webm (VP9) and plays each in headless Chromium to its end: the
+// page must see the right size and duration, reach the last frame and
+// report no error. An MPEG-4 Part 2 file, livecam's old output, fails the
+// same check (Chromium cannot decode it).
+func TestPlaysInChromium(t *testing.T) {
+	chromium.Path(t)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		enc  Encoding
+	}{{"h264.mp4", Encoding{}}, {"high.mp4", Encoding{Quality: "high"}}, {"vp9.webm", Encoding{}}} {
+		path := filepath.Join(dir, c.name)
+		writeTestVideo(t, path, c.enc, 60, 15)
+		got := play(t, path)
+		dur, _ := strconv.ParseFloat(got["duration"], 64)
+		at, _ := strconv.ParseFloat(got["time"], 64)
+		if got["error"] != "" || got["size"] != "320x240" || dur < 3.9 || dur > 4.1 || at < dur-0.1 {
+			t.Errorf("%s: the browser saw %v; want 320x240, 4 s, played to the end without error", c.name, got)
+		}
+	}
+	// The check tells playable from not: MPEG-4 Part 2 fails it.
+	mp4v := filepath.Join(dir, "mp4v.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", filepath.Join(dir, "h264.mp4"), "-c:v", "mpeg4", mp4v).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	if got := play(t, mp4v); got["error"] == "" {
+		t.Errorf("MPEG-4 Part 2 played (%v): the check cannot fail", got)
+	}
+}
+
+// TestSizeWithinTwiceTheInput re-encodes the shared 720p slideshow (H.264,
+// 24 s) through the Sink at the default quality: the output must be at
+// most twice the input's size.
+func TestSizeWithinTwiceTheInput(t *testing.T) {
+	in := shareddata.Path(t, "videos/slideshow_720p.mp4")
+	st, err := os.Stat(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	s, err := Create(out, outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vc, err := gocv.VideoCaptureFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vc.Close()
+	o := &pipeline.Output{Image: gocv.NewMat(), Source: pipeline.SourceInfo{Width: 1280, Height: 720, FPS: vc.Get(gocv.VideoCaptureFPS)}}
+	defer o.Image.Close()
+	frames := 0
+	res := &pipeline.Result{}
+	o.Result = res
+	for vc.Read(&o.Image) && !o.Image.Empty() {
+		res.PTS = time.Duration(float64(frames) / o.Source.FPS * float64(time.Second))
+		if err := s.Write(o); err != nil {
+			t.Fatal(err)
+		}
+		frames++
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.Stat(out)
+	ratio := float64(got.Size()) / float64(st.Size())
+	t.Logf("%d frames: input %.2f MB, output %.2f MB (%.2fx)", frames, float64(st.Size())/1e6, float64(got.Size())/1e6, ratio)
+	if ratio > 2 {
+		t.Errorf("output is %.2fx the input's size; want at most 2x", ratio)
+	}
+}
+
+// TestCodecChoices checks which codec each container takes.
+func TestCodecChoices(t *testing.T) {
+	for _, c := range []struct {
+		path  string
+		enc   Encoding
+		codec string // in the ffmpeg arguments; "" for an error
+		err   string
+	}{
+		{"a.mp4", Encoding{}, "libx264", ""},
+		{"a.webm", Encoding{}, "libvpx-vp9", ""},
+		{"a.avi", Encoding{}, "mjpeg", ""},
+		{"a.mkv", Encoding{Codec: "vp9"}, "libvpx-vp9", ""},
+		{"a.mp4", Encoding{Codec: "mjpeg"}, "mjpeg", ""},
+		{"a.mp4", Encoding{Codec: "vp9"}, "", "a .mp4 file cannot hold vp9"},
+		{"a.webm", Encoding{Codec: "h264"}, "", "a .webm file cannot hold h264"},
+		{"a.mp4", Encoding{Codec: "hevc"}, "", `unknown codec "hevc"`},
+		{"a.mp4", Encoding{Quality: "best"}, "", `unknown quality "best"`},
+		{"a.xyz", Encoding{}, "", "unknown video extension"},
+	} {
+		args, err := codecArgs(c.path, c.enc, 320, 240, 30)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), c.path)):
+			t.Errorf("%s %+v: error %v, want one naming the file and %q", c.path, c.enc, err, c.err)
+		case c.err == "" && (err != nil || !strings.Contains(strings.Join(args, " "), "-c:v "+c.codec)):
+			t.Errorf("%s %+v: %v %v, want -c:v %s", c.path, c.enc, args, err, c.codec)
+		}
+	}
+}
