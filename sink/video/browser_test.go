@@ -2,6 +2,7 @@ package video
 
 import (
 	"fmt"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,6 +170,55 @@ func TestCodecChoices(t *testing.T) {
 			t.Errorf("%s %+v: error %v, want one naming the file and %q", c.path, c.enc, err, c.err)
 		case c.err == "" && (err != nil || !strings.Contains(strings.Join(args, " "), "-c:v "+c.codec)):
 			t.Errorf("%s %+v: %v %v, want -c:v %s", c.path, c.enc, args, err, c.codec)
+		}
+	}
+}
+
+// TestColorsKept writes colour bars and reads the video back with ffmpeg:
+// every bar must come back within a few levels of its colour (a wrong
+// YUV matrix, range or plane order shifts them by tens), at an even size
+// (converted by OpenCV) and an odd one (by ffmpeg).
+func TestColorsKept(t *testing.T) {
+	bars := []gocv.Scalar{{Val1: 0, Val2: 0, Val3: 255}, {Val1: 0, Val2: 255, Val3: 0}, {Val1: 255, Val2: 0, Val3: 0}, {Val1: 0, Val2: 220, Val3: 255}, {Val1: 200, Val2: 200, Val3: 200}, {Val1: 30, Val2: 60, Val3: 90}}
+	for _, size := range [][2]int{{320, 240}, {321, 241}} {
+		w, h := size[0], size[1]
+		path := filepath.Join(t.TempDir(), "bars.mp4")
+		s, err := CreateWith(path, Encoding{Quality: "high"}, outfile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+		bw := w / len(bars)
+		for i, c := range bars {
+			roi := img.Region(image.Rect(i*bw, 0, (i+1)*bw, h))
+			roi.SetTo(c)
+			roi.Close()
+		}
+		o := &pipeline.Output{Image: img, Source: pipeline.SourceInfo{Width: w, Height: h, FPS: 10}, Result: &pipeline.Result{}}
+		for i := range 3 {
+			o.Result.PTS = time.Duration(i) * 100 * time.Millisecond
+			if err := s.Write(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		img.Close()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-frames:v", "1", "-vf", fmt.Sprintf("format=bgr24,crop=%d:%d:0:0", w, h), "-f", "rawvideo", "-pix_fmt", "bgr24", "-").Output()
+		if err != nil || len(out) != w*h*3 {
+			t.Fatalf("%dx%d: decoding: %v, %d bytes", w, h, err, len(out))
+		}
+		for i, c := range bars {
+			x, y := i*bw+bw/2, h/2
+			px := out[3*(y*w+x):]
+			want := []float64{c.Val1, c.Val2, c.Val3}
+			for ch := range 3 {
+				if d := float64(px[ch]) - want[ch]; d > 6 || d < -6 {
+					t.Errorf("%dx%d bar %d: got BGR %v, want %v", w, h, i, px[:3], want)
+					break
+				}
+			}
 		}
 	}
 }
