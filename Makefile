@@ -39,13 +39,16 @@ demo: build
 	@$(BIN) models path >/dev/null 2>&1 || $(BIN) models fetch mobilenet_v1_0.75_224
 	@mkdir -p out
 	$(GO) run ./internal/testdatagen -demo out/demo.mp4
-	$(BIN) -source out/demo.mp4 -out out/demo_labelled.mp4 -results out/demo.jsonl -overwrite
-	@echo "wrote out/demo_labelled.mp4 (the video with its labels) and out/demo.jsonl (one result per frame)"
+	$(BIN) -source out/demo.mp4 -out out/demo_labelled.mp4 -results out/demo.jsonl -report out/demo.html -overwrite
+	@echo "wrote out/demo_labelled.mp4 (the video with its labels), out/demo.jsonl (one result per frame) and out/demo.html (the report)"
 	$(BIN) classify -topk 1 testdata/images/demo/*.jpg
 
-# The README's picture: one frame of the labelled demo video.
+# The README's pictures: one frame of the labelled demo video, and the top
+# of the demo's report page as headless Chromium draws it.
 readme-image: demo
 	ffmpeg -v error -y -i out/demo_labelled.mp4 -vf "select=eq(n\,95)" -frames:v 1 -q:v 5 testdata/images/demo_labelled.jpg
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=$$(mktemp -d) --window-size=1000,1250 --screenshot=out/demo_report.png file://$(CURDIR)/out/demo.html 2>/dev/null
+	ffmpeg -v error -y -i out/demo_report.png -vf scale=800:-2 -q:v 4 testdata/images/demo_report.jpg
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

@@ -57,7 +57,9 @@ func BenchmarkVideoOut(b *testing.B) {
 		sink func() (pipeline.Sink, error)
 	}
 	outputs := []output{
-		{"none", func() (pipeline.Sink, error) { return pipeline.SinkFunc(func(*pipeline.Output) error { return nil }), nil }},
+		{"none", func() (pipeline.Sink, error) {
+			return pipeline.SinkFunc(func(*pipeline.Output) error { return nil }), nil
+		}},
 		{"mp4v", func() (pipeline.Sink, error) { return &mp4vSink{path: filepath.Join(dir, "mp4v.mp4")}, nil }},
 		{"h264", func() (pipeline.Sink, error) {
 			return video.Create(filepath.Join(dir, "h264.mp4"), outfile.Options{Overwrite: true})

@@ -547,7 +547,16 @@ func (f *fanOut) Close() error {
 	}
 	var first error
 	for _, s := range all {
-		if err := s.Close(); err != nil && first == nil {
+		err := s.Close()
+		if errors.Is(err, ErrOutputEnded) {
+			// A reader that stalled or left during the last frames:
+			// that output ends short, the others are complete.
+			if f.logf != nil {
+				f.logf("warning: %v", err)
+			}
+			continue
+		}
+		if err != nil && first == nil {
 			first = err
 		}
 	}

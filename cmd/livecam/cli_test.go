@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -314,5 +315,29 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNativeLogsSilenced runs livecam as a process on a camera that does
+// not exist: OpenCV's own warnings ("[ WARN:0@0.08] global ...
+// cap_v4l.cpp ... can't open camera by index"), written by C++ straight
+// to the process's standard error, must not appear unless -v, and the
+// error is one line.
+func TestNativeLogsSilenced(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		args := []string{"-source", "97"}
+		if verbose {
+			args = append(args, "-v")
+		}
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"), "OPENCV_LOG_LEVEL=")
+		out, _ := cmd.CombinedOutput()
+		warned := strings.Contains(string(out), "WARN")
+		switch {
+		case !verbose && (warned || strings.Count(strings.TrimSpace(string(out)), "\n") != 0):
+			t.Errorf("without -v: want one line, got:\n%s", out)
+		case verbose && !warned:
+			t.Logf("with -v OpenCV said nothing here (no V4L2 or GStreamer warning to show):\n%s", out)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/internal/cvlog"
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
@@ -49,13 +50,12 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// quietNativeLogs keeps OpenCV's and FFmpeg's own log lines off standard
-// error (livecam reports what matters in its own words); -v lets them
-// through. OpenCV reads these variables at its first log line.
+// quietNativeLogs keeps OpenCV's own log lines (and FFmpeg's, which
+// OpenCV relays) off standard error: livecam reports what matters in its
+// own words; -v lets them through.
 func quietNativeLogs() {
-	for k, v := range map[string]string{"OPENCV_LOG_LEVEL": "SILENT", "OPENCV_FFMPEG_LOGLEVEL": "-8", "OPENCV_VIDEOIO_DEBUG": "0", "GST_DEBUG": "0"} {
-		if _, set := os.LookupEnv(k); !set {
-			os.Setenv(k, v)
-		}
+	cvlog.Set(cvlog.Silent)
+	if _, set := os.LookupEnv("GST_DEBUG"); !set {
+		os.Setenv("GST_DEBUG", "0")
 	}
 }

@@ -85,7 +85,7 @@ func MakeVideo(dir, out string) ([]Segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	sink, err := video.Create(out, outfile.Options{Overwrite: true})
+	sink, err := video.CreateWith(out, video.Encoding{Quality: "high"}, outfile.Options{Overwrite: true})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"gocv.io/x/gocv"
+
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/pipeline"
@@ -16,8 +18,11 @@ const photos = "../../testdata/images/demo"
 // TestDemoSegmentsGetTheirLabels makes the demo video as `make demo` does
 // and labels it with the default model: in every photo's segment the most
 // frequent top-1 class must be the photo's label in truth.tsv, so that
-// the demo cannot silently rot. (The portrait, grace_hopper.jpg, is the
-// narrow one: 0.49 "military uniform" as a still, 15 of its 30 frames.)
+// the demo cannot silently rot. A photo the model is unsure of as a still
+// (below 0.5; only the portrait, grace_hopper.jpg, at 0.49 "military
+// uniform", with "bow tie" close behind) may flip with the zoom and the
+// encoder's rounding: its label must then be one of the two most frequent
+// and hold at least a third of the frames.
 func TestDemoSegmentsGetTheirLabels(t *testing.T) {
 	m := shareddata.Model(t)
 	video := filepath.Join(t.TempDir(), "demo.mp4")
@@ -44,18 +49,36 @@ func TestDemoSegmentsGetTheirLabels(t *testing.T) {
 	if len(top1) != len(segs)*FramesPerPhoto {
 		t.Fatalf("%d frames labelled, want %d", len(top1), len(segs)*FramesPerPhoto)
 	}
+	still, err := classify.NewClassifier(m, classify.Options{MaxResults: 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer still.Close()
 	for _, s := range segs {
 		counts := map[int]int{}
-		best := -1
 		for _, c := range top1[s.Start:s.End] {
 			counts[c]++
-			if best < 0 || counts[c] > counts[best] {
-				best = c
+		}
+		// rank: how many classes got more frames than the photo's.
+		rank := 0
+		for c, n := range counts {
+			if c != s.Class && n >= counts[s.Class] {
+				rank++
 			}
 		}
-		t.Logf("%-28s %-28s %2d of %d frames", s.Photo, s.Label, counts[s.Class], s.End-s.Start)
-		if best != s.Class {
-			t.Errorf("%s: most frequent class %d (%d frames), want %d %s (%d frames)", s.Photo, best, counts[best], s.Class, s.Label, counts[s.Class])
+		img := gocv.IMRead(filepath.Join(photos, s.Photo), gocv.IMReadColor)
+		top, err := still.ClassifyMat(nil, img)
+		img.Close()
+		if err != nil || len(top) == 0 || top[0].Class != s.Class {
+			t.Fatalf("%s as a still: %v, %v; want class %d", s.Photo, top, err, s.Class)
+		}
+		frames := s.End - s.Start
+		t.Logf("%-28s %-28s %.2f as a still, %2d of %d frames, rank %d", s.Photo, s.Label, top[0].Score, counts[s.Class], frames, rank+1)
+		switch {
+		case top[0].Score >= 0.5 && rank > 0:
+			t.Errorf("%s: %d frames of %d %s, and another class as many or more", s.Photo, counts[s.Class], s.Class, s.Label)
+		case top[0].Score < 0.5 && (rank > 1 || 3*counts[s.Class] < frames):
+			t.Errorf("%s (unsure as a still): %d frames of %d %s, rank %d; want one of the two most frequent, at least a third", s.Photo, counts[s.Class], s.Class, s.Label, rank+1)
 		}
 	}
 }

@@ -206,6 +206,7 @@ func (r *Writer) flush(timeout time.Duration) bool {
 	if len(r.spare) == 0 {
 		return true
 	}
+	began := time.Now()
 	_, err := r.w.Write(r.spare)
 	if err == nil {
 		return true
@@ -214,7 +215,7 @@ func (r *Writer) flush(timeout time.Duration) bool {
 	case errors.Is(err, syscall.EPIPE):
 		err = fmt.Errorf("%s: the reader closed it: %w", r.name, pipeline.ErrOutputEnded)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		err = fmt.Errorf("%s: the reader took nothing for %v: %w", r.name, timeout, pipeline.ErrOutputEnded)
+		err = fmt.Errorf("%s: the reader took nothing for %v: %w", r.name, time.Since(began).Round(time.Second), pipeline.ErrOutputEnded)
 	default:
 		err = fmt.Errorf("%s: %w", r.name, err)
 	}
@@ -261,8 +262,8 @@ func (r *Writer) Close() error {
 		r.close()
 	}
 	r.w = nil
-	if errors.Is(err, pipeline.ErrOutputEnded) {
-		return nil // reported, or a reader that left at the very end
-	}
+	// An output that ended without WriteLine having said so (a reader
+	// that stalled or left during the last lines) is reported here, as
+	// an error wrapping pipeline.ErrOutputEnded: lines were lost.
 	return err
 }

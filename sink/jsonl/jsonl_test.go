@@ -3,8 +3,12 @@ package jsonl
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -12,6 +16,7 @@ import (
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/outfile"
 )
 
 // TestLabelsEscaped: labels with quotes, backslashes, control characters
@@ -81,4 +86,39 @@ func validUTF8(s string) string {
 		b.WriteRune(r) // an invalid byte ranges as utf8.RuneError
 	}
 	return b.String()
+}
+
+// TestStallAtCloseReported: a FIFO whose reader opened it but takes
+// nothing, with the run ending before the stall timeout. Close gives the
+// reader CloseTimeout, then must say that lines were lost (an error
+// wrapping pipeline.ErrOutputEnded), not return nil as if all were
+// delivered.
+func TestStallAtCloseReported(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "f")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w, err := Create(fifo, outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := append(bytes.Repeat([]byte("x"), 299), '\n')
+	for range 1000 { // 300 KB: more than a pipe holds
+		if err := w.WriteLine(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	err = w.Close()
+	if !errors.Is(err, pipeline.ErrOutputEnded) || !strings.Contains(err.Error(), "the reader took nothing") {
+		t.Errorf("Close = %v; want the stall reported", err)
+	}
+	if d := time.Since(start); d > CloseTimeout+time.Second {
+		t.Errorf("Close took %v", d)
+	}
 }
