@@ -34,13 +34,13 @@ func (k *Kernel) PanelWidth() int { return k.nr }
 // it.
 func (k *Kernel) RowBlock() int {
 	if k.tiles == nil {
-		return 4
+		return 2
 	}
 	return len(k.tiles) - 1
 }
 
 // Generic is the portable Go kernel, always available.
-var Generic = &Kernel{name: "generic", nr: 16}
+var Generic = &Kernel{name: "generic", nr: genericNR}
 
 // EnvKernel is the environment variable that overrides the kernel choice:
 // "generic", "avx2" or "avx512" (shared by the kernel packages).
