@@ -54,12 +54,13 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
-# The whole suite: formatting, vet, every test (the pure Go kernels too),
-# the race detector on every package but the benchmarks (-short there skips
-# the long runs), and gocv's Mat profiler on the pipeline.
+# The whole suite: formatting, vet, every test (the pure Go kernels too,
+# the 500 ImageNet images included), the race detector on every package
+# but the benchmarks (-short there skips the long runs), gocv's Mat
+# profiler on the pipeline, then the arm64 checks under qemu.
 test: deps vet
 	$(GO) test -count=1 ./...
-	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
+	LIVECAM_KERNELS=generic $(GO) test -count=1 ./net/...
 	$(GO) test -count=1 -race -short $$($(GO) list ./... | grep -v /bench)
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
 	$(MAKE) --no-print-directory test-arm64
