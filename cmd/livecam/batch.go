@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/livecam/livecam/internal/runctl"
 
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/source"
@@ -121,27 +124,38 @@ func isDir(path string) bool {
 // current source (its outputs complete).
 func (r *runner) batch(jobs []job) error {
 	r.inBatch = true
-	failed := 0
+	// A stop signal between two sources (while a report is written, or
+	// the next source opens) ends the batch there, instead of killing
+	// the process with a report half written.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, runctl.StopSignals...)
+	defer signal.Stop(sigs)
+	failed, done := 0, 0
 	start := time.Now()
 	for i, j := range jobs {
+		if stopRequested(sigs) {
+			r.interrupted = true
+		}
+		if r.interrupted {
+			fmt.Fprintf(r.stderr, "livecam: stopped by signal; %d not started\n", len(jobs)-i)
+			break
+		}
 		t0 := time.Now()
 		fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s\n", i+1, len(jobs), j.source)
 		if err := r.run(j); err != nil {
 			failed++
 			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: FAILED: %v\n", i+1, len(jobs), j.source, withHint(err))
 		} else {
+			done++
 			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: done in %.1fs -> %s, %s, %s\n", i+1, len(jobs), j.source, time.Since(t0).Seconds(), j.out, j.results, j.report)
 		}
-		if r.interrupted {
-			if rest := len(jobs) - i - 1; rest > 0 {
-				fmt.Fprintf(r.stderr, "livecam: stopped by signal; %d sources not started\n", rest)
-			}
-			break
-		}
 	}
-	fmt.Fprintf(r.stderr, "livecam: %d of %d sources done in %.1fs", len(jobs)-failed, len(jobs), time.Since(start).Seconds())
+	fmt.Fprintf(r.stderr, "livecam: %d of %d sources done in %.1fs", done, len(jobs), time.Since(start).Seconds())
 	if failed > 0 {
 		fmt.Fprintf(r.stderr, ", %d failed", failed)
+	}
+	if rest := len(jobs) - done - failed; rest > 0 {
+		fmt.Fprintf(r.stderr, ", %d not started", rest)
 	}
 	fmt.Fprintln(r.stderr)
 	if failed > 0 {
@@ -153,6 +167,16 @@ func (r *runner) batch(jobs []job) error {
 // errBatchFailed is the batch's error when some sources failed: each was
 // reported on its own line already.
 var errBatchFailed = errors.New("some sources failed")
+
+// stopRequested reports whether a signal arrived on sigs.
+func stopRequested(sigs <-chan os.Signal) bool {
+	select {
+	case <-sigs:
+		return true
+	default:
+		return false
+	}
+}
 
 // kernelName names the kernels the forward pass runs.
 func kernelName() string { return mobilenet.KernelName() }

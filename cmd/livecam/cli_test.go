@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,6 +52,11 @@ func TestRepeatedFlag(t *testing.T) {
 	if _, errOut, code := livecam(t, "classify", "-topk", "1", "-topk", "2", "x.jpg"); code != 2 || !strings.Contains(errOut, "given twice") {
 		t.Errorf("classify -topk twice: exit %d, %q", code, errOut)
 	}
+	// A flag after a file is a flag, not a file.
+	useSharedModels(t)
+	if out, errOut, code := livecam(t, "classify", "../../testdata/images/demo/parrot.jpg", "-topk", "1", "-json"); code != 0 || strings.Count(out, `"class"`) != 1 {
+		t.Errorf("classify FILE -topk 1 -json: exit %d, %q %q", code, out, errOut)
+	}
 }
 
 // TestHelpListsEveryFlagInAGroup: livecam -h shows the main job's flags
@@ -60,7 +66,7 @@ func TestHelpListsEveryFlagInAGroup(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("livecam -h: exit %d", code)
 	}
-	for _, want := range []string{"usage: livecam [flags] [SOURCE...]", "\ninput:\n", "\nmodel:\n", "\noutput:\n", "\nviewer:\n", "\nprogress and diagnostics:\n", "classify", "report", "version"} {
+	for _, want := range []string{"usage: livecam [flags] [SOURCE...]", "\ninput:\n", "\nmodel:\n", "\noutput:\n", "\nviewer:\n", "\ntuning:\n", "\nprogress and diagnostics:\n", "classify", "report", "version"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("livecam -h lacks %q", want)
 		}
@@ -339,5 +345,38 @@ func TestNativeLogsSilenced(t *testing.T) {
 		case verbose && !warned:
 			t.Logf("with -v OpenCV said nothing here (no V4L2 or GStreamer warning to show):\n%s", out)
 		}
+	}
+}
+
+// TestBatchStopsOnSignal: SIGTERM while the first of two videos runs
+// finishes that video's outputs, its report included, starts no other,
+// and exits 0, leaving no partial file.
+func TestBatchStopsOnSignal(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	for _, f := range []string{"a.avi", "b.avi"} {
+		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, f))
+	}
+	cmd, stderr, done := startLivecam(t, "-out-dir", out, "-realtime", in)
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running 20 s after SIGTERM:\n%s", stderr.String())
+	}
+	if code := exitCode(err); code != 0 {
+		t.Errorf("exit %d:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "1 of 2 sources done") || !strings.Contains(stderr.String(), "1 not started") {
+		t.Errorf("no summary saying one was done and one not started:\n%s", stderr.String())
+	}
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "a.html a.jsonl a.mp4" {
+		t.Errorf("-out-dir holds %v; want a's three outputs, whole", names)
 	}
 }

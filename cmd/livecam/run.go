@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -99,10 +100,11 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.StringVar(&f.prof, "profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
 
 	fs.group("input", "source", "realtime", "loop", "reconnect", "fps", "every")
-	fs.group("model", "model", "labels", "workers", "threads")
+	fs.group("model", "model", "labels")
 	fs.group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
 	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
 	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
+	fs.group("tuning", "workers", "threads")
 	fs.group("progress and diagnostics", "progress", "quiet", "v", "profile")
 	return fs, f
 }
@@ -384,6 +386,17 @@ func (r *runner) run(j job) error {
 
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: logf})
 	runErr := p.Run(ctx)
+	// A stop signal while the summary and report are written lets them
+	// finish (instead of killing the process with a report half written)
+	// and counts as a stop.
+	late := make(chan os.Signal, 1)
+	signal.Notify(late, runctl.StopSignals...)
+	defer func() {
+		signal.Stop(late)
+		if stopRequested(late) {
+			r.interrupted = true
+		}
+	}()
 	ctl.Stop()
 	bar.finish(runErr == nil && !ctl.Interrupted())
 	r.interrupted = r.interrupted || ctl.Interrupted()
