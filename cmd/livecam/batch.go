@@ -12,7 +12,6 @@ import (
 
 	"github.com/livecam/livecam/internal/runctl"
 
-	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/source"
 )
 
@@ -177,6 +176,3 @@ func stopRequested(sigs <-chan os.Signal) bool {
 		return false
 	}
 }
-
-// kernelName names the kernels the forward pass runs.
-func kernelName() string { return mobilenet.KernelName() }

@@ -456,7 +456,7 @@ func (r *runner) settings(j job) []report.Setting {
 		{Name: "classify every", Value: fmt.Sprintf("%d frame(s)", f.every)},
 		{Name: "threshold", Value: fmt.Sprint(f.threshold)},
 		{Name: "merge", Value: f.merge.String()},
-		{Name: "kernels", Value: kernelName()},
+		{Name: "kernels", Value: mobilenet.KernelName()},
 	}
 	if f.minScore > 0 {
 		s = append(s, report.Setting{Name: "min score", Value: fmt.Sprint(f.minScore)})

@@ -182,7 +182,7 @@ func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, erro
 	switch codec {
 	case "h264":
 		crf := [...]string{"28", "23", "18"}[level]
-		args = append(args, "-c:v", "libx264", "-preset", H264Preset, "-tune", "zerolatency", "-threads", "1", "-crf", crf, "-g", gop, "-pix_fmt", "yuv420p")
+		args = append(args, "-c:v", "libx264", "-preset", h264Preset, "-tune", "zerolatency", "-threads", "1", "-crf", crf, "-g", gop, "-pix_fmt", "yuv420p")
 	case "vp9":
 		crf := [...]string{"40", "33", "24"}[level]
 		args = append(args, "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", crf, "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-g", gop, "-pix_fmt", "yuv420p")
@@ -199,8 +199,10 @@ func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, erro
 	return append(args, "-f", format), nil
 }
 
-// H264Preset is x264's speed preset for H.264 output.
-var H264Preset = "superfast"
+// h264Preset is x264's speed preset: superfast, on one thread with
+// zerolatency, is the fastest whose files stay within 2x a phone video's
+// size (BENCHMARKS.md, "What the video output costs").
+const h264Preset = "superfast"
 
 // start creates the partial file and starts ffmpeg for frames of the
 // given size.
