@@ -32,12 +32,28 @@ func (s Phase) String() string { return phaseNames[s] }
 // window is how many recent samples per phase the quantiles cover.
 const window = 1 << 14
 
+// LatencyBuckets are the upper bounds, in seconds, of the latency
+// histograms Metrics keeps per phase since the start (for Prometheus and
+// the like): 0.5 ms to 2.5 s, plus everything above.
+var LatencyBuckets = [...]float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+
+// Histogram counts one phase's latencies since the start.
+type Histogram struct {
+	// Counts[i] is the number of latencies at most LatencyBuckets[i]
+	// (cumulative, as Prometheus wants them).
+	Counts [len(LatencyBuckets)]uint64
+	Count  uint64  // all latencies
+	Sum    float64 // their sum, in seconds
+}
+
 // Metrics collects per-phase latencies (a window of the most recent
-// samples) and frame counts. Recording allocates nothing; Snapshot and
-// Write do. It is safe for concurrent use.
+// samples, and a histogram since the start) and frame counts. Recording
+// allocates nothing; Snapshot and Write do. It is safe for concurrent
+// use.
 type Metrics struct {
 	mu         sync.Mutex
 	samples    [numPhases][]float64 // ring buffers, milliseconds
+	hist       [numPhases]Histogram // bucket counts not yet cumulative
 	n          [numPhases]int64
 	start      time.Time
 	in         int64 // frames read from the source
@@ -56,9 +72,20 @@ func newMetrics() *Metrics {
 }
 
 func (m *Metrics) record(s Phase, d time.Duration) {
+	sec := d.Seconds()
+	b := 0
+	for b < len(LatencyBuckets) && sec > LatencyBuckets[b] {
+		b++
+	}
 	m.mu.Lock()
-	m.samples[s][m.n[s]%window] = float64(d.Nanoseconds()) / 1e6
+	m.samples[s][m.n[s]%window] = sec * 1e3
 	m.n[s]++
+	h := &m.hist[s]
+	if b < len(h.Counts) {
+		h.Counts[b]++
+	}
+	h.Count++
+	h.Sum += sec
 	m.mu.Unlock()
 }
 
@@ -86,6 +113,9 @@ type Snapshot struct {
 	Reconnects int64   // times a lost live source came back
 	FPS        float64 // frames delivered per second
 	Phases     [numPhases]Quantiles
+	// Histograms holds each phase's latencies since the start, in the
+	// buckets of LatencyBuckets.
+	Histograms [numPhases]Histogram
 }
 
 // Snapshot computes the quantiles over the recent window (gonum's stat).
@@ -95,6 +125,14 @@ func (m *Metrics) Snapshot() Snapshot {
 	s := Snapshot{Elapsed: time.Since(m.start), In: m.in, Out: m.out, Dropped: m.dropped, Inferences: m.infers, Reconnects: m.reconnects}
 	if sec := s.Elapsed.Seconds(); sec > 0 {
 		s.FPS = float64(m.out) / sec
+	}
+	for i, h := range m.hist {
+		cum := uint64(0)
+		for b, c := range h.Counts {
+			cum += c
+			h.Counts[b] = cum
+		}
+		s.Histograms[i] = h
 	}
 	for i := range s.Phases {
 		n := int(min(m.n[i], window))

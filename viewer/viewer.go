@@ -52,6 +52,11 @@ type Options struct {
 	// is no Token. Any other name is refused: a web page on another site
 	// cannot reach the viewer through DNS rebinding.
 	AllowedHosts []string
+	// Metrics, when set, is served at /metrics (e.g. prom.Handler).
+	Metrics http.Handler
+	// StaleAfter is how long without a frame /healthz answers 503
+	// (default 5 s).
+	StaleAfter time.Duration
 }
 
 // Server is the viewer. Create it with Listen, add it to the pipeline's
@@ -69,6 +74,7 @@ type Server struct {
 	status     status
 	wake       chan struct{} // closed and replaced when a frame arrives
 	closed     bool
+	lastFrame  time.Time // when the newest frame arrived
 
 	served sync.WaitGroup
 }
@@ -121,6 +127,9 @@ func Listen(opts Options) (*Server, error) {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 5 * time.Second
 	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = 5 * time.Second
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("viewer: %w", err)
@@ -131,6 +140,10 @@ func Listen(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("GET /stream.mjpg", s.stream)
 	mux.HandleFunc("GET /status.json", s.statusJSON)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	if opts.Metrics != nil {
+		mux.Handle("GET /metrics", opts.Metrics)
+	}
 	s.srv = &http.Server{
 		Handler:           s.harden(s.checkHost(s.auth(mux))),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -239,6 +252,7 @@ func (s *Server) Write(o *pipeline.Output) error {
 		s.sourceName, st.Source = o.Source.Name, displayName(o.Source.Name)
 	}
 	st.Frame, st.Dropped = r.Frame, r.Dropped
+	s.lastFrame = time.Now()
 	st.LatencyMS = float64(r.Latency.Microseconds()) / 1000
 	st.Frames++
 	st.Top = st.Top[:0]
@@ -421,3 +435,22 @@ async function poll() {
 poll();
 </script></body></html>
 `
+
+// healthz answers 200 while frames arrive, 503 saying since when none has
+// (for a supervisor or a load balancer).
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	last, name := s.lastFrame, s.status.Source
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	switch {
+	case last.IsZero():
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "no frame yet")
+	case time.Since(last) > s.opts.StaleAfter:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "%s: no frame for %.1fs\n", name, time.Since(last).Seconds())
+	default:
+		fmt.Fprintf(w, "ok: %s\n", name)
+	}
+}

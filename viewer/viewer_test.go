@@ -401,3 +401,63 @@ func TestTokenCookie(t *testing.T) {
 		t.Errorf("status.json with a wrong cookie: %d, want 401", got)
 	}
 }
+
+// TestHealthz: 503 before the first frame, 200 while frames arrive, 503
+// naming the source once none has come for StaleAfter.
+func TestHealthz(t *testing.T) {
+	s := listen(t, Options{StaleAfter: 300 * time.Millisecond})
+	get := func() (int, string) {
+		resp, err := http.Get(s.URL() + "healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get(); code != 503 || !strings.Contains(body, "no frame yet") {
+		t.Errorf("before any frame: %d %q", code, body)
+	}
+	feed(t, s, 2, 0)
+	if code, body := get(); code != 200 || !strings.Contains(body, "ok: test") {
+		t.Errorf("after a frame: %d %q", code, body)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if code, body := get(); code != 503 || !strings.Contains(body, "test: no frame for") {
+		t.Errorf("after 400 ms without a frame: %d %q", code, body)
+	}
+}
+
+// TestMetricsRoute: /metrics serves Options.Metrics, behind the token
+// like every route, and is absent without it.
+func TestMetricsRoute(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "livecam_frames_in_total 1\n") })
+	s := listen(t, Options{Token: "s3cret", Metrics: h})
+	for _, tc := range []struct {
+		hdr  string
+		want int
+	}{{"", 401}, {"Bearer s3cret", 200}} {
+		req, _ := http.NewRequest("GET", s.URL()+"metrics", nil)
+		if tc.hdr != "" {
+			req.Header.Set("Authorization", tc.hdr)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want == 200 && !strings.Contains(string(body), "livecam_frames_in_total")) {
+			t.Errorf("GET /metrics with %q: %d %q", tc.hdr, resp.StatusCode, body)
+		}
+	}
+	plain := listen(t, Options{})
+	resp, err := http.Get(plain.URL() + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("/metrics without Options.Metrics: %d, want 404", resp.StatusCode)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/prom"
 	"github.com/livecam/livecam/report"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/outfile"
@@ -87,7 +88,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.DurationVar(&f.merge, "merge", time.Second, "in the end summary and report, merge label changes shorter than this into their neighbours")
 
 	fs.BoolVar(&f.display, "display", false, "show the annotated stream in a window (needs a display)")
-	fs.StringVar(&f.serve, "serve", "", "serve the annotated stream and labels over HTTP on `ADDR` (e.g. 127.0.0.1:8080)")
+	fs.StringVar(&f.serve, "serve", "", "serve the annotated stream and labels over HTTP on `ADDR` (e.g. 127.0.0.1:8080), with /healthz and Prometheus /metrics")
 	fs.StringVar(&f.serveToken, "serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
 	fs.IntVar(&f.maxViewers, "serve-max-viewers", 4, "simultaneous viewers of -serve (1-100)")
 	fs.StringVar(&f.serveHosts, "serve-host", "", "comma-separated host names the viewer answers to without a token, besides IP addresses and localhost")
@@ -310,6 +311,7 @@ func (r *runner) run(j job) error {
 		sinks = append(sinks, d)
 	}
 	var view *viewer.Server
+	var metrics *prom.Collector // Prometheus, at the viewer's /metrics
 	if f.serve != "" {
 		if !viewer.IsLoopback(f.serve) {
 			fmt.Fprintf(r.stderr, "livecam: warning: -serve %s is reachable from other machines", f.serve)
@@ -318,7 +320,9 @@ func (r *runner) run(j job) error {
 			}
 			fmt.Fprintln(r.stderr)
 		}
-		view, err = viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.m.Name(), AllowedHosts: splitList(f.serveHosts)})
+		metrics = prom.NewCollector(prom.Info{Model: r.m.Name(), Kernels: mobilenet.KernelName()})
+		view, err = viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.m.Name(),
+			AllowedHosts: splitList(f.serveHosts), Metrics: prom.Handler(metrics)})
 		if err != nil {
 			closeAll()
 			return err
@@ -377,6 +381,9 @@ func (r *runner) run(j job) error {
 		src.Close()
 		closeAll()
 		return err
+	}
+	if metrics != nil {
+		metrics.Add(outputBase(j.source), p.Metrics())
 	}
 	mode := "file mode: every frame"
 	if p.Live() {
