@@ -18,12 +18,13 @@ all: build
 # browser test, pgrep (procps) for the tests that kill livecam's ffmpeg, and
 # qemu-user-static to run the network's tests as arm64 code, Xvfb, a
 # virtual display for the window's test, and a font with Chinese glyphs
-# for the overlay's test of labels in scripts Go's own font lacks.
+# for the overlay's test of labels in scripts Go's own font lacks, and
+# the mosquitto MQTT broker, which the MQTT tests start on a free port.
 deps:
-	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
-		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static, xvfb and fonts-droid-fallback"; \
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null || ! command -v mosquitto >/dev/null || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
+		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static, xvfb, fonts-droid-fallback and mosquitto"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb fonts-droid-fallback >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb fonts-droid-fallback mosquitto >/dev/null; \
 	fi
 
 build: deps

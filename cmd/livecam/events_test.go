@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/demo"
+	"github.com/livecam/livecam/internal/mosquittotest"
 )
 
 // demoVideo makes the demo video (eight photos, 2 s each) and returns it
@@ -153,5 +154,40 @@ func TestResultFilters(t *testing.T) {
 	_, stderr, code = livecam(t, "-source", video, "-allow", "unicorn")
 	if code != 2 || !strings.Contains(stderr, "-allow") || !strings.Contains(stderr, "unicorn") {
 		t.Errorf("-allow unicorn: exit %d:\n%s", code, stderr)
+	}
+}
+
+// TestMQTTEventsOfDemo labels the demo video with -events FILE and -mqtt
+// against a real broker: every event line of the file arrives on
+// livecam/demo/events, once, in order, identical; the current label is
+// retained on livecam/demo/top; availability goes online, then offline.
+func TestMQTTEventsOfDemo(t *testing.T) {
+	useSharedModels(t)
+	video, _ := demoVideo(t)
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
+	evFile := filepath.Join(t.TempDir(), "ev.jsonl")
+	_, errOut, code := livecam(t, "-quiet", "-source", video, "-events", evFile, "-mqtt", b.URL())
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(evFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(want) < 10 {
+		t.Fatalf("only %d events in the file", len(want))
+	}
+	base := strings.TrimSuffix(filepath.Base(video), filepath.Ext(video))
+	got := sub.Payloads("livecam/"+base+"/events", len(want))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("MQTT events differ from the file's:\n got %d: %q\nwant %d: %q", len(got), got, len(want), want)
+	}
+	if top := sub.Payloads("livecam/"+base+"/top", 1); len(top) == 0 || !strings.Contains(top[len(top)-1], `"label":`) {
+		t.Errorf("no top label: %q", top)
+	}
+	if avail := sub.Payloads("livecam/availability", 2); strings.Join(avail, " ") != "online offline" {
+		t.Errorf("availability %q", avail)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/livecam/livecam/prom"
 	"github.com/livecam/livecam/report"
 	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/sink/mqtt"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/sink/window"
@@ -49,6 +50,8 @@ type runFlags struct {
 	merge                            time.Duration
 	allow, deny                      []string
 	prof                             string
+	mqtt, mqttPrefix, mqttUser       string
+	mqttPasswordFile                 string
 }
 
 // defineRunFlags declares the main job's flags, in the groups -h shows.
@@ -93,6 +96,10 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.IntVar(&f.maxViewers, "serve-max-viewers", 4, "simultaneous viewers of -serve (1-100)")
 	fs.StringVar(&f.serveHosts, "serve-host", "", "comma-separated host names the viewer answers to without a token, besides IP addresses and localhost")
 	fs.Float64Var(&f.threshold, "threshold", 0.2, "below this top score (0-1) the overlay says it is not sure, and the summary counts the time as unsure")
+	fs.StringVar(&f.mqtt, "mqtt", "", "publish the current label and the events to the MQTT broker at `URL` (mqtt://HOST:PORT or mqtts://)")
+	fs.StringVar(&f.mqttPrefix, "mqtt-prefix", "livecam", "first part of every MQTT topic")
+	fs.StringVar(&f.mqttUser, "mqtt-user", "", "MQTT user name (the password comes from $LIVECAM_MQTT_PASSWORD or -mqtt-password-file)")
+	fs.StringVar(&f.mqttPasswordFile, "mqtt-password-file", "", "read the MQTT password from `FILE`")
 	fs.StringVar(&f.font, "font", "", "TrueType or OpenType font `FILE` for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
 
 	fs.BoolVar(&f.progress, "progress", false, "show the progress bar even when standard error is not a terminal")
@@ -105,6 +112,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
 	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
 	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
+	fs.group("MQTT", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file")
 	fs.group("tuning", "workers", "threads")
 	fs.group("progress and diagnostics", "progress", "quiet", "v", "profile")
 	return fs, f
@@ -291,6 +299,16 @@ func (r *runner) run(j job) error {
 		}
 		sinks = append(sinks, jsonl.NewResults(w))
 	}
+	var eventSinks []func(events.Event)
+	if f.mqtt != "" {
+		pub, err := connectMQTT(f, outputBase(j.source), r.logf)
+		if err != nil {
+			closeAll()
+			return err
+		}
+		sinks = append(sinks, pub)
+		eventSinks = append(eventSinks, pub.Event)
+	}
 	var onEvent func(events.Event)
 	if j.eventsOut != "" {
 		w, err := jsonl.Create(j.eventsOut, fileOpts)
@@ -299,8 +317,15 @@ func (r *runner) run(j job) error {
 			return withHint(err)
 		}
 		ev := &eventSink{w: w, logf: r.logf}
-		onEvent = ev.event
+		eventSinks = append(eventSinks, ev.event)
 		sinks = append(sinks, ev) // closed after the run's last event
+	}
+	if len(eventSinks) > 0 {
+		onEvent = func(e events.Event) {
+			for _, send := range eventSinks {
+				send(e)
+			}
+		}
 	}
 	if f.display {
 		d, err := window.New("livecam")
@@ -575,4 +600,19 @@ func withHint(err error) error {
 		return fmt.Errorf("%w; pass -overwrite to replace it", err)
 	}
 	return err
+}
+
+// connectMQTT connects the -mqtt publisher for one camera; the password
+// comes from -mqtt-password-file or $LIVECAM_MQTT_PASSWORD, never from
+// the command line (which other users can read).
+func connectMQTT(f *runFlags, camera string, logf func(string, ...any)) (*mqtt.Publisher, error) {
+	password := os.Getenv("LIVECAM_MQTT_PASSWORD")
+	if f.mqttPasswordFile != "" {
+		b, err := os.ReadFile(f.mqttPasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("-mqtt-password-file: %v", err)
+		}
+		password = strings.TrimSpace(string(b))
+	}
+	return mqtt.Connect(mqtt.Options{Broker: f.mqtt, Prefix: f.mqttPrefix, Camera: camera, Username: f.mqttUser, Password: password, Logf: logf})
 }

@@ -1,0 +1,283 @@
+// Package mqtt publishes a camera's labels and events to an MQTT broker
+// (Home Assistant, robots' controllers, Frigate-style setups) through
+// Eclipse Paho:
+//
+//	PREFIX/availability    "online" / "offline" (retained; "offline" is
+//	                       also the last will, sent by the broker when
+//	                       livecam dies)
+//	PREFIX/CAMERA/top      the current best label as JSON, retained,
+//	                       published when it changes
+//	PREFIX/CAMERA/events   the "entered / left" events, one JSON line
+//	                       each (sink/jsonl's format), QoS 1
+//
+// Messages go through a bounded queue to one publishing goroutine that
+// waits for each acknowledgement in order and retries while the broker is
+// away: livecam never waits on the broker, order is kept, and nothing is
+// lost unless the queue overflows, which is counted and reported.
+package mqtt
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/jsonl"
+)
+
+// Options configure a Publisher.
+type Options struct {
+	// Broker is mqtt://HOST:PORT (or tcp://), or mqtts:// for TLS.
+	Broker string
+	// Prefix starts every topic (default "livecam").
+	Prefix string
+	// Camera names the camera's topics (default "camera").
+	Camera string
+	// ClientID (default "livecam-" and the camera's name).
+	ClientID string
+	// Username and Password log in; they never appear in messages.
+	Username, Password string
+	// QueueSize bounds the messages waiting for the broker (default
+	// 1000); beyond it the newest are dropped and counted.
+	QueueSize int
+	// ConnectTimeout bounds the first connection (default 5 s).
+	ConnectTimeout time.Duration
+	// Logf reports reconnections and drops (default: nothing).
+	Logf func(format string, args ...any)
+}
+
+// Publisher is a connection to the broker and the pipeline.Sink that
+// publishes the current label; Event publishes events.
+type Publisher struct {
+	opts   Options
+	client paho.Client
+	queue  chan message
+	done   chan struct{} // closed when publish returns
+	stop   chan struct{} // closed to give up on what is queued
+
+	mu      sync.Mutex
+	top     int // the class of the last top label queued, -2 for none
+	dropped int64
+	closed  bool
+	line    []byte
+}
+
+type message struct {
+	topic    string
+	payload  []byte
+	retained bool
+}
+
+// ErrLogin reports a broker that refused the user name or password.
+var ErrLogin = errors.New("the broker refused the login")
+
+// Connect connects to the broker (waiting at most ConnectTimeout),
+// announces the camera online and starts publishing.
+func Connect(opts Options) (*Publisher, error) {
+	if opts.Prefix == "" {
+		opts.Prefix = "livecam"
+	}
+	if opts.Camera == "" {
+		opts.Camera = "camera"
+	}
+	if opts.ClientID == "" {
+		opts.ClientID = "livecam-" + opts.Camera
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 1000
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 5 * time.Second
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	broker, err := brokerURL(opts.Broker)
+	if err != nil {
+		return nil, err
+	}
+	p := &Publisher{opts: opts, queue: make(chan message, opts.QueueSize), done: make(chan struct{}), stop: make(chan struct{}), top: -2}
+	co := paho.NewClientOptions().AddBroker(broker).SetClientID(opts.ClientID).
+		SetUsername(opts.Username).SetPassword(opts.Password).
+		SetWill(p.availability(), "offline", 1, true).
+		SetAutoReconnect(true).SetMaxReconnectInterval(5 * time.Second).
+		SetConnectTimeout(opts.ConnectTimeout).SetOrderMatters(true).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			opts.Logf("mqtt %s: connection lost (%v); reconnecting, events are queued", redact(opts.Broker), err)
+		}).
+		SetOnConnectHandler(func(c paho.Client) {
+			c.Publish(p.availability(), 1, true, "online")
+		})
+	p.client = paho.NewClient(co)
+	tok := p.client.Connect()
+	if !tok.WaitTimeout(opts.ConnectTimeout) {
+		p.client.Disconnect(0)
+		return nil, fmt.Errorf("mqtt %s: no answer within %v", redact(opts.Broker), opts.ConnectTimeout)
+	}
+	if err := tok.Error(); err != nil {
+		if strings.Contains(err.Error(), "not Authorized") || strings.Contains(err.Error(), "bad user name or password") {
+			return nil, fmt.Errorf("mqtt %s: %w (check the user name and password)", redact(opts.Broker), ErrLogin)
+		}
+		return nil, fmt.Errorf("mqtt %s: %v", redact(opts.Broker), err)
+	}
+	go p.publish()
+	return p, nil
+}
+
+// brokerURL turns mqtt://, mqtts://, tcp:// or ssl:// into Paho's form.
+func brokerURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("mqtt %q: want mqtt://HOST:PORT or mqtts://HOST:PORT", redact(s))
+	}
+	switch u.Scheme {
+	case "mqtt", "tcp":
+		u.Scheme = "tcp"
+	case "mqtts", "ssl", "tls":
+		u.Scheme = "ssl"
+	default:
+		return "", fmt.Errorf("mqtt %q: unknown scheme %q (want mqtt or mqtts)", redact(s), u.Scheme)
+	}
+	u.User = nil
+	return u.String(), nil
+}
+
+// redact drops a password from a broker address for messages.
+func redact(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		u.User = url.User(u.User.Username())
+		return u.String()
+	}
+	return s
+}
+
+func (p *Publisher) availability() string { return p.opts.Prefix + "/availability" }
+
+// Topic returns the camera's topic for kind ("top", "events").
+func (p *Publisher) Topic(kind string) string {
+	return p.opts.Prefix + "/" + p.opts.Camera + "/" + kind
+}
+
+// enqueue queues m without waiting; a full queue drops it and counts it.
+func (p *Publisher) enqueue(m message) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	select {
+	case p.queue <- m:
+	default:
+		p.dropped++
+		if p.dropped == 1 || p.dropped%1000 == 0 {
+			p.opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact(p.opts.Broker), p.opts.QueueSize, p.dropped)
+		}
+	}
+}
+
+// Dropped returns the number of messages dropped because the queue was
+// full.
+func (p *Publisher) Dropped() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dropped
+}
+
+// publish sends the queued messages in order, each until the broker
+// acknowledges it.
+func (p *Publisher) publish() {
+	defer close(p.done)
+	for m := range p.queue {
+		for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+			// While Paho reconnects it keeps the message and sends it
+			// once connected: wait for the acknowledgement as long as
+			// it takes, and publish again only when Paho gave up on it.
+			tok := p.client.Publish(m.topic, 1, m.retained, m.payload)
+			select {
+			case <-tok.Done():
+			case <-p.stop:
+				return
+			}
+			if tok.Error() == nil {
+				break
+			}
+			select {
+			case <-p.stop:
+				return
+			case <-time.After(delay):
+			}
+		}
+	}
+}
+
+// Write publishes the frame's best label to PREFIX/CAMERA/top (retained)
+// when it differs from the last one.
+func (p *Publisher) Write(o *pipeline.Output) error {
+	top := o.Result.Top()
+	class := -1
+	if len(top) > 0 {
+		class = top[0].Class
+	}
+	p.mu.Lock()
+	same := class == p.top
+	p.top = class
+	p.mu.Unlock()
+	if same {
+		return nil
+	}
+	var b []byte
+	if class < 0 {
+		b = []byte(`{"class":null,"label":null,"score":null,"pts_ms":` + strconv.FormatFloat(float64(o.Result.PTS.Microseconds())/1000, 'f', 1, 64) + `}`)
+	} else {
+		label, _, _ := strings.Cut(top[0].Label, ",")
+		b = fmt.Appendf(nil, `{"class":%d,"label":%s,"score":%.4f,"pts_ms":%.1f}`, class, strconv.Quote(label), top[0].Score, float64(o.Result.PTS.Microseconds())/1000)
+	}
+	p.enqueue(message{topic: p.Topic("top"), payload: b, retained: true})
+	return nil
+}
+
+// Event publishes e to PREFIX/CAMERA/events, in sink/jsonl's format
+// without its newline.
+func (p *Publisher) Event(e events.Event) {
+	line := jsonl.AppendEvent(nil, e)
+	p.enqueue(message{topic: p.Topic("events"), payload: line[:len(line)-1]})
+}
+
+// Close delivers what is queued (waiting at most drain for the broker),
+// announces the camera offline and disconnects.
+func (p *Publisher) Close() error {
+	return p.CloseWithin(5 * time.Second)
+}
+
+// CloseWithin is Close with a bound on the wait for the queue.
+func (p *Publisher) CloseWithin(drain time.Duration) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	close(p.queue)
+	p.mu.Unlock()
+	var err error
+	select {
+	case <-p.done:
+	case <-time.After(drain):
+		close(p.stop)
+		<-p.done
+		err = fmt.Errorf("mqtt %s: %d messages not delivered: the broker took none for %v", redact(p.opts.Broker), len(p.queue)+1, drain)
+	}
+	p.client.Publish(p.availability(), 1, true, "offline").WaitTimeout(time.Second)
+	p.client.Disconnect(250)
+	if d := p.Dropped(); d > 0 && err == nil {
+		err = fmt.Errorf("mqtt %s: %d messages dropped while the broker was away (queue of %d)", redact(p.opts.Broker), d, p.opts.QueueSize)
+	}
+	return err
+}

@@ -1,0 +1,150 @@
+package mqtt
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/mosquittotest"
+)
+
+func event(i int) events.Event {
+	typ := events.Enter
+	if i%2 == 1 {
+		typ = events.Leave
+	}
+	return events.Event{Type: typ, Class: 281 + i, Label: fmt.Sprintf("class %d, more", i), Start: time.Duration(i) * time.Second, End: time.Duration(i+1) * time.Second, PeakScore: 0.9, MeanScore: 0.8, Frames: i}
+}
+
+// checkEvents checks that the payloads are events 0..n-1, once each, in
+// order.
+func checkEvents(t *testing.T, got []string, n int) {
+	t.Helper()
+	if len(got) != n {
+		t.Errorf("%d events arrived, want %d", len(got), n)
+	}
+	for i, p := range got {
+		var e struct {
+			Class int    `json:"class"`
+			Label string `json:"label"`
+		}
+		if err := json.Unmarshal([]byte(p), &e); err != nil {
+			t.Fatalf("event %d: %v: %s", i, err, p)
+		}
+		if e.Class != 281+i || e.Label != fmt.Sprintf("class %d", i) {
+			t.Errorf("event %d: %s; want class %d in order", i, p, 281+i)
+			return
+		}
+	}
+}
+
+func TestEventsArriveOnceInOrder(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
+	p, err := Connect(Options{Broker: b.URL(), Camera: "door"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		p.Event(event(i))
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkEvents(t, sub.Payloads("livecam/door/events", 200), 200)
+	avail := sub.Payloads("livecam/availability", 2)
+	if strings.Join(avail, " ") != "online offline" {
+		t.Errorf("availability: %q, want online then offline", avail)
+	}
+}
+
+// TestBrokerRestart stops the broker after 20 events, queues 30 more
+// while it is away, and starts it again: all 50 arrive, once, in order.
+func TestBrokerRestart(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
+	var logs []string
+	var mu sync.Mutex
+	p, err := Connect(Options{Broker: b.URL(), Camera: "door", Logf: func(f string, a ...any) {
+		mu.Lock()
+		logs = append(logs, fmt.Sprintf(f, a...))
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		p.Event(event(i))
+	}
+	sub.Payloads("livecam/door/events", 20)
+	b.Stop()
+	start := time.Now()
+	for i := 20; i < 50; i++ {
+		p.Event(event(i)) // must not wait for the broker
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("30 events took %v with the broker away", d)
+	}
+	time.Sleep(500 * time.Millisecond)
+	b.Restart()
+	checkEvents(t, sub.Payloads("livecam/door/events", 50), 50)
+	if err := p.Close(); err != nil {
+		t.Error(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(strings.Join(logs, "\n"), "connection lost") {
+		t.Errorf("the lost connection was not reported: %q", logs)
+	}
+}
+
+func TestQueueBound(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	p, err := Connect(Options{Broker: b.URL(), Camera: "door", QueueSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	time.Sleep(200 * time.Millisecond)
+	for i := range 100 {
+		p.Event(event(i))
+	}
+	if d := p.Dropped(); d < 80 || d > 90 {
+		t.Errorf("%d dropped of 100 with a queue of 10", d)
+	}
+	err = p.CloseWithin(300 * time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "not delivered") {
+		t.Errorf("Close with the broker away: %v", err)
+	}
+}
+
+func TestWrongPassword(t *testing.T) {
+	b := mosquittotest.Start(t, map[string]string{"cam": "right"})
+	_, err := Connect(Options{Broker: b.URL(), Username: "cam", Password: "wrong"})
+	if err == nil || !strings.Contains(err.Error(), "refused the login") || strings.Contains(err.Error(), "wrong") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("wrong password: %v; want one line saying the login was refused, without the password", err)
+	}
+	p, err := Connect(Options{Broker: b.URL(), Username: "cam", Password: "right"})
+	if err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+	p.Close()
+}
+
+func TestBrokerAddress(t *testing.T) {
+	for in, want := range map[string]string{"mqtt://h:1883": "tcp://h:1883", "mqtts://h:8883": "ssl://h:8883", "mqtt://u:secret@h:1883": "tcp://h:1883"} {
+		if got, err := brokerURL(in); err != nil || got != want {
+			t.Errorf("brokerURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := brokerURL("http://h:1"); err == nil || !strings.Contains(err.Error(), "unknown scheme") {
+		t.Errorf("http://: %v", err)
+	}
+	if _, err := brokerURL("mqtt://u:secret@"); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("no host: %v (the password must not show)", err)
+	}
+}
