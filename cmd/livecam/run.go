@@ -51,7 +51,7 @@ type runFlags struct {
 	allow, deny                      []string
 	prof                             string
 	mqtt, mqttPrefix, mqttUser       string
-	mqttPasswordFile                 string
+	mqttPasswordFile, mqttDiscovery  string
 }
 
 // defineRunFlags declares the main job's flags, in the groups -h shows.
@@ -100,6 +100,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.StringVar(&f.mqttPrefix, "mqtt-prefix", "livecam", "first part of every MQTT topic")
 	fs.StringVar(&f.mqttUser, "mqtt-user", "", "MQTT user name (the password comes from $LIVECAM_MQTT_PASSWORD or -mqtt-password-file)")
 	fs.StringVar(&f.mqttPasswordFile, "mqtt-password-file", "", "read the MQTT password from `FILE`")
+	fs.StringVar(&f.mqttDiscovery, "mqtt-discovery", "", "announce the camera's label to Home Assistant under this discovery `PREFIX` (usually homeassistant)")
 	fs.StringVar(&f.font, "font", "", "TrueType or OpenType font `FILE` for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
 
 	fs.BoolVar(&f.progress, "progress", false, "show the progress bar even when standard error is not a terminal")
@@ -112,7 +113,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
 	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
 	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
-	fs.group("MQTT", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file")
+	fs.group("MQTT", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file", "mqtt-discovery")
 	fs.group("tuning", "workers", "threads")
 	fs.group("progress and diagnostics", "progress", "quiet", "v", "profile")
 	return fs, f
@@ -614,5 +615,5 @@ func connectMQTT(f *runFlags, camera string, logf func(string, ...any)) (*mqtt.P
 		}
 		password = strings.TrimSpace(string(b))
 	}
-	return mqtt.Connect(mqtt.Options{Broker: f.mqtt, Prefix: f.mqttPrefix, Camera: camera, Username: f.mqttUser, Password: password, Logf: logf})
+	return mqtt.Connect(mqtt.Options{Broker: f.mqtt, Prefix: f.mqttPrefix, Camera: camera, Username: f.mqttUser, Password: password, Discovery: f.mqttDiscovery, Logf: logf})
 }

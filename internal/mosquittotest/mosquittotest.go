@@ -102,7 +102,8 @@ type Subscriber struct {
 	msgs []paho.Message
 }
 
-// Subscribe connects a Subscriber to the broker at url.
+// Subscribe connects a Subscriber to the broker at url, subscribed to
+// livecam/# and homeassistant/#.
 func Subscribe(t *testing.T, url string) *Subscriber {
 	t.Helper()
 	s := &Subscriber{}
@@ -117,7 +118,7 @@ func Subscribe(t *testing.T, url string) *Subscriber {
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscriber: %v", tok.Error())
 	}
-	if tok := c.Subscribe("livecam/#", 1, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := c.SubscribeMultiple(map[string]byte{"livecam/#": 1, "homeassistant/#": 1}, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscribe: %v", tok.Error())
 	}
 	t.Cleanup(func() { c.Disconnect(100) })

@@ -17,6 +17,7 @@
 package mqtt
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -51,6 +52,10 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// Logf reports reconnections and drops (default: nothing).
 	Logf func(format string, args ...any)
+	// Discovery, when set, announces the camera's label to Home
+	// Assistant as a sensor (MQTT discovery, retained, on every
+	// connection) under this discovery prefix, usually "homeassistant".
+	Discovery string
 }
 
 // Publisher is a connection to the broker and the pipeline.Sink that
@@ -113,6 +118,9 @@ func Connect(opts Options) (*Publisher, error) {
 			opts.Logf("mqtt %s: connection lost (%v); reconnecting, events are queued", redact(opts.Broker), err)
 		}).
 		SetOnConnectHandler(func(c paho.Client) {
+			if opts.Discovery != "" {
+				c.Publish(p.DiscoveryTopic(), 1, true, p.discoveryConfig())
+			}
 			c.Publish(p.availability(), 1, true, "online")
 		})
 	p.client = paho.NewClient(co)
@@ -163,6 +171,30 @@ func (p *Publisher) availability() string { return p.opts.Prefix + "/availabilit
 // Topic returns the camera's topic for kind ("top", "events").
 func (p *Publisher) Topic(kind string) string {
 	return p.opts.Prefix + "/" + p.opts.Camera + "/" + kind
+}
+
+// DiscoveryTopic returns the topic of the Home Assistant discovery
+// message: DISCOVERY/sensor/livecam/CAMERA_label/config.
+func (p *Publisher) DiscoveryTopic() string {
+	return p.opts.Discovery + "/sensor/livecam/" + p.opts.Camera + "_label/config"
+}
+
+// discoveryConfig describes the camera's label as a Home Assistant
+// sensor: its state is the label, its attributes the rest of the top
+// message, its availability livecam's.
+func (p *Publisher) discoveryConfig() []byte {
+	id := "livecam_" + p.opts.Camera
+	b, _ := json.Marshal(map[string]any{
+		"name":                  "label",
+		"unique_id":             id + "_label",
+		"state_topic":           p.Topic("top"),
+		"value_template":        "{{ value_json.label }}",
+		"json_attributes_topic": p.Topic("top"),
+		"availability_topic":    p.availability(),
+		"icon":                  "mdi:cctv",
+		"device":                map[string]any{"identifiers": []string{id}, "name": "livecam " + p.opts.Camera, "manufacturer": "livecam"},
+	})
+	return b
 }
 
 // enqueue queues m without waiting; a full queue drops it and counts it.

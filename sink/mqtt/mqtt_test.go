@@ -148,3 +148,31 @@ func TestBrokerAddress(t *testing.T) {
 		t.Errorf("no host: %v (the password must not show)", err)
 	}
 }
+
+// TestHomeAssistantDiscovery: with Discovery set, the camera's sensor is
+// announced, retained, and points at the label and availability topics.
+func TestHomeAssistantDiscovery(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
+	p, err := Connect(Options{Broker: b.URL(), Camera: "door", Discovery: "homeassistant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	got := sub.Payloads("homeassistant/sensor/livecam/door_label/config", 1)
+	if len(got) != 1 {
+		t.Fatalf("%d discovery messages", len(got))
+	}
+	var cfg struct {
+		StateTopic        string `json:"state_topic"`
+		AvailabilityTopic string `json:"availability_topic"`
+		UniqueID          string `json:"unique_id"`
+		ValueTemplate     string `json:"value_template"`
+	}
+	if err := json.Unmarshal([]byte(got[0]), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StateTopic != "livecam/door/top" || cfg.AvailabilityTopic != "livecam/availability" || cfg.UniqueID != "livecam_door_label" || cfg.ValueTemplate != "{{ value_json.label }}" {
+		t.Errorf("discovery config %+v", cfg)
+	}
+}
