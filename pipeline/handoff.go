@@ -17,6 +17,9 @@ type handoff struct {
 	live   bool
 	closed bool
 	dseq   int64
+	// onChange, when set (by a Pool), is called after a put or close,
+	// without h.mu held.
+	onChange func()
 }
 
 func newHandoff(capacity int, live bool) *handoff {
@@ -32,6 +35,14 @@ func newHandoff(capacity int, live bool) *handoff {
 // in file mode it waits for room. It returns s itself when the handoff is
 // closed (the caller still owns it).
 func (h *handoff) put(s *slot) (dropped *slot) {
+	dropped = h.putLocked(s)
+	if h.onChange != nil && dropped != s {
+		h.onChange()
+	}
+	return dropped
+}
+
+func (h *handoff) putLocked(s *slot) (dropped *slot) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for !h.live && len(h.q) == h.cap && !h.closed {
@@ -57,6 +68,18 @@ func (h *handoff) take() *slot {
 	for len(h.q) == 0 && !h.closed {
 		h.cond.Wait()
 	}
+	return h.pop()
+}
+
+// tryTake is take without waiting: nil when nothing is queued.
+func (h *handoff) tryTake() *slot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pop()
+}
+
+// pop takes the first slot queued, or nil; h.mu is held.
+func (h *handoff) pop() *slot {
 	if len(h.q) == 0 {
 		return nil
 	}
@@ -75,4 +98,14 @@ func (h *handoff) close() {
 	h.closed = true
 	h.cond.Broadcast()
 	h.mu.Unlock()
+	if h.onChange != nil {
+		h.onChange()
+	}
+}
+
+// drained reports whether the handoff is closed and empty.
+func (h *handoff) drained() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed && len(h.q) == 0
 }

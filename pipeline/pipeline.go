@@ -42,6 +42,11 @@ type Config struct {
 	Workers int
 	// Threads per runner (default 1: workers give better throughput).
 	Threads int
+	// Pool, when set, runs the forward passes on workers shared with
+	// other pipelines (several cameras, one model: see Pool) instead of
+	// workers of this pipeline's own; Workers and Threads then only size
+	// the pipeline's buffers. Its model must be Model.
+	Pool *Pool
 	// Gate, when set, decides which frames are classified; the others
 	// carry the last result (see package stage: Every, MaxRate).
 	Gate Gate
@@ -94,6 +99,9 @@ type Pipeline struct {
 func New(cfg Config) (*Pipeline, error) {
 	if cfg.Source == nil || cfg.Model == nil {
 		return nil, errors.New("pipeline: Config needs a Source and a Model")
+	}
+	if cfg.Pool != nil && cfg.Pool.model != cfg.Model {
+		return nil, errors.New("pipeline: Config.Pool runs another model than Config.Model")
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = min(runtime.GOMAXPROCS(0), 4)
@@ -179,6 +187,12 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 
 	queue := newHandoff(cfg.Workers, p.live)
 	done := make(chan *slot, poolSize)
+	if cfg.Pool != nil {
+		if err := cfg.Pool.join(p, queue, done); err != nil {
+			cfg.Source.Close()
+			return err
+		}
+	}
 	var wg sync.WaitGroup
 	var sourceErr error
 
@@ -201,20 +215,22 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 		defer queue.close()
 		sourceErr = p.capture(ctx, free, queue)
 	}()
-	var workers sync.WaitGroup
-	for range cfg.Workers {
-		workers.Add(1)
+	if cfg.Pool == nil { // with a Pool, the pool closes done
+		var workers sync.WaitGroup
+		for range cfg.Workers {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				p.work(queue, done)
+			}()
+		}
+		wg.Add(1)
 		go func() {
-			defer workers.Done()
-			p.work(queue, done)
+			defer wg.Done()
+			workers.Wait()
+			close(done)
 		}()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		workers.Wait()
-		close(done)
-	}()
 
 	// Output, on this goroutine.
 	outErr := p.output(done, free, stop)
@@ -367,22 +383,29 @@ func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
 		if s == nil {
 			return
 		}
-		t0 := time.Now()
-		p.metrics.record(PhaseQueue, t0.Sub(s.queued))
-		s.inferred, s.err = false, nil
-		if s.infer {
-			if s.err = pre.Tensor(s.tensor, s.mat); s.err == nil {
-				t1 := time.Now()
-				p.metrics.record(PhasePreprocess, t1.Sub(t0))
-				s.err = runner.Forward(s.logits, s.tensor)
-				mobilenet.Softmax(s.probs, s.logits)
-				p.metrics.record(PhaseInference, time.Since(t1))
-				p.metrics.count(0, 0, 0, 1)
-				s.inferred = s.err == nil
-			}
-		}
+		p.process(s, pre, runner)
 		done <- s
 	}
+}
+
+// process preprocesses and classifies one slot, if it is to be classified.
+func (p *Pipeline) process(s *slot, pre *classify.Preprocessor, runner *mobilenet.Runner) {
+	t0 := time.Now()
+	p.metrics.record(PhaseQueue, t0.Sub(s.queued))
+	s.inferred, s.err = false, nil
+	if !s.infer {
+		return
+	}
+	if s.err = pre.Tensor(s.tensor, s.mat); s.err != nil {
+		return
+	}
+	t1 := time.Now()
+	p.metrics.record(PhasePreprocess, t1.Sub(t0))
+	s.err = runner.Forward(s.logits, s.tensor)
+	mobilenet.Softmax(s.probs, s.logits)
+	p.metrics.record(PhaseInference, time.Since(t1))
+	p.metrics.count(0, 0, 0, 1)
+	s.inferred = s.err == nil
 }
 
 // output restores frame order, ranks each frame's classes (carrying the

@@ -92,7 +92,7 @@ func TestPageInChromium(t *testing.T) {
 	if n, _ := strconv.Atoi(fm[1]); n < 5 {
 		t.Errorf("the page saw %d frames", n)
 	}
-	if !regexp.MustCompile(`<td>\d+\.\d%</td><td>class \d</td>`).MatchString(html) {
+	if !regexp.MustCompile(`<td class="p">\d+\.\d%</td><td>class \d</td>`).MatchString(html) {
 		t.Errorf("no labels on the page:\n%s", html)
 	}
 	t.Logf("page: %s frames, stream %s", fm[1], regexp.MustCompile(`data-loaded="[^"]*"`).FindString(html))

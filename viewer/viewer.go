@@ -1,6 +1,17 @@
-// Package viewer serves a pipeline's annotated frames over HTTP: an MJPEG
-// stream, the current labels and statistics as JSON, and a small page that
-// shows both. It is a pipeline.Sink.
+// Package viewer serves pipelines' annotated frames over HTTP: for each
+// camera an MJPEG stream, a snapshot, the current labels and statistics as
+// JSON, and one page that shows every camera in a grid.
+//
+// Routes: / (the page), /cameras.json (every camera's status),
+// /cameras/NAME/stream.mjpg, /cameras/NAME/snapshot.jpg and
+// /cameras/NAME/status.json, the first camera's at /stream.mjpg,
+// /snapshot.jpg and /status.json, /healthz, and /metrics when
+// Options.Metrics is set. Each camera (Server.Camera) is a pipeline.Sink;
+// with one camera the Server itself can be the sink.
+//
+// Listen serves on an address of its own; New returns the same viewer as
+// an http.Handler to mount in an application's server (under a prefix
+// with http.StripPrefix: the page's links are relative).
 //
 // It is safe by default: it listens on loopback unless told otherwise,
 // serves only its own fixed routes (no files), accepts a bearer token,
@@ -18,7 +29,9 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,24 +72,39 @@ type Options struct {
 	StaleAfter time.Duration
 }
 
-// Server is the viewer. Create it with Listen, add it to the pipeline's
-// sinks, and Close it (the pipeline does) to stop serving.
+// Server is the viewer. Create it with Listen (or New), give each
+// pipeline a Camera as a sink (or, with one camera, the Server itself),
+// and Close it to stop serving.
 type Server struct {
 	opts    Options
-	ln      net.Listener
+	handler http.Handler
+	ln      net.Listener // nil for New
 	srv     *http.Server
-	viewers atomic.Int32
+	served  sync.WaitGroup
 
-	mu         sync.Mutex
+	mu      sync.Mutex
+	cameras []*Camera // in the order they were added
+	primary *Camera   // the Server's own Write's, made by the first Write
+	closed  bool
+}
+
+// Camera is one camera's part of the viewer: a pipeline.Sink. Its frames
+// are encoded only while someone watches its stream or asks for a
+// snapshot; Close marks it ended (its streams end, /healthz names it).
+type Camera struct {
+	s       *Server
+	name    string
+	viewers atomic.Int32 // streams open
+	wanted  atomic.Int32 // snapshots waiting for a frame
+
+	// guarded by s.mu
 	sourceName string // as the pipeline names it; status.Source is what viewers see
 	frame      []byte // newest JPEG
-	seq        int64  // bumped per frame
+	seq        int64  // bumped per JPEG
 	status     status
-	wake       chan struct{} // closed and replaced when a frame arrives
-	closed     bool
-	lastFrame  time.Time // when the newest frame arrived
-
-	served sync.WaitGroup
+	wake       chan struct{} // closed and replaced when a JPEG arrives
+	lastFrame  time.Time     // when the newest frame arrived
+	ended      bool
 }
 
 type label struct {
@@ -86,6 +114,7 @@ type label struct {
 }
 
 type status struct {
+	Camera    string  `json:"camera"`
 	Model     string  `json:"model"`
 	Source    string  `json:"source"`
 	Frame     int64   `json:"frame"`
@@ -94,6 +123,9 @@ type status struct {
 	Dropped   int64   `json:"dropped"`
 	Frames    int64   `json:"frames"`
 	Viewers   int32   `json:"viewers"`
+	// AgeMS is how long ago the newest frame arrived (-1: none yet).
+	AgeMS float64 `json:"age_ms"`
+	Ended bool    `json:"ended,omitempty"`
 	// Goroutines counts the process's goroutines, for soak tests and
 	// operators watching for leaks.
 	Goroutines int `json:"goroutines"`
@@ -113,11 +145,9 @@ func IsLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Listen opens the listening socket and starts serving.
-func Listen(opts Options) (*Server, error) {
-	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:8080"
-	}
+// New returns the viewer as an http.Handler, without listening: mount it
+// in an application's own server. Options.Addr is not used.
+func New(opts Options) *Server {
 	if opts.MaxViewers <= 0 {
 		opts.MaxViewers = 4
 	}
@@ -130,22 +160,47 @@ func Listen(opts Options) (*Server, error) {
 	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = 5 * time.Second
 	}
+	s := &Server{opts: opts}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.page)
+	mux.HandleFunc("GET /cameras.json", s.camerasJSON)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	for _, route := range []struct {
+		file string
+		h    func(*Camera, http.ResponseWriter, *http.Request)
+	}{{"stream.mjpg", s.stream}, {"snapshot.jpg", s.snapshot}, {"status.json", s.statusJSON}} {
+		mux.HandleFunc("GET /"+route.file, func(w http.ResponseWriter, r *http.Request) {
+			route.h(s.first(), w, r)
+		})
+		mux.HandleFunc("GET /cameras/{name}/"+route.file, func(w http.ResponseWriter, r *http.Request) {
+			if c := s.lookup(r.PathValue("name")); c != nil {
+				route.h(c, w, r)
+				return
+			}
+			http.Error(w, "no such camera", http.StatusNotFound)
+		})
+	}
+	if opts.Metrics != nil {
+		mux.Handle("GET /metrics", opts.Metrics)
+	}
+	s.handler = s.harden(s.checkHost(s.auth(mux)))
+	return s
+}
+
+// Listen opens the listening socket (Options.Addr, default
+// "127.0.0.1:8080") and starts serving.
+func Listen(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:8080"
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("viewer: %w", err)
 	}
-	s := &Server{opts: opts, ln: ln, wake: make(chan struct{})}
-	s.status.Model = opts.Model
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.page)
-	mux.HandleFunc("GET /stream.mjpg", s.stream)
-	mux.HandleFunc("GET /status.json", s.statusJSON)
-	mux.HandleFunc("GET /healthz", s.healthz)
-	if opts.Metrics != nil {
-		mux.Handle("GET /metrics", opts.Metrics)
-	}
+	s := New(opts)
+	s.ln = ln
 	s.srv = &http.Server{
-		Handler:           s.harden(s.checkHost(s.auth(mux))),
+		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		IdleTimeout:       60 * time.Second,
@@ -159,11 +214,115 @@ func Listen(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Addr returns the address the server listens on.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// ServeHTTP serves the viewer's routes, with its token, host check and
+// headers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// URL returns the page's address.
-func (s *Server) URL() string { return "http://" + s.Addr() + "/" }
+// Addr returns the address the server listens on ("" for New).
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// URL returns the page's address ("" for New).
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.Addr() + "/"
+}
+
+// validName is what a camera may be called: it is part of URLs.
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Camera adds a camera named name (letters, digits, '.', '_', '-'; it
+// names its routes), shown on the page in the order added.
+func (s *Server) Camera(name string) (*Camera, error) {
+	if !validName.MatchString(name) {
+		return nil, fmt.Errorf("viewer: camera name %q: want letters, digits, '.', '_' or '-' (at most 64)", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lookupLocked(name) != nil {
+		return nil, fmt.Errorf("viewer: two cameras named %q", name)
+	}
+	return s.addLocked(name), nil
+}
+
+func (s *Server) addLocked(name string) *Camera {
+	c := &Camera{s: s, name: name, wake: make(chan struct{})}
+	c.status.Camera, c.status.Model = name, s.opts.Model
+	s.cameras = append(s.cameras, c)
+	return c
+}
+
+func (s *Server) lookup(name string) *Camera {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lookupLocked(name)
+}
+
+func (s *Server) lookupLocked(name string) *Camera {
+	for _, c := range s.cameras {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// first returns the first camera; before any, the Server's own (a
+// viewer of one pipeline may be watched before its first frame).
+func (s *Server) first() *Camera {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cameras) == 0 {
+		return s.primaryLocked()
+	}
+	return s.cameras[0]
+}
+
+func (s *Server) primaryLocked() *Camera {
+	if s.primary == nil {
+		name := "main"
+		for i := 2; s.lookupLocked(name) != nil; i++ {
+			name = fmt.Sprintf("main-%d", i)
+		}
+		s.primary = s.addLocked(name)
+	}
+	return s.primary
+}
+
+// Write sends a frame to the Server's own camera, named "main", for a
+// viewer of one pipeline. It is also the camera of /stream.mjpg and the
+// like when they are asked for before any camera was added.
+func (s *Server) Write(o *pipeline.Output) error {
+	s.mu.Lock()
+	c := s.primaryLocked()
+	s.mu.Unlock()
+	return c.Write(o)
+}
+
+// Name returns the camera's name.
+func (c *Camera) Name() string { return c.name }
+
+// URL returns the camera's stream address, under the Server's URL.
+func (c *Camera) URL() string { return c.s.URL() + "cameras/" + c.name + "/stream.mjpg" }
+
+// Close marks the camera ended: its streams end and /healthz names it.
+// The Server goes on serving the other cameras.
+func (c *Camera) Close() error {
+	c.s.mu.Lock()
+	if !c.ended {
+		c.ended = true
+		close(c.wake)
+		c.wake = make(chan struct{})
+	}
+	c.s.mu.Unlock()
+	return nil
+}
 
 const cookieName = "livecam_token"
 
@@ -244,15 +403,15 @@ func (s *Server) auth(next http.Handler) http.Handler {
 
 // Write takes the pipeline's newest frame: it is encoded only while
 // someone watches, and replaces the previous one.
-func (s *Server) Write(o *pipeline.Output) error {
-	r := o.Result
+func (c *Camera) Write(o *pipeline.Output) error {
+	s, r := c.s, o.Result
 	s.mu.Lock()
-	st := &s.status
-	if st.Source == "" || s.sourceName != o.Source.Name {
-		s.sourceName, st.Source = o.Source.Name, displayName(o.Source.Name)
+	st := &c.status
+	if st.Source == "" || c.sourceName != o.Source.Name {
+		c.sourceName, st.Source = o.Source.Name, displayName(o.Source.Name)
 	}
 	st.Frame, st.Dropped = r.Frame, r.Dropped
-	s.lastFrame = time.Now()
+	c.lastFrame = time.Now()
 	st.LatencyMS = float64(r.Latency.Microseconds()) / 1000
 	st.Frames++
 	st.Top = st.Top[:0]
@@ -260,7 +419,7 @@ func (s *Server) Write(o *pipeline.Output) error {
 		st.Top = append(st.Top, label{Class: t.Class, Label: t.Label, Score: t.Score})
 	}
 	s.mu.Unlock()
-	if s.viewers.Load() == 0 {
+	if c.viewers.Load() == 0 && c.wanted.Load() == 0 {
 		return nil
 	}
 	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, o.Image, []int{gocv.IMWriteJpegQuality, s.opts.Quality})
@@ -270,29 +429,30 @@ func (s *Server) Write(o *pipeline.Output) error {
 	jpeg := append([]byte(nil), buf.GetBytes()...)
 	buf.Close()
 	s.mu.Lock()
-	s.frame = jpeg
-	s.seq++
-	close(s.wake)
-	s.wake = make(chan struct{})
+	c.frame = jpeg
+	c.seq++
+	close(c.wake)
+	c.wake = make(chan struct{})
 	s.mu.Unlock()
 	return nil
 }
 
-// next waits for a frame newer than seen; ok is false when the server
-// closes or ctx ends.
-func (s *Server) next(ctx context.Context, seen int64) (frame []byte, seq int64, ok bool) {
+// next waits for a JPEG newer than seen; ok is false when the server
+// closes, the camera ends or ctx ends.
+func (c *Camera) next(ctx context.Context, seen int64) (frame []byte, seq int64, ok bool) {
+	s := c.s
 	for {
 		s.mu.Lock()
-		if s.closed {
+		if s.closed || c.ended {
 			s.mu.Unlock()
 			return nil, 0, false
 		}
-		if s.seq != seen && s.frame != nil {
-			frame, seq = s.frame, s.seq
+		if c.seq != seen && c.frame != nil {
+			frame, seq = c.frame, c.seq
 			s.mu.Unlock()
 			return frame, seq, true
 		}
-		wake := s.wake
+		wake := c.wake
 		s.mu.Unlock()
 		select {
 		case <-wake:
@@ -304,14 +464,14 @@ func (s *Server) next(ctx context.Context, seen int64) (frame []byte, seq int64,
 
 const boundary = "livecamframe"
 
-func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
-	if n := s.viewers.Add(1); int(n) > s.opts.MaxViewers {
-		s.viewers.Add(-1)
+func (s *Server) stream(c *Camera, w http.ResponseWriter, r *http.Request) {
+	if n := c.viewers.Add(1); int(n) > s.opts.MaxViewers {
+		c.viewers.Add(-1)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "too many viewers", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.viewers.Add(-1)
+	defer c.viewers.Add(-1)
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary="+boundary)
 	// Headers go out at once: a client waits for them before the first
@@ -322,7 +482,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	var seen int64
 	for {
-		frame, seq, ok := s.next(r.Context(), seen)
+		frame, seq, ok := c.next(r.Context(), seen)
 		if !ok {
 			return
 		}
@@ -345,15 +505,69 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) statusJSON(w http.ResponseWriter, r *http.Request) {
+// snapshotWait is how long a snapshot waits for the camera's next frame
+// before it settles for the last one it has.
+const snapshotWait = 2 * time.Second
+
+// snapshot answers one JPEG: the camera's next frame, or, when none comes
+// within snapshotWait, the newest one encoded before.
+func (s *Server) snapshot(c *Camera, w http.ResponseWriter, r *http.Request) {
+	c.wanted.Add(1)
+	defer c.wanted.Add(-1)
 	s.mu.Lock()
-	st := s.status
-	st.Top = append([]label(nil), s.status.Top...)
+	seen := c.seq
 	s.mu.Unlock()
-	st.Viewers = s.viewers.Load()
+	ctx, cancel := context.WithTimeout(r.Context(), snapshotWait)
+	defer cancel()
+	frame, _, ok := c.next(ctx, seen)
+	if !ok {
+		s.mu.Lock()
+		frame = c.frame
+		s.mu.Unlock()
+	}
+	if frame == nil {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, c.name+": no frame", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Content-Length", strconv.Itoa(len(frame)))
+	w.Write(frame)
+}
+
+// statusOf copies c's status; s.mu is held.
+func (s *Server) statusOf(c *Camera, now time.Time) status {
+	st := c.status
+	st.Top = append([]label{}, c.status.Top...)
+	st.Viewers = c.viewers.Load()
+	st.AgeMS = -1
+	if !c.lastFrame.IsZero() {
+		st.AgeMS = float64(now.Sub(c.lastFrame).Microseconds()) / 1000
+	}
+	st.Ended = c.ended
 	st.Goroutines = runtime.NumGoroutine()
+	return st
+}
+
+func (s *Server) statusJSON(c *Camera, w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	st := s.statusOf(c, time.Now())
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(st)
+}
+
+// camerasJSON lists every camera's status, in the order they were added.
+func (s *Server) camerasJSON(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	s.mu.Lock()
+	all := make([]status, 0, len(s.cameras))
+	for _, c := range s.cameras {
+		all = append(all, s.statusOf(c, now))
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(all)
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
@@ -362,7 +576,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(pageHTML))
 }
 
-// Close stops serving: open streams end, and the listener closes.
+// Close stops serving: open streams end, and the listener (if any)
+// closes.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -370,8 +585,14 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
-	close(s.wake)
+	for _, c := range s.cameras {
+		close(c.wake)
+		c.wake = make(chan struct{})
+	}
 	s.mu.Unlock()
+	if s.srv == nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
@@ -382,7 +603,11 @@ func (s *Server) Close() error {
 	return err
 }
 
-var _ pipeline.Sink = (*Server)(nil)
+var (
+	_ pipeline.Sink = (*Server)(nil)
+	_ pipeline.Sink = (*Camera)(nil)
+	_ http.Handler  = (*Server)(nil)
+)
 
 // displayName is how the page names a source: a URL without its password,
 // a file by its base name (viewers need not learn the machine's folders).
@@ -401,34 +626,65 @@ const pageHTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{margin:0;background:#111;color:#eee;font:15px system-ui,sans-serif}
-main{display:flex;flex-wrap:wrap;gap:16px;padding:16px}
-img{max-width:100%;height:auto;background:#000;border:1px solid #333}
-table{border-collapse:collapse}td{padding:2px 10px 2px 0}
-#labels td:first-child{text-align:right;font-variant-numeric:tabular-nums}
+header{padding:8px 16px;color:#999}
+main{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:16px;padding:0 16px 16px}
+figure{margin:0;background:#1b1b1b;border:1px solid #333;padding:8px}
+figure.stale{border-color:#a33}
+img{width:100%;height:auto;background:#000;display:block}
+h2{font-size:16px;margin:6px 0}
+table{border-collapse:collapse}td{padding:1px 10px 1px 0}
+td.p{text-align:right;font-variant-numeric:tabular-nums}
 small{color:#999}
-</style></head><body><main>
-<img id="stream" src="stream.mjpg" alt="livecam stream">
-<section><h1>livecam</h1>
-<table id="labels"><tbody><tr><td colspan="2"><small>waiting for frames…</small></td></tr></tbody></table>
-<p><small id="stats"></small></p></section>
-</main><script>
-const img = document.getElementById('stream');
-img.addEventListener('load', () => { img.dataset.loaded = img.naturalWidth + 'x' + img.naturalHeight; });
+</style></head><body>
+<header><b>livecam</b> <small id="summary">waiting for cameras…</small></header>
+<main id="cameras"></main>
+<script>
+const tiles = new Map();
+function tile(name) {
+  let t = tiles.get(name);
+  if (t) return t;
+  const fig = document.createElement('figure');
+  fig.dataset.camera = name;
+  const img = document.createElement('img');
+  img.alt = name;
+  img.src = 'cameras/' + encodeURIComponent(name) + '/stream.mjpg';
+  img.addEventListener('load', () => { img.dataset.loaded = img.naturalWidth + 'x' + img.naturalHeight; });
+  const h = document.createElement('h2');
+  h.textContent = name;
+  const table = document.createElement('table');
+  table.className = 'labels';
+  const tbody = document.createElement('tbody');
+  table.append(tbody);
+  const stats = document.createElement('small');
+  fig.append(img, h, table, stats);
+  document.getElementById('cameras').append(fig);
+  t = {fig, tbody, stats};
+  tiles.set(name, t);
+  return t;
+}
 async function poll() {
   try {
-    const r = await fetch('status.json', {cache: 'no-store'});
-    const s = await r.json();
-    const rows = (s.top || []).map(t => {
-      const tr = document.createElement('tr');
-      const p = document.createElement('td'); p.textContent = (100 * t.score).toFixed(1) + '%';
-      const l = document.createElement('td'); l.textContent = t.label;
-      tr.append(p, l); return tr;
-    });
-    if (rows.length) document.querySelector('#labels tbody').replaceChildren(...rows);
-    document.getElementById('stats').textContent =
-      s.model + ' · ' + s.source + ' · frame ' + s.frame + ' · ' + s.frames + ' frames · ' +
-      s.latency_ms.toFixed(1) + ' ms · dropped ' + s.dropped + ' · viewers ' + s.viewers;
-    document.body.dataset.frames = s.frames;
+    const r = await fetch('cameras.json', {cache: 'no-store'});
+    const cams = await r.json();
+    let frames = 0;
+    for (const s of cams) {
+      const t = tile(s.camera);
+      const rows = (s.top || []).map(x => {
+        const tr = document.createElement('tr');
+        const p = document.createElement('td'); p.className = 'p'; p.textContent = (100 * x.score).toFixed(1) + '%';
+        const l = document.createElement('td'); l.textContent = x.label;
+        tr.append(p, l); return tr;
+      });
+      if (rows.length) t.tbody.replaceChildren(...rows);
+      t.stats.textContent = s.source + ' · frame ' + s.frame + ' · ' + s.latency_ms.toFixed(1) + ' ms · dropped ' + s.dropped +
+        ' · viewers ' + s.viewers + (s.ended ? ' · ended' : s.age_ms < 0 ? ' · no frame yet' : s.age_ms > 5000 ? ' · no frame for ' + (s.age_ms / 1000).toFixed(0) + ' s' : '');
+      t.fig.classList.toggle('stale', s.ended || s.age_ms < 0 || s.age_ms > 5000);
+      t.fig.dataset.frames = s.frames;
+      frames += s.frames;
+    }
+    document.getElementById('summary').textContent = (cams[0] ? cams[0].model + ' · ' : '') + cams.length + ' camera' + (cams.length == 1 ? '' : 's');
+    document.body.dataset.frames = frames;
+    document.body.dataset.cameras = cams.length;
   } catch (e) {}
   setTimeout(poll, 500);
 }
@@ -436,21 +692,39 @@ poll();
 </script></body></html>
 `
 
-// healthz answers 200 while frames arrive, 503 saying since when none has
-// (for a supervisor or a load balancer).
+// healthz answers 200 while every camera delivers frames, 503 naming
+// each one that has not for StaleAfter, never has, or ended (for a
+// supervisor or a load balancer).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	var bad, good []string
 	s.mu.Lock()
-	last, name := s.lastFrame, s.status.Source
+	for _, c := range s.cameras {
+		name := c.name
+		if c.status.Source != "" && c.status.Source != name {
+			name += " (" + c.status.Source + ")"
+		}
+		switch {
+		case c.ended:
+			bad = append(bad, name+": ended")
+		case c.lastFrame.IsZero():
+			bad = append(bad, name+": no frame yet")
+		case now.Sub(c.lastFrame) > s.opts.StaleAfter:
+			bad = append(bad, fmt.Sprintf("%s: no frame for %.1fs", name, now.Sub(c.lastFrame).Seconds()))
+		default:
+			good = append(good, name)
+		}
+	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	switch {
-	case last.IsZero():
+	case len(bad) == 0 && len(good) == 0:
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "no frame yet")
-	case time.Since(last) > s.opts.StaleAfter:
+		fmt.Fprintln(w, "no frame yet: no camera")
+	case len(bad) > 0:
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "%s: no frame for %.1fs\n", name, time.Since(last).Seconds())
+		fmt.Fprintln(w, strings.Join(bad, "\n"))
 	default:
-		fmt.Fprintf(w, "ok: %s\n", name)
+		fmt.Fprintf(w, "ok: %s\n", strings.Join(good, ", "))
 	}
 }

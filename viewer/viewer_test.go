@@ -123,8 +123,8 @@ func TestStreamStatusAndPage(t *testing.T) {
 	}
 	html, _ := io.ReadAll(page.Body)
 	page.Body.Close()
-	if !strings.Contains(string(html), `src="stream.mjpg"`) {
-		t.Error("page does not show the stream")
+	if !strings.Contains(string(html), `'/stream.mjpg'`) || !strings.Contains(string(html), `fetch('cameras.json'`) {
+		t.Error("page does not show the cameras' streams")
 	}
 }
 
@@ -249,7 +249,7 @@ func TestStalledViewer(t *testing.T) {
 	if slowest > 100*time.Millisecond {
 		t.Errorf("a pipeline write took %v with a stalled viewer", slowest)
 	}
-	if n := s.viewers.Load(); n != 1 {
+	if n := s.first().viewers.Load(); n != 1 {
 		t.Errorf("%d viewers once the stalled one timed out, want 1 (the good one)", n)
 	}
 }
@@ -419,11 +419,11 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("before any frame: %d %q", code, body)
 	}
 	feed(t, s, 2, 0)
-	if code, body := get(); code != 200 || !strings.Contains(body, "ok: test") {
+	if code, body := get(); code != 200 || !strings.Contains(body, "ok: main (test)") {
 		t.Errorf("after a frame: %d %q", code, body)
 	}
 	time.Sleep(400 * time.Millisecond)
-	if code, body := get(); code != 503 || !strings.Contains(body, "test: no frame for") {
+	if code, body := get(); code != 503 || !strings.Contains(body, "main (test): no frame for") {
 		t.Errorf("after 400 ms without a frame: %d %q", code, body)
 	}
 }

@@ -1,0 +1,180 @@
+package pipeline
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+
+	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/net/mobilenet"
+)
+
+// Pool is a set of inference workers that several pipelines share: one
+// model in memory, one runner per worker, however many cameras. Set it
+// as Config.Pool of each pipeline; the pipeline then starts no workers of
+// its own.
+//
+// The workers take the pipelines in turn: each worker, when free, serves
+// the next pipeline after the one served last that has a frame waiting.
+// In live mode each pipeline's handoff holds only its newest frame, so a
+// camera that delivers many frames gets no more forward passes than one
+// that delivers few, as long as both keep a frame waiting: no camera
+// starves another. A pipeline's Gate (stage.MaxRate) caps its own rate.
+//
+// A Pool is safe for concurrent use. Close it after every pipeline using
+// it has returned from Run.
+type Pool struct {
+	model *mobilenet.Model
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	members []*member // pipelines running, in the order they joined
+	next    int       // the member served first by the next take
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// member is one pipeline's place in the pool.
+type member struct {
+	p        *Pipeline
+	queue    *handoff
+	done     chan<- *slot
+	inflight int  // slots taken by a worker and not yet in done
+	left     bool // done closed, member removed
+}
+
+// NewPool starts workers inference goroutines (0: GOMAXPROCS, at most 4),
+// each with its own runner of threads threads (0: 1), for model.
+func NewPool(model *mobilenet.Model, workers, threads int) *Pool {
+	if workers <= 0 {
+		workers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	if threads <= 0 {
+		threads = 1
+	}
+	pool := &Pool{model: model}
+	pool.cond = sync.NewCond(&pool.mu)
+	for range workers {
+		pool.wg.Add(1)
+		go pool.work(threads)
+	}
+	return pool
+}
+
+// Model returns the model the pool's workers run.
+func (pool *Pool) Model() *mobilenet.Model { return pool.model }
+
+// Close stops the workers and waits for them. It is meant for after every
+// pipeline in the pool has returned from Run; a pipeline still running
+// stops reading, as if cancelled, and its frames already read reach its
+// sinks unclassified.
+func (pool *Pool) Close() {
+	pool.mu.Lock()
+	pool.closed = true
+	pool.cond.Broadcast()
+	pool.mu.Unlock()
+	pool.wg.Wait()
+	pool.mu.Lock()
+	members := pool.members
+	pool.members = nil
+	pool.mu.Unlock()
+	for _, m := range members {
+		m.queue.close()
+		for s := m.queue.tryTake(); s != nil; s = m.queue.tryTake() {
+			s.inferred, s.err = false, nil
+			m.done <- s
+		}
+		close(m.done)
+	}
+}
+
+var errPoolClosed = errors.New("pipeline: the Pool is closed")
+
+// join adds a pipeline's handoff; its slots come back, processed, on
+// done, which the pool closes once the handoff is closed and drained.
+func (pool *Pool) join(p *Pipeline, queue *handoff, done chan<- *slot) error {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if pool.closed {
+		return errPoolClosed
+	}
+	m := &member{p: p, queue: queue, done: done}
+	pool.members = append(pool.members, m)
+	queue.onChange = pool.wake
+	return nil
+}
+
+// wake tells the workers that a handoff changed (a frame arrived, or it
+// closed).
+func (pool *Pool) wake() {
+	pool.mu.Lock()
+	pool.retire()
+	pool.cond.Broadcast()
+	pool.mu.Unlock()
+}
+
+// retire closes the done channel of every member whose handoff is closed
+// and drained and that has nothing in flight, and removes it. pool.mu is
+// held.
+func (pool *Pool) retire() {
+	for i := 0; i < len(pool.members); i++ {
+		m := pool.members[i]
+		if m.inflight > 0 || !m.queue.drained() {
+			continue
+		}
+		m.left = true
+		close(m.done)
+		pool.members = append(pool.members[:i], pool.members[i+1:]...)
+		if pool.next > i {
+			pool.next--
+		}
+		i--
+	}
+	if pool.next >= len(pool.members) {
+		pool.next = 0
+	}
+}
+
+// takeTurn waits for a frame from any member, serving them in turn; it
+// returns nil when the pool closes.
+func (pool *Pool) takeTurn() (*member, *slot) {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	for !pool.closed {
+		n := len(pool.members)
+		for k := range n {
+			i := (pool.next + k) % n
+			m := pool.members[i]
+			if s := m.queue.tryTake(); s != nil {
+				m.inflight++
+				pool.next = (i + 1) % n
+				return m, s
+			}
+		}
+		pool.retire()
+		pool.cond.Wait()
+	}
+	return nil, nil
+}
+
+// work is one worker: it runs forward passes for whichever member's turn
+// it is.
+func (pool *Pool) work(threads int) {
+	defer pool.wg.Done()
+	runner := pool.model.NewRunner(threads)
+	defer runner.Close()
+	pre := classify.NewPreprocessor(pool.model.Config().Size)
+	defer pre.Close()
+	for {
+		m, s := pool.takeTurn()
+		if m == nil {
+			return
+		}
+		m.p.process(s, pre, runner)
+		m.done <- s // never blocks: done holds every slot of the pipeline
+		pool.mu.Lock()
+		m.inflight--
+		pool.retire()
+		pool.mu.Unlock()
+	}
+}
