@@ -52,6 +52,9 @@ type runFlags struct {
 	prof                             string
 	mqtt, mqttPrefix, mqttUser       string
 	mqttPasswordFile, mqttDiscovery  string
+	mqttCA, mqttCert, mqttKey        string
+	mqttResults                      bool
+	config                           string
 }
 
 // defineRunFlags declares the main job's flags, in the groups -h shows.
@@ -101,6 +104,11 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.StringVar(&f.mqttUser, "mqtt-user", "", "MQTT user name (the password comes from $LIVECAM_MQTT_PASSWORD or -mqtt-password-file)")
 	fs.StringVar(&f.mqttPasswordFile, "mqtt-password-file", "", "read the MQTT password from `FILE`")
 	fs.StringVar(&f.mqttDiscovery, "mqtt-discovery", "", "announce the camera's label to Home Assistant under this discovery `PREFIX` (usually homeassistant)")
+	fs.BoolVar(&f.mqttResults, "mqtt-results", false, "also publish every frame's result to PREFIX/CAMERA/results (QoS 0)")
+	fs.StringVar(&f.mqttCA, "mqtt-ca", "", "for mqtts://, trust the broker's certificate if this CA `FILE` (PEM) signed it (default: the system's roots)")
+	fs.StringVar(&f.mqttCert, "mqtt-cert", "", "for mqtts://, the client certificate `FILE` (PEM) brokers that ask for one get (with -mqtt-key)")
+	fs.StringVar(&f.mqttKey, "mqtt-key", "", "the client certificate's key `FILE` (PEM)")
+	fs.StringVar(&f.config, "config", "", "run the cameras listed in this YAML `FILE` (see README: many cameras)")
 	fs.StringVar(&f.font, "font", "", "TrueType or OpenType font `FILE` for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
 
 	fs.BoolVar(&f.progress, "progress", false, "show the progress bar even when standard error is not a terminal")
@@ -108,12 +116,12 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.BoolVar(&f.verbose, "v", false, "print statistics every few seconds, and OpenCV's and FFmpeg's own messages")
 	fs.StringVar(&f.prof, "profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
 
-	fs.group("input", "source", "realtime", "loop", "reconnect", "fps", "every")
+	fs.group("input", "source", "config", "realtime", "loop", "reconnect", "fps", "every")
 	fs.group("model", "model", "labels")
 	fs.group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
 	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
 	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
-	fs.group("MQTT", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file", "mqtt-discovery")
+	fs.group("MQTT", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file", "mqtt-discovery", "mqtt-results", "mqtt-ca", "mqtt-cert", "mqtt-key")
 	fs.group("tuning", "workers", "threads")
 	fs.group("progress and diagnostics", "progress", "quiet", "v", "profile")
 	return fs, f
@@ -174,13 +182,22 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	f.sources = append(f.sources, fs.Args()...)
-	if len(f.sources) == 0 {
-		return fmt.Errorf("%w: no source: give -source (a camera index, file, folder, URL or GStreamer pipeline); see livecam -h", errUsage)
+	cams, err := camerasOf(fs, f)
+	if err != nil {
+		return err
+	}
+	if len(f.sources) == 0 && cams == nil {
+		return fmt.Errorf("%w: no source: give -source (a camera index, file, folder, URL or GStreamer pipeline) or -config; see livecam -h", errUsage)
 	}
 	if err := f.validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	jobs, err := planJobs(f)
+	var jobs []job
+	if cams != nil {
+		err = checkCameraFlags(f)
+	} else {
+		jobs, err = planJobs(f)
+	}
 	if err != nil {
 		return err
 	}
@@ -196,20 +213,9 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	resultOpts := classify.Options{MaxResults: f.topk, MinScore: float32(f.minScore)}
-	for _, spec := range f.allow {
-		c, err := classify.ParseClass(m.Labels(), spec)
-		if err != nil {
-			return fmt.Errorf("%w: -allow: %v", errUsage, err)
-		}
-		resultOpts.Allow = append(resultOpts.Allow, c)
-	}
-	for _, spec := range f.deny {
-		c, err := classify.ParseClass(m.Labels(), spec)
-		if err != nil {
-			return fmt.Errorf("%w: -deny: %v", errUsage, err)
-		}
-		resultOpts.Deny = append(resultOpts.Deny, c)
+	resultOpts, err := resultOptions(m, f)
+	if err != nil {
+		return err
 	}
 	font, err := overlayFont(f.font, m.Labels(), stderr)
 	if err != nil {
@@ -217,10 +223,34 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	}
 	r := &runner{f: f, m: m, results: resultOpts, font: font, stdout: stdout, stderr: stderr,
 		showProgress: !f.quiet && (f.progress || isTerminal(stderr))}
-	if len(jobs) == 1 && f.outDir == "" {
+	switch {
+	case cams != nil:
+		return r.runCameras(cams)
+	case len(jobs) == 1 && f.outDir == "":
 		return r.run(jobs[0])
 	}
 	return r.batch(jobs)
+}
+
+// resultOptions turns -topk, -min-score, -allow and -deny into the
+// classes each result reports.
+func resultOptions(m *mobilenet.Model, f *runFlags) (classify.Options, error) {
+	opts := classify.Options{MaxResults: f.topk, MinScore: float32(f.minScore)}
+	for _, spec := range f.allow {
+		c, err := classify.ParseClass(m.Labels(), spec)
+		if err != nil {
+			return opts, fmt.Errorf("%w: -allow: %v", errUsage, err)
+		}
+		opts.Allow = append(opts.Allow, c)
+	}
+	for _, spec := range f.deny {
+		c, err := classify.ParseClass(m.Labels(), spec)
+		if err != nil {
+			return opts, fmt.Errorf("%w: -deny: %v", errUsage, err)
+		}
+		opts.Deny = append(opts.Deny, c)
+	}
+	return opts, nil
 }
 
 // overlayFont loads -font, or warns when the labels use letters the
@@ -260,13 +290,36 @@ func (r *runner) logf(format string, a ...any) {
 	fmt.Fprintf(r.stderr, "livecam: "+format+"\n", a...)
 }
 
-// run runs one job: the pipeline from its source to its outputs, then the
-// summary of what was seen and the report.
-func (r *runner) run(j job) error {
-	f := r.f
-	// Nothing is created, truncated or replaced before the run starts:
-	// the outputs are checked against each other and against every
-	// input here, and the sinks create their files with the first frame.
+// camRun is one source's pipeline, prepared, and what finishing its run
+// needs.
+type camRun struct {
+	name     string // the camera's name (multi-camera runs), "" otherwise
+	j        job
+	f        *runFlags
+	p        *pipeline.Pipeline
+	vid      *video.Sink
+	story    *timeline.Builder
+	bar      *progress
+	logf     func(format string, a ...any)
+	mqtt     *mqtt.Publisher // closed by the caller, after the run
+	closeAll func()          // closes the outputs of a pipeline that never ran
+}
+
+// shared are the parts of a run several cameras share: nil fields are
+// not used.
+type shared struct {
+	view    *viewer.Server
+	metrics *prom.Collector
+	pool    *pipeline.Pool
+	mqtt    *mqtt.Publisher // the connection; each camera publishes through its Camera
+}
+
+// prepare checks and opens one source's outputs and the source itself,
+// and builds its pipeline. Nothing is created, truncated or replaced
+// before the run starts: the outputs are checked against each other and
+// against every input here, and the sinks create their files with the
+// first frame.
+func (r *runner) prepare(name string, j job, f *runFlags, results classify.Options, sh shared) (*camRun, error) {
 	var targets []outfile.Target
 	for _, t := range []outfile.Target{{Path: j.out, Flag: "-out"}, {Path: j.results, Flag: "-results"}, {Path: j.eventsOut, Flag: "-events"}, {Path: j.report, Flag: "-report"}} {
 		if t.Path != "" && t.Path != "-" {
@@ -275,47 +328,61 @@ func (r *runner) run(j job) error {
 	}
 	inputs := append([]string{j.source, f.labels}, modelFiles(f.model)...)
 	if err := outfile.Check(inputs, targets, f.overwrite); err != nil {
-		return withHint(err)
+		return nil, withHint(err)
 	}
+	c := &camRun{name: name, j: j, f: f}
 	var sinks []pipeline.Sink
-	closeAll := func() {
+	c.closeAll = func() {
 		for _, s := range sinks {
 			s.Close()
 		}
+		if c.mqtt != nil {
+			c.mqtt.Close()
+		}
+	}
+	fail := func(err error) (*camRun, error) {
+		c.closeAll()
+		return nil, err
 	}
 	fileOpts := outfile.Options{Overwrite: f.overwrite}
-	var vid *video.Sink
 	var err error
 	if j.out != "" {
-		if vid, err = video.CreateWith(j.out, video.Encoding{Codec: f.codec, Quality: f.quality}, fileOpts); err != nil {
-			return withHint(err)
+		if c.vid, err = video.CreateWith(j.out, video.Encoding{Codec: f.codec, Quality: f.quality}, fileOpts); err != nil {
+			return fail(withHint(err))
 		}
-		sinks = append(sinks, vid)
+		sinks = append(sinks, c.vid)
 	}
 	if j.results != "" {
 		w, err := jsonl.Create(j.results, fileOpts)
 		if err != nil {
-			closeAll()
-			return withHint(err)
+			return fail(withHint(err))
 		}
 		sinks = append(sinks, jsonl.NewResults(w))
 	}
 	var eventSinks []func(events.Event)
 	if f.mqtt != "" {
-		pub, err := connectMQTT(f, outputBase(j.source), r.logf)
-		if err != nil {
-			closeAll()
-			return err
+		pub := sh.mqtt
+		if pub != nil {
+			pub = pub.Camera(name)
+		} else {
+			if c.mqtt, err = connectMQTT(f, outputBase(j.source), r.logf); err != nil {
+				return fail(err)
+			}
+			pub = c.mqtt
 		}
-		sinks = append(sinks, pub)
+		// The connection's Close announces "offline": the caller
+		// closes it once every camera has ended.
+		sinks = append(sinks, pipeline.SinkFunc(pub.Write))
 		eventSinks = append(eventSinks, pub.Event)
+		if f.mqttResults {
+			sinks = append(sinks, pipeline.SinkFunc(pub.Result))
+		}
 	}
 	var onEvent func(events.Event)
 	if j.eventsOut != "" {
 		w, err := jsonl.Create(j.eventsOut, fileOpts)
 		if err != nil {
-			closeAll()
-			return withHint(err)
+			return fail(withHint(err))
 		}
 		ev := &eventSink{w: w, logf: r.logf}
 		eventSinks = append(eventSinks, ev.event)
@@ -331,53 +398,45 @@ func (r *runner) run(j job) error {
 	if f.display {
 		d, err := window.New("livecam")
 		if err != nil {
-			closeAll()
-			return fmt.Errorf("-display: %v; use -out, -results or -serve instead", err)
+			return fail(fmt.Errorf("-display: %v; use -out, -results or -serve instead", err))
 		}
 		sinks = append(sinks, d)
 	}
-	var view *viewer.Server
-	var metrics *prom.Collector // Prometheus, at the viewer's /metrics
-	if f.serve != "" {
-		if !viewer.IsLoopback(f.serve) {
-			fmt.Fprintf(r.stderr, "livecam: warning: -serve %s is reachable from other machines", f.serve)
-			if f.serveToken == "" {
-				fmt.Fprint(r.stderr, " and has no -serve-token: anyone who can reach it sees the stream")
+	if sh.view != nil {
+		if name == "" {
+			sinks = append(sinks, sh.view)
+		} else {
+			cam, err := sh.view.Camera(name)
+			if err != nil {
+				return fail(err)
 			}
-			fmt.Fprintln(r.stderr)
+			sinks = append(sinks, cam)
 		}
-		metrics = prom.NewCollector(prom.Info{Model: r.m.Name(), Kernels: mobilenet.KernelName()})
-		view, err = viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.m.Name(),
-			AllowedHosts: splitList(f.serveHosts), Metrics: prom.Handler(metrics)})
-		if err != nil {
-			closeAll()
-			return err
-		}
-		sinks = append(sinks, view)
-		fmt.Fprintf(r.stderr, "livecam: viewer at %s\n", view.URL())
 	}
 	src, err := source.Open(j.source, source.Options{Realtime: f.realtime, Loop: f.loop})
 	if err != nil {
-		closeAll()
-		return err
+		return fail(err)
 	}
 	info := src.Info()
 	// The story of the run: the best label of every frame.
-	story := timeline.New(timeline.Options{MinDuration: f.merge, MinScore: float32(f.threshold)})
+	c.story = timeline.New(timeline.Options{MinDuration: f.merge, MinScore: float32(f.threshold)})
 	sinks = append(sinks, pipeline.SinkFunc(func(o *pipeline.Output) error {
 		if top := o.Result.Top(); len(top) > 0 {
-			story.Add(o.Result.PTS, top[0].Class, top[0].Label, top[0].Score)
+			c.story.Add(o.Result.PTS, top[0].Class, top[0].Label, top[0].Score)
 		} else {
-			story.Add(o.Result.PTS, timeline.Unsure, "", 0)
+			c.story.Add(o.Result.PTS, timeline.Unsure, "", 0)
 		}
 		return nil
 	}))
-	bar := newProgress(r.showProgress, r.stderr, info)
-	if bar != nil {
-		sinks = append(sinks, bar)
+	c.bar = newProgress(r.showProgress, r.stderr, info)
+	if c.bar != nil {
+		sinks = append(sinks, c.bar)
 	}
-	logf := func(format string, a ...any) {
-		bar.clear()
+	c.logf = func(format string, a ...any) {
+		c.bar.clear()
+		if name != "" {
+			format = name + ": " + format
+		}
 		r.logf(format, a...)
 	}
 	var stages []pipeline.Stage
@@ -385,40 +444,91 @@ func (r *runner) run(j job) error {
 		st, err := stage.Smooth(f.smooth)
 		if err != nil {
 			src.Close()
-			closeAll()
-			return err
+			return fail(err)
 		}
 		stages = append(stages, st)
 	}
-	if vid != nil || f.display || view != nil {
+	if c.vid != nil || f.display || sh.view != nil {
 		stages = append(stages, stage.Overlay(&overlay.Options{Threshold: float32(f.threshold), Font: r.font}))
 	}
 	cfg := pipeline.Config{
-		Source: src, Model: r.m, Workers: f.workers, Threads: f.threads,
-		Gate: stage.All(stage.Every(f.every), stage.MaxRate(f.maxFPS)), Results: r.results,
-		Stages: stages, Sinks: sinks, Logf: logf, Reconnect: f.reconnect,
+		Source: src, Model: r.m, Workers: f.workers, Threads: f.threads, Pool: sh.pool,
+		Gate: stage.All(stage.Every(f.every), stage.MaxRate(f.maxFPS)), Results: results,
+		Stages: stages, Sinks: sinks, Logf: c.logf, Reconnect: f.reconnect,
 		OnEvent: onEvent, Events: events.Options{Enter: float32(f.enter), Leave: float32(f.leave), MinDuration: f.minDur, Cooldown: f.cooldown},
 	}
 	if f.verbose {
 		cfg.StatsEvery = 5 * time.Second
 	}
-	p, err := pipeline.New(cfg)
-	if err != nil {
+	if c.p, err = pipeline.New(cfg); err != nil {
 		src.Close()
-		closeAll()
-		return err
+		return fail(err)
 	}
-	if metrics != nil {
-		metrics.Add(outputBase(j.source), p.Metrics())
+	if sh.metrics != nil {
+		metric := name
+		if metric == "" {
+			metric = outputBase(j.source)
+		}
+		sh.metrics.Add(metric, c.p.Metrics())
 	}
 	mode := "file mode: every frame"
-	if p.Live() {
+	if c.p.Live() {
 		mode = "live mode: stale frames dropped"
 	}
-	fmt.Fprintf(r.stderr, "livecam: %s (%dx%d, %.3g fps) with %s, %s\n", info.Name, info.Width, info.Height, info.FPS, r.m.Name(), mode)
+	label := ""
+	if name != "" {
+		label = name + ": "
+	}
+	fmt.Fprintf(r.stderr, "livecam: %s%s (%dx%d, %.3g fps) with %s, %s\n", label, info.Name, info.Width, info.Height, info.FPS, r.m.Name(), mode)
+	return c, nil
+}
 
-	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: logf})
-	runErr := p.Run(ctx)
+// listenViewer starts -serve's viewer, with Prometheus metrics at its
+// /metrics.
+func (r *runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
+	f := r.f
+	if !viewer.IsLoopback(f.serve) {
+		fmt.Fprintf(r.stderr, "livecam: warning: -serve %s is reachable from other machines", f.serve)
+		if f.serveToken == "" {
+			fmt.Fprint(r.stderr, " and has no -serve-token: anyone who can reach it sees the stream")
+		}
+		fmt.Fprintln(r.stderr)
+	}
+	metrics := prom.NewCollector(prom.Info{Model: r.m.Name(), Kernels: mobilenet.KernelName()})
+	view, err := viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.m.Name(),
+		AllowedHosts: splitList(f.serveHosts), Metrics: prom.Handler(metrics)})
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(r.stderr, "livecam: viewer at %s\n", view.URL())
+	return view, metrics, nil
+}
+
+// run runs one job: the pipeline from its source to its outputs, then the
+// summary of what was seen and the report.
+func (r *runner) run(j job) error {
+	var sh shared
+	if r.f.serve != "" {
+		view, metrics, err := r.listenViewer()
+		if err != nil {
+			return err
+		}
+		sh.view, sh.metrics = view, metrics
+	}
+	c, err := r.prepare("", j, r.f, r.results, sh)
+	if err != nil {
+		if sh.view != nil {
+			sh.view.Close()
+		}
+		return err
+	}
+	defer func() {
+		if c.mqtt != nil {
+			c.mqtt.Close()
+		}
+	}()
+	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: c.logf})
+	runErr := c.p.Run(ctx)
 	// A stop signal while the summary and report are written lets them
 	// finish (instead of killing the process with a report half written)
 	// and counts as a stop.
@@ -431,35 +541,42 @@ func (r *runner) run(j job) error {
 		}
 	}()
 	ctl.Stop()
-	bar.finish(runErr == nil && !ctl.Interrupted())
 	r.interrupted = r.interrupted || ctl.Interrupted()
-	s := p.Metrics().Snapshot()
-	if !r.inBatch || f.verbose {
+	return r.finish(c, runErr, ctl.Interrupted())
+}
+
+// finish reports how one camera's run went: its statistics, the frames
+// written, the story of what was seen, then its report.
+func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
+	f := c.f
+	c.bar.finish(runErr == nil && !interrupted)
+	s := c.p.Metrics().Snapshot()
+	if (!r.inBatch && c.name == "") || f.verbose {
 		var sb strings.Builder
 		s.Write(&sb)
 		fmt.Fprint(r.stderr, sb.String())
 	}
-	if vid != nil {
-		fmt.Fprintf(r.stderr, "livecam: wrote %d frames to %s\n", vid.Frames(), j.out)
+	if c.vid != nil {
+		c.logf("wrote %d frames to %s", c.vid.Frames(), c.j.out)
 	}
-	if segs := story.Segments(); !f.quiet && story.Frames() > 0 {
-		writeStory(r.stderr, segs, f.merge)
+	if segs := c.story.Segments(); !f.quiet && c.story.Frames() > 0 {
+		writeStory(r.stderr, c.name, segs, f.merge)
 	}
 	warning, err := runctl.Outcome(runErr, s.Out)
 	if warning != nil {
-		logf("warning: %v", warning)
+		c.logf("warning: %v", warning)
 	}
 	if err != nil {
 		return err
 	}
-	if ctl.Interrupted() {
-		logf("stopped by signal; outputs are complete")
+	if interrupted && c.name == "" {
+		c.logf("stopped by signal; outputs are complete")
 	}
-	if j.report != "" {
-		if err := writeReport(j.results, j.out, j.report, f.overwrite, r.settings(j), f.merge, float32(f.threshold)); err != nil {
+	if c.j.report != "" {
+		if err := writeReport(c.j.results, c.j.out, c.j.report, f.overwrite, r.settings(c.j, f), f.merge, float32(f.threshold)); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.stderr, "livecam: report in %s\n", j.report)
+		c.logf("report in %s", c.j.report)
 	}
 	return nil
 }
@@ -468,8 +585,11 @@ func (r *runner) run(j job) error {
 const maxStoryLines = 40
 
 // writeStory prints what was seen, as segments.
-func writeStory(w io.Writer, segs []timeline.Segment, merge time.Duration) {
-	fmt.Fprintf(w, "livecam: what was seen (best label; changes shorter than %v merged):\n", merge)
+func writeStory(w io.Writer, camera string, segs []timeline.Segment, merge time.Duration) {
+	if camera != "" {
+		camera += ": "
+	}
+	fmt.Fprintf(w, "livecam: %swhat was seen (best label; changes shorter than %v merged):\n", camera, merge)
 	shown := segs
 	if len(shown) > maxStoryLines {
 		shown = shown[:maxStoryLines]
@@ -481,8 +601,7 @@ func writeStory(w io.Writer, segs []timeline.Segment, merge time.Duration) {
 }
 
 // settings lists the run's settings for the report.
-func (r *runner) settings(j job) []report.Setting {
-	f := r.f
+func (r *runner) settings(j job, f *runFlags) []report.Setting {
 	s := []report.Setting{
 		{Name: "source", Value: j.source}, {Name: "model", Value: r.m.Name()},
 		{Name: "classes per frame", Value: fmt.Sprint(f.topk)},
@@ -615,5 +734,13 @@ func connectMQTT(f *runFlags, camera string, logf func(string, ...any)) (*mqtt.P
 		}
 		password = strings.TrimSpace(string(b))
 	}
-	return mqtt.Connect(mqtt.Options{Broker: f.mqtt, Prefix: f.mqttPrefix, Camera: camera, Username: f.mqttUser, Password: password, Discovery: f.mqttDiscovery, Logf: logf})
+	opts := mqtt.Options{Broker: f.mqtt, Prefix: f.mqttPrefix, Camera: camera, Username: f.mqttUser, Password: password, Discovery: f.mqttDiscovery, Logf: logf}
+	if f.mqttCA != "" || f.mqttCert != "" || f.mqttKey != "" {
+		cfg, err := mqtt.TLSConfig(f.mqttCA, f.mqttCert, f.mqttKey)
+		if err != nil {
+			return nil, err
+		}
+		opts.TLS = cfg
+	}
+	return mqtt.Connect(opts)
 }

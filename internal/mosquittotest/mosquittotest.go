@@ -3,7 +3,14 @@
 package mosquittotest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -20,27 +27,53 @@ import (
 
 // Broker is a mosquitto started for one test on a free 127.0.0.1 port.
 type Broker struct {
-	t    *testing.T
-	port int
-	conf string
-	cmd  *exec.Cmd
+	t       *testing.T
+	port    int
+	tlsPort int // 0: no TLS listener
+	conf    string
+	cmd     *exec.Cmd
 }
 
 // Start starts mosquitto with a temporary config; users maps user
 // names to passwords (none: anonymous access).
 func Start(t *testing.T, users map[string]string) *Broker {
 	t.Helper()
-	if _, err := exec.LookPath("mosquitto"); err != nil {
-		shareddata.Need(t, "no mosquitto: apt-get install -y mosquitto")
-	}
+	return start(t, users, "")
+}
+
+// StartTLS starts mosquitto with a second, TLS, listener (TLSURL) whose
+// certificate, for 127.0.0.1, is signed by a CA made for the test; it
+// returns the broker and the CA's PEM file.
+func StartTLS(t *testing.T) (*Broker, string) {
+	t.Helper()
 	dir := t.TempDir()
+	ca, cert, key := writeCerts(t, dir)
+	return start(t, nil, fmt.Sprintf("cafile %s\ncertfile %s\nkeyfile %s\n", ca, cert, key)), ca
+}
+
+// freePort returns a TCP port free on 127.0.0.1 a moment ago.
+func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func start(t *testing.T, users map[string]string, tlsConf string) *Broker {
+	t.Helper()
+	if _, err := exec.LookPath("mosquitto"); err != nil {
+		shareddata.Need(t, "no mosquitto: apt-get install -y mosquitto")
+	}
+	dir := t.TempDir()
+	port := freePort(t)
 	conf := fmt.Sprintf("listener %d 127.0.0.1\npersistence true\npersistence_location %s/\n", port, dir)
+	tlsPort := 0
+	if tlsConf != "" {
+		tlsPort = freePort(t)
+		conf += fmt.Sprintf("listener %d 127.0.0.1\n%s", tlsPort, tlsConf)
+	}
 	if os.Getuid() == 0 {
 		// Started by root, mosquitto would become user mosquitto, who
 		// cannot read the test's private folder.
@@ -58,11 +91,57 @@ func Start(t *testing.T, users map[string]string) *Broker {
 		}
 		conf += "allow_anonymous false\npassword_file " + pw + "\n"
 	}
-	b := &Broker{t: t, port: port, conf: filepath.Join(dir, "mosquitto.conf")}
+	b := &Broker{t: t, port: port, tlsPort: tlsPort, conf: filepath.Join(dir, "mosquitto.conf")}
 	os.WriteFile(b.conf, []byte(conf), 0o644)
 	b.Restart()
 	t.Cleanup(b.Stop)
 	return b
+}
+
+// TLSURL returns the broker's mqtts:// address (StartTLS).
+func (b *Broker) TLSURL() string { return fmt.Sprintf("mqtts://127.0.0.1:%d", b.tlsPort) }
+
+// writeCerts makes a CA and a server certificate for 127.0.0.1 signed by
+// it, as PEM files in dir.
+func writeCerts(t *testing.T, dir string) (ca, cert, key string) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "livecam test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caTmpl, &srvKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(srvKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, cert, key = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
+	for _, f := range []struct {
+		path, kind string
+		der        []byte
+	}{{ca, "CERTIFICATE", caDER}, {cert, "CERTIFICATE", srvDER}, {key, "EC PRIVATE KEY", keyDER}} {
+		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.kind, Bytes: f.der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ca, cert, key
 }
 
 // URL returns the broker's mqtt:// address.
@@ -75,9 +154,20 @@ func (b *Broker) Restart() {
 	if err := b.cmd.Start(); err != nil {
 		b.t.Fatal(err)
 	}
-	for range 100 { // until it listens
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", b.port)); err == nil {
+	ports := []int{b.port}
+	if b.tlsPort != 0 {
+		ports = append(ports, b.tlsPort)
+	}
+	for range 100 { // until it listens on every port
+		for len(ports) > 0 {
+			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", ports[0]))
+			if err != nil {
+				break
+			}
 			c.Close()
+			ports = ports[1:]
+		}
+		if len(ports) == 0 {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -9,6 +9,8 @@
 //	                       published when it changes
 //	PREFIX/CAMERA/events   the "entered / left" events, one JSON line
 //	                       each (sink/jsonl's format), QoS 1
+//	PREFIX/CAMERA/results  optionally (Result), every frame's result in
+//	                       sink/jsonl's format, QoS 0
 //
 // Messages go through a bounded queue to one publishing goroutine that
 // waits for each acknowledgement in order and retries while the broker is
@@ -17,13 +19,17 @@
 package mqtt
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -39,7 +45,9 @@ type Options struct {
 	Broker string
 	// Prefix starts every topic (default "livecam").
 	Prefix string
-	// Camera names the camera's topics (default "camera").
+	// Camera names the camera's topics. Empty, the Publisher is only
+	// the connection, for the cameras its Camera method adds: it
+	// publishes nothing of its own and Home Assistant is not told of it.
 	Camera string
 	// ClientID (default "livecam-" and the camera's name).
 	ClientID string
@@ -52,15 +60,30 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// Logf reports reconnections and drops (default: nothing).
 	Logf func(format string, args ...any)
+	// TLS, when set, configures an mqtts:// connection (see TLSConfig);
+	// nil uses the system's roots.
+	TLS *tls.Config
 	// Discovery, when set, announces the camera's label to Home
 	// Assistant as a sensor (MQTT discovery, retained, on every
 	// connection) under this discovery prefix, usually "homeassistant".
 	Discovery string
 }
 
-// Publisher is a connection to the broker and the pipeline.Sink that
-// publishes the current label; Event publishes events.
+// Publisher is one camera's pipeline.Sink that publishes its current
+// label (Write); Event publishes its events and Result every result. The
+// Publisher Connect returns holds the connection to the broker; Camera
+// adds others that share it.
 type Publisher struct {
+	*conn
+	camera string
+	root   bool // made by Connect: its Close closes the connection
+
+	topMu sync.Mutex
+	top   int // the class of the last top label queued, -2 for none
+}
+
+// conn is the connection the publishers of one process share.
+type conn struct {
 	opts   Options
 	client paho.Client
 	queue  chan message
@@ -68,10 +91,13 @@ type Publisher struct {
 	stop   chan struct{} // closed to give up on what is queued
 
 	mu      sync.Mutex
-	top     int // the class of the last top label queued, -2 for none
 	dropped int64
 	closed  bool
-	line    []byte
+	cameras []*Publisher // announced to Home Assistant on every connection
+
+	results     chan message  // every result (Result): QoS 0, dropped when full
+	resultsDone chan struct{} // closed when publishResults returns
+	resultsLost atomic.Int64
 }
 
 type message struct {
@@ -89,11 +115,11 @@ func Connect(opts Options) (*Publisher, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = "livecam"
 	}
-	if opts.Camera == "" {
-		opts.Camera = "camera"
-	}
 	if opts.ClientID == "" {
 		opts.ClientID = "livecam-" + opts.Camera
+		if opts.Camera == "" {
+			opts.ClientID = "livecam-" + strconv.Itoa(os.Getpid())
+		}
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 1000
@@ -108,20 +134,30 @@ func Connect(opts Options) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Publisher{opts: opts, queue: make(chan message, opts.QueueSize), done: make(chan struct{}), stop: make(chan struct{}), top: -2}
+	c := &conn{opts: opts, queue: make(chan message, opts.QueueSize), done: make(chan struct{}), stop: make(chan struct{}),
+		results: make(chan message, resultsQueue), resultsDone: make(chan struct{})}
+	p := &Publisher{conn: c, camera: opts.Camera, root: true, top: -2}
+	if opts.Camera != "" {
+		c.cameras = []*Publisher{p}
+	}
 	co := paho.NewClientOptions().AddBroker(broker).SetClientID(opts.ClientID).
 		SetUsername(opts.Username).SetPassword(opts.Password).
 		SetWill(p.availability(), "offline", 1, true).
 		SetAutoReconnect(true).SetMaxReconnectInterval(5 * time.Second).
-		SetConnectTimeout(opts.ConnectTimeout).SetOrderMatters(true).
+		SetConnectTimeout(opts.ConnectTimeout).SetOrderMatters(true).SetTLSConfig(opts.TLS).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			opts.Logf("mqtt %s: connection lost (%v); reconnecting, events are queued", redact(opts.Broker), err)
 		}).
-		SetOnConnectHandler(func(c paho.Client) {
+		SetOnConnectHandler(func(pc paho.Client) {
 			if opts.Discovery != "" {
-				c.Publish(p.DiscoveryTopic(), 1, true, p.discoveryConfig())
+				c.mu.Lock()
+				cams := append([]*Publisher(nil), c.cameras...)
+				c.mu.Unlock()
+				for _, cam := range cams {
+					pc.Publish(cam.DiscoveryTopic(), 1, true, cam.discoveryConfig())
+				}
 			}
-			c.Publish(p.availability(), 1, true, "online")
+			pc.Publish(c.availability(), 1, true, "online")
 		})
 	p.client = paho.NewClient(co)
 	tok := p.client.Connect()
@@ -136,7 +172,36 @@ func Connect(opts Options) (*Publisher, error) {
 		return nil, fmt.Errorf("mqtt %s: %v", redact(opts.Broker), err)
 	}
 	go p.publish()
+	go p.publishResults()
 	return p, nil
+}
+
+// TLSConfig builds the TLS settings of an mqtts:// connection: caFile
+// (PEM) replaces the system's roots when set, and certFile with keyFile
+// (PEM) is the client's certificate for brokers that ask for one.
+func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("mqtt: CA file: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("mqtt: CA file %s: no PEM certificate in it", caFile)
+		}
+	}
+	if (certFile == "") != (keyFile == "") {
+		return nil, errors.New("mqtt: a client certificate needs both its certificate and its key file")
+	}
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("mqtt: client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
 }
 
 // brokerURL turns mqtt://, mqtts://, tcp:// or ssl:// into Paho's form.
@@ -166,24 +231,39 @@ func redact(s string) string {
 	return s
 }
 
-func (p *Publisher) availability() string { return p.opts.Prefix + "/availability" }
+func (c *conn) availability() string { return c.opts.Prefix + "/availability" }
+
+// Camera returns the publisher of another camera on the same connection
+// (one client, one availability topic, one queue keeping every message
+// in order). Its Close does nothing: the connection closes with the
+// Publisher Connect returned.
+func (p *Publisher) Camera(name string) *Publisher {
+	cam := &Publisher{conn: p.conn, camera: name, top: -2}
+	p.mu.Lock()
+	p.conn.cameras = append(p.conn.cameras, cam)
+	p.mu.Unlock()
+	if p.opts.Discovery != "" {
+		p.enqueue(message{topic: cam.DiscoveryTopic(), payload: cam.discoveryConfig(), retained: true})
+	}
+	return cam
+}
 
 // Topic returns the camera's topic for kind ("top", "events").
 func (p *Publisher) Topic(kind string) string {
-	return p.opts.Prefix + "/" + p.opts.Camera + "/" + kind
+	return p.opts.Prefix + "/" + p.camera + "/" + kind
 }
 
 // DiscoveryTopic returns the topic of the Home Assistant discovery
 // message: DISCOVERY/sensor/livecam/CAMERA_label/config.
 func (p *Publisher) DiscoveryTopic() string {
-	return p.opts.Discovery + "/sensor/livecam/" + p.opts.Camera + "_label/config"
+	return p.opts.Discovery + "/sensor/livecam/" + p.camera + "_label/config"
 }
 
 // discoveryConfig describes the camera's label as a Home Assistant
 // sensor: its state is the label, its attributes the rest of the top
 // message, its availability livecam's.
 func (p *Publisher) discoveryConfig() []byte {
-	id := "livecam_" + p.opts.Camera
+	id := "livecam_" + p.camera
 	b, _ := json.Marshal(map[string]any{
 		"name":                  "label",
 		"unique_id":             id + "_label",
@@ -192,13 +272,13 @@ func (p *Publisher) discoveryConfig() []byte {
 		"json_attributes_topic": p.Topic("top"),
 		"availability_topic":    p.availability(),
 		"icon":                  "mdi:cctv",
-		"device":                map[string]any{"identifiers": []string{id}, "name": "livecam " + p.opts.Camera, "manufacturer": "livecam"},
+		"device":                map[string]any{"identifiers": []string{id}, "name": "livecam " + p.camera, "manufacturer": "livecam"},
 	})
 	return b
 }
 
 // enqueue queues m without waiting; a full queue drops it and counts it.
-func (p *Publisher) enqueue(m message) {
+func (p *conn) enqueue(m message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -214,9 +294,11 @@ func (p *Publisher) enqueue(m message) {
 	}
 }
 
-// Dropped returns the number of messages dropped because the queue was
-// full.
-func (p *Publisher) Dropped() int64 {
+// Dropped returns the number of messages dropped because the queue (of
+// the connection, shared by its cameras) was full.
+func (p *Publisher) Dropped() int64 { return p.conn.droppedCount() }
+
+func (p *conn) droppedCount() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.dropped
@@ -224,7 +306,7 @@ func (p *Publisher) Dropped() int64 {
 
 // publish sends the queued messages in order, each until the broker
 // acknowledges it.
-func (p *Publisher) publish() {
+func (p *conn) publish() {
 	defer close(p.done)
 	for m := range p.queue {
 		for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
@@ -257,10 +339,10 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 	if len(top) > 0 {
 		class = top[0].Class
 	}
-	p.mu.Lock()
+	p.topMu.Lock()
 	same := class == p.top
 	p.top = class
-	p.mu.Unlock()
+	p.topMu.Unlock()
 	if same {
 		return nil
 	}
@@ -273,6 +355,45 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 	}
 	p.enqueue(message{topic: p.Topic("top"), payload: b, retained: true})
 	return nil
+}
+
+// resultsQueue bounds the results waiting for the broker (Result).
+const resultsQueue = 64
+
+// Result publishes the frame's result to PREFIX/CAMERA/results, in
+// sink/jsonl's format without its newline, at QoS 0: a stream for those
+// who want every frame, never queued beyond a few frames (when the
+// broker is slow or away, results are left out and counted, see
+// ResultsLeftOut). It is a pipeline.Sink's Write.
+func (p *Publisher) Result(o *pipeline.Output) error {
+	line := jsonl.AppendResult(nil, o.Result)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	select {
+	case p.results <- message{topic: p.Topic("results"), payload: line[:len(line)-1]}:
+	default:
+		p.resultsLost.Add(1)
+	}
+	return nil
+}
+
+// ResultsLeftOut returns how many results Result left out because the
+// broker did not take them in time.
+func (p *Publisher) ResultsLeftOut() int64 { return p.resultsLost.Load() }
+
+// publishResults sends what Result queues, waiting a little for each.
+func (p *conn) publishResults() {
+	defer close(p.resultsDone)
+	for m := range p.results {
+		if !p.client.IsConnectionOpen() {
+			p.resultsLost.Add(1)
+			continue
+		}
+		p.client.Publish(m.topic, 0, false, m.payload).WaitTimeout(time.Second)
+	}
 }
 
 // Event publishes e to PREFIX/CAMERA/events, in sink/jsonl's format
@@ -290,6 +411,9 @@ func (p *Publisher) Close() error {
 
 // CloseWithin is Close with a bound on the wait for the queue.
 func (p *Publisher) CloseWithin(drain time.Duration) error {
+	if !p.root {
+		return nil
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -297,7 +421,9 @@ func (p *Publisher) CloseWithin(drain time.Duration) error {
 	}
 	p.closed = true
 	close(p.queue)
+	close(p.results)
 	p.mu.Unlock()
+	<-p.resultsDone
 	var err error
 	select {
 	case <-p.done:

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/livecam/livecam/cameras"
+	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/internal/runctl"
+	"github.com/livecam/livecam/pipeline"
+)
+
+// camerasOf returns the cameras of a multi-camera run: from -config, or
+// from NAME=SOURCE sources; nil for an ordinary run. The file's settings
+// apply where the command line did not set the flag.
+func camerasOf(fs *flagSet, f *runFlags) ([]cameras.Camera, error) {
+	if f.config == "" {
+		cams, ok, err := cameras.FromSources(f.sources)
+		if err != nil {
+			return nil, fmt.Errorf("%w: -source: %v", errUsage, err)
+		}
+		if !ok {
+			return nil, nil
+		}
+		return cams, nil
+	}
+	if len(f.sources) > 0 {
+		return nil, fmt.Errorf("%w: -config lists the cameras: give no -source with it", errUsage)
+	}
+	file, err := cameras.Load(f.config)
+	if err != nil {
+		return nil, fmt.Errorf("%w: -config %v", errUsage, err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	apply := func(name string, v *string, from string) {
+		if !set[name] && from != "" {
+			*v = from
+		}
+	}
+	apply("model", &f.model, file.Model)
+	apply("serve", &f.serve, file.Serve)
+	apply("out-dir", &f.outDir, file.OutDir)
+	if file.Workers != nil && !set["workers"] {
+		f.workers = *file.Workers
+	}
+	if m := file.MQTT; m != nil {
+		apply("mqtt", &f.mqtt, m.Broker)
+		apply("mqtt-prefix", &f.mqttPrefix, m.Prefix)
+		apply("mqtt-user", &f.mqttUser, m.User)
+		apply("mqtt-password-file", &f.mqttPasswordFile, m.PasswordFile)
+		apply("mqtt-discovery", &f.mqttDiscovery, m.Discovery)
+		apply("mqtt-ca", &f.mqttCA, m.CA)
+		apply("mqtt-cert", &f.mqttCert, m.Cert)
+		apply("mqtt-key", &f.mqttKey, m.Key)
+		if !set["mqtt-results"] {
+			f.mqttResults = f.mqttResults || m.Results
+		}
+	}
+	return file.Cameras, nil
+}
+
+// checkCameraFlags refuses the flags that name one output for a
+// multi-camera run: each camera's outputs come from -out-dir or the file.
+func checkCameraFlags(f *runFlags) error {
+	for _, name := range []struct {
+		set  bool
+		flag string
+	}{{f.out != "", "-out"}, {f.results != "", "-results"}, {f.eventsOut != "", "-events"}, {f.report != "", "-report"}, {f.display, "-display"}} {
+		if name.set {
+			return fmt.Errorf("%w: %s names one output, and there are several cameras: use -out-dir, or out/results/events per camera in -config", errUsage, name.flag)
+		}
+	}
+	if f.outDir != "" && !isDir(f.outDir) {
+		return fmt.Errorf("%w: -out-dir %s: not a folder (create it first)", errUsage, f.outDir)
+	}
+	return nil
+}
+
+// cameraSetup is one camera's job and settings, ready to prepare.
+type cameraSetup struct {
+	name    string
+	j       job
+	f       *runFlags
+	results classify.Options
+}
+
+// setups applies each camera's own settings over the command line's and
+// names its outputs.
+func (r *runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
+	var out []cameraSetup
+	writers := map[string]string{} // output file -> camera
+	for _, c := range cams {
+		f := *r.f
+		f.sources = []string{c.Source}
+		if c.Realtime != nil {
+			f.realtime = *c.Realtime
+		}
+		if c.Loop != nil {
+			f.loop = *c.Loop
+		}
+		if c.FPS != nil {
+			f.maxFPS = *c.FPS
+		}
+		if c.Every != nil {
+			f.every = *c.Every
+		}
+		if c.TopK != nil {
+			f.topk = *c.TopK
+		}
+		if c.MinScore != nil {
+			f.minScore = *c.MinScore
+		}
+		if c.Smooth != nil {
+			f.smooth = *c.Smooth
+		}
+		if c.Allow != nil {
+			f.allow = c.Allow
+		}
+		if c.Deny != nil {
+			f.deny = c.Deny
+		}
+		j := job{source: c.Source, out: c.Out, results: c.Results, eventsOut: c.Events}
+		if f.outDir != "" {
+			base := filepath.Join(f.outDir, c.Name)
+			if j.out == "" {
+				j.out = base + ".mp4"
+			}
+			if j.results == "" {
+				j.results = base + ".jsonl"
+			}
+			if j.eventsOut == "" {
+				j.eventsOut = base + ".events.jsonl"
+			}
+		}
+		for _, path := range []string{j.out, j.results, j.eventsOut} {
+			if path == "" || path == "-" {
+				continue
+			}
+			abs, _ := filepath.Abs(path)
+			if other, dup := writers[abs]; dup {
+				return nil, fmt.Errorf("%w: cameras %s and %s would both write %s", errUsage, other, c.Name, path)
+			}
+			writers[abs] = c.Name
+		}
+		results, err := resultOptions(r.m, &f)
+		if err != nil {
+			return nil, fmt.Errorf("camera %s: %w", c.Name, err)
+		}
+		out = append(out, cameraSetup{name: c.Name, j: j, f: &f, results: results})
+	}
+	return out, nil
+}
+
+// runCameras runs several cameras at once: one model, one pool of
+// inference workers taking the cameras in turn, one viewer with a grid of
+// them, each camera with its own outputs, statistics and reconnection. A
+// camera that cannot be opened is reported and the others run; the exit
+// status then says some failed.
+func (r *runner) runCameras(cams []cameras.Camera) error {
+	setups, err := r.setups(cams)
+	if err != nil {
+		return err
+	}
+	r.showProgress = false
+	pool := pipeline.NewPool(r.m, r.f.workers, r.f.threads)
+	defer pool.Close()
+	sh := shared{pool: pool}
+	if r.f.serve != "" {
+		if sh.view, sh.metrics, err = r.listenViewer(); err != nil {
+			return err
+		}
+		defer sh.view.Close()
+	}
+	if r.f.mqtt != "" {
+		// One connection for every camera: one client, one
+		// availability, the events of all in one ordered queue.
+		if sh.mqtt, err = connectMQTT(r.f, "", r.logf); err != nil {
+			return err
+		}
+		defer func() {
+			if err := sh.mqtt.Close(); err != nil {
+				r.logf("warning: %v", err)
+			}
+		}()
+	}
+	var runs []*camRun
+	failed := 0
+	for _, s := range setups {
+		c, err := r.prepare(s.name, s.j, s.f, s.results, sh)
+		if err != nil {
+			failed++
+			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %v\n", s.name, err)
+			continue
+		}
+		runs = append(runs, c)
+	}
+	if len(runs) == 0 {
+		return errors.New("no camera could be opened")
+	}
+	fmt.Fprintf(r.stderr, "livecam: %s on %s, %s\n", plural(len(runs), "camera"), r.m.Name(), workersText(r.f))
+	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: r.logf})
+	errs := make([]error, len(runs))
+	took := make([]time.Duration, len(runs))
+	var wg sync.WaitGroup
+	for i, c := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			errs[i] = c.p.Run(ctx)
+			took[i] = time.Since(start)
+		}()
+	}
+	wg.Wait()
+	late := make(chan os.Signal, 1)
+	signal.Notify(late, runctl.StopSignals...)
+	defer func() {
+		signal.Stop(late)
+		if stopRequested(late) {
+			r.interrupted = true
+		}
+	}()
+	ctl.Stop()
+	r.interrupted = r.interrupted || ctl.Interrupted()
+	for i, c := range runs {
+		s := c.p.Metrics().Snapshot()
+		fmt.Fprintf(r.stderr, "livecam: %s: %d in, %d out, %d dropped, %d inferences (%.1f/s)", c.name, s.In, s.Out, s.Dropped, s.Inferences, float64(s.Inferences)/max(took[i].Seconds(), 1e-9))
+		if s.Reconnects > 0 {
+			fmt.Fprintf(r.stderr, ", %d reconnects", s.Reconnects)
+		}
+		fmt.Fprintf(r.stderr, "; capture-to-overlay p95 %.1f ms\n", s.Phases[pipeline.PhaseEndToEnd].P95)
+		if err := r.finish(c, errs[i], ctl.Interrupted()); err != nil {
+			failed++
+			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %v\n", c.name, err)
+		}
+	}
+	if ctl.Interrupted() {
+		r.logf("stopped by signal; outputs are complete")
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d cameras failed", failed, len(setups))
+	}
+	return nil
+}
+
+// workersText says how the forward passes are shared.
+func workersText(f *runFlags) string {
+	if f.workers == 0 {
+		return "one shared inference worker per core"
+	}
+	return "shared inference workers: " + strconv.Itoa(f.workers)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/livecam/livecam/internal/mosquittotest"
+	"github.com/livecam/livecam/internal/shareddata"
+)
+
+// TestCamerasFromConfig runs two cameras from a config file, sharing the
+// model and its workers, each with its own settings and outputs: every
+// frame of each is in its own results, the top-1 camera's results carry
+// one class per frame, and each gets its line of statistics and its
+// story.
+func TestCamerasFromConfig(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	shapes, _ := filepath.Abs("../../testdata/videos/shapes_320x240.avi")
+	vga := shareddata.Path(t, "videos", "short_vga.avi")
+	conf := filepath.Join(dir, "cameras.yaml")
+	os.WriteFile(conf, []byte(`workers: 2
+cameras:
+  - name: shapes
+    source: `+shapes+`
+    results: `+filepath.Join(dir, "shapes.jsonl")+`
+  - name: vga
+    source: `+vga+`
+    topk: 1
+    results: `+filepath.Join(dir, "vga.jsonl")+`
+    events: `+filepath.Join(dir, "vga-events.jsonl")+`
+`), 0o644)
+	_, errOut, code := livecam(t, "-config", conf, "-topk", "3")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	for _, tc := range []struct {
+		camera      string
+		frames, top int
+	}{{"shapes", 45, 3}, {"vga", 60, 1}} {
+		lines := readLines(t, filepath.Join(dir, tc.camera+".jsonl"))
+		if len(lines) != tc.frames {
+			t.Errorf("%s: %d results, want %d", tc.camera, len(lines), tc.frames)
+		}
+		if n := strings.Count(lines[len(lines)-1], `"class"`); n != tc.top {
+			t.Errorf("%s: %d classes per result, want %d: %s", tc.camera, n, tc.top, lines[len(lines)-1])
+		}
+		if !regexp.MustCompile(`livecam: ` + tc.camera + `: \d+ in, \d+ out, 0 dropped, \d+ inferences`).MatchString(errOut) {
+			t.Errorf("no statistics line for %s:\n%s", tc.camera, errOut)
+		}
+		if !strings.Contains(errOut, "livecam: "+tc.camera+": what was seen") {
+			t.Errorf("no story for %s:\n%s", tc.camera, errOut)
+		}
+	}
+	if ev := readLines(t, filepath.Join(dir, "vga-events.jsonl")); len(ev) < 2 {
+		t.Errorf("%d events for a video of three scenes", len(ev))
+	}
+}
+
+// TestCamerasNamedSources: NAME=SOURCE arguments with -out-dir give each
+// camera NAME.mp4, NAME.jsonl and NAME.events.jsonl; a camera that cannot
+// be opened is reported by name, the others run, and the exit status
+// says one failed.
+func TestCamerasNamedSources(t *testing.T) {
+	useSharedModels(t)
+	out := t.TempDir()
+	shapes := "../../testdata/videos/shapes_320x240.avi"
+	_, errOut, code := livecam(t, "-out-dir", out, "-source", "left="+shapes, "-source", "right="+shapes,
+		"-source", "broken="+shareddata.Path(t, "videos", "garbage.mp4"))
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (one camera failed):\n%s", code, errOut)
+	}
+	if !regexp.MustCompile(`livecam: broken: FAILED: .*garbage\.mp4`).MatchString(errOut) || !strings.Contains(errOut, "1 of 3 cameras failed") {
+		t.Errorf("the broken camera is not reported:\n%s", errOut)
+	}
+	for _, name := range []string{"left", "right"} {
+		for _, ext := range []string{".mp4", ".jsonl"} {
+			if st, err := os.Stat(filepath.Join(out, name+ext)); err != nil || st.Size() == 0 {
+				t.Errorf("%s%s: %v", name, ext, err)
+			}
+		}
+		if n := len(readLines(t, filepath.Join(out, name+".jsonl"))); n != 45 {
+			t.Errorf("%s: %d results, want 45", name, n)
+		}
+	}
+}
+
+// TestCamerasMisuse: mistakes in a multi-camera run are refused before
+// anything runs (exit 2), each with a message that names the problem.
+func TestCamerasMisuse(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("cameras:\n  - name: door\n    source: 0\n    fsp: 2\n"), 0o644)
+	dup := filepath.Join(dir, "dup.yaml")
+	os.WriteFile(dup, []byte("cameras:\n  - name: a\n    source: 0\n    results: x.jsonl\n  - name: b\n    source: 1\n    results: x.jsonl\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-config", bad}, `bad.yaml: [4:5] unknown field "fsp"`},
+		{[]string{"-config", filepath.Join(dir, "none.yaml")}, "none.yaml: no such file"},
+		{[]string{"-config", bad, "-source", "0"}, "give no -source with it"},
+		{[]string{"-source", "a=0", "-source", "b=1", "-out", filepath.Join(dir, "x.mp4")}, "-out names one output"},
+		{[]string{"-source", "a=0", "-source", "clip.mp4"}, "give every source a name"},
+		{[]string{"-source", "a=0", "-source", "a=1"}, "two cameras named a"},
+		{[]string{"-config", dup}, "cameras a and b would both write x.jsonl"},
+	} {
+		_, errOut, code := livecam(t, tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("livecam %q: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// readLines returns a file's lines, without the last newline.
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+}
+
+// TestCamerasMQTT: two cameras on one broker connection, with every
+// result published: each camera's events arrive under its own name,
+// identical to its events file, as do all its results; the process is
+// online once, then offline once.
+func TestCamerasMQTT(t *testing.T) {
+	useSharedModels(t)
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
+	out := t.TempDir()
+	shapes := "../../testdata/videos/shapes_320x240.avi"
+	vga := shareddata.Path(t, "videos", "short_vga.avi")
+	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, "-source", "shapes="+shapes, "-source", "vga="+vga,
+		"-mqtt", b.URL(), "-mqtt-results")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	for _, cam := range []string{"shapes", "vga"} {
+		want := readLines(t, filepath.Join(out, cam+".events.jsonl"))
+		if got := sub.Payloads("livecam/"+cam+"/events", len(want)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: MQTT events differ from the file's:\n got %q\nwant %q", cam, got, want)
+		}
+		results := readLines(t, filepath.Join(out, cam+".jsonl"))
+		if got := sub.Payloads("livecam/"+cam+"/results", len(results)); len(got) != len(results) {
+			t.Errorf("%s: %d results published of %d", cam, len(got), len(results))
+		}
+	}
+	if avail := sub.Payloads("livecam/availability", 2); strings.Join(avail, " ") != "online offline" {
+		t.Errorf("availability %q, want online then offline", avail)
+	}
+}
