@@ -19,12 +19,13 @@ all: build
 # qemu-user-static to run the network's tests as arm64 code, Xvfb, a
 # virtual display for the window's test, and a font with Chinese glyphs
 # for the overlay's test of labels in scripts Go's own font lacks, and
-# the mosquitto MQTT broker, which the MQTT tests start on a free port.
+# the mosquitto MQTT broker and nats-server (JetStream), which the MQTT and
+# fleet tests start on a free port.
 deps:
-	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null || ! command -v mosquitto >/dev/null || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
-		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static, xvfb, fonts-droid-fallback and mosquitto"; \
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null || ! command -v mosquitto >/dev/null || ! command -v nats-server >/dev/null || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
+		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static, xvfb, fonts-droid-fallback, mosquitto and nats-server"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb fonts-droid-fallback mosquitto >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb fonts-droid-fallback mosquitto nats-server >/dev/null; \
 	fi
 
 build: deps

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"sync"
 	"time"
 
 	"github.com/livecam/livecam/classify"
@@ -101,4 +102,35 @@ func Example_stages() {
 	}
 	fmt.Println(inferred, "of 45 frames classified")
 	// Output: 9 of 45 frames classified
+}
+
+// Two cameras share one model and one pool of inference workers, which
+// serves them in turn; each has its own pipeline, outputs and metrics.
+func Example_pool() {
+	m := model()
+	pool := pipeline.NewPool(m, 2, 1)
+	defer pool.Close()
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i := range counts {
+		src, err := source.Open("../testdata/videos/shapes_320x240.avi", source.Options{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Pool: pool,
+			OnResult: func(r *pipeline.Result) { counts[i]++ }})
+		if err != nil {
+			log.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Run(context.Background()); err != nil {
+				log.Fatal(err)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Println(counts[0], "and", counts[1], "frames labelled")
+	// Output: 45 and 45 frames labelled
 }

@@ -7,6 +7,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
@@ -130,3 +131,13 @@ type GateFunc func(frame int64, now time.Time) bool
 
 // Classify calls f.
 func (f GateFunc) Classify(frame int64, now time.Time) bool { return f(frame, now) }
+
+// Publisher sends a camera's labels to other processes: Write publishes
+// the best label when it changes, Event the "entered / left" events,
+// Result every frame's result. sink/mqtt (an MQTT broker) and
+// sink/natsjs (NATS JetStream) implement it.
+type Publisher interface {
+	Sink
+	Event(e events.Event)
+	Result(o *Output) error
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/natsjs"
 )
 
 // camerasOf returns the cameras of a multi-camera run: from -config, or
@@ -192,6 +193,16 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 			}
 		}()
 	}
+	if r.f.nats != "" {
+		if sh.nats, err = natsjs.Connect(natsjs.Options{URL: r.f.nats, Logf: r.logf}); err != nil {
+			return err
+		}
+		defer func() {
+			if err := sh.nats.Close(); err != nil {
+				r.logf("warning: %v", err)
+			}
+		}()
+	}
 	var runs []*camRun
 	failed := 0
 	for _, s := range setups {
@@ -233,7 +244,7 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 	r.interrupted = r.interrupted || ctl.Interrupted()
 	for i, c := range runs {
 		s := c.p.Metrics().Snapshot()
-		fmt.Fprintf(r.stderr, "livecam: %s: %d in, %d out, %d dropped, %d inferences (%.1f/s)", c.name, s.In, s.Out, s.Dropped, s.Inferences, float64(s.Inferences)/max(took[i].Seconds(), 1e-9))
+		fmt.Fprintf(r.stderr, "livecam: %s: %d in, %d out, %d dropped, %d inferences (%.1f/s) in %.1fs", c.name, s.In, s.Out, s.Dropped, s.Inferences, float64(s.Inferences)/max(took[i].Seconds(), 1e-9), took[i].Seconds())
 		if s.Reconnects > 0 {
 			fmt.Fprintf(r.stderr, ", %d reconnects", s.Reconnects)
 		}

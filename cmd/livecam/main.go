@@ -9,6 +9,9 @@
 //	livecam bench [flags]
 //	livecam models list | path [NAME] | fetch [flags] NAME
 //	livecam version
+//	livecam submit -nats URL -out-dir DIR VIDEO...
+//	livecam worker -nats URL
+//	livecam jobs -nats URL
 //
 // Run "livecam -h" for the main job's flags, "livecam COMMAND -h" for a
 // command's; the usage texts are made from the flag sets.
@@ -39,6 +42,9 @@ var commands = []command{
 	{"models", "list, locate and download models", runModels},
 	{"report", "write the HTML report of a results file", runReport},
 	{"version", "print the version, commit, Go, OpenCV and kernels", runVersion},
+	{"submit", "queue videos for a fleet of workers (NATS JetStream)", runSubmit},
+	{"worker", "label the videos of the fleet's queue, one at a time", runWorker},
+	{"jobs", "list the fleet's jobs and their states", runJobs},
 }
 
 // errUsage marks an error that is the caller's misuse: exit status 2.

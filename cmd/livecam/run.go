@@ -25,6 +25,7 @@ import (
 	"github.com/livecam/livecam/report"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/mqtt"
+	"github.com/livecam/livecam/sink/natsjs"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/sink/window"
@@ -53,7 +54,8 @@ type runFlags struct {
 	mqtt, mqttPrefix, mqttUser       string
 	mqttPasswordFile, mqttDiscovery  string
 	mqttCA, mqttCert, mqttKey        string
-	mqttResults                      bool
+	mqttResults, natsResults         bool
+	nats                             string
 	config                           string
 }
 
@@ -108,6 +110,8 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.StringVar(&f.mqttCA, "mqtt-ca", "", "for mqtts://, trust the broker's certificate if this CA `FILE` (PEM) signed it (default: the system's roots)")
 	fs.StringVar(&f.mqttCert, "mqtt-cert", "", "for mqtts://, the client certificate `FILE` (PEM) brokers that ask for one get (with -mqtt-key)")
 	fs.StringVar(&f.mqttKey, "mqtt-key", "", "the client certificate's key `FILE` (PEM)")
+	fs.StringVar(&f.nats, "nats", "", "publish the current label and the events to NATS JetStream at `URL` (stream LIVECAM_CAMERAS, subjects livecam.cameras.CAMERA.*)")
+	fs.BoolVar(&f.natsResults, "nats-results", false, "also publish every frame's result to livecam.cameras.CAMERA.results")
 	fs.StringVar(&f.config, "config", "", "run the cameras listed in this YAML `FILE` (see README: many cameras)")
 	fs.StringVar(&f.font, "font", "", "TrueType or OpenType font `FILE` for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
 
@@ -121,7 +125,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
 	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
 	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
-	fs.group("MQTT", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file", "mqtt-discovery", "mqtt-results", "mqtt-ca", "mqtt-cert", "mqtt-key")
+	fs.group("MQTT and NATS", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file", "mqtt-discovery", "mqtt-results", "mqtt-ca", "mqtt-cert", "mqtt-key", "nats", "nats-results")
 	fs.group("tuning", "workers", "threads")
 	fs.group("progress and diagnostics", "progress", "quiet", "v", "profile")
 	return fs, f
@@ -295,14 +299,16 @@ func (r *runner) logf(format string, a ...any) {
 type camRun struct {
 	name     string // the camera's name (multi-camera runs), "" otherwise
 	j        job
+	info     pipeline.SourceInfo
 	f        *runFlags
 	p        *pipeline.Pipeline
 	vid      *video.Sink
 	story    *timeline.Builder
 	bar      *progress
 	logf     func(format string, a ...any)
-	mqtt     *mqtt.Publisher // closed by the caller, after the run
-	closeAll func()          // closes the outputs of a pipeline that never ran
+	mqtt     *mqtt.Publisher   // closed by the caller, after the run
+	nats     *natsjs.Publisher // likewise
+	closeAll func()            // closes the outputs of a pipeline that never ran
 }
 
 // shared are the parts of a run several cameras share: nil fields are
@@ -311,7 +317,9 @@ type shared struct {
 	view    *viewer.Server
 	metrics *prom.Collector
 	pool    *pipeline.Pool
-	mqtt    *mqtt.Publisher // the connection; each camera publishes through its Camera
+	mqtt    *mqtt.Publisher   // the connection; each camera publishes through its Camera
+	nats    *natsjs.Publisher // likewise
+	sinks   []pipeline.Sink   // more sinks for every camera (a fleet job's results)
 }
 
 // prepare checks and opens one source's outputs and the source itself,
@@ -339,6 +347,9 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		if c.mqtt != nil {
 			c.mqtt.Close()
 		}
+		if c.nats != nil {
+			c.nats.Close()
+		}
 	}
 	fail := func(err error) (*camRun, error) {
 		c.closeAll()
@@ -360,22 +371,43 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		sinks = append(sinks, jsonl.NewResults(w))
 	}
 	var eventSinks []func(events.Event)
+	// Brokers: a connection of this run's own, or, with several cameras,
+	// the shared one's publisher for this camera. The connections are
+	// closed by the caller once every camera has ended.
+	type publisher struct {
+		pub     pipeline.Publisher
+		results bool
+	}
+	var pubs []publisher
+	camera := name
+	if camera == "" {
+		camera = outputBase(j.source)
+	}
 	if f.mqtt != "" {
-		pub := sh.mqtt
-		if pub != nil {
-			pub = pub.Camera(name)
+		if sh.mqtt != nil {
+			pubs = append(pubs, publisher{sh.mqtt.Camera(name), f.mqttResults})
 		} else {
-			if c.mqtt, err = connectMQTT(f, outputBase(j.source), r.logf); err != nil {
+			if c.mqtt, err = connectMQTT(f, camera, r.logf); err != nil {
 				return fail(err)
 			}
-			pub = c.mqtt
+			pubs = append(pubs, publisher{c.mqtt, f.mqttResults})
 		}
-		// The connection's Close announces "offline": the caller
-		// closes it once every camera has ended.
-		sinks = append(sinks, pipeline.SinkFunc(pub.Write))
-		eventSinks = append(eventSinks, pub.Event)
-		if f.mqttResults {
-			sinks = append(sinks, pipeline.SinkFunc(pub.Result))
+	}
+	if f.nats != "" {
+		if sh.nats != nil {
+			pubs = append(pubs, publisher{sh.nats.Camera(name), f.natsResults})
+		} else {
+			if c.nats, err = natsjs.Connect(natsjs.Options{URL: f.nats, Camera: natsSubjectName(camera), Logf: r.logf}); err != nil {
+				return fail(err)
+			}
+			pubs = append(pubs, publisher{c.nats, f.natsResults})
+		}
+	}
+	for _, p := range pubs {
+		sinks = append(sinks, pipeline.SinkFunc(p.pub.Write))
+		eventSinks = append(eventSinks, p.pub.Event)
+		if p.results {
+			sinks = append(sinks, pipeline.SinkFunc(p.pub.Result))
 		}
 	}
 	var onEvent func(events.Event)
@@ -418,6 +450,8 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		return fail(err)
 	}
 	info := src.Info()
+	c.info = info
+	sinks = append(sinks, sh.sinks...)
 	// The story of the run: the best label of every frame.
 	c.story = timeline.New(timeline.Options{MinDuration: f.merge, MinScore: float32(f.threshold)})
 	sinks = append(sinks, pipeline.SinkFunc(func(o *pipeline.Output) error {
@@ -523,8 +557,15 @@ func (r *runner) run(j job) error {
 		return err
 	}
 	defer func() {
+		var errs []error
 		if c.mqtt != nil {
-			c.mqtt.Close()
+			errs = append(errs, c.mqtt.Close())
+		}
+		if c.nats != nil {
+			errs = append(errs, c.nats.Close())
+		}
+		if err := errors.Join(errs...); err != nil {
+			c.logf("warning: %v", err)
 		}
 	}()
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: c.logf})
@@ -720,6 +761,17 @@ func withHint(err error) error {
 		return fmt.Errorf("%w; pass -overwrite to replace it", err)
 	}
 	return err
+}
+
+// natsSubjectName makes a camera's name fit a NATS subject token (no
+// dots, spaces or wildcards).
+func natsSubjectName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '*' || r == '>' || r <= ' ' {
+			return '_'
+		}
+		return r
+	}, name)
 }
 
 // connectMQTT connects the -mqtt publisher for one camera; the password

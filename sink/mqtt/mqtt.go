@@ -78,8 +78,7 @@ type Publisher struct {
 	camera string
 	root   bool // made by Connect: its Close closes the connection
 
-	topMu sync.Mutex
-	top   int // the class of the last top label queued, -2 for none
+	top jsonl.TopChanges // the best label, published when it changes
 }
 
 // conn is the connection the publishers of one process share.
@@ -136,7 +135,7 @@ func Connect(opts Options) (*Publisher, error) {
 	}
 	c := &conn{opts: opts, queue: make(chan message, opts.QueueSize), done: make(chan struct{}), stop: make(chan struct{}),
 		results: make(chan message, resultsQueue), resultsDone: make(chan struct{})}
-	p := &Publisher{conn: c, camera: opts.Camera, root: true, top: -2}
+	p := &Publisher{conn: c, camera: opts.Camera, root: true}
 	if opts.Camera != "" {
 		c.cameras = []*Publisher{p}
 	}
@@ -238,7 +237,7 @@ func (c *conn) availability() string { return c.opts.Prefix + "/availability" }
 // in order). Its Close does nothing: the connection closes with the
 // Publisher Connect returned.
 func (p *Publisher) Camera(name string) *Publisher {
-	cam := &Publisher{conn: p.conn, camera: name, top: -2}
+	cam := &Publisher{conn: p.conn, camera: name}
 	p.mu.Lock()
 	p.conn.cameras = append(p.conn.cameras, cam)
 	p.mu.Unlock()
@@ -334,26 +333,9 @@ func (p *conn) publish() {
 // Write publishes the frame's best label to PREFIX/CAMERA/top (retained)
 // when it differs from the last one.
 func (p *Publisher) Write(o *pipeline.Output) error {
-	top := o.Result.Top()
-	class := -1
-	if len(top) > 0 {
-		class = top[0].Class
+	if b, changed := p.top.Next(o.Result); changed {
+		p.enqueue(message{topic: p.Topic("top"), payload: b, retained: true})
 	}
-	p.topMu.Lock()
-	same := class == p.top
-	p.top = class
-	p.topMu.Unlock()
-	if same {
-		return nil
-	}
-	var b []byte
-	if class < 0 {
-		b = []byte(`{"class":null,"label":null,"score":null,"pts_ms":` + strconv.FormatFloat(float64(o.Result.PTS.Microseconds())/1000, 'f', 1, 64) + `}`)
-	} else {
-		label, _, _ := strings.Cut(top[0].Label, ",")
-		b = fmt.Appendf(nil, `{"class":%d,"label":%s,"score":%.4f,"pts_ms":%.1f}`, class, strconv.Quote(label), top[0].Score, float64(o.Result.PTS.Microseconds())/1000)
-	}
-	p.enqueue(message{topic: p.Topic("top"), payload: b, retained: true})
 	return nil
 }
 
@@ -439,3 +421,5 @@ func (p *Publisher) CloseWithin(drain time.Duration) error {
 	}
 	return err
 }
+
+var _ pipeline.Publisher = (*Publisher)(nil)

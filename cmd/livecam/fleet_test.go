@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livecam/livecam/fleet"
+	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/sink/natsjs"
+)
+
+// worker is a `livecam worker` child process.
+type worker struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	log  strings.Builder
+	done chan error
+}
+
+func (w *worker) logText() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.log.String()
+}
+
+// startWorker runs `livecam worker -nats URL -name NAME ARGS...` and waits
+// until it waits for jobs.
+func startWorker(t *testing.T, url, name string, args ...string) *worker {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"worker", "-nats", url, "-name", name, "-workers", "1"}, args...)...)
+	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"))
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	w := &worker{cmd: cmd, done: make(chan error, 1)}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		once := false
+		for sc.Scan() {
+			w.mu.Lock()
+			w.log.WriteString(sc.Text() + "\n")
+			w.mu.Unlock()
+			if !once && strings.Contains(sc.Text(), "waiting for jobs") {
+				once = true
+				close(ready)
+			}
+		}
+		w.done <- cmd.Wait()
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("worker %s did not start:\n%s", name, w.logText())
+	}
+	return w
+}
+
+// stop sends SIGTERM and waits for the worker to exit.
+func (w *worker) stop(t *testing.T) {
+	t.Helper()
+	w.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-w.done:
+		if code := exitCode(err); code != 0 {
+			t.Errorf("worker exit %d:\n%s", code, w.logText())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("worker still running 30 s after SIGTERM:\n%s", w.logText())
+	}
+}
+
+// waitJobs polls the jobs' states until every one is done or failed.
+func waitJobs(t *testing.T, js jetstream.JetStream, n int, within time.Duration, logs func() string) []fleet.State {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		states, err := fleet.List(ctx, js)
+		cancel()
+		finished := 0
+		for _, s := range states {
+			if s.State == fleet.Done || s.State == fleet.Failed {
+				finished++
+			}
+		}
+		if err == nil && len(states) == n && finished == n {
+			return states
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %d of %d jobs finished (%v): %+v\n%s", within, finished, n, err, states, logs())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// subjectCounts returns how many messages a stream holds per subject.
+func subjectCounts(t *testing.T, js jetstream.JetStream, stream, filter string) map[string]uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Subjects
+}
+
+func connect(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, js, err := fleet.Connect(url, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return js
+}
+
+// TestFleetTwelveJobs: 12 short videos submitted (twice: the second
+// submit queues nothing), 3 worker processes: every job done exactly once,
+// its video and results whole under their final names, and the results
+// stream holds every frame of every job, and one summary each.
+func TestFleetTwelveJobs(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	for i := 1; i <= 12; i++ {
+		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, fmt.Sprintf("v%02d.avi", i)))
+	}
+	stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in)
+	if code != 0 || strings.Count(stdout, "queued") != 12 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	stdout, _, code = livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in)
+	if code != 0 || strings.Count(stdout, "not queued again") != 12 {
+		t.Errorf("second submit: exit %d:\n%s", code, stdout)
+	}
+	var workers []*worker
+	for i := range 3 {
+		workers = append(workers, startWorker(t, srv.URL(), fmt.Sprintf("w%d", i+1)))
+	}
+	logs := func() string {
+		var b strings.Builder
+		for _, w := range workers {
+			b.WriteString(w.logText())
+		}
+		return b.String()
+	}
+	js := connect(t, srv.URL())
+	states := waitJobs(t, js, 12, 3*time.Minute, logs)
+	for _, w := range workers {
+		w.stop(t)
+	}
+	perWorker := map[string]int{}
+	for _, s := range states {
+		if s.State != fleet.Done || s.Frames != 45 || s.Attempts != 1 {
+			t.Errorf("job %s: %+v", s.Job.ID, s)
+		}
+		perWorker[s.Worker]++
+	}
+	if n := len(regexp.MustCompile(`job \w+: done: 45 frames`).FindAllString(logs(), -1)); n != 12 {
+		t.Errorf("%d jobs done in the workers' logs, want 12 (each once):\n%s", n, logs())
+	}
+	t.Logf("jobs per worker: %v", perWorker)
+	for i := 1; i <= 12; i++ {
+		base := filepath.Join(out, fmt.Sprintf("v%02d", i))
+		if n := probeFrames(t, base+".mp4"); n != 45 {
+			t.Errorf("%s.mp4: %d frames", base, n)
+		}
+		if n := len(readLines(t, base+".jsonl")); n != 45 {
+			t.Errorf("%s.jsonl: %d lines", base, n)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, ".livecam-job-*")); len(left) > 0 {
+		t.Errorf("workers' folders left behind: %v", left)
+	}
+	results := subjectCounts(t, js, fleet.ResultsStream, "livecam.results.>")
+	summaries := subjectCounts(t, js, fleet.ResultsStream, "livecam.summary.>")
+	if len(results) != 12 || len(summaries) != 12 {
+		t.Errorf("results of %d jobs, %d summaries; want 12 and 12", len(results), len(summaries))
+	}
+	for subj, n := range results {
+		if n != 45 {
+			t.Errorf("%s: %d results, want 45", subj, n)
+		}
+	}
+	for subj, n := range summaries {
+		if n != 1 {
+			t.Errorf("%s: %d summaries", subj, n)
+		}
+	}
+}
+
+// TestFleetWorkerKilled: a worker is killed (SIGKILL) in the middle of a
+// job; nothing is left under the job's final names; after the ack wait
+// the other worker does the job, whole, and the results stream holds each
+// of its frames once.
+func TestFleetWorkerKilled(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	out := t.TempDir()
+	video := shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv") // 320 frames
+	in := t.TempDir()
+	for _, name := range []string{"a.mkv", "b.mkv"} {
+		copyFile(t, video, filepath.Join(in, name))
+	}
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-no-video", in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	js := connect(t, srv.URL())
+	victim := startWorker(t, srv.URL(), "victim", "-ack-wait", "2s")
+	// The victim takes a job and gets some way into it.
+	var job fleet.State
+	deadline := time.Now().Add(time.Minute)
+	for job.Progress < 0.1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the victim made no progress:\n%s", victim.logText())
+		}
+		time.Sleep(100 * time.Millisecond)
+		states, _ := fleet.List(context.Background(), js)
+		for _, s := range states {
+			if s.State == fleet.Running && s.Worker == "victim" {
+				job = s
+			}
+		}
+	}
+	victim.cmd.Process.Kill()
+	<-victim.done
+	if _, err := os.Stat(job.Job.Results); err == nil {
+		t.Errorf("%s exists although its job was killed halfway", job.Job.Results)
+	}
+	survivor := startWorker(t, srv.URL(), "survivor")
+	states := waitJobs(t, js, 2, 2*time.Minute, survivor.logText)
+	survivor.stop(t)
+	for _, s := range states {
+		if s.State != fleet.Done || s.Worker != "survivor" || s.Frames != 320 {
+			t.Errorf("job %s: %+v", s.Job.ID, s)
+		}
+		if n := len(readLines(t, s.Job.Results)); n != 320 {
+			t.Errorf("%s: %d lines, want 320", s.Job.Results, n)
+		}
+	}
+	for subj, n := range subjectCounts(t, js, fleet.ResultsStream, "livecam.results.>") {
+		if n != 320 {
+			t.Errorf("%s: %d results, want 320 (each frame once)", subj, n)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, ".livecam-job-*")); len(left) > 0 {
+		t.Errorf("the killed worker's folder is left behind: %v", left)
+	}
+	if !strings.Contains(survivor.logText(), job.Job.ID+": "+job.Job.Source+" (attempt 2)") {
+		t.Errorf("the killed job was not delivered again:\n%s", survivor.logText())
+	}
+}
+
+// TestFleetServerRestart: nats-server stops in the middle of the run and
+// starts again (its file store kept): the workers reconnect and every job
+// is done, its results stored once.
+func TestFleetServerRestart(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	for i := 1; i <= 6; i++ {
+		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, fmt.Sprintf("v%d.avi", i)))
+	}
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-no-video", in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	w1 := startWorker(t, srv.URL(), "w1", "-ack-wait", "5s")
+	w2 := startWorker(t, srv.URL(), "w2", "-ack-wait", "5s")
+	logs := func() string { return w1.logText() + w2.logText() }
+	for !strings.Contains(logs(), ": done:") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.Stop()
+	time.Sleep(time.Second)
+	srv.Restart()
+	js := connect(t, srv.URL())
+	states := waitJobs(t, js, 6, 2*time.Minute, logs)
+	w1.stop(t)
+	w2.stop(t)
+	for _, s := range states {
+		if s.State != fleet.Done {
+			t.Errorf("job %s: %+v", s.Job.ID, s)
+		}
+		if n := len(readLines(t, s.Job.Results)); n != 45 {
+			t.Errorf("%s: %d lines", s.Job.Results, n)
+		}
+	}
+	for subj, n := range subjectCounts(t, js, fleet.ResultsStream, "livecam.results.>") {
+		if n != 45 {
+			t.Errorf("%s: %d results, want 45", subj, n)
+		}
+	}
+}
+
+// TestFleetDeadLetters: a message that is not a job and a video no
+// decoder can read are dead-lettered with the reason (the video after its
+// attempts); the good jobs are done, and the worker keeps going.
+func TestFleetDeadLetters(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, "good1.avi"))
+	copyFile(t, shareddata.Path(t, "videos", "garbage.mp4"), filepath.Join(in, "broken.mp4"))
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, "good2.avi"))
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-no-video", in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	js := connect(t, srv.URL())
+	if _, err := js.Publish(context.Background(), fleet.JobsSubject, []byte("this is not a job")); err != nil {
+		t.Fatal(err)
+	}
+	w := startWorker(t, srv.URL(), "w", "-max-attempts", "2")
+	states := waitJobs(t, js, 3, 2*time.Minute, w.logText)
+	// The malformed message has no state: wait for its dead letter too.
+	deadline := time.Now().Add(30 * time.Second)
+	var dead map[string]uint64
+	for len(dead) < 2 && time.Now().Before(deadline) {
+		dead = subjectCounts(t, js, fleet.DeadStream, "livecam.dead.>")
+		time.Sleep(100 * time.Millisecond)
+	}
+	w.stop(t)
+	for _, s := range states {
+		broken := strings.HasSuffix(s.Job.Source, "broken.mp4")
+		switch {
+		case broken && (s.State != fleet.Failed || s.Attempts != 2 || !strings.Contains(s.Error, "broken.mp4")):
+			t.Errorf("the broken video: %+v", s)
+		case !broken && s.State != fleet.Done:
+			t.Errorf("job %s: %+v", s.Job.Source, s)
+		}
+	}
+	if dead["livecam.dead.malformed"] != 1 || len(dead) != 2 {
+		t.Errorf("dead letters: %v; want the malformed message and the broken video", dead)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, fleet.DeadStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(1); seq <= 2; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(m.Data), `"reason":`) || !(strings.Contains(string(m.Data), "malformed job") || strings.Contains(string(m.Data), "broken.mp4")) {
+			t.Errorf("dead letter %d without its reason: %s", seq, m.Data)
+		}
+	}
+}
+
+// TestLiveToJetStream: a run with -nats stores the same events as its
+// -events file, in order, and with -nats-results every frame's result,
+// under livecam.cameras.CAMERA.*, for a consumer that sees a whole site.
+func TestLiveToJetStream(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	video, _ := demoVideo(t)
+	evFile := filepath.Join(t.TempDir(), "ev.jsonl")
+	_, errOut, code := livecam(t, "-quiet", "-source", video, "-events", evFile, "-nats", srv.URL(), "-nats-results")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	want := readLines(t, evFile)
+	camera := strings.TrimSuffix(filepath.Base(video), filepath.Ext(video))
+	js := connect(t, srv.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, natsjs.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	results := 0
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m.Subject {
+		case natsjs.Subject(camera, "events"):
+			got = append(got, string(m.Data))
+		case natsjs.Subject(camera, "results"):
+			results++
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) < 5 {
+		t.Errorf("stored events differ from the file's:\n got %d: %q\nwant %d: %q", len(got), got, len(want), want)
+	}
+	if frames := probeFrames(t, video); results != frames {
+		t.Errorf("%d results stored for %d frames", results, frames)
+	}
+}

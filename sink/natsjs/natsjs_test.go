@@ -1,0 +1,133 @@
+package natsjs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/pipeline"
+)
+
+func event(i int) events.Event {
+	return events.Event{Type: events.Enter, Class: 281 + i, Label: fmt.Sprintf("class %d", i), Start: time.Duration(i) * time.Second, PeakScore: 0.9, MeanScore: 0.8, Frames: 1}
+}
+
+// stored returns the data of every message the stream holds on subject,
+// in order.
+func stored(t *testing.T, url, subject string) []string {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Subject == subject {
+			got = append(got, string(m.Data))
+		}
+	}
+	return got
+}
+
+// checkEvents: n events, in order, once each.
+func checkEvents(t *testing.T, got []string, n int) {
+	t.Helper()
+	if len(got) != n {
+		t.Fatalf("%d events stored, want %d", len(got), n)
+	}
+	for i, g := range got {
+		var e struct {
+			Class int `json:"class"`
+		}
+		if err := json.Unmarshal([]byte(g), &e); err != nil || e.Class != 281+i {
+			t.Fatalf("event %d: %s; want class %d in order", i, g, 281+i)
+		}
+	}
+}
+
+// TestCamerasStored: two cameras on one connection; each one's events
+// are stored in order under its own subject, its top label too.
+func TestCamerasStored(t *testing.T) {
+	srv := natstest.Start(t)
+	door, err := Connect(Options{URL: srv.URL(), Camera: "door"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yard := door.Camera("yard")
+	res := pipeline.Result{}
+	for i := range 30 {
+		door.Event(event(i))
+		if i < 20 {
+			yard.Event(event(i))
+		}
+	}
+	yard.Write(&pipeline.Output{Result: &res})
+	if err := door.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkEvents(t, stored(t, srv.URL(), Subject("door", "events")), 30)
+	checkEvents(t, stored(t, srv.URL(), Subject("yard", "events")), 20)
+	if top := stored(t, srv.URL(), Subject("yard", "top")); len(top) != 1 {
+		t.Errorf("yard's top labels: %q", top)
+	}
+}
+
+// TestServerRestart: the server stops after 10 events and comes back
+// (its store kept) while 20 more are queued: all 30 are stored, once, in
+// order, and queueing them did not wait for the server.
+func TestServerRestart(t *testing.T) {
+	srv := natstest.Start(t)
+	p, err := Connect(Options{URL: srv.URL(), Camera: "door"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		p.Event(event(i))
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(stored(t, srv.URL(), Subject("door", "events"))) < 10; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first 10 events were not stored")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	srv.Stop()
+	start := time.Now()
+	for i := 10; i < 30; i++ {
+		p.Event(event(i))
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("20 events took %v with the server away", d)
+	}
+	time.Sleep(500 * time.Millisecond)
+	srv.Restart()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkEvents(t, stored(t, srv.URL(), Subject("door", "events")), 30)
+}
