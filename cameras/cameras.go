@@ -49,6 +49,8 @@ type Config struct {
 	OutDir string `yaml:"out_dir"`
 	// MQTT publishes every camera's labels and events (as -mqtt...).
 	MQTT *MQTT `yaml:"mqtt"`
+	// NATS stores them in NATS JetStream (as -nats, -nats-results).
+	NATS *NATS `yaml:"nats"`
 	// Cameras are the cameras, in the order the viewer shows them.
 	Cameras []Camera `yaml:"cameras"`
 }
@@ -64,6 +66,12 @@ type MQTT struct {
 	CA           string `yaml:"ca"`            // CA file (PEM) for mqtts://
 	Cert         string `yaml:"cert"`          // client certificate (PEM)
 	Key          string `yaml:"key"`           // its key (PEM)
+}
+
+// NATS is the JetStream connection of a cameras file.
+type NATS struct {
+	URL     string `yaml:"url"`     // nats://HOST:4222
+	Results bool   `yaml:"results"` // also every frame's result
 }
 
 // Camera is one camera: its name, its source, and the settings it has
@@ -168,6 +176,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if m := c.MQTT; m != nil && m.Broker == "" {
 		return nil, fail("$.mqtt", "mqtt: no broker")
+	}
+	if n := c.NATS; n != nil && n.URL == "" {
+		return nil, fail("$.nats", "nats: no url")
 	}
 	return &c, nil
 }

@@ -25,6 +25,10 @@
 // events (Config.OnEvent, package events) and Config.OnResult see each
 // frame after the stages.
 //
+// Several pipelines (cameras) can share one model and one set of workers:
+// a Pool in Config.Pool runs the forward passes of all of them, taking the
+// cameras in turn, so one busy camera cannot starve another.
+//
 // Everything around the core lives in packages of its own, each usable
 // and testable alone: sources in source/... (files through ffmpeg,
 // cameras and streams through OpenCV, frames the application pushes),

@@ -66,6 +66,12 @@ func camerasOf(fs *flagSet, f *runFlags) ([]cameras.Camera, error) {
 			f.mqttResults = f.mqttResults || m.Results
 		}
 	}
+	if n := file.NATS; n != nil {
+		apply("nats", &f.nats, n.URL)
+		if !set["nats-results"] {
+			f.natsResults = f.natsResults || n.Results
+		}
+	}
 	return file.Cameras, nil
 }
 

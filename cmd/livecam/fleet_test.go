@@ -418,3 +418,85 @@ func TestLiveToJetStream(t *testing.T) {
 		t.Errorf("%d results stored for %d frames", results, frames)
 	}
 }
+
+// TestFleetWorkerStops: SIGTERM in the middle of a job lets the worker
+// finish it (done, whole) and take no other; two signals hand the job in
+// hand back at once, with nothing under its final names, and another
+// worker does it.
+func TestFleetWorkerStops(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	video := shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv") // 320 frames
+	for _, name := range []string{"a.mkv", "b.mkv", "c.mkv"} {
+		copyFile(t, video, filepath.Join(in, name))
+	}
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-no-video", in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	js := connect(t, srv.URL())
+	// running waits until worker has a job (and, with progress, has
+	// reported some of it: its state is updated every third of the ack
+	// wait).
+	running := func(worker string, progress bool) fleet.State {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			states, _ := fleet.List(context.Background(), js)
+			for _, s := range states {
+				if s.State == fleet.Running && s.Worker == worker && (s.Progress > 0 || !progress) {
+					return s
+				}
+			}
+		}
+		t.Fatalf("%s is not working on a job", worker)
+		return fleet.State{}
+	}
+
+	// One signal: the job in hand is finished, no other is taken.
+	gentle := startWorker(t, srv.URL(), "gentle", "-ack-wait", "3s")
+	job := running("gentle", true)
+	gentle.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-gentle.done:
+		if code := exitCode(err); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, gentle.logText())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("still running a minute after SIGTERM:\n%s", gentle.logText())
+	}
+	if n := len(readLines(t, job.Job.Results)); n != 320 {
+		t.Errorf("the job in hand at SIGTERM: %d lines, want 320", n)
+	}
+	if n := strings.Count(gentle.logText(), ": done:"); n != 1 {
+		t.Errorf("%d jobs done after one SIGTERM, want the one in hand:\n%s", n, gentle.logText())
+	}
+
+	// Two signals: handed back at once, then done by another worker.
+	hasty := startWorker(t, srv.URL(), "hasty", "-ack-wait", "30s")
+	job = running("hasty", false)
+	hasty.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(100 * time.Millisecond)
+	sent := time.Now()
+	hasty.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-hasty.done:
+		if code := exitCode(err); code != 0 || time.Since(sent) > 5*time.Second {
+			t.Errorf("exit %d after %v:\n%s", code, time.Since(sent), hasty.logText())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("still running a minute after two SIGTERMs:\n%s", hasty.logText())
+	}
+	if _, err := os.Stat(job.Job.Results); err == nil {
+		t.Errorf("%s exists although its job was handed back", job.Job.Results)
+	}
+	// The ack wait is 30 s: only the hand-back (a nak) lets another
+	// worker have the job this soon.
+	other := startWorker(t, srv.URL(), "other")
+	states := waitJobs(t, js, 3, 20*time.Second, other.logText)
+	other.stop(t)
+	for _, s := range states {
+		if s.State != fleet.Done {
+			t.Errorf("job %s: %+v", s.Job.Source, s)
+		}
+	}
+}
