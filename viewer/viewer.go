@@ -311,8 +311,8 @@ func (c *Camera) Name() string { return c.name }
 // URL returns the camera's stream address, under the Server's URL.
 func (c *Camera) URL() string { return c.s.URL() + "cameras/" + c.name + "/stream.mjpg" }
 
-// Close marks the camera ended: its streams end and /healthz names it.
-// The Server goes on serving the other cameras.
+// Close marks the camera ended, until it is written to again: its streams
+// end and /healthz names it. The Server goes on serving the other cameras.
 func (c *Camera) Close() error {
 	c.s.mu.Lock()
 	if !c.ended {
@@ -406,6 +406,7 @@ func (s *Server) auth(next http.Handler) http.Handler {
 func (c *Camera) Write(o *pipeline.Output) error {
 	s, r := c.s, o.Result
 	s.mu.Lock()
+	c.ended = false // a camera opened again after Close
 	st := &c.status
 	if st.Source == "" || c.sourceName != o.Source.Name {
 		c.sourceName, st.Source = o.Source.Name, displayName(o.Source.Name)

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/natsjs"
+	"github.com/livecam/livecam/viewer"
 )
 
 // camerasOf returns the cameras of a multi-camera run: from -config, or
@@ -180,12 +182,19 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 	r.showProgress = false
 	pool := pipeline.NewPool(r.m, r.f.workers, r.f.threads)
 	defer pool.Close()
-	sh := shared{pool: pool}
+	sh := shared{pool: pool, mu: &sync.Mutex{}, views: map[string]*viewer.Camera{}, pubs: map[string]pipeline.Publisher{}}
 	if r.f.serve != "" {
 		if sh.view, sh.metrics, err = r.listenViewer(); err != nil {
 			return err
 		}
 		defer sh.view.Close()
+		// Every camera on the page from the start, in order, those
+		// not open yet as "no frame yet".
+		for _, s := range setups {
+			if _, err := sh.viewCamera(s.name); err != nil {
+				return err
+			}
+		}
 	}
 	if r.f.mqtt != "" {
 		// One connection for every camera: one client, one
@@ -209,32 +218,81 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 			}
 		}()
 	}
-	var runs []*camRun
+	type camResult struct {
+		c    *camRun
+		err  error
+		took time.Duration
+	}
+	results := make([]*camResult, len(setups)) // by camera; nil: never opened
+	lastErr := make([]error, len(setups))
+	var mu sync.Mutex
+	var first []*camRun // opened at once, by camera (nil: not)
+	var retry []int     // live cameras to open again
 	failed := 0
-	for _, s := range setups {
+	for i, s := range setups {
 		c, err := r.prepare(s.name, s.j, s.f, s.results, sh)
-		if err != nil {
+		first = append(first, c)
+		switch {
+		case err == nil:
+		case isLive(s.j.source) && r.f.reconnect > 0:
+			// A camera that is away when livecam starts is tried
+			// again, like one lost while running.
+			fmt.Fprintf(r.stderr, "livecam: %s: cannot open yet: %v; trying again, backing off up to %v\n", s.name, err, r.f.reconnect)
+			retry = append(retry, i)
+			lastErr[i] = err
+		default:
 			failed++
 			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %v\n", s.name, err)
-			continue
 		}
-		runs = append(runs, c)
 	}
-	if len(runs) == 0 {
+	if failed == len(setups) {
 		return errors.New("no camera could be opened")
 	}
-	fmt.Fprintf(r.stderr, "livecam: %s on %s, %s\n", plural(len(runs), "camera"), r.m.Name(), workersText(r.f))
+	fmt.Fprintf(r.stderr, "livecam: %s on %s, %s\n", plural(len(setups)-failed, "camera"), r.m.Name(), workersText(r.f))
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: r.logf})
-	errs := make([]error, len(runs))
-	took := make([]time.Duration, len(runs))
 	var wg sync.WaitGroup
-	for i, c := range runs {
+	run := func(i int, c *camRun) {
+		start := time.Now()
+		err := c.p.Run(ctx)
+		mu.Lock()
+		results[i] = &camResult{c: c, err: err, took: time.Since(start)}
+		mu.Unlock()
+	}
+	for i, c := range first {
+		if c != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(i, c)
+			}()
+		}
+	}
+	for _, i := range retry {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			start := time.Now()
-			errs[i] = c.p.Run(ctx)
-			took[i] = time.Since(start)
+			s := setups[i]
+			wait := 250 * time.Millisecond
+			for attempt := 2; ; attempt++ {
+				wait = min(2*wait, r.f.reconnect)
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+				c, err := r.prepare(s.name, s.j, s.f, s.results, sh)
+				if err == nil {
+					r.logf("%s: opened (attempt %d)", s.name, attempt)
+					run(i, c)
+					return
+				}
+				mu.Lock()
+				lastErr[i] = err
+				mu.Unlock()
+				r.logf("%s: still cannot open (attempt %d): %v", s.name, attempt, err)
+			}
 		}()
 	}
 	wg.Wait()
@@ -248,14 +306,22 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 	}()
 	ctl.Stop()
 	r.interrupted = r.interrupted || ctl.Interrupted()
-	for i, c := range runs {
+	for i, res := range results {
+		if res == nil {
+			if lastErr[i] != nil {
+				failed++
+				fmt.Fprintf(r.stderr, "livecam: %s: FAILED: never opened: %v\n", setups[i].name, lastErr[i])
+			}
+			continue
+		}
+		c := res.c
 		s := c.p.Metrics().Snapshot()
-		fmt.Fprintf(r.stderr, "livecam: %s: %d in, %d out, %d dropped, %d inferences (%.1f/s) in %.1fs", c.name, s.In, s.Out, s.Dropped, s.Inferences, float64(s.Inferences)/max(took[i].Seconds(), 1e-9), took[i].Seconds())
+		fmt.Fprintf(r.stderr, "livecam: %s: %d in, %d out, %d dropped, %d inferences (%.1f/s) in %.1fs", c.name, s.In, s.Out, s.Dropped, s.Inferences, float64(s.Inferences)/max(res.took.Seconds(), 1e-9), res.took.Seconds())
 		if s.Reconnects > 0 {
 			fmt.Fprintf(r.stderr, ", %d reconnects", s.Reconnects)
 		}
 		fmt.Fprintf(r.stderr, "; capture-to-overlay p95 %.1f ms\n", s.Phases[pipeline.PhaseEndToEnd].P95)
-		if err := r.finish(c, errs[i], ctl.Interrupted()); err != nil {
+		if err := r.finish(c, res.err, ctl.Interrupted()); err != nil {
 			failed++
 			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %v\n", c.name, err)
 		}
@@ -267,6 +333,19 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 		return fmt.Errorf("%d of %d cameras failed", failed, len(setups))
 	}
 	return nil
+}
+
+// isLive reports whether a source is a camera, a stream or a GStreamer
+// pipeline (which may come back), not a file.
+func isLive(src string) bool {
+	if _, err := os.Stat(src); err == nil {
+		return false
+	}
+	if strings.Contains(src, "://") || strings.Contains(src, "!") {
+		return true
+	}
+	_, err := strconv.Atoi(src)
+	return err == nil
 }
 
 // workersText says how the forward passes are shared.

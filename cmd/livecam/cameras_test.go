@@ -1,12 +1,20 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/livecam/livecam/internal/mjpegtest"
 	"github.com/livecam/livecam/internal/mosquittotest"
 	"github.com/livecam/livecam/internal/shareddata"
 )
@@ -154,5 +162,79 @@ func TestCamerasMQTT(t *testing.T) {
 	}
 	if avail := sub.Payloads("livecam/availability", 2); strings.Join(avail, " ") != "online offline" {
 		t.Errorf("availability %q, want online then offline", avail)
+	}
+}
+
+// TestCameraAwayAtStart: a network camera that does not answer when
+// livecam starts is tried again while the other camera runs, and once it
+// answers it is labelled like the other: its results fill, the viewer's
+// /healthz names it until then, and a stop ends both with status 0.
+func TestCameraAwayAtStart(t *testing.T) {
+	srv, err := mjpegtest.Start(320, 240, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	srv.Stop() // the camera is away
+	out := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd, stderr, done := startLivecam(t, "-out-dir", out, "-serve", addr, "-reconnect", "1s",
+		"-source", "door=../../testdata/videos/shapes_320x240.avi", "-source", "yard="+srv.URL(), "-realtime", "-loop")
+	health := func() string {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Sprint(resp.StatusCode, " ", string(b))
+	}
+	time.Sleep(700 * time.Millisecond)
+	if h := health(); !strings.HasPrefix(h, "503") || !strings.Contains(h, "yard: no frame yet") || strings.Contains(h, "door") {
+		t.Errorf("healthz with the camera away: %q", h)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); !strings.HasPrefix(health(), "200"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the camera never came in: %q\n%s", health(), stderr)
+		}
+	}
+	// Until the late camera has had 10 frames.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/cameras/yard/status.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct{ Frames int }
+		json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if st.Frames >= 10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the late camera has %d frames after 20 s:\n%s", st.Frames, stderr)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-done:
+		if code := exitCode(err); code != 0 {
+			t.Errorf("exit %d:\n%s", code, stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after SIGINT:\n%s", stderr)
+	}
+	if !strings.Contains(stderr.String(), "yard: cannot open yet") || !regexp.MustCompile(`yard: opened \(attempt \d+\)`).MatchString(stderr.String()) {
+		t.Errorf("no word of the camera opening:\n%s", stderr)
+	}
+	if n := len(readLines(t, filepath.Join(out, "yard.jsonl"))); n < 10 {
+		t.Errorf("%d results of the camera that came late:\n%s", n, stderr)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pkg/profile"
@@ -320,6 +321,46 @@ type shared struct {
 	mqtt    *mqtt.Publisher   // the connection; each camera publishes through its Camera
 	nats    *natsjs.Publisher // likewise
 	sinks   []pipeline.Sink   // more sinks for every camera (a fleet job's results)
+
+	// Each camera's viewer sink and publishers, made once even when the
+	// camera is opened again and again (a camera away at the start).
+	mu    *sync.Mutex
+	views map[string]*viewer.Camera
+	pubs  map[string]pipeline.Publisher
+}
+
+// viewCamera returns the viewer's sink of camera name.
+func (sh shared) viewCamera(name string) (*viewer.Camera, error) {
+	if sh.mu == nil {
+		return sh.view.Camera(name)
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if c, ok := sh.views[name]; ok {
+		return c, nil
+	}
+	c, err := sh.view.Camera(name)
+	if err == nil {
+		sh.views[name] = c
+	}
+	return c, err
+}
+
+// publisher returns camera name's publisher of a shared connection
+// (kind "mqtt" or "nats").
+func (sh shared) publisher(kind, name string, newPub func() pipeline.Publisher) pipeline.Publisher {
+	if sh.mu == nil {
+		return newPub()
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	key := kind + "/" + name
+	if p, ok := sh.pubs[key]; ok {
+		return p
+	}
+	p := newPub()
+	sh.pubs[key] = p
+	return p
 }
 
 // prepare checks and opens one source's outputs and the source itself,
@@ -385,7 +426,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 	}
 	if f.mqtt != "" {
 		if sh.mqtt != nil {
-			pubs = append(pubs, publisher{sh.mqtt.Camera(name), f.mqttResults})
+			pubs = append(pubs, publisher{sh.publisher("mqtt", name, func() pipeline.Publisher { return sh.mqtt.Camera(name) }), f.mqttResults})
 		} else {
 			if c.mqtt, err = connectMQTT(f, camera, r.logf); err != nil {
 				return fail(err)
@@ -395,7 +436,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 	}
 	if f.nats != "" {
 		if sh.nats != nil {
-			pubs = append(pubs, publisher{sh.nats.Camera(name), f.natsResults})
+			pubs = append(pubs, publisher{sh.publisher("nats", name, func() pipeline.Publisher { return sh.nats.Camera(name) }), f.natsResults})
 		} else {
 			if c.nats, err = natsjs.Connect(natsjs.Options{URL: f.nats, Camera: natsSubjectName(camera), Logf: r.logf}); err != nil {
 				return fail(err)
@@ -434,23 +475,26 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		}
 		sinks = append(sinks, d)
 	}
-	if sh.view != nil {
-		if name == "" {
-			sinks = append(sinks, sh.view)
-		} else {
-			cam, err := sh.view.Camera(name)
-			if err != nil {
-				return fail(err)
-			}
-			sinks = append(sinks, cam)
-		}
-	}
 	src, err := source.Open(j.source, source.Options{Realtime: f.realtime, Loop: f.loop})
 	if err != nil {
 		return fail(err)
 	}
 	info := src.Info()
 	c.info = info
+	// The viewer's camera only once the source is open: a camera away at
+	// the start stays "no frame yet" there, not "ended".
+	if sh.view != nil {
+		if name == "" {
+			sinks = append(sinks, sh.view)
+		} else {
+			cam, err := sh.viewCamera(name)
+			if err != nil {
+				src.Close()
+				return fail(err)
+			}
+			sinks = append(sinks, cam)
+		}
+	}
 	sinks = append(sinks, sh.sinks...)
 	// The story of the run: the best label of every frame.
 	c.story = timeline.New(timeline.Options{MinDuration: f.merge, MinScore: float32(f.threshold)})
