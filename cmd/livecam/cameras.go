@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -296,16 +295,7 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 		}()
 	}
 	wg.Wait()
-	late := make(chan os.Signal, 1)
-	signal.Notify(late, runctl.StopSignals...)
-	defer func() {
-		signal.Stop(late)
-		if stopRequested(late) {
-			r.interrupted = true
-		}
-	}()
-	ctl.Stop()
-	r.interrupted = r.interrupted || ctl.Interrupted()
+	defer r.endRun(ctl)()
 	for i, res := range results {
 		if res == nil {
 			if lastErr[i] != nil {

@@ -614,20 +614,26 @@ func (r *runner) run(j job) error {
 	}()
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: c.logf})
 	runErr := c.p.Run(ctx)
-	// A stop signal while the summary and report are written lets them
-	// finish (instead of killing the process with a report half written)
-	// and counts as a stop.
+	defer r.endRun(ctl)()
+	return r.finish(c, runErr, ctl.Interrupted())
+}
+
+// endRun takes the stop signals over from ctl once the pipelines have
+// returned: a stop signal while the summaries and reports are written
+// lets them finish (instead of killing the process with a report half
+// written) and counts as a stop. Call the function it returns when they
+// are written.
+func (r *runner) endRun(ctl *runctl.Control) func() {
 	late := make(chan os.Signal, 1)
 	signal.Notify(late, runctl.StopSignals...)
-	defer func() {
+	ctl.Stop()
+	r.interrupted = r.interrupted || ctl.Interrupted()
+	return func() {
 		signal.Stop(late)
 		if stopRequested(late) {
 			r.interrupted = true
 		}
-	}()
-	ctl.Stop()
-	r.interrupted = r.interrupted || ctl.Interrupted()
-	return r.finish(c, runErr, ctl.Interrupted())
+	}
 }
 
 // finish reports how one camera's run went: its statistics, the frames

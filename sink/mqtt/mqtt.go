@@ -35,6 +35,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/relay"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/jsonl"
 )
@@ -85,24 +86,15 @@ type Publisher struct {
 type conn struct {
 	opts   Options
 	client paho.Client
-	queue  chan message
-	done   chan struct{} // closed when publish returns
-	stop   chan struct{} // closed to give up on what is queued
+	queue  *relay.Queue // top labels, events, announcements: QoS 1, in order
 
 	mu      sync.Mutex
-	dropped int64
 	closed  bool
 	cameras []*Publisher // announced to Home Assistant on every connection
 
-	results     chan message  // every result (Result): QoS 0, dropped when full
-	resultsDone chan struct{} // closed when publishResults returns
+	results     chan relay.Message // every result (Result): QoS 0, dropped when full
+	resultsDone chan struct{}      // closed when publishResults returns
 	resultsLost atomic.Int64
-}
-
-type message struct {
-	topic    string
-	payload  []byte
-	retained bool
 }
 
 // ErrLogin reports a broker that refused the user name or password.
@@ -133,8 +125,7 @@ func Connect(opts Options) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{opts: opts, queue: make(chan message, opts.QueueSize), done: make(chan struct{}), stop: make(chan struct{}),
-		results: make(chan message, resultsQueue), resultsDone: make(chan struct{})}
+	c := &conn{opts: opts, results: make(chan relay.Message, resultsQueue), resultsDone: make(chan struct{})}
 	p := &Publisher{conn: c, camera: opts.Camera, root: true}
 	if opts.Camera != "" {
 		c.cameras = []*Publisher{p}
@@ -170,7 +161,9 @@ func Connect(opts Options) (*Publisher, error) {
 		}
 		return nil, fmt.Errorf("mqtt %s: %v", redact(opts.Broker), err)
 	}
-	go p.publish()
+	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
+		opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact(opts.Broker), opts.QueueSize, dropped)
+	})
 	go p.publishResults()
 	return p, nil
 }
@@ -242,7 +235,7 @@ func (p *Publisher) Camera(name string) *Publisher {
 	p.conn.cameras = append(p.conn.cameras, cam)
 	p.mu.Unlock()
 	if p.opts.Discovery != "" {
-		p.enqueue(message{topic: cam.DiscoveryTopic(), payload: cam.discoveryConfig(), retained: true})
+		p.queue.Put(relay.Message{Subject: cam.DiscoveryTopic(), Payload: cam.discoveryConfig(), Retained: true})
 	}
 	return cam
 }
@@ -276,65 +269,30 @@ func (p *Publisher) discoveryConfig() []byte {
 	return b
 }
 
-// enqueue queues m without waiting; a full queue drops it and counts it.
-func (p *conn) enqueue(m message) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return
-	}
-	select {
-	case p.queue <- m:
-	default:
-		p.dropped++
-		if p.dropped == 1 || p.dropped%1000 == 0 {
-			p.opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact(p.opts.Broker), p.opts.QueueSize, p.dropped)
-		}
-	}
-}
-
 // Dropped returns the number of messages dropped because the queue (of
 // the connection, shared by its cameras) was full.
-func (p *Publisher) Dropped() int64 { return p.conn.droppedCount() }
+func (p *Publisher) Dropped() int64 { return p.queue.Dropped() }
 
-func (p *conn) droppedCount() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.dropped
-}
-
-// publish sends the queued messages in order, each until the broker
-// acknowledges it.
-func (p *conn) publish() {
-	defer close(p.done)
-	for m := range p.queue {
-		for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
-			// While Paho reconnects it keeps the message and sends it
-			// once connected: wait for the acknowledgement as long as
-			// it takes, and publish again only when Paho gave up on it.
-			tok := p.client.Publish(m.topic, 1, m.retained, m.payload)
-			select {
-			case <-tok.Done():
-			case <-p.stop:
-				return
-			}
-			if tok.Error() == nil {
-				break
-			}
-			select {
-			case <-p.stop:
-				return
-			case <-time.After(delay):
-			}
-		}
+// send publishes one message at QoS 1. While Paho reconnects it keeps
+// the message and sends it once connected: wait for the acknowledgement
+// as long as it takes; an error means Paho gave up on it.
+func (c *conn) send(m relay.Message, stop <-chan struct{}) error {
+	tok := c.client.Publish(m.Subject, 1, m.Retained, m.Payload)
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-stop:
+		return errStopped
 	}
 }
+
+var errStopped = errors.New("stopped")
 
 // Write publishes the frame's best label to PREFIX/CAMERA/top (retained)
 // when it differs from the last one.
 func (p *Publisher) Write(o *pipeline.Output) error {
 	if b, changed := p.top.Next(o.Result); changed {
-		p.enqueue(message{topic: p.Topic("top"), payload: b, retained: true})
+		p.queue.Put(relay.Message{Subject: p.Topic("top"), Payload: b, Retained: true})
 	}
 	return nil
 }
@@ -355,7 +313,7 @@ func (p *Publisher) Result(o *pipeline.Output) error {
 		return nil
 	}
 	select {
-	case p.results <- message{topic: p.Topic("results"), payload: line[:len(line)-1]}:
+	case p.results <- relay.Message{Subject: p.Topic("results"), Payload: line[:len(line)-1]}:
 	default:
 		p.resultsLost.Add(1)
 	}
@@ -374,7 +332,7 @@ func (p *conn) publishResults() {
 			p.resultsLost.Add(1)
 			continue
 		}
-		p.client.Publish(m.topic, 0, false, m.payload).WaitTimeout(time.Second)
+		p.client.Publish(m.Subject, 0, false, m.Payload).WaitTimeout(time.Second)
 	}
 }
 
@@ -382,7 +340,7 @@ func (p *conn) publishResults() {
 // without its newline.
 func (p *Publisher) Event(e events.Event) {
 	line := jsonl.AppendEvent(nil, e)
-	p.enqueue(message{topic: p.Topic("events"), payload: line[:len(line)-1]})
+	p.queue.Put(relay.Message{Subject: p.Topic("events"), Payload: line[:len(line)-1]})
 }
 
 // Close delivers what is queued (waiting at most drain for the broker),
@@ -402,17 +360,12 @@ func (p *Publisher) CloseWithin(drain time.Duration) error {
 		return nil
 	}
 	p.closed = true
-	close(p.queue)
 	close(p.results)
 	p.mu.Unlock()
 	<-p.resultsDone
 	var err error
-	select {
-	case <-p.done:
-	case <-time.After(drain):
-		close(p.stop)
-		<-p.done
-		err = fmt.Errorf("mqtt %s: %d messages not delivered: the broker took none for %v", redact(p.opts.Broker), len(p.queue)+1, drain)
+	if unsent := p.queue.Close(drain); unsent > 0 {
+		err = fmt.Errorf("mqtt %s: %d messages not delivered: the broker took none for %v", redact(p.opts.Broker), unsent, drain)
 	}
 	p.client.Publish(p.availability(), 1, true, "offline").WaitTimeout(time.Second)
 	p.client.Disconnect(250)

@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/relay"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/jsonl"
 )
@@ -67,21 +68,12 @@ type conn struct {
 	js      jetstream.JetStream
 	run     string // this connection's prefix of message ids
 	seq     atomic.Int64
-	queue   chan message
-	results chan message
-	done    chan struct{}
-	stop    chan struct{}
+	queue   *relay.Queue       // top labels and events, stored in order
+	results chan relay.Message // every result, left out when full
 
-	mu      sync.Mutex
-	closed  bool
-	dropped int64
-	left    atomic.Int64 // results left out
-}
-
-type message struct {
-	subject string
-	data    []byte
-	id      string
+	mu     sync.Mutex
+	closed bool
+	left   atomic.Int64 // results left out
 }
 
 // Connect connects, makes sure the stream exists, and starts publishing.
@@ -118,10 +110,10 @@ func Connect(opts Options) (*Publisher, error) {
 		nc.Close()
 		return nil, fmt.Errorf("nats %s: stream %s: %w", opts.URL, Stream, err)
 	}
-	c := &conn{opts: opts, nc: nc, js: js, run: strconv.FormatInt(time.Now().UnixNano(), 36),
-		queue: make(chan message, opts.QueueSize), results: make(chan message, 64),
-		done: make(chan struct{}), stop: make(chan struct{})}
-	go c.publish()
+	c := &conn{opts: opts, nc: nc, js: js, run: strconv.FormatInt(time.Now().UnixNano(), 36), results: make(chan relay.Message, 64)}
+	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
+		logf("nats %s: the queue of %d messages is full; %d dropped so far", opts.URL, opts.QueueSize, dropped)
+	})
 	go c.publishResults()
 	return &Publisher{conn: c, camera: opts.Camera, root: true}, nil
 }
@@ -133,42 +125,17 @@ func (p *Publisher) Camera(name string) *Publisher {
 	return &Publisher{conn: p.conn, camera: name}
 }
 
+// enqueue queues a top label or an event, with a message id of its own.
 func (c *conn) enqueue(subject string, data []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return
-	}
-	m := message{subject: subject, data: data, id: c.run + "-" + strconv.FormatInt(c.seq.Add(1), 10)}
-	select {
-	case c.queue <- m:
-	default:
-		c.dropped++
-		if c.dropped == 1 || c.dropped%1000 == 0 {
-			c.opts.Logf("nats %s: the queue of %d messages is full; %d dropped so far", c.opts.URL, c.opts.QueueSize, c.dropped)
-		}
-	}
+	c.queue.Put(relay.Message{Subject: subject, Payload: data, ID: c.run + "-" + strconv.FormatInt(c.seq.Add(1), 10)})
 }
 
-// publish stores the queued messages in order, each until the server
-// acknowledges it.
-func (c *conn) publish() {
-	defer close(c.done)
-	for m := range c.queue {
-		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_, err := c.js.Publish(ctx, m.subject, m.data, jetstream.WithMsgID(m.id))
-			cancel()
-			if err == nil {
-				break
-			}
-			select {
-			case <-c.stop:
-				return
-			case <-time.After(wait):
-			}
-		}
-	}
+// send stores one message; the server drops a resend of an id it has.
+func (c *conn) send(m relay.Message, _ <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.js.Publish(ctx, m.Subject, m.Payload, jetstream.WithMsgID(m.ID))
+	return err
 }
 
 func (c *conn) publishResults() {
@@ -178,7 +145,7 @@ func (c *conn) publishResults() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		if _, err := c.js.Publish(ctx, m.subject, m.data); err != nil {
+		if _, err := c.js.Publish(ctx, m.Subject, m.Payload); err != nil {
 			c.left.Add(1)
 		}
 		cancel()
@@ -209,7 +176,7 @@ func (p *Publisher) Result(o *pipeline.Output) error {
 		return nil
 	}
 	select {
-	case p.results <- message{subject: Subject(p.camera, "results"), data: line[:len(line)-1]}:
+	case p.results <- relay.Message{Subject: Subject(p.camera, "results"), Payload: line[:len(line)-1]}:
 	default:
 		p.left.Add(1)
 	}
@@ -220,11 +187,7 @@ func (p *Publisher) Result(o *pipeline.Output) error {
 func (p *Publisher) ResultsLeftOut() int64 { return p.left.Load() }
 
 // Dropped returns how many top labels and events a full queue dropped.
-func (p *Publisher) Dropped() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.dropped
-}
+func (p *Publisher) Dropped() int64 { return p.queue.Dropped() }
 
 // Close stores what is queued (waiting at most 5 s for the server) and
 // disconnects; on a camera Camera added it does nothing.
@@ -238,16 +201,11 @@ func (p *Publisher) Close() error {
 		return nil
 	}
 	p.closed = true
-	close(p.queue)
 	close(p.results)
 	p.mu.Unlock()
 	var err error
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		close(p.stop)
-		<-p.done
-		err = fmt.Errorf("nats %s: %d messages not stored: the server took none for 5s", p.opts.URL, len(p.queue)+1)
+	if unsent := p.queue.Close(5 * time.Second); unsent > 0 {
+		err = fmt.Errorf("nats %s: %d messages not stored: the server took none for 5s", p.opts.URL, unsent)
 	}
 	p.nc.Close()
 	if d := p.Dropped(); d > 0 && err == nil {
