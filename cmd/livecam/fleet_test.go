@@ -211,6 +211,11 @@ func TestFleetTwelveJobs(t *testing.T) {
 			t.Errorf("%s: %d summaries", subj, n)
 		}
 	}
+	// The outputs exist now: submitting the videos again would replace
+	// them, which only -overwrite may.
+	if _, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in); code == 0 || !strings.Contains(errOut, "-overwrite") {
+		t.Errorf("a submit over existing outputs: exit %d, %q", code, errOut)
+	}
 }
 
 // TestFleetWorkerKilled: a worker is killed (SIGKILL) in the middle of a
