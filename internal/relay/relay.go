@@ -1,11 +1,13 @@
 // Package relay is the queue between a pipeline and a message broker
 // (sink/mqtt, sink/natsjs): Put never waits; one goroutine sends the
 // messages in order, each one again and again until the broker takes it;
-// a full queue drops the newest message and counts it.
+// a full queue drops the newest message and counts it. Lossy is the
+// queue for messages that may be left out instead (every frame's result).
 package relay
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -105,4 +107,61 @@ func (q *Queue) Close(drain time.Duration) (unsent int) {
 		<-q.done
 		return len(q.ch) + 1
 	}
+}
+
+// Lossy holds the messages that may be left out (every frame's result):
+// Offer never waits; a full queue, or a send that fails, leaves the
+// message out and counts it.
+type Lossy struct {
+	send func(Message) error
+	ch   chan Message
+	done chan struct{}
+	left atomic.Int64
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// NewLossy starts a queue of size messages that send empties.
+func NewLossy(size int, send func(Message) error) *Lossy {
+	l := &Lossy{send: send, ch: make(chan Message, size), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for m := range l.ch {
+			if l.send(m) != nil {
+				l.left.Add(1)
+			}
+		}
+	}()
+	return l
+}
+
+// Offer queues m, or leaves it out when the queue is full; after Close
+// it does nothing.
+func (l *Lossy) Offer(m Message) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	select {
+	case l.ch <- m:
+	default:
+		l.left.Add(1)
+	}
+}
+
+// LeftOut returns how many messages were left out.
+func (l *Lossy) LeftOut() int64 { return l.left.Load() }
+
+// Close takes no more messages and waits until those queued are sent or
+// left out.
+func (l *Lossy) Close() {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.ch)
+	}
+	l.mu.Unlock()
+	<-l.done
 }

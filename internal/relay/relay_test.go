@@ -65,3 +65,29 @@ func TestFullQueueDrops(t *testing.T) {
 	}
 	q.Put(Message{Subject: "late"}) // after Close: nothing
 }
+
+// TestLossyLeavesOut: results the broker does not take, or that find the
+// queue full, are left out and counted; the others are sent in order.
+func TestLossyLeavesOut(t *testing.T) {
+	release := make(chan struct{})
+	var got []string
+	l := NewLossy(2, func(m Message) error {
+		<-release
+		if m.Subject == "1" {
+			return errors.New("refused")
+		}
+		got = append(got, m.Subject)
+		return nil
+	})
+	for i := range 6 {
+		l.Offer(Message{Subject: fmt.Sprint(i)})
+		time.Sleep(10 * time.Millisecond) // the first is taken into flight
+	}
+	close(release)
+	l.Close()
+	l.Offer(Message{Subject: "late"})
+	// 0 in flight, 1 and 2 queued, 3-5 left out; 1 refused.
+	if l.LeftOut() != 4 || fmt.Sprint(got) != "[0 2]" {
+		t.Errorf("left out %d, sent %v; want 4 and [0 2]", l.LeftOut(), got)
+	}
+}

@@ -29,7 +29,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -92,9 +91,7 @@ type conn struct {
 	closed  bool
 	cameras []*Publisher // announced to Home Assistant on every connection
 
-	results     chan relay.Message // every result (Result): QoS 0, dropped when full
-	resultsDone chan struct{}      // closed when publishResults returns
-	resultsLost atomic.Int64
+	results *relay.Lossy // every result (Result): QoS 0, left out when the broker lags
 }
 
 // ErrLogin reports a broker that refused the user name or password.
@@ -125,7 +122,7 @@ func Connect(opts Options) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{opts: opts, results: make(chan relay.Message, resultsQueue), resultsDone: make(chan struct{})}
+	c := &conn{opts: opts}
 	p := &Publisher{conn: c, camera: opts.Camera, root: true}
 	if opts.Camera != "" {
 		c.cameras = []*Publisher{p}
@@ -164,7 +161,7 @@ func Connect(opts Options) (*Publisher, error) {
 	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
 		opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact(opts.Broker), opts.QueueSize, dropped)
 	})
-	go p.publishResults()
+	c.results = relay.NewLossy(resultsQueue, c.sendResult)
 	return p, nil
 }
 
@@ -307,34 +304,27 @@ const resultsQueue = 64
 // ResultsLeftOut). It is a pipeline.Sink's Write.
 func (p *Publisher) Result(o *pipeline.Output) error {
 	line := jsonl.AppendResult(nil, o.Result)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return nil
-	}
-	select {
-	case p.results <- relay.Message{Subject: p.Topic("results"), Payload: line[:len(line)-1]}:
-	default:
-		p.resultsLost.Add(1)
-	}
+	p.results.Offer(relay.Message{Subject: p.Topic("results"), Payload: line[:len(line)-1]})
 	return nil
 }
 
 // ResultsLeftOut returns how many results Result left out because the
 // broker did not take them in time.
-func (p *Publisher) ResultsLeftOut() int64 { return p.resultsLost.Load() }
+func (p *Publisher) ResultsLeftOut() int64 { return p.results.LeftOut() }
 
-// publishResults sends what Result queues, waiting a little for each.
-func (p *conn) publishResults() {
-	defer close(p.resultsDone)
-	for m := range p.results {
-		if !p.client.IsConnectionOpen() {
-			p.resultsLost.Add(1)
-			continue
-		}
-		p.client.Publish(m.Subject, 0, false, m.Payload).WaitTimeout(time.Second)
+// sendResult publishes one result at QoS 0, waiting a little for it.
+func (c *conn) sendResult(m relay.Message) error {
+	if !c.client.IsConnectionOpen() {
+		return errNotConnected
 	}
+	tok := c.client.Publish(m.Subject, 0, false, m.Payload)
+	if !tok.WaitTimeout(time.Second) {
+		return errNotConnected
+	}
+	return tok.Error()
 }
+
+var errNotConnected = errors.New("not connected")
 
 // Event publishes e to PREFIX/CAMERA/events, in sink/jsonl's format
 // without its newline.
@@ -360,9 +350,8 @@ func (p *Publisher) CloseWithin(drain time.Duration) error {
 		return nil
 	}
 	p.closed = true
-	close(p.results)
 	p.mu.Unlock()
-	<-p.resultsDone
+	p.results.Close()
 	var err error
 	if unsent := p.queue.Close(drain); unsent > 0 {
 		err = fmt.Errorf("mqtt %s: %d messages not delivered: the broker took none for %v", redact(p.opts.Broker), unsent, drain)

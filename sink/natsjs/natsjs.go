@@ -68,12 +68,11 @@ type conn struct {
 	js      jetstream.JetStream
 	run     string // this connection's prefix of message ids
 	seq     atomic.Int64
-	queue   *relay.Queue       // top labels and events, stored in order
-	results chan relay.Message // every result, left out when full
+	queue   *relay.Queue // top labels and events, stored in order
+	results *relay.Lossy // every result, left out when the server lags
 
 	mu     sync.Mutex
 	closed bool
-	left   atomic.Int64 // results left out
 }
 
 // Connect connects, makes sure the stream exists, and starts publishing.
@@ -110,11 +109,11 @@ func Connect(opts Options) (*Publisher, error) {
 		nc.Close()
 		return nil, fmt.Errorf("nats %s: stream %s: %w", opts.URL, Stream, err)
 	}
-	c := &conn{opts: opts, nc: nc, js: js, run: strconv.FormatInt(time.Now().UnixNano(), 36), results: make(chan relay.Message, 64)}
+	c := &conn{opts: opts, nc: nc, js: js, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
 		logf("nats %s: the queue of %d messages is full; %d dropped so far", opts.URL, opts.QueueSize, dropped)
 	})
-	go c.publishResults()
+	c.results = relay.NewLossy(64, c.sendResult)
 	return &Publisher{conn: c, camera: opts.Camera, root: true}, nil
 }
 
@@ -138,18 +137,15 @@ func (c *conn) send(m relay.Message, _ <-chan struct{}) error {
 	return err
 }
 
-func (c *conn) publishResults() {
-	for m := range c.results {
-		if !c.nc.IsConnected() {
-			c.left.Add(1)
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		if _, err := c.js.Publish(ctx, m.Subject, m.Payload); err != nil {
-			c.left.Add(1)
-		}
-		cancel()
+// sendResult stores one result, waiting a little for it.
+func (c *conn) sendResult(m relay.Message) error {
+	if !c.nc.IsConnected() {
+		return nats.ErrConnectionClosed
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := c.js.Publish(ctx, m.Subject, m.Payload)
+	return err
 }
 
 // Write publishes the frame's best label when it differs from the last.
@@ -170,21 +166,12 @@ func (p *Publisher) Event(e events.Event) {
 // are left out and counted (ResultsLeftOut).
 func (p *Publisher) Result(o *pipeline.Output) error {
 	line := jsonl.AppendResult(nil, o.Result)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return nil
-	}
-	select {
-	case p.results <- relay.Message{Subject: Subject(p.camera, "results"), Payload: line[:len(line)-1]}:
-	default:
-		p.left.Add(1)
-	}
+	p.results.Offer(relay.Message{Subject: Subject(p.camera, "results"), Payload: line[:len(line)-1]})
 	return nil
 }
 
 // ResultsLeftOut returns how many results were left out.
-func (p *Publisher) ResultsLeftOut() int64 { return p.left.Load() }
+func (p *Publisher) ResultsLeftOut() int64 { return p.results.LeftOut() }
 
 // Dropped returns how many top labels and events a full queue dropped.
 func (p *Publisher) Dropped() int64 { return p.queue.Dropped() }
@@ -201,8 +188,8 @@ func (p *Publisher) Close() error {
 		return nil
 	}
 	p.closed = true
-	close(p.results)
 	p.mu.Unlock()
+	p.results.Close()
 	var err error
 	if unsent := p.queue.Close(5 * time.Second); unsent > 0 {
 		err = fmt.Errorf("nats %s: %d messages not stored: the server took none for 5s", p.opts.URL, unsent)
