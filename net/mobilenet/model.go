@@ -25,6 +25,8 @@ type Model struct {
 	dw     []*dwconv.Weights
 	// maxAct is the largest activation any layer writes, in values.
 	maxAct int
+	// q is the integer network of a quantized model, nil for float32.
+	q *quantNet
 }
 
 // NewModel folds each BatchNorm into its convolution and packs the weights.
@@ -128,6 +130,10 @@ type Runner struct {
 	// dwStrips holds, per worker, the few depthwise output rows a fused
 	// block hands to its pointwise layer.
 	dwStrips [][]float32
+	// q runs a quantized model; nil for float32 ones.
+	q *quantRunner
+	// input and logits are Probabilities' scratch for a float32 model.
+	input, logits []float32
 }
 
 // NewRunner returns a Runner that splits each layer across threads
@@ -137,6 +143,11 @@ func (m *Model) NewRunner(threads int) *Runner {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	r := &Runner{m: m, workers: newWorkers(threads)}
+	if m.q != nil {
+		r.q = newQuantRunner(m, threads)
+		return r
+	}
+	r.input, r.logits = make([]float32, m.InputLen()), make([]float32, m.cfg.Classes)
 	r.buf[0] = make([]float32, m.maxAct)
 	r.buf[1] = make([]float32, m.maxAct)
 	r.pooled = make([]float32, m.layers[len(m.layers)-1].InC)
@@ -187,6 +198,9 @@ var ErrShape = errors.New("net: slice length does not match the model")
 // with values in [-1, 1] (see InputLen), and writes the Classes() logits
 // into logits (apply Softmax for probabilities). It allocates nothing.
 func (r *Runner) Forward(logits, input []float32) error {
+	if r.q != nil {
+		return ErrQuantized
+	}
 	if len(input) != r.m.InputLen() || len(logits) != r.m.cfg.Classes {
 		return fmt.Errorf("%w: input %d (want %d), logits %d (want %d)",
 			ErrShape, len(input), r.m.InputLen(), len(logits), r.m.cfg.Classes)

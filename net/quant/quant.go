@@ -1,0 +1,149 @@
+// Package quant is TensorFlow Lite's integer arithmetic for uint8 models,
+// bit for bit: the fixed-point multiplier and shift that stand for a real
+// rescaling factor, the requantization of an int32 accumulator back to
+// uint8 (TFLite's double rounding), the clamp of a fused activation and the
+// uint8 softmax of TFLite's runtime kernel. The kernels in net/pwconv and
+// net/dwconv and the quantized model in net/mobilenet build on it.
+//
+// A uint8 value q stands for the real number Scale·(q − ZeroPoint).
+package quant
+
+import (
+	"fmt"
+	"math"
+)
+
+// Params is a tensor's per-tensor affine quantization: real = Scale·(q − ZeroPoint).
+type Params struct {
+	Scale     float32
+	ZeroPoint int32
+}
+
+// Real returns the real number q stands for.
+func (p Params) Real(q uint8) float32 { return p.Scale * float32(int32(q)-p.ZeroPoint) }
+
+// QuantizeMultiplier returns TFLite's fixed-point form of a positive real
+// multiplier: m in [2^30, 2^31) and a power-of-two exponent, so that
+// real ≈ m·2^(shift−31) (QuantizeMultiplier in TFLite's quantization_util.cc:
+// frexp, then the fraction rounded half away from zero to 31 bits).
+func QuantizeMultiplier(real float64) (m int32, shift int) {
+	if real == 0 {
+		return 0, 0
+	}
+	q, e := math.Frexp(real)
+	r := math.Round(q * (1 << 31))
+	if r == 1<<31 {
+		r /= 2
+		e++
+	}
+	if e < -31 { // too small to matter: TFLite flushes it to zero
+		return 0, 0
+	}
+	return int32(r), e
+}
+
+// ConvMultiplier returns the real multiplier of a uint8 convolution as
+// TFLite's uint8 path computes it (GetQuantizedConvolutionMultipler): the
+// product of the input and weight scales is a float32 multiplication, and
+// only the division by the output scale is done in double precision.
+func ConvMultiplier(in, weights, out float32) float64 {
+	return float64(float32(in*weights)) / float64(out)
+}
+
+// SaturatingRoundingDoublingHighMul returns the high 32 bits of 2·a·b,
+// rounded to nearest (gemmlowp's SaturatingRoundingDoublingHighMul).
+func SaturatingRoundingDoublingHighMul(a, b int32) int32 {
+	if a == math.MinInt32 && b == math.MinInt32 {
+		return math.MaxInt32
+	}
+	ab := int64(a) * int64(b)
+	nudge := int64(1 << 30)
+	if ab < 0 {
+		nudge = 1 - (1 << 30)
+	}
+	return int32((ab + nudge) / (1 << 31)) // Go's division truncates toward zero, as C's does
+}
+
+// RoundingDivideByPOT returns x / 2^exponent rounded to nearest, ties away
+// from zero (gemmlowp's RoundingDivideByPOT).
+func RoundingDivideByPOT(x int32, exponent int) int32 {
+	mask := int32(1)<<exponent - 1
+	remainder := x & mask
+	threshold := mask >> 1
+	if x < 0 {
+		threshold++
+	}
+	r := x >> exponent
+	if remainder > threshold {
+		r++
+	}
+	return r
+}
+
+// MultiplyByQuantizedMultiplier returns x·m·2^(shift−31) as TFLite computes
+// it by default: a rounding doubling high multiply, then a rounding shift,
+// so the result is rounded twice (TFLITE_SINGLE_ROUNDING off).
+func MultiplyByQuantizedMultiplier(x, m int32, shift int) int32 {
+	left, right := 0, 0
+	if shift > 0 {
+		left = shift
+	} else {
+		right = -shift
+	}
+	return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x*(1<<left), m), right)
+}
+
+// Activation is a fused activation function of a TFLite operator.
+type Activation int
+
+// The fused activations MobileNet V1 files use.
+const (
+	None  Activation = iota // no clamp beyond the uint8 range
+	ReLU6                   // clamp to the values standing for [0, 6]
+)
+
+// ActivationRange returns the uint8 range a fused activation clamps to for
+// an output quantized with p (TFLite's CalculateActivationRangeQuantized:
+// 0 and 6 quantized with a float32 division, rounded half away from zero).
+func ActivationRange(a Activation, p Params) (lo, hi int32) {
+	lo, hi = 0, 255
+	if a == ReLU6 {
+		q := func(f float32) int32 { return p.ZeroPoint + int32(math.Round(float64(f/p.Scale))) }
+		lo, hi = max(lo, q(0)), min(hi, q(6))
+	}
+	return lo, hi
+}
+
+// Requant turns int32 accumulators into uint8 outputs: the fixed-point
+// multiplier and shift, the output zero point and the activation's clamp.
+type Requant struct {
+	Multiplier int32
+	Shift      int
+	ZeroPoint  int32
+	Min, Max   int32
+}
+
+// NewRequant returns the requantization of a convolution whose input,
+// weights and output are quantized with in, w and out, followed by act.
+// It fails when the multiplier is not a positive finite number.
+func NewRequant(in, w, out Params, act Activation) (Requant, error) {
+	real := ConvMultiplier(in.Scale, w.Scale, out.Scale)
+	if !(real > 0) || math.IsInf(real, 0) {
+		return Requant{}, fmt.Errorf("scales %g·%g/%g give no usable multiplier", in.Scale, w.Scale, out.Scale)
+	}
+	m, shift := QuantizeMultiplier(real)
+	if m == 0 || shift > 30 {
+		return Requant{}, fmt.Errorf("multiplier %g out of range", real)
+	}
+	lo, hi := ActivationRange(act, out)
+	if lo > hi {
+		return Requant{}, fmt.Errorf("activation range [%d, %d] is empty", lo, hi)
+	}
+	return Requant{Multiplier: m, Shift: shift, ZeroPoint: out.ZeroPoint, Min: lo, Max: hi}, nil
+}
+
+// Apply returns the uint8 output for the accumulator acc.
+func (r Requant) Apply(acc int32) uint8 {
+	v := MultiplyByQuantizedMultiplier(acc, r.Multiplier, r.Shift) + r.ZeroPoint
+	return uint8(min(max(v, r.Min), r.Max))
+}
