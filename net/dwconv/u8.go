@@ -2,26 +2,83 @@ package dwconv
 
 import (
 	"fmt"
+	"os"
+	"sync"
 
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/quant"
 )
+
+// u8RowFunc computes n pixels of a uint8 layer; see u8_amd64.s.
+type u8RowFunc func(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD, c, n, step int, mask uint16)
+
+// U8Kernel is one implementation of the uint8 depthwise layer: the
+// portable Go kernel or a SIMD row kernel. The U8Kernel a U8Weights was
+// prepared for runs it.
+type U8Kernel struct {
+	name string
+	row  u8RowFunc
+}
+
+// Name returns "generic" or "avx512".
+func (k *U8Kernel) Name() string { return k.name }
+
+// U8Generic is the portable Go kernel, always available.
+var U8Generic = &U8Kernel{name: "generic"}
+
+// U8Kernels returns every uint8 kernel this machine can run, fastest
+// first; the last is always U8Generic.
+func U8Kernels() []*U8Kernel { return append(u8SIMDKernels(), U8Generic) }
+
+// U8Default returns the uint8 kernel used unless another is asked for:
+// the fastest this CPU supports; $LIVECAM_KERNELS=generic selects the
+// portable one, as does a value naming a float kernel with no uint8
+// counterpart here (avx2).
+func U8Default() *U8Kernel { return u8Default }
+
+var u8Default = chooseU8(os.Getenv(kernelenv.Env))
+
+func chooseU8(want string) *U8Kernel {
+	ks := U8Kernels()
+	switch want {
+	case "", "avx512", "neon":
+		return ks[0]
+	}
+	return U8Generic
+}
 
 // U8Weights is a uint8 3x3 depthwise layer ready to run, TFLite's
 // arithmetic: out = requant(Σ (x − xZero)·(w − wZero) + bias) over the taps
 // inside the image (a tap in the padding adds nothing). It is immutable
 // after PrepareU8 and safe for concurrent use.
 type U8Weights struct {
+	kern  *U8Kernel
 	c     int
 	wc    []int32 // w − wZero, [3][3][c]
 	bias  []int32
 	xZero int32
 	rq    quant.Requant
+
+	// For a SIMD kernel: the weights by groups of 16 channels ([g][tap][16]),
+	// and the copies an edge pixel uses (left: the taps shifted one column
+	// left, the third column zero; right: shifted right, the first zero).
+	g, left, right []int32
+	pbias          []int32
+	vrq            quant.SIMD
+	mask           uint16
 }
 
 // PrepareU8 prepares a depthwise layer of c channels: w holds the 3×3×c
 // weights [ky][kx][c] (TFLite's 1HWC), quantized with zero point wZero;
 // bias c int32 values; xZero the input's zero point.
 func PrepareU8(w []uint8, wZero int32, bias []int32, xZero int32, c int, rq quant.Requant) (*U8Weights, error) {
+	return PrepareU8For(U8Default(), w, wZero, bias, xZero, c, rq)
+}
+
+// PrepareU8For is PrepareU8 for a given kernel (tests run every kernel).
+// The SIMD kernels need an input zero point of 0 (the output of a ReLU6
+// layer); for other layers the portable kernel runs instead.
+func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, c int, rq quant.Requant) (*U8Weights, error) {
 	switch {
 	case c < 1:
 		return nil, fmt.Errorf("dwconv: bad channel count %d", c)
@@ -30,39 +87,136 @@ func PrepareU8(w []uint8, wZero int32, bias []int32, xZero int32, c int, rq quan
 	case wZero < 0 || wZero > 255 || xZero < 0 || xZero > 255:
 		return nil, fmt.Errorf("dwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
-	p := &U8Weights{c: c, wc: make([]int32, 9*c), bias: append([]int32(nil), bias...), xZero: xZero, rq: rq}
+	if xZero != 0 {
+		kern = U8Generic
+	}
+	p := &U8Weights{kern: kern, c: c, wc: make([]int32, 9*c), bias: append([]int32(nil), bias...), xZero: xZero, rq: rq}
 	for i, v := range w {
 		p.wc[i] = int32(v) - wZero
 	}
+	if kern.row != nil {
+		groups := (c + 15) / 16
+		p.g, p.left, p.right = make([]int32, groups*9*16), make([]int32, groups*9*16), make([]int32, groups*9*16)
+		p.pbias = make([]int32, groups*16)
+		copy(p.pbias, bias)
+		for ch := range c {
+			g, lane := ch/16, ch%16
+			for ky := range 3 {
+				for kx := range 3 {
+					v := p.wc[(ky*3+kx)*c+ch]
+					p.g[(g*9+ky*3+kx)*16+lane] = v
+					if kx > 0 {
+						p.left[(g*9+ky*3+kx-1)*16+lane] = v
+					}
+					if kx < 2 {
+						p.right[(g*9+ky*3+kx+1)*16+lane] = v
+					}
+				}
+			}
+		}
+		p.vrq = rq.SIMD()
+		last := c - (groups-1)*16
+		p.mask = uint16(1<<last - 1)
+	}
 	return p, nil
 }
+
+// Kernel returns the kernel the weights were prepared for.
+func (w *U8Weights) Kernel() *U8Kernel { return w.kern }
 
 // ConvStripU8 computes output rows oy0..oy1−1 of the layer into dst, which
 // holds only those rows ((oy1−oy0)×OutW×C bytes); src is the whole input.
 func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 	c := s.C
-	_ = src[s.InH*s.InW*c-1]
-	_ = dst[(oy1-oy0)*s.OutW*c-1]
-	for oy := oy0; oy < oy1; oy++ {
-		for ox := range s.OutW {
-			out := dst[((oy-oy0)*s.OutW+ox)*c:][:c]
-			for ch := range out {
-				acc := w.bias[ch]
-				for ky := range 3 {
-					iy := oy*s.Stride - s.PadTop + ky
-					if iy < 0 || iy >= s.InH {
-						continue
-					}
-					for kx := range 3 {
-						ix := ox*s.Stride - s.PadLeft + kx
-						if ix < 0 || ix >= s.InW {
-							continue
-						}
-						acc += (int32(src[(iy*s.InW+ix)*c+ch]) - w.xZero) * w.wc[(ky*3+kx)*c+ch]
-					}
-				}
-				out[ch] = w.rq.Apply(acc)
+	if len(src) < s.InH*s.InW*c || len(dst) < (oy1-oy0)*s.OutW*c || w.c != c ||
+		oy0 < 0 || oy1 > s.OutH || (s.Stride != 1 && s.Stride != 2) {
+		panic(fmt.Sprintf("dwconv: bad arguments for %+v rows [%d,%d)", s, oy0, oy1))
+	}
+	if w.kern.row == nil || s.InW < 3 {
+		for oy := oy0; oy < oy1; oy++ {
+			for ox := range s.OutW {
+				w.pixel(dst[((oy-oy0)*s.OutW+ox)*c:][:c], src, s, oy, ox)
 			}
 		}
+		return
 	}
+	// The same split as the float kernel: interior pixels in one call per
+	// row, edge pixels with the shifted weights.
+	oxA := min((s.PadLeft+s.Stride-1)/s.Stride, s.OutW)
+	oxB := oxA
+	if last := s.InW - 3 + s.PadLeft; last >= 0 {
+		oxB = max(min(last/s.Stride+1, s.OutW), oxA)
+	}
+	zero := zeroRowU8(s.InW * c)
+	rowLen := s.InW * c
+	step := s.Stride * c
+	row := w.kern.row
+	for oy := oy0; oy < oy1; oy++ {
+		var rows [3][]uint8
+		for ky := range 3 {
+			iy := oy*s.Stride - s.PadTop + ky
+			rows[ky] = zero
+			if iy >= 0 && iy < s.InH {
+				rows[ky] = src[iy*rowLen : (iy+1)*rowLen]
+			}
+		}
+		out := dst[(oy-oy0)*s.OutW*c:]
+		if oxB > oxA {
+			x := (oxA*s.Stride - s.PadLeft) * c
+			row(&out[oxA*c], &rows[0][x], &rows[1][x], &rows[2][x], &w.g[0], &w.pbias[0], &w.vrq, c, oxB-oxA, step, w.mask)
+		}
+		for ox := range oxA {
+			if ox*s.Stride-s.PadLeft != -1 {
+				w.pixel(out[ox*c:][:c], src, s, oy, ox)
+				continue
+			}
+			row(&out[ox*c], &rows[0][0], &rows[1][0], &rows[2][0], &w.left[0], &w.pbias[0], &w.vrq, c, 1, step, w.mask)
+		}
+		for ox := oxB; ox < s.OutW; ox++ {
+			if ox*s.Stride-s.PadLeft+2 != s.InW {
+				w.pixel(out[ox*c:][:c], src, s, oy, ox)
+				continue
+			}
+			x := (s.InW - 3) * c
+			row(&out[ox*c], &rows[0][x], &rows[1][x], &rows[2][x], &w.right[0], &w.pbias[0], &w.vrq, c, 1, step, w.mask)
+		}
+	}
+}
+
+// pixel computes output pixel (oy, ox), all channels, in Go.
+func (w *U8Weights) pixel(out, src []uint8, s Shape, oy, ox int) {
+	c := s.C
+	for ch := range out {
+		acc := w.bias[ch]
+		for ky := range 3 {
+			iy := oy*s.Stride - s.PadTop + ky
+			if iy < 0 || iy >= s.InH {
+				continue
+			}
+			for kx := range 3 {
+				ix := ox*s.Stride - s.PadLeft + kx
+				if ix < 0 || ix >= s.InW {
+					continue
+				}
+				acc += (int32(src[(iy*s.InW+ix)*c+ch]) - w.xZero) * w.wc[(ky*3+kx)*c+ch]
+			}
+		}
+		out[ch] = w.rq.Apply(acc)
+	}
+}
+
+// zerosU8 is a shared row of zero bytes that only grows: the input row a
+// tap above or below the image reads.
+var zerosU8 struct {
+	sync.Mutex
+	buf []uint8
+}
+
+func zeroRowU8(n int) []uint8 {
+	zerosU8.Lock()
+	defer zerosU8.Unlock()
+	if len(zerosU8.buf) < n {
+		zerosU8.buf = make([]uint8, n)
+	}
+	return zerosU8.buf[:n]
 }

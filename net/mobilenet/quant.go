@@ -114,7 +114,23 @@ func NewQuantModel(q *QuantWeights) (*Model, error) {
 			if len(ql.Weights) != kk*l.OutC {
 				return nil, fmt.Errorf("%s: %d weights, want %d", l.Name, len(ql.Weights), kk*l.OutC)
 			}
-			p, err := pwconv.PackU8(ql.Weights, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, kk, l.OutC, rq)
+			w := ql.Weights
+			if l.Kind == Conv {
+				// im2col rows of a whole number of 4-byte groups: each
+				// pixel's patch is followed by padding taps holding the
+				// input's zero point, against weights holding theirs, so
+				// they add nothing.
+				kp := im2colRow(l)
+				w = make([]uint8, kp*l.OutC)
+				for j := range l.OutC {
+					copy(w[j*kp:], ql.Weights[j*kk:(j+1)*kk])
+					for i := kk; i < kp; i++ {
+						w[j*kp+i] = uint8(ql.W.ZeroPoint)
+					}
+				}
+				kk = kp
+			}
+			p, err := pwconv.PackU8(w, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, kk, l.OutC, rq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", l.Name, err)
 			}
@@ -147,3 +163,7 @@ func (m *Model) Precision() string {
 	}
 	return "float32"
 }
+
+// im2colRow returns the bytes of one im2col row of the first convolution:
+// its k·k·c taps rounded up to a multiple of 4.
+func im2colRow(l Layer) int { return (l.Kernel*l.Kernel*l.InC + 3) &^ 3 }

@@ -1,6 +1,7 @@
 package mobilenet
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -33,7 +34,7 @@ func newQuantRunner(m *Model, threads int) *quantRunner {
 	l := m.layers[0]
 	var strips [][]uint8
 	for range threads {
-		strips = append(strips, make([]uint8, stripRows*l.OutW*l.Kernel*l.Kernel*l.InC))
+		strips = append(strips, make([]uint8, stripRows*l.OutW*im2colRow(l)))
 	}
 	q.tasks = make([]quantLayerTask, len(m.layers))
 	for i := range q.tasks {
@@ -216,13 +217,31 @@ func (t *quantLayerTask) run(part, parts int) {
 }
 
 // im2colU8 lays out the k×k×c input patches of output rows oy0..oy1−1 of
-// a convolution, one row of k·k·c bytes per output pixel, with the taps
-// in the padding set to the input's zero point (so they add nothing).
+// a convolution, one row of im2colRow bytes per output pixel, with the
+// taps in the padding and the row's tail set to the input's zero point
+// (so they add nothing).
 func im2colU8(dst, src []uint8, l *Layer, oy0, oy1 int, pad uint8) {
 	k, c := l.Kernel, l.InC
+	padTo := im2colRow(*l)
 	i := 0
 	for oy := oy0; oy < oy1; oy++ {
 		for ox := range l.OutW {
+			end := i + padTo
+			iy0, ix0 := oy*l.Stride-l.PadTop, ox*l.Stride-l.PadLeft
+			if k == 3 && c == 3 && padTo == 28 && iy0 >= 0 && ix0 >= 0 && iy0+2 < l.InH && ix0+2 < l.InW {
+				// The usual first layer (3×3 over RGB), inside the
+				// image: each kernel row is 9 contiguous input bytes,
+				// copied as 8 + 1.
+				o := dst[i : i+28 : i+28]
+				for ky := range 3 {
+					r := src[((iy0+ky)*l.InW+ix0)*3:]
+					binary.LittleEndian.PutUint64(o[ky*9:], binary.LittleEndian.Uint64(r))
+					o[ky*9+8] = r[8]
+				}
+				o[27] = pad
+				i = end
+				continue
+			}
 			for ky := range k {
 				iy := oy*l.Stride - l.PadTop + ky
 				for kx := range k {
@@ -236,6 +255,9 @@ func im2colU8(dst, src []uint8, l *Layer, oy0, oy1 int, pad uint8) {
 					}
 					i += c
 				}
+			}
+			for ; i < end; i++ {
+				dst[i] = pad
 			}
 		}
 	}

@@ -2,14 +2,51 @@ package pwconv
 
 import (
 	"fmt"
+	"os"
 
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/quant"
 )
+
+// U8Kernel is one implementation of the uint8 product: the portable Go
+// kernel or a SIMD one. The U8Kernel a U8Weights was packed for runs it.
+type U8Kernel struct {
+	name string
+	vnni bool
+}
+
+// Name returns "generic" or "avx512-vnni".
+func (k *U8Kernel) Name() string { return k.name }
+
+// U8Generic is the portable Go kernel of the uint8 product, always available.
+var U8Generic = &U8Kernel{name: "generic"}
+
+// U8Kernels returns every uint8 kernel this machine can run, fastest
+// first; the last is always U8Generic.
+func U8Kernels() []*U8Kernel { return append(u8SIMDKernels(), U8Generic) }
+
+// U8Default returns the uint8 kernel used unless another is asked for:
+// the fastest this CPU supports. $LIVECAM_KERNELS=generic selects the
+// portable one; a value naming a float kernel with no uint8 counterpart
+// here (avx2) selects the portable one too.
+func U8Default() *U8Kernel { return u8Default }
+
+var u8Default = chooseU8(os.Getenv(kernelenv.Env))
+
+func chooseU8(want string) *U8Kernel {
+	ks := U8Kernels()
+	switch want {
+	case "", "avx512":
+		return ks[0]
+	}
+	return U8Generic
+}
 
 // U8Weights is a uint8 pointwise layer ready to run, TFLite's arithmetic:
 // dst = requant(Σ (x − xZero)·(w − wZero) + bias) with int32 accumulation.
 // It is immutable after PackU8 and safe for concurrent use.
 type U8Weights struct {
+	kern *U8Kernel
 	k, n int
 	// wc holds w − wZero, [n][k], for the portable kernel.
 	wc []int32
@@ -17,6 +54,16 @@ type U8Weights struct {
 	// kernels accumulate Σ x·(w − wZero) on raw input bytes.
 	bias []int32
 	rq   quant.Requant
+
+	// For the VNNI kernel: panels of 64 columns; in each, for every group
+	// of 4 inputs, 16-lane vectors of 4 int8 weights (w − 128) per lane;
+	// the bias padded to whole panels; c = 128 − wZero, the factor of
+	// each pixel's byte sum that turns Σ x·(w − 128) into Σ x·(w − wZero).
+	packed []int8
+	pbias  []int32
+	kp     int // k rounded up to a multiple of 4
+	c      int32
+	vrq    quant.SIMD
 }
 
 // PackU8 prepares a uint8 layer of n outputs over k inputs: w holds the
@@ -24,6 +71,13 @@ type U8Weights struct {
 // bias holds n int32 values (zero point 0); the input's zero point is
 // xZero; rq turns each accumulator into its output byte.
 func PackU8(w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quant.Requant) (*U8Weights, error) {
+	return PackU8For(U8Default(), w, wZero, bias, xZero, k, n, rq)
+}
+
+// PackU8For is PackU8 for a given kernel (tests run every kernel). A SIMD
+// kernel needs k to be a multiple of 4; for other layers the portable
+// kernel runs instead.
+func PackU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quant.Requant) (*U8Weights, error) {
 	switch {
 	case k < 1 || n < 1:
 		return nil, fmt.Errorf("pwconv: bad shape k=%d n=%d", k, n)
@@ -34,7 +88,10 @@ func PackU8(w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quan
 	case wZero < 0 || wZero > 255 || xZero < 0 || xZero > 255:
 		return nil, fmt.Errorf("pwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
-	p := &U8Weights{k: k, n: n, wc: make([]int32, k*n), bias: make([]int32, n), rq: rq}
+	if kern.vnni && k%4 != 0 {
+		kern = U8Generic
+	}
+	p := &U8Weights{kern: kern, k: k, n: n, wc: make([]int32, k*n), bias: make([]int32, n), rq: rq}
 	for j := range n {
 		sum := int64(0)
 		for i := range k {
@@ -48,14 +105,51 @@ func PackU8(w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quan
 		}
 		p.bias[j] = int32(b)
 	}
+	if kern.vnni {
+		p.packVNNI(w, wZero)
+	}
 	return p, nil
 }
 
-// K returns the number of inputs per output.
-func (w *U8Weights) K() int { return w.k }
+// packVNNI lays the weights out for the VNNI tiles.
+func (p *U8Weights) packVNNI(w []uint8, wZero int32) {
+	panels := (p.n + 63) / 64
+	p.kp = (p.k + 3) &^ 3
+	p.c = 128 - wZero
+	p.packed = make([]int8, panels*p.kp*64)
+	p.pbias = make([]int32, panels*64)
+	copy(p.pbias, p.bias)
+	for pn := range panels {
+		nz, _ := p.panelShape(pn)
+		base := pn * p.kp * 64
+		for g := range p.kp / 4 {
+			for z := range nz {
+				for lane := range 16 {
+					j := pn*64 + z*16 + lane
+					for b := range 4 {
+						i := g*4 + b
+						if j < p.n && i < p.k {
+							p.packed[base+(g*nz+z)*64+lane*4+b] = int8(int32(w[j*p.k+i]) - 128)
+						}
+					}
+				}
+			}
+		}
+	}
+	p.vrq = p.rq.SIMD()
+}
 
-// N returns the number of outputs.
-func (w *U8Weights) N() int { return w.n }
+// panelShape returns the number of 16-column groups of panel pn and the
+// lanes of its last group that hold real columns.
+func (p *U8Weights) panelShape(pn int) (nz int, mask uint16) {
+	cols := min(64, p.n-pn*64)
+	nz = (cols + 15) / 16
+	last := cols - (nz-1)*16
+	return nz, uint16(1<<last - 1)
+}
+
+// Kernel returns the kernel the weights were packed for.
+func (w *U8Weights) Kernel() *U8Kernel { return w.kern }
 
 // Apply computes rows pixels: src holds rows×K input bytes, dst receives
 // rows×N output bytes. It allocates nothing.
@@ -64,11 +158,22 @@ func (w *U8Weights) Apply(dst, src []uint8, rows int) {
 }
 
 // ApplyCols computes outputs lo..hi−1 of rows pixels (dst keeps its row
-// stride of N), so that callers can split a wide layer by columns.
+// stride of N), so that callers can split a wide layer by columns; lo and
+// hi must be multiples of 64 (or hi = N).
 func (w *U8Weights) ApplyCols(dst, src []uint8, rows, lo, hi int) {
+	if rows == 0 || lo >= hi {
+		return
+	}
 	k, n := w.k, w.n
 	_ = src[rows*k-1]
 	_ = dst[rows*n-1]
+	if w.kern.vnni {
+		if lo%64 != 0 || (hi%64 != 0 && hi != n) {
+			panic("pwconv: ApplyCols: column range not on 64-column panels")
+		}
+		w.applyVNNI(dst, src, rows, lo/64, (hi+63)/64)
+		return
+	}
 	for p := range rows {
 		x := src[p*k : p*k+k]
 		out := dst[p*n : p*n+n]

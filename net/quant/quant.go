@@ -147,3 +147,31 @@ func (r Requant) Apply(acc int32) uint8 {
 	v := MultiplyByQuantizedMultiplier(acc, r.Multiplier, r.Shift) + r.ZeroPoint
 	return uint8(min(max(v, r.Min), r.Max))
 }
+
+// SIMD is a Requant laid out for the assembly kernels of net/pwconv and
+// net/dwconv, which read its fields at fixed offsets (0, 8, 16, 20, 24,
+// 28, 32, 40, 48): do not reorder them. The kernels compute the rounding
+// right shift as (x + Nudge + (x>>31 & SignMask)) >> Right, which is
+// RoundingDivideByPOT(x, Right).
+type SIMD struct {
+	Mult      int64 // the multiplier, in the low 32 bits
+	Round     int64 // 1 << 30, the rounding of the high multiply
+	Nudge     int32 // 1 << (Right−1), 0 when Right is 0
+	SignMask  int32 // −1 when Right > 0, else 0
+	ZeroPoint int32
+	Min, Max  int32
+	_         int32
+	Left      int64 // left shift before the multiply
+	Right     int64 // rounding right shift after it
+}
+
+// SIMD returns r laid out for the assembly kernels.
+func (r Requant) SIMD() SIMD {
+	left, right := max(r.Shift, 0), max(-r.Shift, 0)
+	s := SIMD{Mult: int64(r.Multiplier), Round: 1 << 30, ZeroPoint: r.ZeroPoint, Min: r.Min, Max: r.Max,
+		Left: int64(left), Right: int64(right)}
+	if right > 0 {
+		s.Nudge, s.SignMask = 1<<(right-1), -1
+	}
+	return s
+}

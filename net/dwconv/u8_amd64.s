@@ -1,0 +1,126 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Offsets in quant.SIMD.
+#define RQ_MULT 0
+#define RQ_ROUND 8
+#define RQ_NUDGE 16
+#define RQ_SIGNMASK 20
+#define RQ_ZP 24
+#define RQ_MIN 28
+#define RQ_MAX 32
+#define RQ_LEFT 40
+#define RQ_RIGHT 48
+
+// func rowU8AVX512(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD, c, n, step int, mask uint16)
+//
+// Computes n output pixels of a 3x3 depthwise layer whose input has no
+// zero point: for each channel j < c,
+//
+//	acc = bias[j] + Σ_ky Σ_kx in_ky[kx·c + j]·w(j, ky·3+kx)
+//
+// requantized as TFLite does (see net/pwconv/gen_u8_amd64.go); then the
+// input rows advance by step bytes and dst by c bytes. w holds int32
+// weights by groups of 16 channels: group g, tap t at w[(g·9+t)·16 ...].
+// mask selects the lanes of the last group of 16 channels.
+TEXT ·rowU8AVX512(SB), NOSPLIT, $0-82
+	MOVQ dst+0(FP), DI
+	MOVQ in0+8(FP), R8
+	MOVQ in1+16(FP), R9
+	MOVQ in2+24(FP), R10
+	MOVQ w+32(FP), BX
+	MOVQ bias+40(FP), DX
+	MOVQ rq+48(FP), AX
+	MOVQ c+56(FP), R11
+	MOVQ n+64(FP), R12
+	MOVQ step+72(FP), R13
+	MOVL $0xaaaa, CX
+	KMOVW CX, K1
+	MOVWLZX mask+80(FP), CX
+	KMOVW CX, K4
+	MOVL $0xffff, CX
+	KMOVW CX, K5
+	VMOVQ RQ_RIGHT(AX), X30
+	VMOVQ RQ_LEFT(AX), X31
+	TESTQ R12, R12
+	JZ done
+
+pixel:
+	XORQ SI, SI  // channel offset
+	MOVQ BX, R15 // weights of this channel group
+
+group:
+	KMOVW K5, K3
+	MOVQ R11, CX
+	SUBQ SI, CX
+	CMPQ CX, $16
+	JGE full
+	KMOVW K4, K3
+full:
+	VMOVDQU32.Z (DX)(SI*4), K3, Z0
+	LEAQ (R8)(SI*1), CX
+	VPMOVZXBD.Z (CX), K3, Z1
+	VPMOVZXBD.Z (CX)(R11*1), K3, Z2
+	VPMOVZXBD.Z (CX)(R11*2), K3, Z3
+	VPMULLD 0(R15), Z1, Z1
+	VPMULLD 64(R15), Z2, Z2
+	VPMULLD 128(R15), Z3, Z3
+	VPADDD Z1, Z0, Z0
+	VPADDD Z2, Z3, Z3
+	LEAQ (R9)(SI*1), CX
+	VPMOVZXBD.Z (CX), K3, Z4
+	VPMOVZXBD.Z (CX)(R11*1), K3, Z5
+	VPMOVZXBD.Z (CX)(R11*2), K3, Z6
+	VPMULLD 192(R15), Z4, Z4
+	VPMULLD 256(R15), Z5, Z5
+	VPMULLD 320(R15), Z6, Z6
+	VPADDD Z4, Z0, Z0
+	VPADDD Z5, Z3, Z3
+	VPADDD Z6, Z0, Z0
+	LEAQ (R10)(SI*1), CX
+	VPMOVZXBD.Z (CX), K3, Z1
+	VPMOVZXBD.Z (CX)(R11*1), K3, Z2
+	VPMOVZXBD.Z (CX)(R11*2), K3, Z4
+	VPMULLD 384(R15), Z1, Z1
+	VPMULLD 448(R15), Z2, Z2
+	VPMULLD 512(R15), Z4, Z4
+	VPADDD Z1, Z0, Z0
+	VPADDD Z2, Z3, Z3
+	VPADDD Z4, Z0, Z0
+	VPADDD Z3, Z0, Z0
+
+	// Requantize Z0.
+	VPSLLD X31, Z0, Z0
+	VPSRLQ $32, Z0, Z25
+	VPMULDQ.BCST RQ_MULT(AX), Z0, Z24
+	VPMULDQ.BCST RQ_MULT(AX), Z25, Z25
+	VPADDQ.BCST RQ_ROUND(AX), Z24, Z24
+	VPADDQ.BCST RQ_ROUND(AX), Z25, Z25
+	VPSRLQ $31, Z24, Z24
+	VPSLLQ $1, Z25, Z25
+	VPBLENDMD Z25, Z24, K1, Z0
+	VPSRAD $31, Z0, Z25
+	VPANDD.BCST RQ_SIGNMASK(AX), Z25, Z25
+	VPADDD Z25, Z0, Z0
+	VPADDD.BCST RQ_NUDGE(AX), Z0, Z0
+	VPSRAD X30, Z0, Z0
+	VPADDD.BCST RQ_ZP(AX), Z0, Z0
+	VPMAXSD.BCST RQ_MIN(AX), Z0, Z0
+	VPMINSD.BCST RQ_MAX(AX), Z0, Z0
+	VPMOVDB Z0, K3, (DI)(SI*1)
+
+	ADDQ $576, R15
+	ADDQ $16, SI
+	CMPQ SI, R11
+	JLT group
+
+	ADDQ R13, R8
+	ADDQ R13, R9
+	ADDQ R13, R10
+	ADDQ R11, DI
+	DECQ R12
+	JNZ pixel
+done:
+	VZEROUPPER
+	RET

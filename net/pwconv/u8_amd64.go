@@ -1,0 +1,176 @@
+//go:build amd64 && !purego
+
+package pwconv
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/livecam/livecam/net/quant"
+)
+
+//go:generate go run gen_u8_amd64.go
+
+// u8Tile computes one MR×(16·NZ) tile; see gen_u8_amd64.go.
+type u8Tile func(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI1x1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI2x1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI3x1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI4x1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI5x1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI6x1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI1x2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI2x2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI3x2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI4x2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI5x2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI6x2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI1x3(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI2x3(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI3x3(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI4x3(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI5x3(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI6x3(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI1x4(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI2x4(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI3x4(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI4x4(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI5x4(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func gemmU8VNNI6x4(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16)
+
+//go:noescape
+func rowSumsAVX512(dst *int32, src *uint8, k, rows int)
+
+// vnniTile computes mr rows of nz groups of 16 columns. The calls are
+// static, so that the compiler sees that no argument escapes.
+func vnniTile(nz, mr int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, k4, lda, ldc int, mask uint16) {
+	switch nz*8 + mr {
+	case 9:
+		gemmU8VNNI1x1(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 10:
+		gemmU8VNNI2x1(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 11:
+		gemmU8VNNI3x1(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 12:
+		gemmU8VNNI4x1(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 13:
+		gemmU8VNNI5x1(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 14:
+		gemmU8VNNI6x1(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 17:
+		gemmU8VNNI1x2(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 18:
+		gemmU8VNNI2x2(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 19:
+		gemmU8VNNI3x2(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 20:
+		gemmU8VNNI4x2(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 21:
+		gemmU8VNNI5x2(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 22:
+		gemmU8VNNI6x2(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 25:
+		gemmU8VNNI1x3(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 26:
+		gemmU8VNNI2x3(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 27:
+		gemmU8VNNI3x3(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 28:
+		gemmU8VNNI4x3(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 29:
+		gemmU8VNNI5x3(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 30:
+		gemmU8VNNI6x3(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 33:
+		gemmU8VNNI1x4(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 34:
+		gemmU8VNNI2x4(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 35:
+		gemmU8VNNI3x4(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 36:
+		gemmU8VNNI4x4(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 37:
+		gemmU8VNNI5x4(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	case 38:
+		gemmU8VNNI6x4(a, b, c, bias, rowc, rq, k4, lda, ldc, mask)
+	default:
+		panic("pwconv: no VNNI tile of that shape")
+	}
+}
+
+// U8VNNI is the AVX-512 VNNI kernel of the uint8 product (VPDPBUSD, 6×64
+// tiles, requantization in registers).
+var U8VNNI = &U8Kernel{name: "avx512-vnni", vnni: true}
+
+func u8SIMDKernels() []*U8Kernel {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI && cpu.X86.HasBMI2 {
+		return []*U8Kernel{U8VNNI}
+	}
+	return nil
+}
+
+// applyVNNI computes rows [0, rows) and panels [p0, p1) with the VNNI tiles.
+func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
+	const mr = 6
+	var rowc [mr]int32
+	rq := &w.vrq
+	k4 := w.kp / 4
+	for i := 0; i < rows; i += mr {
+		r := min(mr, rows-i)
+		rowSumsAVX512(&rowc[0], &src[i*w.k], w.k, r)
+		for j := range r {
+			rowc[j] *= w.c
+		}
+		for p := p0; p < p1; p++ {
+			nz, mask := w.panelShape(p)
+			vnniTile(nz, r, &src[i*w.k], &w.packed[p*w.kp*64], &dst[i*w.n+p*64], &w.pbias[p*64], &rowc[0], rq, k4, w.k, w.n, mask)
+		}
+	}
+}

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package pwconv
+
+func u8SIMDKernels() []*U8Kernel { return nil }
+
+func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
+	panic("pwconv: no VNNI kernel here")
+}

@@ -1,0 +1,113 @@
+package pwconv
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/livecam/livecam/net/quant"
+)
+
+// randomU8Layer returns a random uint8 layer and input: weights, zero
+// points and bias spread over their whole ranges, and a requantization
+// whose multiplier and shift are drawn as TFLite would derive them.
+func randomU8Layer(rng *rand.Rand, k, n int) (w []uint8, wz int32, bias []int32, xz int32, rq quant.Requant) {
+	w = make([]uint8, k*n)
+	for i := range w {
+		w[i] = uint8(rng.IntN(256))
+	}
+	wz, xz = int32(rng.IntN(256)), int32(rng.IntN(256))
+	bias = make([]int32, n)
+	for i := range bias {
+		bias[i] = int32(rng.IntN(1<<20)) - 1<<19
+	}
+	real := rng.Float64() * rng.Float64() * 0.05
+	if rng.IntN(8) == 0 {
+		real = 1 + 3*rng.Float64() // a left shift
+	}
+	m, shift := quant.QuantizeMultiplier(real)
+	zp := int32(rng.IntN(256))
+	lo, hi := int32(rng.IntN(64)), 255-int32(rng.IntN(64))
+	return w, wz, bias, xz, quant.Requant{Multiplier: m, Shift: shift, ZeroPoint: zp, Min: lo, Max: hi}
+}
+
+// TestU8KernelsAgree runs every uint8 kernel on random layers of the
+// shapes MobileNet has and of awkward ones, and requires every output
+// byte to equal the portable kernel's and TFLite's arithmetic computed
+// one value at a time.
+func TestU8KernelsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	shapes := [][3]int{{4, 1, 1}, {8, 8, 7}, {24, 48, 96}, {28, 24, 50}, {32, 1001, 1}, {64, 17, 13},
+		{96, 96, 36}, {384, 384, 12}, {768, 1001, 1}, {1024, 1024, 7}, {27, 24, 9}, {12, 100, 6}}
+	for _, kern := range U8Kernels() {
+		for _, s := range shapes {
+			k, n, rows := s[0], s[1], s[2]
+			t.Run(fmt.Sprintf("%s/k%d_n%d_rows%d", kern.Name(), k, n, rows), func(t *testing.T) {
+				for trial := range 3 {
+					w, wz, bias, xz, rq := randomU8Layer(rng, k, n)
+					p, err := PackU8For(kern, w, wz, bias, xz, k, n, rq)
+					if err != nil {
+						t.Fatal(err)
+					}
+					src := make([]uint8, rows*k)
+					for i := range src {
+						src[i] = uint8(rng.IntN(256))
+						if trial == 1 {
+							src[i] = 255 // the largest accumulators
+						}
+					}
+					dst := make([]uint8, rows*n)
+					p.Apply(dst, src, rows)
+					for r := range rows {
+						for j := range n {
+							acc := bias[j]
+							for i := range k {
+								acc += (int32(src[r*k+i]) - xz) * (int32(w[j*k+i]) - wz)
+							}
+							if want := rq.Apply(acc); dst[r*n+j] != want {
+								t.Fatalf("trial %d, row %d, column %d: %d, want %d (acc %d, rq %+v)", trial, r, j, dst[r*n+j], want, acc, rq)
+							}
+						}
+					}
+					// Column ranges on panel boundaries give the same bytes.
+					if n > 64 {
+						dst2 := make([]uint8, rows*n)
+						p.ApplyCols(dst2, src, rows, 0, 64)
+						p.ApplyCols(dst2, src, rows, 64, n)
+						if string(dst2) != string(dst) {
+							t.Fatal("ApplyCols in two ranges differs from Apply")
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestU8KernelNames(t *testing.T) {
+	ks := U8Kernels()
+	if ks[len(ks)-1] != U8Generic {
+		t.Fatal("the portable kernel is not last")
+	}
+	if chooseU8("generic") != U8Generic || chooseU8("avx2") != U8Generic || chooseU8("") != ks[0] {
+		t.Fatal("LIVECAM_KERNELS does not choose the uint8 kernel as documented")
+	}
+}
+
+func BenchmarkU8(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, kern := range U8Kernels() {
+		for _, s := range [][3]int{{384, 384, 144}, {96, 96, 2304}} {
+			k, n, rows := s[0], s[1], s[2]
+			b.Run(fmt.Sprintf("%s/k%d_n%d_rows%d", kern.Name(), k, n, rows), func(b *testing.B) {
+				w, wz, bias, xz, rq := randomU8Layer(rng, k, n)
+				p, _ := PackU8For(kern, w, wz, bias, xz, k, n, rq)
+				src, dst := make([]uint8, rows*k), make([]uint8, rows*n)
+				b.SetBytes(int64(2 * k * n * rows)) // ops, as bytes: MB/s reads as Mop/s
+				for range b.N {
+					p.Apply(dst, src, rows)
+				}
+			})
+		}
+	}
+}
