@@ -35,12 +35,11 @@ type Classifier struct {
 
 // worker is what one call needs: a runner and its buffers.
 type worker struct {
-	runner        *mobilenet.Runner
-	pre           *Preprocessor
-	input         []float32
-	logits, probs []float32
-	top           []mobilenet.Prediction
-	pix           []byte
+	runner *mobilenet.Runner
+	pre    *Preprocessor
+	probs  []float32
+	top    []mobilenet.Prediction
+	pix    []byte
 }
 
 // NewClassifier returns a Classifier of model m reporting the classes opts
@@ -54,7 +53,6 @@ func NewClassifier(m *mobilenet.Model, opts Options, concurrent int) (*Classifie
 	c := &Classifier{model: m, filter: f, free: make(chan *worker, concurrent)}
 	for range concurrent {
 		w := &worker{runner: m.NewRunner(1), pre: NewPreprocessor(m.Config().Size),
-			input: make([]float32, m.InputLen()), logits: make([]float32, m.Classes()),
 			probs: make([]float32, m.Classes()), top: make([]mobilenet.Prediction, 0, MaxResults)}
 		c.all = append(c.all, w)
 		c.free <- w
@@ -97,13 +95,13 @@ func (c *Classifier) Classify(dst []Prediction, img image.Image) ([]Prediction, 
 }
 
 func (c *Classifier) classify(dst []Prediction, w *worker, frame gocv.Mat) ([]Prediction, error) {
-	if err := w.pre.Tensor(w.input, frame); err != nil {
+	rgb, err := w.pre.RGB(frame)
+	if err != nil {
 		return dst, err
 	}
-	if err := w.runner.Forward(w.logits, w.input); err != nil {
+	if err := w.runner.Probabilities(w.probs, rgb); err != nil {
 		return dst, err
 	}
-	mobilenet.Softmax(w.probs, w.logits)
 	labels := c.model.Labels()
 	for _, p := range c.filter.Select(w.top[:0], w.probs) {
 		dst = append(dst, Prediction{Class: p.Class, WNID: labels.WNID(p.Class), Label: labels.Name(p.Class), Score: p.Score})

@@ -76,14 +76,21 @@ func (f *Filter) MaxResults() int { return f.k }
 
 // Select appends to dst the best classes of probs that pass the filter,
 // best first (ties go to the lower class index), and returns the extended
-// slice. With a dst of capacity MaxResults it allocates nothing.
+// slice. A class of probability 0 is never reported: a quantized model's
+// probabilities are multiples of 1/256, and most of them are exactly 0.
+// With a dst of capacity MaxResults it allocates nothing.
 func (f *Filter) Select(dst []mobilenet.Prediction, probs []float32) []mobilenet.Prediction {
 	if f.allowed == nil && f.minScore == 0 {
-		return mobilenet.TopK(dst, probs, f.k)
+		base := len(dst)
+		dst = mobilenet.TopK(dst, probs, f.k)
+		for len(dst) > base && !(dst[len(dst)-1].Score > 0) && !isNaN(dst[len(dst)-1].Score) {
+			dst = dst[:len(dst)-1]
+		}
+		return dst
 	}
 	base := len(dst)
 	for c, s := range probs {
-		if (f.allowed != nil && !f.allowed[c]) || !(s >= f.minScore) {
+		if (f.allowed != nil && !f.allowed[c]) || !(s >= f.minScore) || s == 0 {
 			continue
 		}
 		// Insert into dst[base:], kept sorted, at most k long.
@@ -103,6 +110,8 @@ func (f *Filter) Select(dst []mobilenet.Prediction, probs []float32) []mobilenet
 	}
 	return dst
 }
+
+func isNaN(x float32) bool { return x != x }
 
 // ParseClass finds the class a user names: a class index ("466"), a
 // WordNet id ("n02917067") or a label, whole ("bullet train, bullet") or

@@ -17,7 +17,7 @@ func bruteSelect(probs []float32, opts Options) []mobilenet.Prediction {
 	}
 	var all []mobilenet.Prediction
 	for c, s := range probs {
-		if len(opts.Allow) > 0 && !slices.Contains(opts.Allow, c) || slices.Contains(opts.Deny, c) || !(s >= opts.MinScore) {
+		if len(opts.Allow) > 0 && !slices.Contains(opts.Allow, c) || slices.Contains(opts.Deny, c) || !(s >= opts.MinScore) || s == 0 {
 			continue
 		}
 		all = append(all, mobilenet.Prediction{Class: c, Score: s})
@@ -63,6 +63,20 @@ func TestSelectMatchesSorting(t *testing.T) {
 		want := bruteSelect(probs, opts)
 		if !slices.Equal(got, want) {
 			t.Fatalf("trial %d, %+v:\n got %v\nwant %v", trial, opts, got, want)
+		}
+	}
+}
+
+// TestSelectLeavesOutZero: a quantized model's probabilities are
+// multiples of 1/256, most exactly 0; those are not results.
+func TestSelectLeavesOutZero(t *testing.T) {
+	probs := make([]float32, 1001)
+	probs[20], probs[17] = 255.0/256, 1.0/256
+	for _, opts := range []Options{{MaxResults: 5}, {MaxResults: 5, Deny: []int{3}}} {
+		f, _ := NewFilter(opts, len(probs))
+		got := f.Select(nil, probs)
+		if len(got) != 2 || got[0].Class != 20 || got[1].Class != 17 {
+			t.Errorf("%+v: got %v, want classes 20 and 17 only", opts, got)
 		}
 	}
 }

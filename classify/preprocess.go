@@ -13,7 +13,8 @@ import (
 // Preprocessor turns BGR frames into network input: it centre-crops the
 // frame to a square, resizes it to the model's size with bilinear
 // interpolation (a frame already at that size is used as it is), converts
-// BGR to RGB and scales each byte to x/127.5-1. It owns the Mats it works
+// BGR to RGB (RGB gives these bytes) and, for a float32 model, scales
+// each byte to x/127.5-1 (Tensor). It owns the Mats it works
 // in and reuses them, so after the first frame of a given size it
 // allocates nothing. A Preprocessor is not safe for concurrent use; Close
 // releases its Mats.
@@ -42,14 +43,27 @@ func CenterSquare(w, h int) image.Rectangle {
 	return image.Rect(x, y, x+s, y+s)
 }
 
-// Tensor writes the network input for frame, an 8-bit BGR Mat, into dst,
-// which must hold Size×Size×3 values.
+// Tensor writes the float32 network input for frame, an 8-bit BGR Mat,
+// into dst, which must hold Size×Size×3 values.
 func (p *Preprocessor) Tensor(dst []float32, frame gocv.Mat) error {
-	if frame.Empty() || frame.Type() != gocv.MatTypeCV8UC3 {
-		return fmt.Errorf("%w: want a non-empty 8-bit BGR image, got type %v with %dx%d pixels", ErrFrame, frame.Type(), frame.Cols(), frame.Rows())
-	}
 	if len(dst) != p.size*p.size*3 {
 		return fmt.Errorf("%w: tensor of %d values for a %dx%d input", ErrFrame, len(dst), p.size, p.size)
+	}
+	rgb, err := p.RGB(frame)
+	if err != nil {
+		return err
+	}
+	mobilenet.NormalizeRGB(dst, rgb)
+	return nil
+}
+
+// RGB returns the network input for frame, an 8-bit BGR Mat, as
+// Size×Size×3 RGB bytes (centre square, bilinear resize), the form
+// Runner.Probabilities takes for float32 and quantized models alike. The
+// bytes belong to the Preprocessor and are valid until its next call.
+func (p *Preprocessor) RGB(frame gocv.Mat) ([]uint8, error) {
+	if frame.Empty() || frame.Type() != gocv.MatTypeCV8UC3 {
+		return nil, fmt.Errorf("%w: want a non-empty 8-bit BGR image, got type %v with %dx%d pixels", ErrFrame, frame.Type(), frame.Cols(), frame.Rows())
 	}
 	src := frame
 	if frame.Cols() != p.size || frame.Rows() != p.size {
@@ -65,10 +79,12 @@ func (p *Preprocessor) Tensor(dst []float32, frame gocv.Mat) error {
 	gocv.CvtColor(src, &p.rgb, gocv.ColorBGRToRGB)
 	rgb, err := p.rgb.DataPtrUint8()
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrFrame, err)
+		return nil, fmt.Errorf("%w: %v", ErrFrame, err)
 	}
-	mobilenet.NormalizeRGB(dst, rgb)
-	return nil
+	if len(rgb) != p.size*p.size*3 { // a non-continuous Mat
+		return nil, fmt.Errorf("%w: %d RGB bytes for a %dx%d input", ErrFrame, len(rgb), p.size, p.size)
+	}
+	return rgb, nil
 }
 
 // Close releases the Preprocessor's Mats.

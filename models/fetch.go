@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/livecam/livecam/net/tfjs"
+	"github.com/livecam/livecam/net/tflite"
 )
 
 // FetchOptions adjust Fetch; the zero value fetches from DefaultBaseURL into
@@ -36,7 +37,9 @@ type FetchOptions struct {
 const maxModelJSON = 64 << 20
 
 // Fetch downloads the published variant name (model.json and every shard
-// it lists) into opts.Dest/name. It checks each shard's size against the
+// it lists; for a quantized variant NAME.tflite and its labels) into
+// opts.Dest/name, and returns that folder (for a quantized variant, the
+// .tflite file in it). It checks each shard's size against the
 // manifest and, for files whose SHA-256 is known, their hash; it then loads
 // the result with net.LoadWeights. Files are written to a temporary folder
 // beside the destination and moved into place only when all is verified,
@@ -46,12 +49,16 @@ func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, er
 	if opts == nil {
 		opts = &FetchOptions{}
 	}
-	if _, ok := Lookup(name); !ok {
+	v, ok := Lookup(name)
+	if !ok {
 		return "", fmt.Errorf("%s: %w", name, ErrUnknownVariant)
 	}
 	base := strings.TrimRight(opts.BaseURL, "/")
 	if base == "" {
 		base = DefaultBaseURL
+		if v.Quantized {
+			base = QuantBaseURL
+		}
 	}
 	client := opts.Client
 	if client == nil {
@@ -76,6 +83,9 @@ func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, er
 		}
 	}()
 	f := &fetcher{ctx: ctx, client: client, base: base + "/" + name, dir: tmp, progress: opts.Progress, sums: sha256Sums[name]}
+	if v.Quantized {
+		return fetchTFLite(f, base, name, dest, tmp)
+	}
 
 	manifest, err := f.get(tfjs.ModelJSON, -1)
 	if err != nil {
@@ -247,3 +257,41 @@ func CheckSums(name, dir string, got map[string][32]byte) error {
 // ErrChanged is returned (wrapped) by CheckSums for a model whose files
 // are not the published ones.
 var ErrChanged = errors.New("is damaged or was changed")
+
+// QuantBaseURL is where the quantized variants are published: Coral's
+// test data at the commit whose files the checksums describe; variant
+// NAME is QuantBaseURL/NAME.tflite, its labels QuantBaseURL/imagenet_labels.txt.
+const QuantBaseURL = "https://raw.githubusercontent.com/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41"
+
+// maxTFLite bounds a downloaded .tflite file.
+const maxTFLite = tflite.MaxFile
+
+// fetchTFLite downloads a quantized variant and its labels, checks their
+// hashes and that the file loads as a uint8 MobileNet V1, and installs
+// them as dest/NAME/NAME.tflite and dest/NAME/imagenet_labels.txt.
+func fetchTFLite(f *fetcher, base, name, dest, tmp string) (string, error) {
+	f.base = base
+	f.sums = map[string]string{QuantLabels: quantLabelsSum}
+	for file, sum := range sha256Sums[name] {
+		f.sums[file] = sum
+	}
+	file := name + ".tflite"
+	if _, err := f.get(file, maxTFLite); err != nil {
+		return "", err
+	}
+	if _, err := f.get(QuantLabels, 1<<20); err != nil {
+		return "", err
+	}
+	tf, err := tflite.ReadFile(filepath.Join(tmp, file))
+	if err == nil {
+		_, err = tf.MobileNet()
+	}
+	if err != nil {
+		return "", fmt.Errorf("downloaded model does not load: %v", err)
+	}
+	final := filepath.Join(dest, name)
+	if err := replaceDir(tmp, final); err != nil {
+		return "", err
+	}
+	return filepath.Join(final, file), nil
+}

@@ -19,10 +19,15 @@ import (
 
 func TestVariants(t *testing.T) {
 	vs := Variants()
-	if len(vs) != 16 {
-		t.Fatalf("%d variants, want 16", len(vs))
+	if len(vs) != 19 {
+		t.Fatalf("%d variants, want 16 float and 3 quantized", len(vs))
 	}
-	for _, want := range []string{"mobilenet_v1_0.25_128", "mobilenet_v1_0.50_160", "mobilenet_v1_1.0_224", Default} {
+	for _, v := range vs[16:] {
+		if !v.Quantized || v.Config.Classes != 1001 || sha256Sums[v.Name] == nil {
+			t.Errorf("%+v: want a quantized variant of 1001 classes with its checksum", v)
+		}
+	}
+	for _, want := range []string{"mobilenet_v1_0.25_128", "mobilenet_v1_0.50_160", "mobilenet_v1_1.0_224", Default, "mobilenet_v1_0.75_192_quant"} {
 		if _, ok := Lookup(want); !ok {
 			t.Errorf("Lookup(%q) failed", want)
 		}
@@ -50,6 +55,87 @@ func TestResolve(t *testing.T) {
 	}
 	if _, err := Resolve("../etc"); err == nil {
 		t.Error("a path was accepted as a model name")
+	}
+}
+
+// TestResolveQuantized finds the shared quantized files where Coral's
+// layout puts them (D/tflite/NAME.tflite) and where Fetch installs them
+// (D/NAME/NAME.tflite), and verifies them against their checksums.
+func TestResolveQuantized(t *testing.T) {
+	models := shareddata.Path(t, "models")
+	t.Setenv(EnvDir, models)
+	for _, name := range []string{"mobilenet_v1_0.25_128_quant", "mobilenet_v1_0.5_160_quant", "mobilenet_v1_0.75_192_quant"} {
+		p, err := Resolve(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p != filepath.Join(models, "tflite", name+".tflite") {
+			t.Errorf("Resolve(%s) = %s", name, p)
+		}
+		if err := Verify(name, filepath.Dir(p)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	d := t.TempDir()
+	t.Setenv(EnvDir, d)
+	if _, err := Resolve("mobilenet_v1_0.5_160_quant"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("nothing installed: %v", err)
+	}
+	os.MkdirAll(filepath.Join(d, "mobilenet_v1_0.5_160_quant"), 0o755)
+	want := filepath.Join(d, "mobilenet_v1_0.5_160_quant", "mobilenet_v1_0.5_160_quant.tflite")
+	os.WriteFile(want, []byte("TFL3"), 0o644)
+	if p, err := Resolve("mobilenet_v1_0.5_160_quant"); err != nil || p != want {
+		t.Errorf("installed layout: %q, %v", p, err)
+	}
+	if err := Verify("mobilenet_v1_0.5_160_quant", filepath.Dir(want)); !errors.Is(err, ErrChanged) {
+		t.Errorf("a damaged file verified: %v", err)
+	}
+}
+
+// TestFetchQuantized downloads a quantized variant and its labels from a
+// local server holding the shared copies, and refuses a damaged file
+// without touching what was installed.
+func TestFetchQuantized(t *testing.T) {
+	src := shareddata.Path(t, "models", "tflite")
+	var damage atomic.Bool
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, err := os.ReadFile(filepath.Join(src, filepath.Base(r.URL.Path)))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if damage.Load() && strings.HasSuffix(r.URL.Path, ".tflite") {
+			data[len(data)/2] ^= 1
+		}
+		w.Write(data)
+	}))
+	defer ts.Close()
+	dest := t.TempDir()
+	name := "mobilenet_v1_0.25_128_quant"
+	p, err := Fetch(context.Background(), name, &FetchOptions{BaseURL: ts.URL, Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != filepath.Join(dest, name, name+".tflite") {
+		t.Errorf("installed at %s", p)
+	}
+	if _, err := os.Stat(filepath.Join(dest, name, QuantLabels)); err != nil {
+		t.Errorf("labels not installed: %v", err)
+	}
+	t.Setenv(EnvDir, dest)
+	if got, err := Resolve(name); err != nil || got != p {
+		t.Errorf("Resolve after Fetch: %q, %v", got, err)
+	}
+	damage.Store(true)
+	if _, err := Fetch(context.Background(), name, &FetchOptions{BaseURL: ts.URL, Dest: dest}); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Fatalf("damaged download: %v", err)
+	}
+	if err := Verify(name, filepath.Dir(p)); err != nil {
+		t.Errorf("the installed copy changed after a failed fetch: %v", err)
+	}
+	entries, _ := os.ReadDir(dest)
+	if len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
 	}
 }
 

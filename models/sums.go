@@ -1,8 +1,17 @@
 package models
 
-// sha256Sums holds the SHA-256 of every file of mobilenet_v1_0.75_224 as
-// published, computed from the copy in the project's shared test data.
+// sha256Sums holds the SHA-256 of every file of mobilenet_v1_0.75_224 and
+// of the quantized variants as published, computed from the copies in the
+// project's shared test data.
+// quantLabelsSum is the SHA-256 of QuantLabels as published with them.
+const quantLabelsSum = "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1"
+
 var sha256Sums = map[string]map[string]string{
+	// Google's quantized files, as Coral's test data publishes them
+	// (commit 104342d2d3480b3e66203073dac24f4e2dbb4c41).
+	"mobilenet_v1_0.25_128_quant": {"mobilenet_v1_0.25_128_quant.tflite": "cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785"},
+	"mobilenet_v1_0.5_160_quant":  {"mobilenet_v1_0.5_160_quant.tflite": "3cc6d2ca460abd2e0f699a6d0d2550c6b61c6e3b0e27a3616e384ea74cb86f43"},
+	"mobilenet_v1_0.75_192_quant": {"mobilenet_v1_0.75_192_quant.tflite": "41daeb22fdcf947e0e5ec32373aa9df7c31f3ef45dbd0ef7b5940fbce3c20f6a"},
 	"mobilenet_v1_0.75_224": {
 		"group1-shard1of1":  "410b3cc24d17aeabb2b0da4ba3b70383bbd40d7876c7c3d0e5184e1624f97370",
 		"group10-shard1of1": "ffe87f44c0b246b0e3a2e8f7b4c8755df7e90083eab280046e1949f6d3094548",

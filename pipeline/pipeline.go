@@ -139,15 +139,14 @@ func (p *Pipeline) Live() bool { return p.live }
 // slot carries one frame and every buffer its trip needs; a fixed pool of
 // slots is allocated once, so steady state allocates nothing.
 type slot struct {
-	mat           gocv.Mat
-	tensor        []float32
-	logits, probs []float32
-	seq, dseq     int64
-	frame         Frame
-	queued        time.Time
-	infer         bool // a forward pass is wanted
-	inferred      bool // and was done
-	err           error
+	mat       gocv.Mat
+	probs     []float32
+	seq, dseq int64
+	frame     Frame
+	queued    time.Time
+	infer     bool // a forward pass is wanted
+	inferred  bool // and was done
+	err       error
 }
 
 // Run processes frames until the source ends, the context is cancelled or
@@ -167,7 +166,6 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 
-	size := cfg.Model.Config().Size
 	poolSize := cfg.Workers + 3
 	if !p.live {
 		poolSize = 2*cfg.Workers + 2
@@ -175,8 +173,7 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	free := make(chan *slot, poolSize)
 	slots := make([]*slot, poolSize)
 	for i := range slots {
-		slots[i] = &slot{mat: gocv.NewMat(), tensor: make([]float32, size*size*3),
-			logits: make([]float32, cfg.Model.Classes()), probs: make([]float32, cfg.Model.Classes())}
+		slots[i] = &slot{mat: gocv.NewMat(), probs: make([]float32, cfg.Model.Classes())}
 		free <- slots[i]
 	}
 	defer func() {
@@ -396,13 +393,13 @@ func (p *Pipeline) process(s *slot, pre *classify.Preprocessor, runner *mobilene
 	if !s.infer {
 		return
 	}
-	if s.err = pre.Tensor(s.tensor, s.mat); s.err != nil {
+	rgb, err := pre.RGB(s.mat)
+	if s.err = err; err != nil {
 		return
 	}
 	t1 := time.Now()
 	p.metrics.record(PhasePreprocess, t1.Sub(t0))
-	s.err = runner.Forward(s.logits, s.tensor)
-	mobilenet.Softmax(s.probs, s.logits)
+	s.err = runner.Probabilities(s.probs, rgb)
 	p.metrics.record(PhaseInference, time.Since(t1))
 	p.metrics.count(0, 0, 0, 1)
 	s.inferred = s.err == nil

@@ -17,19 +17,20 @@ import (
 
 // benchResult is one line of `livecam bench -json`.
 type benchResult struct {
-	Model    string  `json:"model"`
-	Threads  int     `json:"threads"`
-	Runs     int     `json:"runs"`
-	MedianMS float64 `json:"median_ms"`
-	P90MS    float64 `json:"p90_ms"`
-	MinMS    float64 `json:"min_ms"`
-	Weights  string  `json:"weights"` // "real" or "generated"
-	Kernel   string  `json:"kernel"`  // "avx512", "avx2" or "generic"
+	Model     string  `json:"model"`
+	Threads   int     `json:"threads"`
+	Runs      int     `json:"runs"`
+	MedianMS  float64 `json:"median_ms"`
+	P90MS     float64 `json:"p90_ms"`
+	MinMS     float64 `json:"min_ms"`
+	Weights   string  `json:"weights"`   // "real" or "generated"
+	Precision string  `json:"precision"` // "float32" or "uint8"
+	Kernel    string  `json:"kernel"`    // "avx512", "avx2", "avx512-vnni", "neon" or "generic"
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", "", stdout, stderr)
-	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
+	modelFlag := fs.String("model", "", modelFlagHelp)
 	alpha := fs.Float64("alpha", 0, "benchmark generated weights of this width instead of a model")
 	size := fs.Int("size", 224, "input size with -alpha")
 	threads := fs.Int("threads", 1, "threads per forward pass (0: all cores)")
@@ -46,6 +47,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *all:
 		for _, v := range models.Variants() {
+			if v.Quantized { // generated weights are float32
+				continue
+			}
 			todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(v.Config) })
 		}
 	case *alpha != 0:
@@ -57,13 +61,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			return m, "real", err
 		})
 	}
-	if !*asJSON {
-		fmt.Fprintf(stdout, "%-24s %7s %6s %10s %10s %10s  %-9s %s\n", "model", "threads", "runs", "median_ms", "p90_ms", "min_ms", "weights", "kernel")
-	}
-	for _, load := range todo {
+	for i, load := range todo {
 		m, kind, err := load()
 		if err != nil {
 			return err
+		}
+		if i == 0 && !*asJSON {
+			fmt.Fprintf(stdout, "%-28s %7s %6s %10s %10s %10s  %-9s %-9s %s\n", "model", "threads", "runs", "median_ms", "p90_ms", "min_ms", "weights", "precision", "kernel")
 		}
 		res := benchModel(m, *threads, *runs)
 		res.Weights = kind
@@ -73,7 +77,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			}
 			continue
 		}
-		fmt.Fprintf(stdout, "%-24s %7d %6d %10.3f %10.3f %10.3f  %-9s %s\n", res.Model, res.Threads, res.Runs, res.MedianMS, res.P90MS, res.MinMS, res.Weights, res.Kernel)
+		fmt.Fprintf(stdout, "%-28s %7d %6d %10.3f %10.3f %10.3f  %-9s %-9s %s\n", res.Model, res.Threads, res.Runs, res.MedianMS, res.P90MS, res.MinMS, res.Weights, res.Precision, res.Kernel)
 	}
 	return nil
 }
@@ -95,29 +99,43 @@ func generated(cfg mobilenet.Config) (*mobilenet.Model, string, error) {
 func benchModel(m *mobilenet.Model, threads, runs int) benchResult {
 	r := m.NewRunner(threads)
 	defer r.Close()
-	input := make([]float32, m.InputLen())
-	for i := range input {
-		input[i] = float32(math.Sin(float64(i)))
+	// One forward pass, to the logits, on a fixed input: float32 values
+	// for a float model, RGB bytes for a quantized one.
+	forward := func() {}
+	if m.Quantized() {
+		rgb := make([]uint8, m.InputLen())
+		for i := range rgb {
+			rgb[i] = uint8(128 + 127*math.Sin(float64(i)))
+		}
+		logits := make([]uint8, m.Classes())
+		forward = func() { _ = r.ForwardQuant(logits, nil, rgb) }
+	} else {
+		input := make([]float32, m.InputLen())
+		for i := range input {
+			input[i] = float32(math.Sin(float64(i)))
+		}
+		logits := make([]float32, m.Classes())
+		forward = func() { _ = r.Forward(logits, input) }
 	}
-	logits := make([]float32, m.Classes())
 	for range max(3, runs/10) {
-		_ = r.Forward(logits, input)
+		forward()
 	}
 	ms := make([]float64, runs)
 	for i := range ms {
 		start := time.Now()
-		_ = r.Forward(logits, input)
+		forward()
 		ms[i] = float64(time.Since(start).Nanoseconds()) / 1e6
 	}
 	slices.Sort(ms)
 	round := func(x float64) float64 { return math.Round(x*1000) / 1000 }
 	return benchResult{
-		Model:    m.Name(),
-		Threads:  r.Threads(),
-		Runs:     runs,
-		MedianMS: round(stat.Quantile(0.5, stat.Empirical, ms, nil)),
-		P90MS:    round(stat.Quantile(0.9, stat.Empirical, ms, nil)),
-		MinMS:    round(ms[0]),
-		Kernel:   mobilenet.KernelName(),
+		Model:     m.Name(),
+		Threads:   r.Threads(),
+		Runs:      runs,
+		MedianMS:  round(stat.Quantile(0.5, stat.Empirical, ms, nil)),
+		P90MS:     round(stat.Quantile(0.9, stat.Empirical, ms, nil)),
+		MinMS:     round(ms[0]),
+		Precision: m.Precision(),
+		Kernel:    m.KernelName(),
 	}
 }

@@ -27,7 +27,7 @@ type classifyResult struct {
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("classify", "IMAGE...", stdout, stderr)
-	modelFlag := fs.String("model", "", "model directory or name (default: "+defaultModelHelp+")")
+	modelFlag := fs.String("model", "", modelFlagHelp)
 	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
 	topk := fs.Int("topk", 5, fmt.Sprintf("number of classes to print per image (1-%d)", classify.MaxResults))
 	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1)")

@@ -99,7 +99,7 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", fmt.Sprintf("%s-%d", host, os.Getpid()), "the worker's name in the jobs' states")
 	ackWait := fs.Duration("ack-wait", 0, "how long a job may go without news from its worker before another gets it (0: the queue's, 30s when new)")
 	attempts := fs.Int("max-attempts", 3, "tries of a job that fails before it is dead-lettered")
-	model := fs.String("model", "", "model `DIR` or name (default: "+defaultModelHelp+")")
+	model := fs.String("model", "", modelFlagHelp)
 	workers := fs.Int("workers", 0, "inference workers (0: one per core)")
 	threads := fs.Int("threads", 1, "threads per forward pass")
 	if err := fs.parse(args); err != nil {

@@ -4,36 +4,56 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tfjs"
+	"github.com/livecam/livecam/net/tflite"
 )
 
-// modelDir returns the model directory for a -model value: an existing
-// directory as it is, otherwise a model name looked up with models.Resolve
-// (the default model when empty).
-func modelDir(flagValue string) (string, error) {
+// modelPath returns where the model a -model value names is: an existing
+// directory (a TF.js model) or .tflite file as it is, otherwise a model
+// name looked up with models.Resolve (the default model when empty).
+// isFile reports a TFLite file.
+func modelPath(flagValue string) (path string, isFile bool, err error) {
 	if flagValue != "" {
 		if st, err := os.Stat(flagValue); err == nil {
-			if !st.IsDir() {
-				return "", fmt.Errorf("-model %s: not a directory (want a folder holding model.json)", flagValue)
+			switch {
+			case st.IsDir():
+				return flagValue, false, nil
+			case st.Mode().IsRegular() && strings.EqualFold(filepath.Ext(flagValue), ".tflite"):
+				return flagValue, true, nil
 			}
-			return flagValue, nil
+			return "", false, fmt.Errorf("-model %s: not a directory holding model.json, nor a .tflite file", flagValue)
 		}
 		if _, ok := models.Lookup(flagValue); !ok {
-			return "", fmt.Errorf("-model %s: no such directory, and not a model name", flagValue)
+			return "", false, fmt.Errorf("-model %s: no such file or directory, and not a model name (see `livecam models list`)", flagValue)
 		}
 	}
-	dir, err := models.Resolve(flagValue)
+	path, err = models.Resolve(flagValue)
 	if err != nil {
 		name := flagValue
 		if name == "" {
 			name = models.Default
 		}
-		return "", modelHint(name, err)
+		return "", false, modelHint(name, err)
 	}
-	return dir, nil
+	v, _ := models.Lookup(flagValue)
+	return path, v.Quantized, nil
+}
+
+// tfliteLabels returns the labels file beside a .tflite file: labels.txt,
+// or the quantized variants' imagenet_labels.txt; "" when there is none.
+func tfliteLabels(file string) string {
+	for _, name := range []string{"labels.txt", models.QuantLabels} {
+		p := filepath.Join(filepath.Dir(file), name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // modelHint adds to a models error how to put things right with livecam's
@@ -53,9 +73,16 @@ func modelHint(name string, err error) error {
 // loadModel resolves and loads a model, with labels from labelsFile when
 // it is set.
 func loadModel(flagValue, labelsFile string) (*mobilenet.Model, error) {
-	dir, err := modelDir(flagValue)
+	dir, isFile, err := modelPath(flagValue)
 	if err != nil {
 		return nil, err
+	}
+	name := flagValue
+	if name == "" {
+		name = models.Default
+	}
+	if isFile {
+		return loadTFLite(name, dir, dir != flagValue, labelsFile)
 	}
 	w, err := tfjs.LoadWeights(dir)
 	if err != nil {
@@ -63,10 +90,6 @@ func loadModel(flagValue, labelsFile string) (*mobilenet.Model, error) {
 	}
 	// A model asked for by name must be that variant: a folder holding
 	// other weights would run the wrong network at the wrong input size.
-	name := flagValue
-	if name == "" {
-		name = models.Default
-	}
 	if v, ok := models.Lookup(name); ok && dir != flagValue {
 		// Found by name: it must be the published file, byte for byte
 		// where the checksums are known (hashed while loading).
@@ -79,14 +102,56 @@ func loadModel(flagValue, labelsFile string) (*mobilenet.Model, error) {
 		}
 	}
 	if labelsFile != "" {
-		l, err := mobilenet.LoadLabels(labelsFile)
+		l, err := loadLabels(labelsFile, w.Config.Classes)
 		if err != nil {
 			return nil, err
-		}
-		if l.Len() != w.Config.Classes {
-			return nil, fmt.Errorf("%s: %d labels for a model with %d classes", labelsFile, l.Len(), w.Config.Classes)
 		}
 		w.Labels = l
 	}
 	return mobilenet.NewModel(w)
+}
+
+// loadLabels reads a labels file that must name classes classes.
+func loadLabels(file string, classes int) (*mobilenet.Labels, error) {
+	l, err := mobilenet.LoadLabels(file)
+	if err != nil {
+		return nil, err
+	}
+	if l.Len() != classes {
+		return nil, fmt.Errorf("%s: %d labels for a model with %d classes", file, l.Len(), classes)
+	}
+	return l, nil
+}
+
+// loadTFLite loads a quantized TFLite MobileNet: a published variant found
+// by name must match its checksum; its labels come from labelsFile, else
+// from the labels file beside it.
+func loadTFLite(name, file string, byName bool, labelsFile string) (*mobilenet.Model, error) {
+	if byName {
+		if err := models.Verify(name, filepath.Dir(file)); err != nil {
+			return nil, modelHint(name, err)
+		}
+	}
+	f, err := tflite.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	q, err := f.MobileNet()
+	if err != nil {
+		return nil, err
+	}
+	if labelsFile == "" {
+		labelsFile = tfliteLabels(file)
+	}
+	if labelsFile != "" {
+		if q.Labels, err = loadLabels(labelsFile, q.Config.Classes); err != nil {
+			return nil, err
+		}
+	}
+	q.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	m, err := mobilenet.NewQuantModel(q)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	return m, nil
 }

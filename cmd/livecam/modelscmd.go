@@ -15,6 +15,9 @@ import (
 
 const defaultModelHelp = models.Default + " from $" + models.EnvDir + " or the user cache"
 
+// modelFlagHelp is the help of every command's -model flag.
+const modelFlagHelp = "model `DIR` (TF.js), FILE.tflite (quantized uint8) or name from `livecam models list` (default: " + defaultModelHelp + ")"
+
 func runModels(args []string, stdout, stderr io.Writer) error {
 	const usageLine = "list | path [NAME] | fetch [-dest DIR] NAME"
 	if len(args) == 0 {
@@ -36,13 +39,13 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "list":
-		fmt.Fprintf(stdout, "%-24s %5s %4s  %s\n", "name", "alpha", "size", "installed")
+		fmt.Fprintf(stdout, "%-28s %5s %4s %7s %-9s %s\n", "name", "alpha", "size", "classes", "precision", "installed")
 		for _, v := range models.Variants() {
 			where := "-"
 			if dir, err := models.Resolve(v.Name); err == nil {
 				where = dir
 			}
-			fmt.Fprintf(stdout, "%-24s %5.2f %4d  %s\n", v.Name, v.Config.Alpha, v.Config.Size, where)
+			fmt.Fprintf(stdout, "%-28s %5.2f %4d %7d %-9s %s\n", v.Name, v.Config.Alpha, v.Config.Size, v.Config.Classes, v.Precision(), where)
 		}
 		fmt.Fprintf(stdout, "\nsearched: %s\n", strings.Join(models.SearchPath(), ", "))
 		return nil
@@ -80,10 +83,17 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 			if where == "" {
 				where, _ = models.CacheDir()
 			}
-			return fmt.Errorf("%v; to install it by hand, put a %s folder (model.json and its shards) in %s, or set $%s to a folder that holds one",
-				err, fs.Arg(0), where, models.EnvDir)
+			what := fs.Arg(0) + " folder (model.json and its shards)"
+			if v, _ := models.Lookup(fs.Arg(0)); v.Quantized {
+				what = fs.Arg(0) + ".tflite file (and " + models.QuantLabels + ")"
+			}
+			return fmt.Errorf("%v; to install it by hand, put a %s in %s, or set $%s to a folder that holds one",
+				err, what, where, models.EnvDir)
 		}
 		fmt.Fprintf(stdout, "installed %s in %s\n", fs.Arg(0), dir)
+		if v, _ := models.Lookup(fs.Arg(0)); v.Quantized {
+			return nil
+		}
 		if _, err := os.Stat(filepath.Join(dir, "metadata.json")); err != nil {
 			fmt.Fprintf(stderr, "note: the published files carry no labels; put imagenet_classes.tsv (index, wnid, label) in %s or pass -labels FILE\n", filepath.Dir(dir))
 		}

@@ -71,7 +71,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.Float64Var(&f.maxFPS, "fps", 0, "at most N forward passes per second (0: no cap; at most 1000)")
 	fs.IntVar(&f.every, "every", 1, "classify every K-th frame, carrying the result to the frames between")
 
-	fs.StringVar(&f.model, "model", "", "model `DIR` or name (default: "+defaultModelHelp+")")
+	fs.StringVar(&f.model, "model", "", modelFlagHelp)
 	fs.StringVar(&f.labels, "labels", "", "labels `FILE` (metadata.json, index/wnid/label TSV, or one per line)")
 	fs.IntVar(&f.workers, "workers", 0, fmt.Sprintf("inference workers (0: one per core, at most %d)", maxWorkers))
 	fs.IntVar(&f.threads, "threads", 1, fmt.Sprintf("threads per forward pass (1-%d)", maxWorkers))
@@ -572,7 +572,7 @@ func (r *runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
 		}
 		fmt.Fprintln(r.stderr)
 	}
-	metrics := prom.NewCollector(prom.Info{Model: r.m.Name(), Kernels: mobilenet.KernelName()})
+	metrics := prom.NewCollector(prom.Info{Model: r.m.Name(), Kernels: r.m.KernelName()})
 	view, err := viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.m.Name(),
 		AllowedHosts: splitList(f.serveHosts), Metrics: prom.Handler(metrics)})
 	if err != nil {
@@ -699,7 +699,7 @@ func (r *runner) settings(j job, f *runFlags) []report.Setting {
 		{Name: "classify every", Value: fmt.Sprintf("%d frame(s)", f.every)},
 		{Name: "threshold", Value: fmt.Sprint(f.threshold)},
 		{Name: "merge", Value: f.merge.String()},
-		{Name: "kernels", Value: mobilenet.KernelName()},
+		{Name: "kernels", Value: r.m.KernelName()},
 	}
 	if f.minScore > 0 {
 		s = append(s, report.Setting{Name: "min score", Value: fmt.Sprint(f.minScore)})
@@ -756,9 +756,16 @@ const maxWorkers = 64
 // modelFiles lists the files of the model a -model value names, for the
 // check that no output overwrites an input.
 func modelFiles(flagValue string) []string {
-	dir, err := modelDir(flagValue)
+	dir, isFile, err := modelPath(flagValue)
 	if err != nil {
 		return nil
+	}
+	if isFile {
+		files := []string{dir}
+		if l := tfliteLabels(dir); l != "" {
+			files = append(files, l)
+		}
+		return files
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

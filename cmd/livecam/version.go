@@ -11,6 +11,7 @@ import (
 
 	"github.com/livecam/livecam/internal/cvlog"
 	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/pwconv"
 )
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
@@ -46,7 +47,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "commit   %s\n", commit)
 	fmt.Fprintf(stdout, "go       %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "opencv   %s (gocv %s)\n", gocv.OpenCVVersion(), gocv.Version())
-	fmt.Fprintf(stdout, "kernels  %s\n", mobilenet.KernelName())
+	fmt.Fprintf(stdout, "kernels  %s (float32), %s (uint8)\n", mobilenet.KernelName(), pwconv.U8Default().Name())
 	return nil
 }
 

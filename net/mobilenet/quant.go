@@ -167,3 +167,19 @@ func (m *Model) Precision() string {
 // im2colRow returns the bytes of one im2col row of the first convolution:
 // its k·k·c taps rounded up to a multiple of 4.
 func im2colRow(l Layer) int { return (l.Kernel*l.Kernel*l.InC + 3) &^ 3 }
+
+// KernelName names the SIMD kernels this model runs on, this machine:
+// for a float32 model the package's KernelName ("avx512", "avx2", "neon"
+// or "generic"); for a quantized one the uint8 pointwise kernel
+// ("avx512-vnni" or "generic").
+func (m *Model) KernelName() string {
+	if m.q != nil {
+		for _, p := range m.q.packed {
+			if p != nil && p.K()%4 == 0 {
+				return p.Kernel().Name()
+			}
+		}
+		return pwconv.U8Default().Name()
+	}
+	return KernelName()
+}

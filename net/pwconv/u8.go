@@ -151,6 +151,12 @@ func (p *U8Weights) panelShape(pn int) (nz int, mask uint16) {
 // Kernel returns the kernel the weights were packed for.
 func (w *U8Weights) Kernel() *U8Kernel { return w.kern }
 
+// K returns the number of inputs per output.
+func (w *U8Weights) K() int { return w.k }
+
+// N returns the number of outputs.
+func (w *U8Weights) N() int { return w.n }
+
 // Apply computes rows pixels: src holds rows×K input bytes, dst receives
 // rows×N output bytes. It allocates nothing.
 func (w *U8Weights) Apply(dst, src []uint8, rows int) {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"path/filepath"
+	"strings"
 
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/quant"
@@ -22,6 +24,7 @@ func Load(path string, labels *mobilenet.Labels) (*mobilenet.Model, error) {
 		return nil, err
 	}
 	q.Labels = labels
+	q.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	m, err := mobilenet.NewQuantModel(q)
 	if err != nil {
 		return nil, &Error{File: f.Name, Err: err}
@@ -88,10 +91,10 @@ func (f *File) MobileNet() (*mobilenet.QuantWeights, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fail(-1, "%w: %v", ErrUnsupported, err)
 	}
-	qw := &mobilenet.QuantWeights{Config: cfg, Name: fmt.Sprintf("mobilenet_v1_%s_%d_quant", mobilenet.AlphaString(alpha), size)}
+	qw := &mobilenet.QuantWeights{Config: cfg}
 	var err error
 	if qw.Input, err = f.params(f.Inputs[0]); err != nil {
-		return nil, fail(-1, "input: %v", err)
+		return nil, fail(-1, "input: %w", err)
 	}
 	prev := f.Inputs[0]
 	k := 0
@@ -121,11 +124,11 @@ func (f *File) MobileNet() (*mobilenet.QuantWeights, error) {
 			}
 			pin, err := f.params(o.Inputs[0])
 			if err != nil {
-				return nil, fail(i, "input: %v", err)
+				return nil, fail(i, "input: %w", err)
 			}
 			pout, err := f.params(o.Outputs[0])
 			if err != nil {
-				return nil, fail(i, "output: %v", err)
+				return nil, fail(i, "output: %w", err)
 			}
 			if pin != pout {
 				return nil, fail(i, "%w: the pool's output quantization %+v differs from its input's %+v", ErrUnsupported, pout, pin)
@@ -150,13 +153,13 @@ func (f *File) MobileNet() (*mobilenet.QuantWeights, error) {
 		return nil, fail(-1, "%w: the model's output is not the softmax", ErrUnsupported)
 	}
 	if qw.Logits, err = f.params(rs.Outputs[0]); err != nil {
-		return nil, fail(k, "output: %v", err)
+		return nil, fail(k, "output: %w", err)
 	}
 	if lin, _ := f.params(prev); lin != qw.Logits {
 		return nil, fail(k, "%w: RESHAPE changes the quantization", ErrUnsupported)
 	}
 	if qw.Output, err = f.params(sm.Outputs[0]); err != nil {
-		return nil, fail(k+1, "output: %v", err)
+		return nil, fail(k+1, "output: %w", err)
 	}
 	if qw.Output != (quant.Params{Scale: 1.0 / 256, ZeroPoint: 0}) {
 		return nil, fail(k+1, "%w: softmax output quantized as %+v (want scale 1/256, zero point 0)", ErrUnsupported, qw.Output)
@@ -217,13 +220,13 @@ func (f *File) convLayer(i int, l mobilenet.Layer) (mobilenet.QuantLayer, error)
 	}
 	var err error
 	if ql.In, err = f.params(o.Inputs[0]); err != nil {
-		return ql, fail("input: %v", err)
+		return ql, fail("input: %w", err)
 	}
 	if ql.W, err = f.params(o.Inputs[1]); err != nil {
-		return ql, fail("weights: %v", err)
+		return ql, fail("weights: %w", err)
 	}
 	if ql.Out, err = f.params(o.Outputs[0]); err != nil {
-		return ql, fail("output: %v", err)
+		return ql, fail("output: %w", err)
 	}
 	ql.Weights = w.Data
 	ql.Bias = make([]int32, l.OutC)
