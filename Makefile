@@ -88,7 +88,7 @@ vet-arm64:
 # binary cross-compiled and run in its package folder, once with the NEON
 # kernels and once with the pure Go ones (-short: the 500-image ImageNet
 # test runs with NEON only). Timings under qemu mean nothing.
-ARM64_PKGS := net/internal/kernelenv net/dwconv net/pwconv net/tfjs net/mobilenet events timeline report
+ARM64_PKGS := net/internal/kernelenv net/quant net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite events timeline report
 test-arm64: deps vet-arm64
 	@mkdir -p bin/arm64
 	@set -e; for p in $(ARM64_PKGS); do \

@@ -18,9 +18,14 @@ type u8RowFunc func(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD, c
 type U8Kernel struct {
 	name string
 	row  u8RowFunc
+	// rowH is an arm64 row kernel: int16 weights, 8 channels at a time.
+	rowH u8RowHFunc
 }
 
-// Name returns "generic" or "avx512".
+// u8RowHFunc computes n pixels with int16 weights; see gen_u8_arm64.go.
+type u8RowHFunc func(dst, in0, in1, in2 *uint8, w *int16, bias *int32, rq *quant.SIMD, c, n, step int)
+
+// Name returns "generic", "avx512" or "neon".
 func (k *U8Kernel) Name() string { return k.name }
 
 // U8Generic is the portable Go kernel, always available.
@@ -66,6 +71,8 @@ type U8Weights struct {
 	pbias          []int32
 	vrq            quant.SIMD
 	mask           uint16
+	// For an arm64 kernel: the same three layouts in int16, by groups of 8.
+	g16, left16, right16 []int16
 }
 
 // PrepareU8 prepares a depthwise layer of c channels: w holds the 3×3×c
@@ -87,7 +94,7 @@ func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero in
 	case wZero < 0 || wZero > 255 || xZero < 0 || xZero > 255:
 		return nil, fmt.Errorf("dwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
-	if xZero != 0 {
+	if xZero != 0 || (kern.rowH != nil && c%8 != 0) {
 		kern = U8Generic
 	}
 	p := &U8Weights{kern: kern, c: c, wc: make([]int32, 9*c), bias: append([]int32(nil), bias...), xZero: xZero, rq: rq}
@@ -118,6 +125,27 @@ func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero in
 		last := c - (groups-1)*16
 		p.mask = uint16(1<<last - 1)
 	}
+	if kern.rowH != nil {
+		n := c / 8 * 9 * 8
+		p.g16, p.left16, p.right16 = make([]int16, n), make([]int16, n), make([]int16, n)
+		for ch := range c {
+			g, lane := ch/8, ch%8
+			for ky := range 3 {
+				for kx := range 3 {
+					v := int16(p.wc[(ky*3+kx)*c+ch])
+					p.g16[(g*9+ky*3+kx)*8+lane] = v
+					if kx > 0 {
+						p.left16[(g*9+ky*3+kx-1)*8+lane] = v
+					}
+					if kx < 2 {
+						p.right16[(g*9+ky*3+kx+1)*8+lane] = v
+					}
+				}
+			}
+		}
+		p.pbias = p.bias
+		p.vrq = rq.SIMD()
+	}
 	return p, nil
 }
 
@@ -132,7 +160,7 @@ func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 		oy0 < 0 || oy1 > s.OutH || (s.Stride != 1 && s.Stride != 2) {
 		panic(fmt.Sprintf("dwconv: bad arguments for %+v rows [%d,%d)", s, oy0, oy1))
 	}
-	if w.kern.row == nil || s.InW < 3 {
+	if (w.kern.row == nil && w.kern.rowH == nil) || s.InW < 3 {
 		for oy := oy0; oy < oy1; oy++ {
 			for ox := range s.OutW {
 				w.pixel(dst[((oy-oy0)*s.OutW+ox)*c:][:c], src, s, oy, ox)
@@ -150,7 +178,17 @@ func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 	zero := zeroRowU8(s.InW * c)
 	rowLen := s.InW * c
 	step := s.Stride * c
-	row := w.kern.row
+	// row runs n pixels from input offset x with the centre, left-edge
+	// (which 0) or right-edge (2) weights.
+	row := func(out *uint8, in0, in1, in2 *uint8, which, n int) {
+		if w.kern.rowH != nil {
+			ws := [3][]int16{w.g16, w.left16, w.right16}[which]
+			w.kern.rowH(out, in0, in1, in2, &ws[0], &w.pbias[0], &w.vrq, c, n, step)
+			return
+		}
+		ws := [3][]int32{w.g, w.left, w.right}[which]
+		w.kern.row(out, in0, in1, in2, &ws[0], &w.pbias[0], &w.vrq, c, n, step, w.mask)
+	}
 	for oy := oy0; oy < oy1; oy++ {
 		var rows [3][]uint8
 		for ky := range 3 {
@@ -163,14 +201,14 @@ func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 		out := dst[(oy-oy0)*s.OutW*c:]
 		if oxB > oxA {
 			x := (oxA*s.Stride - s.PadLeft) * c
-			row(&out[oxA*c], &rows[0][x], &rows[1][x], &rows[2][x], &w.g[0], &w.pbias[0], &w.vrq, c, oxB-oxA, step, w.mask)
+			row(&out[oxA*c], &rows[0][x], &rows[1][x], &rows[2][x], 0, oxB-oxA)
 		}
 		for ox := range oxA {
 			if ox*s.Stride-s.PadLeft != -1 {
 				w.pixel(out[ox*c:][:c], src, s, oy, ox)
 				continue
 			}
-			row(&out[ox*c], &rows[0][0], &rows[1][0], &rows[2][0], &w.left[0], &w.pbias[0], &w.vrq, c, 1, step, w.mask)
+			row(&out[ox*c], &rows[0][0], &rows[1][0], &rows[2][0], 1, 1)
 		}
 		for ox := oxB; ox < s.OutW; ox++ {
 			if ox*s.Stride-s.PadLeft+2 != s.InW {
@@ -178,7 +216,7 @@ func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 				continue
 			}
 			x := (s.InW - 3) * c
-			row(&out[ox*c], &rows[0][x], &rows[1][x], &rows[2][x], &w.right[0], &w.pbias[0], &w.vrq, c, 1, step, w.mask)
+			row(&out[ox*c], &rows[0][x], &rows[1][x], &rows[2][x], 2, 1)
 		}
 	}
 }

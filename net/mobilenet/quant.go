@@ -60,6 +60,12 @@ type quantNet struct {
 // checks every layer's shape and quantization; q is not modified and may
 // be discarded afterwards.
 func NewQuantModel(q *QuantWeights) (*Model, error) {
+	return NewQuantModelFor(q, pwconv.U8Default(), dwconv.U8Default())
+}
+
+// NewQuantModelFor is NewQuantModel with the given pointwise and
+// depthwise kernels (tests run the network through each of them).
+func NewQuantModelFor(q *QuantWeights, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel) (*Model, error) {
 	if err := q.Config.Validate(); err != nil {
 		return nil, err
 	}
@@ -130,7 +136,7 @@ func NewQuantModel(q *QuantWeights) (*Model, error) {
 				}
 				kk = kp
 			}
-			p, err := pwconv.PackU8(w, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, kk, l.OutC, rq)
+			p, err := pwconv.PackU8For(pw, w, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, kk, l.OutC, rq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", l.Name, err)
 			}
@@ -139,7 +145,7 @@ func NewQuantModel(q *QuantWeights) (*Model, error) {
 			if len(ql.Weights) != 9*l.OutC {
 				return nil, fmt.Errorf("%s: %d weights, want %d", l.Name, len(ql.Weights), 9*l.OutC)
 			}
-			d, err := dwconv.PrepareU8(ql.Weights, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, l.OutC, rq)
+			d, err := dwconv.PrepareU8For(dw, ql.Weights, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, l.OutC, rq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", l.Name, err)
 			}

@@ -13,9 +13,16 @@ import (
 type U8Kernel struct {
 	name string
 	vnni bool
+	arm  int // armDot or armNEON for the arm64 kernels
 }
 
-// Name returns "generic" or "avx512-vnni".
+// The arm64 kernel families.
+const (
+	armDot  = 1
+	armNEON = 2
+)
+
+// Name returns "generic", "avx512-vnni", "neon-dotprod" or "neon".
 func (k *U8Kernel) Name() string { return k.name }
 
 // U8Generic is the portable Go kernel of the uint8 product, always available.
@@ -28,7 +35,8 @@ func U8Kernels() []*U8Kernel { return append(u8SIMDKernels(), U8Generic) }
 // U8Default returns the uint8 kernel used unless another is asked for:
 // the fastest this CPU supports. $LIVECAM_KERNELS=generic selects the
 // portable one; a value naming a float kernel with no uint8 counterpart
-// here (avx2) selects the portable one too.
+// here (avx2) selects the portable one too; neon selects the fastest
+// arm64 one.
 func U8Default() *U8Kernel { return u8Default }
 
 var u8Default = chooseU8(os.Getenv(kernelenv.Env))
@@ -36,7 +44,7 @@ var u8Default = chooseU8(os.Getenv(kernelenv.Env))
 func chooseU8(want string) *U8Kernel {
 	ks := U8Kernels()
 	switch want {
-	case "", "avx512":
+	case "", "avx512", "neon":
 		return ks[0]
 	}
 	return U8Generic
@@ -64,6 +72,12 @@ type U8Weights struct {
 	kp     int // k rounded up to a multiple of 4
 	c      int32
 	vrq    quant.SIMD
+
+	// For the arm64 kernels: panels of 8 columns of raw bytes (dot
+	// product: per 4 inputs, 2 vectors of 4 columns × 4 bytes) or of
+	// 16-bit values (ARMv8.0: per input, 8 columns); c is then −wZero.
+	packed8    []uint8
+	panelBytes int
 }
 
 // PackU8 prepares a uint8 layer of n outputs over k inputs: w holds the
@@ -88,7 +102,7 @@ func PackU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32
 	case wZero < 0 || wZero > 255 || xZero < 0 || xZero > 255:
 		return nil, fmt.Errorf("pwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
-	if kern.vnni && k%4 != 0 {
+	if (kern.vnni && k%4 != 0) || (kern.arm != 0 && (k%4 != 0 || k > 2048)) {
 		kern = U8Generic
 	}
 	p := &U8Weights{kern: kern, k: k, n: n, wc: make([]int32, k*n), bias: make([]int32, n), rq: rq}
@@ -107,6 +121,9 @@ func PackU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32
 	}
 	if kern.vnni {
 		p.packVNNI(w, wZero)
+	}
+	if kern.arm != 0 {
+		p.packARM(w, wZero)
 	}
 	return p, nil
 }
@@ -132,6 +149,38 @@ func (p *U8Weights) packVNNI(w []uint8, wZero int32) {
 							p.packed[base+(g*nz+z)*64+lane*4+b] = int8(int32(w[j*p.k+i]) - 128)
 						}
 					}
+				}
+			}
+		}
+	}
+	p.vrq = p.rq.SIMD()
+}
+
+// packARM lays the weights out for the arm64 tiles.
+func (p *U8Weights) packARM(w []uint8, wZero int32) {
+	panels := (p.n + 7) / 8
+	p.c = -wZero
+	p.pbias = make([]int32, panels*8)
+	copy(p.pbias, p.bias)
+	p.panelBytes = p.k * 8
+	if p.kern.arm == armNEON {
+		p.panelBytes = p.k * 16
+	}
+	p.packed8 = make([]uint8, panels*p.panelBytes)
+	for pn := range panels {
+		base := pn * p.panelBytes
+		for i := range p.k {
+			for col := range 8 {
+				j := pn*8 + col
+				if j >= p.n {
+					continue
+				}
+				v := w[j*p.k+i]
+				if p.kern.arm == armNEON {
+					p.packed8[base+i*16+2*col] = v // little-endian uint16
+				} else {
+					g, lane := i/4, i%4
+					p.packed8[base+g*32+col*4+lane] = v
 				}
 			}
 		}
@@ -178,6 +227,13 @@ func (w *U8Weights) ApplyCols(dst, src []uint8, rows, lo, hi int) {
 			panic("pwconv: ApplyCols: column range not on 64-column panels")
 		}
 		w.applyVNNI(dst, src, rows, lo/64, (hi+63)/64)
+		return
+	}
+	if w.kern.arm != 0 {
+		if lo%8 != 0 || (hi%8 != 0 && hi != n) {
+			panic("pwconv: ApplyCols: column range not on 8-column panels")
+		}
+		w.applyARM(dst, src, rows, lo/8, (hi+7)/8)
 		return
 	}
 	for p := range rows {

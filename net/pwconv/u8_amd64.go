@@ -174,3 +174,5 @@ func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
 		}
 	}
 }
+
+func (w *U8Weights) applyARM(dst, src []uint8, rows, p0, p1 int) { panic("pwconv: no arm64 kernel here") }

@@ -1,7 +1,6 @@
 package tflite_test
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -14,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/net/dwconv"
 	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/pwconv"
 	"github.com/livecam/livecam/net/quant"
 	"github.com/livecam/livecam/net/tflite"
 )
@@ -32,6 +33,48 @@ var quantModels = []struct {
 var (
 	modelOnce sync.Map // name -> *mobilenet.Model
 )
+
+// kernelPaths are the uint8 kernels of this machine, each pointwise kernel
+// with the depthwise one of its kind: the SIMD pair, then the portable one.
+func kernelPaths() []struct {
+	name string
+	pw   *pwconv.U8Kernel
+	dw   *dwconv.U8Kernel
+} {
+	type path = struct {
+		name string
+		pw   *pwconv.U8Kernel
+		dw   *dwconv.U8Kernel
+	}
+	var paths []path
+	dws := dwconv.U8Kernels()
+	for _, pw := range pwconv.U8Kernels() {
+		dw := dws[0]
+		if pw == pwconv.U8Generic {
+			dw = dwconv.U8Generic
+		}
+		paths = append(paths, path{pw.Name() + "+" + dw.Name(), pw, dw})
+	}
+	return paths
+}
+
+// loadQuantFor loads a shared quantized file for the given kernels.
+func loadQuantFor(tb testing.TB, name string, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel) *mobilenet.Model {
+	tb.Helper()
+	f, err := tflite.ReadFile(shareddata.Path(tb, "models", "tflite", name+".tflite"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q, err := f.MobileNet()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := mobilenet.NewQuantModelFor(q, pw, dw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
 
 // loadQuant loads one of the shared quantized files with its labels.
 func loadQuant(tb testing.TB, name string) *mobilenet.Model {
@@ -130,8 +173,16 @@ func TestMultipliers(t *testing.T) {
 // first golden image with TFLite's, byte for byte.
 func TestEveryLayerOfTench(t *testing.T) {
 	for _, qm := range quantModels {
-		t.Run(qm.name, func(t *testing.T) {
-			m := loadQuant(t, qm.name)
+		for _, kp := range kernelPaths() {
+			t.Run(qm.name+"/"+kp.name, func(t *testing.T) { everyLayer(t, qm.name, loadQuantFor(t, qm.name, kp.pw, kp.dw)) })
+		}
+	}
+}
+
+func everyLayer(t *testing.T, name string, m *mobilenet.Model) {
+	qm := struct{ name string }{name}
+	{
+		{
 			r := m.NewRunner(1)
 			defer r.Close()
 			dir := shareddata.Path(t, "golden-quant", qm.name)
@@ -171,7 +222,7 @@ func TestEveryLayerOfTench(t *testing.T) {
 					t.Errorf("%s: %s", filepath.Base(c.file), d)
 				}
 			}
-		})
+		}
 	}
 }
 
@@ -207,8 +258,16 @@ func abs(x int) int {
 // compares the uint8 logits and softmax outputs with TFLite's, byte for byte.
 func TestGoldenLogitsAndOutputs(t *testing.T) {
 	for _, qm := range quantModels {
-		t.Run(qm.name, func(t *testing.T) {
-			m := loadQuant(t, qm.name)
+		for _, kp := range kernelPaths() {
+			t.Run(qm.name+"/"+kp.name, func(t *testing.T) { goldenOutputs(t, qm.name, loadQuantFor(t, qm.name, kp.pw, kp.dw)) })
+		}
+	}
+}
+
+func goldenOutputs(t *testing.T, name string, m *mobilenet.Model) {
+	qm := struct{ name string }{name}
+	{
+		{
 			r := m.NewRunner(2)
 			defer r.Close()
 			dir := shareddata.Path(t, "golden-quant", qm.name)
@@ -244,26 +303,79 @@ func TestGoldenLogitsAndOutputs(t *testing.T) {
 					}
 				}
 			}
-		})
+		}
 	}
 }
 
-// canonicalRGB is the golden README's preprocessing: ffmpeg's bilinear
-// scale of the whole image to size×size, RGB bytes.
-func canonicalRGB(path string, size int) ([]byte, error) {
-	cmd := exec.Command("ffmpeg", "-v", "error", "-i", path, "-vf", fmt.Sprintf("scale=%d:%d:flags=bilinear", size, size),
-		"-pix_fmt", "rgb24", "-f", "rawvideo", "-")
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s: %v: %s", path, err, errOut.String())
+// canonicalRGB is the golden README's preprocessing for all three
+// models at once: ffmpeg's bilinear scale of the whole image to each
+// size×size, RGB bytes (one ffmpeg run, its output split three ways).
+func canonicalRGB(dir, path string) ([3][]byte, error) {
+	var out [3][]byte
+	args := []string{"-v", "error", "-i", path, "-filter_complex",
+		"[0]split=3[a][b][c];[a]scale=128:128:flags=bilinear[x];[b]scale=160:160:flags=bilinear[y];[c]scale=192:192:flags=bilinear[z]"}
+	files := [3]string{}
+	for i, l := range []string{"x", "y", "z"} {
+		files[i] = filepath.Join(dir, fmt.Sprintf("%s.%d.rgb", filepath.Base(path), i))
+		args = append(args, "-map", "["+l+"]", "-pix_fmt", "rgb24", "-f", "rawvideo", "-y", files[i])
 	}
-	return out.Bytes(), nil
+	cmd := exec.Command("ffmpeg", args...)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Run(); err != nil {
+		return out, fmt.Errorf("%s: %v: %s", path, err, errOut.String())
+	}
+	for i, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return out, err
+		}
+		os.Remove(f)
+		out[i] = data
+	}
+	return out, nil
+}
+
+// decodeAll decodes every image of predictions.tsv for the three sizes,
+// two ffmpeg runs at a time.
+func decodeAll(t *testing.T, files []string) map[string][3][]byte {
+	dir := t.TempDir()
+	images := make(map[string][3][]byte, len(files))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	var firstErr error
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range next {
+				rgb, err := canonicalRGB(dir, shareddata.Path(t, "imagenet", f))
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				images[f] = rgb
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
+	return images
 }
 
 // TestPredictions500 runs all 500 shared ImageNet images through each
 // model and checks the top-1 class (the highest uint8 logit, ties to the
 // lower index) and its uint8 logit and output against predictions.tsv.
+// The decoded inputs of the 16 golden images must be the golden .rgb
+// bytes, which checks the preprocessing itself.
 func TestPredictions500(t *testing.T) {
 	if testing.Short() {
 		t.Skip("500 images × 3 models: not in -short")
@@ -271,27 +383,42 @@ func TestPredictions500(t *testing.T) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		shareddata.Need(t, "ffmpeg: %v", err)
 	}
-	for _, qm := range quantModels {
+	type row struct{ file, truth, want string }
+	var rows [3][]row
+	for mi, qm := range quantModels {
+		data := shareddata.ReadFile(t, "golden-quant", qm.name, "predictions.tsv")
+		for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			c := strings.Split(line, "\t")
+			if i == 0 || len(c) < 5 {
+				continue
+			}
+			rows[mi] = append(rows[mi], row{c[0], c[1], c[2] + " " + c[3] + " " + c[4]})
+		}
+		if len(rows[mi]) != 500 {
+			t.Fatalf("%s: %d predictions, want 500", qm.name, len(rows[mi]))
+		}
+	}
+	var files []string
+	for _, r := range rows[0] {
+		files = append(files, r.file)
+	}
+	images := decodeAll(t, files)
+	for mi, qm := range quantModels {
 		t.Run(qm.name, func(t *testing.T) {
 			m := loadQuant(t, qm.name)
 			r := m.NewRunner(0)
 			defer r.Close()
-			f, err := os.Open(shareddata.Path(t, "golden-quant", qm.name, "predictions.tsv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			logits, out := make([]uint8, m.Classes()), make([]uint8, m.Classes())
-			sc := bufio.NewScanner(f)
-			sc.Scan() // header
-			n, agree, correct := 0, 0, 0
-			for sc.Scan() {
-				c := strings.Split(sc.Text(), "\t")
-				rgb, err := canonicalRGB(shareddata.Path(t, "imagenet", c[0]), qm.size)
-				if err != nil {
-					t.Fatal(err)
+			golden, _ := filepath.Glob(filepath.Join(shareddata.Path(t, "golden-quant", qm.name), "*.rgb"))
+			for _, g := range golden {
+				want, _ := os.ReadFile(g)
+				if got := images[strings.TrimSuffix(filepath.Base(g), ".rgb")+".JPEG"][mi]; !bytes.Equal(got, want) {
+					t.Fatalf("%s: the decoded input differs from the golden one", filepath.Base(g))
 				}
-				if err := r.ForwardQuant(logits, out, rgb); err != nil {
+			}
+			logits, out := make([]uint8, m.Classes()), make([]uint8, m.Classes())
+			agree, correct := 0, 0
+			for _, c := range rows[mi] {
+				if err := r.ForwardQuant(logits, out, images[c.file][mi]); err != nil {
 					t.Fatal(err)
 				}
 				top := 0
@@ -300,22 +427,16 @@ func TestPredictions500(t *testing.T) {
 						top = i
 					}
 				}
-				n++
-				got := fmt.Sprintf("%d %d %d", top, logits[top], out[top])
-				want := c[2] + " " + c[3] + " " + c[4]
-				if got == want {
+				if got := fmt.Sprintf("%d %d %d", top, logits[top], out[top]); got == c.want {
 					agree++
 				} else {
-					t.Errorf("%s: top-1 %s (class, logit, output), TFLite %s", c[0], got, want)
+					t.Errorf("%s: top-1 %s (class, logit, output), TFLite %s", c.file, got, c.want)
 				}
-				if strconv.Itoa(top) == c[1] {
+				if strconv.Itoa(top) == c.truth {
 					correct++
 				}
 			}
-			if n != 500 {
-				t.Fatalf("%d images, want 500", n)
-			}
-			t.Logf("%s: top-1 agrees with TFLite on %d/%d images; top-1 accuracy %.1f%%", qm.name, agree, n, 100*float64(correct)/float64(n))
+			t.Logf("%s (%s): top-1 agrees with TFLite on %d/500 images; top-1 accuracy %.1f%%", qm.name, m.KernelName(), agree, 100*float64(correct)/500)
 		})
 	}
 }
