@@ -175,4 +175,6 @@ func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
 	}
 }
 
-func (w *U8Weights) applyARM(dst, src []uint8, rows, p0, p1 int) { panic("pwconv: no arm64 kernel here") }
+func (w *U8Weights) applyARM(dst, src []uint8, rows, p0, p1 int) {
+	panic("pwconv: no arm64 kernel here")
+}
