@@ -231,6 +231,9 @@ func interleave(b *testing.B, cs []contender, perRound int, settle time.Duration
 func BenchmarkVariants(b *testing.B) {
 	const perRound = 10
 	for _, v := range models.Variants() {
+		if v.Quantized { // BenchmarkQuant compares those
+			continue
+		}
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", v.Name, threads), func(b *testing.B) {
 				w, err := randweights.New(v.Config, 1)
