@@ -20,12 +20,18 @@ type U8Kernel struct {
 	row  u8RowFunc
 	// rowH is an arm64 row kernel: int16 weights, 8 channels at a time.
 	rowH u8RowHFunc
+	// row8 is an AVX2 row kernel: int32 weights, 8 channels at a time.
+	row8 u8Row8Func
 }
+
+// u8Row8Func computes n pixels with int32 weights by groups of 8 and
+// vector constants; see u8_amd64.s.
+type u8Row8Func func(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD256, c, n, step int)
 
 // u8RowHFunc computes n pixels with int16 weights; see gen_u8_arm64.go.
 type u8RowHFunc func(dst, in0, in1, in2 *uint8, w *int16, bias *int32, rq *quant.SIMD, c, n, step int)
 
-// Name returns "generic", "avx512" or "neon".
+// Name returns "generic", "avx512", "avx2" or "neon".
 func (k *U8Kernel) Name() string { return k.name }
 
 // U8Generic is the portable Go kernel, always available.
@@ -37,8 +43,7 @@ func U8Kernels() []*U8Kernel { return append(u8SIMDKernels(), U8Generic) }
 
 // U8Default returns the uint8 kernel used unless another is asked for:
 // the fastest this CPU supports; $LIVECAM_KERNELS=generic selects the
-// portable one, as does a value naming a float kernel with no uint8
-// counterpart here (avx2).
+// portable one, avx2 the AVX2 one.
 func U8Default() *U8Kernel { return u8Default }
 
 var u8Default = chooseU8(os.Getenv(kernelenv.Env))
@@ -48,6 +53,12 @@ func chooseU8(want string) *U8Kernel {
 	switch want {
 	case "", "avx512", "neon":
 		return ks[0]
+	case "avx2":
+		for _, k := range ks {
+			if k.row8 != nil {
+				return k
+			}
+		}
 	}
 	return U8Generic
 }
@@ -73,6 +84,9 @@ type U8Weights struct {
 	mask           uint16
 	// For an arm64 kernel: the same three layouts in int16, by groups of 8.
 	g16, left16, right16 []int16
+	// For the AVX2 kernel: in int32 by groups of 8, and vector constants.
+	g8, left8, right8 []int32
+	v8                *quant.SIMD256
 }
 
 // PrepareU8 prepares a depthwise layer of c channels: w holds the 3×3×c
@@ -94,7 +108,7 @@ func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero in
 	case wZero < 0 || wZero > 255 || xZero < 0 || xZero > 255:
 		return nil, fmt.Errorf("dwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
-	if xZero != 0 || (kern.rowH != nil && c%8 != 0) {
+	if xZero != 0 || ((kern.rowH != nil || kern.row8 != nil) && c%8 != 0) {
 		kern = U8Generic
 	}
 	p := &U8Weights{kern: kern, c: c, wc: make([]int32, 9*c), bias: append([]int32(nil), bias...), xZero: xZero, rq: rq}
@@ -146,6 +160,27 @@ func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero in
 		p.pbias = p.bias
 		p.vrq = rq.SIMD()
 	}
+	if kern.row8 != nil {
+		n := c / 8 * 9 * 8
+		p.g8, p.left8, p.right8 = make([]int32, n), make([]int32, n), make([]int32, n)
+		for ch := range c {
+			g, lane := ch/8, ch%8
+			for ky := range 3 {
+				for kx := range 3 {
+					v := p.wc[(ky*3+kx)*c+ch]
+					p.g8[(g*9+ky*3+kx)*8+lane] = v
+					if kx > 0 {
+						p.left8[(g*9+ky*3+kx-1)*8+lane] = v
+					}
+					if kx < 2 {
+						p.right8[(g*9+ky*3+kx+1)*8+lane] = v
+					}
+				}
+			}
+		}
+		p.pbias = p.bias
+		p.v8 = rq.SIMD256()
+	}
 	return p, nil
 }
 
@@ -160,7 +195,7 @@ func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 		oy0 < 0 || oy1 > s.OutH || (s.Stride != 1 && s.Stride != 2) {
 		panic(fmt.Sprintf("dwconv: bad arguments for %+v rows [%d,%d)", s, oy0, oy1))
 	}
-	if (w.kern.row == nil && w.kern.rowH == nil) || s.InW < 3 {
+	if (w.kern.row == nil && w.kern.rowH == nil && w.kern.row8 == nil) || s.InW < 3 {
 		for oy := oy0; oy < oy1; oy++ {
 			for ox := range s.OutW {
 				w.pixel(dst[((oy-oy0)*s.OutW+ox)*c:][:c], src, s, oy, ox)
@@ -184,6 +219,11 @@ func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 		if w.kern.rowH != nil {
 			ws := [3][]int16{w.g16, w.left16, w.right16}[which]
 			w.kern.rowH(out, in0, in1, in2, &ws[0], &w.pbias[0], &w.vrq, c, n, step)
+			return
+		}
+		if w.kern.row8 != nil {
+			ws := [3][]int32{w.g8, w.left8, w.right8}[which]
+			w.kern.row8(out, in0, in1, in2, &ws[0], &w.pbias[0], w.v8, c, n, step)
 			return
 		}
 		ws := [3][]int32{w.g, w.left, w.right}[which]

@@ -124,3 +124,110 @@ full:
 done:
 	VZEROUPPER
 	RET
+
+// Offsets in quant.SIMD256.
+#define V8_MULT 0
+#define V8_ROUND 32
+#define V8_NUDGE 64
+#define V8_SIGNMASK 96
+#define V8_ZP 128
+#define V8_MIN 160
+#define V8_MAX 192
+#define V8_LEFT 224
+#define V8_RIGHT 232
+
+// func rowU8AVX2(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD256, c, n, step int)
+//
+// rowU8AVX512 for AVX2, 8 channels at a time (c must be a multiple of 8):
+// w holds int32 weights by groups of 8 channels, group g, tap t at
+// w[(g·9+t)·8 ...]; the requantization constants are full vectors.
+TEXT ·rowU8AVX2(SB), NOSPLIT, $0-80
+	MOVQ dst+0(FP), DI
+	MOVQ in0+8(FP), R8
+	MOVQ in1+16(FP), R9
+	MOVQ in2+24(FP), R10
+	MOVQ w+32(FP), BX
+	MOVQ bias+40(FP), DX
+	MOVQ rq+48(FP), AX
+	MOVQ c+56(FP), R11
+	MOVQ n+64(FP), R12
+	MOVQ step+72(FP), R13
+	VMOVQ V8_LEFT(AX), X14
+	VMOVQ V8_RIGHT(AX), X15
+	TESTQ R12, R12
+	JZ avx2done
+
+avx2pixel:
+	XORQ SI, SI
+	MOVQ BX, R15
+
+avx2group:
+	VMOVDQU (DX)(SI*4), Y0
+	LEAQ (R8)(SI*1), CX
+	VPMOVZXBD (CX), Y1
+	VPMOVZXBD (CX)(R11*1), Y2
+	VPMOVZXBD (CX)(R11*2), Y3
+	VPMULLD 0(R15), Y1, Y1
+	VPMULLD 32(R15), Y2, Y2
+	VPMULLD 64(R15), Y3, Y3
+	VPADDD Y1, Y0, Y0
+	VPADDD Y2, Y3, Y3
+	LEAQ (R9)(SI*1), CX
+	VPMOVZXBD (CX), Y4
+	VPMOVZXBD (CX)(R11*1), Y5
+	VPMOVZXBD (CX)(R11*2), Y6
+	VPMULLD 96(R15), Y4, Y4
+	VPMULLD 128(R15), Y5, Y5
+	VPMULLD 160(R15), Y6, Y6
+	VPADDD Y4, Y0, Y0
+	VPADDD Y5, Y3, Y3
+	VPADDD Y6, Y0, Y0
+	LEAQ (R10)(SI*1), CX
+	VPMOVZXBD (CX), Y1
+	VPMOVZXBD (CX)(R11*1), Y2
+	VPMOVZXBD (CX)(R11*2), Y4
+	VPMULLD 192(R15), Y1, Y1
+	VPMULLD 224(R15), Y2, Y2
+	VPMULLD 256(R15), Y4, Y4
+	VPADDD Y1, Y0, Y0
+	VPADDD Y2, Y3, Y3
+	VPADDD Y4, Y0, Y0
+	VPADDD Y3, Y0, Y0
+
+	// Requantize Y0 (see net/pwconv/gen_u8_amd64.go).
+	VPSLLD X14, Y0, Y0
+	VPSRLQ $32, Y0, Y11
+	VPMULDQ V8_MULT(AX), Y0, Y10
+	VPMULDQ V8_MULT(AX), Y11, Y11
+	VPADDQ V8_ROUND(AX), Y10, Y10
+	VPADDQ V8_ROUND(AX), Y11, Y11
+	VPSRLQ $31, Y10, Y10
+	VPSLLQ $1, Y11, Y11
+	VPBLENDD $0xaa, Y11, Y10, Y0
+	VPSRAD $31, Y0, Y11
+	VPAND V8_SIGNMASK(AX), Y11, Y11
+	VPADDD Y11, Y0, Y0
+	VPADDD V8_NUDGE(AX), Y0, Y0
+	VPSRAD X15, Y0, Y0
+	VPADDD V8_ZP(AX), Y0, Y0
+	VPMAXSD V8_MIN(AX), Y0, Y0
+	VPMINSD V8_MAX(AX), Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPACKSSDW X1, X0, X0
+	VPACKUSWB X0, X0, X0
+	MOVQ X0, (DI)(SI*1)
+
+	ADDQ $288, R15
+	ADDQ $8, SI
+	CMPQ SI, R11
+	JLT avx2group
+
+	ADDQ R13, R8
+	ADDQ R13, R9
+	ADDQ R13, R10
+	ADDQ R11, DI
+	DECQ R12
+	JNZ avx2pixel
+avx2done:
+	VZEROUPPER
+	RET

@@ -218,6 +218,126 @@ func rowSums() {
 	p("\tRET")
 }
 
+// Offsets in quant.SIMD256.
+const (
+	v8Mult     = 0
+	v8Round    = 32
+	v8Nudge    = 64
+	v8SignMask = 96
+	v8ZP       = 128
+	v8Min      = 160
+	v8Max      = 192
+	v8Left     = 224
+	v8Right    = 232
+)
+
+// avx2 writes the AVX2 kernel of mr rows (1..4) × 16 columns: per 4 k, each
+// row's 4 bytes are broadcast and shuffled into two vectors of 16-bit
+// pairs (x0, x1) and (x2, x3), which VPMADDWD multiplies by the packed
+// pairs of weights w − wZero (int16) and adds in pairs: exact, since
+// |x·w| ≤ 255·255 and a pair's sum fits 32 bits. No row sums: the weights
+// already have their zero point removed. The 16 bytes of a row are always
+// stored (a partial panel goes through a scratch tile).
+//
+//	func(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+func avx2(mr int) {
+	name := fmt.Sprintf("gemmU8AVX2x%d", mr)
+	rowA := func(i int) string {
+		switch i {
+		case 0:
+			return "(SI)"
+		case 1:
+			return "(SI)(R8*1)"
+		case 2:
+			return "(SI)(R8*2)"
+		}
+		return "(R11)"
+	}
+	rowC := func(i int) string {
+		switch i {
+		case 0:
+			return "(DI)"
+		case 1:
+			return "(DI)(R9*1)"
+		case 2:
+			return "(DI)(R9*2)"
+		}
+		return "(R12)"
+	}
+	p("")
+	p("// func %s(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+	p("\tMOVQ a+0(FP), SI")
+	p("\tMOVQ b+8(FP), BX")
+	p("\tMOVQ c+16(FP), DI")
+	p("\tMOVQ bias+24(FP), DX")
+	p("\tMOVQ rq+32(FP), AX")
+	p("\tMOVQ k4+40(FP), CX")
+	p("\tMOVQ lda+48(FP), R8")
+	p("\tMOVQ ldc+56(FP), R9")
+	if mr > 3 {
+		p("\tLEAQ (SI)(R8*2), R11")
+		p("\tADDQ R8, R11")
+		p("\tLEAQ (DI)(R9*2), R12")
+		p("\tADDQ R9, R12")
+	}
+	p("\tVMOVDQU pairs01<>(SB), Y8")
+	p("\tVMOVDQU pairs23<>(SB), Y9")
+	for i := range 2 * mr {
+		p("\tVPXOR Y%d, Y%d, Y%d", i, i, i)
+	}
+	p("avx2loop:")
+	for r := range mr {
+		p("\tVPBROADCASTD %s, Y10", rowA(r))
+		p("\tVPSHUFB Y8, Y10, Y11")
+		p("\tVPSHUFB Y9, Y10, Y12")
+		for j, src := range []string{"Y11", "Y11", "Y12", "Y12"} {
+			p("\tVPMADDWD %d(BX), %s, Y13", 32*j, src)
+			p("\tVPADDD Y13, Y%d, Y%d", 2*r+j%2, 2*r+j%2)
+		}
+	}
+	p("\tADDQ $4, SI")
+	if mr > 3 {
+		p("\tADDQ $4, R11")
+	}
+	p("\tADDQ $128, BX")
+	p("\tDECQ CX")
+	p("\tJNZ avx2loop")
+	p("\tVMOVQ %d(AX), X14", v8Left)
+	p("\tVMOVQ %d(AX), X15", v8Right)
+	for r := range mr {
+		for v := range 2 {
+			a := fmt.Sprintf("Y%d", 2*r+v)
+			p("\tVPADDD %d(DX), %s, %s", 32*v, a, a)
+			p("\tVPSLLD X14, %s, %s", a, a)
+			p("\tVPSRLQ $32, %s, Y11", a)
+			p("\tVPMULDQ %d(AX), %s, Y10", v8Mult, a)
+			p("\tVPMULDQ %d(AX), Y11, Y11", v8Mult)
+			p("\tVPADDQ %d(AX), Y10, Y10", v8Round)
+			p("\tVPADDQ %d(AX), Y11, Y11", v8Round)
+			p("\tVPSRLQ $31, Y10, Y10")
+			p("\tVPSLLQ $1, Y11, Y11")
+			p("\tVPBLENDD $0xaa, Y11, Y10, %s", a)
+			p("\tVPSRAD $31, %s, Y11", a)
+			p("\tVPAND %d(AX), Y11, Y11", v8SignMask)
+			p("\tVPADDD Y11, %s, %s", a, a)
+			p("\tVPADDD %d(AX), %s, %s", v8Nudge, a, a)
+			p("\tVPSRAD X15, %s, %s", a, a)
+			p("\tVPADDD %d(AX), %s, %s", v8ZP, a, a)
+			p("\tVPMAXSD %d(AX), %s, %s", v8Min, a, a)
+			p("\tVPMINSD %d(AX), %s, %s", v8Max, a, a)
+		}
+		// Columns 0-7 and 8-15 to 16 bytes in order.
+		p("\tVPACKSSDW Y%d, Y%d, Y10", 2*r+1, 2*r)
+		p("\tVPERMQ $0xd8, Y10, Y10")
+		p("\tVEXTRACTI128 $1, Y10, X11")
+		p("\tVPACKUSWB X11, X10, X10")
+		p("\tVMOVDQU X10, %s", rowC(r))
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
 func main() {
 	o := flag.String("o", "u8_amd64.s", "output file")
 	flag.Parse()
@@ -228,6 +348,23 @@ func main() {
 		}
 	}
 	rowSums()
+	out.WriteString(`
+// VPSHUFB controls: bytes 0 and 1 (2 and 3) of each dword to two 16-bit
+// values.
+DATA pairs01<>+0(SB)/8, $0x8001800080018000
+DATA pairs01<>+8(SB)/8, $0x8001800080018000
+DATA pairs01<>+16(SB)/8, $0x8001800080018000
+DATA pairs01<>+24(SB)/8, $0x8001800080018000
+GLOBL pairs01<>(SB), RODATA|NOPTR, $32
+DATA pairs23<>+0(SB)/8, $0x8003800280038002
+DATA pairs23<>+8(SB)/8, $0x8003800280038002
+DATA pairs23<>+16(SB)/8, $0x8003800280038002
+DATA pairs23<>+24(SB)/8, $0x8003800280038002
+GLOBL pairs23<>(SB), RODATA|NOPTR, $32
+`)
+	for mr := 1; mr <= 4; mr++ {
+		avx2(mr)
+	}
 	if err := os.WriteFile(*o, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

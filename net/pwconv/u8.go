@@ -13,6 +13,7 @@ import (
 type U8Kernel struct {
 	name string
 	vnni bool
+	avx2 bool
 	arm  int // armDot or armNEON for the arm64 kernels
 }
 
@@ -22,7 +23,7 @@ const (
 	armNEON = 2
 )
 
-// Name returns "generic", "avx512-vnni", "neon-dotprod" or "neon".
+// Name returns "generic", "avx512-vnni", "avx2", "neon-dotprod" or "neon".
 func (k *U8Kernel) Name() string { return k.name }
 
 // U8Generic is the portable Go kernel of the uint8 product, always available.
@@ -34,9 +35,8 @@ func U8Kernels() []*U8Kernel { return append(u8SIMDKernels(), U8Generic) }
 
 // U8Default returns the uint8 kernel used unless another is asked for:
 // the fastest this CPU supports. $LIVECAM_KERNELS=generic selects the
-// portable one; a value naming a float kernel with no uint8 counterpart
-// here (avx2) selects the portable one too; neon selects the fastest
-// arm64 one.
+// portable one, avx2 the AVX2 one (as it does for float32), neon the
+// fastest arm64 one.
 func U8Default() *U8Kernel { return u8Default }
 
 var u8Default = chooseU8(os.Getenv(kernelenv.Env))
@@ -46,6 +46,12 @@ func chooseU8(want string) *U8Kernel {
 	switch want {
 	case "", "avx512", "neon":
 		return ks[0]
+	case "avx2":
+		for _, k := range ks {
+			if k.avx2 {
+				return k
+			}
+		}
 	}
 	return U8Generic
 }
@@ -78,6 +84,11 @@ type U8Weights struct {
 	// 16-bit values (ARMv8.0: per input, 8 columns); c is then −wZero.
 	packed8    []uint8
 	panelBytes int
+
+	// For the AVX2 kernel: panels of 16 columns; per 4 inputs, four
+	// vectors of 8 columns × a pair of int16 weights w − wZero.
+	packed16 []int16
+	v8       *quant.SIMD256
 }
 
 // PackU8 prepares a uint8 layer of n outputs over k inputs: w holds the
@@ -102,7 +113,7 @@ func PackU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32
 	case wZero < 0 || wZero > 255 || xZero < 0 || xZero > 255:
 		return nil, fmt.Errorf("pwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
-	if (kern.vnni && k%4 != 0) || (kern.arm != 0 && (k%4 != 0 || k > 2048)) {
+	if ((kern.vnni || kern.avx2) && k%4 != 0) || (kern.arm != 0 && (k%4 != 0 || k > 2048)) {
 		kern = U8Generic
 	}
 	p := &U8Weights{kern: kern, k: k, n: n, wc: make([]int32, k*n), bias: make([]int32, n), rq: rq}
@@ -124,6 +135,9 @@ func PackU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32
 	}
 	if kern.arm != 0 {
 		p.packARM(w, wZero)
+	}
+	if kern.avx2 {
+		p.packAVX2()
 	}
 	return p, nil
 }
@@ -188,6 +202,36 @@ func (p *U8Weights) packARM(w []uint8, wZero int32) {
 	p.vrq = p.rq.SIMD()
 }
 
+// packAVX2 lays the weights out for the AVX2 tiles: for panel pn, group
+// of 4 inputs g, half h (pair k, k+1 or k+2, k+3) and block of 8 columns
+// v, the vector at ((pn·k/4 + g)·4 + 2h + v)·16 holds, for each column,
+// the int16 pair (w[k] − wZero, w[k+1] − wZero).
+func (p *U8Weights) packAVX2() {
+	panels := (p.n + 15) / 16
+	p.packed16 = make([]int16, panels*p.k*16)
+	p.pbias = make([]int32, panels*16)
+	copy(p.pbias, p.bias)
+	for pn := range panels {
+		for g := range p.k / 4 {
+			for h := range 2 {
+				for v := range 2 {
+					base := ((pn*(p.k/4)+g)*4 + 2*h + v) * 16
+					for col := range 8 {
+						j := pn*16 + v*8 + col
+						if j >= p.n {
+							continue
+						}
+						i := 4*g + 2*h
+						p.packed16[base+2*col] = int16(p.wc[j*p.k+i])
+						p.packed16[base+2*col+1] = int16(p.wc[j*p.k+i+1])
+					}
+				}
+			}
+		}
+	}
+	p.v8 = p.rq.SIMD256()
+}
+
 // panelShape returns the number of 16-column groups of panel pn and the
 // lanes of its last group that hold real columns.
 func (p *U8Weights) panelShape(pn int) (nz int, mask uint16) {
@@ -227,6 +271,13 @@ func (w *U8Weights) ApplyCols(dst, src []uint8, rows, lo, hi int) {
 			panic("pwconv: ApplyCols: column range not on 64-column panels")
 		}
 		w.applyVNNI(dst, src, rows, lo/64, (hi+63)/64)
+		return
+	}
+	if w.kern.avx2 {
+		if lo%16 != 0 || (hi%16 != 0 && hi != n) {
+			panic("pwconv: ApplyCols: column range not on 16-column panels")
+		}
+		w.applyAVX2(dst, src, rows, lo/16, (hi+15)/16)
 		return
 	}
 	if w.kern.arm != 0 {

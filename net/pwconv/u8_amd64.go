@@ -149,11 +149,69 @@ func vnniTile(nz, mr int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *qu
 // tiles, requantization in registers).
 var U8VNNI = &U8Kernel{name: "avx512-vnni", vnni: true}
 
+// U8AVX2 is the AVX2 kernel of the uint8 product (VPMADDWD on 16-bit
+// pairs, 4×16 tiles), for the x86 cores without AVX-512 VNNI.
+var U8AVX2 = &U8Kernel{name: "avx2", avx2: true}
+
 func u8SIMDKernels() []*U8Kernel {
+	var ks []*U8Kernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI && cpu.X86.HasBMI2 {
-		return []*U8Kernel{U8VNNI}
+		ks = append(ks, U8VNNI)
 	}
-	return nil
+	if cpu.X86.HasAVX2 {
+		ks = append(ks, U8AVX2)
+	}
+	return ks
+}
+
+//go:noescape
+func gemmU8AVX2x1(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2x2(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2x3(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2x4(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+func avx2Tile(mr int, a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int) {
+	switch mr {
+	case 1:
+		gemmU8AVX2x1(a, b, c, bias, rq, k4, lda, ldc)
+	case 2:
+		gemmU8AVX2x2(a, b, c, bias, rq, k4, lda, ldc)
+	case 3:
+		gemmU8AVX2x3(a, b, c, bias, rq, k4, lda, ldc)
+	case 4:
+		gemmU8AVX2x4(a, b, c, bias, rq, k4, lda, ldc)
+	default:
+		panic("pwconv: no AVX2 tile of that shape")
+	}
+}
+
+// applyAVX2 computes rows [0, rows) and panels [p0, p1) with the AVX2
+// tiles; a partial last panel goes through a scratch tile.
+func (w *U8Weights) applyAVX2(dst, src []uint8, rows, p0, p1 int) {
+	const mr = 4
+	var tile [mr * 16]uint8
+	k4 := w.k / 4
+	for i := 0; i < rows; i += mr {
+		r := min(mr, rows-i)
+		for p := p0; p < p1; p++ {
+			b, bias := &w.packed16[p*w.k*16], &w.pbias[p*16]
+			cols := min(16, w.n-p*16)
+			if cols == 16 {
+				avx2Tile(r, &src[i*w.k], b, &dst[i*w.n+p*16], bias, w.v8, k4, w.k, w.n)
+				continue
+			}
+			avx2Tile(r, &src[i*w.k], b, &tile[0], bias, w.v8, k4, w.k, 16)
+			for j := range r {
+				copy(dst[(i+j)*w.n+p*16:(i+j)*w.n+p*16+cols], tile[j*16:])
+			}
+		}
+	}
 }
 
 // applyVNNI computes rows [0, rows) and panels [p0, p1) with the VNNI tiles.

@@ -89,8 +89,17 @@ func TestU8KernelNames(t *testing.T) {
 	if ks[len(ks)-1] != U8Generic {
 		t.Fatal("the portable kernel is not last")
 	}
-	if chooseU8("generic") != U8Generic || chooseU8("avx2") != U8Generic || chooseU8("") != ks[0] {
+	if chooseU8("generic") != U8Generic || chooseU8("") != ks[0] || chooseU8("avx512") != ks[0] {
 		t.Fatal("LIVECAM_KERNELS does not choose the uint8 kernel as documented")
+	}
+	want := U8Generic
+	for _, k := range ks {
+		if k.Name() == "avx2" {
+			want = k
+		}
+	}
+	if chooseU8("avx2") != want {
+		t.Errorf("LIVECAM_KERNELS=avx2 chose %s, want %s", chooseU8("avx2").Name(), want.Name())
 	}
 }
 

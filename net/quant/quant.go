@@ -175,3 +175,31 @@ func (r Requant) SIMD() SIMD {
 	}
 	return s
 }
+
+// SIMD256 is a Requant laid out for the AVX2 kernels, which have no
+// broadcast operands: each constant is a full 32-byte vector (offsets 0,
+// 32, 64, 96, 128, 160, 192, then the shift counts at 224 and 232).
+type SIMD256 struct {
+	Mult      [4]int64
+	Round     [4]int64
+	Nudge     [8]int32
+	SignMask  [8]int32
+	ZeroPoint [8]int32
+	Min       [8]int32
+	Max       [8]int32
+	Left      int64
+	Right     int64
+}
+
+// SIMD256 returns r laid out for the AVX2 kernels.
+func (r Requant) SIMD256() *SIMD256 {
+	s := r.SIMD()
+	v := &SIMD256{Left: s.Left, Right: s.Right}
+	for i := range 4 {
+		v.Mult[i], v.Round[i] = s.Mult, s.Round
+	}
+	for i := range 8 {
+		v.Nudge[i], v.SignMask[i], v.ZeroPoint[i], v.Min[i], v.Max[i] = s.Nudge, s.SignMask, s.ZeroPoint, s.Min, s.Max
+	}
+	return v
+}

@@ -47,11 +47,14 @@ func kernelPaths() []struct {
 		dw   *dwconv.U8Kernel
 	}
 	var paths []path
-	dws := dwconv.U8Kernels()
 	for _, pw := range pwconv.U8Kernels() {
-		dw := dws[0]
-		if pw == pwconv.U8Generic {
-			dw = dwconv.U8Generic
+		// The depthwise kernel of the same instruction set.
+		want := map[string]string{"avx512-vnni": "avx512", "avx2": "avx2", "neon-dotprod": "neon", "neon": "neon"}[pw.Name()]
+		dw := dwconv.U8Generic
+		for _, k := range dwconv.U8Kernels() {
+			if k.Name() == want {
+				dw = k
+			}
 		}
 		paths = append(paths, path{pw.Name() + "+" + dw.Name(), pw, dw})
 	}
