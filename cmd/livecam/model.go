@@ -123,9 +123,9 @@ func loadLabels(file string, classes int) (*mobilenet.Labels, error) {
 	return l, nil
 }
 
-// loadTFLite loads a quantized TFLite MobileNet: a published variant found
-// by name must match its checksum; its labels come from labelsFile, else
-// from the labels file beside it.
+// loadTFLite loads a TFLite MobileNet (uint8 or float32): a published
+// variant found by name must match its checksum; its labels come from
+// labelsFile, else from the labels file beside it.
 func loadTFLite(name, file string, byName bool, labelsFile string) (*mobilenet.Model, error) {
 	if byName {
 		if err := models.Verify(name, filepath.Dir(file)); err != nil {
@@ -136,22 +136,22 @@ func loadTFLite(name, file string, byName bool, labelsFile string) (*mobilenet.M
 	if err != nil {
 		return nil, err
 	}
-	q, err := f.MobileNet()
+	classes, err := f.Classes()
 	if err != nil {
 		return nil, err
 	}
 	if labelsFile == "" {
 		labelsFile = tfliteLabels(file)
 	}
+	var labels *mobilenet.Labels
 	if labelsFile != "" {
-		if q.Labels, err = loadLabels(labelsFile, q.Config.Classes); err != nil {
+		if labels, err = loadLabels(labelsFile, classes); err != nil {
 			return nil, err
 		}
 	}
-	q.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-	m, err := mobilenet.NewQuantModel(q)
+	m, err := f.Load(labels)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		return nil, err
 	}
 	return m, nil
 }

@@ -16,7 +16,7 @@ import (
 const defaultModelHelp = models.Default + " from $" + models.EnvDir + " or the user cache"
 
 // modelFlagHelp is the help of every command's -model flag.
-const modelFlagHelp = "model `DIR` (TF.js), FILE.tflite (quantized uint8) or name from `livecam models list` (default: " + defaultModelHelp + ")"
+const modelFlagHelp = "model `DIR` (TF.js), FILE.tflite (uint8 or float32) or name from `livecam models list` (default: " + defaultModelHelp + ")"
 
 func runModels(args []string, stdout, stderr io.Writer) error {
 	const usageLine = "list | path [NAME] | fetch [-dest DIR] NAME"

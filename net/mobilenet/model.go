@@ -33,38 +33,30 @@ type Model struct {
 // It fails when $LIVECAM_KERNELS names a kernel this machine cannot run.
 // w is not modified and may be discarded afterwards.
 func NewModel(w *Weights) (*Model, error) {
-	if err := pwconv.CheckEnv(); err != nil {
+	f, err := Fold(w)
+	if err != nil {
 		return nil, err
 	}
+	return NewFoldedModel(f)
+}
+
+// Fold folds each BatchNorm of w into its convolution, the first step of
+// NewModel (and what an inference format such as TFLite stores). w is not
+// modified.
+func Fold(w *Weights) (*FoldedWeights, error) {
 	if err := w.Check(); err != nil {
 		return nil, err
 	}
-	layers := w.Config.Layers()
-	labels := w.Labels
-	if labels == nil {
-		// Generic names, made once, so that naming a class never
-		// allocates on the hot path.
-		labels = &Labels{Names: make([]string, w.Config.Classes)}
-		for i := range labels.Names {
-			labels.Names[i] = "class " + strconv.Itoa(i)
-		}
-	}
-	m := &Model{cfg: w.Config, layers: layers, labels: labels, name: w.Config.Name(),
-		packed: make([]*pwconv.Weights, len(layers)), dw: make([]*dwconv.Weights, len(layers))}
-	for i, l := range layers {
-		m.maxAct = max(m.maxAct, l.OutLen(), l.InLen())
+	f := &FoldedWeights{Config: w.Config, Labels: w.Labels}
+	for _, l := range w.Config.Layers() {
 		var kernel []float32
 		switch l.Kind {
-		case Conv, Pointwise: // the first conv is a 27×C matrix product after im2col
+		case Conv, Pointwise:
 			kernel = w.Tensors[l.Name+"/kernel"]
 		case Depthwise:
 			kernel = w.Tensors[l.Name+"/depthwise_kernel"]
 		case Classifier:
-			p, err := pwconv.Pack(w.Tensors[l.Name+"/kernel"], w.Tensors[l.Name+"/bias"], l.InC, l.OutC)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", l.Name, err)
-			}
-			m.packed[i] = p
+			f.Layers = append(f.Layers, FoldedLayer{Kernel: w.Tensors[l.Name+"/kernel"], Bias: w.Tensors[l.Name+"/bias"]})
 			continue
 		default:
 			continue
@@ -75,19 +67,86 @@ func NewModel(w *Weights) (*Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", l.Name+"_bn", err)
 		}
-		if l.Kind == Pointwise || l.Kind == Conv {
-			p, err := pwconv.Pack(fw, fb, l.Kernel*l.Kernel*l.InC, l.OutC)
+		f.Layers = append(f.Layers, FoldedLayer{Kernel: fw, Bias: fb})
+	}
+	return f, nil
+}
+
+// FoldedLayer is one convolution with its BatchNorm already folded in, as
+// inference formats such as TFLite store it. Kernel is in Keras' layout:
+// [kh][kw][in][out] for the first convolution, the pointwise layers and
+// the classifier ([in][out]), [kh][kw][c] for a depthwise layer.
+type FoldedLayer struct {
+	Kernel, Bias []float32
+}
+
+// FoldedWeights is a float32 MobileNet V1 whose BatchNorms are folded:
+// Layers are the 28 convolutions in the order of Config.Layers() without
+// the pool.
+type FoldedWeights struct {
+	Config Config
+	Layers []FoldedLayer
+	// Labels names the classes; nil for generic names.
+	Labels *Labels
+	// Name is the model's name; empty for Config.Name().
+	Name string
+}
+
+// NewFoldedModel packs float32 weights whose BatchNorms are already folded
+// (from a TFLite file, say). It checks every layer's size; f is not
+// modified and may be discarded afterwards.
+func NewFoldedModel(f *FoldedWeights) (*Model, error) {
+	if err := pwconv.CheckEnv(); err != nil {
+		return nil, err
+	}
+	if err := f.Config.Validate(); err != nil {
+		return nil, err
+	}
+	layers := f.Config.Layers()
+	if len(f.Layers) != len(layers)-1 {
+		return nil, fmt.Errorf("%d convolutions, want %d", len(f.Layers), len(layers)-1)
+	}
+	labels := f.Labels
+	if labels == nil {
+		// Generic names, made once, so that naming a class never
+		// allocates on the hot path.
+		labels = &Labels{Names: make([]string, f.Config.Classes)}
+		for i := range labels.Names {
+			labels.Names[i] = "class " + strconv.Itoa(i)
+		}
+	} else if len(labels.Names) != f.Config.Classes {
+		return nil, fmt.Errorf("%d labels for %d classes", len(labels.Names), f.Config.Classes)
+	}
+	name := f.Name
+	if name == "" {
+		name = f.Config.Name()
+	}
+	m := &Model{cfg: f.Config, layers: layers, labels: labels, name: name,
+		packed: make([]*pwconv.Weights, len(layers)), dw: make([]*dwconv.Weights, len(layers))}
+	k := 0
+	for i, l := range layers {
+		m.maxAct = max(m.maxAct, l.OutLen(), l.InLen())
+		if l.Kind == Pool {
+			continue
+		}
+		fl := f.Layers[k]
+		k++
+		if len(fl.Bias) != l.OutC || len(fl.Kernel) != int(l.Params()) {
+			return nil, fmt.Errorf("%s: %d weights and %d biases, want %d and %d", l.Name, len(fl.Kernel), len(fl.Bias), l.Params(), l.OutC)
+		}
+		if l.Kind == Depthwise {
+			d, err := dwconv.Prepare(fl.Kernel, fl.Bias, l.OutC)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", l.Name, err)
 			}
-			m.packed[i] = p
+			m.dw[i] = d
 			continue
 		}
-		d, err := dwconv.Prepare(fw, fb, l.OutC)
+		p, err := pwconv.Pack(fl.Kernel, fl.Bias, l.Kernel*l.Kernel*l.InC, l.OutC)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", l.Name, err)
 		}
-		m.dw[i] = d
+		m.packed[i] = p
 	}
 	return m, nil
 }

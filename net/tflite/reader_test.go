@@ -64,9 +64,12 @@ func TestRefusesOtherGraphs(t *testing.T) {
 		{"stride 3", func(m *fb.Model) {
 			optionsOf(operator(m, 2)).MutateStrideW(3)
 		}, "operator 2 (CONV_2D): unsupported: stride 3x1 (want 1)"},
-		{"float input", func(m *fb.Model) {
+		{"a float input to a uint8 network", func(m *fb.Model) {
 			tensor(m, int(operator(m, 0).Inputs(0))).MutateType(fb.TensorTypeFLOAT32)
-		}, "unsupported: input is FLOAT32; livecam runs quantized (uint8) TFLite MobileNets"},
+		}, "operator 0 (CONV_2D): unsupported: output is UINT8 in a FLOAT32 model"},
+		{"an int8 input", func(m *fb.Model) {
+			tensor(m, int(operator(m, 0).Inputs(0))).MutateType(fb.TensorTypeINT8)
+		}, "unsupported: input is INT8; livecam runs uint8 and float32 TFLite MobileNets"},
 		{"no activation", func(m *fb.Model) {
 			optionsOf(operator(m, 4)).MutateFusedActivationFunction(fb.ActivationFunctionTypeNONE)
 		}, "operator 4 (CONV_2D): unsupported: fused activation NONE where MobileNet V1 has RELU6"},
