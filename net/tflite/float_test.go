@@ -11,9 +11,9 @@ import (
 
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/net/tflite"
 	fb "github.com/livecam/livecam/net/tflite/internal/tflitefb"
-	"github.com/livecam/livecam/net/tfjs"
 )
 
 // writeFloatTFLite writes f as a float32 TFLite MobileNet V1 file, laid
