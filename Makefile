@@ -104,6 +104,7 @@ testdata: deps
 
 fuzz: deps
 	$(GO) test ./net/tfjs -run '^$$' -fuzz FuzzLoad -fuzztime 3m -fuzzminimizetime 50x -parallel 1
+	$(GO) test ./net/tflite -run '^$$' -fuzz FuzzRead -fuzztime 3m -parallel 1
 
 # Benchmarks: see BENCHMARKS.md for what each measures.
 bench: build
@@ -111,5 +112,6 @@ bench: build
 	$(GO) test ./net/mobilenet -run '^$$' -bench Forward -benchmem -count 5
 	$(GO) test ./bench -run '^$$' -bench Peers -benchtime 20x
 	$(GO) test ./bench -run '^$$' -bench Throughput -benchtime 5x
+	$(GO) test ./bench -run '^$$' -bench '^BenchmarkQuant$$' -benchtime 15x
 	$(BIN) bench -threads 1
 	$(BIN) bench -threads 2

@@ -17,6 +17,17 @@
 //
 // tfjs.Load does the first two steps.
 //
+// # Quantized (uint8) and folded models
+//
+// NewQuantModel prepares a uint8 MobileNet V1 as a quantized TFLite file
+// holds it (package net/tflite reads Google's files); its forward pass is
+// TensorFlow Lite's integer arithmetic, byte for byte, on the uint8
+// kernels of net/pwconv and net/dwconv. NewFoldedModel takes float32
+// weights whose BatchNorms are already folded (a float TFLite file).
+// Whatever the precision, Runner.Probabilities takes the RGB bytes and
+// gives the class probabilities; ForwardQuant gives a quantized model's
+// uint8 logits and softmax output, Forward a float model's logits.
+//
 // # Layout
 //
 // Activations are float32, NHWC, batch 1: input is Size×Size×3 RGB values

@@ -16,7 +16,21 @@
 // and gen_arm64.go write kernel_amd64.s and kernel_arm64.s, and a test
 // checks that the committed files are what they generate. Every kernel
 // computes bias + ReLU6 while the tile is still in registers, and NaN
-// propagates through ReLU6 on every one. A *Weights is immutable after Pack and safe for
-// concurrent use; Apply writes only the rows of dst it is asked for, so
+// propagates through ReLU6 on every one. A *Weights is immutable after
+// Pack and safe for concurrent use; Apply writes only the rows of dst it is asked for, so
 // callers split a layer across goroutines by row ranges.
+//
+// # uint8 layers (quantized TFLite models)
+//
+// PackU8 prepares a uint8 layer computed exactly as TensorFlow Lite does:
+// Σ (x − xZero)·(w − wZero) + bias in int32, then the requantization of
+// package net/quant (fixed-point multiplier, double rounding, clamp), all
+// while the tile is in registers. The U8Kernel is chosen like the float one:
+// AVX-512 VNNI (VPDPBUSD on w − 128 with each pixel's byte sum correcting
+// the zero point, 6×64 tiles, gen_u8_amd64.go) or AVX2 (VPMADDWD on 16-bit
+// pairs of w − wZero, 4×16 tiles) on amd64; on arm64 the dot-product
+// extension (UDOT, when the CPU has it) or ARMv8.0 (UMLAL on 16-bit
+// values), both 8×8 tiles (gen_u8_arm64.go); the portable Go kernel
+// elsewhere or with LIVECAM_KERNELS=generic. Every kernel gives the same
+// bytes.
 package pwconv
