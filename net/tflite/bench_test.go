@@ -60,3 +60,22 @@ func BenchmarkForwardFloat192(b *testing.B) {
 		})
 	}
 }
+
+// TestQuantAllocatesNothing: a quantized forward pass, to the logits or to
+// the probabilities, allocates nothing, on one thread or two.
+func TestQuantAllocatesNothing(t *testing.T) {
+	m := loadQuant(t, "mobilenet_v1_0.25_128_quant")
+	for _, threads := range []int{1, 2} {
+		r := m.NewRunner(threads)
+		rgb := make([]uint8, m.InputLen())
+		logits, out := make([]uint8, m.Classes()), make([]uint8, m.Classes())
+		probs := make([]float32, m.Classes())
+		if n := testing.AllocsPerRun(20, func() { _ = r.ForwardQuant(logits, out, rgb) }); n != 0 {
+			t.Errorf("%d threads: %v allocations per ForwardQuant", threads, n)
+		}
+		if n := testing.AllocsPerRun(20, func() { _ = r.Probabilities(probs, rgb) }); n != 0 {
+			t.Errorf("%d threads: %v allocations per Probabilities", threads, n)
+		}
+		r.Close()
+	}
+}
