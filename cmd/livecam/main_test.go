@@ -121,7 +121,7 @@ func TestClassifyBadInput(t *testing.T) {
 		{[]string{"classify", dir}, 1, "is a directory"},
 		{[]string{"classify"}, 2, "no image given"},
 		{[]string{"classify", "-topk", "0", notImage}, 2, "-topk 0"},
-		{[]string{"classify", "-model", filepath.Join(dir, "nope"), notImage}, 1, "no such directory"},
+		{[]string{"classify", "-model", filepath.Join(dir, "nope"), notImage}, 1, "nope: no such file or directory, and not a model name"},
 		{[]string{"classify", "-model", dir, notImage}, 1, "model.json: no such file or directory"},
 		{[]string{"nonsense"}, 2, `unknown command "nonsense"`},
 	} {
