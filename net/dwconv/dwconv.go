@@ -12,6 +12,17 @@ type Shape struct {
 	PadTop, PadLeft int
 }
 
+// interior returns the output columns [oxA, oxB) whose three taps all lie
+// inside the input row: ox*Stride-PadLeft >= 0 and ox*Stride-PadLeft+2 < InW.
+func (s Shape) interior() (oxA, oxB int) {
+	oxA = min((s.PadLeft+s.Stride-1)/s.Stride, s.OutW)
+	oxB = oxA
+	if last := s.InW - 3 + s.PadLeft; last >= 0 {
+		oxB = max(min(last/s.Stride+1, s.OutW), oxA)
+	}
+	return oxA, oxB
+}
+
 // NewShape returns the Shape of a 3x3 depthwise layer with SAME padding.
 func NewShape(inH, inW, c, stride int) Shape {
 	s := Shape{InH: inH, InW: inW, C: c, Stride: stride}
@@ -92,12 +103,7 @@ func (k *Kernel) ConvStrip(dst, src []float32, w *Weights, s Shape, oy0, oy1 int
 		convGeneric(dst, src, w.w, w.bias, s, oy0, oy1)
 		return
 	}
-	// ox is interior when ox*Stride-PadLeft >= 0 and ox*Stride-PadLeft+2 < InW.
-	oxA := min((s.PadLeft+s.Stride-1)/s.Stride, s.OutW)
-	oxB := oxA
-	if last := s.InW - 3 + s.PadLeft; last >= 0 {
-		oxB = max(min(last/s.Stride+1, s.OutW), oxA)
-	}
+	oxA, oxB := s.interior()
 	zero := zeroRow(s.InW * C)
 	rowLen := s.InW * C
 	step := 4 * s.Stride * C

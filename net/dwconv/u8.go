@@ -205,11 +205,7 @@ func ConvStripU8(dst, src []uint8, w *U8Weights, s Shape, oy0, oy1 int) {
 	}
 	// The same split as the float kernel: interior pixels in one call per
 	// row, edge pixels with the shifted weights.
-	oxA := min((s.PadLeft+s.Stride-1)/s.Stride, s.OutW)
-	oxB := oxA
-	if last := s.InW - 3 + s.PadLeft; last >= 0 {
-		oxB = max(min(last/s.Stride+1, s.OutW), oxA)
-	}
+	oxA, oxB := s.interior()
 	zero := zeroRowU8(s.InW * c)
 	rowLen := s.InW * c
 	step := s.Stride * c

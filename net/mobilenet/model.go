@@ -72,6 +72,23 @@ func Fold(w *Weights) (*FoldedWeights, error) {
 	return f, nil
 }
 
+// labelsFor returns l, checked against the number of classes, or generic
+// names when l is nil: made once, so that naming a class never allocates
+// on the hot path.
+func labelsFor(l *Labels, classes int) (*Labels, error) {
+	if l == nil {
+		l = &Labels{Names: make([]string, classes)}
+		for i := range l.Names {
+			l.Names[i] = "class " + strconv.Itoa(i)
+		}
+		return l, nil
+	}
+	if len(l.Names) != classes {
+		return nil, fmt.Errorf("%d labels for %d classes", len(l.Names), classes)
+	}
+	return l, nil
+}
+
 // FoldedLayer is one convolution with its BatchNorm already folded in, as
 // inference formats such as TFLite store it. Kernel is in Keras' layout:
 // [kh][kw][in][out] for the first convolution, the pointwise layers and
@@ -106,16 +123,9 @@ func NewFoldedModel(f *FoldedWeights) (*Model, error) {
 	if len(f.Layers) != len(layers)-1 {
 		return nil, fmt.Errorf("%d convolutions, want %d", len(f.Layers), len(layers)-1)
 	}
-	labels := f.Labels
-	if labels == nil {
-		// Generic names, made once, so that naming a class never
-		// allocates on the hot path.
-		labels = &Labels{Names: make([]string, f.Config.Classes)}
-		for i := range labels.Names {
-			labels.Names[i] = "class " + strconv.Itoa(i)
-		}
-	} else if len(labels.Names) != f.Config.Classes {
-		return nil, fmt.Errorf("%d labels for %d classes", len(labels.Names), f.Config.Classes)
+	labels, err := labelsFor(f.Labels, f.Config.Classes)
+	if err != nil {
+		return nil, err
 	}
 	name := f.Name
 	if name == "" {

@@ -2,7 +2,6 @@ package mobilenet
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/livecam/livecam/net/dwconv"
 	"github.com/livecam/livecam/net/pwconv"
@@ -73,14 +72,9 @@ func NewQuantModelFor(q *QuantWeights, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel)
 	if len(q.Layers) != len(layers)-1 {
 		return nil, fmt.Errorf("%d quantized convolutions, want %d", len(q.Layers), len(layers)-1)
 	}
-	labels := q.Labels
-	if labels == nil {
-		labels = &Labels{Names: make([]string, q.Config.Classes)}
-		for i := range labels.Names {
-			labels.Names[i] = "class " + strconv.Itoa(i)
-		}
-	} else if len(labels.Names) != q.Config.Classes {
-		return nil, fmt.Errorf("%d labels for %d classes", len(labels.Names), q.Config.Classes)
+	labels, err := labelsFor(q.Labels, q.Config.Classes)
+	if err != nil {
+		return nil, err
 	}
 	name := q.Name
 	if name == "" {

@@ -264,8 +264,12 @@ func (w *U8Weights) ApplyCols(dst, src []uint8, rows, lo, hi int) {
 		return
 	}
 	k, n := w.k, w.n
-	_ = src[rows*k-1]
-	_ = dst[rows*n-1]
+	// Length checks, not a bounds-check hint such as _ = dst[rows*n-1]:
+	// callers split the columns of one row between goroutines, and the
+	// hint would read a byte another goroutine writes.
+	if len(src) < rows*k || len(dst) < rows*n {
+		panic(fmt.Sprintf("pwconv: ApplyCols: %d input and %d output bytes for %d rows of %d×%d", len(src), len(dst), rows, k, n))
+	}
 	if w.kern.vnni {
 		if lo%64 != 0 || (hi%64 != 0 && hi != n) {
 			panic("pwconv: ApplyCols: column range not on 64-column panels")

@@ -182,49 +182,46 @@ func TestEveryLayerOfTench(t *testing.T) {
 	}
 }
 
+// everyLayer compares every operator's output for the golden tench image
+// with TFLite's.
 func everyLayer(t *testing.T, name string, m *mobilenet.Model) {
-	qm := struct{ name string }{name}
-	{
-		{
-			r := m.NewRunner(1)
-			defer r.Close()
-			dir := shareddata.Path(t, "golden-quant", qm.name)
-			rgb := shareddata.ReadFile(t, "golden-quant", qm.name, "n01440764_tench.rgb")
-			acts, err := filepath.Glob(filepath.Join(dir, "act", "op*.u8"))
-			if err != nil || len(acts) != 31 {
-				t.Fatalf("%d golden activations (%v), want 31", len(acts), err)
-			}
-			sort.Strings(acts)
-			i := 0
-			logits, out := make([]uint8, m.Classes()), make([]uint8, m.Classes())
-			err = r.TraceQuant(logits, out, rgb, func(l mobilenet.Layer, got []uint8) {
-				want, err := os.ReadFile(acts[i])
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := diff(got, want); d != "" {
-					t.Errorf("%s (%s): %s", filepath.Base(acts[i]), l.Name, d)
-				}
-				i++
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i != 29 {
-				t.Fatalf("traced %d layers, want 29", i)
-			}
-			for _, c := range []struct {
-				file string
-				got  []uint8
-			}{{acts[29], logits}, {acts[30], out}} {
-				want, err := os.ReadFile(c.file)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := diff(c.got, want); d != "" {
-					t.Errorf("%s: %s", filepath.Base(c.file), d)
-				}
-			}
+	r := m.NewRunner(1)
+	defer r.Close()
+	dir := shareddata.Path(t, "golden-quant", name)
+	rgb := shareddata.ReadFile(t, "golden-quant", name, "n01440764_tench.rgb")
+	acts, err := filepath.Glob(filepath.Join(dir, "act", "op*.u8"))
+	if err != nil || len(acts) != 31 {
+		t.Fatalf("%d golden activations (%v), want 31", len(acts), err)
+	}
+	sort.Strings(acts)
+	i := 0
+	logits, out := make([]uint8, m.Classes()), make([]uint8, m.Classes())
+	err = r.TraceQuant(logits, out, rgb, func(l mobilenet.Layer, got []uint8) {
+		want, err := os.ReadFile(acts[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diff(got, want); d != "" {
+			t.Errorf("%s (%s): %s", filepath.Base(acts[i]), l.Name, d)
+		}
+		i++
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i != 29 {
+		t.Fatalf("traced %d layers, want 29", i)
+	}
+	for _, c := range []struct {
+		file string
+		got  []uint8
+	}{{acts[29], logits}, {acts[30], out}} {
+		want, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diff(c.got, want); d != "" {
+			t.Errorf("%s: %s", filepath.Base(c.file), d)
 		}
 	}
 }
@@ -267,44 +264,41 @@ func TestGoldenLogitsAndOutputs(t *testing.T) {
 	}
 }
 
+// goldenOutputs compares the uint8 logits and softmax of the 16 golden
+// inputs with TFLite's.
 func goldenOutputs(t *testing.T, name string, m *mobilenet.Model) {
-	qm := struct{ name string }{name}
-	{
-		{
-			r := m.NewRunner(2)
-			defer r.Close()
-			dir := shareddata.Path(t, "golden-quant", qm.name)
-			inputs, _ := filepath.Glob(filepath.Join(dir, "*.rgb"))
-			if len(inputs) != 16 {
-				t.Fatalf("%d golden inputs, want 16", len(inputs))
-			}
-			logits, out := make([]uint8, m.Classes()), make([]uint8, m.Classes())
-			probs := make([]float32, m.Classes())
-			for _, in := range inputs {
-				rgb, err := os.ReadFile(in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := r.ForwardQuant(logits, out, rgb); err != nil {
-					t.Fatal(err)
-				}
-				base := strings.TrimSuffix(in, ".rgb")
-				wantLogits, _ := os.ReadFile(base + ".logits.u8")
-				wantOut, _ := os.ReadFile(base + ".out.u8")
-				if d := diff(logits, wantLogits); d != "" {
-					t.Errorf("%s logits: %s", filepath.Base(base), d)
-				}
-				if d := diff(out, wantOut); d != "" {
-					t.Errorf("%s output: %s", filepath.Base(base), d)
-				}
-				if err := r.Probabilities(probs, rgb); err != nil {
-					t.Fatal(err)
-				}
-				for i := range probs {
-					if probs[i] != float32(wantOut[i])/256 {
-						t.Fatalf("%s: probability %d is %v, want %v", filepath.Base(base), i, probs[i], float32(wantOut[i])/256)
-					}
-				}
+	r := m.NewRunner(2)
+	defer r.Close()
+	dir := shareddata.Path(t, "golden-quant", name)
+	inputs, _ := filepath.Glob(filepath.Join(dir, "*.rgb"))
+	if len(inputs) != 16 {
+		t.Fatalf("%d golden inputs, want 16", len(inputs))
+	}
+	logits, out := make([]uint8, m.Classes()), make([]uint8, m.Classes())
+	probs := make([]float32, m.Classes())
+	for _, in := range inputs {
+		rgb, err := os.ReadFile(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.ForwardQuant(logits, out, rgb); err != nil {
+			t.Fatal(err)
+		}
+		base := strings.TrimSuffix(in, ".rgb")
+		wantLogits, _ := os.ReadFile(base + ".logits.u8")
+		wantOut, _ := os.ReadFile(base + ".out.u8")
+		if d := diff(logits, wantLogits); d != "" {
+			t.Errorf("%s logits: %s", filepath.Base(base), d)
+		}
+		if d := diff(out, wantOut); d != "" {
+			t.Errorf("%s output: %s", filepath.Base(base), d)
+		}
+		if err := r.Probabilities(probs, rgb); err != nil {
+			t.Fatal(err)
+		}
+		for i := range probs {
+			if probs[i] != float32(wantOut[i])/256 {
+				t.Fatalf("%s: probability %d is %v, want %v", filepath.Base(base), i, probs[i], float32(wantOut[i])/256)
 			}
 		}
 	}
