@@ -47,7 +47,7 @@ fleet() { # fleet ROUND WORKERS
 	start=$(now)
 	bin/livecam submit -nats "$url" -out-dir "$dir" -no-video "$out/in" > /dev/null
 	for w in $(seq 1 "$2"); do
-		bin/livecam worker -nats "$url" -name "w$w" -workers 1 2>> "$out/workers.log" &
+		bin/livecam worker -nats "$url" -input-root "$out/in" -output-root "$dir" -name "w$w" -workers 1 2>> "$out/workers.log" &
 		pids+=($!)
 	done
 	# Done: outputs in place, summary stored, job acknowledged.

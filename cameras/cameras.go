@@ -3,8 +3,11 @@
 //
 // The file is decoded strictly: a key livecam does not know (a misspelt
 // one) or given twice is an error naming its line, and so is a value out
-// of range, a camera without a source, or two cameras with one name. The
-// whole file is checked before anything runs.
+// of range or of the wrong kind (named by its key: "topk: want a whole
+// number, not "1.5"", which the YAML decoder alone would cut to 1), a
+// camera without a source, or two cameras with one name. Of several
+// mistakes the first in the file is named. The whole file is checked
+// before anything runs.
 //
 //	workers: 2                   # inference workers shared by every camera
 //	serve: 127.0.0.1:8080        # the viewer: a grid of every camera
@@ -22,17 +25,54 @@
 //
 // Settings given on the command line apply to every camera; a camera's
 // own settings in the file take precedence over them.
+//
+// A cameras file is bounded before it is decoded, so a hostile one is
+// refused within a fraction of a second instead of taking the process's
+// memory: it must be a regular file (never a FIFO or a device, which are
+// not even opened for long) of at most MaxSize bytes, collections may
+// nest at most MaxDepth deep, a mapping may have at most MaxKeys keys (a
+// second YAML document is refused), and the values of the file, with its
+// aliases expanded, may number at most MaxNodes (a "billion laughs" of
+// nested aliases is refused naming the line of the alias that crosses the
+// bound). Anchors and aliases are otherwise allowed (one allow list shared
+// by several cameras: allow: &pets [dog, cat], then allow: *pets), but an
+// alias must follow its anchor and an anchor's name may be given once.
 package cameras
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+	"golang.org/x/sys/unix"
+
+	"github.com/livecam/livecam/internal/topicname"
+)
+
+// Bounds of a cameras file: far above any real one (a camera takes a few
+// hundred bytes, a dozen values and a depth of 4), far below what would
+// keep the decoder busy for more than a second.
+const (
+	// MaxSize is the largest cameras file, in bytes (1 MiB).
+	MaxSize = 1 << 20
+	// MaxDepth is how deep mappings and sequences may nest.
+	MaxDepth = 32
+	// MaxKeys is how many keys one mapping may have.
+	MaxKeys = 256
+	// MaxNodes is how many YAML values (keys, values, collections) the
+	// file may hold once its aliases are expanded.
+	MaxNodes = 500_000
 )
 
 // Config is a cameras file.
@@ -53,6 +93,28 @@ type Config struct {
 	NATS *NATS `yaml:"nats"`
 	// Cameras are the cameras, in the order the viewer shows them.
 	Cameras []Camera `yaml:"cameras"`
+
+	file *ast.File // the parsed file, for Line
+}
+
+// Line returns the line of the file where the value at a YAML path is
+// ("$.out_dir", "$.cameras[1].results", "$.mqtt.ca"), or 0 when it is
+// not in the file: for the errors of the settings checked after Load
+// (an out_dir that is not a folder), which must name the file and the
+// line, not the flag the user never gave.
+func (c *Config) Line(path string) int {
+	if c.file == nil {
+		return 0
+	}
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return 0
+	}
+	node, err := p.FilterFile(c.file)
+	if err != nil || node == nil || node.GetToken() == nil {
+		return 0
+	}
+	return node.GetToken().Position.Line
 }
 
 // MQTT is the broker connection of a cameras file.
@@ -101,37 +163,97 @@ type Camera struct {
 // validName is what a camera may be called (the viewer's rule).
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
-// Load reads and checks a cameras file.
+// Load reads and checks a cameras file. Anything but a regular file (a
+// FIFO, a device such as /dev/zero, a folder) is refused without being
+// read, and so is a file larger than MaxSize.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; it changes
+	// nothing for a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %s, not a regular file: a cameras file is a YAML file", path, kind(st.Mode()))
+	}
+	if st.Size() > MaxSize {
+		return nil, tooLarge(path, st.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return Parse(path, data)
 }
 
-// Parse decodes and checks a cameras file's contents; name names it in
-// errors.
-func Parse(name string, data []byte) (*Config, error) {
-	var c Config
-	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+// kind names a file type that is not a regular file.
+func kind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
 	}
-	file, err := parser.ParseBytes(data, 0)
-	if err != nil {
+	return "a special file"
+}
+
+func tooLarge(name string, size int64) error {
+	return fmt.Errorf("%s: %d bytes or more: a cameras file may be at most %d bytes (1 MiB)", name, size, MaxSize)
+}
+
+// Parse decodes and checks a cameras file's contents; name names it in
+// errors. The bounds (MaxSize, MaxDepth, MaxKeys, MaxNodes) are checked
+// before anything is decoded. Errors are one line, "NAME: line N: ..." or
+// "NAME: [LINE:COLUMN] ...", naming the key or value at fault.
+func Parse(name string, data []byte) (*Config, error) {
+	if len(data) > MaxSize {
+		return nil, tooLarge(name, int64(len(data)))
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, fmt.Errorf("%s: line %d: a NUL byte: a cameras file is text", name, 1+bytes.Count(data[:i], []byte("\n")))
+	}
+	tokens := lexer.Tokenize(string(data))
+	if err := checkTokens(tokens); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
+	file, err := parser.Parse(tokens, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, false))
+	}
+	if len(file.Docs) > 1 {
+		return nil, fmt.Errorf("%s: %sa second YAML document: a cameras file has one", name, lineOf(file.Docs[1]))
+	}
+	var c Config
+	if len(file.Docs) == 1 && file.Docs[0].Body != nil {
+		b := bounder{anchors: map[string]extent{}, values: map[string]ast.Node{}}
+		if _, err := b.walk(file.Docs[0].Body, 1); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		if err := checkKeys(file.Docs[0].Body, reflect.TypeOf(c), "the file", b.values); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		if err := yaml.NodeToValue(file.Docs[0].Body, &c, yaml.Strict()); err != nil {
+			return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, false))
+		}
+	}
 	// where returns "LINE: " for a YAML path, or "" when it is absent.
+	c.file = file
 	where := func(path string) string {
-		p, err := yaml.PathString(path)
-		if err != nil {
-			return ""
+		if n := c.Line(path); n > 0 {
+			return fmt.Sprintf("line %d: ", n)
 		}
-		node, err := p.FilterFile(file)
-		if err != nil || node == nil || node.GetToken() == nil {
-			return ""
-		}
-		return fmt.Sprintf("line %d: ", node.GetToken().Position.Line)
+		return ""
 	}
 	fail := func(path, format string, args ...any) error {
 		return fmt.Errorf("%s: %s%s", name, where(path), fmt.Sprintf(format, args...))
@@ -149,14 +271,19 @@ func Parse(name string, data []byte) (*Config, error) {
 		case cam.Name == "":
 			return nil, fail(fmt.Sprintf("$.cameras[%d]", i), "camera %d has no name", i+1)
 		case !validName.MatchString(cam.Name):
-			return nil, fail(at("name"), "camera name %q: want letters, digits, '.', '_' or '-' (at most 64)", cam.Name)
+			return nil, fail(at("name"), "camera name %q: want letters, digits, '.', '_' or '-' (at most 64)", short(cam.Name))
 		case cam.Source == "":
 			return nil, fail(at("name"), "camera %s has no source", cam.Name)
 		}
-		if j, dup := seen[cam.Name]; dup {
-			return nil, fail(at("name"), "two cameras named %s (the other is camera %d)", cam.Name, j+1)
+		// door.1 and door_1 would share their topics and subjects.
+		if j, dup := seen[topicname.Safe(cam.Name)]; dup {
+			if c.Cameras[j].Name == cam.Name {
+				return nil, fail(at("name"), "two cameras named %s (the other is camera %d)", cam.Name, j+1)
+			}
+			return nil, fail(at("name"), "cameras %s and %s (camera %d) would share their MQTT topics and NATS subjects (%s): rename one",
+				cam.Name, c.Cameras[j].Name, j+1, topicname.Safe(cam.Name))
 		}
-		seen[cam.Name] = i
+		seen[topicname.Safe(cam.Name)] = i
 		checks := []struct {
 			key    string
 			bad    bool
@@ -207,14 +334,318 @@ func FromSources(specs []string) (cams []Camera, ok bool, err error) {
 	case named < len(specs):
 		return nil, false, errors.New("give every source a name (NAME=SOURCE) or none")
 	}
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	for _, c := range cams {
-		if seen[c.Name] {
-			return nil, false, fmt.Errorf("two cameras named %s", c.Name)
+		key := topicname.Safe(c.Name)
+		if other, dup := seen[key]; dup {
+			if other == c.Name {
+				return nil, false, fmt.Errorf("two cameras named %s", c.Name)
+			}
+			return nil, false, fmt.Errorf("cameras %s and %s would share their MQTT topics and NATS subjects (%s): rename one", other, c.Name, key)
 		}
-		seen[c.Name] = true
+		seen[key] = c.Name
 	}
 	return cams, true, nil
+}
+
+// short returns s, or its first 40 characters and how long it is, for
+// an error message: a key or a name in a hostile file may be a megabyte.
+func short(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return fmt.Sprintf("%s... (%d bytes)", string(r[:40]), len(s))
+	}
+	return s
+}
+
+// lineOf returns "line N: " for a node, or "" when it has no position.
+func lineOf(n ast.Node) string {
+	if n == nil || n.GetToken() == nil {
+		return ""
+	}
+	return fmt.Sprintf("line %d: ", n.GetToken().Position.Line)
+}
+
+// checkTokens refuses, before the parser sees them (its cost grows with
+// the square of each), flow collections ([...], {...}) nested deeper
+// than MaxDepth, a block mapping of more than MaxKeys keys and a second
+// YAML document.
+func checkTokens(tokens token.Tokens) error {
+	depth, docs := 0, 0
+	// The block mappings being read, as the columns of their keys and
+	// how many keys each has so far: the parser's cost grows with the
+	// square of a mapping's keys.
+	type mapping struct{ column, keys int }
+	var open []mapping
+	ended := false // after "...": only comments, or a second document
+	for i, tk := range tokens {
+		if ended && tk.Type != token.DocumentEndType && tk.Type != token.CommentType && tk.Type != token.DocumentHeaderType {
+			return fmt.Errorf("line %d: a second YAML document (after ...): a cameras file has one", tk.Position.Line)
+		}
+		switch tk.Type {
+		case token.SequenceEntryType, token.MappingValueType:
+			if depth > 0 { // a flow collection's keys: no such cost
+				continue
+			}
+			c := tk.Position.Column
+			if tk.Type == token.MappingValueType { // "key:": the key's column
+				if i == 0 {
+					continue
+				}
+				c = tokens[i-1].Position.Column
+			}
+			for len(open) > 0 && open[len(open)-1].column > c {
+				open = open[:len(open)-1]
+			}
+			if tk.Type == token.SequenceEntryType {
+				continue
+			}
+			if len(open) == 0 || open[len(open)-1].column < c {
+				open = append(open, mapping{column: c})
+			}
+			if open[len(open)-1].keys++; open[len(open)-1].keys > MaxKeys {
+				return fmt.Errorf("line %d: more than %d keys in one mapping", tk.Position.Line, MaxKeys)
+			}
+		case token.DocumentHeaderType:
+			open = nil
+			if docs++; docs > 1 {
+				return fmt.Errorf("line %d: a second YAML document (---): a cameras file has one", tk.Position.Line)
+			}
+		case token.DocumentEndType:
+			docs, ended = 1, true // "...": anything after it starts another document
+		case token.SequenceStartType, token.MappingStartType:
+			if depth++; depth > MaxDepth {
+				return fmt.Errorf("line %d: nested more than %d deep", tk.Position.Line, MaxDepth)
+			}
+		case token.SequenceEndType, token.MappingEndType:
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+// extent is the size of a node with its aliases expanded: how many
+// values it holds and how deep it goes.
+type extent struct{ nodes, depth int }
+
+// bounder walks a document's tree, expanding aliases by the sizes of
+// their anchors (computed once), and stops at the first bound crossed.
+type bounder struct {
+	anchors map[string]extent   // complete anchors by name
+	values  map[string]ast.Node // and their values
+	open    []string            // anchors being walked
+	nodes   int                 // values so far, aliases expanded
+}
+
+// walk returns n's extent; depth is n's own depth (the document's body
+// is 1).
+func (b *bounder) walk(n ast.Node, depth int) (extent, error) {
+	if n == nil {
+		return extent{}, nil
+	}
+	if depth > MaxDepth {
+		return extent{}, fmt.Errorf("%snested more than %d deep", lineOf(n), MaxDepth)
+	}
+	var children []ast.Node
+	switch n := n.(type) {
+	case *ast.AliasNode:
+		name := n.Value.GetToken().Value
+		for _, o := range b.open {
+			if o == name {
+				return extent{}, fmt.Errorf("%salias *%s is inside its own anchor", lineOf(n), short(name))
+			}
+		}
+		e, ok := b.anchors[name]
+		if !ok {
+			return extent{}, fmt.Errorf("%salias *%s has no anchor &%s before it", lineOf(n), short(name), short(name))
+		}
+		return e, b.add(n, e, depth)
+	case *ast.AnchorNode:
+		name := n.Name.GetToken().Value
+		if _, dup := b.anchors[name]; dup {
+			return extent{}, fmt.Errorf("%sanchor &%s given twice: give each anchor its own name", lineOf(n), short(name))
+		}
+		b.open = append(b.open, name)
+		e, err := b.walk(n.Value, depth)
+		b.open = b.open[:len(b.open)-1]
+		if err != nil {
+			return extent{}, err
+		}
+		b.anchors[name], b.values[name] = e, n.Value
+		return e, nil
+	case *ast.TagNode:
+		return b.walk(n.Value, depth)
+	case *ast.MappingNode:
+		for _, v := range n.Values {
+			children = append(children, v)
+		}
+	case *ast.MappingValueNode:
+		children = []ast.Node{n.Key, n.Value}
+	case *ast.MappingKeyNode:
+		children = []ast.Node{n.Value}
+	case *ast.SequenceNode:
+		children = n.Values
+	case *ast.LiteralNode:
+		children = []ast.Node{n.Value}
+	}
+	e := extent{nodes: 1, depth: 1}
+	if err := b.add(n, extent{nodes: 1}, depth); err != nil {
+		return extent{}, err
+	}
+	for _, c := range children {
+		// A mapping's key: value pair is no level of its own.
+		d := depth + 1
+		if _, pair := n.(*ast.MappingNode); pair {
+			d = depth
+		}
+		ce, err := b.walk(c, d)
+		if err != nil {
+			return extent{}, err
+		}
+		e.nodes += ce.nodes
+		e.depth = max(e.depth, ce.depth+d-depth)
+	}
+	return e, nil
+}
+
+// add counts e's values at n, whose depth is depth, against the bounds.
+func (b *bounder) add(n ast.Node, e extent, depth int) error {
+	b.nodes += e.nodes
+	switch {
+	case b.nodes > MaxNodes:
+		return fmt.Errorf("%smore than %d values (with aliases expanded): a cameras file is far smaller", lineOf(n), MaxNodes)
+	case depth-1+e.depth > MaxDepth:
+		return fmt.Errorf("%snested more than %d deep (with aliases expanded)", lineOf(n), MaxDepth)
+	}
+	return nil
+}
+
+// checkKeys checks, in the order of the file, the keys and values of
+// every mapping decoded into a struct of type t: the first key that is
+// unknown or given twice, or whose value is of the wrong kind, is the one
+// named (the decoder would name any of them, or the Go field that holds
+// it, and take a time that grows with the square of their number). what
+// names n in messages (its key); anchors are the anchors' values, for
+// aliases and merge keys (<<: *x).
+func checkKeys(n ast.Node, t reflect.Type, what string, anchors map[string]ast.Node) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n == nil || n.GetToken() == nil {
+		return nil
+	}
+	pos := n.GetToken().Position // where the value is written (an alias, not its anchor)
+	n = unwrap(n, anchors)
+	if _, null := n.(*ast.NullNode); null || n == nil {
+		return nil // "key:" with nothing: the setting is not given
+	}
+	want := func(kind string) error {
+		return fmt.Errorf("[%d:%d] %s: want %s, not %s", pos.Line, pos.Column, what, kind, kindOf(n))
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		seq, ok := n.(*ast.SequenceNode)
+		if !ok {
+			return want("a list")
+		}
+		for _, v := range seq.Values {
+			if err := checkKeys(v, t.Elem(), what+" item", anchors); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		m, ok := n.(*ast.MappingNode)
+		if !ok {
+			return want("a mapping of settings")
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() {
+				fields[strings.Split(f.Tag.Get("yaml"), ",")[0]] = f.Type
+			}
+		}
+		seen := map[string]int{}
+		for _, kv := range m.Values {
+			if kv.Key.IsMergeKey() { // <<: *x or <<: [*x, *y]
+				merged := []ast.Node{kv.Value}
+				if seq, ok := unwrap(kv.Value, anchors).(*ast.SequenceNode); ok {
+					merged = seq.Values
+				}
+				for _, v := range merged {
+					if err := checkKeys(v, t, what, anchors); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			tk := kv.Key.GetToken()
+			key := tk.Value
+			ft, known := fields[key]
+			if !known {
+				return fmt.Errorf("[%d:%d] unknown field %q", tk.Position.Line, tk.Position.Column, short(key))
+			}
+			if line, twice := seen[key]; twice {
+				return fmt.Errorf("[%d:%d] %q given twice (first on line %d)", tk.Position.Line, tk.Position.Column, short(key), line)
+			}
+			seen[key] = tk.Position.Line
+			if err := checkKeys(kv.Value, ft, key, anchors); err != nil {
+				return err
+			}
+		}
+	case reflect.Int:
+		if _, ok := n.(*ast.IntegerNode); !ok {
+			return want("a whole number")
+		}
+	case reflect.Float64:
+		switch n.(type) {
+		case *ast.IntegerNode, *ast.FloatNode:
+		default:
+			return want("a number")
+		}
+	case reflect.Bool:
+		if _, ok := n.(*ast.BoolNode); !ok {
+			return want("true or false")
+		}
+	case reflect.String:
+		switch n.(type) {
+		case *ast.MappingNode, *ast.SequenceNode:
+			return want("a string")
+		}
+	}
+	return nil
+}
+
+// unwrap returns the value an anchor, a tag or an alias stands for.
+func unwrap(n ast.Node, anchors map[string]ast.Node) ast.Node {
+	for {
+		switch v := n.(type) {
+		case *ast.AnchorNode:
+			n = v.Value
+		case *ast.TagNode:
+			n = v.Value
+		case *ast.AliasNode:
+			n = anchors[v.Value.GetToken().Value]
+		default:
+			return n
+		}
+	}
+}
+
+// kindOf names a YAML value's kind for messages, with the value itself
+// when it is a scalar.
+func kindOf(n ast.Node) string {
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.LiteralNode:
+		return "a block of text"
+	case *ast.BoolNode, *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode, *ast.StringNode:
+		return strconv.Quote(short(n.GetToken().Value))
+	}
+	return "a " + n.Type().String()
 }
 
 func exists(path string) bool {

@@ -19,9 +19,4 @@ func ExampleParse() {
 	fmt.Println(err)
 	// Output:
 	// cameras.yaml: [7:5] unknown field "fsp"
-	//    4 |     fps: 2
-	//    5 |   - name: yard
-	//    6 |     source: "0"
-	// >  7 |     fsp: 5
-	//            ^
 }

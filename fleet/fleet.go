@@ -11,6 +11,9 @@
 //	livecam.dead.JOB          LIVECAM_DEAD: jobs given up, with the reason
 //	livecam_jobs (KV)         JOB -> State: queued, running (worker,
 //	                          progress), done, failed
+//	livecam_outputs (KV)      hash of an output -> the job that writes it
+//	livecam_workers (KV)      WORKER -> WorkerState: waiting, working,
+//	                          not taking jobs (and why)
 //
 // A worker acknowledges a job only once its outputs are whole under their
 // final names and its results and summary are stored; while it works it
@@ -19,6 +22,20 @@
 // that fails for a reason of its own (an unreadable video) is retried a
 // bounded number of times, then dead-lettered with the reason; a job that
 // is not even a job (malformed) is dead-lettered at once.
+//
+// A job message is hostile until checked: a worker is given Limits (the
+// folders it may read and write, and whether it takes URLs), and a job
+// that names anything else (a GStreamer pipeline, a device, a file out of
+// the roots, an output on an input or through a link) is dead-lettered at
+// once with the reason (ErrRefused). A worker's own faults (an output
+// root it cannot write, a full disk) are not charged to the job: the
+// worker hands it back and takes no job until it can write again; a job
+// delivered more than MaxDeliveries times without an outcome (it kills
+// its workers) is dead-lettered. Submit refuses a job whose outputs are
+// those of another job still queued or running. Auth carries the
+// credentials of a deployment with users and permissions (see
+// internal/natstest.Authorization for the recommended server
+// configuration).
 package fleet
 
 import (
@@ -43,7 +60,18 @@ const (
 	DeadStream    = "LIVECAM_DEAD"
 	Consumer      = "livecam-workers"
 	StateBucket   = "livecam_jobs"
+	// OutputBucket maps a hash of each output of a queued or running job
+	// to that job's id, so that two jobs never write one file unless
+	// the second was submitted with -overwrite.
+	OutputBucket = "livecam_outputs"
+	// WorkerBucket holds each worker's state (waiting, working, or not
+	// taking jobs and why), kept for WorkerStateMaxAge.
+	WorkerBucket = "livecam_workers"
 )
+
+// WorkerStateMaxAge is how long a worker's state is kept without news:
+// a worker that is gone drops out of the list after it.
+const WorkerStateMaxAge = 5 * time.Minute
 
 // ResultsSubject is where a job's per-frame results go.
 func ResultsSubject(job string) string { return "livecam.results." + job }
@@ -69,15 +97,21 @@ type Job struct {
 	TopK int `json:"topk,omitempty"`
 	// Every classifies every K-th frame (0: every frame).
 	Every int `json:"every,omitempty"`
+	// Overwrite lets the job replace outputs that exist (submit
+	// -overwrite); without it an existing output fails the job.
+	Overwrite bool `json:"overwrite,omitempty"`
 }
 
 // NewJob makes the job of one video; its id is the same for the same
-// source and outputs, so submitting it twice makes one job.
+// source and outputs, so submitting it twice makes one job. Workers take
+// only jobs whose id is the one NewJob makes of them, so a job message
+// cannot take the id (and the state, results and outputs record) of
+// another.
 func NewJob(source, out, results string) Job {
 	h := sha256.New()
 	for _, s := range []string{source, out, results} {
 		abs, err := filepath.Abs(s)
-		if err != nil || s == "" {
+		if err != nil || s == "" || IsURL(s) {
 			abs = s
 		}
 		h.Write([]byte(abs))
@@ -116,14 +150,20 @@ const (
 
 // State is what the state bucket holds of a job.
 type State struct {
-	Job      Job       `json:"job"`
-	State    string    `json:"state"`
-	Worker   string    `json:"worker,omitempty"`
-	Progress float64   `json:"progress,omitempty"` // 0 to 1, while running
-	Attempts int       `json:"attempts,omitempty"` // deliveries so far
-	Error    string    `json:"error,omitempty"`    // the last failure
-	Frames   int       `json:"frames,omitempty"`   // when done
-	Updated  time.Time `json:"updated"`
+	Job      Job     `json:"job"`
+	State    string  `json:"state"`
+	Worker   string  `json:"worker,omitempty"`
+	Progress float64 `json:"progress,omitempty"` // 0 to 1, while running
+	Attempts int     `json:"attempts,omitempty"` // deliveries so far
+	// Failures counts the tries that failed for a reason of the job's
+	// own; HandedBack the deliveries a worker gave back for a fault of
+	// its own (stopping, an output root it cannot write): those are not
+	// charged to the job.
+	Failures   int       `json:"failures,omitempty"`
+	HandedBack int       `json:"handed_back,omitempty"`
+	Error      string    `json:"error,omitempty"`  // the last failure
+	Frames     int       `json:"frames,omitempty"` // when done
+	Updated    time.Time `json:"updated"`
 }
 
 // Summary is what a worker publishes when a job is done.
@@ -150,44 +190,32 @@ type Options struct {
 }
 
 // Connect connects to a NATS server and keeps reconnecting for as long as
-// the connection lives.
-func Connect(url, name string) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
-		nats.RetryOnFailedConnect(false), nats.Timeout(5*time.Second))
+// the connection lives; opts carry the credentials and TLS settings
+// (Auth.Options builds them). Errors name the server with its
+// credentials redacted.
+func Connect(url, name string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	all := append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.RetryOnFailedConnect(false), nats.Timeout(5 * time.Second)}, opts...)
+	nc, err := nats.Connect(url, all...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("nats %s: %w", url, err)
+		return nil, nil, ConnectError(url, err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
-		return nil, nil, fmt.Errorf("nats %s: %w", url, err)
+		return nil, nil, ConnectError(url, err)
 	}
 	return nc, js, nil
 }
 
-// Setup creates the streams, the consumer and the state bucket, or
-// checks they exist; it is safe to call from every process. A positive
-// AckWait also updates the consumer's.
+// Setup creates the streams, the consumer and the buckets, or checks they
+// exist; it is safe to call from every process. A positive AckWait also
+// updates the consumer's. Streams and buckets that exist are left as they
+// are (a submitter needs no right to change them).
 func Setup(ctx context.Context, js jetstream.JetStream, opts Options) (jetstream.Consumer, jetstream.KeyValue, error) {
-	if opts.ResultsMaxAge <= 0 {
-		opts.ResultsMaxAge = 7 * 24 * time.Hour
-	}
-	streams := []jetstream.StreamConfig{
-		{Name: JobsStream, Subjects: []string{JobsSubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
-			Duplicates: 24 * time.Hour, Description: "livecam jobs: one message per video"},
-		{Name: ResultsStream, Subjects: []string{"livecam.results.>", "livecam.summary.>"}, Storage: jetstream.FileStorage,
-			Duplicates: time.Hour, MaxAge: opts.ResultsMaxAge, Description: "livecam results: every frame of every job, and each job's summary"},
-		{Name: DeadStream, Subjects: []string{"livecam.dead.>"}, Storage: jetstream.FileStorage, Description: "livecam jobs given up, with the reason"},
-	}
-	for _, cfg := range streams {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return nil, nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
-		}
-	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: StateBucket, Storage: jetstream.FileStorage, History: 1,
-		Description: "livecam: each job's state"})
+	kv, err := setupStreams(ctx, js, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bucket %s: %w", StateBucket, err)
+		return nil, nil, err
 	}
 	cons, err := js.Consumer(ctx, JobsStream, Consumer)
 	if err != nil || opts.AckWait > 0 {
@@ -203,6 +231,52 @@ func Setup(ctx context.Context, js jetstream.JetStream, opts Options) (jetstream
 		}
 	}
 	return cons, kv, nil
+}
+
+// setupStreams creates the streams and buckets that do not exist yet and
+// returns the state bucket.
+func setupStreams(ctx context.Context, js jetstream.JetStream, opts Options) (jetstream.KeyValue, error) {
+	if opts.ResultsMaxAge <= 0 {
+		opts.ResultsMaxAge = 7 * 24 * time.Hour
+	}
+	streams := []jetstream.StreamConfig{
+		{Name: JobsStream, Subjects: []string{JobsSubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
+			Duplicates: 24 * time.Hour, Description: "livecam jobs: one message per video"},
+		{Name: ResultsStream, Subjects: []string{"livecam.results.>", "livecam.summary.>"}, Storage: jetstream.FileStorage,
+			Duplicates: time.Hour, MaxAge: opts.ResultsMaxAge, Description: "livecam results: every frame of every job, and each job's summary"},
+		{Name: DeadStream, Subjects: []string{"livecam.dead.>"}, Storage: jetstream.FileStorage, Description: "livecam jobs given up, with the reason"},
+	}
+	for _, cfg := range streams {
+		if _, err := js.Stream(ctx, cfg.Name); err == nil {
+			continue
+		} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
+		}
+		if _, err := js.CreateStream(ctx, cfg); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
+		}
+	}
+	var state jetstream.KeyValue
+	for _, cfg := range []jetstream.KeyValueConfig{
+		{Bucket: StateBucket, Storage: jetstream.FileStorage, History: 1, Description: "livecam: each job's state"},
+		{Bucket: OutputBucket, Storage: jetstream.FileStorage, History: 1, Description: "livecam: the outputs of queued and running jobs"},
+		{Bucket: WorkerBucket, Storage: jetstream.FileStorage, History: 1, TTL: WorkerStateMaxAge, Description: "livecam: each worker's state"},
+	} {
+		kv, err := js.KeyValue(ctx, cfg.Bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = js.CreateKeyValue(ctx, cfg)
+			if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				kv, err = js.KeyValue(ctx, cfg.Bucket)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
+		}
+		if cfg.Bucket == StateBucket {
+			state = kv
+		}
+	}
+	return state, nil
 }
 
 // putState records a job's state.

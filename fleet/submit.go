@@ -2,12 +2,71 @@ package fleet
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 )
+
+// ErrCollision marks a job refused at submit because another job still
+// queued or running writes one of its outputs.
+var ErrCollision = errors.New("output of another job")
+
+// OutputKey is an output's key in the output bucket: a hash of its
+// absolute path, its folder's links resolved where it exists.
+func OutputKey(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(dir, filepath.Base(abs))
+	}
+	h := sha256.Sum256([]byte(abs))
+	return hex.EncodeToString(h[:16])
+}
+
+// claimOutput records that job j writes output o, unless another job
+// still queued or running does (then ErrCollision, unless j may
+// overwrite).
+func claimOutput(ctx context.Context, states, outputs jetstream.KeyValue, j Job, o string) error {
+	key := OutputKey(o)
+	for range 5 {
+		e, err := outputs.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			if _, err := outputs.Create(ctx, key, []byte(j.ID)); err == nil {
+				return nil
+			} else if !errors.Is(err, jetstream.ErrKeyExists) {
+				return fmt.Errorf("output %s: %w", o, err)
+			}
+			continue // another submit was quicker: look again
+		case err != nil:
+			return fmt.Errorf("output %s: %w", o, err)
+		}
+		other := string(e.Value())
+		if other != j.ID && !j.Overwrite {
+			if s, ok, err := getState(ctx, states, other); err == nil && ok && (s.State == Queued || s.State == Running) {
+				return fmt.Errorf("%w: %s is an output of job %s (%s, %s); this job (%s) would replace it: submit it with -overwrite to run both, in either order",
+					ErrCollision, escape.Control(o), other, escape.Control(redact.URL(s.Job.Source)), s.State, escape.Control(redact.URL(j.Source)))
+			}
+		}
+		if _, err := outputs.Update(ctx, key, []byte(j.ID), e.Revision()); err == nil {
+			return nil
+		} else if !errors.Is(err, jetstream.ErrKeyExists) {
+			return fmt.Errorf("output %s: %w", o, err)
+		}
+	}
+	return fmt.Errorf("output %s: the output bucket keeps changing; try again", o)
+}
 
 // Submitted says what became of a job given to Submit.
 type Submitted struct {
@@ -20,16 +79,23 @@ type Submitted struct {
 }
 
 // Submit queues jobs. A job already queued, running or done (the same
-// source and outputs) is not queued again; one that failed is.
+// source and outputs) is not queued again; one that failed is. A job that
+// would write an output of another job still queued or running is
+// refused (ErrCollision) unless it has Overwrite set; the jobs before it
+// stay queued.
 func Submit(ctx context.Context, js jetstream.JetStream, jobs []Job) ([]Submitted, error) {
-	_, kv, err := Setup(ctx, js, Options{})
+	kv, err := setupStreams(ctx, js, Options{})
 	if err != nil {
 		return nil, err
+	}
+	outputs, err := js.KeyValue(ctx, OutputBucket)
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", OutputBucket, err)
 	}
 	var out []Submitted
 	for _, j := range jobs {
 		if err := j.check(); err != nil {
-			return out, fmt.Errorf("job %s (%s): %w", j.ID, j.Source, err)
+			return out, fmt.Errorf("job %s (%s): %w", j.ID, escape.Control(redact.URL(j.Source)), err)
 		}
 		prev, ok, err := getState(ctx, kv, j.ID)
 		if err != nil {
@@ -38,6 +104,14 @@ func Submit(ctx context.Context, js jetstream.JetStream, jobs []Job) ([]Submitte
 		if ok && prev.State != Failed {
 			out = append(out, Submitted{Job: j, Duplicate: true, Previous: prev.State})
 			continue
+		}
+		for _, o := range []string{j.Out, j.Results} {
+			if o == "" {
+				continue
+			}
+			if err := claimOutput(ctx, kv, outputs, j, o); err != nil {
+				return out, err
+			}
 		}
 		b, err := json.Marshal(j)
 		if err != nil {
@@ -74,6 +148,9 @@ func List(ctx context.Context, js jetstream.JetStream) ([]State, error) {
 	var states []State
 	for k := range keys.Keys() {
 		s, ok, err := getState(ctx, kv, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -89,4 +166,36 @@ func List(ctx context.Context, js jetstream.JetStream) ([]State, error) {
 		return states[a].Job.Source < states[b].Job.Source
 	})
 	return states, nil
+}
+
+// Workers returns the state of every worker heard from in the last
+// WorkerStateMaxAge, by name; none when the bucket does not exist yet.
+func Workers(ctx context.Context, js jetstream.JetStream) ([]WorkerState, error) {
+	kv, err := js.KeyValue(ctx, WorkerBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []WorkerState
+	for k := range keys.Keys() {
+		e, err := kv.Get(ctx, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var w WorkerState
+		if json.Unmarshal(e.Value(), &w) == nil {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out, nil
 }

@@ -5,10 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 )
 
 // Process does one job: it writes the job's outputs, whole, under their
@@ -24,36 +30,97 @@ type Worker struct {
 	// Name identifies the worker in the jobs' states and summaries.
 	Name    string
 	Process Process
+	// Limits are what the worker may touch; Run refuses to start
+	// without an input root and an output root, and a job that breaks
+	// them is dead-lettered at once with the reason.
+	Limits Limits
 	// MaxAttempts is how many times a job that fails for a reason of
 	// its own is tried before it is dead-lettered (default 3).
 	MaxAttempts int
+	// MaxDeliveries bounds how often a job is delivered without an
+	// outcome (its workers died in it), hand-backs not counted; past
+	// it the job is dead-lettered (default MaxAttempts+7).
+	MaxDeliveries int
 	// Options set up the streams; AckWait, when positive, is set on the
 	// consumer.
 	Options Options
 	// Logf reports each job and each problem (default: nothing).
 	Logf func(format string, args ...any)
+
+	// ProbeInterval is how often a worker that cannot write its output
+	// roots looks again (default 2 s).
+	ProbeInterval time.Duration
+	// FaultPause is how long a worker takes no job after handing one
+	// back for a fault of its own (default 15 s): a full disk that a
+	// job's removed partial freed again is still a full disk.
+	FaultPause time.Duration
+
+	kv, workers jetstream.KeyValue
+	pauseUntil  time.Time
+	pauseWhy    string
+	outputs     jetstream.KeyValue
+	status      WorkerState
 }
+
+// WorkerState is what the worker bucket holds of a worker.
+type WorkerState struct {
+	Name string `json:"name"`
+	// State is "waiting", "working" or "not taking jobs".
+	State string `json:"state"`
+	// Job is the job in hand, while working.
+	Job string `json:"job,omitempty"`
+	// Note says why a worker takes no jobs.
+	Note    string    `json:"note,omitempty"`
+	Updated time.Time `json:"updated"`
+}
+
+// The states of a worker.
+const (
+	WorkerWaiting = "waiting"
+	WorkerWorking = "working"
+	WorkerBroken  = "not taking jobs"
+)
 
 // Run pulls and processes jobs until stop is closed (the job in hand is
 // finished first) or ctx ends (the job in hand is abandoned and handed
 // back to the queue at once). It returns nil then; an error only when
-// the server cannot be set up.
+// the server cannot be set up or the limits are not usable. A worker
+// that cannot write one of its output roots takes no job until it can
+// again, and says so in its log and its state.
 func (w *Worker) Run(ctx context.Context, stop <-chan struct{}) error {
 	if w.MaxAttempts <= 0 {
 		w.MaxAttempts = 3
 	}
+	if w.MaxDeliveries <= 0 {
+		w.MaxDeliveries = w.MaxAttempts + 7
+	}
+	if w.ProbeInterval <= 0 {
+		w.ProbeInterval = 2 * time.Second
+	}
+	if w.FaultPause <= 0 {
+		w.FaultPause = 15 * time.Second
+	}
 	if w.Logf == nil {
 		w.Logf = func(string, ...any) {}
 	}
+	limits, err := w.Limits.Resolved()
+	if err != nil {
+		return err
+	}
+	w.Limits = limits
 	cons, kv, err := w.setup(ctx)
 	if err != nil {
 		return err
 	}
+	w.kv = kv
+	w.workers, _ = w.JS.KeyValue(ctx, WorkerBucket)
+	w.outputs, _ = w.JS.KeyValue(ctx, OutputBucket)
 	info := cons.CachedInfo()
 	ackWait := 30 * time.Second
 	if info != nil && info.Config.AckWait > 0 {
 		ackWait = info.Config.AckWait
 	}
+	broken := ""
 	for {
 		select {
 		case <-stop:
@@ -62,6 +129,26 @@ func (w *Worker) Run(ctx context.Context, stop <-chan struct{}) error {
 			return nil
 		default:
 		}
+		err := w.probe()
+		if err == nil && time.Now().Before(w.pauseUntil) {
+			err = fmt.Errorf("paused until %s after a fault of its own: %s", w.pauseUntil.UTC().Format(time.TimeOnly), w.pauseWhy)
+		}
+		if err != nil {
+			if err.Error() != broken {
+				w.Logf("taking no jobs: %v", err)
+				broken = err.Error()
+			}
+			w.setStatus(ctx, WorkerBroken, "", err.Error())
+			if !sleep(ctx, stop, w.ProbeInterval) {
+				return nil
+			}
+			continue
+		}
+		if broken != "" {
+			w.Logf("the output roots are writable again: taking jobs")
+			broken = ""
+		}
+		w.setStatus(ctx, WorkerWaiting, "", "")
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			// The server is away (restarting): Connect reconnects.
@@ -71,9 +158,102 @@ func (w *Worker) Run(ctx context.Context, stop <-chan struct{}) error {
 			continue
 		}
 		for msg := range batch.Messages() {
-			w.handle(ctx, kv, msg, ackWait)
+			w.handle(ctx, msg, ackWait)
 		}
 	}
+}
+
+// probe checks that every output root takes a new file with some data in
+// it: a read-only, missing or full output root is the worker's fault,
+// not its jobs'.
+func (w *Worker) probe() error {
+	for _, root := range w.Limits.OutputRoots {
+		if err := probeRoot(root); err != nil {
+			return fmt.Errorf("output root %s is not writable: %w", root, unwrapPath(err))
+		}
+	}
+	return nil
+}
+
+func probeRoot(root string) error {
+	f, err := os.CreateTemp(root, ".livecam-probe-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(make([]byte, 64<<10))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// ErrWorkerFault marks an error of a Process that is the worker's fault,
+// not the job's (its disk is full): the job is handed back without
+// being charged an attempt, and the worker pauses.
+var ErrWorkerFault = errors.New("a fault of the worker's")
+
+// workerFault reports whether err is the worker's fault rather than the
+// job's: its output roots cannot be written (read-only, gone, full), the
+// disk or quota is full, or Process said so (ErrWorkerFault).
+func (w *Worker) workerFault(err error) (string, bool) {
+	if perr := w.probe(); perr != nil {
+		return perr.Error(), true
+	}
+	if errors.Is(err, ErrWorkerFault) {
+		return err.Error(), true
+	}
+	for _, e := range []error{syscall.ENOSPC, syscall.EROFS, syscall.EDQUOT} {
+		if errors.Is(err, e) {
+			return e.Error(), true
+		}
+	}
+	return "", false
+}
+
+// setStatus records the worker's state when it changes, and at least
+// every minute so that it does not expire while the worker lives.
+func (w *Worker) setStatus(ctx context.Context, state, job, note string) {
+	if w.workers == nil {
+		return
+	}
+	s := WorkerState{Name: w.Name, State: state, Job: job, Note: note}
+	if s.State == w.status.State && s.Job == w.status.Job && s.Note == w.status.Note && time.Since(w.status.Updated) < time.Minute {
+		return
+	}
+	s.Updated = time.Now().UTC()
+	b, err := json.Marshal(s)
+	if err != nil {
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := w.workers.Put(pctx, WorkerKey(w.Name), b); err == nil {
+		w.status = s
+	}
+}
+
+// WorkerKey is a worker's key in the worker bucket: its name with every
+// character a key may not hold replaced by '_'.
+func WorkerKey(name string) string {
+	k := []byte(name)
+	for i, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			k[i] = '_'
+		}
+	}
+	if len(k) == 0 {
+		return "_"
+	}
+	return string(k)
 }
 
 // setup waits for the server, then sets up the streams.
@@ -104,11 +284,12 @@ func sleep(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
 }
 
 // handle runs one delivered job to its end: done, failed (retried or
-// dead-lettered), or handed back.
-func (w *Worker) handle(ctx context.Context, kv jetstream.KeyValue, msg jetstream.Msg, ackWait time.Duration) {
-	attempts := 1
+// dead-lettered), refused (dead-lettered at once), or handed back.
+func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Duration) {
+	kv := w.kv
+	delivered := 1
 	if md, err := msg.Metadata(); err == nil {
-		attempts = int(md.NumDelivered)
+		delivered = int(md.NumDelivered)
 	}
 	var job Job
 	if err := json.Unmarshal(msg.Data(), &job); err != nil || job.check() != nil {
@@ -118,13 +299,46 @@ func (w *Worker) handle(ctx context.Context, kv jetstream.KeyValue, msg jetstrea
 		} else {
 			reason += ": " + job.check().Error()
 		}
-		w.Logf("%s; dead-lettered", reason)
-		w.deadLetter(ctx, "malformed", msg.Data(), reason, attempts)
+		w.Logf("%s; dead-lettered", escape.Control(reason))
+		w.deadLetter(ctx, "malformed", msg.Data(), reason, delivered)
 		msg.Term()
 		return
 	}
-	w.Logf("job %s: %s (attempt %d)", job.ID, job.Source, attempts)
-	putState(ctx, kv, State{Job: job, State: Running, Worker: w.Name, Attempts: attempts})
+	shown := escape.Control(redact.URL(job.Source))
+	prev, _, _ := getState(ctx, kv, job.ID)
+	st := State{Job: job, Attempts: delivered, Failures: prev.Failures, HandedBack: prev.HandedBack}
+	bg := context.Background() // the outcome is recorded even while stopping
+	giveUp := func(reason string) {
+		st.State, st.Error, st.Worker = Failed, reason, w.Name
+		putState(bg, kv, st)
+		w.deadLetter(bg, job.ID, msg.Data(), reason, delivered)
+		msg.Term()
+		w.releaseOutputs(bg, job)
+		w.Logf("job %s: %s; dead-lettered", job.ID, escape.Control(reason))
+	}
+	if prev.State == Done {
+		// Done, and the acknowledgement was lost: nothing to do again.
+		msg.Term()
+		w.Logf("job %s: %s: done already", job.ID, shown)
+		return
+	}
+	if n := delivered - prev.HandedBack; n > w.MaxDeliveries {
+		giveUp(fmt.Sprintf("delivered %d times without finishing: it may be killing its workers", n))
+		return
+	}
+	if prev.HandedBack > 2*w.MaxDeliveries {
+		giveUp(fmt.Sprintf("handed back %d times by workers that could not do it (last: %s)", prev.HandedBack, prev.Error))
+		return
+	}
+	run, err := w.Limits.Check(job)
+	if err != nil {
+		giveUp(err.Error())
+		return
+	}
+	w.Logf("job %s: %s (attempt %d)", job.ID, shown, delivered)
+	st.State, st.Worker = Running, w.Name
+	putState(ctx, kv, st)
+	w.setStatus(ctx, WorkerWorking, job.ID, "")
 
 	// While the job runs, the server hears from this worker every third
 	// of the ack wait, and the state shows the progress.
@@ -144,55 +358,89 @@ func (w *Worker) handle(ctx context.Context, kv jetstream.KeyValue, msg jetstrea
 			case <-t.C:
 				msg.InProgress()
 				mu.Lock()
-				p := progress
+				s := st
+				s.Progress = progress
 				mu.Unlock()
-				putState(jobCtx, kv, State{Job: job, State: Running, Worker: w.Name, Attempts: attempts, Progress: p})
+				putState(jobCtx, kv, s)
 			}
 		}
 	}()
 	results := &Results{js: w.JS, job: job.ID}
 	start := time.Now()
-	sum, err := w.Process(jobCtx, job, results, func(p float64) {
+	sum, err := w.Process(jobCtx, run, results, func(p float64) {
 		mu.Lock()
 		progress = p
 		mu.Unlock()
 	})
 	cancel()
 	<-beat
-	bg := context.Background() // the outcome is recorded even while stopping
+	st.Worker = ""
 	switch {
 	case ctx.Err() != nil:
 		// Stopped now: hand the job back for another worker.
-		putState(bg, kv, State{Job: job, State: Queued, Attempts: attempts, Error: "handed back by " + w.Name + " (stopped)"})
+		st.State, st.HandedBack, st.Error = Queued, st.HandedBack+1, "handed back by "+w.Name+" (stopped)"
+		putState(bg, kv, st)
 		msg.Nak()
 		w.Logf("job %s: handed back", job.ID)
-	case err != nil && attempts < w.MaxAttempts:
-		putState(bg, kv, State{Job: job, State: Queued, Attempts: attempts, Error: err.Error()})
-		msg.NakWithDelay(time.Second)
-		w.Logf("job %s: failed (attempt %d of %d): %v", job.ID, attempts, w.MaxAttempts, err)
+		return
+	case err != nil && errors.Is(err, ErrRefused):
+		giveUp(err.Error())
+		return
 	case err != nil:
-		putState(bg, kv, State{Job: job, State: Failed, Attempts: attempts, Error: err.Error()})
-		w.deadLetter(bg, job.ID, msg.Data(), err.Error(), attempts)
-		msg.Term()
-		w.Logf("job %s: failed %d times, dead-lettered: %v", job.ID, attempts, err)
-	default:
-		sum.Job, sum.Source, sum.Worker = job.ID, job.Source, w.Name
-		sum.Seconds = time.Since(start).Seconds()
-		b, _ := json.Marshal(sum)
-		if perr := publishRetrying(bg, w.JS, SummarySubject(job.ID), b, job.ID+"/summary", time.Minute); perr != nil {
+		if why, mine := w.workerFault(err); mine {
+			st.State, st.HandedBack, st.Error = Queued, st.HandedBack+1, "handed back by "+w.Name+": "+why
+			putState(bg, kv, st)
 			msg.Nak()
-			w.Logf("job %s: the summary could not be stored (%v); handed back", job.ID, perr)
+			w.pauseUntil, w.pauseWhy = time.Now().Add(w.FaultPause), why
+			w.Logf("job %s: handed back, the fault is this worker's: %s (%v)", job.ID, why, escape.Control(err.Error()))
 			return
 		}
-		putState(bg, kv, State{Job: job, State: Done, Worker: w.Name, Attempts: attempts, Progress: 1, Frames: sum.Frames})
-		actx, acancel := context.WithTimeout(bg, 10*time.Second)
-		aerr := msg.DoubleAck(actx)
-		acancel()
-		if aerr != nil {
-			w.Logf("job %s: done, but the acknowledgement was lost (%v): it may be done again, with the same outputs", job.ID, aerr)
+		st.Failures++
+		if st.Failures < w.MaxAttempts {
+			st.State, st.Error = Queued, err.Error()
+			putState(bg, kv, st)
+			msg.NakWithDelay(time.Second)
+			w.Logf("job %s: failed (attempt %d of %d): %v", job.ID, st.Failures, w.MaxAttempts, escape.Control(err.Error()))
 			return
 		}
-		w.Logf("job %s: done: %d frames in %.1fs", job.ID, sum.Frames, sum.Seconds)
+		giveUp(fmt.Sprintf("failed %d times: %v", st.Failures, err))
+		return
+	}
+	sum.Job, sum.Source, sum.Worker = job.ID, job.Source, w.Name
+	sum.Seconds = time.Since(start).Seconds()
+	b, _ := json.Marshal(sum)
+	if perr := publishRetrying(bg, w.JS, SummarySubject(job.ID), b, job.ID+"/summary", time.Minute); perr != nil {
+		msg.Nak()
+		w.Logf("job %s: the summary could not be stored (%v); handed back", job.ID, perr)
+		return
+	}
+	st.State, st.Worker, st.Progress, st.Frames, st.Error = Done, w.Name, 1, sum.Frames, ""
+	putState(bg, kv, st)
+	w.releaseOutputs(bg, job)
+	actx, acancel := context.WithTimeout(bg, 10*time.Second)
+	aerr := msg.DoubleAck(actx)
+	acancel()
+	if aerr != nil {
+		w.Logf("job %s: done, but the acknowledgement was lost (%v): it may be delivered again, and is then skipped", job.ID, aerr)
+		return
+	}
+	w.Logf("job %s: done: %d frames in %.1fs", job.ID, sum.Frames, sum.Seconds)
+}
+
+// releaseOutputs forgets the outputs of a job that ended, where they are
+// still recorded as its own.
+func (w *Worker) releaseOutputs(ctx context.Context, job Job) {
+	if w.outputs == nil {
+		return
+	}
+	for _, o := range []string{job.Out, job.Results} {
+		if o == "" {
+			continue
+		}
+		key := OutputKey(o)
+		if e, err := w.outputs.Get(ctx, key); err == nil && string(e.Value()) == job.ID {
+			w.outputs.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
+		}
 	}
 }
 

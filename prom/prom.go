@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/pipeline"
 )
 
@@ -58,8 +59,11 @@ var (
 func NewCollector(info Info) *Collector { return &Collector{info: info} }
 
 // Add reports m's figures under the camera name; adding a name again
-// replaces its metrics (a camera's pipeline made anew).
+// replaces its metrics (a camera's pipeline made anew). A name with a URL
+// in it is shown with the URL's credentials redacted (redact.Text): a
+// label is read by whoever can scrape.
 func (c *Collector) Add(name string, m *pipeline.Metrics) {
+	name = redact.Text(name)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i := slices.IndexFunc(c.cameras, func(cam camera) bool { return cam.name == name }); i >= 0 {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strings"
@@ -42,6 +43,37 @@ func TestReadResults(t *testing.T) {
 	frames, cut, err = ReadResults(strings.NewReader(good+"\n"+`{"frame":2,"pts_m`), "r.jsonl")
 	if err != nil || len(frames) != 2 || cut == nil || !strings.Contains(cut.Error(), "r.jsonl:5") {
 		t.Errorf("cut last line: %d frames, cut %v, err %v", len(frames), cut, err)
+	}
+}
+
+// endless is a reader of one line that never ends (a results file that
+// is /dev/zero, or a FIFO a writer keeps filling); it counts what it gave.
+type endless struct{ n int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	e.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestReadResultsLongLine: a line longer than MaxLine is refused naming
+// the file, the line and the limit (not "bufio.Scanner: token too
+// long"), and a line that never ends is not read past the limit.
+func TestReadResultsLongLine(t *testing.T) {
+	in := line(0, "a", 1, "0.5", 1) + line(1, "a", 1, "0.5", 1) + `{"frame":2,"pts_ms":80,"top":[{"label":"` + strings.Repeat("x", 20<<20) + `"}]}` + "\n" + line(3, "a", 1, "0.5", 1)
+	_, _, err := ReadResults(strings.NewReader(in), "r.jsonl")
+	if err == nil || err.Error() != "r.jsonl:3: a line longer than 16 MiB: not a results file (livecam -results writes lines of a few hundred bytes)" {
+		t.Errorf("a 20 MB line 3: %v", err)
+	}
+	e := &endless{}
+	_, _, err = ReadResults(io.MultiReader(strings.NewReader(line(0, "a", 1, "0.5", 1)), e), "/dev/zero")
+	if err == nil || !strings.HasPrefix(err.Error(), "/dev/zero:2: a line longer than 16 MiB") {
+		t.Errorf("a line without end: %v", err)
+	}
+	if e.n > MaxLine+1<<20 {
+		t.Errorf("read %d bytes of a line without end, limit %d", e.n, MaxLine)
 	}
 }
 

@@ -45,15 +45,22 @@ type resultLine struct {
 	Dropped   int64   `json:"dropped"`
 }
 
+// MaxLine is the longest results line ReadResults reads, in bytes (a
+// line of livecam's is a few hundred bytes; 16 MiB is room for any
+// labels file's names).
+const MaxLine = 16 << 20
+
 // ReadResults reads results lines (livecam -results) from r; name is the
 // file's name for errors, which give the line number. Empty lines are
 // skipped; a line cut short at the very end (a run killed mid-write) is
-// skipped too, and reported through the second result.
+// skipped too, and reported through the second result. A line longer
+// than MaxLine is an error naming it, and nothing after it is used.
 func ReadResults(r io.Reader, name string) (frames []Frame, cut error, err error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	sc.Buffer(make([]byte, 64*1024), MaxLine)
 	var pending error
-	for n := 1; sc.Scan(); n++ {
+	n := 1
+	for ; sc.Scan(); n++ {
 		line := sc.Bytes()
 		if len(line) == 0 {
 			continue
@@ -80,7 +87,10 @@ func ReadResults(r io.Reader, name string) (frames []Frame, cut error, err error
 		frames = append(frames, f)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", name, err)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, nil, fmt.Errorf("%s:%d: a line longer than %d MiB: not a results file (livecam -results writes lines of a few hundred bytes)", name, n, MaxLine>>20)
+		}
+		return nil, nil, fmt.Errorf("%s:%d: %w", name, n, err)
 	}
 	if len(frames) == 0 {
 		if pending != nil {

@@ -11,11 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/source/capture"
 	"github.com/livecam/livecam/source/videofile"
@@ -36,7 +36,8 @@ type Options struct {
 //	a path that exists     a video file (whatever its name looks like)
 //	0, 1, ...              a camera by index
 //	rtsp://..., http://... a network stream (OpenCV's FFmpeg backend)
-//	"... ! appsink"        a GStreamer pipeline (live; its end ends the run)
+//	"... ! appsink"        a GStreamer pipeline (live; its end ends the run),
+//	                       which may hold URLs (rtspsrc location=rtsp://...)
 //
 // An existing file always wins: a file named "2024" or "Wow!.mp4" is read
 // as a file. A spelling that is none of these is an error saying so.
@@ -57,12 +58,15 @@ func Open(spec string, opts Options) (pipeline.Source, error) {
 			return nil, &pipeline.SourceError{Source: "camera " + spec, Err: fmt.Errorf("no such camera, or it cannot be opened (and there is no file named %s)", spec)}
 		}
 		return c, nil
-	case strings.Contains(spec, "://"):
-		return opened(capture.Stream(spec, RedactURL(spec)))
+	case strings.Contains(spec, "://") && !strings.ContainsAny(spec, " \t\r\n"):
+		// Named with the credentials of every URL in it redacted.
+		return opened(capture.Stream(spec, redact.Text(spec)))
 	case strings.Contains(spec, "!"):
-		return opened(capture.GStreamer(spec))
+		// A pipeline may name a camera by its URL, with its
+		// credentials (rtspsrc location=rtsp://...).
+		return opened(redactErr(capture.GStreamer(spec)))
 	default:
-		return nil, &pipeline.SourceError{Source: spec, Err: errors.New("no such file (nor a camera index, stream URL or GStreamer pipeline)")}
+		return nil, &pipeline.SourceError{Source: redact.Text(spec), Err: errors.New("no such file (nor a camera index, stream URL or GStreamer pipeline)")}
 	}
 	if statErr != nil {
 		return nil, &pipeline.SourceError{Source: spec, Err: pathCause(statErr)}
@@ -94,21 +98,27 @@ func opened[S pipeline.Source](s S, err error) (pipeline.Source, error) {
 	return s, nil
 }
 
+// redactErr redacts the URLs in the source a SourceError names.
+func redactErr[S any](s S, err error) (S, error) {
+	var se *pipeline.SourceError
+	if errors.As(err, &se) {
+		se.Source = redact.Text(se.Source)
+	}
+	return s, err
+}
+
 func isIndex(s string) bool {
 	_, err := strconv.Atoi(s)
 	return err == nil && !strings.HasPrefix(s, "-")
 }
 
-// RedactURL returns s with the password of a URL's user information
-// replaced by "xxxxx", for messages, pages and logs; anything that is not
-// such a URL is returned as it is.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
-}
+// RedactURL returns s with the credentials of a URL (user information,
+// and parameters named like pwd, token, key...) replaced by "xxxxx", for
+// messages, pages and logs; anything that is not a URL is returned as it
+// is.
+//
+// Deprecated: use internal/redact's URL, which this calls.
+func RedactURL(s string) string { return redact.URL(s) }
 
 // pathCause strips the path from an *os.PathError: SourceError names the
 // source already.

@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/livecam/livecam/internal/escape"
 )
 
 // Unsure is the Class of a segment whose frames' best score was below
@@ -218,13 +220,16 @@ func (q *queue) Pop() any {
 // Write prints segments as a table, one line each:
 //
 //	0:00.0 - 0:04.0  tabby       mean 82%  peak 95%
+//
+// A label's control characters are escaped (escape.Control): a labels
+// file cannot rewrite the terminal or add lines of its own.
 func Write(w io.Writer, segs []Segment) error {
 	width := 0
 	for _, s := range segs {
-		width = max(width, len([]rune(Name(s))))
+		width = max(width, len([]rune(escape.Control(Name(s)))))
 	}
 	for _, s := range segs {
-		name := Name(s)
+		name := escape.Control(Name(s))
 		pad := strings.Repeat(" ", width-len([]rune(name)))
 		var err error
 		if s.Class == Unsure {

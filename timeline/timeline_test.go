@@ -3,6 +3,7 @@ package timeline
 import (
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -158,4 +159,24 @@ func Example() {
 	// Output:
 	//   0:00.0 - 0:05.0  tabby  mean  84%  peak  90%
 	//   0:05.0 - 0:08.0  banjo  mean  70%  peak  70%
+}
+
+// TestWriteEscapesLabels: a label with control characters (from a
+// labels file) prints escaped, one line per segment.
+func TestWriteEscapesLabels(t *testing.T) {
+	segs := []Segment{
+		{Start: 0, End: 2 * time.Second, Class: 1, Label: "tab\x1b[2Jby\nlivecam: forged, cat", MeanScore: 0.8, PeakScore: 0.9},
+		{Start: 2 * time.Second, End: 4 * time.Second, Class: 2, Label: "banjo", MeanScore: 0.7, PeakScore: 0.8},
+	}
+	var b strings.Builder
+	if err := Write(&b, segs); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "\x1b") || strings.Count(out, "\n") != 2 || !strings.Contains(out, `tab\x1b[2Jby\nlivecam: forged`) {
+		t.Errorf("labels printed raw:\n%s", out)
+	}
+	if lines := strings.Split(out, "\n"); strings.Index(lines[0], "mean") != strings.Index(lines[1], "mean") {
+		t.Errorf("columns not aligned on the escaped label:\n%s", out)
+	}
 }

@@ -39,8 +39,9 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/pipeline"
-	"github.com/livecam/livecam/source"
 )
 
 // Options configure a Server; zero values mean the defaults named.
@@ -610,16 +611,19 @@ var (
 	_ http.Handler  = (*Server)(nil)
 )
 
-// displayName is how the page names a source: a URL without its password,
-// a file by its base name (viewers need not learn the machine's folders).
+// displayName is how the page names a source: a URL without its
+// credentials (user information, and parameters such as pwd or token), a
+// file by its base name (viewers need not learn the machine's folders);
+// control characters escaped, so that a name cannot add lines to
+// /healthz's answer.
 func displayName(name string) string {
-	if strings.Contains(name, "://") {
-		return source.RedactURL(name)
+	switch {
+	case strings.Contains(name, "://"):
+		name = redact.Text(name)
+	case strings.ContainsRune(name, filepath.Separator):
+		name = filepath.Base(name)
 	}
-	if strings.ContainsRune(name, filepath.Separator) {
-		return filepath.Base(name)
-	}
-	return name
+	return escape.Control(name)
 }
 
 const pageHTML = `<!doctype html>

@@ -330,29 +330,45 @@ func TestHardeningHeaders(t *testing.T) {
 	}
 }
 
-// TestStatusHidesSecrets: the status names a stream without its password
+// TestStatusHidesSecrets: the status, /cameras.json and /healthz name a
+// stream without its credentials (password, and parameters such as pwd)
 // and a file without its folders.
 func TestStatusHidesSecrets(t *testing.T) {
 	s := listen(t, Options{})
 	img := gocv.NewMatWithSize(8, 8, gocv.MatTypeCV8UC3)
 	defer img.Close()
-	for name, want := range map[string]string{
-		"rtsp://admin:hunter2@10.0.0.5:554/live": "rtsp://admin:xxxxx@10.0.0.5:554/live",
-		"/home/ada/private/party.mp4":            "party.mp4",
-		"camera 0":                               "camera 0",
-	} {
-		var r pipeline.Result
-		s.Write(&pipeline.Output{Image: img, Result: &r, Source: pipeline.SourceInfo{Name: name}})
-		resp, err := http.Get(s.URL() + "status.json")
+	get := func(path string) string {
+		resp, err := http.Get(s.URL() + path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		return string(body)
+	}
+	for name, want := range map[string]string{
+		"rtsp://admin:hunter2@10.0.0.5:554/live":               "rtsp://admin:xxxxx@10.0.0.5:554/live",
+		"http://127.0.0.1:8080/cam.mjpg?usr=admin&pwd=hunter2": "http://127.0.0.1:8080/cam.mjpg?usr=admin&pwd=xxxxx",
+		"rtsp://10.0.0.5/live?token=hunter2&channel=1":         "rtsp://10.0.0.5/live?token=xxxxx&channel=1",
+		"/home/ada/private/party.mp4":                          "party.mp4",
+		"camera 0":                                             "camera 0",
+		"/videos/door\nok: forged.mp4":                         `door\nok: forged.mp4`,
+	} {
+		var r pipeline.Result
+		s.Write(&pipeline.Output{Image: img, Result: &r, Source: pipeline.SourceInfo{Name: name}})
+		body := get("status.json")
 		var st struct{ Source string }
-		json.Unmarshal(body, &st)
-		if st.Source != want || strings.Contains(string(body), "hunter2") || strings.Contains(string(body), "/home") {
+		json.Unmarshal([]byte(body), &st)
+		if st.Source != want || strings.Contains(body, "hunter2") || strings.Contains(body, "/home") {
 			t.Errorf("source %q shows as %q (want %q): %s", name, st.Source, want, body)
+		}
+		for _, path := range []string{"cameras.json", "healthz", ""} {
+			if body := get(path); strings.Contains(body, "hunter2") || strings.Contains(body, "/home") {
+				t.Errorf("source %q: /%s shows it: %s", name, path, body)
+			}
+		}
+		if h := get("healthz"); !strings.Contains(h, want) {
+			t.Errorf("source %q: /healthz does not name it as %q: %s", name, want, h)
 		}
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
-
-	"github.com/livecam/livecam/source"
+	"github.com/livecam/livecam/sink/outfile"
 )
 
 // videoExtensions are the files a folder source contributes.
@@ -81,36 +82,46 @@ func planJobs(f *runFlags) ([]job, error) {
 	byBase := map[string]string{}
 	for _, s := range sources {
 		base := outputBase(s)
-		if other, ok := byBase[base]; ok {
-			return nil, fmt.Errorf("%w: %s and %s would both write %s.*; run them separately", errUsage, other, s, filepath.Join(f.outDir, base))
+		// Names are compared as the folder will: case-insensitively
+		// too, for the filesystems that fold case.
+		key := strings.ToLower(base)
+		if other, ok := byBase[key]; ok {
+			return nil, fmt.Errorf("%w: %s and %s would both write %s.*; run them separately", errUsage,
+				printable(other), printable(s), escape.Control(filepath.Join(f.outDir, base)))
 		}
-		byBase[base] = s
+		byBase[key] = s
 		p := filepath.Join(f.outDir, base)
 		jobs = append(jobs, job{source: s, out: p + ext, results: p + ".jsonl", report: p + ".html"})
 	}
 	return jobs, nil
 }
 
-// outputBase names a source's outputs: a file's name without its
-// extension, "camera0" for a camera, the host and path of a URL.
+// outputBase names a source's outputs, made safe for a file name by
+// outfile.SafeName (no separator, no leading dot, no control character,
+// bounded): a file's name without its extension, "camera0" for a camera,
+// the host and path of a URL (never its credentials).
 func outputBase(src string) string {
 	if _, err := os.Stat(src); err == nil {
-		return strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+		base := filepath.Base(src)
+		return outfile.SafeName(strings.TrimSuffix(base, filepath.Ext(base)))
 	}
-	name := source.RedactURL(src)
-	if i := strings.Index(name, "://"); i >= 0 {
-		name = name[i+3:]
-	}
-	clean := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r == '@' || r == ' ' || r == '!' {
-			return '_'
-		}
-		return r
-	}, name)
 	if _, err := fmt.Sscan(src, new(int)); err == nil && !strings.ContainsAny(src, ".:/") {
-		return "camera" + src
+		return outfile.SafeName("camera" + src)
 	}
-	return strings.Trim(clean, "_")
+	name := src
+	if strings.Contains(src, "://") {
+		name = redact.Name(src)
+	}
+	if base := strings.Trim(outfile.SafeName(name), "_"); base != "" {
+		return base
+	}
+	return outfile.FallbackName
+}
+
+// printable is a source as messages show it: credentials redacted,
+// control characters escaped.
+func printable(src string) string {
+	return escape.Control(redact.URL(src))
 }
 
 func isDir(path string) bool {
@@ -119,8 +130,11 @@ func isDir(path string) bool {
 }
 
 // batch runs each job in turn, printing a line per source; a source that
-// fails is reported and skipped. A stop signal ends the batch after the
-// current source (its outputs complete).
+// fails is reported and skipped. A stop signal ends the batch: the source
+// in hand stops, its outputs keep their partial names (nothing cut short
+// passes for whole; a rerun does it again) and no other starts; the
+// status is then 130. A full disk ends the batch as well: no source is
+// started after it.
 func (r *runner) batch(jobs []job) error {
 	r.inBatch = true
 	// A stop signal between two sources (while a report is written, or
@@ -129,39 +143,70 @@ func (r *runner) batch(jobs []job) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, runctl.StopSignals...)
 	defer signal.Stop(sigs)
-	failed, done := 0, 0
+	failed, done, stopped := 0, 0, 0
+	diskFull := false
 	start := time.Now()
 	for i, j := range jobs {
 		if stopRequested(sigs) {
 			r.interrupted = true
 		}
-		if r.interrupted {
-			fmt.Fprintf(r.stderr, "livecam: stopped by signal; %d not started\n", len(jobs)-i)
+		if r.interrupted || diskFull {
+			why := "stopped by signal"
+			if diskFull {
+				why = "disk full"
+			}
+			fmt.Fprintf(r.stderr, "livecam: %s; %d not started\n", why, len(jobs)-i)
 			break
 		}
 		t0 := time.Now()
-		fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s\n", i+1, len(jobs), j.source)
-		if err := r.run(j); err != nil {
+		name := printable(j.source)
+		fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s\n", i+1, len(jobs), name)
+		err := r.run(j)
+		var se *stopError
+		switch {
+		case errors.As(err, &se):
+			stopped++
+			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: stopped %s by a signal (not done: a rerun does it again)\n", i+1, len(jobs), name, se.at)
+		case err != nil:
 			failed++
-			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: FAILED: %v\n", i+1, len(jobs), j.source, withHint(err))
-		} else {
+			if isDiskFull(err) {
+				diskFull = true
+				fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: FAILED (disk full): %s\n", i+1, len(jobs), name, escape.Control(withHint(err).Error()))
+			} else {
+				fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: FAILED: %s\n", i+1, len(jobs), name, escape.Control(withHint(err).Error()))
+			}
+		default:
 			done++
-			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: done in %.1fs -> %s, %s, %s\n", i+1, len(jobs), j.source, time.Since(t0).Seconds(), j.out, j.results, j.report)
+			fmt.Fprintf(r.stderr, "livecam: [%d/%d] %s: done in %.1fs -> %s\n", i+1, len(jobs), name, time.Since(t0).Seconds(), quotedList([]string{j.out, j.results, j.report}))
 		}
 	}
 	fmt.Fprintf(r.stderr, "livecam: %d of %d sources done in %.1fs", done, len(jobs), time.Since(start).Seconds())
+	if stopped > 0 {
+		fmt.Fprintf(r.stderr, ", %d stopped by signal", stopped)
+	}
 	if failed > 0 {
 		fmt.Fprintf(r.stderr, ", %d failed", failed)
 	}
-	if rest := len(jobs) - done - failed; rest > 0 {
+	if rest := len(jobs) - done - failed - stopped; rest > 0 {
 		fmt.Fprintf(r.stderr, ", %d not started", rest)
+		if diskFull {
+			fmt.Fprint(r.stderr, ": disk full")
+		}
 	}
 	fmt.Fprintln(r.stderr)
-	if failed > 0 {
+	switch {
+	case stopped > 0 || r.interrupted && done < len(jobs):
+		return &stopError{}
+	case diskFull:
+		return errBatchDiskFull
+	case failed > 0:
 		return errBatchFailed
 	}
 	return nil
 }
+
+// errBatchDiskFull is the batch's error when the disk filled up.
+var errBatchDiskFull = errors.New("the disk of the outputs is full: the batch stopped")
 
 // errBatchFailed is the batch's error when some sources failed: each was
 // reported on its own line already.

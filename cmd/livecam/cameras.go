@@ -14,6 +14,8 @@ import (
 
 	"github.com/livecam/livecam/cameras"
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/natsjs"
@@ -51,6 +53,9 @@ func camerasOf(fs *flagSet, f *runFlags) ([]cameras.Camera, error) {
 	apply("model", &f.model, file.Model)
 	apply("serve", &f.serve, file.Serve)
 	apply("out-dir", &f.outDir, file.OutDir)
+	if !set["out-dir"] && file.OutDir != "" && !isDir(file.OutDir) { // named as in the file, not as -out-dir
+		return nil, fmt.Errorf("%w: -config %s: line %d: out_dir %s: not a folder (create it first)", errUsage, f.config, file.Line("$.out_dir"), file.OutDir)
+	}
 	if file.Workers != nil && !set["workers"] {
 		f.workers = *file.Workers
 	}
@@ -173,7 +178,7 @@ func (r *runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 // them, each camera with its own outputs, statistics and reconnection. A
 // camera that cannot be opened is reported and the others run; the exit
 // status then says some failed.
-func (r *runner) runCameras(cams []cameras.Camera) error {
+func (r *runner) runCameras(cams []cameras.Camera) (result error) {
 	setups, err := r.setups(cams)
 	if err != nil {
 		return err
@@ -202,19 +207,16 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 			return err
 		}
 		defer func() {
-			if err := sh.mqtt.Close(); err != nil {
-				r.logf("warning: %v", err)
-			}
+			// Messages the broker never took fail the run.
+			result = errors.Join(result, sh.mqtt.Close())
 		}()
 	}
 	if r.f.nats != "" {
-		if sh.nats, err = natsjs.Connect(natsjs.Options{URL: r.f.nats, Logf: r.logf}); err != nil {
+		if sh.nats, err = natsjs.Connect(natsjs.Options{URL: r.f.nats, NATS: r.f.natsAuth.options(r.f.nats), Logf: r.logf}); err != nil {
 			return err
 		}
 		defer func() {
-			if err := sh.nats.Close(); err != nil {
-				r.logf("warning: %v", err)
-			}
+			result = errors.Join(result, sh.nats.Close())
 		}()
 	}
 	type camResult struct {
@@ -227,7 +229,7 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 	var mu sync.Mutex
 	var first []*camRun // opened at once, by camera (nil: not)
 	var retry []int     // live cameras to open again
-	failed := 0
+	failed, cut := 0, 0
 	for i, s := range setups {
 		c, err := r.prepare(s.name, s.j, s.f, s.results, sh)
 		first = append(first, c)
@@ -236,12 +238,12 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 		case isLive(s.j.source) && r.f.reconnect > 0:
 			// A camera that is away when livecam starts is tried
 			// again, like one lost while running.
-			fmt.Fprintf(r.stderr, "livecam: %s: cannot open yet: %v; trying again, backing off up to %v\n", s.name, err, r.f.reconnect)
+			fmt.Fprintf(r.stderr, "livecam: %s: cannot open yet: %s; trying again, backing off up to %v\n", s.name, shownErr(err), r.f.reconnect)
 			retry = append(retry, i)
 			lastErr[i] = err
 		default:
 			failed++
-			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %v\n", s.name, err)
+			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %s\n", s.name, shownErr(err))
 		}
 	}
 	if failed == len(setups) {
@@ -290,7 +292,7 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 				mu.Lock()
 				lastErr[i] = err
 				mu.Unlock()
-				r.logf("%s: still cannot open (attempt %d): %v", s.name, attempt, err)
+				r.logf("%s: still cannot open (attempt %d): %s", s.name, attempt, shownErr(err))
 			}
 		}()
 	}
@@ -300,7 +302,7 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 		if res == nil {
 			if lastErr[i] != nil {
 				failed++
-				fmt.Fprintf(r.stderr, "livecam: %s: FAILED: never opened: %v\n", setups[i].name, lastErr[i])
+				fmt.Fprintf(r.stderr, "livecam: %s: FAILED: never opened: %s\n", setups[i].name, shownErr(lastErr[i]))
 			}
 			continue
 		}
@@ -312,17 +314,31 @@ func (r *runner) runCameras(cams []cameras.Camera) error {
 		}
 		fmt.Fprintf(r.stderr, "; capture-to-overlay p95 %.1f ms\n", s.Phases[pipeline.PhaseEndToEnd].P95)
 		if err := r.finish(c, res.err, ctl.Interrupted()); err != nil {
+			var se *stopError
+			if errors.As(err, &se) {
+				cut++ // finish said where it stopped and where the partial outputs are
+				continue
+			}
 			failed++
-			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %v\n", c.name, err)
+			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %s\n", c.name, shownErr(err))
 		}
 	}
-	if ctl.Interrupted() {
+	if ctl.Interrupted() && cut == 0 {
 		r.logf("stopped by signal; outputs are complete")
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d cameras failed", failed, len(setups))
 	}
+	if cut > 0 {
+		return &stopError{} // exit 130: a file camera was cut short
+	}
 	return nil
+}
+
+// shownErr is a camera's error as the log shows it: the credentials of
+// any URL in it redacted, control characters escaped.
+func shownErr(err error) string {
+	return escape.Control(redact.Text(err.Error()))
 }
 
 // isLive reports whether a source is a camera, a stream or a GStreamer

@@ -136,7 +136,7 @@ func readLines(t *testing.T, path string) []string {
 
 // TestCamerasMQTT: two cameras on one broker connection, with every
 // result published: each camera's events arrive under its own name,
-// identical to its events file, as do all its results; the process is
+// identical to its events file, as do all its results; each camera is
 // online once, then offline once.
 func TestCamerasMQTT(t *testing.T) {
 	useSharedModels(t)
@@ -160,8 +160,10 @@ func TestCamerasMQTT(t *testing.T) {
 			t.Errorf("%s: %d results published of %d", cam, len(got), len(results))
 		}
 	}
-	if avail := sub.Payloads("livecam/availability", 2); strings.Join(avail, " ") != "online offline" {
-		t.Errorf("availability %q, want online then offline", avail)
+	for _, cam := range []string{"shapes", "vga"} {
+		if avail := sub.Payloads("livecam/"+cam+"/availability", 2); strings.Join(avail, " ") != "online offline" {
+			t.Errorf("%s availability %q, want online then offline", cam, avail)
+		}
 	}
 }
 
@@ -236,5 +238,30 @@ func TestCameraAwayAtStart(t *testing.T) {
 	}
 	if n := len(readLines(t, filepath.Join(out, "yard.jsonl"))); n < 10 {
 		t.Errorf("%d results of the camera that came late:\n%s", n, stderr)
+	}
+}
+
+// TestCameraErrorsShownSafely: cameras that cannot be opened, one a URL
+// with credentials, one a file name with an escape sequence in it
+// (which would clear the terminal), are reported on one line each, without the secret and
+// without the control characters; the other camera runs, and the exit
+// status says some failed.
+func TestCameraErrorsShownSafely(t *testing.T) {
+	useSharedModels(t)
+	out := t.TempDir()
+	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, "-reconnect", "0",
+		"-source", "door=../../testdata/videos/shapes_320x240.avi",
+		"-source", "yard=http://admin:SECRET@127.0.0.1:1/cam.mjpg?usr=admin&pwd=SECRET",
+		"-source", "gate=no-such\x1b[2J.mp4")
+	if code == 0 {
+		t.Errorf("exit 0 with two cameras failed:\n%s", errOut)
+	}
+	if strings.Contains(errOut, "SECRET") || strings.Contains(errOut, "\x1b") {
+		t.Errorf("the log shows a secret or a control character:\n%q", errOut)
+	}
+	for _, want := range []string{"livecam: yard: FAILED: ", `livecam: gate: FAILED: no-such\x1b[2J.mp4`} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("no %q in the log:\n%s", want, errOut)
+		}
 	}
 }

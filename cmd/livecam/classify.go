@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/internal/escape"
 	"gocv.io/x/gocv"
 )
 
@@ -56,7 +57,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	for _, file := range fs.Args() {
 		top, err = classifyFile(c, top[:0], file)
 		if err != nil {
-			fmt.Fprintf(stderr, "livecam classify: %v\n", err)
+			fmt.Fprintf(stderr, "livecam classify: %s\n", escape.Control(err.Error()))
 			failed++
 			continue
 		}
@@ -71,9 +72,9 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 			}
 			continue
 		}
-		fmt.Fprintf(stdout, "%s\n", file)
+		fmt.Fprintf(stdout, "%s\n", escape.Control(file))
 		for _, e := range res.Top {
-			fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*e.Score, e.Class, e.Label)
+			fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*e.Score, e.Class, escape.Control(e.Label))
 		}
 	}
 	if failed > 0 {

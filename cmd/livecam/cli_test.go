@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -348,35 +347,22 @@ func TestNativeLogsSilenced(t *testing.T) {
 	}
 }
 
-// TestBatchStopsOnSignal: SIGTERM while the first of two videos runs
-// finishes that video's outputs, its report included, starts no other,
-// and exits 0, leaving no partial file.
-func TestBatchStopsOnSignal(t *testing.T) {
-	in, out := t.TempDir(), t.TempDir()
-	for _, f := range []string{"a.avi", "b.avi"} {
-		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, f))
+// TestConfigOutDirNamesTheFile: an out_dir in a cameras file that is not
+// a folder is refused naming the file, its line and out_dir, not the
+// -out-dir flag the user never gave; -out-dir on the command line wins
+// over it.
+func TestConfigOutDirNamesTheFile(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "cameras.yaml")
+	os.WriteFile(config, []byte("workers: 1\nout_dir: "+filepath.Join(dir, "missing")+"\ncameras:\n  - name: a\n    source: \"0\"\n  - name: b\n    source: \"1\"\n"), 0o644)
+	_, errOut, code := livecam(t, "-config", config)
+	want := "-config " + config + ": line 2: out_dir " + filepath.Join(dir, "missing") + ": not a folder (create it first)"
+	if code != 2 || !strings.Contains(errOut, want) || strings.Contains(errOut, "-out-dir") {
+		t.Errorf("exit %d, %q; want 2 and %q", code, errOut, want)
 	}
-	cmd, stderr, done := startLivecam(t, "-out-dir", out, "-realtime", in)
-	time.Sleep(500 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGTERM)
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("still running 20 s after SIGTERM:\n%s", stderr.String())
-	}
-	if code := exitCode(err); code != 0 {
-		t.Errorf("exit %d:\n%s", code, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), "1 of 2 sources done") || !strings.Contains(stderr.String(), "1 not started") {
-		t.Errorf("no summary saying one was done and one not started:\n%s", stderr.String())
-	}
-	entries, _ := os.ReadDir(out)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if strings.Join(names, " ") != "a.html a.jsonl a.mp4" {
-		t.Errorf("-out-dir holds %v; want a's three outputs, whole", names)
+	_, errOut, _ = livecam(t, "-config", config, "-out-dir", filepath.Join(dir, "also-missing"))
+	if !strings.Contains(errOut, "-out-dir "+filepath.Join(dir, "also-missing")+": not a folder") {
+		t.Errorf("-out-dir given: %q", errOut)
 	}
 }

@@ -160,7 +160,8 @@ func TestResultFilters(t *testing.T) {
 // TestMQTTEventsOfDemo labels the demo video with -events FILE and -mqtt
 // against a real broker: every event line of the file arrives on
 // livecam/demo/events, once, in order, identical; the current label is
-// retained on livecam/demo/top; availability goes online, then offline.
+// retained on livecam/demo/top; the camera's availability goes online,
+// then offline.
 func TestMQTTEventsOfDemo(t *testing.T) {
 	useSharedModels(t)
 	video, _ := demoVideo(t)
@@ -187,7 +188,7 @@ func TestMQTTEventsOfDemo(t *testing.T) {
 	if top := sub.Payloads("livecam/"+base+"/top", 1); len(top) == 0 || !strings.Contains(top[len(top)-1], `"label":`) {
 		t.Errorf("no top label: %q", top)
 	}
-	if avail := sub.Payloads("livecam/availability", 2); strings.Join(avail, " ") != "online offline" {
+	if avail := sub.Payloads("livecam/"+base+"/availability", 2); strings.Join(avail, " ") != "online offline" {
 		t.Errorf("availability %q", avail)
 	}
 }

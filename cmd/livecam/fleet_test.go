@@ -52,6 +52,7 @@ func startWorker(t *testing.T, url, name string, args ...string) *worker {
 	t.Cleanup(func() { cmd.Process.Kill() })
 	w := &worker{cmd: cmd, done: make(chan error, 1)}
 	ready := make(chan struct{})
+	exited := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(pipe)
 		once := false
@@ -64,10 +65,13 @@ func startWorker(t *testing.T, url, name string, args ...string) *worker {
 				close(ready)
 			}
 		}
+		close(exited)
 		w.done <- cmd.Wait()
 	}()
 	select {
 	case <-ready:
+	case <-exited:
+		t.Fatalf("worker %s exited at start:\n%s", name, w.logText())
 	case <-time.After(30 * time.Second):
 		t.Fatalf("worker %s did not start:\n%s", name, w.logText())
 	}
@@ -159,7 +163,7 @@ func TestFleetTwelveJobs(t *testing.T) {
 	}
 	var workers []*worker
 	for i := range 3 {
-		workers = append(workers, startWorker(t, srv.URL(), fmt.Sprintf("w%d", i+1)))
+		workers = append(workers, startWorker(t, srv.URL(), fmt.Sprintf("w%d", i+1), "-input-root", in, "-output-root", out))
 	}
 	logs := func() string {
 		var b strings.Builder
@@ -235,7 +239,7 @@ func TestFleetWorkerKilled(t *testing.T) {
 		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
 	}
 	js := connect(t, srv.URL())
-	victim := startWorker(t, srv.URL(), "victim", "-ack-wait", "2s")
+	victim := startWorker(t, srv.URL(), "victim", "-input-root", in, "-output-root", out, "-ack-wait", "2s")
 	// The victim takes a job and gets some way into it.
 	var job fleet.State
 	deadline := time.Now().Add(time.Minute)
@@ -256,7 +260,7 @@ func TestFleetWorkerKilled(t *testing.T) {
 	if _, err := os.Stat(job.Job.Results); err == nil {
 		t.Errorf("%s exists although its job was killed halfway", job.Job.Results)
 	}
-	survivor := startWorker(t, srv.URL(), "survivor")
+	survivor := startWorker(t, srv.URL(), "survivor", "-input-root", in, "-output-root", out)
 	states := waitJobs(t, js, 2, 2*time.Minute, survivor.logText)
 	survivor.stop(t)
 	for _, s := range states {
@@ -293,8 +297,8 @@ func TestFleetServerRestart(t *testing.T) {
 	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-no-video", in); code != 0 {
 		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
 	}
-	w1 := startWorker(t, srv.URL(), "w1", "-ack-wait", "5s")
-	w2 := startWorker(t, srv.URL(), "w2", "-ack-wait", "5s")
+	w1 := startWorker(t, srv.URL(), "w1", "-input-root", in, "-output-root", out, "-ack-wait", "5s")
+	w2 := startWorker(t, srv.URL(), "w2", "-input-root", in, "-output-root", out, "-ack-wait", "5s")
 	logs := func() string { return w1.logText() + w2.logText() }
 	for !strings.Contains(logs(), ": done:") {
 		time.Sleep(20 * time.Millisecond)
@@ -338,7 +342,7 @@ func TestFleetDeadLetters(t *testing.T) {
 	if _, err := js.Publish(context.Background(), fleet.JobsSubject, []byte("this is not a job")); err != nil {
 		t.Fatal(err)
 	}
-	w := startWorker(t, srv.URL(), "w", "-max-attempts", "2")
+	w := startWorker(t, srv.URL(), "w", "-input-root", in, "-output-root", out, "-max-attempts", "2")
 	states := waitJobs(t, js, 3, 2*time.Minute, w.logText)
 	// The malformed message has no state: wait for its dead letter too.
 	deadline := time.Now().Add(30 * time.Second)
@@ -458,7 +462,7 @@ func TestFleetWorkerStops(t *testing.T) {
 	}
 
 	// One signal: the job in hand is finished, no other is taken.
-	gentle := startWorker(t, srv.URL(), "gentle", "-ack-wait", "3s")
+	gentle := startWorker(t, srv.URL(), "gentle", "-input-root", in, "-output-root", out, "-ack-wait", "3s")
 	job := running("gentle", true)
 	gentle.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -477,7 +481,7 @@ func TestFleetWorkerStops(t *testing.T) {
 	}
 
 	// Two signals: handed back at once, then done by another worker.
-	hasty := startWorker(t, srv.URL(), "hasty", "-ack-wait", "30s")
+	hasty := startWorker(t, srv.URL(), "hasty", "-input-root", in, "-output-root", out, "-ack-wait", "30s")
 	job = running("hasty", false)
 	hasty.cmd.Process.Signal(syscall.SIGTERM)
 	time.Sleep(100 * time.Millisecond)
@@ -496,12 +500,323 @@ func TestFleetWorkerStops(t *testing.T) {
 	}
 	// The ack wait is 30 s: only the hand-back (a nak) lets another
 	// worker have the job this soon.
-	other := startWorker(t, srv.URL(), "other")
+	other := startWorker(t, srv.URL(), "other", "-input-root", in, "-output-root", out)
 	states := waitJobs(t, js, 3, 20*time.Second, other.logText)
 	other.stop(t)
 	for _, s := range states {
 		if s.State != fleet.Done {
 			t.Errorf("job %s: %+v", s.Job.Source, s)
+		}
+	}
+}
+
+// TestFleetWorkerNeedsRoots: a worker is told what it may touch, or does
+// not start; a NATS URL with credentials in it is refused by every fleet
+// command without showing them.
+func TestFleetWorkerNeedsRoots(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"worker", "-nats", "nats://127.0.0.1:1"}, "give -input-root DIR and -output-root DIR"},
+		{[]string{"worker", "-nats", "nats://127.0.0.1:1", "-input-root", dir}, "give -output-root DIR:"},
+		{[]string{"worker", "-nats", "nats://127.0.0.1:1", "-output-root", dir}, "give -input-root DIR:"},
+		{[]string{"worker", "-nats", "nats://127.0.0.1:1", "-input-root", dir, "-output-root", filepath.Join(dir, "missing")}, "output root"},
+	} {
+		_, errOut, code := livecam(t, c.args...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	video := filepath.Join(dir, "v.avi")
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", video)
+	for _, args := range [][]string{
+		{"worker", "-input-root", dir, "-output-root", dir},
+		{"submit", "-out-dir", dir, video},
+		{"jobs"},
+	} {
+		for _, url := range []string{"nats://admin:S3cretPw@127.0.0.1:1", "nats://S3cretPw@127.0.0.1:1"} {
+			stdout, errOut, code := livecam(t, append(args, "-nats", url)...)
+			if code != 2 || !strings.Contains(errOut, "credentials in the URL are refused") || strings.Contains(stdout+errOut, "S3cretPw") {
+				t.Errorf("%s -nats %s: exit %d, %q", args[0], url, code, errOut)
+			}
+		}
+	}
+}
+
+// TestFleetSecureDeployment: the recommended server configuration
+// (natstest.Authorization): submit and jobs as the submitter (password
+// from the environment), the worker as the worker (password from a
+// file); the job is done. A wrong password is refused and never shown,
+// nor is the URL's.
+func TestFleetSecureDeployment(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.StartSecure(t)
+	in, out := t.TempDir(), t.TempDir()
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, "v.avi"))
+	pwFile := filepath.Join(t.TempDir(), "worker.pw")
+	if err := os.WriteFile(pwFile, []byte(srv.Password("worker")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LIVECAM_NATS_PASSWORD", srv.Password("submitter"))
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-nats-user", "submitter", "-out-dir", out, "-no-video", in); code != 0 || !strings.Contains(stdout, "queued") {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	w := startWorker(t, srv.URL(), "w", "-input-root", in, "-output-root", out, "-nats-user", "worker", "-nats-password-file", pwFile)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		stdout, errOut, code := livecam(t, "jobs", "-nats", srv.URL(), "-nats-user", "submitter")
+		if code == 0 && strings.Contains(stdout, "1 done") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs: exit %d:\n%s%s\nworker:\n%s", code, stdout, errOut, w.logText())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	w.stop(t)
+	if n := len(readLines(t, filepath.Join(out, "v.jsonl"))); n != 45 {
+		t.Errorf("v.jsonl: %d lines", n)
+	}
+	if !strings.Contains(w.logText(), "waiting for jobs on "+srv.URL()) {
+		t.Errorf("worker log:\n%s", w.logText())
+	}
+	// A wrong password.
+	t.Setenv("LIVECAM_NATS_PASSWORD", "wrong-Pa55word")
+	stdout, errOut, code := livecam(t, "jobs", "-nats", srv.URL(), "-nats-user", "worker")
+	if code == 0 || !strings.Contains(errOut, "refused the credentials") || strings.Contains(stdout+errOut, "Pa55word") || strings.Contains(stdout+errOut, srv.Password("worker")) {
+		t.Errorf("a wrong password: exit %d:\n%s%s", code, stdout, errOut)
+	}
+}
+
+// TestFleetSubmitChecks: submit refuses what every worker would (a FIFO,
+// a name with '!'), and a job whose outputs are those of a job still
+// queued (a/x.avi and b/x.avi into one folder) unless -overwrite, naming
+// the other job.
+func TestFleetSubmitChecks(t *testing.T) {
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		os.Mkdir(filepath.Join(in, d), 0o755)
+		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, d, "x.avi"))
+	}
+	stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, filepath.Join(in, "a", "x.avi"))
+	if code != 0 || !strings.Contains(stdout, "queued") {
+		t.Fatalf("submit a/x.avi: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	first := strings.Fields(stdout)[0]
+	stdout, errOut, code = livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, filepath.Join(in, "b", "x.avi"))
+	if code == 0 || !strings.Contains(errOut, "is an output of job "+first) || strings.Contains(stdout, "queued") {
+		t.Errorf("submit b/x.avi into the same folder: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	stdout, errOut, code = livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-overwrite", filepath.Join(in, "b", "x.avi"))
+	if code != 0 || !strings.Contains(stdout, "queued") {
+		t.Errorf("submit -overwrite b/x.avi: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	fifo := filepath.Join(in, "fifo.avi")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bang := filepath.Join(in, "a!b.avi")
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", bang)
+	for src, want := range map[string]string{fifo: "not a regular file", bang: "'!'"} {
+		if _, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", t.TempDir(), src); code == 0 || !strings.Contains(errOut, want) {
+			t.Errorf("submit %s: exit %d, %q", src, code, errOut)
+		}
+	}
+}
+
+// TestFleetHostileJobs: what anyone who may publish on livecam.jobs could
+// send: a GStreamer pipeline that copies a secret into the output folder
+// and writes authorized_keys elsewhere, a file outside the roots, results
+// outside them, a source whose name holds terminal escapes and a newline.
+// Each is dead-lettered at its first delivery with the reason, nothing is
+// written, and neither the worker's log nor `livecam jobs` prints the
+// escapes raw.
+func TestFleetHostileJobs(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	in, out, elsewhere := t.TempDir(), t.TempDir(), t.TempDir()
+	secret := filepath.Join(elsewhere, "shadow")
+	os.WriteFile(secret, []byte("root:secret\n"), 0o600)
+	keys := filepath.Join(elsewhere, "authorized_keys")
+	evil := "\x1b[2J\x1b[31mevil\nline.avi"
+	jobs := []fleet.Job{
+		fleet.NewJob("filesrc location="+secret+" ! filesink location="+filepath.Join(out, "copy")+" videotestsrc ! filesink location="+keys+" ! appsink", "", filepath.Join(out, "p.jsonl")),
+		fleet.NewJob(secret, "", filepath.Join(out, "s.jsonl")),
+		fleet.NewJob(filepath.Join(in, evil), "", filepath.Join(out, "e.jsonl")),
+		fleet.NewJob(filepath.Join(in, "v.avi"), "", keys),
+	}
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, "v.avi"))
+	js := connect(t, srv.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := fleet.Submit(ctx, js, jobs); err != nil {
+		t.Fatal(err)
+	}
+	w := startWorker(t, srv.URL(), "w", "-input-root", in, "-output-root", out)
+	states := waitJobs(t, js, len(jobs), time.Minute, w.logText)
+	w.stop(t)
+	for _, s := range states {
+		if s.State != fleet.Failed || s.Attempts != 1 || !strings.Contains(s.Error, "refused") {
+			t.Errorf("job %q: %+v; want failed at once, refused", s.Job.Source, s)
+		}
+	}
+	for _, f := range []string{filepath.Join(out, "copy"), keys, filepath.Join(out, "p.jsonl"), filepath.Join(out, "s.jsonl")} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s was written", f)
+		}
+	}
+	if strings.Contains(w.logText(), "\x1b") || strings.Contains(w.logText(), "evil\nline") {
+		t.Errorf("the worker's log prints the escapes raw:\n%q", w.logText())
+	}
+	stdout, _, code := livecam(t, "jobs", "-nats", srv.URL())
+	if code != 0 || strings.Contains(stdout, "\x1b") || strings.Contains(stdout, "evil\nline") || !strings.Contains(stdout, `\x1b[2J\x1b[31mevil\nline.avi`) {
+		t.Errorf("livecam jobs prints the escapes raw (exit %d):\n%q", code, stdout)
+	}
+	if !regexp.MustCompile(`(?m)^WORKER +STATE +JOB +SEEN +NOTE\n(w +waiting|w +working)`).MatchString(stdout) {
+		t.Errorf("livecam jobs does not show the worker's state:\n%s", stdout)
+	}
+	if n := len(subjectCounts(t, js, fleet.DeadStream, "livecam.dead.>")); n != len(jobs) {
+		t.Errorf("%d dead letters, want %d", n, len(jobs))
+	}
+}
+
+// TestFleetJobKillsWorkers: a job whose workers die in it (killed with
+// SIGKILL each time one starts it) is dead-lettered once it has been
+// delivered more than -max-deliveries times, instead of going round for
+// ever.
+func TestFleetJobKillsWorkers(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	copyFile(t, shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv"), filepath.Join(in, "a.mkv")) // 320 frames
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-no-video", in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	js := connect(t, srv.URL())
+	var logs strings.Builder
+	for i := 1; ; i++ {
+		if i > 5 {
+			t.Fatalf("still not dead-lettered after %d workers:\n%s", i-1, logs.String())
+		}
+		name := fmt.Sprintf("w%d", i)
+		w := startWorker(t, srv.URL(), name, "-input-root", in, "-output-root", out, "-ack-wait", "1s", "-max-deliveries", "2")
+		var st fleet.State
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+			states, _ := fleet.List(context.Background(), js)
+			if len(states) == 1 {
+				st = states[0]
+			}
+			if st.State == fleet.Failed || st.State == fleet.Running && st.Worker == name {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s took no job: %+v\n%s", name, st, w.logText())
+			}
+		}
+		w.cmd.Process.Kill()
+		<-w.done
+		logs.WriteString(w.logText())
+		if st.State == fleet.Failed {
+			if i != 3 || !strings.Contains(st.Error, "delivered 3 times without finishing") {
+				t.Errorf("after %d workers: %+v", i, st)
+			}
+			break
+		}
+	}
+	if n := len(subjectCounts(t, js, fleet.DeadStream, "livecam.dead.>")); n != 1 {
+		t.Errorf("%d dead letters, want 1", n)
+	}
+}
+
+// TestFleetWorkerReadOnlyRoot: a worker one of whose output roots is a
+// read-only filesystem (a tmpfs the test mounts read-only; it needs root)
+// takes no job and says so, in its log and in `livecam jobs`; the healthy
+// worker does all six jobs and none is dead-lettered.
+func TestFleetWorkerReadOnlyRoot(t *testing.T) {
+	useSharedModels(t)
+	ro := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro).CombinedOutput(); err != nil {
+		shareddata.Need(t, "cannot mount a read-only tmpfs (needs root): %v: %s", err, out)
+	}
+	defer exec.Command("umount", ro).Run()
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	for i := 1; i <= 6; i++ {
+		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, fmt.Sprintf("v%d.avi", i)))
+	}
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, "-no-video", in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	sick := startWorker(t, srv.URL(), "sick", "-input-root", in, "-output-root", out, "-output-root", ro)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(sick.logText(), "taking no jobs: output root "+ro+" is not writable: read-only file system"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sick worker does not say it takes no jobs:\n%s", sick.logText())
+		}
+	}
+	stdout, _, _ := livecam(t, "jobs", "-nats", srv.URL())
+	if !regexp.MustCompile(`(?m)^sick +not taking jobs .*read-only file system`).MatchString(stdout) {
+		t.Errorf("livecam jobs does not show the sick worker's state:\n%s", stdout)
+	}
+	healthy := startWorker(t, srv.URL(), "healthy", "-input-root", in, "-output-root", out)
+	states := waitJobs(t, connect(t, srv.URL()), 6, 2*time.Minute, func() string { return sick.logText() + healthy.logText() })
+	sick.stop(t)
+	healthy.stop(t)
+	for _, s := range states {
+		if s.State != fleet.Done || s.Worker != "healthy" || s.Failures != 0 {
+			t.Errorf("job %s: %+v", s.Job.Source, s)
+		}
+	}
+	if regexp.MustCompile(`job [0-9a-f]+: `).MatchString(sick.logText()) {
+		t.Errorf("the sick worker took a job:\n%s", sick.logText())
+	}
+}
+
+// TestFleetWorkerDiskFull: a worker whose output root (a 512 KiB tmpfs
+// the test mounts; it needs root) fills while it encodes a job's video
+// hands the job back without charging it an attempt, says so in the
+// job's state, and pauses; the job is not dead-lettered and nothing is
+// left under its final names.
+func TestFleetWorkerDiskFull(t *testing.T) {
+	useSharedModels(t)
+	full := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", full).CombinedOutput(); err != nil {
+		shareddata.Need(t, "cannot mount a small tmpfs (needs root): %v: %s", err, out)
+	}
+	defer exec.Command("umount", full).Run()
+	srv := natstest.Start(t)
+	in := t.TempDir()
+	copyFile(t, shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv"), filepath.Join(in, "a.mkv"))
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", full, in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	js := connect(t, srv.URL())
+	w := startWorker(t, srv.URL(), "w", "-input-root", in, "-output-root", full, "-max-attempts", "1")
+	var st fleet.State
+	for deadline := time.Now().Add(time.Minute); st.HandedBack == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not handed back: %+v\n%s", st, w.logText())
+		}
+		if states, _ := fleet.List(context.Background(), js); len(states) == 1 {
+			st = states[0]
+		}
+	}
+	w.stop(t)
+	t.Logf("handed back: %s", st.Error)
+	if st.State != fleet.Queued || st.Failures != 0 || !strings.Contains(st.Error, "handed back by w") {
+		t.Errorf("after the disk filled: %+v\n%s", st, w.logText())
+	}
+	if !strings.Contains(w.logText(), "handed back, the fault is this worker's") || !strings.Contains(w.logText(), "taking no jobs: paused") {
+		t.Errorf("the worker's log:\n%s", w.logText())
+	}
+	if dead := subjectCounts(t, js, fleet.DeadStream, "livecam.dead.>"); len(dead) != 0 {
+		t.Errorf("dead letters: %v", dead)
+	}
+	for _, f := range []string{st.Job.Out, st.Job.Results} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s exists although the job was handed back", f)
 		}
 	}
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/fleet"
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/jsonl"
@@ -22,7 +26,9 @@ import (
 // runSubmit queues one job per video on the fleet's work queue.
 func runSubmit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("submit", "VIDEO|FOLDER|GLOB...", stdout, stderr)
-	url := fs.String("nats", "", "the NATS server (`URL`, nats://HOST:4222)")
+	url := fs.String("nats", "", "the NATS server (`URL`, nats://HOST:4222; no credentials in it: see -nats-user)")
+	var auth natsAuthFlags
+	auth.define(fs)
 	outDir := fs.String("out-dir", "", "write NAME.mp4 and NAME.jsonl of each video into `DIR` (a folder every worker can write)")
 	noVideo := fs.Bool("no-video", false, "write only the results, no annotated video")
 	overwrite := fs.Bool("overwrite", false, "replace outputs that exist (default: refuse)")
@@ -34,7 +40,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	if *url == "" || *outDir == "" || len(fs.Args()) == 0 {
 		return fmt.Errorf("%w: give -nats URL, -out-dir DIR and the videos (see livecam submit -h)", errUsage)
 	}
-	if err := firstError(intIn("topk", *topk, 1, 10), intIn("every", *every, 1, 1_000_000)); err != nil {
+	if err := firstError(intIn("topk", *topk, 1, 10), intIn("every", *every, 1, 1_000_000), fleet.CheckURL(*url)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	planned, err := planJobs(&runFlags{sources: fs.Args(), outDir: *outDir})
@@ -54,14 +60,14 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 		if err := outfile.Check([]string{p.source}, targets, *overwrite); err != nil {
 			return withHint(err)
 		}
-		if _, err := os.Stat(p.source); err != nil && !strings.Contains(p.source, "://") {
-			return fmt.Errorf("%s: %w", p.source, err)
+		if err := checkJobSource(p.source); err != nil {
+			return err
 		}
 		j := fleet.NewJob(absPath(p.source), absPath(out), absPath(p.results))
-		j.TopK, j.Every = *topk, *every
+		j.TopK, j.Every, j.Overwrite = *topk, *every, *overwrite
 		jobs = append(jobs, j)
 	}
-	nc, js, err := fleet.Connect(*url, "livecam submit")
+	nc, js, err := auth.connect(*url, "livecam submit")
 	if err != nil {
 		return err
 	}
@@ -74,7 +80,42 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 		if s.Duplicate {
 			what = "already " + orDefault(s.Previous, "queued") + ", not queued again"
 		}
-		fmt.Fprintf(stdout, "%s  %s  %s\n", s.Job.ID, s.Job.Source, what)
+		fmt.Fprintf(stdout, "%s  %s  %s\n", s.Job.ID, escape.Control(redact.URL(s.Job.Source)), what)
+	}
+	return err
+}
+
+// checkJobSource refuses at submit what every worker refuses: a job names
+// a video, so a local source must be a regular file (links resolved);
+// never a GStreamer pipeline, a device, a FIFO or a folder. A URL is left
+// to the workers (only those started with -allow-urls take one).
+func checkJobSource(src string) error {
+	shown := escape.Control(redact.URL(src))
+	if strings.Contains(src, "://") {
+		if strings.ContainsAny(src, "!\x00") {
+			return fmt.Errorf("%s: a GStreamer pipeline (or a name with '!'): a job names a video file or a URL", shown)
+		}
+		return nil
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", shown, unwrapPathError(err))
+	}
+	switch {
+	case st.IsDir():
+		return fmt.Errorf("%s: a folder, not a video file", shown)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s: not a regular file (%v): a job names a video file", shown, st.Mode().Type())
+	case strings.ContainsAny(src, "!\x00"):
+		return fmt.Errorf("%s: workers refuse a source with '!' in its name (it reads as a GStreamer pipeline): rename it", shown)
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *iofs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
 	return err
 }
@@ -94,7 +135,20 @@ func absPath(p string) string {
 // runWorker pulls jobs from the fleet's queue and labels them.
 func runWorker(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("worker", "", stdout, stderr)
-	url := fs.String("nats", "", "the NATS server (`URL`)")
+	url := fs.String("nats", "", "the NATS server (`URL`; no credentials in it: see -nats-user)")
+	var auth natsAuthFlags
+	auth.define(fs)
+	var limits fleet.Limits
+	fs.multi("input-root", "jobs may read videos under `DIR` (repeatable; required)", func(v string) error {
+		limits.InputRoots = append(limits.InputRoots, v)
+		return nil
+	})
+	fs.multi("output-root", "jobs may write their outputs under `DIR` (repeatable; required)", func(v string) error {
+		limits.OutputRoots = append(limits.OutputRoots, v)
+		return nil
+	})
+	fs.BoolVar(&limits.AllowURLs, "allow-urls", false, "take jobs whose source is an http, https or rtsp URL (default: files only)")
+	deliveries := fs.Int("max-deliveries", 10, "deliveries of a job without an outcome (its workers died) before it is dead-lettered")
 	host, _ := os.Hostname()
 	name := fs.String("name", fmt.Sprintf("%s-%d", host, os.Getpid()), "the worker's name in the jobs' states")
 	ackWait := fs.Duration("ack-wait", 0, "how long a job may go without news from its worker before another gets it (0: the queue's, 30s when new)")
@@ -108,8 +162,25 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	if *url == "" {
 		return fmt.Errorf("%w: give -nats URL (see livecam worker -h)", errUsage)
 	}
-	if err := firstError(intIn("max-attempts", *attempts, 1, 100), intIn("workers", *workers, 0, maxWorkers),
-		intIn("threads", *threads, 1, maxWorkers), durationIn("ack-wait", *ackWait, 0, time.Hour)); err != nil {
+	var missing []string
+	if len(limits.InputRoots) == 0 {
+		missing = append(missing, "-input-root DIR")
+	}
+	if len(limits.OutputRoots) == 0 {
+		missing = append(missing, "-output-root DIR")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: give %s: the folders jobs may read and write (a worker takes nothing else; see livecam worker -h)", errUsage, strings.Join(missing, " and "))
+	}
+	resolved, err := limits.Resolved()
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if _, err := auth.build(*url); err != nil { // before the model loads
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if err := firstError(intIn("max-attempts", *attempts, 1, 100), intIn("max-deliveries", *deliveries, 1, 1000), intIn("workers", *workers, 0, maxWorkers),
+		intIn("threads", *threads, 1, maxWorkers), durationIn("ack-wait", *ackWait, 0, time.Hour), fleet.CheckURL(*url)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	quietNativeLogs()
@@ -122,12 +193,14 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	_, f := defineRunFlags(io.Discard, io.Discard) // the defaults of a run
-	f.model, f.workers, f.threads, f.quiet, f.overwrite = *model, *workers, *threads, true, true
+	// Each job writes into a new folder of its own; what replaces an
+	// existing output is decided when the job's outputs move into place.
+	f.model, f.workers, f.threads, f.quiet, f.overwrite = *model, *workers, *threads, true, false
 	r := &runner{f: f, m: m, font: font, stdout: stdout, stderr: stderr, inBatch: true}
 	logf := func(format string, a ...any) {
-		fmt.Fprintf(stderr, "livecam worker %s: %s\n", *name, fmt.Sprintf(format, a...))
+		fmt.Fprintf(stderr, "livecam worker %s: %s\n", escape.Control(*name), escape.Control(fmt.Sprintf(format, a...)))
 	}
-	nc, js, err := fleet.Connect(*url, "livecam worker "+*name)
+	nc, js, err := auth.connect(*url, "livecam worker "+*name)
 	if err != nil {
 		return err
 	}
@@ -151,11 +224,15 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 			cancel()
 		}
 	}()
-	w := &fleet.Worker{JS: js, Name: *name, MaxAttempts: *attempts, Options: fleet.Options{AckWait: *ackWait}, Logf: logf,
+	w := &fleet.Worker{JS: js, Name: *name, Limits: resolved, MaxAttempts: *attempts, MaxDeliveries: *deliveries, Options: fleet.Options{AckWait: *ackWait}, Logf: logf,
 		Process: func(ctx context.Context, job fleet.Job, results *fleet.Results, progress func(float64)) (fleet.Summary, error) {
-			return r.doJob(ctx, job, *name, results, progress)
+			sum, err := r.doJob(ctx, job, *name, results, progress)
+			if err != nil && isDiskFull(err) && !errors.Is(err, fleet.ErrRefused) {
+				err = fmt.Errorf("%w: %w", fleet.ErrWorkerFault, err) // not the job's fault
+			}
+			return sum, err
 		}}
-	logf("waiting for jobs on %s", *url)
+	logf("waiting for jobs on %s (reading %s; writing %s)", redact.URL(*url), escape.Control(strings.Join(resolved.InputRoots, ", ")), escape.Control(strings.Join(resolved.OutputRoots, ", ")))
 	err = w.Run(ctx, stop)
 	logf("stopped")
 	return err
@@ -219,11 +296,20 @@ func (r *runner) doJob(ctx context.Context, job fleet.Job, worker string, result
 	if frames == 0 {
 		return sum, fmt.Errorf("%s: no frame could be read", job.Source)
 	}
-	for _, mv := range [][2]string{{j.out, job.Out}, {j.results, job.Results}} {
+	moves := [][2]string{{j.out, job.Out}, {j.results, job.Results}}
+	if !job.Overwrite {
+		// Neither output may exist: refuse before either moves.
+		for _, mv := range moves {
+			if _, err := os.Lstat(mv[1]); mv[1] != "" && err == nil {
+				return sum, fmt.Errorf("%w: %s exists (submit with -overwrite to replace it)", fleet.ErrRefused, mv[1])
+			}
+		}
+	}
+	for _, mv := range moves {
 		if mv[1] == "" {
 			continue
 		}
-		if err := os.Rename(mv[0], mv[1]); err != nil {
+		if err := outfile.Rename(mv[0], mv[1], job.Overwrite); err != nil {
 			return sum, err
 		}
 		sum.Outputs = append(sum.Outputs, mv[1])
@@ -247,7 +333,9 @@ func job2run(fj fleet.Job, tmp string) job {
 // runJobs lists the fleet's jobs and their states.
 func runJobs(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("jobs", "", stdout, stderr)
-	url := fs.String("nats", "", "the NATS server (`URL`)")
+	url := fs.String("nats", "", "the NATS server (`URL`; no credentials in it: see -nats-user)")
+	var auth natsAuthFlags
+	auth.define(fs)
 	asJSON := fs.Bool("json", false, "one JSON object per job")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -255,7 +343,10 @@ func runJobs(args []string, stdout, stderr io.Writer) error {
 	if *url == "" {
 		return fmt.Errorf("%w: give -nats URL", errUsage)
 	}
-	nc, js, err := fleet.Connect(*url, "livecam jobs")
+	if err := fleet.CheckURL(*url); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	nc, js, err := auth.connect(*url, "livecam jobs")
 	if err != nil {
 		return err
 	}
@@ -263,6 +354,10 @@ func runJobs(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	states, err := fleet.List(ctx, js)
+	if err != nil {
+		return err
+	}
+	workers, err := fleet.Workers(ctx, js)
 	if err != nil {
 		return err
 	}
@@ -288,9 +383,19 @@ func runJobs(args []string, stdout, stderr io.Writer) error {
 		if s.State == fleet.Done {
 			note = fmt.Sprintf("%d frames", s.Frames)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Job.ID, s.State, s.Worker, prog, s.Attempts, s.Job.Source, note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", escape.Control(s.Job.ID), escape.Control(s.State), escape.Control(s.Worker), prog, s.Attempts,
+			escape.Control(redact.URL(s.Job.Source)), escape.Control(note))
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d jobs: %d queued, %d running, %d done, %d failed\n", len(states), count[fleet.Queued], count[fleet.Running], count[fleet.Done], count[fleet.Failed])
+	if len(workers) > 0 {
+		tw = tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "\nWORKER\tSTATE\tJOB\tSEEN\tNOTE")
+		for _, w := range workers {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s ago\t%s\n", escape.Control(w.Name), escape.Control(w.State), escape.Control(w.Job),
+				time.Since(w.Updated).Round(time.Second), escape.Control(w.Note))
+		}
+		tw.Flush()
+	}
 	return nil
 }

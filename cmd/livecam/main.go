@@ -26,6 +26,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/livecam/livecam/internal/escape"
 )
 
 // command is one subcommand: it parses its own flags from args and writes
@@ -92,15 +94,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // exitStatus reports err on stderr and returns the exit status for it.
+// The message is printed with its control characters escaped: it may
+// name a file, a source or a job's contents, and no name may rewrite the
+// terminal or forge a line of its own.
 func exitStatus(err error, who string, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		fmt.Fprintf(stderr, "%s: %s\n", who, escape.Control(err.Error()))
 		return 2
 	}
-	fmt.Fprintf(stderr, "%s: %v\n", who, err)
+	fmt.Fprintf(stderr, "%s: %s\n", who, escape.Control(err.Error()))
+	var s interface{ ExitStatus() int } // a run stopped by a signal: 130
+	if errors.As(err, &s) {
+		return s.ExitStatus()
+	}
 	return 1
 }
 

@@ -126,8 +126,11 @@ func TestOutputsNeverDestroyInputs(t *testing.T) {
 				args = append(args, "-overwrite")
 			}
 			_, errOut, code := livecam(t, args...)
-			if code == 0 || (overwrite && !strings.Contains(errOut, tc.want)) {
+			if code == 0 || !strings.Contains(errOut, tc.want) {
 				t.Errorf("%v: exit %d, want a refusal saying %q:\n%s", args, code, tc.want, errOut)
+			}
+			if strings.Contains(errOut, "pass -overwrite") {
+				t.Errorf("%v: the refusal suggests -overwrite, which would not help:\n%s", args, errOut)
 			}
 			if strings.Contains(errOut, "file mode") {
 				t.Errorf("%v: the run started", args)
@@ -383,14 +386,16 @@ func TestStuckResultsReader(t *testing.T) {
 		case err := <-done:
 			took := time.Since(sent)
 			t.Logf("stopped %v after the interrupt", took)
-			if code := exitCode(err); code != 0 || took > 2500*time.Millisecond {
-				t.Errorf("exit %d after %v, want 0 within 2.5 s:\n%s", code, took, stderr)
+			// The video was cut short: status 130, the video under
+			// its partial name.
+			if code := exitCode(err); code != 130 || took > 2500*time.Millisecond {
+				t.Errorf("exit %d after %v, want 130 within 2.5 s:\n%s", code, took, stderr)
 			}
 		case <-time.After(8 * time.Second):
 			cmd.Process.Kill()
 			t.Fatalf("still running 8 s after the interrupt:\n%s", stderr)
 		}
-		if n := probeFrames(t, video); n < 30 {
+		if n := probeFrames(t, partialFile(t, video)); n < 30 {
 			t.Errorf("the video holds %d frames", n)
 		}
 	})
@@ -713,7 +718,7 @@ func TestOddSizeKept(t *testing.T) {
 // TestEncoderDiesKeepsResults: the video's encoder dies mid-run (its
 // ffmpeg is killed): livecam says so, naming the file, exits 1, and keeps
 // the results of every frame processed and the video up to its last
-// fragment, under their final names.
+// fragment, under their partial names: a failed run is not whole.
 func TestEncoderDiesKeepsResults(t *testing.T) {
 	dir := t.TempDir()
 	video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
@@ -740,14 +745,19 @@ func TestEncoderDiesKeepsResults(t *testing.T) {
 		t.Fatalf("no summary:\n%s", stderr)
 	}
 	processed, _ := strconv.Atoi(m[1])
-	data, err := os.ReadFile(results)
+	for _, p := range []string{video, results} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("the failed run left %s under its final name", p)
+		}
+	}
+	data, err := os.ReadFile(partialFile(t, results))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if lines := len(jsonLines(t, data)); lines != processed || lines < 30 {
 		t.Errorf("%d result lines for %d frames processed", lines, processed)
 	}
-	if n := probeFrames(t, video); n < 15 {
+	if n := probeFrames(t, partialFile(t, video)); n < 15 {
 		t.Errorf("the video holds %d frames", n)
 	}
 }
@@ -761,5 +771,198 @@ func TestFetchWithoutNetwork(t *testing.T) {
 		!strings.Contains(errOut, "http://127.0.0.1:1/models/mobilenet_v1_0.75_224/model.json") ||
 		!strings.Contains(errOut, "to install it by hand, put a mobilenet_v1_0.75_224 folder (model.json and its shards) in "+dest) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestBatchDiskFull: the -out-dir of a batch of three videos is a full
+// disk (a 300 KiB tmpfs the test mounts; it needs root): the first video
+// fails saying "disk full", its outputs keep their partial names (a video
+// of no frame is removed), no other video starts, nothing is under a
+// final name, and the status is 1.
+func TestBatchDiskFull(t *testing.T) {
+	useSharedModels(t)
+	in, out := t.TempDir(), t.TempDir()
+	if msg, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", out).CombinedOutput(); err != nil {
+		shareddata.Need(t, "cannot mount a small tmpfs (needs root): %v: %s", err, msg)
+	}
+	defer exec.Command("umount", out).Run()
+	for _, f := range []string{"a.avi", "b.avi", "c.avi"} {
+		copyFile(t, bundled, filepath.Join(in, f))
+	}
+	_, errOut, code := livecam(t, "-out-dir", out, in)
+	if code != 1 || !regexp.MustCompile(`\[1/3\] \S+a\.avi: FAILED \(disk full\)`).MatchString(errOut) ||
+		!strings.Contains(errOut, "2 not started: disk full") || strings.Contains(errOut, "[2/3]") || strings.Contains(errOut, "[3/3]") {
+		t.Errorf("exit %d, want 1, a.avi failed with a full disk and no other started:\n%s", code, errOut)
+	}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if !strings.Contains(e.Name(), ".partial-") {
+			t.Errorf("%s is under a final name on the full disk", e.Name())
+		}
+	}
+}
+
+// TestProfileNeverWritesThroughLinks: -profile cpu's file, cpu.pprof in
+// the current folder, follows the rules of every output: a link there to
+// someone's file is not replaced without -overwrite, and with it the link
+// itself is replaced by the profile, its target untouched.
+func TestProfileNeverWritesThroughLinks(t *testing.T) {
+	useSharedModels(t)
+	src, err := filepath.Abs(bundled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	os.WriteFile(victim, []byte("someone's file"), 0o644)
+	shareddata.Chdir(t, dir)
+	if err := os.Symlink(victim, "cpu.pprof"); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := livecam(t, "-quiet", "-profile", "cpu", "-source", src, "-results", "r.jsonl")
+	if code == 0 || !strings.Contains(errOut, "cpu.pprof: exists, and replacing it was not asked for; pass -overwrite") {
+		t.Errorf("without -overwrite: exit %d:\n%s", code, errOut)
+	}
+	_, errOut, code = livecam(t, "-quiet", "-profile", "cpu", "-overwrite", "-source", src, "-results", "r.jsonl")
+	if code != 0 {
+		t.Errorf("with -overwrite: exit %d:\n%s", code, errOut)
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "someone's file" {
+		t.Errorf("the link's target was replaced: %d bytes", len(got))
+	}
+	if st, err := os.Lstat("cpu.pprof"); err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+		t.Errorf("cpu.pprof is not the profile: %v %v", st, err)
+	}
+	if m, _ := filepath.Glob(".livecam-profile-*"); len(m) != 0 {
+		t.Errorf("left %v", m)
+	}
+}
+
+// TestOneCameraCannotReplaceAnother: in a multi-camera run, one camera's
+// output naming another camera's source is refused as an input, with or
+// without -overwrite, with no hint to pass -overwrite, and the source is
+// untouched; so is a batch's output that is another source of the batch.
+func TestOneCameraCannotReplaceAnother(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.avi"), filepath.Join(dir, "b.avi")
+	copyFile(t, bundled, a)
+	copyFile(t, bundled, b)
+	cfg := filepath.Join(dir, "cameras.yaml")
+	os.WriteFile(cfg, []byte("cameras:\n  - name: a\n    source: "+a+"\n    out: "+filepath.Join(dir, "a.mp4")+"\n    results: "+b+"\n  - name: b\n    source: "+b+"\n"), 0o644)
+	before := snapshot(t, dir)
+	for _, overwrite := range []bool{false, true} {
+		args := []string{"-quiet", "-config", cfg}
+		if overwrite {
+			args = append(args, "-overwrite")
+		}
+		_, errOut, code := livecam(t, args...)
+		if code == 0 || !strings.Contains(errOut, "is the input "+b) || strings.Contains(errOut, "pass -overwrite") {
+			t.Errorf("overwrite %v: exit %d, want a refusal naming the input and no hint:\n%s", overwrite, code, errOut)
+		}
+	}
+	assertUnchanged(t, "one camera's output on another's source", dir, before)
+
+	// In a batch, x/b.avi's video would be out/b.mp4, which is (a hard
+	// link to) z.avi, another source of the batch.
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(filepath.Join(dir, "x"), 0o755)
+	os.MkdirAll(out, 0o755)
+	copyFile(t, bundled, filepath.Join(dir, "x", "b.avi"))
+	copyFile(t, bundled, filepath.Join(dir, "z.avi"))
+	bundledCopy := filepath.Join(dir, "a.avi") // the same bytes as z.avi
+	if err := os.Link(filepath.Join(dir, "z.avi"), filepath.Join(out, "b.mp4")); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := livecam(t, "-quiet", "-overwrite", "-out-dir", out, filepath.Join(dir, "z.avi"), filepath.Join(dir, "x", "b.avi"))
+	if code == 0 || !strings.Contains(errOut, "is the input "+filepath.Join(dir, "z.avi")) || strings.Contains(errOut, "pass -overwrite") {
+		t.Errorf("a batch's output on another of its sources: exit %d:\n%s", code, errOut)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "z.avi")); !bytes.Equal(got, []byte(before[bundledCopy])) {
+		t.Errorf("the batch's source z.avi was changed")
+	}
+}
+
+// TestBatchOutputNamesStayInFolder: videos named ".avi", "..avi" and
+// "...avi" once wrote into -out-dir's parent folders; their outputs now
+// stay in -out-dir under a safe name, and inputs whose safe names collide
+// are refused before anything runs, naming both.
+func TestBatchOutputNamesStayInFolder(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out", "sub")
+	os.MkdirAll(in, 0o755)
+	os.MkdirAll(out, 0o755)
+	for _, f := range []string{"..avi", "x\x1b[2J.avi"} {
+		copyFile(t, bundled, filepath.Join(in, f))
+	}
+	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, in)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if strings.Contains(errOut, "\x1b") {
+		t.Errorf("a name's escape sequence reached the log:\n%q", errOut)
+	}
+	var got []string
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && !strings.HasPrefix(p, in+string(filepath.Separator)) {
+			rel, _ := filepath.Rel(dir, p)
+			got = append(got, rel)
+		}
+		return nil
+	})
+	want := "out/sub/video.html out/sub/video.jsonl out/sub/video.mp4 out/sub/x_[2J.html out/sub/x_[2J.jsonl out/sub/x_[2J.mp4"
+	if strings.Join(got, " ") != want {
+		t.Errorf("outputs %v, want %s", got, want)
+	}
+	// ".avi" and "...avi" would both be "video" too.
+	os.RemoveAll(out)
+	os.MkdirAll(out, 0o755)
+	for _, f := range []string{".avi", "...avi"} {
+		copyFile(t, bundled, filepath.Join(in, f))
+	}
+	_, errOut, code = livecam(t, "-quiet", "-out-dir", out, in)
+	if code != 2 || !strings.Contains(errOut, "would both write "+filepath.Join(out, "video")+".*") {
+		t.Errorf("colliding safe names: exit %d:\n%s", code, errOut)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("a refused batch wrote %v", entries)
+	}
+}
+
+// TestOutputLinkToDeviceRefused: a link named as an output that leads to
+// a block device (made by the test with mknod; it needs root) is refused
+// before anything runs, -overwrite or not.
+func TestOutputLinkToDeviceRefused(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	// A major number for local use: no driver, nothing to destroy even
+	// if the check failed.
+	if err := unix.Mknod(filepath.Join(dir, "disk"), unix.S_IFBLK|0o600, int(unix.Mkdev(240, 0))); err != nil {
+		shareddata.Need(t, "cannot make a block device (needs root): %v", err)
+	}
+	os.Symlink(filepath.Join(dir, "disk"), filepath.Join(dir, "out.mp4"))
+	for _, overwrite := range []bool{false, true} {
+		args := []string{"-source", bundled, "-out", filepath.Join(dir, "out.mp4")}
+		if overwrite {
+			args = append(args, "-overwrite")
+		}
+		_, errOut, code := livecam(t, args...)
+		if code != 1 || !strings.Contains(errOut, "a block device: refusing to write through it") || strings.Contains(errOut, "file mode") {
+			t.Errorf("overwrite %v: exit %d:\n%s", overwrite, code, errOut)
+		}
+	}
+}
+
+// TestHintOnce: an existing output in a batch is reported with the hint
+// to pass -overwrite once, not twice.
+func TestHintOnce(t *testing.T) {
+	useSharedModels(t)
+	in, out := t.TempDir(), t.TempDir()
+	copyFile(t, bundled, filepath.Join(in, "a.avi"))
+	os.WriteFile(filepath.Join(out, "a.jsonl"), []byte("{}\n"), 0o644)
+	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, in)
+	if code != 1 || strings.Count(errOut, "pass -overwrite to replace it") != 1 {
+		t.Errorf("exit %d, want 1 and the hint once:\n%s", code, errOut)
 	}
 }

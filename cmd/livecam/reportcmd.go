@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/report"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/timeline"
@@ -32,23 +33,30 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		*out = trimExt(results) + ".html"
 	}
-	if err := writeReport(results, *videoPath, *out, *overwrite, nil, *merge, float32(*threshold)); err != nil {
+	if err := writeReportFlag(results, *videoPath, *out, "-o", *overwrite, nil, *merge, float32(*threshold)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "livecam report: wrote %s\n", *out)
+	fmt.Fprintf(stderr, "livecam report: wrote %s\n", escape.Control(*out))
 	return nil
 }
 
 func trimExt(p string) string { return p[:len(p)-len(filepath.Ext(p))] }
 
 // writeReport makes the report page of a results file (and the video's
-// thumbnails, when there is a video) and writes it to out.
+// thumbnails, when there is a video) and writes it to out, the main
+// job's -report.
 func writeReport(results, videoPath, out string, overwrite bool, settings []report.Setting, merge time.Duration, threshold float32) error {
+	return writeReportFlag(results, videoPath, out, "-report", overwrite, settings, merge, threshold)
+}
+
+// writeReportFlag is writeReport where flag names out in messages: the
+// flag the user gave it with (-report, or report's -o).
+func writeReportFlag(results, videoPath, out, flag string, overwrite bool, settings []report.Setting, merge time.Duration, threshold float32) error {
 	inputs := []string{results}
 	if videoPath != "" {
 		inputs = append(inputs, videoPath)
 	}
-	if err := outfile.Check(inputs, []outfile.Target{{Path: out, Flag: "-report"}}, overwrite); err != nil {
+	if err := outfile.Check(inputs, []outfile.Target{{Path: out, Flag: flag}}, overwrite); err != nil {
 		return withHint(err)
 	}
 	in, err := os.Open(results)

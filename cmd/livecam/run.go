@@ -13,11 +13,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pkg/profile"
-
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
+	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
@@ -57,6 +58,7 @@ type runFlags struct {
 	mqttCA, mqttCert, mqttKey        string
 	mqttResults, natsResults         bool
 	nats                             string
+	natsAuth                         natsAuthFlags // -nats-user, -nats-creds...: natsflags.go
 	config                           string
 }
 
@@ -113,6 +115,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.StringVar(&f.mqttKey, "mqtt-key", "", "the client certificate's key `FILE` (PEM)")
 	fs.StringVar(&f.nats, "nats", "", "publish the current label and the events to NATS JetStream at `URL` (stream LIVECAM_CAMERAS, subjects livecam.cameras.CAMERA.*)")
 	fs.BoolVar(&f.natsResults, "nats-results", false, "also publish every frame's result to livecam.cameras.CAMERA.results")
+	f.natsAuth.define(fs)
 	fs.StringVar(&f.config, "config", "", "run the cameras listed in this YAML `FILE` (see README: many cameras)")
 	fs.StringVar(&f.font, "font", "", "TrueType or OpenType font `FILE` for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
 
@@ -127,6 +130,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
 	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
 	fs.group("MQTT and NATS", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file", "mqtt-discovery", "mqtt-results", "mqtt-ca", "mqtt-cert", "mqtt-key", "nats", "nats-results")
+	fs.group("NATS credentials (secrets from files or the environment, never the URL)", natsAuthFlagNames...)
 	fs.group("tuning", "workers", "threads")
 	fs.group("progress and diagnostics", "progress", "quiet", "v", "profile")
 	return fs, f
@@ -206,7 +210,8 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if stopProfile, err := startProfile(f.prof); err != nil {
+	inputs := runInputs(jobs, cams)
+	if stopProfile, err := startProfile(f.prof, inputs, f.overwrite, stderr); err != nil {
 		return err
 	} else if stopProfile != nil {
 		defer stopProfile()
@@ -227,7 +232,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := &runner{f: f, m: m, results: resultOpts, font: font, stdout: stdout, stderr: stderr,
-		showProgress: !f.quiet && (f.progress || isTerminal(stderr))}
+		showProgress: !f.quiet && (f.progress || isTerminal(stderr)), inputs: inputs}
 	switch {
 	case cams != nil:
 		return r.runCameras(cams)
@@ -289,10 +294,13 @@ type runner struct {
 	showProgress bool
 	interrupted  bool
 	inBatch      bool // one of several sources: shorter messages
+	// inputs are every source of the run (all of a batch's, every
+	// camera's): no output may be one of them, -overwrite or not.
+	inputs []string
 }
 
 func (r *runner) logf(format string, a ...any) {
-	fmt.Fprintf(r.stderr, "livecam: "+format+"\n", a...)
+	fmt.Fprintf(r.stderr, "livecam: %s\n", escape.Control(fmt.Sprintf(format, a...))) // no name rewrites the terminal
 }
 
 // camRun is one source's pipeline, prepared, and what finishing its run
@@ -310,6 +318,11 @@ type camRun struct {
 	mqtt     *mqtt.Publisher   // closed by the caller, after the run
 	nats     *natsjs.Publisher // likewise
 	closeAll func()            // closes the outputs of a pipeline that never ran
+	// group holds the finished output files until finish knows whether
+	// the run is whole (they move into place) or not (they keep their
+	// partial names).
+	group *outfile.Group
+	last  time.Duration // the PTS of the last frame delivered
 }
 
 // shared are the parts of a run several cameras share: nil fields are
@@ -376,10 +389,11 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		}
 	}
 	inputs := append([]string{j.source, f.labels}, modelFiles(f.model)...)
+	inputs = append(inputs, r.inputs...)
 	if err := outfile.Check(inputs, targets, f.overwrite); err != nil {
 		return nil, withHint(err)
 	}
-	c := &camRun{name: name, j: j, f: f}
+	c := &camRun{name: name, j: j, f: f, group: &outfile.Group{}}
 	var sinks []pipeline.Sink
 	c.closeAll = func() {
 		for _, s := range sinks {
@@ -396,7 +410,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		c.closeAll()
 		return nil, err
 	}
-	fileOpts := outfile.Options{Overwrite: f.overwrite}
+	fileOpts := outfile.Options{Overwrite: f.overwrite, Group: c.group}
 	var err error
 	if j.out != "" {
 		if c.vid, err = video.CreateWith(j.out, video.Encoding{Codec: f.codec, Quality: f.quality}, fileOpts); err != nil {
@@ -438,7 +452,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		if sh.nats != nil {
 			pubs = append(pubs, publisher{sh.publisher("nats", name, func() pipeline.Publisher { return sh.nats.Camera(name) }), f.natsResults})
 		} else {
-			if c.nats, err = natsjs.Connect(natsjs.Options{URL: f.nats, Camera: natsSubjectName(camera), Logf: r.logf}); err != nil {
+			if c.nats, err = natsjs.Connect(natsjs.Options{URL: f.nats, NATS: f.natsAuth.options(f.nats), Camera: natsSubjectName(camera), Logf: r.logf}); err != nil {
 				return fail(err)
 			}
 			pubs = append(pubs, publisher{c.nats, f.natsResults})
@@ -499,6 +513,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 	// The story of the run: the best label of every frame.
 	c.story = timeline.New(timeline.Options{MinDuration: f.merge, MinScore: float32(f.threshold)})
 	sinks = append(sinks, pipeline.SinkFunc(func(o *pipeline.Output) error {
+		c.last = o.Result.PTS
 		if top := o.Result.Top(); len(top) > 0 {
 			c.story.Add(o.Result.PTS, top[0].Class, top[0].Label, top[0].Score)
 		} else {
@@ -513,7 +528,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 	c.logf = func(format string, a ...any) {
 		c.bar.clear()
 		if name != "" {
-			format = name + ": " + format
+			format = strings.ReplaceAll(escape.Control(name), "%", "%%") + ": " + format
 		}
 		r.logf(format, a...)
 	}
@@ -555,9 +570,9 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 	}
 	label := ""
 	if name != "" {
-		label = name + ": "
+		label = escape.Control(name) + ": "
 	}
-	fmt.Fprintf(r.stderr, "livecam: %s%s (%dx%d, %.3g fps) with %s, %s\n", label, info.Name, info.Width, info.Height, info.FPS, r.m.Name(), mode)
+	fmt.Fprintf(r.stderr, "livecam: %s%s (%dx%d, %.3g fps) with %s, %s\n", label, printable(info.Name), info.Width, info.Height, info.FPS, r.m.Name(), mode)
 	return c, nil
 }
 
@@ -584,7 +599,7 @@ func (r *runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
 
 // run runs one job: the pipeline from its source to its outputs, then the
 // summary of what was seen and the report.
-func (r *runner) run(j job) error {
+func (r *runner) run(j job) (result error) {
 	var sh shared
 	if r.f.serve != "" {
 		view, metrics, err := r.listenViewer()
@@ -608,9 +623,9 @@ func (r *runner) run(j job) error {
 		if c.nats != nil {
 			errs = append(errs, c.nats.Close())
 		}
-		if err := errors.Join(errs...); err != nil {
-			c.logf("warning: %v", err)
-		}
+		// Messages a broker never took: the run did not do all it
+		// was asked, and does not end as if it had.
+		result = errors.Join(result, errors.Join(errs...))
 	}()
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: c.logf})
 	runErr := c.p.Run(ctx)
@@ -637,7 +652,13 @@ func (r *runner) endRun(ctl *runctl.Control) func() {
 }
 
 // finish reports how one camera's run went: its statistics, the frames
-// written, the story of what was seen, then its report.
+// written, the story of what was seen, then its report. It decides what
+// becomes of the outputs: a whole run's move into place; a run that
+// failed, or a file source that a stop signal cut short, keeps them under
+// their partial names (see package outfile), says where, and returns an
+// error (a *stopError for a signal), so that nothing cut short passes for
+// whole. A live source stopped by a signal has no "whole": its recording
+// is committed.
 func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 	f := c.f
 	c.bar.finish(runErr == nil && !interrupted)
@@ -647,18 +668,59 @@ func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 		s.Write(&sb)
 		fmt.Fprint(r.stderr, sb.String())
 	}
+	warning, err := runctl.Outcome(runErr, s.Out)
+	if warning != nil {
+		c.logf("warning: %s", escape.Control(warning.Error()))
+	}
+	short := c.cutShort(interrupted, s)
+	var kept []string
+	videoAt := c.j.out
+	if err != nil || short != "" {
+		videoAt = orDefault(c.group.Partial(c.j.out), c.j.out)
+		resultsAt := c.group.Partial(c.j.results)
+		for _, p := range c.group.Keep() {
+			if p == videoAt && c.vid.Frames() == 0 {
+				os.Remove(p) // a video of no frame holds nothing
+				continue
+			}
+			kept = append(kept, p)
+		}
+		if err == nil && c.j.report != "" && slices.Contains(kept, resultsAt) {
+			// The report of what was labelled, beside the partial
+			// results, saying where the run stopped.
+			page := partialReportName(c.j.report, resultsAt)
+			settings := append(r.settings(c.j, f), report.Setting{Name: "stopped", Value: short + " by a signal: this is not the whole video"})
+			if rerr := writeReport(resultsAt, videoAt, page, false, settings, f.merge, float32(f.threshold)); rerr != nil {
+				c.logf("warning: no report of the part labelled: %v", rerr)
+			} else {
+				kept = append(kept, page)
+			}
+		}
+	} else if cerr := c.group.Commit(); cerr != nil {
+		err = cerr
+	}
 	if c.vid != nil {
-		c.logf("wrote %d frames to %s", c.vid.Frames(), c.j.out)
+		c.logf("wrote %d frames to %s", c.vid.Frames(), escape.Control(videoAt))
 	}
 	if segs := c.story.Segments(); !f.quiet && c.story.Frames() > 0 {
 		writeStory(r.stderr, c.name, segs, f.merge)
 	}
-	warning, err := runctl.Outcome(runErr, s.Out)
-	if warning != nil {
-		c.logf("warning: %v", warning)
-	}
 	if err != nil {
+		if len(kept) > 0 {
+			c.logf("the outputs keep their partial names (not whole): %s", quotedList(kept))
+		}
+		if isDiskFull(err) {
+			return &diskFullError{err}
+		}
 		return err
+	}
+	if short != "" {
+		what := "nothing was written"
+		if len(kept) > 0 {
+			what = "the outputs keep their partial names (not whole): " + quotedList(kept)
+		}
+		c.logf("stopped %s by a signal; %s", short, what)
+		return &stopError{at: short}
 	}
 	if interrupted && c.name == "" {
 		c.logf("stopped by signal; outputs are complete")
@@ -667,7 +729,7 @@ func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 		if err := writeReport(c.j.results, c.j.out, c.j.report, f.overwrite, r.settings(c.j, f), f.merge, float32(f.threshold)); err != nil {
 			return err
 		}
-		c.logf("report in %s", c.j.report)
+		c.logf("report in %s", escape.Control(c.j.report))
 	}
 	return nil
 }
@@ -678,7 +740,7 @@ const maxStoryLines = 40
 // writeStory prints what was seen, as segments.
 func writeStory(w io.Writer, camera string, segs []timeline.Segment, merge time.Duration) {
 	if camera != "" {
-		camera += ": "
+		camera = escape.Control(camera) + ": "
 	}
 	fmt.Fprintf(w, "livecam: %swhat was seen (best label; changes shorter than %v merged):\n", camera, merge)
 	shown := segs
@@ -694,7 +756,7 @@ func writeStory(w io.Writer, camera string, segs []timeline.Segment, merge time.
 // settings lists the run's settings for the report.
 func (r *runner) settings(j job, f *runFlags) []report.Setting {
 	s := []report.Setting{
-		{Name: "source", Value: j.source}, {Name: "model", Value: r.m.Name()},
+		{Name: "source", Value: redact.URL(j.source)}, {Name: "model", Value: r.m.Name()},
 		{Name: "classes per frame", Value: fmt.Sprint(f.topk)},
 		{Name: "classify every", Value: fmt.Sprintf("%d frame(s)", f.every)},
 		{Name: "threshold", Value: fmt.Sprint(f.threshold)},
@@ -724,29 +786,6 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
-}
-
-// startProfile starts a profile of the given kind, or none for "".
-func startProfile(kind string) (stop func(), err error) {
-	var mode func(*profile.Profile)
-	switch kind {
-	case "":
-		return nil, nil
-	case "cpu":
-		mode = profile.CPUProfile
-	case "mem":
-		mode = profile.MemProfile
-	case "block":
-		mode = profile.BlockProfile
-	case "mutex":
-		mode = profile.MutexProfile
-	case "trace":
-		mode = profile.TraceProfile
-	default:
-		return nil, fmt.Errorf("%w: -profile %q: want cpu, mem, block, mutex or trace", errUsage, kind)
-	}
-	p := profile.Start(mode, profile.ProfilePath("."), profile.NoShutdownHook, profile.Quiet)
-	return p.Stop, nil
 }
 
 // maxWorkers bounds -workers and -threads: each worker holds a runner's
@@ -812,24 +851,26 @@ func (e *eventSink) event(ev events.Event) {
 func (e *eventSink) Write(*pipeline.Output) error { return nil }
 func (e *eventSink) Close() error                 { return e.w.Close() }
 
-// withHint adds the flag that would allow replacing an existing output.
+// withHint adds the flag that would allow replacing an existing output,
+// once (an error already hinted is returned as it is); an output that is
+// an input gets no hint: no flag allows that.
 func withHint(err error) error {
-	if errors.Is(err, outfile.ErrExists) {
-		return fmt.Errorf("%w; pass -overwrite to replace it", err)
+	var h hinted
+	if errors.Is(err, outfile.ErrExists) && !errors.Is(err, outfile.ErrIsInput) && !errors.As(err, &h) {
+		return hinted{err}
 	}
 	return err
 }
 
-// natsSubjectName makes a camera's name fit a NATS subject token (no
-// dots, spaces or wildcards).
-func natsSubjectName(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '.' || r == '*' || r == '>' || r <= ' ' {
-			return '_'
-		}
-		return r
-	}, name)
-}
+// hinted is an error with withHint's hint added.
+type hinted struct{ err error }
+
+func (h hinted) Error() string { return h.err.Error() + "; pass -overwrite to replace it" }
+func (h hinted) Unwrap() error { return h.err }
+
+// natsSubjectName makes a camera's name fit a NATS subject token: the
+// rule MQTT topics and Home Assistant ids follow too (topicname.Safe).
+func natsSubjectName(name string) string { return topicname.Safe(name) }
 
 // connectMQTT connects the -mqtt publisher for one camera; the password
 // comes from -mqtt-password-file or $LIVECAM_MQTT_PASSWORD, never from

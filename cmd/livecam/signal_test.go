@@ -83,16 +83,21 @@ func exitCode(err error) int {
 }
 
 // TestInterruptFinishesOutputs sends SIGINT (then, in a second run,
-// SIGTERM) to a live run: livecam must exit with status 0 within 2 s,
-// leaving a video that ffprobe reads with as many frames as were written,
-// and JSON lines that are all valid, one per frame processed.
+// SIGTERM) to the run of a camera (a stream, which has no end): livecam
+// must exit with status 0 within 2 s, leaving under their final names a
+// video that ffprobe reads with as many frames as were written, and JSON
+// lines that are all valid, one per frame processed.
 func TestInterruptFinishesOutputs(t *testing.T) {
+	srv, err := mjpegtest.Start(320, 240, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
-			cmd, stderr, done := startLivecam(t, "-source", shareddata.Path(t, "videos", "slideshow_720p.mp4"),
-				"-realtime", "-out", video, "-results", results)
+			cmd, stderr, done := startLivecam(t, "-source", srv.URL(), "-out", video, "-results", results)
 			time.Sleep(1500 * time.Millisecond)
 			sent := time.Now()
 			cmd.Process.Signal(sig)
@@ -112,8 +117,8 @@ func TestInterruptFinishesOutputs(t *testing.T) {
 				t.Fatalf("no summary:\n%s", stderr)
 			}
 			written, _ := strconv.Atoi(m[1])
-			if written < 20 || written >= 720 {
-				t.Errorf("%d frames written in about 1.5 s of 30 fps video", written)
+			if written < 15 || written >= 200 {
+				t.Errorf("%d frames written in about 1.5 s of a 25 fps stream", written)
 			}
 			out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
 				"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
@@ -225,4 +230,130 @@ func childRunning(pid int, arg string) int {
 		}
 	}
 	return 0
+}
+
+// TestInterruptCutsFileShort: a stop signal in the middle of a video file
+// (paced with -realtime, so that it is still running) cuts it short: no
+// output is left under its final name, the video and the results keep
+// their partial names with what was written (the video plays, the lines
+// are whole), the log says where it stopped, and the status is 130.
+func TestInterruptCutsFileShort(t *testing.T) {
+	dir := t.TempDir()
+	video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
+	cmd, stderr, done := startLivecam(t, "-source", shareddata.Path(t, "videos", "slideshow_720p.mp4"),
+		"-realtime", "-out", video, "-results", results)
+	// Until the partial results hold 15 lines (they are written every
+	// half second).
+	waitFor(t, 10*time.Second, stderr, func() bool {
+		m, _ := filepath.Glob(filepath.Join(dir, "r.partial-*.jsonl"))
+		if len(m) != 1 {
+			return false
+		}
+		data, _ := os.ReadFile(m[0])
+		return strings.Count(string(data), "\n") >= 15
+	}, "15 lines of results")
+	cmd.Process.Signal(syscall.SIGINT)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 5 s after SIGINT:\n%s", stderr)
+	}
+	if code := exitCode(err); code != 130 {
+		t.Errorf("exit %d, want 130:\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`stopped at \d:\d\d\.\d of 0:24\.0 by a signal; the outputs keep their partial names`).MatchString(stderr.String()) {
+		t.Errorf("no word of where the video stopped:\n%s", stderr)
+	}
+	for _, p := range []string{video, results} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s: a video cut short is under its final name", p)
+		}
+	}
+	m := regexp.MustCompile(`wrote (\d+) frames to (\S+)`).FindStringSubmatch(stderr.String())
+	if m == nil || m[2] != partialFile(t, video) {
+		t.Fatalf("no word of the frames written to the partial video:\n%s", stderr)
+	}
+	if n := probeFrames(t, m[2]); strconv.Itoa(n) != m[1] || n < 10 {
+		t.Errorf("the partial video holds %d frames, livecam wrote %s", n, m[1])
+	}
+	data, _ := os.ReadFile(partialFile(t, results))
+	if len(jsonLines(t, data)) < 10 {
+		t.Errorf("the partial results hold %d lines", len(jsonLines(t, data)))
+	}
+}
+
+// TestBatchSignalKeepsPartial: SIGTERM while the first of three videos
+// runs stops the batch: that video's outputs (and a report of the part
+// labelled, saying where it stopped) keep their partial names, no other
+// video starts, nothing is under a final name, and the status is 130. A
+// rerun then does all three (the partial files are left alone).
+func TestBatchSignalKeepsPartial(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	for _, f := range []string{"a.avi", "b.avi", "c.avi"} {
+		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, f))
+	}
+	cmd, stderr, done := startLivecam(t, "-out-dir", out, "-realtime", in)
+	waitFor(t, 10*time.Second, stderr, func() bool { return partials(out) >= 1 }, "a partial file")
+	cmd.Process.Signal(syscall.SIGTERM)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 20 s after SIGTERM:\n%s", stderr)
+	}
+	e := stderr.String()
+	if code := exitCode(err); code != 130 {
+		t.Errorf("exit %d, want 130:\n%s", code, e)
+	}
+	if !regexp.MustCompile(`\[1/3\] \S+a\.avi: stopped at \d:\d\d\.\d of 0:03\.0 by a signal`).MatchString(e) ||
+		!strings.Contains(e, "0 of 3 sources done") || !strings.Contains(e, "1 stopped by signal, 2 not started") || strings.Contains(e, "[2/3]") {
+		t.Errorf("want a stopped at a.avi, and 2 not started:\n%s", e)
+	}
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, en := range entries {
+		names = append(names, en.Name())
+		if !strings.Contains(en.Name(), ".partial-") {
+			t.Errorf("%s is under a final name after the batch was stopped", en.Name())
+		}
+		if strings.HasSuffix(en.Name(), ".html") {
+			page, _ := os.ReadFile(filepath.Join(out, en.Name()))
+			if !regexp.MustCompile(`stopped.*at \d:\d\d\.\d of 0:03\.0 by a signal`).Match(page) {
+				t.Errorf("the report of the part labelled does not say where it stopped")
+			}
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("-out-dir holds %v, want a's partial video, results and report", names)
+	}
+	// The rerun does it again.
+	_, errOut, code := livecam(t, "-out-dir", out, in)
+	if code != 0 || !strings.Contains(errOut, "3 of 3 sources done") {
+		t.Errorf("rerun: exit %d:\n%s", code, errOut)
+	}
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(out, n)); err != nil {
+			t.Errorf("the rerun removed %s", n)
+		}
+	}
+}
+
+// partials counts the partial files in dir.
+func partials(dir string) int {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.partial-*"))
+	return len(m)
+}
+
+// waitFor polls cond until it holds, failing the test (with livecam's
+// log) after timeout.
+func waitFor(t *testing.T, timeout time.Duration, log *strings.Builder, cond func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after %v:\n%s", what, timeout, log)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"math/big"
 	"net"
 	"os"
@@ -233,4 +234,63 @@ func (s *Subscriber) Payloads(topic string, n int) []string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Retained returns the retained messages of the topics (filters, such as
+// "livecam/+/availability") as a new client finds them, by topic. It
+// subscribes to them and to a marker topic of its own, then publishes the
+// marker: the broker sends a subscription's retained messages before
+// anything published after it, so once the marker is back every retained
+// message is in.
+func Retained(t *testing.T, url string, topics ...string) map[string]string {
+	t.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	id := fmt.Sprintf("test-retained-%x", b)
+	marker := "livecam-test/" + id
+	got := map[string]string{}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	opts := paho.NewClientOptions().AddBroker(strings.Replace(url, "mqtt://", "tcp://", 1)).SetClientID(id).
+		SetCleanSession(true).SetOrderMatters(true).
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case m.Topic() == marker:
+				close(done)
+			case m.Retained():
+				got[m.Topic()] = string(m.Payload())
+			}
+		})
+	c := paho.NewClient(opts)
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("retained: connect: %v", tok.Error())
+	}
+	defer c.Disconnect(100)
+	filters := map[string]byte{marker: 1}
+	for _, topic := range topics {
+		filters[topic] = 1
+	}
+	if tok := c.SubscribeMultiple(filters, nil); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("retained: subscribe: %v", tok.Error())
+	}
+	if tok := c.Publish(marker, 1, false, "end"); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("retained: marker: %v", tok.Error())
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("retained: the marker did not come back within 10 s")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return maps.Clone(got)
+}
+
+// All returns every message received so far.
+func (s *Subscriber) All() []paho.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]paho.Message(nil), s.msgs...)
 }

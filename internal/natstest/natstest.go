@@ -1,12 +1,25 @@
 // Package natstest starts Debian's nats-server, with JetStream and a file
-// store in a temporary folder, on a free 127.0.0.1 port, for one test.
+// store in a temporary folder, on a free 127.0.0.1 port, for one test:
+// open to all (Start), or with the users and permissions of the
+// recommended deployment (StartSecure, Authorization).
 package natstest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +32,13 @@ type Server struct {
 	port int
 	dir  string
 	cmd  *exec.Cmd
+	// conf is the configuration file, "" for none; env the server's
+	// environment (the users' passwords).
+	conf      string
+	env       []string
+	passwords map[string]string
+	exited    chan struct{} // closed when the server process has exited
+	ca        string        // StartTLS: the CA certificate's file
 }
 
 // Start starts nats-server -js with its store in a temporary folder; the
@@ -28,16 +48,68 @@ func Start(t *testing.T) *Server {
 	if _, err := exec.LookPath("nats-server"); err != nil {
 		shareddata.Need(t, "no nats-server: apt-get install -y nats-server")
 	}
+	s := &Server{t: t, port: freePort(t), dir: t.TempDir()}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StartSecure starts nats-server -js with the configuration of the
+// recommended deployment (Authorization): the users submitter, worker
+// and camera, each with a random password (Password) and its
+// permissions, and no anonymous access.
+func StartSecure(t *testing.T) *Server {
+	t.Helper()
+	if _, err := exec.LookPath("nats-server"); err != nil {
+		shareddata.Need(t, "no nats-server: apt-get install -y nats-server")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nats.conf")
+	if err := os.WriteFile(conf, []byte(Authorization), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, port: freePort(t), dir: filepath.Join(dir, "store"), conf: conf, passwords: map[string]string{}}
+	for _, u := range []string{"submitter", "worker", "camera"} {
+		b := make([]byte, 12)
+		rand.Read(b)
+		// The server parses an environment variable as a configuration
+		// value: a password that starts with a letter reads as a string.
+		s.passwords[u] = "pw" + hex.EncodeToString(b)
+		s.env = append(s.env, "LIVECAM_"+strings.ToUpper(u)+"_PASSWORD="+s.passwords[u])
+	}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StartConfig starts nats-server -js with the configuration text conf
+// (authorization, TLS...); the store and port are the test's.
+func StartConfig(t *testing.T, conf string) *Server {
+	t.Helper()
+	if _, err := exec.LookPath("nats-server"); err != nil {
+		shareddata.Need(t, "no nats-server: apt-get install -y nats-server")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "nats.conf")
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, port: freePort(t), dir: filepath.Join(dir, "store"), conf: file}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Password returns a user's password on a StartSecure server.
+func (s *Server) Password(user string) string { return s.passwords[user] }
+
+func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &Server{t: t, port: port, dir: t.TempDir()}
-	s.Restart()
-	t.Cleanup(s.Stop)
-	return s
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // URL returns the server's nats:// address.
@@ -47,28 +119,138 @@ func (s *Server) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", s.port
 // waits until it listens.
 func (s *Server) Restart() {
 	s.t.Helper()
-	s.cmd = exec.Command("nats-server", "-js", "-sd", s.dir, "-a", "127.0.0.1", "-p", fmt.Sprint(s.port))
+	args := []string{"-js", "-sd", s.dir, "-a", "127.0.0.1", "-p", fmt.Sprint(s.port)}
+	if s.conf != "" {
+		args = append(args, "-c", s.conf)
+	}
+	s.cmd = exec.Command("nats-server", args...)
+	s.cmd.Env = append(os.Environ(), s.env...)
+	var log syncBuffer
+	s.cmd.Stdout, s.cmd.Stderr = &log, &log
 	if os.Getenv("LIVECAM_NATS_LOG") != "" {
-		s.cmd.Stderr = os.Stderr
+		s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
 	}
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	for range 200 {
+	exited := make(chan struct{})
+	cmd := s.cmd
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	s.exited = exited
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
+		select {
+		case <-exited:
+			s.cmd = nil
+			s.t.Fatalf("nats-server exited at start:\n%s", log.String())
+		default:
+		}
 		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port)); err == nil {
 			c.Close()
 			return
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
-	s.t.Fatal("nats-server did not start listening")
+	s.t.Fatalf("nats-server did not start listening in 20 s:\n%s", log.String())
+}
+
+// syncBuffer is the server's log, written by exec's copying goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b.Len() > 1<<20 {
+		return len(p), nil
+	}
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // Stop stops the server (SIGINT: it shuts JetStream down cleanly).
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		s.cmd.Process.Signal(os.Interrupt)
-		s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
+}
+
+// StartTLS starts nats-server -js that speaks only TLS, with a server
+// certificate for 127.0.0.1 signed by a new CA (whose certificate is in
+// the file CA returns), and that asks for a token (Password("token")).
+func StartTLS(t *testing.T) *Server {
+	t.Helper()
+	if _, err := exec.LookPath("nats-server"); err != nil {
+		shareddata.Need(t, "no nats-server: apt-get install -y nats-server")
+	}
+	dir := t.TempDir()
+	ca, cert, key := writeCerts(t, dir)
+	conf := filepath.Join(dir, "nats.conf")
+	text := fmt.Sprintf("tls {\n  cert_file: %q\n  key_file: %q\n}\nauthorization {\n  token: $LIVECAM_TOKEN\n}\n", cert, key)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	token := "tk" + hex.EncodeToString(b)
+	s := &Server{t: t, port: freePort(t), dir: filepath.Join(dir, "store"), conf: conf, ca: ca,
+		passwords: map[string]string{"token": token}, env: []string{"LIVECAM_TOKEN=" + token}}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// CA returns the file of the CA certificate that signed a StartTLS
+// server's.
+func (s *Server) CA() string { return s.ca }
+
+// writeCerts writes a new CA's certificate and a server certificate for
+// 127.0.0.1 with its key into dir.
+func writeCerts(t *testing.T, dir string) (ca, cert, key string) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "livecam test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caTmpl, &srvKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(srvKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, cert, key = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem")
+	for path, block := range map[string]*pem.Block{ca: {Type: "CERTIFICATE", Bytes: caDER}, cert: {Type: "CERTIFICATE", Bytes: srvDER},
+		key: {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ca, cert, key
 }

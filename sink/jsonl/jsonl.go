@@ -84,7 +84,7 @@ func Create(path string, opts outfile.Options) (*Writer, error) {
 	}
 	r := newWriter(path, nil)
 	r.open = func() (io.Writer, error) {
-		f, err := outfile.Create(path, opts.Overwrite)
+		f, err := outfile.CreateWith(path, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -236,7 +236,8 @@ func setWriteDeadline(w io.Writer, t time.Time) {
 
 // Close writes the lines still pending (waiting at most CloseTimeout for a
 // pipe's reader) and finishes the file: it is renamed into place, or kept
-// under its partial name when that is not possible.
+// under its partial name when that is not possible; with an
+// outfile.Group in the options, the group decides (see outfile.Group).
 func (r *Writer) Close() error {
 	if r.w == nil {
 		return nil

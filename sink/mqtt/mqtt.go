@@ -2,15 +2,28 @@
 // (Home Assistant, robots' controllers, Frigate-style setups) through
 // Eclipse Paho:
 //
-//	PREFIX/availability    "online" / "offline" (retained; "offline" is
-//	                       also the last will, sent by the broker when
-//	                       livecam dies)
+//	PREFIX/CAMERA/availability  "online" while this process publishes
+//	                       the camera, "offline" once it has closed
+//	                       (retained)
+//	PREFIX/instance/CLIENTID/availability  "online" while this process
+//	                       is connected; "offline" is its last will,
+//	                       which the broker sends if it dies (retained;
+//	                       cleared by a clean Close, when every camera
+//	                       of the process says "offline" itself)
 //	PREFIX/CAMERA/top      the current best label as JSON, retained,
 //	                       published when it changes
 //	PREFIX/CAMERA/events   the "entered / left" events, one JSON line
 //	                       each (sink/jsonl's format), QoS 1
 //	PREFIX/CAMERA/results  optionally (Result), every frame's result in
 //	                       sink/jsonl's format, QoS 0
+//
+// CAMERA is the camera's name made safe for a topic level
+// (topicname.Safe: "door#1+.mp4" is "door_1__mp4"). Several processes
+// share a broker and a prefix without harm: each has its own client id
+// (livecam-PID-RANDOM unless set) and its own instance topic, so one
+// process ending or dying never marks another's cameras offline. Home
+// Assistant is told both availability topics of a camera (availability
+// mode "all").
 //
 // Messages go through a bounded queue to one publishing goroutine that
 // waits for each acknowledgement in order and retries while the broker is
@@ -19,8 +32,10 @@
 package mqtt
 
 import (
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +49,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/relay"
+	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/jsonl"
 )
@@ -45,13 +62,20 @@ type Options struct {
 	Broker string
 	// Prefix starts every topic (default "livecam").
 	Prefix string
-	// Camera names the camera's topics. Empty, the Publisher is only
-	// the connection, for the cameras its Camera method adds: it
-	// publishes nothing of its own and Home Assistant is not told of it.
+	// Camera names the camera's topics (made safe by topicname.Safe).
+	// Empty, the Publisher is only the connection, for the cameras its
+	// Camera method adds: it publishes nothing of its own and Home
+	// Assistant is not told of it.
 	Camera string
-	// ClientID (default "livecam-" and the camera's name).
+	// ClientID must be unique among the broker's clients (the broker
+	// drops the older of two connections with one id). The default,
+	// "livecam-PID-" and 8 random hex digits, is.
 	ClientID string
-	// Username and Password log in; they never appear in messages.
+	// Username and Password log in; they never appear in messages. A
+	// user name and password in Broker's URL are used too (with a
+	// warning through Logf about a password there, which the command
+	// line shows to other users); a URL and Username (or Password) that
+	// disagree are refused.
 	Username, Password string
 	// QueueSize bounds the messages waiting for the broker (default
 	// 1000); beyond it the newest are dropped and counted.
@@ -75,8 +99,9 @@ type Options struct {
 // adds others that share it.
 type Publisher struct {
 	*conn
-	camera string
-	root   bool // made by Connect: its Close closes the connection
+	camera string // as given, for Home Assistant's device name
+	level  string // camera made safe for a topic level and an object id
+	root   bool   // made by Connect: its Close closes the connection
 
 	top jsonl.TopChanges // the best label, published when it changes
 }
@@ -92,6 +117,12 @@ type conn struct {
 	cameras []*Publisher // announced to Home Assistant on every connection
 
 	results *relay.Lossy // every result (Result): QoS 0, left out when the broker lags
+
+	// announced is closed once the first connection's announcements
+	// are sent: Connect returns after it, so that a camera Camera adds
+	// later is announced once, by Camera.
+	announced chan struct{}
+	announce  sync.Once
 }
 
 // ErrLogin reports a broker that refused the user name or password.
@@ -103,11 +134,14 @@ func Connect(opts Options) (*Publisher, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = "livecam"
 	}
+	if err := checkTopicPrefix("prefix", opts.Prefix); err != nil {
+		return nil, err
+	}
+	if err := checkTopicPrefix("discovery prefix", opts.Discovery); err != nil {
+		return nil, err
+	}
 	if opts.ClientID == "" {
-		opts.ClientID = "livecam-" + opts.Camera
-		if opts.Camera == "" {
-			opts.ClientID = "livecam-" + strconv.Itoa(os.Getpid())
-		}
+		opts.ClientID = newClientID()
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 1000
@@ -122,44 +156,55 @@ func Connect(opts Options) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{opts: opts}
-	p := &Publisher{conn: c, camera: opts.Camera, root: true}
+	if err := loginFromURL(&opts); err != nil {
+		return nil, err
+	}
+	c := &conn{opts: opts, announced: make(chan struct{})}
+	p := &Publisher{conn: c, camera: opts.Camera, level: topicname.Safe(opts.Camera), root: true}
 	if opts.Camera != "" {
 		c.cameras = []*Publisher{p}
 	}
 	co := paho.NewClientOptions().AddBroker(broker).SetClientID(opts.ClientID).
 		SetUsername(opts.Username).SetPassword(opts.Password).
-		SetWill(p.availability(), "offline", 1, true).
+		SetWill(c.instanceAvailability(), "offline", 1, true).
 		SetAutoReconnect(true).SetMaxReconnectInterval(5 * time.Second).
 		SetConnectTimeout(opts.ConnectTimeout).SetOrderMatters(true).SetTLSConfig(opts.TLS).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
-			opts.Logf("mqtt %s: connection lost (%v); reconnecting, events are queued", redact(opts.Broker), err)
+			opts.Logf("mqtt %s: connection lost (%s); reconnecting, events are queued", redact.URL(opts.Broker), redact.Text(err.Error()))
 		}).
 		SetOnConnectHandler(func(pc paho.Client) {
-			if opts.Discovery != "" {
-				c.mu.Lock()
-				cams := append([]*Publisher(nil), c.cameras...)
-				c.mu.Unlock()
-				for _, cam := range cams {
+			// The instance first: Home Assistant sees a camera
+			// available once both its topics say so.
+			pc.Publish(c.instanceAvailability(), 1, true, "online")
+			c.mu.Lock()
+			cams := append([]*Publisher(nil), c.cameras...)
+			c.mu.Unlock()
+			for _, cam := range cams {
+				if opts.Discovery != "" {
 					pc.Publish(cam.DiscoveryTopic(), 1, true, cam.discoveryConfig())
 				}
+				pc.Publish(cam.availability(), 1, true, "online")
 			}
-			pc.Publish(c.availability(), 1, true, "online")
+			c.announce.Do(func() { close(c.announced) })
 		})
 	p.client = paho.NewClient(co)
 	tok := p.client.Connect()
 	if !tok.WaitTimeout(opts.ConnectTimeout) {
 		p.client.Disconnect(0)
-		return nil, fmt.Errorf("mqtt %s: no answer within %v", redact(opts.Broker), opts.ConnectTimeout)
+		return nil, fmt.Errorf("mqtt %s: no answer within %v", redact.URL(opts.Broker), opts.ConnectTimeout)
 	}
 	if err := tok.Error(); err != nil {
 		if strings.Contains(err.Error(), "not Authorized") || strings.Contains(err.Error(), "bad user name or password") {
-			return nil, fmt.Errorf("mqtt %s: %w (check the user name and password)", redact(opts.Broker), ErrLogin)
+			return nil, fmt.Errorf("mqtt %s: %w (check the user name and password)", redact.URL(opts.Broker), ErrLogin)
 		}
-		return nil, fmt.Errorf("mqtt %s: %v", redact(opts.Broker), err)
+		return nil, fmt.Errorf("mqtt %s: %s", redact.URL(opts.Broker), redact.Text(err.Error()))
+	}
+	select { // Paho calls the handler on a goroutine of its own
+	case <-c.announced:
+	case <-time.After(opts.ConnectTimeout):
 	}
 	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
-		opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact(opts.Broker), opts.QueueSize, dropped)
+		opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact.URL(opts.Broker), opts.QueueSize, dropped)
 	})
 	c.results = relay.NewLossy(resultsQueue, c.sendResult)
 	return p, nil
@@ -193,11 +238,62 @@ func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// brokerURL turns mqtt://, mqtts://, tcp:// or ssl:// into Paho's form.
+// newClientID returns a client id unique to this connection:
+// "livecam-PID-" and 8 random hex digits (22 characters, within the 23
+// every MQTT 3.1.1 broker must accept).
+func newClientID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return "livecam-" + strconv.Itoa(os.Getpid()%100000) + "-" + hex.EncodeToString(b[:])
+}
+
+// checkTopicPrefix refuses a topic prefix that MQTT would read as
+// wildcards, or that no broker takes.
+func checkTopicPrefix(what, p string) error {
+	switch {
+	case strings.ContainsAny(p, "+#\x00"):
+		return fmt.Errorf("mqtt %s %q: a topic prefix may not hold + or # (MQTT's wildcards) or NUL", what, p)
+	case strings.HasPrefix(p, "$"):
+		return fmt.Errorf("mqtt %s %q: topics starting with $ are the broker's own", what, p)
+	case len(p) > 1000:
+		return fmt.Errorf("mqtt %s: %d bytes long; keep it under 1000", what, len(p))
+	}
+	return nil
+}
+
+// loginFromURL takes the user name and password of the broker's URL
+// into opts, unless opts names others (an error); a password in the URL
+// is used, with a warning.
+func loginFromURL(opts *Options) error {
+	u, err := url.Parse(opts.Broker)
+	if err != nil || u.User == nil {
+		return nil
+	}
+	b := redact.URL(opts.Broker)
+	user := u.User.Username()
+	pw, hasPw := u.User.Password()
+	switch {
+	case user != "" && opts.Username != "" && user != opts.Username:
+		return fmt.Errorf("mqtt %s: the URL names user %q and the options user %q: give the user once", b, user, opts.Username)
+	case hasPw && opts.Password != "" && pw != opts.Password:
+		return fmt.Errorf("mqtt %s: the URL holds a password and another is given (file or environment): give it once, not in the URL", b)
+	}
+	if opts.Username == "" {
+		opts.Username = user
+	}
+	if hasPw {
+		opts.Password = pw
+		opts.Logf("warning: mqtt %s: the broker's password is in its URL, which other users of this machine may read (on the command line, through ps; in a shared file); give it with -mqtt-password-file (password_file in a cameras file) or $LIVECAM_MQTT_PASSWORD instead", b)
+	}
+	return nil
+}
+
+// brokerURL turns mqtt://, mqtts://, tcp:// or ssl:// into Paho's form,
+// without the user information (loginFromURL takes it).
 func brokerURL(s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("mqtt %q: want mqtt://HOST:PORT or mqtts://HOST:PORT", redact(s))
+		return "", fmt.Errorf("mqtt %q: want mqtt://HOST:PORT or mqtts://HOST:PORT", redact.Text(s))
 	}
 	switch u.Scheme {
 	case "mqtt", "tcp":
@@ -205,61 +301,76 @@ func brokerURL(s string) (string, error) {
 	case "mqtts", "ssl", "tls":
 		u.Scheme = "ssl"
 	default:
-		return "", fmt.Errorf("mqtt %q: unknown scheme %q (want mqtt or mqtts)", redact(s), u.Scheme)
+		return "", fmt.Errorf("mqtt %q: unknown scheme %q (want mqtt or mqtts)", redact.URL(s), u.Scheme)
 	}
 	u.User = nil
 	return u.String(), nil
 }
 
-// redact drops a password from a broker address for messages.
-func redact(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		u.User = url.User(u.User.Username())
-		return u.String()
-	}
-	return s
+// instanceAvailability is this process's (this connection's) own
+// availability topic, the one its last will goes to.
+func (c *conn) instanceAvailability() string {
+	return c.opts.Prefix + "/instance/" + topicname.Safe(c.opts.ClientID) + "/availability"
 }
 
-func (c *conn) availability() string { return c.opts.Prefix + "/availability" }
+// availability is the camera's availability topic.
+func (p *Publisher) availability() string { return p.Topic("availability") }
 
 // Camera returns the publisher of another camera on the same connection
-// (one client, one availability topic, one queue keeping every message
-// in order). Its Close does nothing: the connection closes with the
-// Publisher Connect returned.
+// (one client, one queue keeping every message in order); the camera is
+// announced online at once. Its Close does nothing: the connection
+// closes, and its cameras go offline, with the Publisher Connect
+// returned.
 func (p *Publisher) Camera(name string) *Publisher {
-	cam := &Publisher{conn: p.conn, camera: name}
+	cam := &Publisher{conn: p.conn, camera: name, level: topicname.Safe(name)}
 	p.mu.Lock()
 	p.conn.cameras = append(p.conn.cameras, cam)
 	p.mu.Unlock()
 	if p.opts.Discovery != "" {
 		p.queue.Put(relay.Message{Subject: cam.DiscoveryTopic(), Payload: cam.discoveryConfig(), Retained: true})
 	}
+	p.queue.Put(relay.Message{Subject: cam.availability(), Payload: []byte("online"), Retained: true})
 	return cam
 }
 
-// Topic returns the camera's topic for kind ("top", "events").
+// Topic returns the camera's topic for kind ("top", "events",
+// "results", "availability"): PREFIX/CAMERA/KIND, CAMERA made safe for a
+// topic level by topicname.Safe.
 func (p *Publisher) Topic(kind string) string {
-	return p.opts.Prefix + "/" + p.camera + "/" + kind
+	return p.opts.Prefix + "/" + p.level + "/" + kind
+}
+
+// objectID is the camera's Home Assistant object id: its safe name, after
+// the safe prefix when the prefix is not the default, so that two
+// livecams on one broker under different prefixes stay apart.
+func (p *Publisher) objectID() string {
+	if p.opts.Prefix == "livecam" {
+		return p.level
+	}
+	return topicname.Safe(p.opts.Prefix) + "_" + p.level
 }
 
 // DiscoveryTopic returns the topic of the Home Assistant discovery
-// message: DISCOVERY/sensor/livecam/CAMERA_label/config.
+// message: DISCOVERY/sensor/livecam/OBJECT_label/config, OBJECT the
+// camera's safe name (after the safe prefix, when not "livecam").
 func (p *Publisher) DiscoveryTopic() string {
-	return p.opts.Discovery + "/sensor/livecam/" + p.camera + "_label/config"
+	return p.opts.Discovery + "/sensor/livecam/" + p.objectID() + "_label/config"
 }
 
 // discoveryConfig describes the camera's label as a Home Assistant
 // sensor: its state is the label, its attributes the rest of the top
-// message, its availability livecam's.
+// message; it is available while both the camera's availability and the
+// process's (whose last will marks it offline if it dies) say "online".
 func (p *Publisher) discoveryConfig() []byte {
-	id := "livecam_" + p.camera
+	id := "livecam_" + p.objectID()
 	b, _ := json.Marshal(map[string]any{
 		"name":                  "label",
 		"unique_id":             id + "_label",
 		"state_topic":           p.Topic("top"),
 		"value_template":        "{{ value_json.label }}",
 		"json_attributes_topic": p.Topic("top"),
-		"availability_topic":    p.availability(),
+		"availability":          []map[string]string{{"topic": p.availability()}, {"topic": p.instanceAvailability()}},
+		"availability_mode":     "all",
 		"icon":                  "mdi:cctv",
 		"device":                map[string]any{"identifiers": []string{id}, "name": "livecam " + p.camera, "manufacturer": "livecam"},
 	})
@@ -334,7 +445,8 @@ func (p *Publisher) Event(e events.Event) {
 }
 
 // Close delivers what is queued (waiting at most drain for the broker),
-// announces the camera offline and disconnects.
+// announces its cameras offline, clears the process's instance topic and
+// disconnects.
 func (p *Publisher) Close() error {
 	return p.CloseWithin(5 * time.Second)
 }
@@ -354,12 +466,26 @@ func (p *Publisher) CloseWithin(drain time.Duration) error {
 	p.results.Close()
 	var err error
 	if unsent := p.queue.Close(drain); unsent > 0 {
-		err = fmt.Errorf("mqtt %s: %d messages not delivered: the broker took none for %v", redact(p.opts.Broker), unsent, drain)
+		err = fmt.Errorf("mqtt %s: %d messages not delivered: the broker took none for %v", redact.URL(p.opts.Broker), unsent, drain)
 	}
-	p.client.Publish(p.availability(), 1, true, "offline").WaitTimeout(time.Second)
+	p.mu.Lock()
+	cams := append([]*Publisher(nil), p.conn.cameras...)
+	p.mu.Unlock()
+	var toks []paho.Token
+	for _, cam := range cams {
+		toks = append(toks, p.client.Publish(cam.availability(), 1, true, "offline"))
+	}
+	// Every camera says offline itself: the instance's retained
+	// message has nothing left to say (an empty retained message
+	// deletes it).
+	toks = append(toks, p.client.Publish(p.instanceAvailability(), 1, true, []byte{}))
+	deadline := time.Now().Add(time.Second)
+	for _, tok := range toks {
+		tok.WaitTimeout(time.Until(deadline))
+	}
 	p.client.Disconnect(250)
 	if d := p.Dropped(); d > 0 && err == nil {
-		err = fmt.Errorf("mqtt %s: %d messages dropped while the broker was away (queue of %d)", redact(p.opts.Broker), d, p.opts.QueueSize)
+		err = fmt.Errorf("mqtt %s: %d messages dropped while the broker was away (queue of %d)", redact.URL(p.opts.Broker), d, p.opts.QueueSize)
 	}
 	return err
 }

@@ -58,7 +58,7 @@ func TestEventsArriveOnceInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEvents(t, sub.Payloads("livecam/door/events", 200), 200)
-	avail := sub.Payloads("livecam/availability", 2)
+	avail := sub.Payloads("livecam/door/availability", 2)
 	if strings.Join(avail, " ") != "online offline" {
 		t.Errorf("availability: %q, want online then offline", avail)
 	}
@@ -169,16 +169,24 @@ func TestHomeAssistantDiscovery(t *testing.T) {
 		t.Fatalf("%d discovery messages", len(got))
 	}
 	var cfg struct {
-		StateTopic        string `json:"state_topic"`
-		AvailabilityTopic string `json:"availability_topic"`
-		UniqueID          string `json:"unique_id"`
-		ValueTemplate     string `json:"value_template"`
+		StateTopic   string `json:"state_topic"`
+		Availability []struct {
+			Topic string `json:"topic"`
+		} `json:"availability"`
+		AvailabilityMode string `json:"availability_mode"`
+		UniqueID         string `json:"unique_id"`
+		ValueTemplate    string `json:"value_template"`
 	}
 	if err := json.Unmarshal([]byte(got[0]), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.StateTopic != "livecam/door/top" || cfg.AvailabilityTopic != "livecam/availability" || cfg.UniqueID != "livecam_door_label" || cfg.ValueTemplate != "{{ value_json.label }}" {
+	if cfg.StateTopic != "livecam/door/top" || cfg.UniqueID != "livecam_door_label" || cfg.ValueTemplate != "{{ value_json.label }}" {
 		t.Errorf("discovery config %+v", cfg)
+	}
+	// Available while the camera and the process (whose last will
+	// says offline) both are.
+	if len(cfg.Availability) != 2 || cfg.Availability[0].Topic != "livecam/door/availability" || cfg.Availability[1].Topic != p.instanceAvailability() || cfg.AvailabilityMode != "all" {
+		t.Errorf("discovery availability %+v, mode %q", cfg.Availability, cfg.AvailabilityMode)
 	}
 }
 
@@ -274,7 +282,9 @@ func TestCamerasShareConnection(t *testing.T) {
 			t.Errorf("%s discovery: %q", cam, got)
 		}
 	}
-	if avail := sub.Payloads("livecam/availability", 2); strings.Join(avail, " ") != "online offline" {
-		t.Errorf("availability: %q, want online then offline", avail)
+	for _, cam := range []string{"door", "yard"} {
+		if avail := sub.Payloads("livecam/"+cam+"/availability", 2); strings.Join(avail, " ") != "online offline" {
+			t.Errorf("%s availability: %q, want online then offline", cam, avail)
+		}
 	}
 }

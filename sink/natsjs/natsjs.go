@@ -16,8 +16,10 @@ package natsjs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +28,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/relay"
+	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/jsonl"
 )
@@ -35,13 +39,19 @@ import (
 const Stream = "LIVECAM_CAMERAS"
 
 // Subject returns a camera's subject for kind ("top", "events",
-// "results").
-func Subject(camera, kind string) string { return "livecam.cameras." + camera + "." + kind }
+// "results"), the camera's name made one safe token by topicname.Safe.
+func Subject(camera, kind string) string {
+	return "livecam.cameras." + topicname.Safe(camera) + "." + kind
+}
 
 // Options configure a Publisher.
 type Options struct {
-	// URL is the server, nats://HOST:4222.
+	// URL is the server, nats://HOST:4222. It is shown only with its
+	// credentials redacted; give credentials in NATS instead.
 	URL string
+	// NATS are extra connection options: credentials and TLS
+	// (fleet.Auth.Options builds them).
+	NATS []nats.Option
 	// Camera names the first camera's subjects (Camera adds others).
 	Camera string
 	// QueueSize bounds the top labels and events waiting for the server
@@ -87,14 +97,16 @@ func Connect(opts Options) (*Publisher, error) {
 		opts.Logf = func(string, ...any) {}
 	}
 	logf := opts.Logf
-	nc, err := nats.Connect(opts.URL, nats.Name("livecam"), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+	shown := redact.URL(opts.URL)
+	all := append([]nats.Option{nats.Name("livecam"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
-				logf("nats %s: connection lost (%v); reconnecting, events are queued", opts.URL, err)
+				logf("nats %s: connection lost (%v); reconnecting, events are queued", shown, redactIn(err, opts.URL))
 			}
-		}))
+		})}, opts.NATS...)
+	nc, err := nats.Connect(opts.URL, all...)
 	if err != nil {
-		return nil, fmt.Errorf("nats %s: %w", opts.URL, err)
+		return nil, fmt.Errorf("nats %s: %v", shown, redactIn(err, opts.URL))
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -103,15 +115,26 @@ func Connect(opts Options) (*Publisher, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: Stream, Subjects: []string{"livecam.cameras.>"},
-		Storage: jetstream.FileStorage, MaxAge: opts.MaxAge, Duplicates: 10 * time.Minute,
-		Description: "livecam cameras: top labels, events and results"}); err != nil {
+	// An existing stream is left as it is: a camera's user needs no
+	// right to change it.
+	if _, err := js.Stream(ctx, Stream); errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: Stream, Subjects: []string{"livecam.cameras.>"},
+			Storage: jetstream.FileStorage, MaxAge: opts.MaxAge, Duplicates: 10 * time.Minute,
+			Description: "livecam cameras: top labels, events and results"})
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			err = nil
+		}
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("nats %s: stream %s: %w", shown, Stream, err)
+		}
+	} else if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("nats %s: stream %s: %w", opts.URL, Stream, err)
+		return nil, fmt.Errorf("nats %s: stream %s: %w", shown, Stream, err)
 	}
 	c := &conn{opts: opts, nc: nc, js: js, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
-		logf("nats %s: the queue of %d messages is full; %d dropped so far", opts.URL, opts.QueueSize, dropped)
+		logf("nats %s: the queue of %d messages is full; %d dropped so far", shown, opts.QueueSize, dropped)
 	})
 	c.results = relay.NewLossy(64, c.sendResult)
 	return &Publisher{conn: c, camera: opts.Camera, root: true}, nil
@@ -192,13 +215,22 @@ func (p *Publisher) Close() error {
 	p.results.Close()
 	var err error
 	if unsent := p.queue.Close(5 * time.Second); unsent > 0 {
-		err = fmt.Errorf("nats %s: %d messages not stored: the server took none for 5s", p.opts.URL, unsent)
+		err = fmt.Errorf("nats %s: %d messages not stored: the server took none for 5s", redact.URL(p.opts.URL), unsent)
 	}
 	p.nc.Close()
 	if d := p.Dropped(); d > 0 && err == nil {
-		err = fmt.Errorf("nats %s: %d messages dropped while the server was away (queue of %d)", p.opts.URL, d, p.opts.QueueSize)
+		err = fmt.Errorf("nats %s: %d messages dropped while the server was away (queue of %d)", redact.URL(p.opts.URL), d, p.opts.QueueSize)
 	}
 	return err
 }
 
 var _ pipeline.Publisher = (*Publisher)(nil)
+
+// redactIn returns err's text with the URL, where it appears, redacted.
+func redactIn(err error, url string) string {
+	msg := err.Error()
+	if shown := redact.URL(url); shown != url {
+		msg = strings.ReplaceAll(msg, url, shown)
+	}
+	return msg
+}

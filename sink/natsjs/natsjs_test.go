@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,27 @@ func TestServerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEvents(t, stored(t, srv.URL(), Subject("door", "events")), 30)
+}
+
+// TestConnectHidesCredentials: a server that refuses the credentials in
+// the URL, or in the options, is named in the error with its password
+// redacted.
+func TestConnectHidesCredentials(t *testing.T) {
+	srv := natstest.StartSecure(t)
+	host := strings.TrimPrefix(srv.URL(), "nats://")
+	_, err := Connect(Options{URL: "nats://camera:Wr0ngSecret@" + host, Camera: "c"})
+	if err == nil || strings.Contains(err.Error(), "Wr0ngSecret") || !strings.Contains(err.Error(), host) {
+		t.Errorf("credentials in the URL: %v", err)
+	}
+	_, err = Connect(Options{URL: srv.URL(), Camera: "c", NATS: []nats.Option{nats.UserInfo("camera", "Wr0ngSecret")}})
+	if err == nil || strings.Contains(err.Error(), "Wr0ngSecret") {
+		t.Errorf("a wrong password: %v", err)
+	}
+	p, err := Connect(Options{URL: srv.URL(), Camera: "c", NATS: []nats.Option{nats.UserInfo("camera", srv.Password("camera"))}})
+	if err != nil {
+		t.Fatalf("the camera user: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Error(err)
+	}
 }

@@ -9,8 +9,20 @@
 // target, named NAME.partial-RANDOM.EXT so that players still recognise
 // it and a user finds it after a crash; Commit renames it into place at
 // the end, atomically, and never over a file that appeared meanwhile
-// unless overwriting was asked for. A device or FIFO (/dev/null, a named
-// pipe) is written directly: there is nothing to replace.
+// unless overwriting was asked for. A character device or FIFO
+// (/dev/null, a named pipe) named directly is written directly: there is
+// nothing to replace. A symbolic link is followed only to a regular file:
+// a link to a device, a FIFO, a folder or nothing is refused, and so is a
+// block device however it is named (nobody means to write a video over a
+// disk). An input of the run is never an output, -overwrite or not
+// (ErrIsInput).
+//
+// A run whose outcome is known only at its end (cut short by a signal, a
+// full disk) creates its files in a Group: their Commit only finishes
+// them, and the Group then moves them all into place, or leaves them
+// under their partial names (Keep).
+//
+// SafeName makes a file name out of an input's name.
 //
 // renameio (github.com/google/renameio) does the atomic part for
 // configuration files, but hides its temporary files and always replaces
@@ -25,6 +37,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,6 +61,10 @@ func (t Target) String() string {
 // ErrExists reports an output file that exists and may not be replaced.
 var ErrExists = errors.New("exists, and replacing it was not asked for")
 
+// ErrIsInput reports an output that is one of the run's inputs: it is
+// refused whatever the flags say.
+var ErrIsInput = errors.New("refusing to write over an input of the run")
+
 // Check verifies, without creating anything, that every target can be
 // written and that none of them is an input or another target. inputs are
 // paths that will be read (a source video, a model, a labels file); names
@@ -67,10 +84,26 @@ func Check(inputs []string, targets []Target, overwrite bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", t, err)
 		}
+		for _, in := range inputs {
+			if in == "" {
+				continue
+			}
+			ist, err := os.Stat(in)
+			if err != nil || !ist.Mode().IsRegular() {
+				continue
+			}
+			if st != nil && os.SameFile(st, ist) {
+				return fmt.Errorf("%s: is the input %s: %w", t, in, ErrIsInput)
+			}
+		}
 		if st != nil {
 			switch {
 			case st.IsDir():
 				return fmt.Errorf("%s: is a directory", t)
+			case st.Mode()&fs.ModeDevice != 0 && st.Mode()&fs.ModeCharDevice == 0:
+				return fmt.Errorf("%s: is a block device: refusing to write to it", t)
+			case st.Mode()&fs.ModeSocket != 0:
+				return fmt.Errorf("%s: is a socket: refusing to write to it", t)
 			case st.Mode().IsRegular() && !overwrite:
 				return fmt.Errorf("%s: %w", t, ErrExists)
 			}
@@ -83,18 +116,6 @@ func Check(inputs []string, targets []Target, overwrite bool) error {
 				if err := unix.Access(res, unix.W_OK); err != nil {
 					return fmt.Errorf("%s: %w", t, err)
 				}
-			}
-		}
-		for _, in := range inputs {
-			if in == "" {
-				continue
-			}
-			ist, err := os.Stat(in)
-			if err != nil || !ist.Mode().IsRegular() {
-				continue
-			}
-			if st != nil && os.SameFile(st, ist) {
-				return fmt.Errorf("%s: is the input %s: refusing to write over it", t, in)
 			}
 		}
 		for _, d := range done {
@@ -122,6 +143,9 @@ func resolve(path string) (string, os.FileInfo, error) {
 	st, err := os.Stat(abs)
 	switch {
 	case err == nil:
+		if err := linkAllowed(abs, st); err != nil {
+			return "", nil, err
+		}
 		real, err := filepath.EvalSymlinks(abs)
 		if err != nil {
 			return "", nil, err
@@ -149,6 +173,35 @@ func resolve(path string) (string, os.FileInfo, error) {
 	}
 }
 
+// linkAllowed refuses path when it is a symbolic link to anything but a
+// regular file (st is what the link leads to).
+func linkAllowed(path string, st os.FileInfo) error {
+	lst, err := os.Lstat(path)
+	if err != nil || lst.Mode()&fs.ModeSymlink == 0 || st.Mode().IsRegular() {
+		return nil
+	}
+	to, _ := os.Readlink(path)
+	return fmt.Errorf("is a symbolic link to %s, %s: refusing to write through it (a link is followed only to a regular file)", to, kind(st))
+}
+
+// kind names what a file is, for messages.
+func kind(st os.FileInfo) string {
+	m := st.Mode()
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
+}
+
 // File is an output being written: a partial file beside the target, or
 // the target itself when that is a device or a FIFO.
 type File struct {
@@ -157,18 +210,37 @@ type File struct {
 	direct    bool // writing the target itself
 	overwrite bool
 	done      bool
+	group     *Group // when set, Commit leaves the rename to the group
 }
 
 // Create starts writing target: it creates a new partial file beside it
-// (or opens a device or FIFO for writing). A FIFO is opened without
-// blocking: when nobody reads it, Create fails with ENXIO.
+// (or opens a character device or FIFO for writing). A FIFO is opened
+// without blocking: when nobody reads it, Create fails with ENXIO. A link
+// to anything but a regular file, and a block device, are refused.
 func Create(target string, overwrite bool) (*File, error) {
+	return CreateWith(target, Options{Overwrite: overwrite})
+}
+
+// CreateWith is Create with options: with opts.Group, Commit only
+// finishes the file and the group decides whether it moves into place.
+func CreateWith(target string, opts Options) (*File, error) {
 	if st, err := os.Stat(target); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
-		f, err := os.OpenFile(target, os.O_WRONLY|unix.O_NONBLOCK, 0)
+		if err := linkAllowed(target, st); err != nil {
+			return nil, fmt.Errorf("%s: %w", target, err)
+		}
+		if st.Mode()&fs.ModeDevice != 0 && st.Mode()&fs.ModeCharDevice == 0 || st.Mode()&fs.ModeSocket != 0 {
+			return nil, fmt.Errorf("%s: is %s: refusing to write to it", target, kind(st))
+		}
+		// O_NOFOLLOW: a link put in its place since is not followed.
+		f, err := os.OpenFile(target, os.O_WRONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW, 0)
 		if err != nil {
 			return nil, err
 		}
 		return &File{File: f, target: target, direct: true}, nil
+	} else if err == nil {
+		if err := linkAllowed(target, st); err != nil {
+			return nil, fmt.Errorf("%s: %w", target, err)
+		}
 	}
 	dir, base := filepath.Dir(target), filepath.Base(target) // not "": CreateTemp would use $TMPDIR
 	ext := filepath.Ext(base)
@@ -181,14 +253,15 @@ func Create(target string, overwrite bool) (*File, error) {
 		os.Remove(f.Name())
 		return nil, err
 	}
-	return &File{File: f, target: target, overwrite: overwrite}, nil
+	return &File{File: f, target: target, overwrite: opts.Overwrite, group: opts.Group}, nil
 }
 
 // Target returns the path the file will have once committed.
 func (f *File) Target() string { return f.target }
 
 // Commit flushes the file to the disk, closes it and renames it to its
-// target. When the target appeared in the meantime and overwriting was not
+// target; for a file of a Group it only flushes and closes it, and the
+// group renames it (Group.Commit) or leaves it (Group.Keep). When the target appeared in the meantime and overwriting was not
 // asked for, the data stays under the partial name and the error says so.
 // Commit after Commit does nothing.
 func (f *File) Commit() error {
@@ -205,6 +278,10 @@ func (f *File) Commit() error {
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w (the data written so far is in %s)", f.target, err, f.File.Name())
+	}
+	if f.group != nil {
+		f.group.hold(f)
+		return nil
 	}
 	return Rename(f.File.Name(), f.target, f.overwrite)
 }
@@ -255,4 +332,70 @@ type Options struct {
 	// appears during the run is left alone (the output stays under its
 	// partial name).
 	Overwrite bool
+	// Group, when set, holds the finished file until the run's outcome
+	// is known (see Group).
+	Group *Group
+}
+
+// Group holds the finished files of one run until the run's outcome is
+// known: Commit moves them all into place (a whole run), Keep leaves them
+// under their partial names (a run cut short, or failed). A file that
+// was created but never finished (its sink never closed) stays under its
+// partial name either way. A Group is safe for concurrent use.
+type Group struct {
+	mu    sync.Mutex
+	files []*File
+}
+
+func (g *Group) hold(f *File) {
+	g.mu.Lock()
+	g.files = append(g.files, f)
+	g.mu.Unlock()
+}
+
+// take returns the held files and forgets them.
+func (g *Group) take() []*File {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	files := g.files
+	g.files = nil
+	return files
+}
+
+// Commit renames every finished file into place (see File.Commit); the
+// errors say where the data of a file that could not move is.
+func (g *Group) Commit() error {
+	var errs []error
+	for _, f := range g.take() {
+		errs = append(errs, Rename(f.File.Name(), f.target, f.overwrite))
+	}
+	return errors.Join(errs...)
+}
+
+// Keep leaves every finished file under its partial name, so that
+// nothing cut short passes for whole, and returns those names; a file
+// that holds nothing is removed instead.
+func (g *Group) Keep() []string {
+	var kept []string
+	for _, f := range g.take() {
+		if st, err := os.Stat(f.File.Name()); err == nil && st.Size() == 0 {
+			os.Remove(f.File.Name())
+			continue
+		}
+		kept = append(kept, f.File.Name())
+	}
+	return kept
+}
+
+// Partial returns the partial name of the finished file that will become
+// target, or "" when the group holds none.
+func (g *Group) Partial(target string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, f := range g.files {
+		if f.target == target {
+			return f.File.Name()
+		}
+	}
+	return ""
 }

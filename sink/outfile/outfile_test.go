@@ -10,6 +10,7 @@ import (
 
 	"github.com/livecam/livecam/internal/shareddata"
 	"github.com/livecam/livecam/sink/outfile"
+	"golang.org/x/sys/unix"
 )
 
 func write(t *testing.T, path, data string) {
@@ -187,4 +188,143 @@ func Example() {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// TestLinksOnlyToRegularFiles: a link in an output folder is followed
+// only to a regular file; a link to a block or character device, a FIFO,
+// a folder or nothing is refused by Check and by Create, overwrite or
+// not, and so is a block device named directly. A character device or
+// FIFO named directly stays allowed.
+func TestLinksOnlyToRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	j := func(p string) string { return filepath.Join(dir, p) }
+	// A block device of a major number reserved for local use (no
+	// driver behind it): nothing can be written to it even if the check
+	// failed.
+	blk := j("blockdev")
+	if err := unix.Mknod(blk, unix.S_IFBLK|0o600, int(unix.Mkdev(240, 0))); err != nil {
+		shareddata.Need(t, "cannot make a block device (needs root): %v", err)
+	}
+	if err := unix.Mkfifo(j("fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write(t, j("file.mp4"), "someone's video")
+	os.Mkdir(j("sub"), 0o755)
+	for link, to := range map[string]string{"toblock.mp4": blk, "tonull.mp4": "/dev/null", "tofifo.mp4": j("fifo"),
+		"todir.mp4": j("sub"), "dangling.mp4": j("nowhere"), "tofile.mp4": j("file.mp4")} {
+		if err := os.Symlink(to, j(link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ path, want string }{
+		{j("toblock.mp4"), "a block device: refusing to write through it"},
+		{j("tonull.mp4"), "a character device: refusing to write through it"},
+		{j("tofifo.mp4"), "a FIFO: refusing to write through it"},
+		{j("todir.mp4"), "a folder: refusing to write through it"},
+		{j("dangling.mp4"), "symbolic link to a file that does not exist"},
+		{blk, "is a block device"},
+	} {
+		for _, overwrite := range []bool{false, true} {
+			err := outfile.Check(nil, []outfile.Target{{Path: tc.path}}, overwrite)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Check %s (overwrite %v): %v, want %q", tc.path, overwrite, err, tc.want)
+			}
+			if tc.want == "symbolic link to a file that does not exist" {
+				continue // Create makes a partial file beside it: nothing is written through it
+			}
+			f, err := outfile.Create(tc.path, overwrite)
+			if err == nil {
+				f.Discard()
+				t.Errorf("Create %s (overwrite %v) wrote through it", tc.path, overwrite)
+			} else if !strings.Contains(err.Error(), "refusing") {
+				t.Errorf("Create %s: %v, want a refusal", tc.path, err)
+			}
+		}
+	}
+	// A link to a regular file is followed: it exists, so it needs
+	// overwrite; and it is never an input.
+	if err := outfile.Check(nil, []outfile.Target{{Path: j("tofile.mp4")}}, false); !errors.Is(err, outfile.ErrExists) {
+		t.Errorf("a link to a regular file: %v, want ErrExists", err)
+	}
+	if err := outfile.Check([]string{j("file.mp4")}, []outfile.Target{{Path: j("tofile.mp4")}}, true); !errors.Is(err, outfile.ErrIsInput) {
+		t.Errorf("a link to an input: %v, want ErrIsInput", err)
+	}
+	// Named directly, a character device and a FIFO are written directly.
+	if err := outfile.Check(nil, []outfile.Target{{Path: "/dev/null"}, {Path: j("fifo")}}, false); err != nil {
+		t.Errorf("a device or FIFO named directly: %v", err)
+	}
+	if got, _ := os.ReadFile(j("file.mp4")); string(got) != "someone's video" {
+		t.Errorf("the link's target changed: %q", got)
+	}
+}
+
+// TestInputNeverExists: an output that is an input is refused as an
+// input (ErrIsInput), not as an existing file that -overwrite would
+// replace, with or without overwrite.
+func TestInputNeverExists(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.mp4")
+	write(t, in, "video")
+	for _, overwrite := range []bool{false, true} {
+		err := outfile.Check([]string{in}, []outfile.Target{{Path: in, Flag: "-out"}}, overwrite)
+		if !errors.Is(err, outfile.ErrIsInput) || errors.Is(err, outfile.ErrExists) {
+			t.Errorf("overwrite %v: %v, want ErrIsInput only", overwrite, err)
+		}
+	}
+}
+
+// TestGroup: the files of a group are finished by Commit but stay under
+// their partial names until the group commits them; Keep leaves them
+// there (removing those that hold nothing) and says where they are.
+func TestGroup(t *testing.T) {
+	dir := t.TempDir()
+	for _, commit := range []bool{true, false} {
+		g := &outfile.Group{}
+		a, b, empty := filepath.Join(dir, "a.mp4"), filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "a.events.jsonl")
+		var files []*outfile.File
+		for _, p := range []string{a, b, empty} {
+			f, err := outfile.CreateWith(p, outfile.Options{Group: g})
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
+		}
+		files[0].WriteString("video")
+		files[1].WriteString("{}\n")
+		for _, f := range files {
+			if err := f.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(f.Target()); err == nil {
+				t.Fatalf("%s is under its final name before the group commits", f.Target())
+			}
+		}
+		if g.Partial(a) != files[0].Name() {
+			t.Errorf("Partial(%s) = %q, want %q", a, g.Partial(a), files[0].Name())
+		}
+		if commit {
+			if err := g.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(a); string(got) != "video" {
+				t.Errorf("after Commit %s holds %q", a, got)
+			}
+			for _, f := range files {
+				os.Remove(f.Target())
+			}
+			continue
+		}
+		kept := g.Keep()
+		if len(kept) != 2 || kept[0] != files[0].Name() || kept[1] != files[1].Name() {
+			t.Errorf("Keep = %v, want the two files that hold data", kept)
+		}
+		for _, p := range []string{a, b, empty, files[2].Name()} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%s exists after Keep", p)
+			}
+		}
+		if got, _ := os.ReadFile(files[0].Name()); string(got) != "video" {
+			t.Errorf("the kept partial holds %q", got)
+		}
+	}
 }

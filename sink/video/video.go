@@ -47,7 +47,10 @@ import (
 // ffmpeg runs in its own process group: a Ctrl-C on the terminal reaches
 // livecam only, which finishes the file; if livecam dies, ffmpeg sees its
 // input end and finishes the file itself. The file is written under a
-// partial name and renamed into place by Close (see package outfile).
+// partial name and renamed into place by Close (see package outfile); with
+// an outfile.Group in the options, Close only finishes it and the group
+// decides whether it moves into place (a run cut short keeps the partial
+// name).
 //
 // ffmpeg reports write errors (they end the output with its message). The
 // sink also watches the free space of the file's filesystem: when it falls
@@ -212,7 +215,7 @@ func (v *Sink) start(o *pipeline.Output) error {
 	if v.fps <= 0 {
 		v.fps = 30
 	}
-	f, err := outfile.Create(v.path, v.opts.Overwrite)
+	f, err := outfile.CreateWith(v.path, v.opts)
 	if err != nil {
 		return fmt.Errorf("cannot write the output video: %w", err)
 	}
