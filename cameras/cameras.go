@@ -52,8 +52,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/scanner"
 	"github.com/goccy/go-yaml/token"
 	"golang.org/x/sys/unix"
 
@@ -223,8 +223,8 @@ func Parse(name string, data []byte) (*Config, error) {
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, fmt.Errorf("%s: line %d: a NUL byte: a cameras file is text", name, 1+bytes.Count(data[:i], []byte("\n")))
 	}
-	tokens := lexer.Tokenize(string(data))
-	if err := checkTokens(tokens); err != nil {
+	tokens, err := tokenize(data)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	file, err := parser.Parse(tokens, 0)
@@ -359,70 +359,181 @@ func short(s string) string {
 
 // lineOf returns "line N: " for a node, or "" when it has no position.
 func lineOf(n ast.Node) string {
+	if d, ok := n.(*ast.DocumentNode); ok { // its token is its body's
+		switch {
+		case d.Start != nil: // "---"
+			return fmt.Sprintf("line %d: ", d.Start.Position.Line)
+		case d.Body == nil: // an empty document, "...": no position
+			return ""
+		}
+	}
 	if n == nil || n.GetToken() == nil {
 		return ""
 	}
 	return fmt.Sprintf("line %d: ", n.GetToken().Position.Line)
 }
 
-// checkTokens refuses, before the parser sees them (its cost grows with
-// the square of each), flow collections ([...], {...}) nested deeper
-// than MaxDepth, a block mapping of more than MaxKeys keys and a second
-// YAML document.
-func checkTokens(tokens token.Tokens) error {
-	depth, docs := 0, 0
-	// The block mappings being read, as the columns of their keys and
-	// how many keys each has so far: the parser's cost grows with the
-	// square of a mapping's keys.
-	type mapping struct{ column, keys int }
-	var open []mapping
-	ended := false // after "...": only comments, or a second document
-	for i, tk := range tokens {
-		if ended && tk.Type != token.DocumentEndType && tk.Type != token.CommentType && tk.Type != token.DocumentHeaderType {
-			return fmt.Errorf("line %d: a second YAML document (after ...): a cameras file has one", tk.Position.Line)
+// tokenize splits a file into its tokens (as lexer.Tokenize) and
+// checks each as it comes, so that a file crossing a bound is refused as
+// soon as the bound is crossed, before the rest of it is read and before
+// the parser sees any of it: collections nested deeper than MaxDepth
+// (block ones, "- - - a: 1" on one line or indented line after line, and
+// flow ones, [...] and {...}, counted together), a block mapping of more
+// than MaxKeys keys and a second YAML document. The parser's time and
+// memory grow with the square of the depth and of a mapping's keys (a
+// 128 kB line of "- " took it 6 GB); the error names the line.
+func tokenize(data []byte) (token.Tokens, error) {
+	var s scanner.Scanner
+	s.Init(string(data))
+	var tokens token.Tokens
+	var c tokenCheck
+	for {
+		sub, err := s.Scan()
+		if err == io.EOF {
+			return tokens, nil
 		}
-		switch tk.Type {
-		case token.SequenceEntryType, token.MappingValueType:
-			if depth > 0 { // a flow collection's keys: no such cost
-				continue
-			}
-			c := tk.Position.Column
-			if tk.Type == token.MappingValueType { // "key:": the key's column
-				if i == 0 {
-					continue
-				}
-				c = tokens[i-1].Position.Column
-			}
-			for len(open) > 0 && open[len(open)-1].column > c {
-				open = open[:len(open)-1]
-			}
-			if tk.Type == token.SequenceEntryType {
-				continue
-			}
-			if len(open) == 0 || open[len(open)-1].column < c {
-				open = append(open, mapping{column: c})
-			}
-			if open[len(open)-1].keys++; open[len(open)-1].keys > MaxKeys {
-				return fmt.Errorf("line %d: more than %d keys in one mapping", tk.Position.Line, MaxKeys)
-			}
-		case token.DocumentHeaderType:
-			open = nil
-			if docs++; docs > 1 {
-				return fmt.Errorf("line %d: a second YAML document (---): a cameras file has one", tk.Position.Line)
-			}
-		case token.DocumentEndType:
-			docs, ended = 1, true // "...": anything after it starts another document
-		case token.SequenceStartType, token.MappingStartType:
-			if depth++; depth > MaxDepth {
-				return fmt.Errorf("line %d: nested more than %d deep", tk.Position.Line, MaxDepth)
-			}
-		case token.SequenceEndType, token.MappingEndType:
-			if depth > 0 {
-				depth--
+		for _, tk := range sub {
+			tokens.Add(tk)
+			if err := c.next(tokens); err != nil {
+				return nil, err
 			}
 		}
 	}
+}
+
+// tokenCheck holds what tokenize knows of the tokens so far.
+type tokenCheck struct {
+	depth, docs int // flow collections open, documents begun
+	// The block collections open, outermost first, each by its column
+	// (a sequence's "-", a mapping's keys) and, for a mapping, how many
+	// keys it has so far.
+	open  []block
+	line  int  // the line of the last token but comments
+	ended bool // after "...": only comments, or a second document
+}
+
+// block is a block collection: a sequence or a mapping.
+type block struct {
+	column, keys int
+	seq          bool
+}
+
+// closeTo ends the block collections to the right of a token at
+// column; key: the token is a mapping's key, which also ends a sequence
+// in its column (the previous key's value: "cameras:\n- a\nworkers: 2").
+func (c *tokenCheck) closeTo(column int, key bool) {
+	for len(c.open) > 0 {
+		top := c.open[len(c.open)-1]
+		if top.column < column || top.column == column && !(key && top.seq) {
+			return
+		}
+		c.open = c.open[:len(c.open)-1]
+	}
+}
+
+// push opens a block collection at tk.
+func (c *tokenCheck) push(tk *token.Token, b block) error {
+	c.open = append(c.open, b)
+	return c.nested(tk)
+}
+
+// nested refuses a file once more than MaxDepth collections are open.
+func (c *tokenCheck) nested(tk *token.Token) error {
+	if len(c.open)+c.depth > MaxDepth {
+		return fmt.Errorf("line %d: nested more than %d deep", tk.Position.Line, MaxDepth)
+	}
 	return nil
+}
+
+// next checks the last of tokens.
+func (c *tokenCheck) next(tokens token.Tokens) error {
+	i := len(tokens) - 1
+	tk := tokens[i]
+	if c.ended && tk.Type != token.DocumentEndType && tk.Type != token.CommentType && tk.Type != token.DocumentHeaderType {
+		return fmt.Errorf("line %d: a second YAML document (after ...): a cameras file has one", tk.Position.Line)
+	}
+	if tk.Type == token.CommentType {
+		return nil
+	}
+	first := tk.Position.Line > c.line // the first token of its line
+	c.line = tk.Position.Line
+	if c.depth > 0 { // inside a flow collection: no block ones
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			c.depth++
+			return c.nested(tk)
+		case token.SequenceEndType, token.MappingEndType:
+			c.depth--
+		}
+		return nil
+	}
+	// A block of text ("key: |") is one token whose column is 0: it
+	// ends nothing (else the collections around it would be forgotten
+	// and nested again past MaxDepth).
+	text := i > 0 && (tokens[i-1].Type == token.LiteralType || tokens[i-1].Type == token.FoldedType)
+	if first && !text {
+		c.closeTo(tk.Position.Column, false)
+	}
+	switch tk.Type {
+	case token.SequenceEntryType:
+		col := tk.Position.Column
+		c.closeTo(col, false)
+		if n := len(c.open); n == 0 || c.open[n-1].column < col || !c.open[n-1].seq {
+			return c.push(tk, block{column: col, seq: true})
+		}
+	case token.MappingKeyType, token.MappingValueType:
+		// "? key" and "key:" add a key at their column; a ":" that
+		// begins its line is the value of the "? key" above it.
+		col, count := tk.Position.Column, true
+		if tk.Type == token.MappingValueType && !first {
+			col = keyColumn(tokens, i)
+		} else if tk.Type == token.MappingValueType {
+			count = false
+		}
+		c.closeTo(col, true)
+		if n := len(c.open); n == 0 || c.open[n-1].column < col {
+			if err := c.push(tk, block{column: col}); err != nil {
+				return err
+			}
+		}
+		if top := &c.open[len(c.open)-1]; count {
+			if top.keys++; top.keys > MaxKeys {
+				return fmt.Errorf("line %d: more than %d keys in one mapping", tk.Position.Line, MaxKeys)
+			}
+		}
+	case token.DocumentHeaderType:
+		c.open = nil
+		if c.docs++; c.docs > 1 {
+			return fmt.Errorf("line %d: a second YAML document (---): a cameras file has one", tk.Position.Line)
+		}
+	case token.DocumentEndType:
+		c.open = nil
+		c.docs, c.ended = 1, true // "...": anything after it starts another document
+	case token.SequenceStartType, token.MappingStartType:
+		c.depth++
+		return c.nested(tk)
+	}
+	return nil
+}
+
+// keyColumn returns the column where the key of the ":" at tokens[i]
+// begins, with its anchor, tag or alias mark ("&a !!str key:").
+func keyColumn(tokens token.Tokens, i int) int {
+	j := i - 1
+	if j < 0 {
+		return tokens[i].Position.Column
+	}
+	same := func(k int) bool { return k >= 0 && tokens[k].Position.Line == tokens[j].Position.Line }
+	for {
+		switch {
+		case same(j-1) && (tokens[j-1].Type == token.TagType || tokens[j-1].Type == token.AliasType):
+			j--
+		case same(j-2) && tokens[j-2].Type == token.AnchorType:
+			j -= 2 // "&" and the anchor's name
+		default:
+			return tokens[j].Position.Column
+		}
+	}
 }
 
 // extent is the size of a node with its aliases expanded: how many

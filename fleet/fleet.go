@@ -46,10 +46,14 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livecam/livecam/internal/redact"
 )
 
 // The streams, subjects, consumer and bucket the fleet uses.
@@ -166,6 +170,15 @@ type State struct {
 	Updated    time.Time `json:"updated"`
 }
 
+// Redacted returns a copy of the state with the credentials of its
+// source (a URL's password, a token parameter) and of the URLs in its
+// error replaced by "xxxxx".
+func (s State) Redacted() State {
+	s.Job.Source = redact.URL(s.Job.Source)
+	s.Error = redact.Text(s.Error)
+	return s
+}
+
 // Summary is what a worker publishes when a job is done.
 type Summary struct {
 	Job     string   `json:"job"`
@@ -247,13 +260,24 @@ func setupStreams(ctx context.Context, js jetstream.JetStream, opts Options) (je
 		{Name: DeadStream, Subjects: []string{"livecam.dead.>"}, Storage: jetstream.FileStorage, Description: "livecam jobs given up, with the reason"},
 	}
 	for _, cfg := range streams {
-		if _, err := js.Stream(ctx, cfg.Name); err == nil {
+		if st, err := js.Stream(ctx, cfg.Name); err == nil {
+			if err := checkStream(cfg, st.CachedInfo().Config); err != nil {
+				return nil, err
+			}
 			continue
 		} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
 			return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
 		}
-		if _, err := js.CreateStream(ctx, cfg); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
+		// A user without the right to create it (a submitter, for the
+		// results and the dead letters) has no answer: do not wait long.
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := js.CreateStream(cctx, cfg)
+		cancel()
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stream %s does not exist and could not be created (%w): a worker creates the fleet's streams when it starts (or an admin does); a submitter may not create them all", cfg.Name, err)
 		}
 	}
 	var state jetstream.KeyValue
@@ -279,9 +303,50 @@ func setupStreams(ctx context.Context, js jetstream.JetStream, opts Options) (je
 	return state, nil
 }
 
-// putState records a job's state.
+// ErrStreamSettings marks a stream that exists with settings other than
+// the fleet's (made by someone else first): a worker refuses to start on
+// it rather than lose jobs, results or dead letters.
+var ErrStreamSettings = errors.New("not the fleet's settings")
+
+// checkStream compares the settings of a stream that exists with those
+// the fleet makes: the same subjects and retention, and no limit on the
+// messages or bytes it keeps (nor an age limit, but for the results).
+func checkStream(want, got jetstream.StreamConfig) error {
+	var diffs []string
+	ws, gs := slices.Clone(want.Subjects), slices.Clone(got.Subjects)
+	slices.Sort(ws)
+	slices.Sort(gs)
+	if !slices.Equal(ws, gs) {
+		diffs = append(diffs, fmt.Sprintf("subjects %s (want %s)", strings.Join(gs, " "), strings.Join(ws, " ")))
+	}
+	if got.Retention != want.Retention {
+		diffs = append(diffs, fmt.Sprintf("retention %s (want %s)", got.Retention, want.Retention))
+	}
+	for _, l := range []struct {
+		name string
+		v    int64
+	}{{"max_msgs", got.MaxMsgs}, {"max_bytes", got.MaxBytes}, {"max_msgs_per_subject", got.MaxMsgsPerSubject}} {
+		if l.v > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s %d (want no limit)", l.name, l.v))
+		}
+	}
+	if want.MaxAge == 0 && got.MaxAge > 0 {
+		diffs = append(diffs, fmt.Sprintf("max_age %v (want no limit)", got.MaxAge))
+	}
+	if got.Sealed {
+		diffs = append(diffs, "sealed")
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("stream %s: %w: %s: delete it (nats stream rm %s) and let a worker create it again", want.Name, ErrStreamSettings, strings.Join(diffs, ", "), want.Name)
+	}
+	return nil
+}
+
+// putState records a job's state, its source and error with their
+// credentials redacted (every submitter reads the states).
 func putState(ctx context.Context, kv jetstream.KeyValue, s State) error {
 	s.Updated = time.Now().UTC()
+	s = s.Redacted()
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err

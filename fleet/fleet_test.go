@@ -186,6 +186,11 @@ func TestSecureServerPermissions(t *testing.T) {
 	sub, violations := connectWatched(t, srv, "submitter")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// A worker makes the streams (a submitter may not make them all).
+	wjs := connectAs(t, srv, "worker")
+	if _, _, err := Setup(ctx, wjs, Options{}); err != nil {
+		t.Fatalf("the worker cannot set up: %v", err)
+	}
 	var jobs []Job
 	for _, f := range files {
 		jobs = append(jobs, NewJob(f, "", filepath.Join(out, filepath.Base(f)+".jsonl")))
@@ -233,7 +238,6 @@ func TestSecureServerPermissions(t *testing.T) {
 	}
 
 	// The worker does the jobs.
-	wjs := connectAs(t, srv, "worker")
 	logs, stop := runWorker(t, &Worker{JS: wjs, Name: "w1", Process: fakeProcess, Limits: Limits{InputRoots: []string{in}, OutputRoots: []string{out}}})
 	states := waitStates(t, sub, time.Minute, logs, allEnded(2))
 	stop()

@@ -99,6 +99,25 @@ func withinAny(path string, roots []string) bool {
 	return false
 }
 
+// hiddenComponent refuses a path (absolute, links resolved) with a
+// component under its output root that starts with '.': the hidden
+// folders and files of the fleet (another job's temporary folder, a
+// probe) and of the users are never a job's output.
+func hiddenComponent(path string, roots []string) error {
+	for _, r := range roots {
+		rel, err := filepath.Rel(r, path)
+		if err != nil || !within(path, r) {
+			continue
+		}
+		for _, c := range strings.Split(rel, string(filepath.Separator)) {
+			if strings.HasPrefix(c, ".") && c != "." {
+				return fmt.Errorf("%q starts with '.': hidden files and folders (another job's temporary folder) are not outputs", c)
+			}
+		}
+	}
+	return nil
+}
+
 // IsURL reports whether a source is spelt as a URL.
 func IsURL(source string) bool { return strings.Contains(source, "://") }
 
@@ -182,6 +201,9 @@ func (l Limits) checkOutput(what, path, source string, overwrite bool) (string, 
 	if !withinAny(dir, l.OutputRoots) {
 		return "", fmt.Errorf("%w: %s %s: outside this worker's output roots (%s)", ErrRefused, what, path, strings.Join(l.OutputRoots, ", "))
 	}
+	if err := hiddenComponent(target, l.OutputRoots); err != nil {
+		return "", fmt.Errorf("%w: %s %s: %v", ErrRefused, what, path, err)
+	}
 	lst, err := os.Lstat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -200,6 +222,9 @@ func (l Limits) checkOutput(what, path, source string, overwrite bool) (string, 
 		}
 		if !withinAny(real, l.OutputRoots) {
 			return "", fmt.Errorf("%w: %s %s: a link to %s, outside this worker's output roots", ErrRefused, what, path, real)
+		}
+		if err := hiddenComponent(real, l.OutputRoots); err != nil {
+			return "", fmt.Errorf("%w: %s %s: a link to %s: %v", ErrRefused, what, path, real, err)
 		}
 		target, lst = real, st
 	}

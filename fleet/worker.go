@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,15 +49,27 @@ type Worker struct {
 	// Logf reports each job and each problem (default: nothing).
 	Logf func(format string, args ...any)
 
+	// Ready, when set, is called once the streams are set up, before
+	// the first job is taken.
+	Ready func()
+
 	// ProbeInterval is how often a worker that cannot write its output
 	// roots looks again (default 2 s).
 	ProbeInterval time.Duration
+	// HealthyProbeInterval is how often a worker whose output roots
+	// were writable looks again, before taking a job (default 30 s): a
+	// probe writes a file in every output root, shared storage.
+	HealthyProbeInterval time.Duration
 	// FaultPause is how long a worker takes no job after handing one
 	// back for a fault of its own (default 15 s): a full disk that a
 	// job's removed partial freed again is still a full disk.
 	FaultPause time.Duration
 
 	kv, workers jetstream.KeyValue
+	results     jetstream.Stream
+	lastProbe   time.Time    // the last probe that found every root writable
+	probes      atomic.Int64 // probes made, for tests
+	passes      atomic.Int64 // loop passes made, for tests
 	pauseUntil  time.Time
 	pauseWhy    string
 	outputs     jetstream.KeyValue
@@ -97,6 +111,9 @@ func (w *Worker) Run(ctx context.Context, stop <-chan struct{}) error {
 	if w.ProbeInterval <= 0 {
 		w.ProbeInterval = 2 * time.Second
 	}
+	if w.HealthyProbeInterval <= 0 {
+		w.HealthyProbeInterval = 30 * time.Second
+	}
 	if w.FaultPause <= 0 {
 		w.FaultPause = 15 * time.Second
 	}
@@ -115,6 +132,20 @@ func (w *Worker) Run(ctx context.Context, stop <-chan struct{}) error {
 	w.kv = kv
 	w.workers, _ = w.JS.KeyValue(ctx, WorkerBucket)
 	w.outputs, _ = w.JS.KeyValue(ctx, OutputBucket)
+	if w.results, err = w.JS.Stream(ctx, ResultsStream); err != nil {
+		return fmt.Errorf("stream %s: %w", ResultsStream, err)
+	}
+	// Whether a job is done is read from its summary: a worker that
+	// may not read them would hand every job back.
+	gctx, gcancel := context.WithTimeout(ctx, 10*time.Second)
+	_, err = w.results.GetLastMsgForSubject(gctx, SummarySubject("_"))
+	gcancel()
+	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("reading the jobs' summaries (%w): a worker needs the permission to publish on $JS.API.STREAM.MSG.GET.%s (see the README's server configuration)", err, ResultsStream)
+	}
+	if w.Ready != nil {
+		w.Ready()
+	}
 	info := cons.CachedInfo()
 	ackWait := 30 * time.Second
 	if info != nil && info.Config.AckWait > 0 {
@@ -129,7 +160,13 @@ func (w *Worker) Run(ctx context.Context, stop <-chan struct{}) error {
 			return nil
 		default:
 		}
-		err := w.probe()
+		w.passes.Add(1)
+		var err error
+		if broken != "" || time.Since(w.lastProbe) >= w.HealthyProbeInterval {
+			if err = w.probe(); err == nil {
+				w.lastProbe = time.Now()
+			}
+		}
 		if err == nil && time.Now().Before(w.pauseUntil) {
 			err = fmt.Errorf("paused until %s after a fault of its own: %s", w.pauseUntil.UTC().Format(time.TimeOnly), w.pauseWhy)
 		}
@@ -167,6 +204,7 @@ func (w *Worker) Run(ctx context.Context, stop <-chan struct{}) error {
 // it: a read-only, missing or full output root is the worker's fault,
 // not its jobs'.
 func (w *Worker) probe() error {
+	w.probes.Add(1)
 	for _, root := range w.Limits.OutputRoots {
 		if err := probeRoot(root); err != nil {
 			return fmt.Errorf("output root %s is not writable: %w", root, unwrapPath(err))
@@ -206,10 +244,11 @@ var ErrWorkerFault = errors.New("a fault of the worker's")
 // disk or quota is full, or Process said so (ErrWorkerFault).
 func (w *Worker) workerFault(err error) (string, bool) {
 	if perr := w.probe(); perr != nil {
+		w.lastProbe = time.Time{}
 		return perr.Error(), true
 	}
 	if errors.Is(err, ErrWorkerFault) {
-		return err.Error(), true
+		return strings.TrimPrefix(err.Error(), ErrWorkerFault.Error()+": "), true
 	}
 	for _, e := range []error{syscall.ENOSPC, syscall.EROFS, syscall.EDQUOT} {
 		if errors.Is(err, e) {
@@ -217,6 +256,16 @@ func (w *Worker) workerFault(err error) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// faultText says a worker's fault once: why, and the error's own words
+// when they say more.
+func faultText(why string, err error) string {
+	detail := strings.TrimPrefix(err.Error(), ErrWorkerFault.Error()+": ")
+	if strings.Contains(detail, why) {
+		return detail
+	}
+	return why + " (" + detail + ")"
 }
 
 // setStatus records the worker's state when it changes, and at least
@@ -262,7 +311,7 @@ func (w *Worker) setup(ctx context.Context) (jetstream.Consumer, jetstream.KeyVa
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		cons, kv, err := Setup(sctx, w.JS, w.Options)
 		cancel()
-		if err == nil || ctx.Err() != nil || attempt == 5 {
+		if err == nil || ctx.Err() != nil || attempt == 5 || errors.Is(err, ErrStreamSettings) {
 			return cons, kv, err
 		}
 		w.Logf("setting up the streams: %v; trying again", err)
@@ -316,8 +365,21 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		w.releaseOutputs(bg, job)
 		w.Logf("job %s: %s; dead-lettered", job.ID, escape.Control(reason))
 	}
-	if prev.State == Done {
-		// Done, and the acknowledgement was lost: nothing to do again.
+	// Done is what the job's summary says (only workers may publish
+	// one), not its state (which submitters may write): done, and the
+	// acknowledgement was lost, or the summary stored and the worker
+	// gone before it acknowledged: nothing to do again.
+	switch done, err := w.summarised(ctx, job.ID, msg); {
+	case err != nil:
+		msg.NakWithDelay(time.Second)
+		w.Logf("job %s: whether it is done already is not known (%v); handed back", job.ID, err)
+		return
+	case done:
+		if prev.State != Done {
+			st.State, st.Worker, st.Progress, st.Error = Done, w.Name, 1, ""
+			putState(bg, kv, st)
+		}
+		w.releaseOutputs(bg, job)
 		msg.Term()
 		w.Logf("job %s: %s: done already", job.ID, shown)
 		return
@@ -392,7 +454,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 			putState(bg, kv, st)
 			msg.Nak()
 			w.pauseUntil, w.pauseWhy = time.Now().Add(w.FaultPause), why
-			w.Logf("job %s: handed back, the fault is this worker's: %s (%v)", job.ID, why, escape.Control(err.Error()))
+			w.Logf("job %s: handed back, the fault is this worker's: %s", job.ID, escape.Control(faultText(why, err)))
 			return
 		}
 		st.Failures++
@@ -406,7 +468,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		giveUp(fmt.Sprintf("failed %d times: %v", st.Failures, err))
 		return
 	}
-	sum.Job, sum.Source, sum.Worker = job.ID, job.Source, w.Name
+	sum.Job, sum.Source, sum.Worker = job.ID, redact.URL(job.Source), w.Name
 	sum.Seconds = time.Since(start).Seconds()
 	b, _ := json.Marshal(sum)
 	if perr := publishRetrying(bg, w.JS, SummarySubject(job.ID), b, job.ID+"/summary", time.Minute); perr != nil {
@@ -425,6 +487,25 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		return
 	}
 	w.Logf("job %s: done: %d frames in %.1fs", job.ID, sum.Frames, sum.Seconds)
+}
+
+// summarised reports whether the results stream holds a summary of job
+// id published since the job's message was (a job submitted again after
+// its state was cleared is done again).
+func (w *Worker) summarised(ctx context.Context, id string, msg jetstream.Msg) (bool, error) {
+	gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	m, err := w.results.GetLastMsgForSubject(gctx, SummarySubject(id))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if md, err := msg.Metadata(); err == nil && m.Time.Before(md.Timestamp) {
+		return false, nil
+	}
+	return true, nil
 }
 
 // releaseOutputs forgets the outputs of a job that ended, where they are
@@ -495,6 +576,12 @@ type Results struct {
 	js     jetstream.JetStream
 	job    string
 	frames int
+}
+
+// NewResults makes the results of job, sent through js (a Process is
+// given those of its job; tests make their own).
+func NewResults(js jetstream.JetStream, job string) *Results {
+	return &Results{js: js, job: job}
 }
 
 // Publish stores one frame's result line (without its newline), waiting

@@ -63,7 +63,7 @@ func NewCollector(info Info) *Collector { return &Collector{info: info} }
 // in it is shown with the URL's credentials redacted (redact.Text): a
 // label is read by whoever can scrape.
 func (c *Collector) Add(name string, m *pipeline.Metrics) {
-	name = redact.Text(name)
+	name = redact.URL(name)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i := slices.IndexFunc(c.cameras, func(cam camera) bool { return cam.name == name }); i >= 0 {

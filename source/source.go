@@ -60,13 +60,13 @@ func Open(spec string, opts Options) (pipeline.Source, error) {
 		return c, nil
 	case strings.Contains(spec, "://") && !strings.ContainsAny(spec, " \t\r\n"):
 		// Named with the credentials of every URL in it redacted.
-		return opened(capture.Stream(spec, redact.Text(spec)))
+		return opened(capture.Stream(spec, redact.URL(spec)))
 	case strings.Contains(spec, "!"):
 		// A pipeline may name a camera by its URL, with its
 		// credentials (rtspsrc location=rtsp://...).
 		return opened(redactErr(capture.GStreamer(spec)))
 	default:
-		return nil, &pipeline.SourceError{Source: redact.Text(spec), Err: errors.New("no such file (nor a camera index, stream URL or GStreamer pipeline)")}
+		return nil, &pipeline.SourceError{Source: redact.URL(spec), Err: errors.New("no such file (nor a camera index, stream URL or GStreamer pipeline)")}
 	}
 	if statErr != nil {
 		return nil, &pipeline.SourceError{Source: spec, Err: pathCause(statErr)}
@@ -114,8 +114,8 @@ func isIndex(s string) bool {
 
 // RedactURL returns s with the credentials of a URL (user information,
 // and parameters named like pwd, token, key...) replaced by "xxxxx", for
-// messages, pages and logs; anything that is not a URL is returned as it
-// is.
+// messages, pages and logs; anything that does not start with a URL is
+// returned with the URLs inside it redacted (redact.Text).
 //
 // Deprecated: use internal/redact's URL, which this calls.
 func RedactURL(s string) string { return redact.URL(s) }

@@ -619,7 +619,7 @@ var (
 func displayName(name string) string {
 	switch {
 	case strings.Contains(name, "://"):
-		name = redact.Text(name)
+		name = redact.URL(name)
 	case strings.ContainsRune(name, filepath.Separator):
 		name = filepath.Base(name)
 	}

@@ -161,7 +161,7 @@ func TestCamerasMQTT(t *testing.T) {
 		}
 	}
 	for _, cam := range []string{"shapes", "vga"} {
-		if avail := sub.Payloads("livecam/"+cam+"/availability", 2); strings.Join(avail, " ") != "online offline" {
+		if avail := sub.Matching("livecam/"+cam+"/availability/+", 2); strings.Join(avail, " ") != "online offline" {
 			t.Errorf("%s availability %q, want online then offline", cam, avail)
 		}
 	}

@@ -188,7 +188,7 @@ func TestMQTTEventsOfDemo(t *testing.T) {
 	if top := sub.Payloads("livecam/"+base+"/top", 1); len(top) == 0 || !strings.Contains(top[len(top)-1], `"label":`) {
 		t.Errorf("no top label: %q", top)
 	}
-	if avail := sub.Payloads("livecam/"+base+"/availability", 2); strings.Join(avail, " ") != "online offline" {
+	if avail := sub.Matching("livecam/"+base+"/availability/+", 2); strings.Join(avail, " ") != "online offline" {
 		t.Errorf("availability %q", avail)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -560,10 +561,15 @@ func TestFleetSecureDeployment(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("LIVECAM_NATS_PASSWORD", srv.Password("submitter"))
+	// A submitter may not create the results and dead-letter streams: on
+	// a new server, submit says who does.
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-nats-user", "submitter", "-out-dir", out, "-no-video", in); code == 0 || !strings.Contains(errOut, "a worker creates the fleet's streams") {
+		t.Errorf("submit before any worker: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	w := startWorker(t, srv.URL(), "w", "-input-root", in, "-output-root", out, "-nats-user", "worker", "-nats-password-file", pwFile)
 	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-nats-user", "submitter", "-out-dir", out, "-no-video", in); code != 0 || !strings.Contains(stdout, "queued") {
 		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
 	}
-	w := startWorker(t, srv.URL(), "w", "-input-root", in, "-output-root", out, "-nats-user", "worker", "-nats-password-file", pwFile)
 	deadline := time.Now().Add(time.Minute)
 	for {
 		stdout, errOut, code := livecam(t, "jobs", "-nats", srv.URL(), "-nats-user", "submitter")
@@ -817,6 +823,186 @@ func TestFleetWorkerDiskFull(t *testing.T) {
 	for _, f := range []string{st.Job.Out, st.Job.Results} {
 		if _, err := os.Stat(f); err == nil {
 			t.Errorf("%s exists although the job was handed back", f)
+		}
+	}
+}
+
+// jobRunner is a worker's job runner for a test, with the job's results
+// stream on srv and its log in the returned buffer.
+func jobRunner(t *testing.T, srv *natstest.Server) (*runner, jetstream.JetStream, *syncLog) {
+	t.Helper()
+	useSharedModels(t)
+	log := &syncLog{}
+	r, err := newJobRunner("", 1, 1, log, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := connect(t, srv.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := fleet.Setup(ctx, js, fleet.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return r, js, log
+}
+
+// syncLog is a log many goroutines write.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestFleetJobConfined: the worker's job reads the source it opened and
+// checked, not what its name leads to later: a source swapped for a link
+// to a video outside the input roots after the job was checked is
+// refused and nothing is written; a job whose video and results have one
+// base name in two folders writes both, whole; the worker's log names
+// the job's source, never the /proc paths the pipeline was given.
+func TestFleetJobConfined(t *testing.T) {
+	srv := natstest.Start(t)
+	r, js, log := jobRunner(t, srv)
+	in, out, elsewhere := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, d := range []string{filepath.Join(out, "a"), filepath.Join(out, "b")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, "v.avi"))
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, "w.avi"))
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(elsewhere, "private.avi"))
+	limits, err := fleet.Limits{InputRoots: []string{in}, OutputRoots: []string{out}}.Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	noProgress := func(float64) {}
+
+	// One base name, two folders.
+	job := fleet.NewJob(filepath.Join(in, "v.avi"), filepath.Join(out, "a", "same.avi"), filepath.Join(out, "b", "same.avi"))
+	run, err := limits.Check(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := r.doJob(ctx, limits, run, "w", fleet.NewResults(js, job.ID), noProgress)
+	if err != nil {
+		t.Fatalf("one base name in two folders: %v\n%s", err, log)
+	}
+	if sum.Frames == 0 || len(sum.Outputs) != 2 {
+		t.Errorf("summary %+v", sum)
+	}
+	results, err := os.ReadFile(filepath.Join(out, "b", "same.avi"))
+	if err != nil || !strings.HasPrefix(string(results), "{") {
+		t.Errorf("the results: %.40q, %v; want JSON lines", results, err)
+	}
+	video, err := os.ReadFile(filepath.Join(out, "a", "same.avi"))
+	if err != nil || strings.HasPrefix(string(video), "{") || len(video) < 1000 {
+		t.Errorf("the video: %d bytes %.40q, %v; want a video", len(video), video, err)
+	}
+	if strings.Contains(log.String(), "/proc/") {
+		t.Errorf("the log names the /proc paths:\n%s", log)
+	}
+
+	// Checked, then swapped for a link out of the roots.
+	src := filepath.Join(in, "w.avi")
+	job = fleet.NewJob(src, filepath.Join(out, "w.avi"), filepath.Join(out, "w.jsonl"))
+	if run, err = limits.Check(job); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(src)
+	if err := os.Symlink(filepath.Join(elsewhere, "private.avi"), src); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.doJob(ctx, limits, run, "w", fleet.NewResults(js, job.ID), noProgress); err == nil || !errors.Is(err, fleet.ErrRefused) {
+		t.Errorf("a source swapped for a link out of the roots after the check: %v; want refused", err)
+	}
+	var names []string
+	es, _ := os.ReadDir(out)
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "a b" {
+		t.Errorf("the output root holds %v; want a and b alone", names)
+	}
+}
+
+// TestFleetJobMovesTogether: when the video cannot move into place (a
+// file took its name after the job checked it), the results that moved
+// first are moved back, the job is refused, and both outputs stay whole
+// in the worker's folder, which the message names.
+func TestFleetJobMovesTogether(t *testing.T) {
+	srv := natstest.Start(t)
+	r, js, log := jobRunner(t, srv)
+	in, out := t.TempDir(), t.TempDir()
+	copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, "v.avi"))
+	limits, err := fleet.Limits{InputRoots: []string{in}, OutputRoots: []string{out}}.Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := fleet.NewJob(filepath.Join(in, "v.avi"), filepath.Join(out, "v.avi"), filepath.Join(out, "v.jsonl"))
+	run, err := limits.Check(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	beforeMoves = func() { os.WriteFile(filepath.Join(out, "v.avi"), []byte("someone else's"), 0o644) }
+	defer func() { beforeMoves = nil }()
+	_, err = r.doJob(context.Background(), limits, run, "w", fleet.NewResults(js, job.ID), func(float64) {})
+	if err == nil || !errors.Is(err, fleet.ErrRefused) {
+		t.Fatalf("the video's name taken before the move: %v\n%s", err, log)
+	}
+	if _, serr := os.Stat(filepath.Join(out, "v.jsonl")); serr == nil {
+		t.Errorf("the results are under their final name, the video is not")
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "v.avi")); string(b) != "someone else's" {
+		t.Errorf("the file that took the video's name was replaced")
+	}
+	m := regexp.MustCompile(`is in (/[^ )]+)`).FindStringSubmatch(err.Error())
+	if m == nil {
+		t.Fatalf("the message does not say where the output is: %v", err)
+	}
+	tmp := filepath.Dir(m[1])
+	for _, f := range []string{m[1], filepath.Join(tmp, "results.jsonl")} {
+		if st, serr := os.Stat(f); serr != nil || st.Size() == 0 {
+			t.Errorf("%s: %v (the message: %v)", f, serr, err)
+		}
+	}
+}
+
+// TestFleetJobsJSONRedacts: livecam jobs -json shows a URL source without
+// its credentials, even from a state recorded with them (by an older
+// livecam, or written into the bucket by hand).
+func TestFleetJobsJSONRedacts(t *testing.T) {
+	srv := natstest.Start(t)
+	js := connect(t, srv.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := fleet.Setup(ctx, js, fleet.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, fleet.StateBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := fleet.NewJob("rtsp://admin:hunter2@cam.local/live?token=s3cret", "", "/out/cam.jsonl")
+	raw := fmt.Sprintf(`{"job":{"id":%q,"source":%q,"results":"/out/cam.jsonl"},"state":"failed","error":"cannot open rtsp://admin:hunter2@cam.local/live"}`, job.ID, job.Source)
+	if _, err := kv.Put(ctx, job.ID, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"jobs", "-json", "-nats", srv.URL()}, {"jobs", "-nats", srv.URL()}} {
+		stdout, errOut, code := livecam(t, args...)
+		if code != 0 || strings.Contains(stdout, "hunter2") || strings.Contains(stdout, "s3cret") || !strings.Contains(stdout, "cam.local") {
+			t.Errorf("%v: exit %d:\n%s%s", args, code, stdout, errOut)
 		}
 	}
 }

@@ -184,19 +184,10 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	quietNativeLogs()
-	m, err := loadModel(*model, "")
+	r, err := newJobRunner(*model, *workers, *threads, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	font, err := overlayFont("", m.Labels(), stderr)
-	if err != nil {
-		return err
-	}
-	_, f := defineRunFlags(io.Discard, io.Discard) // the defaults of a run
-	// Each job writes into a new folder of its own; what replaces an
-	// existing output is decided when the job's outputs move into place.
-	f.model, f.workers, f.threads, f.quiet, f.overwrite = *model, *workers, *threads, true, false
-	r := &runner{f: f, m: m, font: font, stdout: stdout, stderr: stderr, inBatch: true}
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "livecam worker %s: %s\n", escape.Control(*name), escape.Control(fmt.Sprintf(format, a...)))
 	}
@@ -226,35 +217,97 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	}()
 	w := &fleet.Worker{JS: js, Name: *name, Limits: resolved, MaxAttempts: *attempts, MaxDeliveries: *deliveries, Options: fleet.Options{AckWait: *ackWait}, Logf: logf,
 		Process: func(ctx context.Context, job fleet.Job, results *fleet.Results, progress func(float64)) (fleet.Summary, error) {
-			sum, err := r.doJob(ctx, job, *name, results, progress)
+			sum, err := r.doJob(ctx, resolved, job, *name, results, progress)
 			if err != nil && isDiskFull(err) && !errors.Is(err, fleet.ErrRefused) {
 				err = fmt.Errorf("%w: %w", fleet.ErrWorkerFault, err) // not the job's fault
 			}
 			return sum, err
 		}}
-	logf("waiting for jobs on %s (reading %s; writing %s)", redact.URL(*url), escape.Control(strings.Join(resolved.InputRoots, ", ")), escape.Control(strings.Join(resolved.OutputRoots, ", ")))
+	w.Ready = func() {
+		logf("waiting for jobs on %s (reading %s; writing %s)", redact.URL(*url), escape.Control(strings.Join(resolved.InputRoots, ", ")), escape.Control(strings.Join(resolved.OutputRoots, ", ")))
+	}
 	err = w.Run(ctx, stop)
 	logf("stopped")
 	return err
 }
 
-// doJob labels one video of the fleet: its outputs are written in a
-// folder of this worker's beside them and moved into place once whole, so
-// a worker that dies leaves nothing under the final names.
-func (r *runner) doJob(ctx context.Context, job fleet.Job, worker string, results *fleet.Results, progress func(float64)) (fleet.Summary, error) {
-	var sum fleet.Summary
-	dir := filepath.Dir(job.Results)
-	// A job delivered again: whatever a worker that lost it left is
-	// litter now.
-	stale, _ := filepath.Glob(filepath.Join(dir, ".livecam-job-"+job.ID+"-*"))
-	for _, s := range stale {
-		os.RemoveAll(s)
+// newJobRunner loads the model and makes the runner of a worker's jobs.
+func newJobRunner(model string, workers, threads int, stdout, stderr io.Writer) (*runner, error) {
+	m, err := loadModel(model, "")
+	if err != nil {
+		return nil, err
 	}
-	tmp, err := os.MkdirTemp(dir, ".livecam-job-"+job.ID+"-")
+	font, err := overlayFont("", m.Labels(), stderr)
+	if err != nil {
+		return nil, err
+	}
+	_, f := defineRunFlags(io.Discard, io.Discard) // the defaults of a run
+	// Each job writes into a new folder of its own; what replaces an
+	// existing output is decided when the job's outputs move into place.
+	f.model, f.workers, f.threads, f.quiet, f.overwrite = model, workers, threads, true, false
+	return &runner{f: f, m: m, font: font, stdout: stdout, stderr: stderr, inBatch: true}, nil
+}
+
+// doJob labels one video of the fleet (job as Limits.Check returned it):
+// its source is opened once and checked as opened, its output folders
+// too, and from then on the pipeline reaches them only through the open
+// descriptors (/proc paths), so that a name swapped for a link in the
+// meantime leads nowhere new. Its outputs are written in a folder of this
+// worker's beside the results (locked while the job runs) and moved into
+// place once whole, results first, so a worker that dies leaves nothing
+// under the final names.
+func (r *runner) doJob(ctx context.Context, limits fleet.Limits, job fleet.Job, worker string, results *fleet.Results, progress func(float64)) (sum fleet.Summary, err error) {
+	shown := redact.URL(job.Source)
+	src := job.Source
+	repl := []string{}
+	if !fleet.IsURL(job.Source) {
+		f, p, err := limits.OpenSource(job.Source)
+		if err != nil {
+			return sum, err
+		}
+		defer f.Close()
+		src = p
+		repl = append(repl, p, shown)
+	}
+	resDir, err := limits.OpenOutputDir(filepath.Dir(job.Results))
 	if err != nil {
 		return sum, err
 	}
-	defer os.RemoveAll(tmp)
+	defer resDir.Close()
+	outDir := resDir
+	if job.Out != "" && filepath.Dir(job.Out) != filepath.Dir(job.Results) {
+		if outDir, err = limits.OpenOutputDir(filepath.Dir(job.Out)); err != nil {
+			return sum, err
+		}
+		defer outDir.Close()
+	}
+	// A job delivered again: the folders a worker that lost it left are
+	// litter now, unless that worker still works in one (it holds it
+	// locked).
+	prefix := ".livecam-job-" + job.ID + "-"
+	resDir.RemoveStale(prefix)
+	ws, err := resDir.NewWorkspace(prefix)
+	if err != nil {
+		return sum, err
+	}
+	keep := false // the workspace, when a finished output could not move
+	defer func() {
+		if keep {
+			ws.Close()
+		} else {
+			ws.Remove()
+		}
+	}()
+	repl = append(repl, ws.Path(""), ws.Real(""))
+	names := strings.NewReplacer(repl...)
+	defer func() {
+		if err != nil {
+			err = renamedError{msg: names.Replace(err.Error()), err: err}
+		}
+	}()
+	rr := *r
+	rr.stderr = replacingWriter{w: r.stderr, r: names}
+	rr.scratch = true // the workspace goes or is moved out of: name none of its files
 	f := *r.f
 	if job.TopK > 0 {
 		f.topk = job.TopK
@@ -266,7 +319,7 @@ func (r *runner) doJob(ctx context.Context, job fleet.Job, worker string, result
 	if err != nil {
 		return sum, err
 	}
-	j := job2run(job, tmp)
+	j := job2run(job, src, ws.Path(""))
 	frames := 0
 	var line []byte
 	var total int
@@ -281,7 +334,7 @@ func (r *runner) doJob(ctx context.Context, job fleet.Job, worker string, result
 		}
 		return nil
 	})}}
-	c, err := r.prepare("", j, &f, opts, sh)
+	c, err := rr.prepare("", j, &f, opts, sh)
 	if err != nil {
 		return sum, err
 	}
@@ -290,29 +343,50 @@ func (r *runner) doJob(ctx context.Context, job fleet.Job, worker string, result
 	if ctx.Err() != nil {
 		return sum, ctx.Err()
 	}
-	if err := r.finish(c, runErr, false); err != nil {
+	if err := rr.finish(c, runErr, false); err != nil {
 		return sum, err
 	}
 	if frames == 0 {
-		return sum, fmt.Errorf("%s: no frame could be read", job.Source)
+		return sum, fmt.Errorf("%s: no frame could be read", shown)
 	}
-	moves := [][2]string{{j.out, job.Out}, {j.results, job.Results}}
+	// The results first: a video under its final name says the job is
+	// done.
+	type move struct {
+		file  string
+		dir   *fleet.OutputDir
+		final string
+	}
+	moves := []move{{filepath.Base(j.results), resDir, job.Results}}
+	if job.Out != "" {
+		moves = append(moves, move{filepath.Base(j.out), outDir, job.Out})
+	}
 	if !job.Overwrite {
 		// Neither output may exist: refuse before either moves.
 		for _, mv := range moves {
-			if _, err := os.Lstat(mv[1]); mv[1] != "" && err == nil {
-				return sum, fmt.Errorf("%w: %s exists (submit with -overwrite to replace it)", fleet.ErrRefused, mv[1])
+			if _, err := os.Lstat(mv.final); err == nil {
+				return sum, fmt.Errorf("%w: %s exists (submit with -overwrite to replace it)", fleet.ErrRefused, mv.final)
 			}
 		}
 	}
-	for _, mv := range moves {
-		if mv[1] == "" {
-			continue
-		}
-		if err := outfile.Rename(mv[0], mv[1], job.Overwrite); err != nil {
+	if beforeMoves != nil {
+		beforeMoves()
+	}
+	for i, mv := range moves {
+		if err := ws.MoveOut(mv.file, mv.dir, filepath.Base(mv.final), job.Overwrite); err != nil {
+			// Undo the moves made: the job's outputs move together or
+			// not at all, and stay in the worker's folder.
+			for _, done := range moves[:i] {
+				if berr := ws.MoveBack(done.dir, filepath.Base(done.final), done.file); berr != nil {
+					err = fmt.Errorf("%w; and %s could not move back (%v): it is there, whole", err, done.final, berr)
+				}
+			}
+			keep = true
+			if !job.Overwrite && errors.Is(err, iofs.ErrExist) {
+				err = fmt.Errorf("%w: %w", fleet.ErrRefused, err)
+			}
 			return sum, err
 		}
-		sum.Outputs = append(sum.Outputs, mv[1])
+		sum.Outputs = append(sum.Outputs, mv.final)
 	}
 	sum.Frames = frames
 	for _, seg := range c.story.Segments() {
@@ -321,11 +395,43 @@ func (r *runner) doJob(ctx context.Context, job fleet.Job, worker string, result
 	return sum, nil
 }
 
-// job2run names a fleet job's outputs inside the worker's folder.
-func job2run(fj fleet.Job, tmp string) job {
-	j := job{source: fj.Source, results: filepath.Join(tmp, filepath.Base(fj.Results))}
+// beforeMoves, when set (by tests), runs after a job's outputs are
+// checked and before they move into place.
+var beforeMoves func()
+
+// renamedError is an error whose message names what the user knows
+// (the job's source, the worker's folder) rather than the /proc paths
+// the pipeline was given.
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e renamedError) Error() string { return e.msg }
+func (e renamedError) Unwrap() error { return e.err }
+
+// replacingWriter rewrites the /proc paths in what a job's pipeline
+// prints.
+type replacingWriter struct {
+	w io.Writer
+	r *strings.Replacer
+}
+
+func (w replacingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.w, w.r.Replace(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// job2run names a fleet job's outputs inside the worker's folder tmp:
+// "results" and "video" with the extensions of the job's outputs, so two
+// outputs of one base name in different folders are two files here. src
+// is the path the pipeline reads.
+func job2run(fj fleet.Job, src, tmp string) job {
+	j := job{source: src, results: filepath.Join(tmp, "results"+filepath.Ext(fj.Results))}
 	if fj.Out != "" {
-		j.out = filepath.Join(tmp, filepath.Base(fj.Out))
+		j.out = filepath.Join(tmp, "video"+filepath.Ext(fj.Out))
 	}
 	return j
 }
@@ -364,7 +470,7 @@ func runJobs(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, s := range states {
-			if err := enc.Encode(s); err != nil {
+			if err := enc.Encode(s.Redacted()); err != nil {
 				return err
 			}
 		}
@@ -384,7 +490,7 @@ func runJobs(args []string, stdout, stderr io.Writer) error {
 			note = fmt.Sprintf("%d frames", s.Frames)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", escape.Control(s.Job.ID), escape.Control(s.State), escape.Control(s.Worker), prog, s.Attempts,
-			escape.Control(redact.URL(s.Job.Source)), escape.Control(note))
+			escape.Control(redact.URL(s.Job.Source)), escape.Control(redact.Text(note)))
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d jobs: %d queued, %d running, %d done, %d failed\n", len(states), count[fleet.Queued], count[fleet.Running], count[fleet.Done], count[fleet.Failed])

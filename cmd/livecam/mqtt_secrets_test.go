@@ -139,7 +139,7 @@ func TestMQTTFileWithWildcards(t *testing.T) {
 	if got := sub.Payloads("livecam/"+level+"/events", len(want)); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events on livecam/%s: %d of %d:\n%q", level, len(got), len(want), got)
 	}
-	if avail := sub.Payloads("livecam/"+level+"/availability", 2); strings.Join(avail, " ") != "online offline" {
+	if avail := sub.Matching("livecam/"+level+"/availability/+", 2); strings.Join(avail, " ") != "online offline" {
 		t.Errorf("availability %q", avail)
 	}
 	if got := sub.Payloads(fmt.Sprintf("homeassistant/sensor/livecam/%s_label/config", level), 1); len(got) != 1 {
@@ -217,7 +217,7 @@ func TestMQTTKilledProcessGoesOffline(t *testing.T) {
 	b := mosquittotest.Start(t, nil)
 	sub := mosquittotest.Subscribe(t, b.URL())
 	cmd, stderr, done := startLivecam(t, "-source", "gate="+srv.URL(), "-mqtt", b.URL(), "-mqtt-discovery", "homeassistant")
-	if got := sub.Payloads("livecam/gate/availability", 1); len(got) == 0 || got[0] != "online" {
+	if got := sub.Matching("livecam/gate/availability/+", 1); len(got) == 0 || got[0] != "online" {
 		t.Fatalf("camera availability %q:\n%s", got, stderr)
 	}
 	instances := mosquittotest.Retained(t, b.URL(), "livecam/instance/+/availability")
@@ -231,8 +231,15 @@ func TestMQTTKilledProcessGoesOffline(t *testing.T) {
 			t.Errorf("%s = %q while running", topic, payload)
 		}
 	}
-	if cfg := sub.Payloads("homeassistant/sensor/livecam/gate_label/config", 1); len(cfg) == 0 || !strings.Contains(cfg[len(cfg)-1], `"`+instance+`"`) {
-		t.Errorf("discovery does not name %s: %q", instance, cfg)
+	// The camera's availability is this process's own, under the same
+	// instance id.
+	id := strings.TrimSuffix(strings.TrimPrefix(instance, "livecam/instance/"), "/availability")
+	camTopic := "livecam/gate/availability/" + id
+	if got := mosquittotest.Retained(t, b.URL(), "livecam/gate/availability/+"); len(got) != 1 || got[camTopic] != "online" {
+		t.Errorf("camera availability topics %q, want %s online", got, camTopic)
+	}
+	if cfg := sub.Payloads("homeassistant/sensor/livecam/gate_label/config", 1); len(cfg) == 0 || !strings.Contains(cfg[len(cfg)-1], `"`+instance+`"`) || !strings.Contains(cfg[len(cfg)-1], `"`+camTopic+`"`) {
+		t.Errorf("discovery does not name %s and %s: %q", instance, camTopic, cfg)
 	}
 	cmd.Process.Kill()
 	<-done
@@ -246,4 +253,47 @@ func TestMQTTKilledProcessGoesOffline(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestMQTTPasswordsWithSlashNeverShown: passwords holding the characters
+// that end a URL's authority ("/", "#", "?") or a URL in text (white
+// space, quotes) are shown by none of livecam's messages: a NATS server
+// (jobs -nats), an MQTT broker (-mqtt), and a stream in a batch (-out-dir).
+func TestMQTTPasswordsWithSlashNeverShown(t *testing.T) {
+	useSharedModels(t)
+	video := "../../testdata/videos/shapes_320x240.avi"
+	outDir := t.TempDir()
+	for _, pw := range []string{"SE/CRET", "SE#C?RET", `SE"C'RET`, "SE CRET"} {
+		for _, args := range [][]string{
+			{"jobs", "-nats", "nats://admin:" + pw + "@127.0.0.1:1"},
+			{"-quiet", "-source", video, "-mqtt", "mqtt://user:" + pw + "@127.0.0.1:1"},
+			{"-quiet", "-out-dir", outDir, "rtsp://admin:" + pw + "@127.0.0.1:1/live"},
+		} {
+			stdout, stderr, code := livecam(t, args...)
+			if code == 0 {
+				t.Errorf("%q: exit 0", args)
+			}
+			if out := stdout + stderr; strings.Contains(out, "RET") || !strings.Contains(out, "127.0.0.1") {
+				t.Errorf("%q: exit %d, shows the password (or not the host):\n%s", args, code, out)
+			}
+			for _, e := range dirEntries(t, outDir) {
+				if strings.Contains(e, "RET") {
+					t.Errorf("%q: output named %q", args, e)
+				}
+			}
+		}
+	}
+}
+
+// dirEntries returns the names of the files under dir.
+func dirEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	var names []string
+	filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
+		if err == nil && path != dir {
+			names = append(names, path[len(dir):])
+		}
+		return nil
+	})
+	return names
 }

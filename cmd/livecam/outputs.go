@@ -56,20 +56,22 @@ func (e *stopError) ExitStatus() int { return runctl.QuitStatus }
 type diskFullError struct{ err error }
 
 func (e *diskFullError) Error() string {
-	if msg := e.err.Error(); strings.Contains(msg, "full") {
-		return msg
+	if errors.Is(e.err, video.ErrDiskFull) {
+		return e.err.Error() // it says "disk (nearly) full" already
 	}
 	return "disk full: " + e.err.Error()
 }
 func (e *diskFullError) Unwrap() error { return e.err }
 
 // isDiskFull reports whether err comes from a full disk: the video sink
-// saw the space run out, a write failed with ENOSPC, or ffmpeg (or an
-// error that lost the errno on its way) said so.
+// saw the space run out or its ffmpeg said so (video.ErrDiskFull), or a
+// write failed with ENOSPC or EDQUOT. It goes by the errors' identity
+// only, never by their text: a message holds file names, and a video
+// called "no space left on device.avi" is not a full disk.
 func isDiskFull(err error) bool {
 	var d *diskFullError
-	return err != nil && (errors.As(err, &d) || errors.Is(err, video.ErrDiskFull) || errors.Is(err, syscall.ENOSPC) ||
-		strings.Contains(strings.ToLower(err.Error()), "no space left on device"))
+	return err != nil && (errors.As(err, &d) || errors.Is(err, video.ErrDiskFull) ||
+		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT))
 }
 
 // cutShort says where a run stopped ("at 0:04.9 of 0:24") when a

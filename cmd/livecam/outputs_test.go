@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"net"
 	"os"
@@ -14,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livecam/livecam/fleet"
 	"github.com/livecam/livecam/internal/mjpegtest"
+	"github.com/livecam/livecam/internal/natstest"
 	"github.com/livecam/livecam/internal/shareddata"
 	"golang.org/x/sys/unix"
 )
@@ -800,6 +803,36 @@ func TestBatchDiskFull(t *testing.T) {
 			t.Errorf("%s is under a final name on the full disk", e.Name())
 		}
 	}
+	namedFilesExist(t, errOut)
+}
+
+// namedFilesExist fails the test when a message in errOut says a file is
+// somewhere ("wrote N frames to F", "the outputs keep their partial
+// names (not whole): F, G", "(it is in F)", "the output is in F", "the
+// data written so far is in F") and F does not exist. The test's paths
+// hold no spaces or commas.
+func namedFilesExist(t *testing.T, errOut string) {
+	t.Helper()
+	t.Logf("stderr:\n%s", errOut)
+	var named []string
+	for _, re := range []*regexp.Regexp{
+		regexp.MustCompile(`wrote \d+ frames to (\S+)`),
+		regexp.MustCompile(`\(it is in ([^)\s]+)\)`),
+		regexp.MustCompile(`the output is in (\S+)`),
+		regexp.MustCompile(`the data written so far is in ([^)\s]+)\)`),
+	} {
+		for _, m := range re.FindAllStringSubmatch(errOut, -1) {
+			named = append(named, m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile(`keep their partial names \(not whole\): ([^\n]+)`).FindAllStringSubmatch(errOut, -1) {
+		named = append(named, strings.Split(m[1], ", ")...)
+	}
+	for _, f := range named {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("a message names %s, which is not there: %v", f, err)
+		}
+	}
 }
 
 // TestProfileNeverWritesThroughLinks: -profile cpu's file, cpu.pprof in
@@ -964,5 +997,86 @@ func TestHintOnce(t *testing.T) {
 	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, in)
 	if code != 1 || strings.Count(errOut, "pass -overwrite to replace it") != 1 {
 		t.Errorf("exit %d, want 1 and the hint once:\n%s", code, errOut)
+	}
+}
+
+// TestBatchSourceNamedDiskFull: a source whose name holds the words of a
+// full disk ("no space left on device.avi", random bytes) fails on its
+// own; it is not taken for a full disk (errors are classified by their
+// identity, never by their text, which holds file names), so the good
+// video after it still runs, and the status is 1 for the bad one only.
+func TestBatchSourceNamedDiskFull(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o")
+	os.MkdirAll(out, 0o755)
+	bad, good := filepath.Join(dir, "no space left on device.avi"), filepath.Join(dir, "z.avi")
+	junk := make([]byte, 64<<10)
+	rand.Read(junk)
+	if err := os.WriteFile(bad, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, bundled, good)
+	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, bad, good)
+	if code != 1 || strings.Contains(errOut, "disk full") || strings.Contains(errOut, "not started") ||
+		!strings.Contains(errOut, "[1/2] "+bad+": FAILED: ") ||
+		!regexp.MustCompile(`\[2/2\] \S+z\.avi: done in`).MatchString(errOut) ||
+		!strings.Contains(errOut, "1 of 2 sources done") {
+		t.Errorf("exit %d, want 1 with the bad source failed alone and z.avi done:\n%s", code, errOut)
+	}
+}
+
+// TestProfileMoveFailureKeepsIt: when -profile's file cannot move into
+// place at the end (cpu.pprof became a folder that is not empty), the
+// message says where the profile is, and it is there.
+func TestProfileMoveFailureKeepsIt(t *testing.T) {
+	dir := t.TempDir()
+	shareddata.Chdir(t, dir)
+	var msg bytes.Buffer
+	stop, err := startProfile("cpu", nil, true, &msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join("cpu.pprof", "x"), 0o755)
+	stop()
+	m := regexp.MustCompile(`(?:\(it is in |the output is in )([^)\s]+)`).FindStringSubmatch(msg.String())
+	if m == nil {
+		t.Fatalf("the message names no file: %q", msg.String())
+	}
+	if st, err := os.Stat(m[1]); err != nil || st.Size() == 0 {
+		t.Errorf("the message names %s: %v %v", m[1], st, err)
+	}
+}
+
+// TestFleetWorkerSourceNamedDiskFull: a fleet job whose source is called
+// "no space left on device.avi" (random bytes) fails as the job's fault
+// (it is not handed back as the worker's full disk, again and again), the
+// worker does not pause, and the good video beside it is done.
+func TestFleetWorkerSourceNamedDiskFull(t *testing.T) {
+	useSharedModels(t)
+	srv := natstest.Start(t)
+	in, out := t.TempDir(), t.TempDir()
+	junk := make([]byte, 64<<10)
+	rand.Read(junk)
+	if err := os.WriteFile(filepath.Join(in, "no space left on device.avi"), junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, bundled, filepath.Join(in, "z.avi"))
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in); code != 0 {
+		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	js := connect(t, srv.URL())
+	w := startWorker(t, srv.URL(), "w", "-input-root", in, "-output-root", out, "-max-attempts", "1")
+	states := waitJobs(t, js, 2, time.Minute, w.logText)
+	w.stop(t)
+	for _, st := range states {
+		bad := strings.Contains(st.Job.Source, "no space left")
+		if bad && (st.State != fleet.Failed || st.HandedBack != 0 || st.Failures != 1) ||
+			!bad && st.State != fleet.Done {
+			t.Errorf("%s: %+v", st.Job.Source, st)
+		}
+	}
+	if log := w.logText(); strings.Contains(log, "paused") || strings.Contains(log, "the fault is this worker's") {
+		t.Errorf("the worker took the name for a full disk:\n%s", log)
 	}
 }

@@ -297,6 +297,11 @@ type runner struct {
 	// inputs are every source of the run (all of a batch's, every
 	// camera's): no output may be one of them, -overwrite or not.
 	inputs []string
+	// scratch says the outputs are written in a folder that the caller
+	// removes when the run fails, or moves them out of (a fleet job's
+	// workspace): finish then names none of them, since they will not
+	// be there.
+	scratch bool
 }
 
 func (r *runner) logf(format string, a ...any) {
@@ -699,14 +704,21 @@ func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 	} else if cerr := c.group.Commit(); cerr != nil {
 		err = cerr
 	}
+	// A message names only files that are there, and stay there.
 	if c.vid != nil {
-		c.logf("wrote %d frames to %s", c.vid.Frames(), escape.Control(videoAt))
+		if _, serr := os.Stat(videoAt); serr != nil && c.vid.Frames() == 0 {
+			c.logf("wrote no frame: no video was made")
+		} else if r.scratch {
+			c.logf("wrote %d frames", c.vid.Frames())
+		} else {
+			c.logf("wrote %d frames to %s", c.vid.Frames(), escape.Control(videoAt))
+		}
 	}
 	if segs := c.story.Segments(); !f.quiet && c.story.Frames() > 0 {
 		writeStory(r.stderr, c.name, segs, f.merge)
 	}
 	if err != nil {
-		if len(kept) > 0 {
+		if len(kept) > 0 && !r.scratch {
 			c.logf("the outputs keep their partial names (not whole): %s", quotedList(kept))
 		}
 		if isDiskFull(err) {
@@ -716,7 +728,9 @@ func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 	}
 	if short != "" {
 		what := "nothing was written"
-		if len(kept) > 0 {
+		if r.scratch {
+			what = "the outputs are not kept"
+		} else if len(kept) > 0 {
 			what = "the outputs keep their partial names (not whole): " + quotedList(kept)
 		}
 		c.logf("stopped %s by a signal; %s", short, what)

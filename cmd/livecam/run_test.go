@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/overlay"
+	"golang.org/x/sys/unix"
 )
 
 func TestRunOnBundledVideo(t *testing.T) {
@@ -171,6 +175,7 @@ func TestRunVideoDiskFull(t *testing.T) {
 		t.Errorf("the video holds %d frames, livecam wrote %s", got, m[1])
 	}
 	t.Logf("stopped after %s frames: %s", m[1], strings.TrimSpace(errOut[strings.LastIndex(errOut, "livecam:"):]))
+	namedFilesExist(t, errOut)
 }
 
 // TestRunReadOnlyOutputs: outputs on a read-only filesystem (a tmpfs the
@@ -194,5 +199,65 @@ func TestRunReadOnlyOutputs(t *testing.T) {
 		if strings.Contains(errOut, "file mode") {
 			t.Errorf("%v: the source was opened before the output was checked", args)
 		}
+	}
+}
+
+// TestScratchOutputsNamedNowhere: a run whose outputs are in a folder its
+// caller removes when the run fails (a fleet job's workspace; runner's
+// scratch) names none of them in its messages. The run fills a 4 MiB
+// tmpfs (mounted by the test; it needs root) and fails with a full disk,
+// the caller removes the folder's files, and no message names a file that
+// is not there (it once said the outputs "keep their partial names").
+func TestScratchOutputsNamedNowhere(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+		shareddata.Need(t, "cannot mount a small tmpfs (needs root): %v: %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	var stderr bytes.Buffer
+	fs, f := defineRunFlags(io.Discard, io.Discard)
+	if err := fs.parse([]string{"-quiet", "-loop"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := loadModel(f.model, f.labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := resultOptions(m, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &runner{f: f, m: m, results: opts, font: overlay.DefaultFont(), stdout: io.Discard, stderr: &stderr, inBatch: true, scratch: true}
+	err = r.run(job{source: "../../testdata/videos/shapes_320x240.avi", out: filepath.Join(dir, "video.avi"), results: filepath.Join(dir, "results.jsonl")})
+	if !isDiskFull(err) {
+		t.Fatalf("got %v, want a full disk:\n%s", err, stderr.String())
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) == 0 {
+		t.Fatalf("nothing was written")
+	}
+	for _, e := range left {
+		os.Remove(filepath.Join(dir, e.Name())) // what the caller does
+	}
+	if strings.Contains(stderr.String(), dir) {
+		t.Errorf("a message names a file of the scratch folder:\n%s", stderr.String())
+	}
+	namedFilesExist(t, stderr.String())
+}
+
+// TestRunVideoOnFullDevice: -out is a full device (a character device
+// like /dev/full, named x.avi: the test makes it; it needs root), so
+// ffmpeg itself fails with "No space left on device": livecam takes that
+// (ffmpeg's own words, not a file's name) for a full disk, and exits 1.
+func TestRunVideoOnFullDevice(t *testing.T) {
+	useSharedModels(t)
+	full := filepath.Join(t.TempDir(), "x.avi")
+	if err := unix.Mknod(full, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
+		shareddata.Need(t, "cannot make a /dev/full device (needs root): %v", err)
+	}
+	_, errOut, code := livecam(t, "-source", "../../testdata/videos/shapes_320x240.avi", "-out", full)
+	if code != 1 || !strings.Contains(errOut, "disk (nearly) full") || !strings.Contains(errOut, "No space left on device") {
+		t.Errorf("exit %d, want 1 and a full disk:\n%s", code, errOut)
 	}
 }

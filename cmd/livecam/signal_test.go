@@ -282,6 +282,7 @@ func TestInterruptCutsFileShort(t *testing.T) {
 	if len(jsonLines(t, data)) < 10 {
 		t.Errorf("the partial results hold %d lines", len(jsonLines(t, data)))
 	}
+	namedFilesExist(t, stderr.String())
 }
 
 // TestBatchSignalKeepsPartial: SIGTERM while the first of three videos
@@ -329,6 +330,7 @@ func TestBatchSignalKeepsPartial(t *testing.T) {
 	if len(names) != 3 {
 		t.Errorf("-out-dir holds %v, want a's partial video, results and report", names)
 	}
+	namedFilesExist(t, e)
 	// The rerun does it again.
 	_, errOut, code := livecam(t, "-out-dir", out, in)
 	if code != 0 || !strings.Contains(errOut, "3 of 3 sources done") {

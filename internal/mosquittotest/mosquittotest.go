@@ -32,6 +32,7 @@ type Broker struct {
 	port    int
 	tlsPort int // 0: no TLS listener
 	conf    string
+	log     string // the broker's log file
 	cmd     *exec.Cmd
 }
 
@@ -69,7 +70,8 @@ func start(t *testing.T, users map[string]string, tlsConf string) *Broker {
 	}
 	dir := t.TempDir()
 	port := freePort(t)
-	conf := fmt.Sprintf("listener %d 127.0.0.1\npersistence true\npersistence_location %s/\n", port, dir)
+	logFile := filepath.Join(dir, "mosquitto.log")
+	conf := fmt.Sprintf("listener %d 127.0.0.1\npersistence true\npersistence_location %s/\nlog_dest file %s\nconnection_messages true\n", port, dir, logFile)
 	tlsPort := 0
 	if tlsConf != "" {
 		tlsPort = freePort(t)
@@ -92,7 +94,7 @@ func start(t *testing.T, users map[string]string, tlsConf string) *Broker {
 		}
 		conf += "allow_anonymous false\npassword_file " + pw + "\n"
 	}
-	b := &Broker{t: t, port: port, tlsPort: tlsPort, conf: filepath.Join(dir, "mosquitto.conf")}
+	b := &Broker{t: t, port: port, tlsPort: tlsPort, conf: filepath.Join(dir, "mosquitto.conf"), log: logFile}
 	os.WriteFile(b.conf, []byte(conf), 0o644)
 	b.Restart()
 	t.Cleanup(b.Stop)
@@ -143,6 +145,20 @@ func writeCerts(t *testing.T, dir string) (ca, cert, key string) {
 		}
 	}
 	return ca, cert, key
+}
+
+// Log returns what the broker has logged so far: its connections
+// ("New client connected from ... as ID"), disconnections and the
+// clients it drops ("Client ID already connected, closing old
+// connection."), each written before the broker answers the packet
+// that caused it.
+func (b *Broker) Log() string {
+	b.t.Helper()
+	data, err := os.ReadFile(b.log)
+	if err != nil {
+		b.t.Fatalf("broker log: %v", err)
+	}
+	return string(data)
 }
 
 // URL returns the broker's mqtt:// address.
@@ -234,6 +250,45 @@ func (s *Subscriber) Payloads(topic string, n int) []string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Matching returns the non-empty payloads received on the topics that
+// filter (with MQTT's + and # wildcards) matches, in order of arrival,
+// waiting until there are n (or 10 s have passed). Empty payloads (a
+// retained message cleared) are left out.
+func (s *Subscriber) Matching(filter string, n int) []string {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got []string
+		s.mu.Lock()
+		for _, m := range s.msgs {
+			if len(m.Payload()) > 0 && Match(filter, m.Topic()) {
+				got = append(got, string(m.Payload()))
+			}
+		}
+		s.mu.Unlock()
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Match reports whether the MQTT topic filter (+ one level, # the rest)
+// matches topic.
+func Match(filter, topic string) bool {
+	f, t := strings.Split(filter, "/"), strings.Split(topic, "/")
+	for i, level := range f {
+		switch {
+		case level == "#":
+			return true
+		case i >= len(t):
+			return false
+		case level != "+" && level != t[i]:
+			return false
+		}
+	}
+	return len(f) == len(t)
 }
 
 // Retained returns the retained messages of the topics (filters, such as

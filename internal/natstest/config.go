@@ -11,14 +11,18 @@ package natstest
 //   - submitter (livecam submit and livecam jobs): queues jobs, records
 //     their queued state and outputs, reads the jobs' and workers' states.
 //     It cannot take jobs from the queue, nor publish results, summaries
-//     or dead letters.
+//     or dead letters, nor create the results and dead-letter streams
+//     (a worker, or an admin, creates those first).
 //   - worker (livecam worker): takes jobs, publishes their results,
-//     summaries and dead letters, records the jobs' and its own states.
+//     summaries and dead letters, records the jobs' and its own states,
+//     and reads a job's summary (whether it is done is what the summary
+//     says, not the state a submitter may write).
 //   - camera (livecam -nats): publishes the cameras' labels and events.
 //
-// Every user may create the streams and buckets it uses when they do not
-// exist yet (livecam never changes one that does), and reads the replies
-// to its own requests (_INBOX.>).
+// Otherwise every user may create the streams and buckets it uses when
+// they do not exist yet (livecam never changes one that does; a worker
+// refuses to start on streams whose settings are not the fleet's), and
+// reads the replies to its own requests (_INBOX.>).
 const Authorization = `# livecam fleet: users and permissions
 authorization {
   users = [
@@ -31,7 +35,7 @@ authorization {
           "$KV.livecam_jobs.>", "$KV.livecam_outputs.>",
           "$JS.API.INFO",
           "$JS.API.STREAM.INFO.*",
-          "$JS.API.STREAM.CREATE.LIVECAM_JOBS", "$JS.API.STREAM.CREATE.LIVECAM_RESULTS", "$JS.API.STREAM.CREATE.LIVECAM_DEAD",
+          "$JS.API.STREAM.CREATE.LIVECAM_JOBS",
           "$JS.API.STREAM.CREATE.KV_livecam_jobs", "$JS.API.STREAM.CREATE.KV_livecam_outputs", "$JS.API.STREAM.CREATE.KV_livecam_workers",
           "$JS.API.DIRECT.GET.KV_livecam_jobs.>", "$JS.API.DIRECT.GET.KV_livecam_outputs.>", "$JS.API.DIRECT.GET.KV_livecam_workers.>",
           "$JS.API.CONSUMER.CREATE.KV_livecam_jobs.>", "$JS.API.CONSUMER.CREATE.KV_livecam_workers.>",
@@ -52,6 +56,7 @@ authorization {
           "$JS.API.STREAM.CREATE.LIVECAM_JOBS", "$JS.API.STREAM.CREATE.LIVECAM_RESULTS", "$JS.API.STREAM.CREATE.LIVECAM_DEAD",
           "$JS.API.STREAM.CREATE.KV_livecam_jobs", "$JS.API.STREAM.CREATE.KV_livecam_outputs", "$JS.API.STREAM.CREATE.KV_livecam_workers",
           "$JS.API.DIRECT.GET.KV_livecam_jobs.>", "$JS.API.DIRECT.GET.KV_livecam_outputs.>", "$JS.API.DIRECT.GET.KV_livecam_workers.>",
+          "$JS.API.STREAM.MSG.GET.LIVECAM_RESULTS", "$JS.API.DIRECT.GET.LIVECAM_RESULTS.>",
           "$JS.API.CONSUMER.INFO.LIVECAM_JOBS.livecam-workers",
           "$JS.API.CONSUMER.CREATE.LIVECAM_JOBS.livecam-workers", "$JS.API.CONSUMER.CREATE.LIVECAM_JOBS.livecam-workers.>",
           "$JS.API.CONSUMER.MSG.NEXT.LIVECAM_JOBS.livecam-workers",

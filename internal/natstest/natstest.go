@@ -60,12 +60,20 @@ func Start(t *testing.T) *Server {
 // permissions, and no anonymous access.
 func StartSecure(t *testing.T) *Server {
 	t.Helper()
+	return StartSecureWith(t, Authorization)
+}
+
+// StartSecureWith is StartSecure with another configuration text (an
+// older or a changed Authorization) that takes the same users and
+// password variables.
+func StartSecureWith(t *testing.T, authorization string) *Server {
+	t.Helper()
 	if _, err := exec.LookPath("nats-server"); err != nil {
 		shareddata.Need(t, "no nats-server: apt-get install -y nats-server")
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nats.conf")
-	if err := os.WriteFile(conf, []byte(Authorization), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(authorization), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := &Server{t: t, port: freePort(t), dir: filepath.Join(dir, "store"), conf: conf, passwords: map[string]string{}}

@@ -11,12 +11,19 @@
 //     (https://TOKEN@host).
 //   - a parameter NAME=VALUE in the query, the fragment or the path (some
 //     cameras take rtsp://host/user=admin&password=SECRET&channel=1) whose
-//     name, lowercased, is or ends with one of pwd, pass, passwd,
-//     password, token, key, secret, auth, sig, signature: "pwd",
+//     name, lowercased and without a trailing "[]", is or ends with one
+//     of pw, pwd, pass, passwd, password, passwort, kennwort, passphrase,
+//     token, key, secret, auth, sig, signature: "pwd", "password[]",
 //     "access_token", "api_key", "apiKey", "X-Amz-Signature",
 //     "X-Amz-Security-Token". Its value is replaced; a name that merely
 //     ends so ("bypass") is redacted too, which costs nothing but a
-//     value on a page.
+//     value on a page. Pairs are separated by & ; (and / ? # where they
+//     end a path or a name), and by \u0026, as JSON written by Go spells &.
+//
+// A password may hold any character: everything from the scheme's "://"
+// to the last "@" is user information, redacted (in free text, the last
+// "@" before white space); a URL with an "@" in its path or query loses
+// more than its password, never less.
 //
 // The rest of the URL is kept byte for byte: nothing is decoded, encoded
 // or reordered. Redacted parts read "xxxxx", as net/url's Redacted has it.
@@ -36,16 +43,22 @@ var scheme = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://`)
 
 // secretWords are the parameter names (and endings of names) that hold
 // credentials.
-var secretWords = []string{"pwd", "pass", "passwd", "password", "token", "key", "secret", "auth", "sig", "signature"}
+var secretWords = []string{"pw", "pwd", "pass", "passwd", "password", "passwort", "kennwort", "passphrase", "token", "key", "secret", "auth", "sig", "signature"}
 
 // IsSecretName reports whether a parameter named name holds a credential:
-// its name, lowercased, is or ends with pwd, pass, passwd, password,
-// token, key, secret, auth, sig or signature.
+// its name, lowercased, without a trailing "[...]" (PHP's password[]), is
+// or ends with pw, pwd, pass, passwd, password, passwort, kennwort,
+// passphrase, token, key, secret, auth, sig or signature.
 func IsSecretName(name string) bool {
 	if u, err := url.QueryUnescape(name); err == nil {
 		name = u
 	}
-	n := strings.ToLower(name)
+	n := strings.ToLower(strings.TrimSpace(name))
+	if strings.HasSuffix(n, "]") {
+		if j := strings.LastIndexByte(n, '['); j >= 0 {
+			n = n[:j]
+		}
+	}
 	for _, w := range secretWords {
 		if strings.HasSuffix(n, w) {
 			return true
@@ -54,30 +67,40 @@ func IsSecretName(name string) bool {
 	return false
 }
 
-// URL returns s with the credentials of a URL replaced by "xxxxx" (see the
-// package's documentation for what counts as one); a string that does not
-// start with SCHEME:// is returned as it is.
+// URL returns s, one URL, with its credentials replaced by "xxxxx" (see
+// the package's documentation for what counts as one); the user
+// information runs to the last "@" of s, so that a password with "/",
+// "#", "?", quotes, white space or "@" in it is redacted whole. A string
+// that does not start with SCHEME:// is returned as Text returns it: as
+// it is, but for the URLs inside it.
 func URL(s string) string {
 	loc := scheme.FindStringIndex(s)
 	if loc == nil || loc[0] != 0 {
-		return s
+		return Text(s)
 	}
 	return redactURL(s, loc[1])
 }
 
 // parts splits a URL whose authority starts at i (just after "://") into
-// the user information (without its "@"; ok false when there is none),
-// the host and port, and the rest (path, query, fragment).
+// the user information (without its "@"; hasUser false when there is
+// none), the host and port, and the rest (path, query, fragment).
+//
+// A password may hold any character, "/", "?", "#", "@" and quotes
+// included (rtsp://admin:se/cret@cam): when there is an "@" after i, the
+// user information runs to the LAST one, and the host starts after it.
+// A URL whose path or query holds an "@" (http://h/a?mail=a@b) loses
+// more than its user information: over-redaction shows less, never a
+// secret.
 func parts(s string, i int) (user string, hasUser bool, host, rest string) {
+	start := i
+	if at := strings.LastIndexByte(s[i:], '@'); at >= 0 {
+		user, hasUser, start = s[i:i+at], true, i+at+1
+	}
 	end := len(s)
-	if j := strings.IndexAny(s[i:], "/?#"); j >= 0 {
-		end = i + j
+	if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
+		end = start + j
 	}
-	authority, rest := s[i:end], s[end:]
-	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
-		return authority[:at], true, authority[at+1:], rest
-	}
-	return "", false, authority, rest
+	return user, hasUser, s[start:end], s[end:]
 }
 
 func redactURL(s string, i int) string {
@@ -99,11 +122,16 @@ func redactURL(s string, i int) string {
 	return b.String()
 }
 
-// pathParam and queryParam find NAME=VALUE pairs: in a path a value ends
-// at & ; / ? #, in a query or fragment at & ; #.
-var (
-	pathParam  = regexp.MustCompile(`(^|[&;/?#])([^&;/?#=]+)=([^&;/?#]*)`)
-	queryParam = regexp.MustCompile(`(^|[&;?#])([^&;?#=]+)=([^&;#]*)`)
+// Parameter separators. In a path a NAME=VALUE pair ends at & ; / ? #,
+// in a query or fragment at & ; # (a name also ends at ?). Text written
+// as JSON by Go or as HTML spells & as \u0026 or &amp; (the ";" of
+// "&amp;" separates already): \u0026 separates as & does.
+const (
+	pathNameEnd   = "&;/?#"
+	pathValueEnd  = "&;/?#"
+	queryNameEnd  = "&;?#"
+	queryValueEnd = "&;#"
+	jsonAmp       = `\u0026`
 )
 
 // redactRest redacts the values of credential parameters in the path,
@@ -113,30 +141,87 @@ func redactRest(rest string) string {
 	if j := strings.IndexAny(rest, "?#"); j >= 0 {
 		path, query = rest[:j], rest[j:]
 	}
-	return redactParams(pathParam, path) + redactParams(queryParam, query)
+	return redactParams(path, pathNameEnd, pathValueEnd) + redactParams(query, queryNameEnd, queryValueEnd)
 }
 
-func redactParams(re *regexp.Regexp, s string) string {
+// sepAt returns the length of the separator at s[i:] (a byte of seps, or
+// \u0026 in any case), 0 when there is none.
+func sepAt(s string, i int, seps string) int {
+	if strings.IndexByte(seps, s[i]) >= 0 {
+		return 1
+	}
+	if s[i] == '\\' && len(s)-i >= len(jsonAmp) && strings.EqualFold(s[i:i+len(jsonAmp)], jsonAmp) {
+		return len(jsonAmp)
+	}
+	return 0
+}
+
+// redactParams replaces the values of the NAME=VALUE pairs of s whose
+// names are credentials' (IsSecretName). A name runs from the start or a
+// separator to "=", and ends at any byte of nameEnd; a value runs to a
+// byte of valueEnd. Everything else is kept byte for byte.
+func redactParams(s, nameEnd, valueEnd string) string {
 	if !strings.Contains(s, "=") {
 		return s
 	}
-	return re.ReplaceAllStringFunc(s, func(m string) string {
-		sub := re.FindStringSubmatch(m)
-		if sub[3] == "" || !IsSecretName(sub[2]) {
-			return m
+	var b strings.Builder
+	b.Grow(len(s))
+	i := 0
+	for i < len(s) {
+		// A name, at the start or after a separator.
+		j := i
+		for j < len(s) && s[j] != '=' && sepAt(s, j, nameEnd) == 0 {
+			j++
 		}
-		return sub[1] + sub[2] + "=" + Mask
-	})
+		if j == len(s) || s[j] != '=' {
+			b.WriteString(s[i:j])
+			if j < len(s) {
+				n := sepAt(s, j, nameEnd)
+				b.WriteString(s[j : j+n])
+				j += n
+			}
+			i = j
+			continue
+		}
+		name := s[i:j]
+		k := j + 1
+		for k < len(s) && sepAt(s, k, valueEnd) == 0 {
+			k++
+		}
+		b.WriteString(s[i : j+1])
+		if name != "" && k > j+1 && IsSecretName(name) {
+			b.WriteString(Mask)
+		} else {
+			b.WriteString(s[j+1 : k])
+		}
+		i = k
+		if k < len(s) {
+			n := sepAt(s, k, valueEnd)
+			b.WriteString(s[k : k+n])
+			i = k + n
+		}
+	}
+	return b.String()
 }
 
 // urlEnd ends a URL inside free text: white space, quotes and angle
 // brackets (Go's %q, JSON, HTML and e-mail quote URLs with them).
 const urlEnd = " \t\r\n\"'`<>"
 
+// space ends the run of text in which Text looks for a URL's "@".
+const space = " \t\r\n\v\f"
+
 // Text returns s with every URL in it (SCHEME://..., up to white space, a
 // quote or an angle bracket) redacted as URL redacts it: for error
 // messages of libraries that quote the address they were given
-// (`Get "rtsp://admin:pw@cam/": dial tcp ...`).
+// (`Get "rtsp://admin:pw@cam/": dial tcp ...`). A password may hold
+// quotes, slashes and the like: when an "@" follows the scheme before any
+// white space, everything up to the last such "@" is the URL's user
+// information, redacted, and the URL ends at the first white space,
+// quote or angle bracket after it (which over-redacts a URL followed,
+// with no space between, by text with an "@" in it). A password with
+// white space in it is not found in free text: URL and Name, given the
+// URL alone, find it.
 func Text(s string) string {
 	locs := scheme.FindAllStringIndex(s, -1)
 	if locs == nil {
@@ -149,9 +234,17 @@ func Text(s string) string {
 		if loc[0] < last {
 			continue // inside the URL before
 		}
+		from := loc[1]
+		run := s[from:]
+		if j := strings.IndexAny(run, space); j >= 0 {
+			run = run[:j]
+		}
+		if at := strings.LastIndexByte(run, '@'); at >= 0 {
+			from += at + 1
+		}
 		end := len(s)
-		if j := strings.IndexAny(s[loc[1]:], urlEnd); j >= 0 {
-			end = loc[1] + j
+		if j := strings.IndexAny(s[from:], urlEnd); j >= 0 {
+			end = from + j
 		}
 		b.WriteString(s[last:loc[0]])
 		u := s[loc[0]:end]
@@ -186,5 +279,5 @@ func Name(s string) string {
 	if p, ok := defaultPorts[sch]; ok {
 		host = strings.TrimSuffix(host, ":"+p)
 	}
-	return host + redactParams(pathParam, rest)
+	return host + redactParams(rest, pathNameEnd, pathValueEnd)
 }

@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -36,6 +38,26 @@ func TestURL(t *testing.T) {
 		{"rtsp://192.168.1.10:554/user=admin&password=SECRET&channel=1&stream=0.sdp?", "rtsp://192.168.1.10:554/user=admin&password=xxxxx&channel=1&stream=0.sdp?"},
 		{"https://h/cb#access_token=SECRET&state=1", "https://h/cb#access_token=xxxxx&state=1"},
 		{"rtsp://u:SECRET@h/a?token=SECRET&x=1", "rtsp://u:xxxxx@h/a?token=xxxxx&x=1"},
+		// Passwords with the characters that end an authority, quotes,
+		// white space and "@": everything up to the last "@" goes.
+		{"nats://admin:se/cret@127.0.0.1:4222", "nats://admin:xxxxx@127.0.0.1:4222"},
+		{"mqtt://user:se/cret@127.0.0.1:1883", "mqtt://user:xxxxx@127.0.0.1:1883"},
+		{"rtsp://admin:se/cret@127.0.0.1:1/live", "rtsp://admin:xxxxx@127.0.0.1:1/live"},
+		{"rtsp://admin:se#cret@cam.lan/live", "rtsp://admin:xxxxx@cam.lan/live"},
+		{"rtsp://admin:se?cret@cam.lan/live", "rtsp://admin:xxxxx@cam.lan/live"},
+		{"rtsp://admin:se cret@cam.lan/live", "rtsp://admin:xxxxx@cam.lan/live"},
+		{`rtsp://admin:se"c'ret@cam.lan/live`, "rtsp://admin:xxxxx@cam.lan/live"},
+		{"rtsp://admin:a@b/c#d?e@cam.lan/live", "rtsp://admin:xxxxx@cam.lan/live"},
+		{"rtsp://se/cret@cam.lan/live", "rtsp://xxxxx@cam.lan/live"},
+		// An "@" in the query: more goes than the password.
+		{"http://h/a?mail=a@b.example", "http://xxxxx@b.example"},
+		// More names, PHP's [] and JSON's \u0026.
+		{"http://h/a?pw=SECRET", "http://h/a?pw=xxxxx"},
+		{"http://h/a?passwort=SECRET&kennwort=SECRET", "http://h/a?passwort=xxxxx&kennwort=xxxxx"},
+		{"http://h/a?password[]=SECRET&pwd%5B%5D=SECRET", "http://h/a?password[]=xxxxx&pwd%5B%5D=xxxxx"},
+		{`http://h/a?user=admin\u0026pwd=SECRET\u0026x=1`, `http://h/a?user=admin\u0026pwd=xxxxx\u0026x=1`},
+		{`rtsp://h/user=admin\u0026password=SECRET\u0026channel=1`, `rtsp://h/user=admin\u0026password=xxxxx\u0026channel=1`},
+		{"http://h/a?user=admin&amp;pwd=SECRET&amp;x=1", "http://h/a?user=admin&amp;pwd=xxxxx&amp;x=1"},
 		// Nothing to redact: kept as it was.
 		{"http://h/a?usr=admin&channel=1", "http://h/a?usr=admin&channel=1"},
 		{"http://h/a?pwd=&x=1", "http://h/a?pwd=&x=1"},
@@ -46,7 +68,8 @@ func TestURL(t *testing.T) {
 		{"videos/door.mp4", "videos/door.mp4"},
 		{"0", "0"},
 		{"user:pass@host", "user:pass@host"},
-		{"see http://u:p@h/", "see http://u:p@h/"},
+		// Not starting with a URL: its URLs redacted as Text does.
+		{"see http://u:p@h/", "see http://u:xxxxx@h/"},
 		{"videotestsrc ! appsink", "videotestsrc ! appsink"},
 	} {
 		if got := URL(tc.in); got != tc.want {
@@ -64,6 +87,18 @@ func TestText(t *testing.T) {
 		{"a http://h/x?token=SECRET\nb http://h/y?key=SECRET'", "a http://h/x?token=xxxxx\nb http://h/y?key=xxxxx'"},
 		{"http://u:SECRET@h", "http://u:xxxxx@h"},
 		{"no URL here: user:pass@host ?pwd=x", "no URL here: user:pass@host ?pwd=x"},
+		// Passwords that used to end the URL early.
+		{"NATS server nats://admin:se/cret@127.0.0.1:4222: not a URL", "NATS server nats://admin:xxxxx@127.0.0.1:4222: not a URL"},
+		{`parse "rtsp://admin:se/cret@127.0.0.1:1/live": invalid port ":se" after host`, `parse "rtsp://admin:xxxxx@127.0.0.1:1/live": invalid port ":se" after host`},
+		{`mqtt "mqtt://user:se#c?ret@h:1883": bad`, `mqtt "mqtt://user:xxxxx@h:1883": bad`},
+		// Go's %q of a password with a quote in it.
+		{`open "rtsp://admin:se\"cret@cam/live": refused`, `open "rtsp://admin:xxxxx@cam/live": refused`},
+		{`'rtsp://admin:se'cret@cam/live' x`, `'rtsp://admin:xxxxx@cam/live' x`},
+		// JSON written by Go.
+		{`{"source":"http://h/cam?user=admin\u0026pwd=SECRET\u0026ch=1","x":1}`, `{"source":"http://h/cam?user=admin\u0026pwd=xxxxx\u0026ch=1","x":1}`},
+		{`<a href="http://h/cam?user=admin&amp;pwd=SECRET">`, `<a href="http://h/cam?user=admin&amp;pwd=xxxxx">`},
+		// Two URLs with nothing between them: over-redacted, no secret.
+		{"(nats://a:SECRET@h:1,nats://b:SECRET@h:2)", "(nats://a:xxxxx@h:2)"},
 		{"", ""},
 	} {
 		if got := Text(tc.in); got != tc.want {
@@ -80,20 +115,57 @@ func TestName(t *testing.T) {
 		{"https://SECRET@h", "h"},
 		{"videos/door.mp4", "videos/door.mp4"},
 		{"rtspsrc location=rtsp://admin:SECRET@cam/live ! decodebin ! appsink", "rtspsrc location=rtsp://admin:xxxxx@cam/live ! decodebin ! appsink"},
+		// No user information in a name, whatever the password holds.
+		{"rtsp://admin:SE/CRET@cam.lan/live", "cam.lan/live"},
+		{"rtsp://admin:SE#CRET@cam.lan/live", "cam.lan/live"},
+		{"rtsp://admin:SE?CRET@cam.lan/live", "cam.lan/live"},
+		{"rtsp://admin:SE CRET@cam.lan/live", "cam.lan/live"},
+		{`rtsp://admin:SE"'CRET@cam.lan/live`, "cam.lan/live"},
+		{"rtsp://admin:SE@CRET@cam.lan:554/live", "cam.lan/live"},
+		{"rtsp://SE/CRET@cam.lan/live", "cam.lan/live"},
+		{`rtsp://h/user=admin\u0026pw=SECRET\u0026channel=1`, `h/user=admin\u0026pw=xxxxx\u0026channel=1`},
 	} {
 		if got := Name(tc.in); got != tc.want {
 			t.Errorf("Name(%q) = %q, want %q", tc.in, got, tc.want)
 		}
-		if strings.Contains(Name(tc.in), "SECRET") {
+		if strings.Contains(Name(tc.in), "SECRET") || strings.Contains(Name(tc.in), "CRET") {
 			t.Errorf("Name(%q) shows the secret", tc.in)
 		}
 	}
 }
 
 func TestIsSecretName(t *testing.T) {
-	for name, want := range map[string]bool{"pwd": true, "PWD": true, "user_password": true, "X-Amz-Signature": true, "usr": false, "user": false, "channel": false, "stream": false, "X-Amz-Credential": false} {
+	for name, want := range map[string]bool{"pwd": true, "PWD": true, "user_password": true, "X-Amz-Signature": true, "usr": false, "user": false, "channel": false, "stream": false, "X-Amz-Credential": false,
+		"pw": true, "PW": true, "passwort": true, "Kennwort": true, "password[]": true, "pwd[0]": true, "password%5B%5D": true, "channel[]": false} {
 		if got := IsSecretName(name); got != want {
 			t.Errorf("IsSecretName(%q) = %v", name, got)
+		}
+	}
+}
+
+// TestPasswordsAnyCharacter: a password holding any of the characters
+// that end a URL's authority, a URL in text, or a parameter is shown by
+// none of URL, Text (the URL alone, quoted by %q, in JSON) and Name.
+func TestPasswordsAnyCharacter(t *testing.T) {
+	for _, pw := range []string{"se/cret", "se#cret", "se?cret", "se@cret", `se"cret`, "se'cret", "se`cret", "se<cr>et", "se/c#r?e@t", "se cret", "se&cret=1"} {
+		secret := "XY" + pw + "ZW"
+		for _, u := range []string{
+			"rtsp://admin:" + secret + "@cam.lan:554/live",
+			"nats://admin:" + secret + "@127.0.0.1:4222",
+			"mqtt://" + secret + "@broker",
+		} {
+			shown := map[string]string{"URL": URL(u), "Name": Name(u)}
+			if !strings.Contains(pw, " ") { // in free text, a URL ends at white space
+				shown["Text"] = Text("error: " + u + ": refused")
+				shown["Text %q"] = Text(fmt.Sprintf("open %q: refused", u))
+				js, _ := json.Marshal(map[string]string{"source": u})
+				shown["Text JSON"] = Text(string(js))
+			}
+			for how, s := range shown {
+				if strings.Contains(s, "XY") || strings.Contains(s, "ZW") {
+					t.Errorf("%s(%q) = %q: shows the password", how, u, s)
+				}
+			}
 		}
 	}
 }

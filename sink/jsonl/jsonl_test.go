@@ -122,3 +122,23 @@ func TestStallAtCloseReported(t *testing.T) {
 		t.Errorf("Close took %v", d)
 	}
 }
+
+// TestFullDiskIsENOSPC: a results file on a full disk (a character device
+// like /dev/full, named r.jsonl: the test makes it; it needs root) fails
+// with an error that is syscall.ENOSPC, so that a caller tells a full
+// disk by the error's identity, never by its text.
+func TestFullDiskIsENOSPC(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	if err := syscall.Mknod(path, syscall.S_IFCHR|0o666, 1<<8|7); err != nil {
+		t.Skipf("cannot make a /dev/full device (needs root): %v", err)
+	}
+	w, err := Create(path, outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	werr := w.WriteLine([]byte("{}\n"))
+	err = errors.Join(werr, w.Close())
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("got %v, want an error that is ENOSPC", err)
+	}
+}

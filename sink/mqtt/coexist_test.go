@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/livecam/livecam/internal/mosquittotest"
 	"github.com/livecam/livecam/pipeline"
@@ -62,9 +61,34 @@ func TestUnsafeCameraName(t *testing.T) {
 	}
 }
 
+// connections counts the broker's log lines that say the client id
+// connected ("New client connected from ... as ID (...").
+func connections(log, id string) int {
+	return strings.Count(log, " as "+id+" (")
+}
+
+// checkNoTakeover fails the test when the broker dropped a client for
+// another with its id, or when a client connected other than once.
+func checkNoTakeover(t *testing.T, b *mosquittotest.Broker, ps ...*Publisher) {
+	t.Helper()
+	log := b.Log()
+	if strings.Contains(log, "already connected, closing old connection") {
+		t.Errorf("the broker dropped a client for another with its id:\n%s", log)
+	}
+	for _, p := range ps {
+		if n := connections(log, p.opts.ClientID); n != 1 {
+			t.Errorf("client %s connected %d times, want once:\n%s", p.opts.ClientID, n, log)
+		}
+	}
+}
+
 // TestSameCameraTwoProcesses: two publishers of cameras with one name
 // (two hosts running -source 0) connected at once both stay connected
-// and deliver everything: their client ids differ.
+// and deliver everything: their client ids differ. The broker's log says
+// which clients connected (written before it answers the CONNECT, so it
+// is complete once Connect returns) and which it dropped for another with
+// the same id: each connected once, none was dropped, neither logged a
+// lost connection.
 func TestSameCameraTwoProcesses(t *testing.T) {
 	b := mosquittotest.Start(t, nil)
 	sub := mosquittotest.Subscribe(t, b.URL())
@@ -80,13 +104,18 @@ func TestSameCameraTwoProcesses(t *testing.T) {
 	if a.opts.ClientID == bb.opts.ClientID {
 		t.Errorf("both publishers are %q", a.opts.ClientID)
 	}
+	// Both connected: had bb's connection taken a's id, the broker
+	// would have dropped a's before answering bb.
+	checkNoTakeover(t, b, a, bb)
+	// Each delivers everything, one event after the other: a's are
+	// sent while bb is connected, over a's first connection.
 	for i := range 30 {
 		a.Event(event(i))
 		bb.Event(event(i))
-		time.Sleep(10 * time.Millisecond) // 300 ms both connected: time for the broker to kick one
 	}
 	checkEvents(t, sub.Payloads("livecam/camera0/events", 30), 30)
 	checkEvents(t, sub.Payloads("livecam/other/camera0/events", 30), 30)
+	checkNoTakeover(t, b, a, bb)
 	for _, p := range []*Publisher{a, bb} {
 		if err := p.Close(); err != nil {
 			t.Error(err)
@@ -97,12 +126,89 @@ func TestSameCameraTwoProcesses(t *testing.T) {
 	}
 }
 
+// TestSameCameraSamePrefix: two processes publish a camera of one name
+// under one prefix (two hosts running -source 0 against one broker).
+// Each has its own availability topic for the camera; the short run
+// closing says "offline" on its own and clears it, and leaves the long
+// run's "online"; each announcement to Home Assistant names the topics of
+// the process that sent it, and the short run ending hands Home
+// Assistant's entity back to the long one.
+func TestSameCameraSamePrefix(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
+	long, err := Connect(Options{Broker: b.URL(), Camera: "camera0", Discovery: "homeassistant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer long.Close()
+	short, err := Connect(Options{Broker: b.URL(), Camera: "camera0", Discovery: "homeassistant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if long.Availability() == short.Availability() || long.InstanceAvailability() == short.InstanceAvailability() {
+		t.Errorf("one availability topic for both: %s, %s", long.Availability(), short.Availability())
+	}
+	for _, p := range []*Publisher{long, short} {
+		if !mosquittotest.Match("livecam/camera0/availability/+", p.Availability()) {
+			t.Errorf("availability topic %s: want livecam/camera0/availability/INSTANCE", p.Availability())
+		}
+	}
+	short.Event(event(0))
+	if err := short.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The short run's "offline" is in: its topic's messages so far.
+	if got := sub.Matching(short.Availability(), 2); strings.Join(got, " ") != "online offline" {
+		t.Errorf("short run's availability: %q, want online then offline", got)
+	}
+	got := mosquittotest.Retained(t, b.URL(), "livecam/#")
+	// The long run's camera stays online, as a new subscriber (Home
+	// Assistant restarted) finds it.
+	if got[long.Availability()] != "online" || got[long.InstanceAvailability()] != "online" {
+		t.Errorf("the long run's camera: %s = %q, %s = %q; want online (all: %q)",
+			long.Availability(), got[long.Availability()], long.InstanceAvailability(), got[long.InstanceAvailability()], got)
+	}
+	// The short run's topics are cleared; no topic is shared by both.
+	for _, topic := range []string{short.Availability(), short.InstanceAvailability(), "livecam/camera0/availability"} {
+		if v, ok := got[topic]; ok && topic != long.Availability() {
+			t.Errorf("retained %s = %q, want none", topic, v)
+		}
+	}
+	for _, m := range sub.All() {
+		if string(m.Payload()) == "offline" && m.Topic() != short.Availability() {
+			t.Errorf("%s said offline", m.Topic())
+		}
+	}
+	// Home Assistant: each announcement names its sender's topics.
+	configs := sub.Payloads("homeassistant/sensor/livecam/camera0_label/config", 2)
+	if len(configs) < 2 {
+		t.Fatalf("discovery: %q", configs)
+	}
+	for i, p := range []*Publisher{long, short} {
+		var cfg struct {
+			Availability []struct{ Topic string } `json:"availability"`
+		}
+		json.Unmarshal([]byte(configs[i]), &cfg)
+		if len(cfg.Availability) != 2 || cfg.Availability[0].Topic != p.Availability() || cfg.Availability[1].Topic != p.InstanceAvailability() {
+			t.Errorf("announcement %d: availability %+v, want %s and %s", i, cfg.Availability, p.Availability(), p.InstanceAvailability())
+		}
+	}
+	// The short run, ending, handed the entity back to the long one:
+	// the announcement Home Assistant finds names the long run's
+	// topics, which say online.
+	retained := mosquittotest.Retained(t, b.URL(), "homeassistant/#")["homeassistant/sensor/livecam/camera0_label/config"]
+	if retained != string(long.discoveryConfig()) {
+		t.Errorf("retained announcement after the short run: %s\nwant the long run's: %s", retained, long.discoveryConfig())
+	}
+}
+
 // TestShortRunLeavesOthersOnline: two processes on one broker and
 // prefix; the short one closing marks its own camera offline and leaves
 // the long one's online, and clears its own instance topic while the
 // long one's says online.
 func TestShortRunLeavesOthersOnline(t *testing.T) {
 	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
 	long, err := Connect(Options{Broker: b.URL(), Camera: "yard", Discovery: "homeassistant"})
 	if err != nil {
 		t.Fatal(err)
@@ -116,10 +222,13 @@ func TestShortRunLeavesOthersOnline(t *testing.T) {
 	if err := short.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if got := sub.Matching("livecam/door/availability/+", 2); strings.Join(got, " ") != "online offline" {
+		t.Errorf("door's availability: %q, want online then offline", got)
+	}
 	got := mosquittotest.Retained(t, b.URL(), "livecam/#")
 	want := map[string]string{
-		"livecam/yard/availability":  "online",
-		"livecam/door/availability":  "offline",
+		long.Availability():          "online",
+		short.Availability():         "", // offline, then cleared
 		long.instanceAvailability():  "online",
 		short.instanceAvailability(): "", // cleared
 		"livecam/availability":       "", // no topic shared by every process
@@ -133,7 +242,7 @@ func TestShortRunLeavesOthersOnline(t *testing.T) {
 		Availability []struct{ Topic string } `json:"availability"`
 	}
 	json.Unmarshal([]byte(mosquittotest.Retained(t, b.URL(), "homeassistant/#")["homeassistant/sensor/livecam/yard_label/config"]), &cfg)
-	if len(cfg.Availability) != 2 || cfg.Availability[1].Topic != long.instanceAvailability() {
+	if len(cfg.Availability) != 2 || cfg.Availability[0].Topic != long.Availability() || cfg.Availability[1].Topic != long.instanceAvailability() {
 		t.Errorf("yard's discovery availability: %+v", cfg.Availability)
 	}
 }

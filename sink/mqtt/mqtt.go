@@ -2,10 +2,11 @@
 // (Home Assistant, robots' controllers, Frigate-style setups) through
 // Eclipse Paho:
 //
-//	PREFIX/CAMERA/availability  "online" while this process publishes
-//	                       the camera, "offline" once it has closed
-//	                       (retained)
-//	PREFIX/instance/CLIENTID/availability  "online" while this process
+//	PREFIX/CAMERA/availability/INSTANCE  "online" while this process
+//	                       publishes the camera, "offline" once it has
+//	                       closed, then cleared (retained while online);
+//	                       INSTANCE is the client id made safe
+//	PREFIX/instance/INSTANCE/availability  "online" while this process
 //	                       is connected; "offline" is its last will,
 //	                       which the broker sends if it dies (retained;
 //	                       cleared by a clean Close, when every camera
@@ -19,11 +20,23 @@
 //
 // CAMERA is the camera's name made safe for a topic level
 // (topicname.Safe: "door#1+.mp4" is "door_1__mp4"). Several processes
-// share a broker and a prefix without harm: each has its own client id
-// (livecam-PID-RANDOM unless set) and its own instance topic, so one
-// process ending or dying never marks another's cameras offline. Home
-// Assistant is told both availability topics of a camera (availability
-// mode "all").
+// share a broker and a prefix without harm, even with cameras of one
+// name (two hosts running -source 0): each has its own client id
+// (livecam-PID-RANDOM unless set), its own instance topic and its own
+// availability topic per camera, so one process ending or dying never
+// marks another's cameras offline. A subscriber finds a camera's
+// availability under PREFIX/CAMERA/availability/+, one retained topic per
+// process publishing it: the camera is available while, for some
+// INSTANCE, both PREFIX/CAMERA/availability/INSTANCE and
+// PREFIX/instance/INSTANCE/availability say "online" (a process that died
+// leaves its camera's topic "online" and its instance "offline", by its
+// last will). Home Assistant is told both availability topics of this
+// process's camera (availability mode "all"); two processes announcing
+// one camera name under one prefix share one Home Assistant entity,
+// which follows the process that announced last; a process closing
+// hands it back to the one that announced it before (when that one has
+// ended too, the entity shows unavailable). Give them different
+// prefixes, or camera names, for two entities.
 //
 // Messages go through a bounded queue to one publishing goroutine that
 // waits for each acknowledgement in order and retries while the broker is
@@ -32,6 +45,7 @@
 package mqtt
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -118,6 +132,11 @@ type conn struct {
 
 	results *relay.Lossy // every result (Result): QoS 0, left out when the broker lags
 
+	// disc follows the Home Assistant announcements of this process's
+	// cameras as the broker passes them on, by discovery topic (see
+	// onDiscovery and handBack).
+	disc map[string]*announcements
+
 	// announced is closed once the first connection's announcements
 	// are sent: Connect returns after it, so that a camera Camera adds
 	// later is announced once, by Camera.
@@ -179,6 +198,15 @@ func Connect(opts Options) (*Publisher, error) {
 			c.mu.Lock()
 			cams := append([]*Publisher(nil), c.cameras...)
 			c.mu.Unlock()
+			if opts.Discovery != "" && len(cams) > 0 {
+				// Another process's announcement of a camera of
+				// the same name comes (retained) before ours.
+				filters := map[string]byte{}
+				for _, cam := range cams {
+					filters[cam.DiscoveryTopic()] = 1
+				}
+				pc.SubscribeMultiple(filters, c.onDiscovery).WaitTimeout(opts.ConnectTimeout)
+			}
 			for _, cam := range cams {
 				if opts.Discovery != "" {
 					pc.Publish(cam.DiscoveryTopic(), 1, true, cam.discoveryConfig())
@@ -293,7 +321,7 @@ func loginFromURL(opts *Options) error {
 func brokerURL(s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("mqtt %q: want mqtt://HOST:PORT or mqtts://HOST:PORT", redact.Text(s))
+		return "", fmt.Errorf("mqtt %q: want mqtt://HOST:PORT or mqtts://HOST:PORT", redact.URL(s))
 	}
 	switch u.Scheme {
 	case "mqtt", "tcp":
@@ -313,8 +341,20 @@ func (c *conn) instanceAvailability() string {
 	return c.opts.Prefix + "/instance/" + topicname.Safe(c.opts.ClientID) + "/availability"
 }
 
-// availability is the camera's availability topic.
-func (p *Publisher) availability() string { return p.Topic("availability") }
+// availability is the camera's availability topic of this process:
+// PREFIX/CAMERA/availability/INSTANCE, so that another process
+// publishing a camera of the same name never marks this one offline.
+func (p *Publisher) availability() string {
+	return p.Topic("availability") + "/" + topicname.Safe(p.opts.ClientID)
+}
+
+// Availability returns the camera's availability topic of this process,
+// PREFIX/CAMERA/availability/INSTANCE (see the package's documentation).
+func (p *Publisher) Availability() string { return p.availability() }
+
+// InstanceAvailability returns the availability topic of this process,
+// PREFIX/instance/INSTANCE/availability, the one its last will goes to.
+func (p *Publisher) InstanceAvailability() string { return p.instanceAvailability() }
 
 // Camera returns the publisher of another camera on the same connection
 // (one client, one queue keeping every message in order); the camera is
@@ -327,6 +367,9 @@ func (p *Publisher) Camera(name string) *Publisher {
 	p.conn.cameras = append(p.conn.cameras, cam)
 	p.mu.Unlock()
 	if p.opts.Discovery != "" {
+		// Subscribed before the announcement is queued: the broker
+		// sends another process's retained one first.
+		p.client.Subscribe(cam.DiscoveryTopic(), 1, p.conn.onDiscovery)
 		p.queue.Put(relay.Message{Subject: cam.DiscoveryTopic(), Payload: cam.discoveryConfig(), Retained: true})
 	}
 	p.queue.Put(relay.Message{Subject: cam.availability(), Payload: []byte("online"), Retained: true})
@@ -334,8 +377,9 @@ func (p *Publisher) Camera(name string) *Publisher {
 }
 
 // Topic returns the camera's topic for kind ("top", "events",
-// "results", "availability"): PREFIX/CAMERA/KIND, CAMERA made safe for a
-// topic level by topicname.Safe.
+// "results"): PREFIX/CAMERA/KIND, CAMERA made safe for a topic level by
+// topicname.Safe. The camera's availability has one topic per process
+// under Topic("availability"): see Availability.
 func (p *Publisher) Topic(kind string) string {
 	return p.opts.Prefix + "/" + p.level + "/" + kind
 }
@@ -375,6 +419,69 @@ func (p *Publisher) discoveryConfig() []byte {
 		"device":                map[string]any{"identifiers": []string{id}, "name": "livecam " + p.camera, "manufacturer": "livecam"},
 	})
 	return b
+}
+
+// announcements is what this process has seen on one camera's
+// discovery topic.
+type announcements struct {
+	before     []byte // another process's, the last before ours
+	ours       bool   // ours has come back from the broker
+	superseded bool   // another's came after ours (and ours not again)
+}
+
+// onDiscovery records an announcement of one of this process's cameras
+// to Home Assistant as the broker passes it on: this process's own, or
+// another's, of a camera of the same name under the same prefix. The
+// broker passes them on in the order it took them, and ours is published
+// after the subscription: another's that comes before ours is older
+// (the retained one, or one published meanwhile).
+func (c *conn) onDiscovery(_ paho.Client, m paho.Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var own []byte
+	for _, cam := range c.cameras {
+		if cam.DiscoveryTopic() == m.Topic() {
+			own = cam.discoveryConfig()
+		}
+	}
+	if own == nil || len(m.Payload()) == 0 {
+		return
+	}
+	if c.disc == nil {
+		c.disc = map[string]*announcements{}
+	}
+	a := c.disc[m.Topic()]
+	if a == nil {
+		a = &announcements{}
+		c.disc[m.Topic()] = a
+	}
+	switch {
+	case bytes.Equal(m.Payload(), own):
+		a.ours, a.superseded = true, false
+	case a.ours:
+		a.superseded = true
+	default:
+		a.before = append([]byte(nil), m.Payload()...)
+	}
+}
+
+// handBack returns, for each camera whose Home Assistant announcement
+// is still this process's (no other came after it), the announcement
+// another process made of a camera of the same name before it, for
+// Close to publish again: Home Assistant then follows that process's
+// availability (online while it runs) rather than this one's, which is
+// ending. The announcement of a process that has ended since points at
+// its topics, which say it is not available, as this process's would.
+func (c *conn) handBack() map[string][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	back := map[string][]byte{}
+	for topic, a := range c.disc {
+		if a.before != nil && !a.superseded {
+			back[topic] = a.before
+		}
+	}
+	return back
 }
 
 // Dropped returns the number of messages dropped because the queue (of
@@ -445,8 +552,10 @@ func (p *Publisher) Event(e events.Event) {
 }
 
 // Close delivers what is queued (waiting at most drain for the broker),
-// announces its cameras offline, clears the process's instance topic and
-// disconnects.
+// announces its cameras offline on this process's availability topics
+// and clears them, clears the process's instance topic and disconnects.
+// Another process's cameras, of the same names or not, are left as they
+// are.
 func (p *Publisher) Close() error {
 	return p.CloseWithin(5 * time.Second)
 }
@@ -472,12 +581,23 @@ func (p *Publisher) CloseWithin(drain time.Duration) error {
 	cams := append([]*Publisher(nil), p.conn.cameras...)
 	p.mu.Unlock()
 	var toks []paho.Token
+	// Home Assistant first: a camera of the same name another process
+	// still publishes is handed back to it before this one goes offline.
+	for topic, cfg := range p.handBack() {
+		toks = append(toks, p.client.Publish(topic, 1, true, cfg))
+	}
 	for _, cam := range cams {
+		// "offline" to those listening, then cleared: the topic is
+		// this process's alone, and would otherwise stay on the
+		// broker after it (an empty retained message deletes it).
+		// Home Assistant, told this topic, shows the camera
+		// unavailable; a new subscriber finds no process publishing
+		// it.
 		toks = append(toks, p.client.Publish(cam.availability(), 1, true, "offline"))
+		toks = append(toks, p.client.Publish(cam.availability(), 1, true, []byte{}))
 	}
 	// Every camera says offline itself: the instance's retained
-	// message has nothing left to say (an empty retained message
-	// deletes it).
+	// message has nothing left to say.
 	toks = append(toks, p.client.Publish(p.instanceAvailability(), 1, true, []byte{}))
 	deadline := time.Now().Add(time.Second)
 	for _, tok := range toks {

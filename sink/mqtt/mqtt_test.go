@@ -58,7 +58,7 @@ func TestEventsArriveOnceInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEvents(t, sub.Payloads("livecam/door/events", 200), 200)
-	avail := sub.Payloads("livecam/door/availability", 2)
+	avail := sub.Matching("livecam/door/availability/+", 2)
 	if strings.Join(avail, " ") != "online offline" {
 		t.Errorf("availability: %q, want online then offline", avail)
 	}
@@ -185,7 +185,7 @@ func TestHomeAssistantDiscovery(t *testing.T) {
 	}
 	// Available while the camera and the process (whose last will
 	// says offline) both are.
-	if len(cfg.Availability) != 2 || cfg.Availability[0].Topic != "livecam/door/availability" || cfg.Availability[1].Topic != p.instanceAvailability() || cfg.AvailabilityMode != "all" {
+	if len(cfg.Availability) != 2 || cfg.Availability[0].Topic != p.Availability() || cfg.Availability[1].Topic != p.instanceAvailability() || cfg.AvailabilityMode != "all" {
 		t.Errorf("discovery availability %+v, mode %q", cfg.Availability, cfg.AvailabilityMode)
 	}
 }
@@ -283,7 +283,7 @@ func TestCamerasShareConnection(t *testing.T) {
 		}
 	}
 	for _, cam := range []string{"door", "yard"} {
-		if avail := sub.Payloads("livecam/"+cam+"/availability", 2); strings.Join(avail, " ") != "online offline" {
+		if avail := sub.Matching("livecam/"+cam+"/availability/+", 2); strings.Join(avail, " ") != "online offline" {
 			t.Errorf("%s availability: %q, want online then offline", cam, avail)
 		}
 	}

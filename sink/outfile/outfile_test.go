@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -326,5 +327,66 @@ func TestGroup(t *testing.T) {
 		if got, _ := os.ReadFile(files[0].Name()); string(got) != "video" {
 			t.Errorf("the kept partial holds %q", got)
 		}
+	}
+}
+
+// TestFailedMoveNamesWhereTheDataIs: when a finished output cannot move
+// into place (its target became a folder that is not empty, or a file
+// appeared there without overwriting asked for), alone or in a Group,
+// the error names the partial file, and that file is there with the data.
+func TestFailedMoveNamesWhereTheDataIs(t *testing.T) {
+	inPartial := regexp.MustCompile(`(?:\(it is in |the output is in )(\S+?)\)?$`)
+	check := func(what string, err error, data string) {
+		t.Helper()
+		m := inPartial.FindStringSubmatch(err.Error())
+		if m == nil {
+			t.Fatalf("%s: the error names no partial file: %v", what, err)
+		}
+		if got, rerr := os.ReadFile(m[1]); rerr != nil || string(got) != data {
+			t.Errorf("%s: the error names %s, which holds %q (%v)", what, m[1], got, rerr)
+		}
+	}
+	dir := t.TempDir()
+	for _, overwrite := range []bool{false, true} {
+		target := filepath.Join(dir, fmt.Sprintf("a%v.jsonl", overwrite))
+		f, err := outfile.Create(target, overwrite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("data")
+		os.MkdirAll(filepath.Join(target, "x"), 0o755) // a folder, not empty
+		err = f.Commit()
+		if err == nil {
+			t.Fatalf("overwrite %v: moved over a folder", overwrite)
+		}
+		check(fmt.Sprintf("overwrite %v", overwrite), err, "data")
+	}
+
+	var g outfile.Group
+	a, b := filepath.Join(dir, "ga.jsonl"), filepath.Join(dir, "gb.jsonl")
+	fa, err := outfile.CreateWith(a, outfile.Options{Group: &g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := outfile.CreateWith(b, outfile.Options{Group: &g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa.WriteString("a")
+	fb.WriteString("b")
+	if err := errors.Join(fa.Commit(), fb.Commit()); err != nil {
+		t.Fatal(err)
+	}
+	write(t, a, "someone's") // appeared meanwhile
+	err = g.Commit()
+	if err == nil {
+		t.Fatal("the group moved over a file that appeared")
+	}
+	check("group", err, "a")
+	if got, _ := os.ReadFile(a); string(got) != "someone's" {
+		t.Errorf("the file that appeared was replaced")
+	}
+	if got, _ := os.ReadFile(b); string(got) != "b" {
+		t.Errorf("the other file of the group did not move: %q", got)
 	}
 }

@@ -52,8 +52,10 @@ import (
 // decides whether it moves into place (a run cut short keeps the partial
 // name).
 //
-// ffmpeg reports write errors (they end the output with its message). The
-// sink also watches the free space of the file's filesystem: when it falls
+// ffmpeg reports write errors (they end the output with its message; when
+// ffmpeg's own words are that the disk or quota is full, the error is
+// ErrDiskFull and syscall.ENOSPC or EDQUOT, whatever the file is called).
+// The sink also watches the free space of the file's filesystem: when it falls
 // below what the next frames need, Write fails with ErrDiskFull before the
 // disk is full.
 type Sink struct {
@@ -87,7 +89,7 @@ type Sink struct {
 }
 
 // ErrDiskFull reports an output whose filesystem is about to run out of
-// space.
+// space (the sink's own check), or has (ffmpeg said so).
 var ErrDiskFull = errors.New("disk (nearly) full")
 
 // spaceCheckEvery is how many frames pass between free-space checks.
@@ -340,12 +342,87 @@ func (v *Sink) failed(err error) error {
 		case <-v.waited:
 		case <-time.After(2 * time.Second):
 		}
-		return fmt.Errorf("%s: ffmpeg stopped after %d frames: %s", v.path, v.frames, v.ffmpegSaid())
+		return v.ffmpegFailed(fmt.Sprintf("ffmpeg stopped after %d frames", v.frames))
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return fmt.Errorf("%s: ffmpeg took no frame for %v", v.path, FrameWriteTimeout)
 	}
 	return fmt.Errorf("%s: %w", v.path, err)
+}
+
+// ffmpegFailed is the sink's error when ffmpeg has failed: what happened,
+// and ffmpeg's last message. When ffmpeg itself said that the output's
+// disk or quota is full, the error wraps ErrDiskFull and the errno
+// (syscall.ENOSPC or syscall.EDQUOT).
+func (v *Sink) ffmpegFailed(what string) error {
+	said := v.ffmpegSaid()
+	v.errMu.Lock()
+	stderr := v.errBuf.String()
+	v.errMu.Unlock()
+	var names []string
+	if v.file != nil {
+		names = append(names, v.file.Name(), filepath.Base(v.file.Name()))
+	}
+	names = append(names, v.path, filepath.Base(v.path))
+	if errno, ok := outOfSpace(stderr, len(stderr) >= tailSize, names...); ok {
+		return &noSpaceError{msg: fmt.Sprintf("%s: %v: %s: %s", v.path, ErrDiskFull, what, said), errno: errno}
+	}
+	return fmt.Errorf("%s: %s: %s", v.path, what, said)
+}
+
+// tailSize is how much of ffmpeg's standard error ffmpeg.Tail keeps: a
+// tail that long may begin in the middle of a line.
+const tailSize = 4096
+
+// noSpaceError is ffmpeg's report that it could not write the output for
+// want of space: it is ErrDiskFull and its errno.
+type noSpaceError struct {
+	msg   string
+	errno syscall.Errno
+}
+
+func (e *noSpaceError) Error() string { return e.msg }
+
+// Is makes errors.Is(err, ErrDiskFull) and errors.Is(err, errno) true.
+func (e *noSpaceError) Is(target error) bool {
+	return target == ErrDiskFull || target == e.errno
+}
+
+// outOfSpace reports whether ffmpeg's standard error (the tail of it that
+// was kept; cut says it may begin in the middle of a line) holds one of
+// ffmpeg's own messages that a write failed for want of space (a line
+// ending in the system's text for ENOSPC or EDQUOT, as in
+// "av_interleaved_write_frame(): No space left on device"), and which.
+//
+// The only text in that output that a user chooses is the output's name
+// (the input is a pipe of raw frames), and a file may well be called
+// "No space left on device.avi": every occurrence of names (the file as
+// ffmpeg was given it, and its base name) is taken out before the lines
+// are looked at, so that a line ending in the file's name, or a name
+// holding line breaks, never counts. A line cut by the tail's start is
+// not looked at either.
+func outOfSpace(stderr string, cut bool, names ...string) (syscall.Errno, bool) {
+	for _, n := range names {
+		if n != "" {
+			stderr = strings.ReplaceAll(stderr, n, "\x00")
+		}
+	}
+	lines := strings.Split(stderr, "\n")
+	if cut {
+		lines = lines[1:]
+	}
+	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT} {
+		// ffmpeg prints strerror's text: "No space left on device",
+		// "Disk quota exceeded".
+		text := errno.Error()
+		for _, l := range lines {
+			l = strings.TrimSpace(l)
+			if len(l) > len(text) && strings.EqualFold(l[len(l)-len(text):], text) && l[len(l)-len(text)-1] == ' ' {
+				return errno, true
+			}
+		}
+	}
+	return 0, false
 }
 
 func (v *Sink) ffmpegSaid() string {
@@ -410,7 +487,7 @@ func (v *Sink) Close() error {
 	v.errMu.Unlock()
 	cerr := v.file.Commit()
 	if exit != nil {
-		return errors.Join(fmt.Errorf("%s: ffmpeg: %s", v.path, v.ffmpegSaid()), cerr)
+		return errors.Join(v.ffmpegFailed("ffmpeg"), cerr)
 	}
 	return cerr
 }
