@@ -57,6 +57,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 	"golang.org/x/sys/unix"
 
+	"github.com/livecam/livecam/internal/filekind"
 	"github.com/livecam/livecam/internal/topicname"
 )
 
@@ -179,7 +180,7 @@ func Load(path string) (*Config, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %s, not a regular file: a cameras file is a YAML file", path, kind(st.Mode()))
+		return nil, fmt.Errorf("%s: %s, not a regular file: a cameras file is a YAML file", path, filekind.Of(st.Mode()))
 	}
 	if st.Size() > MaxSize {
 		return nil, tooLarge(path, st.Size())
@@ -189,23 +190,6 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return Parse(path, data)
-}
-
-// kind names a file type that is not a regular file.
-func kind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a folder"
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a block device"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	}
-	return "a special file"
 }
 
 func tooLarge(name string, size int64) error {

@@ -40,6 +40,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/livecam/livecam/internal/filekind"
 )
 
 // Target is one output a run will write.
@@ -181,25 +183,7 @@ func linkAllowed(path string, st os.FileInfo) error {
 		return nil
 	}
 	to, _ := os.Readlink(path)
-	return fmt.Errorf("is a symbolic link to %s, %s: refusing to write through it (a link is followed only to a regular file)", to, kind(st))
-}
-
-// kind names what a file is, for messages.
-func kind(st os.FileInfo) string {
-	m := st.Mode()
-	switch {
-	case m.IsDir():
-		return "a folder"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return "not a regular file"
+	return fmt.Errorf("is a symbolic link to %s, %s: refusing to write through it (a link is followed only to a regular file)", to, filekind.Of(st.Mode()))
 }
 
 // File is an output being written: a partial file beside the target, or
@@ -229,7 +213,7 @@ func CreateWith(target string, opts Options) (*File, error) {
 			return nil, fmt.Errorf("%s: %w", target, err)
 		}
 		if st.Mode()&fs.ModeDevice != 0 && st.Mode()&fs.ModeCharDevice == 0 || st.Mode()&fs.ModeSocket != 0 {
-			return nil, fmt.Errorf("%s: is %s: refusing to write to it", target, kind(st))
+			return nil, fmt.Errorf("%s: is %s: refusing to write to it", target, filekind.Of(st.Mode()))
 		}
 		// O_NOFOLLOW: a link put in its place since is not followed.
 		f, err := os.OpenFile(target, os.O_WRONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW, 0)
