@@ -45,6 +45,11 @@ func CheckURL(u string) error {
 	for _, one := range strings.Split(u, ",") {
 		p, err := url.Parse(strings.TrimSpace(one))
 		if err != nil {
+			if redact.URL(one) != one {
+				// A password with '/', '?' or '#' in it: not a URL
+				// Go parses, but credentials all the same.
+				return fmt.Errorf("NATS server %s: %w", redact.URL(one), ErrCredentialsInURL)
+			}
 			return fmt.Errorf("NATS server %s: not a URL", redact.URL(one))
 		}
 		if p.User != nil {
