@@ -2,14 +2,12 @@ package pipeline_test
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -148,191 +146,10 @@ func TestEveryCarriesResults(t *testing.T) {
 	}
 }
 
-// stepSource is a live source the test feeds one frame at a time: Read
-// first announces on ready that the capture loop is back for a frame
-// (so every frame delivered before has been handed off, or dropped, and
-// counted), then delivers the index it receives on frames, as a frame of
-// PTS index ms; closing frames ends it (io.EOF). It records what it
-// delivered.
-type stepSource struct {
-	ready     chan struct{}
-	frames    chan int
-	stop      chan struct{}
-	once      sync.Once
-	mu        sync.Mutex
-	delivered []int
-}
-
-func newStepSource() *stepSource {
-	return &stepSource{ready: make(chan struct{}), frames: make(chan int), stop: make(chan struct{})}
-}
-
-func (s *stepSource) Info() pipeline.SourceInfo {
-	return pipeline.SourceInfo{Name: "stepped", Width: 64, Height: 48, FPS: 25, Live: true}
-}
-
-func (s *stepSource) Read(dst *gocv.Mat) (pipeline.Frame, error) {
-	select {
-	case s.ready <- struct{}{}:
-	case <-s.stop:
-		return pipeline.Frame{}, io.EOF
-	}
-	var i int
-	var ok bool
-	select {
-	case i, ok = <-s.frames:
-		if !ok {
-			return pipeline.Frame{}, io.EOF
-		}
-	case <-s.stop:
-		return pipeline.Frame{}, io.EOF
-	}
-	if dst.Rows() != 48 || dst.Cols() != 64 {
-		dst.Close()
-		*dst = gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC3)
-	}
-	dst.SetTo(gocv.NewScalar(float64(i*37%256), float64(i*11%256), 90, 0))
-	s.mu.Lock()
-	s.delivered = append(s.delivered, i)
-	s.mu.Unlock()
-	return pipeline.Frame{PTS: time.Duration(i) * time.Millisecond}, nil
-}
-
-func (s *stepSource) Interrupt()   { s.once.Do(func() { close(s.stop) }) }
-func (s *stepSource) Close() error { s.Interrupt(); return nil }
-
-// TestLiveModeDropsStaleFrames: in live mode a slow model always gets the
-// newest frame captured while it was busy; the older frames waiting are
-// replaced and counted as dropped. Inference runs only when the test
-// steps it (a Pool without workers, see export_test.go), and the source
-// delivers frames only when the test says, so the test knows exactly which
-// frames were captured while inference was busy: the next frame inferred
-// must be the newest of them, every other one dropped.
+// TestLiveModeDropsStaleFrames pushes frames faster than a slow sink can
+// take them: the pipeline must keep up by dropping, deliver in order, and
+// account for every frame.
 func TestLiveModeDropsStaleFrames(t *testing.T) {
-	m := smallModel(t)
-	pool := pipeline.NewManualPool(m)
-	src := newStepSource()
-	var mu sync.Mutex
-	var results []pipeline.Result
-	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Pool: pool, Workers: 1,
-		OnResult: func(r *pipeline.Result) { mu.Lock(); results = append(results, *r); mu.Unlock() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !p.Live() {
-		t.Fatal("a live source should run live")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runDone := make(chan error, 1)
-	go func() { runDone <- p.Run(ctx) }()
-	ran := false
-	defer func() { // on failure too: no goroutine may outlive the test
-		cancel()
-		pool.Close()
-		if !ran {
-			<-runDone
-		}
-	}()
-
-	const timeout = 10 * time.Second
-	waitReady := func() {
-		t.Helper()
-		select {
-		case <-src.ready:
-		case <-time.After(timeout):
-			t.Fatal("the capture loop did not come back to Read")
-		}
-	}
-	// deliver hands frame i to the capture loop and returns once the
-	// loop is back in Read: frame i is in the handoff, and the frame it
-	// replaced, if any, is counted as dropped.
-	deliver := func(i int) {
-		t.Helper()
-		select {
-		case src.frames <- i:
-		case <-time.After(timeout):
-			t.Fatalf("the capture loop did not take frame %d", i)
-		}
-		waitReady()
-	}
-	step := func() int64 {
-		t.Helper()
-		got := make(chan int64, 1)
-		go func() { got <- pool.Step() }()
-		select {
-		case f := <-got:
-			return f
-		case <-time.After(timeout):
-			t.Fatal("no frame for the model") // the deferred Close ends Step
-			return -1
-		}
-	}
-
-	waitReady()
-	next, dropped := 0, 0
-	var want []int64
-	// Each round, the model is busy while the frames of the round are
-	// captured, then takes one frame: the round's last, the newest.
-	rounds := []int{1, 4, 1, 2, 3}
-	for r, n := range rounds {
-		for range n {
-			deliver(next)
-			next++
-		}
-		dropped += n - 1
-		if s := p.Metrics().Snapshot(); s.In != int64(next) || s.Dropped != int64(dropped) {
-			t.Fatalf("round %d: %d frames read, %d dropped; want %d read, %d dropped (all but the newest of the round's %d)",
-				r, s.In, s.Dropped, next, dropped, n)
-		}
-		if r == len(rounds)-1 {
-			close(src.frames) // the last round's frame waits while the source ends
-		}
-		newest := int64(next - 1)
-		if f := step(); f != newest {
-			t.Fatalf("round %d: frames %d to %d were captured while the model was busy; it got frame %d, want the newest, %d",
-				r, next-n, next-1, f, newest)
-		}
-		want = append(want, newest)
-	}
-	select {
-	case err := <-runDone:
-		ran = true
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(timeout):
-		t.Fatal("Run did not return after the source ended and its frames were processed")
-	}
-
-	s := p.Metrics().Snapshot()
-	if s.In != int64(next) || s.Out != int64(len(want)) || s.Dropped != int64(dropped) || s.Inferences != int64(len(want)) {
-		t.Errorf("metrics in %d, out %d, dropped %d, inferences %d; want %d, %d, %d, %d",
-			s.In, s.Out, s.Dropped, s.Inferences, next, len(want), dropped, len(want))
-	}
-	src.mu.Lock()
-	delivered := append([]int(nil), src.delivered...)
-	src.mu.Unlock()
-	if len(delivered) != next {
-		t.Errorf("the source delivered %v, want frames 0 to %d", delivered, next-1)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(results) != len(want) {
-		t.Fatalf("%d results %v, want the frames %v", len(results), results, want)
-	}
-	for i, r := range results {
-		if r.Frame != want[i] || r.PTS != time.Duration(want[i])*time.Millisecond || !r.Inferred {
-			t.Errorf("result %d: frame %d, PTS %v, inferred %v; want frame %d, PTS %v, inferred",
-				i, r.Frame, r.PTS, r.Inferred, want[i], time.Duration(want[i])*time.Millisecond)
-		}
-	}
-}
-
-// TestLiveModeKeepsUpUnderLoad pushes frames faster than a slow sink can
-// take them, with the pipeline's own workers: the pipeline must keep up by
-// dropping, deliver in order, and account for every frame. (Which frames
-// win is TestLiveModeDropsStaleFrames's business.)
-func TestLiveModeKeepsUpUnderLoad(t *testing.T) {
 	cam, err := push.New("test", 64, 48, 0)
 	if err != nil {
 		t.Fatal(err)
