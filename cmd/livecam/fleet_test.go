@@ -289,6 +289,9 @@ func TestFleetWorkerKilled(t *testing.T) {
 // starts again (its file store kept): the workers reconnect and every job
 // is done, its results stored once.
 func TestFleetServerRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("worker processes on timings the -race -short run slows past its deadlines; the plain run has it")
+	}
 	useSharedModels(t)
 	srv := natstest.Start(t)
 	in, out := t.TempDir(), t.TempDir()
@@ -434,6 +437,9 @@ func TestLiveToJetStream(t *testing.T) {
 // hand back at once, with nothing under its final names, and another
 // worker does it.
 func TestFleetWorkerStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("worker processes on timings the -race -short run slows past its deadlines; the plain run has it")
+	}
 	useSharedModels(t)
 	srv := natstest.Start(t)
 	in, out := t.TempDir(), t.TempDir()
