@@ -9,6 +9,9 @@ ifneq ($(wildcard $(SHARED)/models/mobilenet_v1_0.75_224/model.json),)
 export LIVECAM_MODELS ?= $(SHARED)/models
 endif
 
+# The frame of out/demo_boxes.mp4 the README opens with (the pets).
+BOXES_FRAME ?= 95
+
 .PHONY: all deps build demo readme-image test test-arm64 vet-arm64 cross-arm64 vet fmt testdata fuzz bench
 
 all: build
@@ -44,11 +47,16 @@ demo: build
 	$(BIN) -source out/demo.mp4 -out out/demo_labelled.mp4 -results out/demo.jsonl -report out/demo.html -overwrite
 	@echo "wrote out/demo_labelled.mp4 (the video with its labels), out/demo.jsonl (one result per frame) and out/demo.html (the report)"
 	$(BIN) classify -topk 1 testdata/images/demo/*.jpg
+	@$(BIN) models path coco_ssd_mobilenet_v1 >/dev/null 2>&1 || $(BIN) models fetch coco_ssd_mobilenet_v1
+	$(BIN) -model coco_ssd_mobilenet_v1 -source out/demo.mp4 -out out/demo_boxes.mp4 -results out/demo_boxes.jsonl -events out/demo_boxes.events.jsonl -report out/demo_boxes.html -overwrite
+	@echo "wrote out/demo_boxes.mp4 (the video with boxes and track ids), out/demo_boxes.jsonl, out/demo_boxes.events.jsonl (an enter and a leave per object) and out/demo_boxes.html"
+	$(BIN) detect testdata/images/demo/*.jpg
 
 # The README's pictures: one frame of the labelled demo video, and the top
 # of the demo's report page as headless Chromium draws it.
 readme-image: demo
 	ffmpeg -v error -y -i out/demo_labelled.mp4 -vf "select=eq(n\,95)" -frames:v 1 -q:v 5 testdata/images/demo_labelled.jpg
+	ffmpeg -v error -y -i out/demo_boxes.mp4 -vf "select=eq(n\,$(BOXES_FRAME))" -frames:v 1 -q:v 5 testdata/images/demo_boxes.jpg
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=$$(mktemp -d) --window-size=1000,1250 --screenshot=out/demo_report.png file://$(CURDIR)/out/demo.html 2>/dev/null
 	ffmpeg -v error -y -i out/demo_report.png -vf scale=800:-2 -q:v 4 testdata/images/demo_report.jpg
 
@@ -88,7 +96,7 @@ vet-arm64:
 # binary cross-compiled and run in its package folder, once with the NEON
 # kernels and once with the pure Go ones (-short: the 500-image ImageNet
 # test runs with NEON only). Timings under qemu mean nothing.
-ARM64_PKGS := net/internal/kernelenv net/quant net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite events timeline report
+ARM64_PKGS := net/internal/kernelenv net/quant net/ssd net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite events track timeline report
 test-arm64: deps vet-arm64
 	@mkdir -p bin/arm64
 	@set -e; for p in $(ARM64_PKGS); do \

@@ -59,6 +59,7 @@ import (
 
 	"github.com/livecam/livecam/internal/filekind"
 	"github.com/livecam/livecam/internal/topicname"
+	"github.com/livecam/livecam/track"
 )
 
 // Bounds of a cameras file: far above any real one (a camera takes a few
@@ -159,6 +160,10 @@ type Camera struct {
 	Allow    []string `yaml:"allow"`     // report only these classes
 	Deny     []string `yaml:"deny"`      // never report these classes
 	Smooth   *float64 `yaml:"smooth"`    // moving average weight of the newest frame
+	// Zones are the camera's named zones for a detector, each as -zone
+	// takes it: "NAME=x1,y1,x2,y2,x3,y3,..." in pixels of the camera's
+	// frames, or fractions of them when every value is within [0, 1].
+	Zones []string `yaml:"zones"`
 }
 
 // validName is what a camera may be called (the viewer's rule).
@@ -283,6 +288,17 @@ func Parse(name string, data []byte) (*Config, error) {
 			if ch.bad {
 				return nil, fail(at(ch.key), "camera %s: %s out of range: %s", cam.Name, ch.key, ch.detail)
 			}
+		}
+		names := map[string]bool{}
+		for k, spec := range cam.Zones {
+			z, err := track.ParseZone(spec)
+			if err != nil {
+				return nil, fail(fmt.Sprintf("$.cameras[%d].zones[%d]", i, k), "camera %s: %v", cam.Name, strings.TrimPrefix(err.Error(), "track: "))
+			}
+			if names[z.Name] {
+				return nil, fail(fmt.Sprintf("$.cameras[%d].zones[%d]", i, k), "camera %s: two zones named %s", cam.Name, z.Name)
+			}
+			names[z.Name] = true
 		}
 	}
 	if m := c.MQTT; m != nil && m.Broker == "" {

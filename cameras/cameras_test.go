@@ -164,3 +164,24 @@ func TestFromSources(t *testing.T) {
 		}
 	}
 }
+
+// TestZones: a camera's zones are read in order and checked as -zone
+// checks them, errors naming the file's line.
+func TestZones(t *testing.T) {
+	c, err := Parse("cams.yaml", []byte("cameras:\n  - name: porch\n    source: 0\n    zones:\n      - driveway=0,0.5,1,0.5,1,1,0,1\n      - door = 10,10,100,10,100,200\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z := c.Cameras[0].Zones; len(z) != 2 || z[0] != "driveway=0,0.5,1,0.5,1,1,0,1" {
+		t.Errorf("zones %q", z)
+	}
+	for _, c := range []struct{ yaml, want string }{
+		{"cameras:\n  - name: porch\n    source: 0\n    zones:\n      - driveway=0,0.5,1\n", "cams.yaml: line 5: camera porch: zone"},
+		{"cameras:\n  - name: porch\n    source: 0\n    zones:\n      - a=0,0,1,0,1,1\n      - a=0,0,1,0,0,1\n", "line 6: camera porch: two zones named a"},
+		{"cameras:\n  - name: porch\n    source: 0\n    zones: driveway\n", "want a list"},
+	} {
+		if _, err := Parse("cams.yaml", []byte(c.yaml)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}

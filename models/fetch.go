@@ -21,7 +21,12 @@ import (
 // FetchOptions adjust Fetch; the zero value fetches from DefaultBaseURL into
 // CacheDir with http.DefaultClient and reports no progress.
 type FetchOptions struct {
-	// BaseURL replaces DefaultBaseURL (tests point it at a local server).
+	// BaseURL replaces where the variant is published (tests point it
+	// at a local server): DefaultBaseURL for the TF.js models, which
+	// are fetched from BaseURL/NAME/FILE; QuantBaseURL or DetectBaseURL
+	// for the TFLite ones, fetched from BaseURL/FILE under their
+	// published file names. DefaultBaseURL given for a TFLite variant
+	// means its own publisher.
 	BaseURL string
 	// Dest is the models directory to install into; the model lands in
 	// Dest/NAME.
@@ -37,9 +42,9 @@ type FetchOptions struct {
 const maxModelJSON = 64 << 20
 
 // Fetch downloads the published variant name (model.json and every shard
-// it lists; for a quantized variant NAME.tflite and its labels) into
+// it lists; for a quantized variant its TFLite file and labels file) into
 // opts.Dest/name, and returns that folder (for a quantized variant, the
-// .tflite file in it). It checks each shard's size against the
+// .tflite file in it, named Variant.File). It checks each shard's size against the
 // manifest and, for files whose SHA-256 is known, their hash; it then loads
 // the result with net.LoadWeights. Files are written to a temporary folder
 // beside the destination and moved into place only when all is verified,
@@ -54,11 +59,9 @@ func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, er
 		return "", fmt.Errorf("%s: %w", name, ErrUnknownVariant)
 	}
 	base := strings.TrimRight(opts.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-		if v.Quantized {
-			base = QuantBaseURL
-		}
+	pub := publishedFiles(v)
+	if base == "" || v.Quantized && base == DefaultBaseURL {
+		base = pub.base
 	}
 	client := opts.Client
 	if client == nil {
@@ -84,7 +87,7 @@ func Fetch(ctx context.Context, name string, opts *FetchOptions) (dir string, er
 	}()
 	f := &fetcher{ctx: ctx, client: client, base: base + "/" + name, dir: tmp, progress: opts.Progress, sums: sha256Sums[name]}
 	if v.Quantized {
-		return fetchTFLite(f, base, name, dest, tmp)
+		return fetchTFLite(f, v, pub, base, dest, tmp)
 	}
 
 	manifest, err := f.get(tfjs.ModelJSON, -1)
@@ -158,7 +161,12 @@ type fetcher struct {
 // limit bounds its size (-1: the model.json limit); one byte more is an
 // error.
 func (f *fetcher) get(file string, limit int64) ([]byte, error) {
-	url := f.base + "/" + file
+	return f.getAs(file, file, limit)
+}
+
+// getAs is get for a file published as remote and saved as file.
+func (f *fetcher) getAs(remote, file string, limit int64) ([]byte, error) {
+	url := f.base + "/" + remote
 	if limit < 0 {
 		limit = maxModelJSON
 	}
@@ -258,40 +266,107 @@ func CheckSums(name, dir string, got map[string][32]byte) error {
 // are not the published ones.
 var ErrChanged = errors.New("is damaged or was changed")
 
-// QuantBaseURL is where the quantized variants are published: Coral's
+// QuantBaseURL is where the quantized classifiers are published: Coral's
 // test data at the commit whose files the checksums describe; variant
-// NAME is QuantBaseURL/NAME.tflite, its labels QuantBaseURL/imagenet_labels.txt.
+// NAME is QuantBaseURL/NAME.tflite, its labels
+// QuantBaseURL/imagenet_labels.txt.
 const QuantBaseURL = "https://raw.githubusercontent.com/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41"
+
+// DetectBaseURL is where coco_ssd_mobilenet_v1 is fetched from: the
+// unzipped coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.zip that TensorFlow
+// Lite published, in github.com/emgucv/models at a fixed commit, as
+// detect.tflite and labelmap.txt (installed as Variant.File and
+// DetectLabels).
+const DetectBaseURL = "https://raw.githubusercontent.com/emgucv/models/22d681cc21f98f58a2fd110ddc0291ce8355bcc8/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29"
+
+// published is where a TFLite variant's files are published: a base URL
+// and each file's name there and once installed.
+type published struct {
+	base  string
+	files []remoteFile
+}
+
+type remoteFile struct{ remote, local string }
+
+// publishedFiles returns where v's files are published (nothing for a
+// TF.js variant).
+func publishedFiles(v Variant) published {
+	switch {
+	case !v.Quantized:
+		return published{base: DefaultBaseURL}
+	case v.Task == Detect:
+		return published{base: DetectBaseURL, files: []remoteFile{{"detect.tflite", v.File}, {"labelmap.txt", v.Labels}}}
+	}
+	return published{base: QuantBaseURL, files: []remoteFile{{v.File, v.File}, {v.Labels, v.Labels}}}
+}
 
 // maxTFLite bounds a downloaded .tflite file.
 const maxTFLite = tflite.MaxFile
 
 // fetchTFLite downloads a quantized variant and its labels, checks their
-// hashes and that the file loads as a uint8 MobileNet V1, and installs
-// them as dest/NAME/NAME.tflite and dest/NAME/imagenet_labels.txt.
-func fetchTFLite(f *fetcher, base, name, dest, tmp string) (string, error) {
+// hashes, that the model file is the network the catalogue says and that
+// the labels read, and installs them as dest/NAME/FILE and
+// dest/NAME/LABELS.
+func fetchTFLite(f *fetcher, v Variant, pub published, base, dest, tmp string) (string, error) {
 	f.base = base
-	f.sums = map[string]string{QuantLabels: quantLabelsSum}
-	for file, sum := range sha256Sums[name] {
+	f.sums = map[string]string{}
+	for file, sum := range sha256Sums[v.Name] {
 		f.sums[file] = sum
 	}
-	file := name + ".tflite"
-	if _, err := f.get(file, maxTFLite); err != nil {
-		return "", err
+	for file, sum := range labelsSums {
+		f.sums[file] = sum
 	}
-	if _, err := f.get(QuantLabels, 1<<20); err != nil {
-		return "", err
+	for _, rf := range pub.files {
+		limit := int64(maxTFLite)
+		if rf.local == v.Labels {
+			limit = 1 << 20
+		}
+		if _, err := f.getAs(rf.remote, rf.local, limit); err != nil {
+			return "", err
+		}
 	}
-	tf, err := tflite.ReadFile(filepath.Join(tmp, file))
-	if err == nil {
-		_, err = tf.MobileNet()
-	}
-	if err != nil {
+	if err := checkTFLite(v, filepath.Join(tmp, v.File)); err != nil {
 		return "", fmt.Errorf("downloaded model does not load: %v", err)
 	}
-	final := filepath.Join(dest, name)
+	if _, err := v.ReadLabels(filepath.Join(tmp, v.Labels)); err != nil {
+		return "", fmt.Errorf("downloaded labels do not read: %v", err)
+	}
+	final := filepath.Join(dest, v.Name)
 	if err := replaceDir(tmp, final); err != nil {
 		return "", err
 	}
-	return filepath.Join(final, file), nil
+	return filepath.Join(final, v.File), nil
+}
+
+// checkTFLite checks that the TFLite file at path is the network v says:
+// a MobileNet V1 livecam loads, or a graph whose uint8 input is
+// [1, Size, Size, 3] with a [1, Classes] output (a classifier) or four
+// outputs (the detector's boxes, classes, scores and count).
+func checkTFLite(v Variant, path string) error {
+	tf, err := tflite.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if v.Arch == "mobilenet_v1" {
+		_, err = tf.MobileNet()
+		return err
+	}
+	if len(tf.Inputs) != 1 {
+		return fmt.Errorf("%s: %d inputs, want 1", path, len(tf.Inputs))
+	}
+	in := tf.Tensors[tf.Inputs[0]]
+	if s := v.Config.Size; in.Type != tflite.Uint8 || !slices.Equal(in.Shape, []int{1, s, s, 3}) {
+		return fmt.Errorf("%s: input %s %v, want UINT8 [1 %d %d 3] for %s", path, in.Type, in.Shape, s, s, v.Name)
+	}
+	switch v.Task {
+	case Detect:
+		if len(tf.Outputs) != 4 {
+			return fmt.Errorf("%s: %d outputs, want a detector's 4 (boxes, classes, scores, count)", path, len(tf.Outputs))
+		}
+	default:
+		if len(tf.Outputs) != 1 || !slices.Equal(tf.Tensors[tf.Outputs[0]].Shape, []int{1, v.Config.Classes}) {
+			return fmt.Errorf("%s: want one output of [1 %d] scores for %s", path, v.Config.Classes, v.Name)
+		}
+	}
+	return nil
 }

@@ -19,13 +19,30 @@ import (
 
 func TestVariants(t *testing.T) {
 	vs := Variants()
-	if len(vs) != 19 {
-		t.Fatalf("%d variants, want 16 float and 3 quantized", len(vs))
+	if len(vs) != 21 {
+		t.Fatalf("%d variants, want 16 float, 3 quantized V1, 1 V2 and the detector", len(vs))
+	}
+	for _, v := range vs[:16] {
+		if v.Quantized || v.Task != Classify || v.Arch != "mobilenet_v1" || v.File != "" || v.Labels != "" {
+			t.Errorf("%+v: want a float32 MobileNet V1 classifier in a TF.js folder", v)
+		}
+	}
+	for _, v := range vs[16:20] {
+		if !v.Quantized || v.Task != Classify || v.Config.Classes != 1001 || v.File != v.Name+".tflite" || v.Labels != QuantLabels {
+			t.Errorf("%+v: want a quantized classifier of 1001 classes in NAME.tflite with %s", v, QuantLabels)
+		}
 	}
 	for _, v := range vs[16:] {
-		if !v.Quantized || v.Config.Classes != 1001 || sha256Sums[v.Name] == nil {
-			t.Errorf("%+v: want a quantized variant of 1001 classes with its checksum", v)
+		if sha256Sums[v.Name][v.File] == "" || labelsSums[v.Labels] == "" {
+			t.Errorf("%s: no checksum for %s or %s", v.Name, v.File, v.Labels)
 		}
+	}
+	names := map[string]bool{}
+	for _, v := range vs {
+		if names[v.Name] {
+			t.Errorf("%s listed twice", v.Name)
+		}
+		names[v.Name] = true
 	}
 	for _, want := range []string{"mobilenet_v1_0.25_128", "mobilenet_v1_0.50_160", "mobilenet_v1_1.0_224", Default, "mobilenet_v1_0.75_192_quant"} {
 		if _, ok := Lookup(want); !ok {
@@ -64,16 +81,33 @@ func TestResolve(t *testing.T) {
 func TestResolveQuantized(t *testing.T) {
 	models := shareddata.Path(t, "models")
 	t.Setenv(EnvDir, models)
-	for _, name := range []string{"mobilenet_v1_0.25_128_quant", "mobilenet_v1_0.5_160_quant", "mobilenet_v1_0.75_192_quant"} {
-		p, err := Resolve(name)
+	for _, c := range []struct{ name, file string }{
+		{"mobilenet_v1_0.25_128_quant", "mobilenet_v1_0.25_128_quant.tflite"},
+		{"mobilenet_v1_0.5_160_quant", "mobilenet_v1_0.5_160_quant.tflite"},
+		{"mobilenet_v1_0.75_192_quant", "mobilenet_v1_0.75_192_quant.tflite"},
+		{"mobilenet_v2_1.0_224_quant", "mobilenet_v2_1.0_224_quant.tflite"},
+		{"coco_ssd_mobilenet_v1", "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"},
+	} {
+		p, err := Resolve(c.name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p != filepath.Join(models, "tflite", name+".tflite") {
-			t.Errorf("Resolve(%s) = %s", name, p)
+		if p != filepath.Join(models, "tflite", c.file) {
+			t.Errorf("Resolve(%s) = %s", c.name, p)
 		}
-		if err := Verify(name, filepath.Dir(p)); err != nil {
-			t.Errorf("%s: %v", name, err)
+		if err := Verify(c.name, filepath.Dir(p)); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		v, _ := Lookup(c.name)
+		if err := checkTFLite(v, p); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		lp := v.LabelsPath(p)
+		if lp != filepath.Join(models, "tflite", v.Labels) {
+			t.Errorf("%s: labels at %q", c.name, lp)
+		}
+		if _, err := v.ReadLabels(lp); err != nil {
+			t.Errorf("%s: %v", c.name, err)
 		}
 	}
 	d := t.TempDir()

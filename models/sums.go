@@ -1,17 +1,27 @@
 package models
 
-// sha256Sums holds the SHA-256 of every file of mobilenet_v1_0.75_224 and
-// of the quantized variants as published, computed from the copies in the
-// project's shared test data.
-// quantLabelsSum is the SHA-256 of QuantLabels as published with them.
-const quantLabelsSum = "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1"
+// labelsSums holds the SHA-256 of the TFLite models' labels files
+// (Variant.Labels) as published with them.
+var labelsSums = map[string]string{
+	QuantLabels:  "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
+	DetectLabels: "c7e79c855f73cbba9f33d649d60e1676eb0a974021a41696d1ac0d4b7f7e0211",
+}
 
+// sha256Sums holds the SHA-256 of every file of mobilenet_v1_0.75_224 and
+// of the quantized variants' model files as published, computed from the
+// copies in the project's shared test data (whose README gives the same
+// sums and where each file comes from).
 var sha256Sums = map[string]map[string]string{
-	// Google's quantized files, as Coral's test data publishes them
+	// Google's quantized classifiers, as Coral's test data publishes them
 	// (commit 104342d2d3480b3e66203073dac24f4e2dbb4c41).
 	"mobilenet_v1_0.25_128_quant": {"mobilenet_v1_0.25_128_quant.tflite": "cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785"},
 	"mobilenet_v1_0.5_160_quant":  {"mobilenet_v1_0.5_160_quant.tflite": "3cc6d2ca460abd2e0f699a6d0d2550c6b61c6e3b0e27a3616e384ea74cb86f43"},
 	"mobilenet_v1_0.75_192_quant": {"mobilenet_v1_0.75_192_quant.tflite": "41daeb22fdcf947e0e5ec32373aa9df7c31f3ef45dbd0ef7b5940fbce3c20f6a"},
+	"mobilenet_v2_1.0_224_quant":  {"mobilenet_v2_1.0_224_quant.tflite": "7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776"},
+	// Google's quantized COCO SSD-MobileNet V1 (detect.tflite of
+	// coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.zip); the sum other
+	// projects pin for it (MediaPipe).
+	"coco_ssd_mobilenet_v1": {"coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite": "e4b118e5e4531945de2e659742c7c590f7536f8d0ed26d135abcfe83b4779d13"},
 	"mobilenet_v1_0.75_224": {
 		"group1-shard1of1":  "410b3cc24d17aeabb2b0da4ba3b70383bbd40d7876c7c3d0e5184e1624f97370",
 		"group10-shard1of1": "ffe87f44c0b246b0e3a2e8f7b4c8755df7e90083eab280046e1949f6d3094548",

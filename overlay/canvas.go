@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"image"
+	"math"
 	"unicode/utf8"
 )
 
@@ -86,4 +87,90 @@ func textWidth(g *glyphs, s []byte) int {
 		w += g.get(r).advance
 	}
 	return w
+}
+
+// outline paints a frame of thickness t along the inside of r, whose
+// coordinates must be small enough not to overflow (drawBoxes cuts boxes
+// in to near the frame first).
+func (c *canvas) outline(r image.Rectangle, t int, col bgr) {
+	t = min(t, r.Dx(), r.Dy())
+	c.fill(image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+t), col)
+	c.fill(image.Rect(r.Min.X, r.Max.Y-t, r.Max.X, r.Max.Y), col)
+	c.fill(image.Rect(r.Min.X, r.Min.Y+t, r.Min.X+t, r.Max.Y-t), col)
+	c.fill(image.Rect(r.Max.X-t, r.Min.Y+t, r.Max.X, r.Max.Y-t), col)
+}
+
+// line paints the segment from p to q, t pixels thick (a t×t square
+// drawn along it). The segment is first clipped to the frame, so that
+// points far outside it cost nothing.
+func (c *canvas) line(p, q image.Point, t int, col bgr) {
+	// Clip in float64 against the frame grown by the brush.
+	lo := float64(t)
+	x0, y0, x1, y1, ok := clipSegment(float64(p.X), float64(p.Y), float64(q.X), float64(q.Y),
+		float64(c.bounds.Min.X)-lo, float64(c.bounds.Min.Y)-lo, float64(c.bounds.Max.X)+lo, float64(c.bounds.Max.Y)+lo)
+	if !ok {
+		return
+	}
+	ax, ay := int(math.Round(x0)), int(math.Round(y0))
+	bx, by := int(math.Round(x1)), int(math.Round(y1))
+	// Bresenham.
+	dx, dy := abs(bx-ax), -abs(by-ay)
+	sx, sy := 1, 1
+	if ax > bx {
+		sx = -1
+	}
+	if ay > by {
+		sy = -1
+	}
+	e := dx + dy
+	o := t / 2
+	for {
+		c.fill(image.Rect(ax-o, ay-o, ax-o+t, ay-o+t), col)
+		if ax == bx && ay == by {
+			return
+		}
+		e2 := 2 * e
+		if e2 >= dy {
+			e += dy
+			ax += sx
+		}
+		if e2 <= dx {
+			e += dx
+			ay += sy
+		}
+	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// clipSegment clips the segment (x0,y0)-(x1,y1) to the rectangle
+// [minX,maxX]×[minY,maxY] (Liang–Barsky); ok is false when nothing of it
+// is inside.
+func clipSegment(x0, y0, x1, y1, minX, minY, maxX, maxY float64) (cx0, cy0, cx1, cy1 float64, ok bool) {
+	dx, dy := x1-x0, y1-y0
+	t0, t1 := 0.0, 1.0
+	for _, e := range [4][2]float64{{-dx, x0 - minX}, {dx, maxX - x0}, {-dy, y0 - minY}, {dy, maxY - y0}} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return 0, 0, 0, 0, false
+			}
+			continue
+		}
+		r := q / p
+		if p < 0 {
+			t0 = max(t0, r)
+		} else {
+			t1 = min(t1, r)
+		}
+		if t0 > t1 {
+			return 0, 0, 0, 0, false
+		}
+	}
+	return x0 + t0*dx, y0 + t0*dy, x0 + t1*dx, y0 + t1*dy, true
 }

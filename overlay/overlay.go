@@ -1,8 +1,11 @@
-// Package overlay draws classification results onto video frames: the
-// reported classes with their scores and a score bar each, a notice when
-// the best score is below a confidence threshold, and a status line with
-// labelled figures (frames per second, latency, frames dropped), all on
-// translucent panels so they read on a bright sky as on a dark room.
+// Package overlay draws a model's results onto video frames: a
+// classifier's reported classes with their scores and a score bar each,
+// a notice when the best score is below a confidence threshold, a
+// detector's objects as boxes in a colour per class with a label tab
+// ("person 87% #12"), named zones as polygon outlines, and a status line
+// with labelled figures (frames per second, latency, frames dropped),
+// the text on translucent panels so it reads on a bright sky as on a
+// dark room.
 //
 // Text is drawn with a TrueType font (Go Regular unless Options.Font says
 // otherwise), so labels in any script the font covers come out right; each
@@ -26,9 +29,16 @@ type Label struct {
 	Score float32
 }
 
-// Info is what one frame's overlay shows.
+// Info is what one frame's overlay shows. Zones are drawn first, then
+// the objects, then the top-k list (left out when Top is empty), then the
+// status line.
 type Info struct {
-	Top     []Label // best first
+	Top []Label // best first
+	// Objects are detections to draw, boxes in the pixels of the frame
+	// drawn on.
+	Objects []Box
+	// Zones are regions to outline, in the pixels of the frame drawn on.
+	Zones   []Zone
 	Model   string
 	FPS     float64 // frames per second out of the pipeline
 	Latency float64 // capture to overlay, milliseconds
@@ -125,6 +135,9 @@ func (d *Drawer) draw(c *canvas, info *Info) {
 	pad := max(3, px/2)
 	rowH := g.ascent + g.descent + px/4
 	barW, barH := 3*px, max(3, px/3)
+
+	d.drawZones(c, info.Zones)
+	d.drawBoxes(c, info.Objects)
 
 	// The classes: a score bar and "87.3%  tabby" per row.
 	unsure := len(info.Top) > 0 && info.Top[0].Score < d.opts.Threshold

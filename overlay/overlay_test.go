@@ -213,6 +213,27 @@ func TestDrawAllocatesNothing(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("%v allocations per Draw", n)
 	}
+
+	// A detector's frame: 20 boxes with ids, some over the edges, and two
+	// zones, after a first frame that draws every digit.
+	det := &Info{Model: "coco_ssd_mobilenet_v1", FPS: 30, Zones: []Zone{
+		{Name: "driveway", Points: []image.Point{{100, 700}, {600, 300}, {1200, 700}}},
+		{Name: "porch", Points: []image.Point{{-100, -100}, {400, 50}, {300, 300}, {0, 200}}},
+	}}
+	for i := range 20 {
+		det.Objects = append(det.Objects, Box{Rect: image.Rect(i*70-40, i*30-20, i*70+120, i*30+200),
+			Label: []string{"person", "car", "dog", "tabby, tabby cat"}[i%4], Score: float32(i) / 20, ID: 1234567890 + i, Class: i * 5})
+	}
+	d.Draw(&img, det)
+	if n := testing.AllocsPerRun(20, func() {
+		for i := range det.Objects {
+			det.Objects[i].Rect = det.Objects[i].Rect.Add(image.Pt(1, 1))
+			det.Objects[i].Score = 1 - det.Objects[i].Score
+		}
+		d.Draw(&img, det)
+	}); n != 0 {
+		t.Errorf("%v allocations per Draw with 20 boxes and 2 zones", n)
+	}
 }
 
 func TestDrawClipsToSmallFrames(t *testing.T) {

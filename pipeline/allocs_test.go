@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/allocwatch"
 	"github.com/livecam/livecam/pipeline"
@@ -15,6 +18,7 @@ import (
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/source"
+	"github.com/livecam/livecam/track"
 )
 
 // TestSteadyStateAllocations runs the pipeline over a 600-frame video
@@ -83,6 +87,81 @@ func TestSteadyStateAllocations(t *testing.T) {
 	}
 	sites, total := during.Since(before)
 	t.Logf("%d allocations in livecam's code over %d frames (run took %v)", total, frames, time.Since(start).Round(time.Millisecond))
+	if total >= 10 {
+		t.Errorf("%d heap allocations in livecam's code over %d frames of steady state:\n%s", total, frames, sites)
+	}
+}
+
+// TestSteadyStateAllocationsDetector is TestSteadyStateAllocations for a
+// detector run: the dogs, an empty room, a person and the room again,
+// over and over, detected every second frame, tracked (objects entering
+// and leaving, a zone), drawn, written to a video, a results file and an
+// events file. Once warm, fewer than 10 allocations in livecam's code
+// over 300 frames.
+func TestSteadyStateAllocationsDetector(t *testing.T) {
+	const w, h = 512, 430
+	pets, room, person := photo(t, "pets.jpg", w, h), blank(t, w, h), photo(t, "grace_hopper.jpg", w, h)
+	var scenes []scene
+	for range 10 {
+		scenes = append(scenes, scene{pets, 15}, scene{room, 10}, scene{person, 15}, scene{room, 10})
+	}
+	dir := t.TempDir()
+	vs, err := video.Create(filepath.Join(dir, "out.avi"), outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := resultsFile(filepath.Join(dir, "r.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ew, err := jsonl.Create(filepath.Join(dir, "events.jsonl"), outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ew.Close()
+	stop := allocwatch.Start()
+	defer stop()
+	const warm, frames = 60, 300
+	var before, during allocwatch.Counts
+	var line []byte
+	nevents, nbest := 0, 0
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := pipeline.New(pipeline.Config{Source: &sceneSource{name: "loop", scenes: scenes}, Detector: detectModel(t), Workers: 2,
+		Gate:   stage.Every(2),
+		Stages: []pipeline.Stage{stage.Overlay(nil)},
+		Sinks:  []pipeline.Sink{vs, results},
+		Track: &track.Config{MaxLost: 3, Zones: []track.Zone{
+			{Name: "left", Points: [][2]float64{{0, 0}, {0.5, 0}, {0.5, 1}, {0, 1}}, Fractions: true}}},
+		OnBestFrame: func(detect.Object, gocv.Mat) { nbest++ },
+		OnObjectEvent: func(e track.Event) {
+			nevents++
+			line = jsonl.AppendObjectEvent(line[:0], "loop", e)
+			ew.WriteLine(line)
+		},
+		OnResult: func(r *pipeline.Result) {
+			switch r.Frame {
+			case warm:
+				before = allocwatch.Snapshot()
+			case warm + frames:
+				during = allocwatch.Snapshot()
+				cancel()
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if during == nil {
+		t.Fatalf("the run ended before frame %d", warm+frames)
+	}
+	if nevents < 20 || nbest < 20 {
+		t.Errorf("%d object events, %d best frames: the objects did not come and go", nevents, nbest)
+	}
+	sites, total := during.Since(before)
+	t.Logf("%d allocations in livecam's code over %d frames, %d events (run took %v)", total, frames, nevents, time.Since(start).Round(time.Millisecond))
 	if total >= 10 {
 		t.Errorf("%d heap allocations in livecam's code over %d frames of steady state:\n%s", total, frames, sites)
 	}

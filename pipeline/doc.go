@@ -1,13 +1,16 @@
 // Package pipeline is livecam's core: it moves video frames from a Source
-// through the MobileNet classifier (package net/mobilenet) and a chain of
-// stages to the sinks, with a drop policy for live video and no allocation
-// per frame.
+// through a model, the MobileNet classifier (package net/mobilenet) or an
+// SSD object detector (package detect), and a chain of stages to the
+// sinks, with a drop policy for live video and no allocation per frame.
 //
 // # Stages
 //
-//	Source ──capture──▶ handoff ──▶ workers ×N ──▶ output ──▶ Stages ──▶ Sinks
-//	  │      (Gate: classify     (bounded or  (preprocess  (reorder,   (Smooth,   (video, JSON lines,
-//	  │       this frame?)        newest)      + forward)   rank)       Overlay)   window, viewer)
+//	Source ──capture──▶ handoff ──▶ workers ×N ──▶ output ──────▶ Stages ──▶ Sinks
+//	  │      (Gate: run   (bounded or  (preprocess   (reorder;     (Smooth,   (video, JSON lines,
+//	  │       the model    newest)      + forward:    classes      Overlay:   window, viewer,
+//	  │       on this                   classes or    ranked, or   labels or  MQTT, NATS)
+//	  │       frame?)                   objects)      objects      boxes and
+//	  │                                               tracked)     zones)
 //	  └ Interrupt on cancel
 //
 // Capture reads frames on its own goroutine and asks the Gate (if any)
@@ -17,34 +20,66 @@
 // (cameras, streams, pushed frames, a file played in real time) the
 // handoff holds one frame: a frame no worker has taken when the next one
 // arrives is dropped and counted, so the capture loop never waits and
-// labels stay about one inference behind the camera. Workers each own a
-// Preprocessor and a mobilenet.Runner. The output goroutine restores
-// capture order, ranks the classes with Config.Results (how many, a
-// minimum score, classes allowed and denied), and passes each frame's
-// Output through Config.Stages to the sinks; "label entered / left"
-// events (Config.OnEvent, package events) and Config.OnResult see each
-// frame after the stages.
+// results stay about one inference behind the camera. Workers each own
+// the model's runner: a Preprocessor and a mobilenet.Runner for a
+// classifier (Config.Model), a detect.Runner for a detector
+// (Config.Detector). The output goroutine restores capture order and
+// passes each frame's Output through Config.Stages to the sinks;
+// Config.OnResult sees each frame after the stages.
+//
+// With a classifier, the output goroutine ranks the classes with
+// Config.Results (how many, a minimum score, classes allowed and denied)
+// into Result.Top, and "label entered / left" events (Config.OnEvent,
+// package events) follow the ranked classes.
+//
+// With a detector, each frame's Result.Objects are the detector's objects
+// (at most MaxObjects, best first), their boxes in the pixels of the
+// frame the source delivered: the whole frame is stretched to the
+// network's input and the boxes are scaled back (see package detect), so
+// they need no other mapping, and the results file carries them as they
+// are. A frame whose own size differs from the source's (Result.Width and
+// Height) is detected at its own size when the source delivers it so (a
+// camera that changed resolution); a file decoder that fits such frames
+// into the first size, with borders, gives boxes in that fitted frame.
+// With Config.Track, the output goroutine tracks the objects (package
+// track): each inferred frame's objects go to a track.Tracker (frames a
+// Gate passes over carry the last objects and ids, so the tracker's
+// MaxLost and MinHits count inferred frames), made at
+// the first frame for the frame's size (and made again, after every track
+// of the old one has left, when the size changes: Logf says so, and ids
+// go on from the old tracker's); each object gets the id of the track it
+// matched (0 until its track is confirmed, after track.Config.MinHits
+// frames, and for objects the tracker's Filter drops); tracks coasting on
+// their prediction are not reported, since they are not in the frame's
+// objects. The tracker's events, an object entering or leaving the view
+// or a zone, go to Config.OnObjectEvent after the stages, and at the end
+// of the run every object still tracked leaves. The zones reach the
+// stages in the frame's pixels (Output.Zones), so that the overlay draws
+// them.
 //
 // Several pipelines (cameras) can share one model and one set of workers:
-// a Pool in Config.Pool runs the forward passes of all of them, taking the
-// cameras in turn, so one busy camera cannot starve another.
+// a Pool in Config.Pool (NewPool for a classifier, NewDetectorPool for a
+// detector) runs the forward passes of all of them, taking the cameras in
+// turn, so one busy camera cannot starve another.
 //
 // Everything around the core lives in packages of its own, each usable
 // and testable alone: sources in source/... (files through ffmpeg,
 // cameras and streams through OpenCV, frames the application pushes),
 // sinks in sink/... and viewer, gates and stages in pipeline/stage,
-// single images in classify.
+// single images in classify and detect, object tracks in track.
 //
 // # Ownership
 //
-// Run allocates a fixed pool of slots; each slot owns one frame Mat, its
-// input tensor, logits and probabilities, and passes from stage to stage
+// Run allocates a fixed pool of slots; each slot owns one frame Mat and
+// the model's outputs for it (the probabilities, or room for the most
+// objects the detector gives), and passes from stage to stage
 // through channels, owned by exactly one goroutine at a time, until the
 // output goroutine returns it to the pool. The Mats are closed when Run
 // returns. A Source fills the Mat it is given (it may swap in one of its
 // own of the same size, handing over ownership); stages and sinks see an
-// Output and its Result only during the call. Steady state allocates
-// nothing per frame.
+// Output and its Result only during the call. A Result holds its classes
+// and objects in fixed arrays, so the copies sent to Results() allocate
+// nothing either. Steady state allocates nothing per frame.
 //
 // # Stopping
 //

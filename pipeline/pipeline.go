@@ -13,8 +13,10 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/track"
 )
 
 // Mode says how the pipeline paces itself.
@@ -30,11 +32,21 @@ const (
 	Live
 )
 
-// Config configures a Pipeline. Source and Model are required; every
-// other zero value means the default named.
+// Config configures a Pipeline. Source is required, and exactly one of
+// Model (a classifier) and Detector; every other zero value means the
+// default named.
 type Config struct {
 	Source Source
-	Model  *mobilenet.Model
+	// Model is the classifier: each frame's result is its reported
+	// classes (Result.Top).
+	Model *mobilenet.Model
+	// Detector is the object detector, instead of Model: each frame's
+	// result is its objects (Result.Objects), boxes in the frame's
+	// pixels.
+	Detector *detect.Model
+	// ModelName names the model in the overlay's status line (default:
+	// the classifier's own name; "detector" for a Detector).
+	ModelName string
 	// Mode: Auto (default) follows Source.Info().Live.
 	Mode Mode
 	// Workers is the number of inference goroutines, each with its own
@@ -45,14 +57,17 @@ type Config struct {
 	// Pool, when set, runs the forward passes on workers shared with
 	// other pipelines (several cameras, one model: see Pool) instead of
 	// workers of this pipeline's own; Workers and Threads then only size
-	// the pipeline's buffers. Its model must be Model.
+	// the pipeline's buffers. Its model must be Model (or Detector:
+	// see NewDetectorPool).
 	Pool *Pool
 	// Gate, when set, decides which frames are classified; the others
 	// carry the last result (see package stage: Every, MaxRate).
 	Gate Gate
 	// Results chooses the classes each Result reports: how many, above
 	// which score, which classes allowed or denied. They apply to the
-	// results, the events and whatever the stages draw.
+	// results, the events and whatever the stages draw. Classifier only:
+	// a Detector filters its objects itself (detect.Filter) and the
+	// tracker may filter them again (track.Config.Filter).
 	Results classify.Options
 	// Stages transform each frame's Output, in order, before the sinks
 	// (package stage: Smooth, Overlay).
@@ -63,13 +78,41 @@ type Config struct {
 	// in frame order, from the output goroutine; r is valid only during
 	// the call.
 	OnResult func(r *Result)
-	// OnEvent, when set, receives "label entered / left" events, on the
-	// source's clock, from the output goroutine, after the stages; at
-	// the end of the run every class still present leaves.
+	// OnEvent, when set, receives a classifier's "label entered / left"
+	// events, on the source's clock, from the output goroutine, after
+	// the stages; at the end of the run every class still present
+	// leaves. Classifier only: a Detector's events are per object
+	// (OnObjectEvent).
 	OnEvent func(e events.Event)
 	// Events tunes the events' hysteresis (zero value: see
 	// events.Options).
 	Events events.Options
+	// Filter, with a Detector, drops the objects this pipeline does not
+	// report, after the Detector's own detect.Filter (which all the
+	// pipelines of a Pool share): a camera's own minimum score, area,
+	// labels allowed and denied. Objects it drops are not tracked.
+	Filter detect.Filter
+	// Track, when set with a Detector, tracks the objects: each inferred
+	// frame's objects go to a track.Tracker (made at the first frame,
+	// for its size), and the Result's objects get their track ids (see
+	// the package documentation). Nil: no tracking, ids are 0.
+	Track *track.Config
+	// OnObjectEvent, when set, receives the tracker's per-object events
+	// (an object entering or leaving the view or a zone), on the
+	// source's clock, from the output goroutine, after the stages; at
+	// the end of the run every object still tracked leaves. The event
+	// is valid only during the call (its Zones are reused). It needs
+	// Track.
+	OnObjectEvent func(e track.Event)
+	// OnBestFrame, when set, is called when a tracked object reaches a
+	// new peak score (the frame to keep as the object's snapshot, the
+	// Best of track.Object), from the output goroutine, before the
+	// stages: with the object as the Result reports it and the frame as
+	// the source delivered it (no overlay drawn yet). frame is valid
+	// only during the call: copy or encode it (gocv.IMEncode) to keep
+	// it. On the frame an object enters, this call comes before its
+	// enter event (which follows the stages). It needs Track.
+	OnBestFrame func(o detect.Object, frame gocv.Mat)
 	// Logf, when set, receives warnings and periodic statistics.
 	Logf func(format string, args ...any)
 	// StatsEvery prints statistics through Logf at this interval (0: never).
@@ -82,8 +125,8 @@ type Config struct {
 	Reconnect time.Duration
 }
 
-// Pipeline runs frames from a source through the classifier to the sinks.
-// See the package documentation for its stages.
+// Pipeline runs frames from a source through the classifier or the
+// detector to the sinks. See the package documentation for its stages.
 type Pipeline struct {
 	cfg     Config
 	info    SourceInfo
@@ -97,11 +140,11 @@ type Pipeline struct {
 
 // New checks cfg and returns a Pipeline ready to Run.
 func New(cfg Config) (*Pipeline, error) {
-	if cfg.Source == nil || cfg.Model == nil {
-		return nil, errors.New("pipeline: Config needs a Source and a Model")
+	if cfg.Source == nil || (cfg.Model == nil) == (cfg.Detector == nil) {
+		return nil, errors.New("pipeline: Config needs a Source and either a Model (a classifier) or a Detector, not both")
 	}
-	if cfg.Pool != nil && cfg.Pool.model != cfg.Model {
-		return nil, errors.New("pipeline: Config.Pool runs another model than Config.Model")
+	if cfg.Pool != nil && (cfg.Pool.model != cfg.Model || cfg.Pool.detector != cfg.Detector) {
+		return nil, errors.New("pipeline: Config.Pool runs another model than Config.Model or Config.Detector")
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = min(runtime.GOMAXPROCS(0), 4)
@@ -109,19 +152,63 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.Threads <= 0 {
 		cfg.Threads = 1
 	}
-	filter, err := classify.NewFilter(cfg.Results, cfg.Model.Classes())
-	if err != nil {
-		return nil, err
+	info := cfg.Source.Info()
+	var filter *classify.Filter
+	if cfg.Detector != nil {
+		if err := cfg.Detector.CheckFilter(cfg.Filter); err != nil {
+			return nil, err
+		}
+		if err := checkDetector(&cfg, info); err != nil {
+			return nil, err
+		}
+	} else {
+		if cfg.Track != nil || cfg.OnObjectEvent != nil || cfg.OnBestFrame != nil {
+			return nil, errors.New("pipeline: Config.Track, OnObjectEvent and OnBestFrame are for a Detector's objects, and the run has a classifier")
+		}
+		var err error
+		if filter, err = classify.NewFilter(cfg.Results, cfg.Model.Classes()); err != nil {
+			return nil, err
+		}
+		if cfg.ModelName == "" {
+			cfg.ModelName = cfg.Model.Name()
+		}
 	}
-	p := &Pipeline{cfg: cfg, info: cfg.Source.Info(), filter: filter, metrics: newMetrics(),
+	p := &Pipeline{cfg: cfg, info: info, filter: filter, metrics: newMetrics(),
 		results: make(chan Result, 64)}
 	if cfg.OnEvent != nil {
+		var err error
 		if p.tracker, err = events.NewTracker(cfg.Events); err != nil {
 			return nil, err
 		}
 	}
 	p.live = cfg.Mode == Live || (cfg.Mode == Auto && p.info.Live)
 	return p, nil
+}
+
+// checkDetector checks the parts of cfg that concern a Detector and sets
+// its defaults.
+func checkDetector(cfg *Config, info SourceInfo) error {
+	r := cfg.Results
+	if r.MaxResults != 0 || r.MinScore != 0 || len(r.Allow) > 0 || len(r.Deny) > 0 {
+		return errors.New("pipeline: Config.Results ranks a classifier's classes; a Detector's objects are filtered by its detect.Filter (and Config.Track's Filter)")
+	}
+	if cfg.OnEvent != nil {
+		return errors.New("pipeline: Config.OnEvent receives a classifier's label events; a Detector's are per object: set Config.Track and Config.OnObjectEvent")
+	}
+	if (cfg.OnObjectEvent != nil || cfg.OnBestFrame != nil) && cfg.Track == nil {
+		return errors.New("pipeline: Config.OnObjectEvent and Config.OnBestFrame need Config.Track: they are about tracked objects")
+	}
+	if cfg.Track != nil && info.Width > 0 && info.Height > 0 {
+		// The tracker is made at the first frame; its configuration
+		// (zones against the frame) is checked now.
+		if _, err := track.New(*cfg.Track, info.Width, info.Height); err != nil {
+			return fmt.Errorf("pipeline: %s: %w", info.Name, err)
+		}
+	}
+	if cfg.ModelName == "" {
+		cfg.ModelName = "detector"
+	}
+	return nil
 }
 
 // Metrics returns the pipeline's live metrics.
@@ -140,7 +227,8 @@ func (p *Pipeline) Live() bool { return p.live }
 // slots is allocated once, so steady state allocates nothing.
 type slot struct {
 	mat       gocv.Mat
-	probs     []float32
+	probs     []float32       // a classifier's
+	objs      []detect.Object // a detector's, room for MaxObjects() of them
 	seq, dseq int64
 	frame     Frame
 	queued    time.Time
@@ -173,7 +261,12 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	free := make(chan *slot, poolSize)
 	slots := make([]*slot, poolSize)
 	for i := range slots {
-		slots[i] = &slot{mat: gocv.NewMat(), probs: make([]float32, cfg.Model.Classes())}
+		slots[i] = &slot{mat: gocv.NewMat()}
+		if cfg.Detector != nil {
+			slots[i].objs = make([]detect.Object, 0, cfg.Detector.MaxObjects())
+		} else {
+			slots[i].probs = make([]float32, cfg.Model.Classes())
+		}
 		free <- slots[i]
 	}
 	defer func() {
@@ -369,53 +462,97 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	}
 }
 
-// work preprocesses and classifies slots until the queue is closed.
+// engine is what one worker runs: a classifier's preprocessor and
+// runner, or a detector's runner.
+type engine struct {
+	pre *classify.Preprocessor
+	cls *mobilenet.Runner
+	det *detect.Runner
+}
+
+// newEngine returns a worker's engine for the classifier cls or the
+// detector det (whichever is set), its runner on threads threads.
+func newEngine(cls *mobilenet.Model, det *detect.Model, threads int) engine {
+	if det != nil {
+		return engine{det: det.NewRunner(threads)}
+	}
+	return engine{pre: classify.NewPreprocessor(cls.Config().Size), cls: cls.NewRunner(threads)}
+}
+
+func (e engine) close() {
+	if e.det != nil {
+		e.det.Close()
+		return
+	}
+	e.cls.Close()
+	e.pre.Close()
+}
+
+// work preprocesses and runs the model on slots until the queue is
+// closed.
 func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
-	runner := p.cfg.Model.NewRunner(p.cfg.Threads)
-	defer runner.Close()
-	pre := classify.NewPreprocessor(p.cfg.Model.Config().Size)
-	defer pre.Close()
+	e := newEngine(p.cfg.Model, p.cfg.Detector, p.cfg.Threads)
+	defer e.close()
 	for {
 		s := queue.take()
 		if s == nil {
 			return
 		}
-		p.process(s, pre, runner)
+		p.process(s, e)
 		done <- s
 	}
 }
 
-// process preprocesses and classifies one slot, if it is to be classified.
-func (p *Pipeline) process(s *slot, pre *classify.Preprocessor, runner *mobilenet.Runner) {
+// process preprocesses one slot and runs the model on it, if a forward
+// pass is wanted.
+func (p *Pipeline) process(s *slot, e engine) {
 	t0 := time.Now()
 	p.metrics.record(PhaseQueue, t0.Sub(s.queued))
 	s.inferred, s.err = false, nil
 	if !s.infer {
 		return
 	}
-	rgb, err := pre.RGB(s.mat)
+	var rgb []uint8
+	var err error
+	if e.det != nil {
+		rgb, err = e.det.Input(s.mat)
+	} else {
+		rgb, err = e.pre.RGB(s.mat)
+	}
 	if s.err = err; err != nil {
 		return
 	}
 	t1 := time.Now()
 	p.metrics.record(PhasePreprocess, t1.Sub(t0))
-	s.err = runner.Probabilities(s.probs, rgb)
+	if e.det != nil {
+		s.objs, s.err = e.det.DetectTensor(s.objs[:0], rgb, s.mat.Cols(), s.mat.Rows())
+	} else {
+		s.err = e.cls.Probabilities(s.probs, rgb)
+	}
 	p.metrics.record(PhaseInference, time.Since(t1))
 	p.metrics.count(0, 0, 0, 1)
 	s.inferred = s.err == nil
 }
 
 // output restores frame order, ranks each frame's classes (carrying the
-// last probabilities over to frames that were not classified), passes the
-// frame through the stages to the sinks, and returns each slot to the
-// pool. It closes the stages and sinks before it returns.
+// last probabilities over to frames that were not classified) or takes
+// its objects (tracking them; the last objects carried over likewise),
+// passes the frame through the stages to the sinks, and returns each slot
+// to the pool. It closes the stages and sinks before it returns.
 func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) error {
 	cfg := p.cfg
-	last := make([]float32, cfg.Model.Classes()) // the newest probabilities
+	var last []float32 // the newest probabilities
+	var objs *objects  // a detector's objects
 	have := false
 	var res Result
-	out := Output{Result: &res, Labels: cfg.Model.Labels(), Source: p.info, Model: cfg.Model.Name(),
-		filter: p.filter, ranked: make([]mobilenet.Prediction, 0, classify.MaxResults)}
+	out := Output{Result: &res, Source: p.info, Model: cfg.ModelName}
+	if cfg.Detector != nil {
+		objs = newObjects(p)
+	} else {
+		last = make([]float32, cfg.Model.Classes())
+		out.Labels, out.filter = cfg.Model.Labels(), p.filter
+		out.ranked = make([]mobilenet.Prediction, 0, classify.MaxResults)
+	}
 	var err error
 	fail := func(e error) {
 		if err == nil {
@@ -424,7 +561,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		stop()
 	}
 	fan := &fanOut{sinks: append([]Sink(nil), cfg.Sinks...), logf: cfg.Logf, fail: fail}
-	chain := Chain(&terminal{p: p, next: fan}, cfg.Stages...)
+	chain := Chain(&terminal{p: p, objs: objs, next: fan}, cfg.Stages...)
 	// At most cap(free) slots are in flight, so their delivery numbers
 	// fit a ring of that size.
 	pending := make([]*slot, cap(free))
@@ -434,7 +571,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		if s.err != nil {
 			fail(fmt.Errorf("frame %d: %w", s.seq, s.err))
 		}
-		if s.inferred {
+		if s.inferred && objs == nil {
 			copy(last, s.probs)
 			have = true
 		}
@@ -454,6 +591,13 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		if have {
 			out.Rank()
 		}
+		t0 := time.Now()
+		if objs != nil {
+			var terr error
+			if out.Zones, terr = objs.frame(s, &res, s.mat.Cols(), s.mat.Rows()); terr != nil {
+				fail(fmt.Errorf("frame %d: %w", s.seq, terr))
+			}
+		}
 		snap := p.metrics
 		snap.mu.Lock()
 		res.Dropped = snap.dropped
@@ -462,7 +606,6 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 			out.FPS = float64(snap.out) / sec
 		}
 		snap.mu.Unlock()
-		t0 := time.Now()
 		res.Latency = t0.Sub(s.frame.Time)
 		if werr := chain.Write(&out); werr != nil {
 			fail(werr)
@@ -495,6 +638,7 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 // OnResult, feeds the Results channel and the events, then the sinks.
 type terminal struct {
 	p    *Pipeline
+	objs *objects // a detector's, with the events to deliver
 	next Sink
 }
 
@@ -510,6 +654,9 @@ func (t *terminal) Write(o *Output) error {
 		}
 		p.tracker.Update(res.PTS, scores[:len(top)], p.cfg.OnEvent)
 	}
+	if t.objs != nil {
+		t.objs.deliver()
+	}
 	err := t.next.Write(o)
 	if p.cfg.OnResult != nil {
 		p.cfg.OnResult(res)
@@ -524,6 +671,9 @@ func (t *terminal) Write(o *Output) error {
 func (t *terminal) Close() error {
 	if t.p.tracker != nil {
 		t.p.tracker.Flush(t.p.cfg.OnEvent)
+	}
+	if t.objs != nil {
+		t.objs.flush()
 	}
 	return t.next.Close()
 }

@@ -5,14 +5,16 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // Pool is a set of inference workers that several pipelines share: one
 // model in memory, one runner per worker, however many cameras. Set it
 // as Config.Pool of each pipeline; the pipeline then starts no workers of
-// its own.
+// its own. A Pool runs a classifier (NewPool) or a detector
+// (NewDetectorPool); each pipeline in it has the same model as its
+// Config.Model or Config.Detector.
 //
 // The workers take the pipelines in turn: each worker, when free, serves
 // the next pipeline after the one served last that has a frame waiting.
@@ -24,7 +26,8 @@ import (
 // A Pool is safe for concurrent use. Close it after every pipeline using
 // it has returned from Run.
 type Pool struct {
-	model *mobilenet.Model
+	model    *mobilenet.Model // a classifier's pool
+	detector *detect.Model    // or a detector's
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -44,15 +47,25 @@ type member struct {
 }
 
 // NewPool starts workers inference goroutines (0: GOMAXPROCS, at most 4),
-// each with its own runner of threads threads (0: 1), for model.
+// each with its own runner of threads threads (0: 1), for the classifier
+// model.
 func NewPool(model *mobilenet.Model, workers, threads int) *Pool {
+	return newPool(&Pool{model: model}, workers, threads)
+}
+
+// NewDetectorPool is NewPool for a detector: its pipelines have model as
+// their Config.Detector.
+func NewDetectorPool(model *detect.Model, workers, threads int) *Pool {
+	return newPool(&Pool{detector: model}, workers, threads)
+}
+
+func newPool(pool *Pool, workers, threads int) *Pool {
 	if workers <= 0 {
 		workers = min(runtime.GOMAXPROCS(0), 4)
 	}
 	if threads <= 0 {
 		threads = 1
 	}
-	pool := &Pool{model: model}
 	pool.cond = sync.NewCond(&pool.mu)
 	for range workers {
 		pool.wg.Add(1)
@@ -61,8 +74,13 @@ func NewPool(model *mobilenet.Model, workers, threads int) *Pool {
 	return pool
 }
 
-// Model returns the model the pool's workers run.
+// Model returns the classifier the pool's workers run; nil for a
+// detector's pool.
 func (pool *Pool) Model() *mobilenet.Model { return pool.model }
+
+// Detector returns the detector the pool's workers run; nil for a
+// classifier's pool.
+func (pool *Pool) Detector() *detect.Model { return pool.detector }
 
 // Close stops the workers and waits for them. It is meant for after every
 // pipeline in the pool has returned from Run; a pipeline still running
@@ -161,16 +179,14 @@ func (pool *Pool) takeTurn() (*member, *slot) {
 // it is.
 func (pool *Pool) work(threads int) {
 	defer pool.wg.Done()
-	runner := pool.model.NewRunner(threads)
-	defer runner.Close()
-	pre := classify.NewPreprocessor(pool.model.Config().Size)
-	defer pre.Close()
+	e := newEngine(pool.model, pool.detector, threads)
+	defer e.close()
 	for {
 		m, s := pool.takeTurn()
 		if m == nil {
 			return
 		}
-		m.p.process(s, pre, runner)
+		m.p.process(s, e)
 		m.done <- s // never blocks: done holds every slot of the pipeline
 		pool.mu.Lock()
 		m.inflight--

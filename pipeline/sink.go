@@ -7,11 +7,19 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/track"
 )
 
-// Result is the classification of one frame.
+// MaxObjects is the most objects a Result holds: a detector that reports
+// more in one frame (the COCO detector reports at most 10) has its best
+// MaxObjects kept.
+const MaxObjects = 100
+
+// Result is what the model made of one frame: a classifier's reported
+// classes (Top) or a detector's objects (Objects).
 type Result struct {
 	Frame int64         // index of the frame in the source, from 0
 	PTS   time.Duration // presentation time, on the source's clock
@@ -26,29 +34,59 @@ type Result struct {
 	Width, Height int
 	top           [classify.MaxResults]classify.Prediction
 	n             int
+	objs          [MaxObjects]detect.Object
+	nobj          int
+	detection     bool
 }
 
 // Top returns the reported classes, best first. The slice points into r.
+// It is empty for a detector's result.
 func (r *Result) Top() []classify.Prediction { return r.top[:r.n] }
 
 // SetTop sets the reported classes (at most classify.MaxResults are
 // kept), for code that builds Results itself: tests of a Sink, a Stage.
 func (r *Result) SetTop(top []classify.Prediction) { r.n = copy(r.top[:], top) }
 
+// Objects returns a detector's objects for the frame, in the model's order
+// (best first): boxes in the pixels of the frame (Output.Image), and track
+// ids when the run tracks objects (Config.Track; 0 otherwise). The slice
+// points into r. A frame a Gate passed over carries the objects of the
+// last frame that was inferred.
+func (r *Result) Objects() []detect.Object { return r.objs[:r.nobj] }
+
+// SetObjects sets the frame's objects (at most MaxObjects are kept) and
+// marks r as a detector's result (see Detection), for code that builds
+// Results itself. The pipeline calls it on every frame of a detector run,
+// with no objects too.
+func (r *Result) SetObjects(objs []detect.Object) {
+	r.nobj = copy(r.objs[:], objs)
+	r.detection = true
+}
+
+// Detection reports whether r is a detector's result (its objects are
+// what it says, even when there are none) rather than a classifier's.
+func (r *Result) Detection() bool { return r.detection }
+
 // Output is what stages and sinks receive for each frame, in frame order.
 // Everything in it is valid only during the call; a stage may change it
 // for the stages and sinks after it (draw on Image, replace Probs and
-// call Rank).
+// call Rank, set other objects in Result).
 type Output struct {
 	// Image is the frame, 8-bit BGR.
 	Image gocv.Mat
-	// Result is its classification.
+	// Result is what the model made of it: a classifier's classes
+	// (Result.Top) or a detector's objects (Result.Objects).
 	Result *Result
 	// Probs are the probabilities Result.Top was ranked from: the last
-	// forward pass's, or what a stage made of them.
+	// forward pass's, or what a stage made of them. Nil for a detector.
 	Probs []float32
-	// Labels name the model's classes.
+	// Labels name the classifier's classes; nil for a detector (its
+	// objects carry their labels).
 	Labels *mobilenet.Labels
+	// Zones are the tracker's zones (Config.Track.Zones) in the pixels
+	// of Image, fractions of the frame resolved; nil when the run does
+	// not track objects. They are the pipeline's: do not change them.
+	Zones []track.Zone
 	// Source describes the source.
 	Source SourceInfo
 	// Model is the model's name.
@@ -140,4 +178,13 @@ type Publisher interface {
 	Sink
 	Event(e events.Event)
 	Result(o *Output) error
+}
+
+// ObjectPublisher is what a Publisher implements when it also sends a
+// detector's per-object events (package track: an object entering or
+// leaving the view or a zone); sink/mqtt and sink/natsjs do. Feed it from
+// Config.OnObjectEvent. ObjectEvent is called from one goroutine, and e
+// is valid only during the call (its Zones are reused).
+type ObjectPublisher interface {
+	ObjectEvent(e track.Event)
 }

@@ -1,15 +1,20 @@
 // Package prom exposes pipelines' metrics to Prometheus through the
 // official client library: per camera, the frames read, delivered and
 // dropped, the forward passes and the reconnects as counters, and the
-// latency of every phase as a histogram; for the process, the model and
-// kernels in use, and Go's build information.
+// latency of every phase as a histogram; with a detector that tracks
+// objects, per camera and label, the objects that entered the view and
+// those in view now; for the process, the model and kernels in use, and
+// Go's build information.
 //
 //	livecam_frames_in_total{camera="door"} 1234
 //	livecam_latency_seconds_bucket{camera="door",phase="inference",le="0.01"} 1200
+//	livecam_objects_total{camera="door",label="person"} 17
+//	livecam_objects{camera="door",label="person"} 2
 //	livecam_model_info{model="mobilenet_v1_0.75_224",kernels="avx512"} 1
 //
 // A Collector reads each pipeline's Metrics when it is scraped; recording
-// costs the pipeline nothing more than it does already.
+// costs the pipeline nothing more than it does already. The object
+// counts come from the tracker's events (Objects).
 package prom
 
 import (
@@ -37,6 +42,7 @@ type Collector struct {
 	info    Info
 	mu      sync.Mutex
 	cameras []camera
+	objects []cameraObjects
 }
 
 type camera struct {
@@ -52,6 +58,8 @@ var (
 	inferences    = prometheus.NewDesc("livecam_inferences_total", "Forward passes of the network.", labels, nil)
 	reconnects    = prometheus.NewDesc("livecam_reconnects_total", "Times a lost camera or stream came back.", labels, nil)
 	latency       = prometheus.NewDesc("livecam_latency_seconds", "Latency of each phase of a frame's trip (capture, queue, preprocess, inference, output, capture-to-overlay).", []string{"camera", "phase"}, nil)
+	objectsTotal  = prometheus.NewDesc("livecam_objects_total", "Tracked objects that entered the view, by label (a track counts once, when the tracker confirms it).", []string{"camera", "label"}, nil)
+	objectsInView = prometheus.NewDesc("livecam_objects", "Tracked objects in view now, by label.", []string{"camera", "label"}, nil)
 	modelInfo     = prometheus.NewDesc("livecam_model_info", "The model and kernels in use (always 1).", []string{"model", "kernels"}, nil)
 )
 
@@ -75,7 +83,7 @@ func (c *Collector) Add(name string, m *pipeline.Metrics) {
 
 // Describe sends the descriptions of every metric.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{framesIn, framesOut, framesDropped, inferences, reconnects, latency, modelInfo} {
+	for _, d := range []*prometheus.Desc{framesIn, framesOut, framesDropped, inferences, reconnects, latency, objectsTotal, objectsInView, modelInfo} {
 		ch <- d
 	}
 }
@@ -85,6 +93,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(modelInfo, prometheus.GaugeValue, 1, c.info.Model, c.info.Kernels)
 	c.mu.Lock()
 	cams := slices.Clone(c.cameras)
+	objs := slices.Clone(c.objects)
 	c.mu.Unlock()
 	for _, cam := range cams {
 		s := cam.metrics.Snapshot()
@@ -101,6 +110,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			}
 			ch <- prometheus.MustNewConstHistogram(latency, h.Count, h.Sum, buckets, cam.name, pipeline.Phase(i).String())
 		}
+	}
+	for _, o := range objs {
+		o.metrics.collect(ch, o.name)
 	}
 }
 

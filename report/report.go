@@ -33,14 +33,33 @@ type Data struct {
 	Video    string    // the annotated video, when there is one
 	Settings []Setting // the run's settings, when known
 	Frames   []Frame
+	// Segments are Build's: a classifier's label segments, or a
+	// detector's tracks (or, untracked, its labels' stretches).
 	Segments []timeline.Segment
 	// Thumbnails holds one JPEG per segment (nil where there is none).
 	Thumbnails [][]byte
 	Created    time.Time
 }
 
-// Build makes the segments of frames (see package timeline).
+// Build makes the segments of frames (see package timeline): for a
+// classifier's results, the segments of its best label; for a
+// detector's (any frame a Detection), one segment per tracked object
+// (timeline.Objects.Tracks: Segment.ID is the track's id), or, when no
+// object has an id (a run without tracking), the stretches during which
+// objects of each label were in view (timeline.Objects.Spans). Objects
+// scoring below opts.MinScore are left out; opts.MinDuration bridges a
+// label's short absences (spans only).
 func Build(frames []Frame, opts timeline.Options) []timeline.Segment {
+	if detection(frames) {
+		b := timeline.NewObjects(opts)
+		for _, f := range frames {
+			b.Add(f.PTS, f.Objects)
+		}
+		if b.Tracked() {
+			return b.Tracks()
+		}
+		return b.Spans()
+	}
 	b := timeline.New(opts)
 	for _, f := range frames {
 		if f.HasResult {
@@ -87,6 +106,9 @@ func Summarize(frames []Frame) Stats {
 func Write(w io.Writer, d *Data) error {
 	if len(d.Frames) == 0 {
 		return errNoFrames
+	}
+	if detection(d.Frames) {
+		return writeObjects(w, d)
 	}
 	stats := Summarize(d.Frames)
 	colors := labelColors(d.Segments)
@@ -268,7 +290,8 @@ func svg(p *plot.Plot, w, h vg.Length) (string, error) {
 	return string(s), nil
 }
 
-var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+// pageHead is the start of both pages: the title and the style.
+const pageHead = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.D.Title}} · livecam report</title>
@@ -287,7 +310,9 @@ img.thumb { height: 72px; border-radius: 3px; display: block; }
 svg { max-width: 100%; height: auto; }
 </style></head>
 <body>
-<h1>{{.D.Title}}</h1>
+<h1>{{.D.Title}}</h1>`
+
+var page = template.Must(template.New("report").Parse(pageHead + `
 <p class="meta">{{if .D.Video}}Video: {{.D.Video}} · {{end}}Results: {{.D.Results}}{{if .Created}} · made {{.Created}}{{end}}</p>
 <div class="figures">
 <div><b>{{.Duration}}</b>duration</div>

@@ -1,10 +1,15 @@
 // Package report writes the story of one labelled video as a single
-// self-contained HTML page: the label timeline as a chart (bands of the
-// best label over time and the best score as a curve), a table of the
-// segments with a thumbnail each, the latency distribution and the run's
-// settings. Charts are SVG drawn with gonum's plot; thumbnails are JPEG
-// frames of the annotated video, extracted with ffmpeg and inlined. The
-// page loads nothing from anywhere.
+// self-contained HTML page. For a classifier's results: the label
+// timeline as a chart (bands of the best label over time and the best
+// score as a curve), a table of the segments with a thumbnail each. For
+// a detector's (lines with "objects"): the objects per label (tracks,
+// the most in view at once, time in view), a timeline with one row per
+// label (when objects of it were in view) and a table of the tracks
+// (first and last seen, peak score) with a thumbnail each. Both end with
+// the latency distribution and the run's settings. Charts are SVG drawn
+// with gonum's plot; thumbnails are JPEG frames of the annotated video,
+// extracted with ffmpeg and inlined. The page loads nothing from
+// anywhere.
 package report
 
 import (
@@ -15,9 +20,12 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/livecam/livecam/timeline"
 )
 
-// Frame is one result line: the frame's time and its best class.
+// Frame is one result line: the frame's time and its best class (a
+// classifier's) or its objects (a detector's).
 type Frame struct {
 	PTS       time.Duration
 	Class     int // -1 when the line reported no class
@@ -28,6 +36,11 @@ type Frame struct {
 	Dropped   int64
 	Frame     int64
 	HasResult bool
+	// Detection is true for a detector's line ("objects" in place of
+	// "top"); Objects are its objects, in the line's order (a score
+	// that is null is NaN).
+	Detection bool
+	Objects   []timeline.Object
 }
 
 // resultLine is the part of a results line (sink/jsonl's format) the
@@ -40,6 +53,12 @@ type resultLine struct {
 		Label string   `json:"label"`
 		Score *float64 `json:"score"`
 	} `json:"top"`
+	Objects *[]struct {
+		ID    int      `json:"id"`
+		Class int      `json:"class"`
+		Label string   `json:"label"`
+		Score *float64 `json:"score"`
+	} `json:"objects"`
 	Inferred  bool    `json:"inferred"`
 	LatencyMS float64 `json:"latency_ms"`
 	Dropped   int64   `json:"dropped"`
@@ -82,6 +101,16 @@ func ReadResults(r io.Reader, name string) (frames []Frame, cut error, err error
 			f.Class, f.Label, f.HasResult = l.Top[0].Class, l.Top[0].Label, true
 			if l.Top[0].Score != nil {
 				f.Score = float32(*l.Top[0].Score)
+			}
+		}
+		if l.Objects != nil {
+			f.Detection = true
+			f.Objects = make([]timeline.Object, len(*l.Objects))
+			for i, o := range *l.Objects {
+				f.Objects[i] = timeline.Object{ID: o.ID, Class: o.Class, Label: o.Label, Score: float32(math.NaN())}
+				if o.Score != nil {
+					f.Objects[i].Score = float32(*o.Score)
+				}
 			}
 		}
 		frames = append(frames, f)

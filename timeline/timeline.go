@@ -1,8 +1,10 @@
 // Package timeline turns per-frame results into the story of a video:
-// segments during which one label was the best, merged across short
-// flickers, each with its start, end, mean and peak score. It keeps runs,
-// not frames, so a long video costs memory in proportion to how often the
-// label changed.
+// for a classifier (Builder), segments during which one label was the
+// best, merged across short flickers, each with its start, end, mean and
+// peak score; for a detector (Objects), each tracked object's stay and,
+// per label, when objects of it were in view (ByLabel makes one row per
+// label). It keeps runs, not frames, so a long video costs memory in
+// proportion to how often the label changed, or to the objects seen.
 package timeline
 
 import (
@@ -29,11 +31,16 @@ type Options struct {
 	MinScore float32
 }
 
-// Segment is a stretch of the video with one best label.
+// Segment is a stretch of the video with one best label (a classifier's,
+// see Builder), or one detected object's stay or one label's presence
+// (a detector's, see Objects), which may overlap others.
 type Segment struct {
 	Start, End time.Duration // on the source's clock; End is exclusive
 	Class      int           // Unsure for stretches of low scores
 	Label      string
+	// ID is the object's track id for a detector's track
+	// (Objects.Tracks), 0 otherwise.
+	ID int
 	// MeanScore and PeakScore are over the frames whose best class was
 	// Class (a merged flicker's frames count toward neither); Frames
 	// counts them.

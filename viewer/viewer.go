@@ -1,6 +1,7 @@
 // Package viewer serves pipelines' annotated frames over HTTP: for each
-// camera an MJPEG stream, a snapshot, the current labels and statistics as
-// JSON, and one page that shows every camera in a grid.
+// camera an MJPEG stream, a snapshot, the current labels (a classifier's)
+// or objects (a detector's: label, track id, score, box) and statistics
+// as JSON, and one page that shows every camera in a grid.
 //
 // Routes: / (the page), /cameras.json (every camera's status),
 // /cameras/NAME/stream.mjpg, /cameras/NAME/snapshot.jpg and
@@ -114,16 +115,28 @@ type label struct {
 	Score float32 `json:"score"`
 }
 
+// object is one of a detector's objects as the status shows it.
+type object struct {
+	ID    int     `json:"id,omitempty"` // the track id; none when not tracked
+	Class int     `json:"class"`
+	Label string  `json:"label"`
+	Score float32 `json:"score"`
+	Box   [4]int  `json:"box"` // x, y, width, height in the frame's pixels
+}
+
 type status struct {
-	Camera    string  `json:"camera"`
-	Model     string  `json:"model"`
-	Source    string  `json:"source"`
-	Frame     int64   `json:"frame"`
-	Top       []label `json:"top"`
-	LatencyMS float64 `json:"latency_ms"`
-	Dropped   int64   `json:"dropped"`
-	Frames    int64   `json:"frames"`
-	Viewers   int32   `json:"viewers"`
+	Camera string  `json:"camera"`
+	Model  string  `json:"model"`
+	Source string  `json:"source"`
+	Frame  int64   `json:"frame"`
+	Top    []label `json:"top"`
+	// Objects are a detector's objects in the newest frame ([] when
+	// none); a classifier's status has none (the field is left out).
+	Objects   []object `json:"objects,omitzero"`
+	LatencyMS float64  `json:"latency_ms"`
+	Dropped   int64    `json:"dropped"`
+	Frames    int64    `json:"frames"`
+	Viewers   int32    `json:"viewers"`
 	// AgeMS is how long ago the newest frame arrived (-1: none yet).
 	AgeMS float64 `json:"age_ms"`
 	Ended bool    `json:"ended,omitempty"`
@@ -420,6 +433,17 @@ func (c *Camera) Write(o *pipeline.Output) error {
 	for _, t := range r.Top() {
 		st.Top = append(st.Top, label{Class: t.Class, Label: t.Label, Score: t.Score})
 	}
+	if r.Detection() {
+		if st.Objects == nil {
+			st.Objects = make([]object, 0, 16)
+		}
+		st.Objects = st.Objects[:0]
+		for _, o := range r.Objects() {
+			st.Objects = append(st.Objects, object{ID: o.ID, Class: o.Class, Label: o.Label, Score: o.Score, Box: [4]int{o.Box.Min.X, o.Box.Min.Y, o.Box.Dx(), o.Box.Dy()}})
+		}
+	} else {
+		st.Objects = nil
+	}
 	s.mu.Unlock()
 	if c.viewers.Load() == 0 && c.wanted.Load() == 0 {
 		return nil
@@ -541,6 +565,9 @@ func (s *Server) snapshot(c *Camera, w http.ResponseWriter, r *http.Request) {
 func (s *Server) statusOf(c *Camera, now time.Time) status {
 	st := c.status
 	st.Top = append([]label{}, c.status.Top...)
+	if c.status.Objects != nil {
+		st.Objects = append([]object{}, c.status.Objects...)
+	}
 	st.Viewers = c.viewers.Load()
 	st.AgeMS = -1
 	if !c.lastFrame.IsZero() {
@@ -674,13 +701,15 @@ async function poll() {
     let frames = 0;
     for (const s of cams) {
       const t = tile(s.camera);
-      const rows = (s.top || []).map(x => {
+      // A detector's objects (label and track id), or a classifier's
+      // labels; a detector's empty list clears the table.
+      const rows = (s.objects || s.top || []).map(x => {
         const tr = document.createElement('tr');
         const p = document.createElement('td'); p.className = 'p'; p.textContent = (100 * x.score).toFixed(1) + '%';
-        const l = document.createElement('td'); l.textContent = x.label;
+        const l = document.createElement('td'); l.textContent = x.label + (x.id ? ' #' + x.id : '');
         tr.append(p, l); return tr;
       });
-      if (rows.length) t.tbody.replaceChildren(...rows);
+      if (rows.length || s.objects) t.tbody.replaceChildren(...rows);
       t.stats.textContent = s.source + ' · frame ' + s.frame + ' · ' + s.latency_ms.toFixed(1) + ' ms · dropped ' + s.dropped +
         ' · viewers ' + s.viewers + (s.ended ? ' · ended' : s.age_ms < 0 ? ' · no frame yet' : s.age_ms > 5000 ? ' · no frame for ' + (s.age_ms / 1000).toFixed(0) + ' s' : '');
       t.fig.classList.toggle('stale', s.ended || s.age_ms < 0 || s.age_ms > 5000);

@@ -164,9 +164,17 @@ func (r *runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 			}
 			writers[abs] = c.Name
 		}
-		results, err := resultOptions(r.m, &f)
-		if err != nil {
-			return nil, fmt.Errorf("camera %s: %w", c.Name, err)
+		if c.Zones != nil {
+			f.det.zones = c.Zones
+		}
+		var results classify.Options
+		if r.m != nil {
+			var err error
+			if results, err = resultOptions(r.m, &f); err != nil {
+				return nil, fmt.Errorf("camera %s: %w", c.Name, err)
+			}
+		} else if err := r.det.CheckFilter(objectFilter(&f)); err != nil {
+			return nil, fmt.Errorf("%w: camera %s: %v", errUsage, c.Name, err)
 		}
 		out = append(out, cameraSetup{name: c.Name, j: j, f: &f, results: results})
 	}
@@ -184,7 +192,12 @@ func (r *runner) runCameras(cams []cameras.Camera) (result error) {
 		return err
 	}
 	r.showProgress = false
-	pool := pipeline.NewPool(r.m, r.f.workers, r.f.threads)
+	var pool *pipeline.Pool
+	if r.det != nil {
+		pool = pipeline.NewDetectorPool(r.det, r.f.workers, r.f.threads)
+	} else {
+		pool = pipeline.NewPool(r.m, r.f.workers, r.f.threads)
+	}
 	defer pool.Close()
 	sh := shared{pool: pool, mu: &sync.Mutex{}, views: map[string]*viewer.Camera{}, pubs: map[string]pipeline.Publisher{}}
 	if r.f.serve != "" {
@@ -249,7 +262,7 @@ func (r *runner) runCameras(cams []cameras.Camera) (result error) {
 	if failed == len(setups) {
 		return errors.New("no camera could be opened")
 	}
-	fmt.Fprintf(r.stderr, "livecam: %s on %s, %s\n", plural(len(setups)-failed, "camera"), r.m.Name(), workersText(r.f))
+	fmt.Fprintf(r.stderr, "livecam: %s on %s, %s\n", plural(len(setups)-failed, "camera"), r.modelName, workersText(r.f))
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: r.logf})
 	var wg sync.WaitGroup
 	run := func(i int, c *camRun) {

@@ -85,25 +85,36 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 
 // classifyFile decodes an image file with OpenCV and classifies it.
 func classifyFile(c *classify.Classifier, dst []classify.Prediction, file string) ([]classify.Prediction, error) {
+	img, err := readImage(file)
+	if err != nil {
+		return dst, err
+	}
+	defer img.Close()
+	dst, err = c.ClassifyMat(dst, img)
+	if err != nil {
+		return dst, fmt.Errorf("%s: %v", file, err)
+	}
+	return dst, nil
+}
+
+// readImage decodes an image file with OpenCV; errors name the file. The
+// caller closes the Mat.
+func readImage(file string) (gocv.Mat, error) {
 	st, err := os.Stat(file)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return dst, fmt.Errorf("%s: %v", file, err)
+		return gocv.Mat{}, fmt.Errorf("%s: %v", file, err)
 	}
 	if st.IsDir() {
-		return dst, fmt.Errorf("%s: is a directory", file)
+		return gocv.Mat{}, fmt.Errorf("%s: is a directory", file)
 	}
 	img := gocv.IMRead(file, gocv.IMReadColor)
-	defer img.Close()
 	if img.Empty() {
-		return dst, fmt.Errorf("%s: not an image OpenCV can decode", file)
+		img.Close()
+		return gocv.Mat{}, fmt.Errorf("%s: not an image OpenCV can decode", file)
 	}
-	dst, err = c.ClassifyMat(dst, img)
-	if err != nil {
-		return dst, fmt.Errorf("%s: %v", file, err)
-	}
-	return dst, nil
+	return img, nil
 }

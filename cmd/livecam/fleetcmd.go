@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/livecam/livecam/classify"
 	"io"
 	iofs "io/fs"
 	"os"
@@ -231,21 +232,19 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// newJobRunner loads the model and makes the runner of a worker's jobs.
+// newJobRunner loads the model (a classifier or a detector) and makes the
+// runner of a worker's jobs.
 func newJobRunner(model string, workers, threads int, stdout, stderr io.Writer) (*runner, error) {
-	m, err := loadModel(model, "")
-	if err != nil {
-		return nil, err
-	}
-	font, err := overlayFont("", m.Labels(), stderr)
-	if err != nil {
-		return nil, err
-	}
-	_, f := defineRunFlags(io.Discard, io.Discard) // the defaults of a run
+	fs, f := defineRunFlags(io.Discard, io.Discard) // the defaults of a run
 	// Each job writes into a new folder of its own; what replaces an
 	// existing output is decided when the job's outputs move into place.
 	f.model, f.workers, f.threads, f.quiet, f.overwrite = model, workers, threads, true, false
-	return &runner{f: f, m: m, font: font, stdout: stdout, stderr: stderr, inBatch: true}, nil
+	r, err := newRunner(fs, f, stdout, stderr)
+	if err != nil {
+		return nil, err
+	}
+	r.inBatch = true
+	return r, nil
 }
 
 // doJob labels one video of the fleet (job as Limits.Check returned it):
@@ -315,9 +314,11 @@ func (r *runner) doJob(ctx context.Context, limits fleet.Limits, job fleet.Job, 
 	if job.Every > 0 {
 		f.every = job.Every
 	}
-	opts, err := resultOptions(r.m, &f)
-	if err != nil {
-		return sum, err
+	var opts classify.Options
+	if r.m != nil {
+		if opts, err = resultOptions(r.m, &f); err != nil {
+			return sum, err
+		}
 	}
 	j := job2run(job, src, ws.Path(""))
 	frames := 0

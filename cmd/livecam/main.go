@@ -39,6 +39,7 @@ type command struct {
 
 var commands = []command{
 	{"classify", "label image files", runClassify},
+	{"detect", "find objects in image files, with boxes", runDetect},
 	{"summary", "print the per-layer table of the architecture (the paper's Table 1)", runSummary},
 	{"bench", "measure forward-pass latency", runBench},
 	{"models", "list, locate and download models", runModels},

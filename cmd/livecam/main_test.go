@@ -162,7 +162,7 @@ func TestBenchJSON(t *testing.T) {
 func TestModelsList(t *testing.T) {
 	useSharedModels(t)
 	out, _, code := livecam(t, "models", "list")
-	if code != 0 || strings.Count(out, "\nmobilenet_v1_") != 19 || strings.Count(out, " uint8 ") != 3 || !strings.Contains(out, filepath.Join(os.Getenv(models.EnvDir), models.Default)) {
+	if code != 0 || strings.Count(out, "\nmobilenet_v1_") != 19 || strings.Count(out, " uint8 ") != 5 || strings.Count(out, " detect ") != 1 || !strings.Contains(out, filepath.Join(os.Getenv(models.EnvDir), models.Default)) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }

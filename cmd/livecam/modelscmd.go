@@ -39,13 +39,13 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "list":
-		fmt.Fprintf(stdout, "%-28s %5s %4s %7s %-9s %s\n", "name", "alpha", "size", "classes", "precision", "installed")
+		fmt.Fprintf(stdout, "%-28s %-8s %5s %4s %7s %-9s %s\n", "name", "task", "alpha", "size", "classes", "precision", "installed")
 		for _, v := range models.Variants() {
 			where := "-"
 			if dir, err := models.Resolve(v.Name); err == nil {
 				where = dir
 			}
-			fmt.Fprintf(stdout, "%-28s %5.2f %4d %7d %-9s %s\n", v.Name, v.Config.Alpha, v.Config.Size, v.Config.Classes, v.Precision(), where)
+			fmt.Fprintf(stdout, "%-28s %-8s %5.2f %4d %7d %-9s %s\n", v.Name, v.Task, v.Config.Alpha, v.Config.Size, v.Config.Classes, v.Precision(), where)
 		}
 		fmt.Fprintf(stdout, "\nsearched: %s\n", strings.Join(models.SearchPath(), ", "))
 		return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,11 +15,13 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/internal/topicname"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
@@ -60,6 +63,7 @@ type runFlags struct {
 	nats                             string
 	natsAuth                         natsAuthFlags // -nats-user, -nats-creds...: natsflags.go
 	config                           string
+	det                              detectFlags // -zone, -snapshots...: detectrun.go
 }
 
 // defineRunFlags declares the main job's flags, in the groups -h shows.
@@ -116,6 +120,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.StringVar(&f.nats, "nats", "", "publish the current label and the events to NATS JetStream at `URL` (stream LIVECAM_CAMERAS, subjects livecam.cameras.CAMERA.*)")
 	fs.BoolVar(&f.natsResults, "nats-results", false, "also publish every frame's result to livecam.cameras.CAMERA.results")
 	f.natsAuth.define(fs)
+	f.det.define(fs)
 	fs.StringVar(&f.config, "config", "", "run the cameras listed in this YAML `FILE` (see README: many cameras)")
 	fs.StringVar(&f.font, "font", "", "TrueType or OpenType font `FILE` for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
 
@@ -128,6 +133,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.group("model", "model", "labels")
 	fs.group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
 	fs.group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
+	fs.group("detection (with -model coco_ssd_mobilenet_v1; -min-score, -allow and -deny filter its objects by label)", detectFlagNames...)
 	fs.group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
 	fs.group("MQTT and NATS", "mqtt", "mqtt-prefix", "mqtt-user", "mqtt-password-file", "mqtt-discovery", "mqtt-results", "mqtt-ca", "mqtt-cert", "mqtt-key", "nats", "nats-results")
 	fs.group("NATS credentials (secrets from files or the environment, never the URL)", natsAuthFlagNames...)
@@ -154,6 +160,7 @@ func (f *runFlags) validate() error {
 		floatIn("threshold", f.threshold, 0, 1),
 		intIn("serve-max-viewers", f.maxViewers, 1, 100),
 		durationIn("reconnect", f.reconnect, 0, time.Hour),
+		f.det.validate(),
 	)
 	if err != nil {
 		return err
@@ -219,20 +226,12 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if !f.verbose {
 		quietNativeLogs()
 	}
-	m, err := loadModel(f.model, f.labels)
+	r, err := newRunner(fs, f, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	resultOpts, err := resultOptions(m, f)
-	if err != nil {
-		return err
-	}
-	font, err := overlayFont(f.font, m.Labels(), stderr)
-	if err != nil {
-		return err
-	}
-	r := &runner{f: f, m: m, results: resultOpts, font: font, stdout: stdout, stderr: stderr,
-		showProgress: !f.quiet && (f.progress || isTerminal(stderr)), inputs: inputs}
+	r.showProgress = !f.quiet && (f.progress || isTerminal(stderr))
+	r.inputs = inputs
 	switch {
 	case cams != nil:
 		return r.runCameras(cams)
@@ -240,6 +239,49 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		return r.run(jobs[0])
 	}
 	return r.batch(jobs)
+}
+
+// newRunner loads -model, a classifier or a detector, and returns the
+// runner of the run's jobs.
+func newRunner(fs *flagSet, f *runFlags, stdout, stderr io.Writer) (*runner, error) {
+	r := &runner{f: f, stdout: stdout, stderr: stderr, modelName: modelDisplayName(orDefault(f.model, models.Default))}
+	var labels *mobilenet.Labels
+	if isDetector(f.model) {
+		if !isSet(fs, "min-score") {
+			f.minScore = 0.5 // a detector's scores: below 0.5 is mostly noise
+		}
+		g, names, _, err := loadDetector(f.model, f.labels)
+		if err != nil {
+			return nil, err
+		}
+		if r.det, err = detect.NewModel(g, names, detect.Filter{}); err != nil {
+			return nil, err
+		}
+		if err := r.det.CheckFilter(objectFilter(f)); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		r.kernels = g.KernelName()
+		labels = &mobilenet.Labels{Names: names}
+	} else {
+		m, err := loadModel(f.model, f.labels)
+		if err != nil {
+			return nil, err
+		}
+		if r.results, err = resultOptions(m, f); err != nil {
+			return nil, err
+		}
+		r.m, r.modelName, r.kernels, labels = m, m.Name(), m.KernelName(), m.Labels()
+	}
+	var err error
+	r.font, err = overlayFont(f.font, labels, stderr)
+	return r, err
+}
+
+// isSet reports whether flag name was given.
+func isSet(fs *flagSet, name string) bool {
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }
 
 // resultOptions turns -topk, -min-score, -allow and -deny into the
@@ -286,7 +328,10 @@ func overlayFont(path string, labels *mobilenet.Labels, stderr io.Writer) (*over
 // runner runs jobs with one model and one set of settings.
 type runner struct {
 	f            *runFlags
-	m            *mobilenet.Model
+	m            *mobilenet.Model // the classifier, or nil
+	det          *detect.Model    // the detector, or nil
+	modelName    string
+	kernels      string
 	results      classify.Options
 	font         *overlay.Font
 	stdout       io.Writer
@@ -318,6 +363,8 @@ type camRun struct {
 	p        *pipeline.Pipeline
 	vid      *video.Sink
 	story    *timeline.Builder
+	objStory *timeline.Objects // a detector's story
+	objFrame []timeline.Object // objStory's input, reused
 	bar      *progress
 	logf     func(format string, a ...any)
 	mqtt     *mqtt.Publisher   // closed by the caller, after the run
@@ -471,7 +518,28 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		}
 	}
 	var onEvent func(events.Event)
-	if j.eventsOut != "" {
+	var objEvents *objectEvents
+	if r.det != nil {
+		objEvents = &objectEvents{camera: camera, logf: r.logf}
+		for _, p := range pubs {
+			if op, ok := p.pub.(pipeline.ObjectPublisher); ok {
+				objEvents.pubs = append(objEvents.pubs, op)
+			}
+		}
+		if f.det.snapshots != "" {
+			if err := os.MkdirAll(f.det.snapshots, 0o755); err != nil {
+				return fail(fmt.Errorf("-snapshots: %v", err))
+			}
+			objEvents.snaps = &snapshots{dir: f.det.snapshots, camera: topicname.Safe(camera), logf: r.logf, best: map[int][]byte{}}
+		}
+		eventSinks = nil // a detector's events are per object
+		if j.eventsOut != "" {
+			if objEvents.w, err = jsonl.Create(j.eventsOut, fileOpts); err != nil {
+				return fail(withHint(err))
+			}
+		}
+		sinks = append(sinks, objEvents) // closed after the run's last event
+	} else if j.eventsOut != "" {
 		w, err := jsonl.Create(j.eventsOut, fileOpts)
 		if err != nil {
 			return fail(withHint(err))
@@ -517,8 +585,16 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 	sinks = append(sinks, sh.sinks...)
 	// The story of the run: the best label of every frame.
 	c.story = timeline.New(timeline.Options{MinDuration: f.merge, MinScore: float32(f.threshold)})
+	if r.det != nil {
+		c.objStory = timeline.NewObjects(timeline.Options{MinDuration: f.merge})
+	}
 	sinks = append(sinks, pipeline.SinkFunc(func(o *pipeline.Output) error {
 		c.last = o.Result.PTS
+		if o.Result.Detection() {
+			// A detector's story: what was in view, label by label.
+			c.objStory.Add(o.Result.PTS, c.objStoryFrame(o.Result.Objects()))
+			return nil
+		}
 		if top := o.Result.Top(); len(top) > 0 {
 			c.story.Add(o.Result.PTS, top[0].Class, top[0].Label, top[0].Score)
 		} else {
@@ -555,6 +631,12 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		Stages: stages, Sinks: sinks, Logf: c.logf, Reconnect: f.reconnect,
 		OnEvent: onEvent, Events: events.Options{Enter: float32(f.enter), Leave: float32(f.leave), MinDuration: f.minDur, Cooldown: f.cooldown},
 	}
+	if r.det != nil {
+		if err := r.detectorConfig(&cfg, f, objEvents); err != nil {
+			src.Close()
+			return fail(err)
+		}
+	}
 	if f.verbose {
 		cfg.StatsEvery = 5 * time.Second
 	}
@@ -568,6 +650,9 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 			metric = outputBase(j.source)
 		}
 		sh.metrics.Add(metric, c.p.Metrics())
+		if objEvents != nil {
+			objEvents.metrics = sh.metrics.Objects(metric)
+		}
 	}
 	mode := "file mode: every frame"
 	if c.p.Live() {
@@ -577,7 +662,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 	if name != "" {
 		label = escape.Control(name) + ": "
 	}
-	fmt.Fprintf(r.stderr, "livecam: %s%s (%dx%d, %.3g fps) with %s, %s\n", label, printable(info.Name), info.Width, info.Height, info.FPS, r.m.Name(), mode)
+	fmt.Fprintf(r.stderr, "livecam: %s%s (%dx%d, %.3g fps) with %s, %s\n", label, printable(info.Name), info.Width, info.Height, info.FPS, r.modelName, mode)
 	return c, nil
 }
 
@@ -592,8 +677,8 @@ func (r *runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
 		}
 		fmt.Fprintln(r.stderr)
 	}
-	metrics := prom.NewCollector(prom.Info{Model: r.m.Name(), Kernels: r.m.KernelName()})
-	view, err := viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.m.Name(),
+	metrics := prom.NewCollector(prom.Info{Model: r.modelName, Kernels: r.kernels})
+	view, err := viewer.Listen(viewer.Options{Addr: f.serve, Token: f.serveToken, MaxViewers: f.maxViewers, Model: r.modelName,
 		AllowedHosts: splitList(f.serveHosts), Metrics: prom.Handler(metrics)})
 	if err != nil {
 		return nil, nil, err
@@ -717,6 +802,9 @@ func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 	if segs := c.story.Segments(); !f.quiet && c.story.Frames() > 0 {
 		writeStory(r.stderr, c.name, segs, f.merge)
 	}
+	if b := c.objStory; b != nil && !f.quiet && b.Frames() > 0 {
+		writeObjectStory(r.stderr, c.name, b)
+	}
 	if err != nil {
 		if len(kept) > 0 && !r.scratch {
 			c.logf("the outputs keep their partial names (not whole): %s", quotedList(kept))
@@ -770,12 +858,12 @@ func writeStory(w io.Writer, camera string, segs []timeline.Segment, merge time.
 // settings lists the run's settings for the report.
 func (r *runner) settings(j job, f *runFlags) []report.Setting {
 	s := []report.Setting{
-		{Name: "source", Value: redact.URL(j.source)}, {Name: "model", Value: r.m.Name()},
+		{Name: "source", Value: redact.URL(j.source)}, {Name: "model", Value: r.modelName},
 		{Name: "classes per frame", Value: fmt.Sprint(f.topk)},
 		{Name: "classify every", Value: fmt.Sprintf("%d frame(s)", f.every)},
 		{Name: "threshold", Value: fmt.Sprint(f.threshold)},
 		{Name: "merge", Value: f.merge.String()},
-		{Name: "kernels", Value: r.m.KernelName()},
+		{Name: "kernels", Value: r.kernels},
 	}
 	if f.minScore > 0 {
 		s = append(s, report.Setting{Name: "min score", Value: fmt.Sprint(f.minScore)})

@@ -1,9 +1,11 @@
 // Package quant is TensorFlow Lite's integer arithmetic for uint8 models,
 // bit for bit: the fixed-point multiplier and shift that stand for a real
 // rescaling factor, the requantization of an int32 accumulator back to
-// uint8 (TFLite's double rounding), the clamp of a fused activation and the
-// uint8 softmax of TFLite's runtime kernel. The kernels in net/pwconv and
-// net/dwconv and the quantized model in net/mobilenet build on it.
+// uint8 (TFLite's double rounding), the clamp of a fused activation, the
+// uint8 softmax of TFLite's runtime kernel, the uint8 ADD, and the tables
+// of the uint8 LOGISTIC and of CONCATENATION's float32 requantization.
+// The kernels in net/pwconv and net/dwconv, the quantized model in
+// net/mobilenet and the graph runner in net/tflite build on it.
 //
 // A uint8 value q stands for the real number Scale·(q − ZeroPoint).
 package quant
@@ -96,20 +98,28 @@ func MultiplyByQuantizedMultiplier(x, m int32, shift int) int32 {
 // Activation is a fused activation function of a TFLite operator.
 type Activation int
 
-// The fused activations MobileNet V1 files use.
+// The fused activations of TFLite's uint8 operators.
 const (
-	None  Activation = iota // no clamp beyond the uint8 range
-	ReLU6                   // clamp to the values standing for [0, 6]
+	None      Activation = iota // no clamp beyond the uint8 range
+	ReLU6                       // clamp to the values standing for [0, 6]
+	ReLU                        // clamp to the values standing for [0, ∞)
+	ReLUN1To1                   // clamp to the values standing for [−1, 1]
 )
 
 // ActivationRange returns the uint8 range a fused activation clamps to for
 // an output quantized with p (TFLite's CalculateActivationRangeQuantized:
-// 0 and 6 quantized with a float32 division, rounded half away from zero).
+// the bounds 0, 6, −1 and 1 quantized with a float32 division, rounded half
+// away from zero, then clipped to [0, 255]).
 func ActivationRange(a Activation, p Params) (lo, hi int32) {
 	lo, hi = 0, 255
-	if a == ReLU6 {
-		q := func(f float32) int32 { return p.ZeroPoint + int32(math.Round(float64(f/p.Scale))) }
+	q := func(f float32) int32 { return p.ZeroPoint + int32(math.Round(float64(f/p.Scale))) }
+	switch a {
+	case ReLU6:
 		lo, hi = max(lo, q(0)), min(hi, q(6))
+	case ReLU:
+		lo = max(lo, q(0))
+	case ReLUN1To1:
+		lo, hi = max(lo, q(-1)), min(hi, q(1))
 	}
 	return lo, hi
 }

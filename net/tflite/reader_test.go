@@ -2,6 +2,7 @@ package tflite_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,4 +144,36 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+// TestReadGraphOptions: the options the graph runner needs, as the
+// reader gives them from the SSD detector and a written graph.
+func TestReadGraphOptions(t *testing.T) {
+	f, err := tflite.ReadFile(shareddata.Path(t, "models", "tflite", ssdModel+".tflite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := f.Operators[ssdPostOp]
+	if post.Name != "CUSTOM:TFLite_Detection_PostProcess" || post.CustomCode != "TFLite_Detection_PostProcess" || len(post.Custom) != 217 {
+		t.Errorf("postprocess: name %q, custom code %q, %d option bytes (want 217)", post.Name, post.CustomCode, len(post.Custom))
+	}
+	if c := f.Operators[57]; c.Name != "CONCATENATION" || c.Axis != 1 || c.Activation != tflite.NoActivation {
+		t.Errorf("operator 57: %s, axis %d, activation %s", c.Name, c.Axis, c.Activation)
+	}
+	m := mixedGraph()
+	m.ops[6].act = fb.ActivationFunctionTypeRELU_N1_TO_1
+	m.ops[8].axis = -2
+	f, err = tflite.Read("mixed.tflite", m.bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := f.Operators[6]; a.Name != "ADD" || a.Activation != tflite.ReLUN1To1 {
+		t.Errorf("operator 6: %s, activation %s", a.Name, a.Activation)
+	}
+	if c := f.Operators[8]; c.Axis != -2 {
+		t.Errorf("operator 8: axis %d, want -2", c.Axis)
+	}
+	if s := f.Operators[12]; s.Name != "SQUEEZE" || fmt.Sprint(s.SqueezeDims) != "[2]" {
+		t.Errorf("operator 12: %s, squeeze dims %v", s.Name, s.SqueezeDims)
+	}
 }

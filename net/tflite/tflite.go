@@ -103,6 +103,8 @@ type Activation int8
 // The fused activations.
 const (
 	NoActivation Activation = Activation(fb.ActivationFunctionTypeNONE)
+	ReLU         Activation = Activation(fb.ActivationFunctionTypeRELU)
+	ReLUN1To1    Activation = Activation(fb.ActivationFunctionTypeRELU_N1_TO_1)
 	ReLU6        Activation = Activation(fb.ActivationFunctionTypeRELU6)
 )
 
@@ -120,6 +122,11 @@ type Operator struct {
 	// ("CONV_2D"), or "CUSTOM:name" for a custom operator.
 	Code int
 	Name string
+	// CustomCode is a custom operator's name ("TFLite_Detection_PostProcess"),
+	// Custom its custom_options bytes (a FlexBuffers map for that one),
+	// a sub-slice of the file's data.
+	CustomCode string
+	Custom     []byte
 	// Inputs and Outputs index File.Tensors; −1 marks an absent input.
 	Inputs, Outputs []int
 	// Conv2D, DepthwiseConv2D and Pool2D options.
@@ -129,11 +136,17 @@ type Operator struct {
 	DilationH        int
 	DepthMultiplier  int
 	FilterW, FilterH int
-	Activation       Activation
+	// Activation is the fused activation of CONV_2D, DEPTHWISE_CONV_2D,
+	// AVERAGE_POOL_2D, ADD and CONCATENATION.
+	Activation Activation
+	// Axis is CONCATENATION's axis (negative counts from the end).
+	Axis int
 	// Softmax's beta.
 	Beta float32
 	// Reshape's new shape.
 	NewShape []int
+	// SqueezeDims are SQUEEZE's dimensions (none: every dimension of size 1).
+	SqueezeDims []int
 }
 
 // File is a TFLite model's first subgraph as read from its file.
@@ -221,6 +234,7 @@ func (r *reader) read() (*File, error) {
 	m.Subgraphs(&sg, 0)
 
 	codes := make([]Operator, m.OperatorCodesLength())
+	custom := make([]string, len(codes))
 	var oc fb.OperatorCode
 	for i := range codes {
 		m.OperatorCodes(&oc, i)
@@ -229,7 +243,8 @@ func (r *reader) read() (*File, error) {
 		codes[i].Code = code
 		codes[i].Name = OperatorName(code)
 		if code == opCustom {
-			codes[i].Name = "CUSTOM:" + string(oc.CustomCode())
+			custom[i] = string(oc.CustomCode())
+			codes[i].Name = "CUSTOM:" + custom[i]
 		}
 	}
 
@@ -322,8 +337,11 @@ func (r *reader) read() (*File, error) {
 			return nil, r.fail(fmt.Sprintf("operator %d", i), "%w: operator code %d of %d", ErrMalformed, ci, len(codes))
 		}
 		o := &f.Operators[i]
-		o.Code, o.Name = codes[ci].Code, codes[ci].Name
+		o.Code, o.Name, o.CustomCode = codes[ci].Code, codes[ci].Name, custom[ci]
 		where := fmt.Sprintf("operator %d (%s)", i, o.Name)
+		if o.Code == opCustom {
+			o.Custom = op.CustomOptionsBytes()
+		}
 		if o.Inputs, err = tensorList(op.Inputs, op.InputsLength(), where, "inputs"); err != nil {
 			return nil, err
 		}
@@ -358,6 +376,24 @@ func (r *reader) read() (*File, error) {
 			var c fb.SoftmaxOptions
 			c.Init(tab.Bytes, tab.Pos)
 			o.Beta = c.Beta()
+		case fb.BuiltinOptionsConcatenationOptions:
+			var c fb.ConcatenationOptions
+			c.Init(tab.Bytes, tab.Pos)
+			o.Axis = int(c.Axis())
+			o.Activation = Activation(c.FusedActivationFunction())
+		case fb.BuiltinOptionsAddOptions:
+			var c fb.AddOptions
+			c.Init(tab.Bytes, tab.Pos)
+			o.Activation = Activation(c.FusedActivationFunction())
+		case fb.BuiltinOptionsSqueezeOptions:
+			var c fb.SqueezeOptions
+			c.Init(tab.Bytes, tab.Pos)
+			if err := r.length(c.SqueezeDimsLength(), 4, "squeeze dims"); err != nil {
+				return nil, &Error{File: r.name, Where: where, Err: err}
+			}
+			for j := range c.SqueezeDimsLength() {
+				o.SqueezeDims = append(o.SqueezeDims, int(c.SqueezeDims(j)))
+			}
 		case fb.BuiltinOptionsReshapeOptions:
 			var c fb.ReshapeOptions
 			c.Init(tab.Bytes, tab.Pos)
@@ -374,12 +410,16 @@ func (r *reader) read() (*File, error) {
 
 // TFLite's builtin operator numbers that livecam runs.
 const (
+	opAdd             = 0
 	opAveragePool2D   = 1
+	opConcatenation   = 2
 	opConv2D          = 3
 	opDepthwiseConv2D = 4
+	opLogistic        = 14
 	opReshape         = 22
 	opSoftmax         = 25
 	opCustom          = 32
+	opSqueeze         = 43
 )
 
 // operatorNames names TFLite's builtin operators (schema.fbs's

@@ -1,5 +1,5 @@
 // Package stage holds the policies a pipeline composes around its
-// classifier, each one small and testable alone.
+// classifier or detector, each one small and testable alone.
 //
 // Gates run on the capture goroutine and decide which frames get a forward
 // pass; the frames between carry the last result:
@@ -11,8 +11,10 @@
 // Stages run on the output goroutine, in frame order, each wrapping the
 // sink after it (pipeline.Stage):
 //
-//	Smooth(a)     exponential moving average of the probabilities
-//	Overlay(opts) the labels and a status line drawn onto the frame
+//	Smooth(a)     exponential moving average of a classifier's
+//	              probabilities (a detector's results pass as they are)
+//	Overlay(opts) the labels, or a detector's objects as boxes and its
+//	              zones, and a status line drawn onto the frame
 //
 // A stage sees pipeline.Output only during its Write; it passes the frame
 // on to the next sink and closes that sink when it is closed.
@@ -20,11 +22,13 @@ package stage
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"time"
 
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/track"
 )
 
 // Every returns a Gate that classifies frames 0, k, 2k, ... (k >= 1).
@@ -96,19 +100,29 @@ func Smooth(a float64) (pipeline.Stage, error) {
 }
 
 // Overlay returns a Stage that draws each frame's result onto its image
-// (see package overlay; nil options mean defaults): the reported classes,
-// and a status line with the model, the output rate, the latency so far
-// and the frames dropped.
+// (see package overlay; nil options mean defaults): a classifier's
+// reported classes, or a detector's objects as boxes in a colour per
+// class, each with its label, score and track id ("dog 91% #2"), and the
+// zones of Output.Zones outlined with their names; and a status line with
+// the model, the output rate, the latency so far and the frames dropped.
+// It allocates nothing per frame (the zones' outlines are computed again
+// only when the zones change).
 func Overlay(opts *overlay.Options) pipeline.Stage {
 	return func(next pipeline.Sink) pipeline.Sink {
 		drawer := overlay.New(opts)
-		info := overlay.Info{Top: make([]overlay.Label, 0, 10)}
+		info := overlay.Info{Top: make([]overlay.Label, 0, 10), Objects: make([]overlay.Box, 0, pipeline.MaxObjects)}
+		var zones zoneCache
 		return &sinkFunc{next: next, write: func(o *pipeline.Output) error {
 			res := o.Result
 			info.Top = info.Top[:0]
 			for _, t := range res.Top() {
 				info.Top = append(info.Top, overlay.Label{Name: t.Label, Score: t.Score})
 			}
+			info.Objects = info.Objects[:0]
+			for _, d := range res.Objects() {
+				info.Objects = append(info.Objects, overlay.Box{Rect: d.Box, Label: d.Label, Score: d.Score, ID: d.ID, Class: d.Class})
+			}
+			info.Zones = zones.get(o.Zones)
 			info.Model, info.FPS, info.Dropped = o.Model, o.FPS, res.Dropped
 			info.SourceWidth, info.SourceHeight = res.Width, res.Height
 			info.Latency = float64(time.Since(res.Time).Nanoseconds()) / 1e6
@@ -116,6 +130,32 @@ func Overlay(opts *overlay.Options) pipeline.Stage {
 			return next.Write(o)
 		}}
 	}
+}
+
+// zoneCache holds the overlay's outlines of the zones last given, so
+// that they are rounded to pixels only when the zones change.
+type zoneCache struct {
+	from []track.Zone
+	to   []overlay.Zone
+}
+
+// get returns zones as the overlay draws them.
+func (c *zoneCache) get(zones []track.Zone) []overlay.Zone {
+	if len(zones) == 0 {
+		return nil
+	}
+	if len(zones) == len(c.from) && &zones[0] == &c.from[0] {
+		return c.to
+	}
+	c.from, c.to = zones, make([]overlay.Zone, len(zones))
+	for i, z := range zones {
+		pts := make([]image.Point, len(z.Points))
+		for j, p := range z.Points {
+			pts[j] = image.Pt(int(math.Round(p[0])), int(math.Round(p[1])))
+		}
+		c.to[i] = overlay.Zone{Name: z.Name, Points: pts}
+	}
+	return c.to
 }
 
 // sinkFunc is a stage's Sink: its own Write, and Close passed on.

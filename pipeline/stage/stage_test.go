@@ -1,14 +1,18 @@
 package stage_test
 
 import (
+	"image"
 	"math"
 	"testing"
 	"time"
 
 	"gocv.io/x/gocv"
 
+	"github.com/livecam/livecam/detect"
+	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/track"
 )
 
 func TestEvery(t *testing.T) {
@@ -106,5 +110,55 @@ func TestSmoothAlone(t *testing.T) {
 	}
 	if best[0] != 0 || best[2] != 2 {
 		t.Errorf("best classes %v, want 0 first and 2 last", best)
+	}
+}
+
+// TestOverlayDrawsObjectsAndZones: a detector's objects are drawn as
+// outlines in their class's colour with the inside left as it was, the
+// zones of Output.Zones are outlined (again when they change), and the
+// stage allocates nothing per frame.
+func TestOverlayDrawsObjectsAndZones(t *testing.T) {
+	const grey = 128
+	img := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	var res pipeline.Result
+	res.Time = time.Now()
+	res.SetObjects([]detect.Object{{Class: 17, Label: "dog", Score: 0.9, ID: 3, Box: image.Rect(40, 60, 140, 200)}})
+	zoneA := []track.Zone{{Name: "a", Points: [][2]float64{{200, 20}, {300, 20}, {300, 120}, {200, 120}}}}
+	zoneB := []track.Zone{{Name: "b", Points: [][2]float64{{180, 140}, {310, 140}, {310, 230}, {180, 230}}}}
+	sink := stage.Overlay(&overlay.Options{HideStatus: true})(&recorder{write: func(*pipeline.Output) error { return nil }, close: func() {}})
+	out := &pipeline.Output{Image: img, Result: &res, Model: "ssd", Zones: zoneA}
+	draw := func(zones []track.Zone) {
+		img.SetTo(gocv.NewScalar(grey, grey, grey, 0))
+		out.Zones = zones
+		if err := sink.Write(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(x, y int) [3]uint8 {
+		v := img.GetVecbAt(y, x)
+		return [3]uint8{v[0], v[1], v[2]}
+	}
+	isGrey := func(x, y int) bool { return at(x, y) == [3]uint8{grey, grey, grey} }
+	draw(zoneA)
+	c := overlay.ClassColor(17)
+	if got, want := at(40, 150), [3]uint8{c.B, c.G, c.R}; got != want {
+		t.Errorf("the dog's left edge is %v, want its class colour %v", got, want)
+	}
+	if !isGrey(90, 130) {
+		t.Errorf("inside the dog's box: %v, want the picture as it was", at(90, 130))
+	}
+	if isGrey(250, 120) || isGrey(300, 70) {
+		t.Errorf("zone a's outline not drawn: %v, %v", at(250, 120), at(300, 70))
+	}
+	if !isGrey(280, 100) || !isGrey(250, 230) {
+		t.Errorf("drawn where there is nothing: %v inside zone a, %v on zone b's edge", at(280, 100), at(250, 230))
+	}
+	draw(zoneB)
+	if isGrey(250, 230) || !isGrey(250, 120) {
+		t.Errorf("after the zones changed: zone b's edge %v, zone a's %v", at(250, 230), at(250, 120))
+	}
+	if a := testing.AllocsPerRun(50, func() { sink.Write(out) }); a != 0 {
+		t.Errorf("%v allocations per frame", a)
 	}
 }

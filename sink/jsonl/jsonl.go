@@ -1,7 +1,15 @@
 // Package jsonl writes livecam's results and events as JSON lines, one
 // object per line, to a file, a pipe or standard output, without ever
 // leaving half a line behind (see Writer): Results is the pipeline.Sink
-// for per-frame results, AppendEvent formats the events of package events.
+// for per-frame results, AppendEvent formats a classifier's label events
+// (package events), AppendObjectEvent a detector's per-object events
+// (package track).
+//
+// A classifier's result line has "top", its reported classes; a
+// detector's has "objects" instead (and no "top": a detector reports no
+// classes for the whole frame), each with its track id when the run
+// tracks objects, class, label, score and box in the frame's pixels. The
+// other fields are the same for both (see AppendResult).
 package jsonl
 
 import (

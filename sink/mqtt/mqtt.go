@@ -11,15 +11,29 @@
 //	                       which the broker sends if it dies (retained;
 //	                       cleared by a clean Close, when every camera
 //	                       of the process says "offline" itself)
-//	PREFIX/CAMERA/top      the current best label as JSON, retained,
-//	                       published when it changes
-//	PREFIX/CAMERA/events   the "entered / left" events, one JSON line
-//	                       each (sink/jsonl's format), QoS 1
+//	PREFIX/CAMERA/top      a classifier's current best label as JSON,
+//	                       retained, published when it changes
+//	PREFIX/CAMERA/events   the events, one JSON line each (sink/jsonl's
+//	                       format), QoS 1: a classifier's "label
+//	                       entered / left" (Event), a detector's
+//	                       objects entering and leaving the view or a
+//	                       zone (ObjectEvent)
+//	PREFIX/CAMERA/LABEL    a detector's count of objects of LABEL in
+//	                       view now ("2"), retained, published when it
+//	                       changes (ObjectEvent)
+//	PREFIX/CAMERA/ZONE/LABEL  the same within zone ZONE
 //	PREFIX/CAMERA/results  optionally (Result), every frame's result in
-//	                       sink/jsonl's format, QoS 0
+//	                       sink/jsonl's format, QoS 0: a classifier's
+//	                       classes, a detector's objects
 //
 // CAMERA is the camera's name made safe for a topic level
-// (topicname.Safe: "door#1+.mp4" is "door_1__mp4"). Several processes
+// (topicname.Safe: "door#1+.mp4" is "door_1__mp4"); LABEL and ZONE are
+// made safe the same way (ObjectLevel: "dining table" is
+// "dining_table"), so that no label or zone adds a level or a wildcard,
+// and one that would be the camera's own "top", "events", "results" or
+// "availability" gets a "_" after it. The counts are Frigate's
+// frigate/CAMERA/LABEL: an automation triggers on
+// livecam/porch/person going above 0. Several processes
 // share a broker and a prefix without harm, even with cameras of one
 // name (two hosts running -source 0): each has its own client id
 // (livecam-PID-RANDOM unless set), its own instance topic and its own
@@ -103,7 +117,9 @@ type Options struct {
 	TLS *tls.Config
 	// Discovery, when set, announces the camera's label to Home
 	// Assistant as a sensor (MQTT discovery, retained, on every
-	// connection) under this discovery prefix, usually "homeassistant".
+	// connection) under this discovery prefix, usually "homeassistant";
+	// with a detector, each label's count of objects in view too, once
+	// the label first enters (see ObjectEvent).
 	Discovery string
 }
 
@@ -117,7 +133,8 @@ type Publisher struct {
 	level  string // camera made safe for a topic level and an object id
 	root   bool   // made by Connect: its Close closes the connection
 
-	top jsonl.TopChanges // the best label, published when it changes
+	top     jsonl.TopChanges // the best label, published when it changes
+	objects objectCounts     // a detector's objects in view, per label and zone
 }
 
 // conn is the connection the publishers of one process share.
@@ -210,6 +227,9 @@ func Connect(opts Options) (*Publisher, error) {
 			for _, cam := range cams {
 				if opts.Discovery != "" {
 					pc.Publish(cam.DiscoveryTopic(), 1, true, cam.discoveryConfig())
+					for _, l := range cam.objects.announced() {
+						pc.Publish(cam.countDiscoveryTopic(l[0]), 1, true, cam.countDiscoveryConfig(l[0], l[1]))
+					}
 				}
 				pc.Publish(cam.availability(), 1, true, "online")
 			}
@@ -503,9 +523,14 @@ func (c *conn) send(m relay.Message, stop <-chan struct{}) error {
 
 var errStopped = errors.New("stopped")
 
-// Write publishes the frame's best label to PREFIX/CAMERA/top (retained)
-// when it differs from the last one.
+// Write publishes a classifier's best label to PREFIX/CAMERA/top
+// (retained) when it differs from the last frame's. A detector's frame
+// (Result.Detection) publishes nothing there: its objects are counted
+// from its events (ObjectEvent) and sent with every result (Result).
 func (p *Publisher) Write(o *pipeline.Output) error {
+	if o.Result.Detection() {
+		return nil
+	}
 	if b, changed := p.top.Next(o.Result); changed {
 		p.queue.Put(relay.Message{Subject: p.Topic("top"), Payload: b, Retained: true})
 	}
@@ -516,7 +541,8 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 const resultsQueue = 64
 
 // Result publishes the frame's result to PREFIX/CAMERA/results, in
-// sink/jsonl's format without its newline, at QoS 0: a stream for those
+// sink/jsonl's format without its newline (a classifier's "top", a
+// detector's "objects"), at QoS 0: a stream for those
 // who want every frame, never queued beyond a few frames (when the
 // broker is slow or away, results are left out and counted, see
 // ResultsLeftOut). It is a pipeline.Sink's Write.
@@ -544,8 +570,8 @@ func (c *conn) sendResult(m relay.Message) error {
 
 var errNotConnected = errors.New("not connected")
 
-// Event publishes e to PREFIX/CAMERA/events, in sink/jsonl's format
-// without its newline.
+// Event publishes a classifier's event e to PREFIX/CAMERA/events, in
+// sink/jsonl's format without its newline.
 func (p *Publisher) Event(e events.Event) {
 	line := jsonl.AppendEvent(nil, e)
 	p.queue.Put(relay.Message{Subject: p.Topic("events"), Payload: line[:len(line)-1]})

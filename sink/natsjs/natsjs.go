@@ -3,9 +3,12 @@
 // same messages sink/mqtt sends to an MQTT broker, stored in the stream
 // LIVECAM_CAMERAS.
 //
-//	livecam.cameras.CAMERA.top      the best label when it changes (JSON)
-//	livecam.cameras.CAMERA.events   the "entered / left" events (sink/jsonl's format)
-//	livecam.cameras.CAMERA.results  optionally (Result), every frame's result
+//	livecam.cameras.CAMERA.top      a classifier's best label when it changes (JSON)
+//	livecam.cameras.CAMERA.events   the events (sink/jsonl's format): a classifier's
+//	                                "entered / left" (Event), a detector's objects
+//	                                entering and leaving the view or a zone (ObjectEvent)
+//	livecam.cameras.CAMERA.results  optionally (Result), every frame's result: a
+//	                                classifier's classes, a detector's objects
 //
 // Top labels and events go through a bounded queue to one goroutine that
 // waits until the server has stored each one, in order, retrying while
@@ -33,6 +36,7 @@ import (
 	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/track"
 )
 
 // Stream is the stream that holds every camera's messages.
@@ -171,21 +175,38 @@ func (c *conn) sendResult(m relay.Message) error {
 	return err
 }
 
-// Write publishes the frame's best label when it differs from the last.
+// Write publishes a classifier's best label when it differs from the
+// last frame's. A detector's frame (Result.Detection) publishes nothing
+// there: its objects go with its events (ObjectEvent) and every result
+// (Result).
 func (p *Publisher) Write(o *pipeline.Output) error {
+	if o.Result.Detection() {
+		return nil
+	}
 	if b, changed := p.top.Next(o.Result); changed {
 		p.enqueue(Subject(p.camera, "top"), b)
 	}
 	return nil
 }
 
-// Event publishes e in sink/jsonl's format, without its newline.
+// Event publishes a classifier's event e in sink/jsonl's format, without
+// its newline.
 func (p *Publisher) Event(e events.Event) {
 	line := jsonl.AppendEvent(nil, e)
 	p.enqueue(Subject(p.camera, "events"), line[:len(line)-1])
 }
 
-// Result publishes every frame's result; when the server lags, results
+// ObjectEvent publishes a detector's per-object event (package track) to
+// the camera's events subject, in sink/jsonl's format
+// (AppendObjectEvent, with the camera's name) without its newline,
+// queued and stored in order with the camera's other events.
+func (p *Publisher) ObjectEvent(e track.Event) {
+	line := jsonl.AppendObjectEvent(nil, p.camera, e)
+	p.enqueue(Subject(p.camera, "events"), line[:len(line)-1])
+}
+
+// Result publishes every frame's result (a classifier's "top", a
+// detector's "objects", in sink/jsonl's format); when the server lags, results
 // are left out and counted (ResultsLeftOut).
 func (p *Publisher) Result(o *pipeline.Output) error {
 	line := jsonl.AppendResult(nil, o.Result)
@@ -224,7 +245,10 @@ func (p *Publisher) Close() error {
 	return err
 }
 
-var _ pipeline.Publisher = (*Publisher)(nil)
+var (
+	_ pipeline.Publisher       = (*Publisher)(nil)
+	_ pipeline.ObjectPublisher = (*Publisher)(nil)
+)
 
 // redactIn returns err's text with the URL, where it appears, redacted.
 func redactIn(err error, url string) string {

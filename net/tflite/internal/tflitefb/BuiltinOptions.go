@@ -13,6 +13,8 @@ const (
 	BuiltinOptionsPool2DOptions          BuiltinOptions = 5
 	BuiltinOptionsFullyConnectedOptions  BuiltinOptions = 8
 	BuiltinOptionsSoftmaxOptions         BuiltinOptions = 9
+	BuiltinOptionsConcatenationOptions   BuiltinOptions = 10
+	BuiltinOptionsAddOptions             BuiltinOptions = 11
 	BuiltinOptionsReshapeOptions         BuiltinOptions = 17
 	BuiltinOptionsSqueezeOptions         BuiltinOptions = 30
 )
@@ -24,6 +26,8 @@ var EnumNamesBuiltinOptions = map[BuiltinOptions]string{
 	BuiltinOptionsPool2DOptions:          "Pool2DOptions",
 	BuiltinOptionsFullyConnectedOptions:  "FullyConnectedOptions",
 	BuiltinOptionsSoftmaxOptions:         "SoftmaxOptions",
+	BuiltinOptionsConcatenationOptions:   "ConcatenationOptions",
+	BuiltinOptionsAddOptions:             "AddOptions",
 	BuiltinOptionsReshapeOptions:         "ReshapeOptions",
 	BuiltinOptionsSqueezeOptions:         "SqueezeOptions",
 }
@@ -35,6 +39,8 @@ var EnumValuesBuiltinOptions = map[string]BuiltinOptions{
 	"Pool2DOptions":          BuiltinOptionsPool2DOptions,
 	"FullyConnectedOptions":  BuiltinOptionsFullyConnectedOptions,
 	"SoftmaxOptions":         BuiltinOptionsSoftmaxOptions,
+	"ConcatenationOptions":   BuiltinOptionsConcatenationOptions,
+	"AddOptions":             BuiltinOptionsAddOptions,
 	"ReshapeOptions":         BuiltinOptionsReshapeOptions,
 	"SqueezeOptions":         BuiltinOptionsSqueezeOptions,
 }
