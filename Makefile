@@ -10,7 +10,7 @@ export LIVECAM_MODELS ?= $(SHARED)/models
 endif
 
 # The frame of out/demo_boxes.mp4 the README opens with (the pets).
-BOXES_FRAME ?= 95
+BOXES_FRAME ?= 200
 
 .PHONY: all deps build demo readme-image test test-arm64 vet-arm64 cross-arm64 vet fmt testdata fuzz bench
 
@@ -96,7 +96,7 @@ vet-arm64:
 # binary cross-compiled and run in its package folder, once with the NEON
 # kernels and once with the pure Go ones (-short: the 500-image ImageNet
 # test runs with NEON only). Timings under qemu mean nothing.
-ARM64_PKGS := net/internal/kernelenv net/quant net/ssd net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite events track timeline report
+ARM64_PKGS := net/internal/kernelenv net/internal/workpool net/quant net/ssd net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite events track timeline report
 test-arm64: deps vet-arm64
 	@mkdir -p bin/arm64
 	@set -e; for p in $(ARM64_PKGS); do \

@@ -65,11 +65,10 @@ func mustRead(tb testing.TB, path string) []byte {
 	return b
 }
 
+// float32s decodes little-endian float32 values.
 func float32s(b []byte) []float32 {
 	f := make([]float32, len(b)/4)
-	for i := range f {
-		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
+	binary.Decode(b, binary.LittleEndian, f) // cannot fail: f fits in b
 	return f
 }
 

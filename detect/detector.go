@@ -14,6 +14,11 @@ import (
 	"github.com/livecam/livecam/net/tflite"
 )
 
+// MaxInputPixels bounds a detection model's input (2048x2048): every
+// Runner keeps the input, the resized frame and its RGB copy, so a
+// crafted file's 9000x9000 input would cost about 800 MB per worker.
+const MaxInputPixels = 2048 * 2048
+
 // ErrFrame reports an image the Detector cannot use.
 var ErrFrame = errors.New("detect: unusable image")
 
@@ -68,6 +73,9 @@ func NewModel(g *tflite.Graph, labels []string, filter Filter) (*Model, error) {
 	in := g.Input()
 	if len(in.Shape) != 4 || in.Shape[0] != 1 || in.Shape[3] != 3 || in.Type != tflite.Uint8 {
 		return nil, fmt.Errorf("detect: the model's input is %v %v, want a uint8 RGB image [1 H W 3]", in.Type, in.Shape)
+	}
+	if in.Shape[1] < 1 || in.Shape[2] < 1 || in.Shape[1]*in.Shape[2] > MaxInputPixels {
+		return nil, fmt.Errorf("detect: the model's input is %dx%d: more than a detector's %d pixels (each runner would hold several copies of it)", in.Shape[2], in.Shape[1], MaxInputPixels)
 	}
 	outs := g.Outputs()
 	if len(outs) != 4 {

@@ -35,6 +35,21 @@ func resultsFile(path string) (pipeline.Sink, error) {
 	return jsonl.NewResults(w), nil
 }
 
+// videoAndResults returns a video sink writing dir/out.avi and a results
+// sink writing dir/r.jsonl.
+func videoAndResults(t *testing.T, dir string) (*video.Sink, pipeline.Sink) {
+	t.Helper()
+	vs, err := video.Create(filepath.Join(dir, "out.avi"), outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := resultsFile(filepath.Join(dir, "r.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs, results
+}
+
 // smallModel is a generated 0.25@128 network with 10 classes: fast, and
 // its labels are "class N".
 func smallModel(tb testing.TB) *mobilenet.Model {
@@ -201,14 +216,7 @@ func TestCancelKeepsOutputsComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	vs, err := video.Create(filepath.Join(dir, "out.avi"), outfile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := resultsFile(filepath.Join(dir, "r.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs, results := videoAndResults(t, dir)
 	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{vs, results}})
 	if err != nil {
 		t.Fatal(err)

@@ -163,11 +163,4 @@ var objectsPage = template.Must(template.New("objects").Parse(pageHead + `
 {{range .Tracks}}<tr><td><span class="sw" style="background:{{.Color}}"></span>{{.Label}}</td><td class="num">{{.Start}}</td><td class="num">{{.End}}</td><td class="num">{{.Mean}}</td><td class="num">{{.Peak}}</td><td class="num">{{.Frames}}</td><td>{{if .Thumb}}<img class="thumb" alt="{{.Label}} at {{.Start}}" src="{{.Thumb}}">{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{if gt .More 0}}<p class="meta">{{.More}} more left out of this table.</p>{{end}}
-<h2>Latency</h2>
-<p>p50 {{printf "%.1f" .Stats.P50}} ms · p95 {{printf "%.1f" .Stats.P95}} ms · p99 {{printf "%.1f" .Stats.P99}} ms · max {{printf "%.1f" .Stats.Max}} ms</p>
-<figure id="latency">{{.Latency}}</figure>
-{{if .D.Settings}}<h2>Settings</h2>
-<table id="settings">{{range .D.Settings}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}</table>{{end}}
-<p class="meta">Made by livecam.</p>
-</body></html>
-`))
+` + pageTail))

@@ -312,6 +312,16 @@ svg { max-width: 100%; height: auto; }
 <body>
 <h1>{{.D.Title}}</h1>`
 
+// pageTail is the end of both pages: the latency and the settings.
+const pageTail = `<h2>Latency</h2>
+<p>p50 {{printf "%.1f" .Stats.P50}} ms · p95 {{printf "%.1f" .Stats.P95}} ms · p99 {{printf "%.1f" .Stats.P99}} ms · max {{printf "%.1f" .Stats.Max}} ms</p>
+<figure id="latency">{{.Latency}}</figure>
+{{if .D.Settings}}<h2>Settings</h2>
+<table id="settings">{{range .D.Settings}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}</table>{{end}}
+<p class="meta">Made by livecam.</p>
+</body></html>
+`
+
 var page = template.Must(template.New("report").Parse(pageHead + `
 <p class="meta">{{if .D.Video}}Video: {{.D.Video}} · {{end}}Results: {{.D.Results}}{{if .Created}} · made {{.Created}}{{end}}</p>
 <div class="figures">
@@ -328,11 +338,4 @@ var page = template.Must(template.New("report").Parse(pageHead + `
 <table id="segments"><tr><th>from</th><th>to</th><th>label</th><th>mean</th><th>peak</th><th>frame</th></tr>
 {{range .Rows}}<tr><td class="num">{{.Start}}</td><td class="num">{{.End}}</td><td><span class="sw" style="background:{{.Color}}"></span>{{.Label}}</td><td class="num">{{.Mean}}</td><td class="num">{{.Peak}}</td><td>{{if .Thumb}}<img class="thumb" alt="{{.Label}} at {{.Start}}" src="{{.Thumb}}">{{end}}</td></tr>
 {{end}}</table>
-<h2>Latency</h2>
-<p>p50 {{printf "%.1f" .Stats.P50}} ms · p95 {{printf "%.1f" .Stats.P95}} ms · p99 {{printf "%.1f" .Stats.P99}} ms · max {{printf "%.1f" .Stats.Max}} ms</p>
-<figure id="latency">{{.Latency}}</figure>
-{{if .D.Settings}}<h2>Settings</h2>
-<table id="settings">{{range .D.Settings}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}</table>{{end}}
-<p class="meta">Made by livecam.</p>
-</body></html>
-`))
+` + pageTail))

@@ -195,13 +195,24 @@ func TestDetectorRun(t *testing.T) {
 			if enters[id] != 1 || leaves[id] != 1 {
 				t.Errorf("object %d: %d enters, %d leaves", id, enters[id], leaves[id])
 			}
-			if _, err := os.Stat(filepath.Join(snaps, fmt.Sprintf("pets_then_hopper-%d-", id))); err == nil {
-				continue
-			}
-			if m, _ := filepath.Glob(filepath.Join(snaps, fmt.Sprintf("pets_then_hopper-%d-*.jpg", id))); len(m) != 1 {
+			if m, _ := filepath.Glob(filepath.Join(snaps, fmt.Sprintf("pets_then_hopper-*-%d-*.jpg", id))); len(m) != 1 {
 				t.Errorf("object %d: snapshots %v", id, m)
 			}
 		}
+	}
+	// A second run into the same folder (its track ids start at 1 again)
+	// writes snapshots of its own, named by its start, and never
+	// replaces a file.
+	before, _ := filepath.Glob(filepath.Join(snaps, "*.jpg"))
+	stamp := filepath.Join(snaps, filepath.Base(before[0]))
+	if err := os.WriteFile(stamp, []byte("the user's file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = livecam(t, "-model", "coco_ssd_mobilenet_v1", "-source", video, "-results", results, "-overwrite",
+		"-snapshots", snaps, "-quiet")
+	after, _ := filepath.Glob(filepath.Join(snaps, "*.jpg"))
+	if got := readFile(t, stamp); code != 0 || got != "the user's file" || len(after) != 2*len(before) || strings.Contains(errOut, "warning") {
+		t.Errorf("second run: exit %d, %d snapshots after %d, %s holds %q:\n%s", code, len(after), len(before), stamp, got, errOut)
 	}
 	// The dog on the right (x from 344 of 512) is in the zone; the one
 	// on the left is not.
@@ -223,4 +234,32 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestDetectorFlags: the detector's flags are refused where they would
+// do nothing, and a labels file that does not fit the model is refused.
+func TestDetectorFlags(t *testing.T) {
+	useSharedModels(t)
+	dir := t.TempDir()
+	short := filepath.Join(dir, "short.txt")
+	if err := os.WriteFile(short, []byte("???\nperson\nbicycle\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := shareddata.Path(t, "videos", "short_vga.avi")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-source", src, "-zone", "a=0,0,1,0,1,1"}, 2, "-zone is for a detection model"},
+		{[]string{"-source", src, "-snapshots", dir}, 2, "-snapshots is for a detection model"},
+		{[]string{"-model", "coco_ssd_mobilenet_v1", "-source", src, "-no-track", "-snapshots", dir}, 2, "-snapshots and -zone need tracking"},
+		{[]string{"-model", "coco_ssd_mobilenet_v1", "-source", src, "-labels", short}, 1, "short.txt: 2 labels for a detector of 90 classes"},
+		{[]string{"detect", "-labels", short, src}, 1, "short.txt: 2 labels for a detector of 90 classes"},
+	} {
+		_, errOut, code := livecam(t, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", c.args, code, c.code, c.want, errOut)
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tflite"
@@ -45,7 +46,7 @@ func (d *detectFlags) define(fs *flagSet) {
 		return nil
 	})
 	fs.IntVar(&d.minArea, "min-area", 0, "with a detector, leave out objects whose box is smaller than N pixels²")
-	fs.StringVar(&d.snapshots, "snapshots", "", "with a detector, write a JPEG of each tracked object's best frame into `DIR` (CAMERA-ID-LABEL.jpg) when it leaves")
+	fs.StringVar(&d.snapshots, "snapshots", "", "with a detector, write a JPEG of each tracked object's best frame into `DIR` (CAMERA-RUN-ID-LABEL.jpg, RUN the run's start) when it leaves")
 	fs.BoolVar(&d.noTrack, "no-track", false, "with a detector, do not track objects: no ids, no enter and leave events")
 	fs.IntVar(&d.maxLost, "track-max-lost", 15, "with a detector, inferred frames a track may go unseen before its object leaves")
 	fs.IntVar(&d.minHits, "track-min-hits", 3, "with a detector, inferred frames an object must be seen before it enters and gets an id")
@@ -56,8 +57,22 @@ var detectFlagNames = []string{"zone", "min-area", "snapshots", "no-track", "tra
 
 // validate checks the detector's flags.
 func (d *detectFlags) validate() error {
-	return firstError(intIn("min-area", d.minArea, 0, 1<<30), intIn("track-max-lost", d.maxLost, 1, 100_000),
+	err := firstError(intIn("min-area", d.minArea, 0, 1<<30), intIn("track-max-lost", d.maxLost, 1, 100_000),
 		intIn("track-min-hits", d.minHits, 1, 1000))
+	if err == nil && d.noTrack && (d.snapshots != "" || len(d.zones) > 0) {
+		err = errors.New("-no-track: -snapshots and -zone need tracking (each object's best frame, each object's zones)")
+	}
+	return err
+}
+
+// onlyWithDetector refuses the detector's flags in a classifier's run.
+func onlyWithDetector(fs *flagSet) error {
+	for _, name := range detectFlagNames {
+		if isSet(fs, name) {
+			return fmt.Errorf("%w: -%s is for a detection model (-model %s); this run classifies", errUsage, name, defaultDetector)
+		}
+	}
+	return nil
 }
 
 // isDetector reports whether a -model value names a detection model: a
@@ -117,8 +132,30 @@ func loadDetector(flagValue, labelsFile string) (g *tflite.Graph, labels []strin
 			return nil, nil, "", err
 		}
 		labels = detect.Labels(l)
+		if n := detectorClasses(file); n > 0 && len(labels) != n {
+			return nil, nil, "", fmt.Errorf("%s: %d labels for a detector of %d classes (a labelmap's first line, ??? or background, names no class)", labelsFile, len(labels), n)
+		}
 	}
 	return g, labels, file, nil
+}
+
+// detectorClasses returns the number of classes a detection model's
+// postprocess takes (the columns of its scores but the background), 0
+// when the file does not say.
+func detectorClasses(file string) int {
+	f, err := tflite.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	for _, op := range f.Operators {
+		if op.Name != "CUSTOM:TFLite_Detection_PostProcess" || len(op.Inputs) < 2 || op.Inputs[1] < 0 || op.Inputs[1] >= len(f.Tensors) {
+			continue
+		}
+		if shape := f.Tensors[op.Inputs[1]].Shape; len(shape) > 0 {
+			return shape[len(shape)-1] - 1
+		}
+	}
+	return 0
 }
 
 // modelDisplayName is how a run names its model: the catalogue name, or
@@ -194,10 +231,12 @@ func (e *objectEvents) Close() error {
 }
 
 // snapshots keeps the JPEG of each live track's best frame and writes it
-// into a folder when the object leaves: CAMERA-ID-LABEL.jpg, a new file
-// (an existing one is never replaced).
+// into a folder when the object leaves: CAMERA-RUN-ID-LABEL.jpg, RUN the
+// run's start (20261201T220501.123), a new file (an existing one is never
+// replaced).
 type snapshots struct {
 	dir, camera string
+	run         string // the run's start, in the names: a rerun's ids start at 1 again
 	logf        func(format string, args ...any)
 	mu          sync.Mutex
 	best        map[int][]byte // by track id
@@ -225,12 +264,11 @@ func (s *snapshots) write(ev track.Event) {
 	if jpg == nil {
 		return
 	}
-	name := fmt.Sprintf("%s-%d-%s.jpg", s.camera, ev.ID, strings.Map(func(r rune) rune {
-		if r == ' ' || r == '/' || r == '\\' || r < ' ' {
-			return '_'
-		}
-		return r
-	}, ev.Label))
+	label := topicname.Safe(ev.Label)
+	if len(label) > 64 {
+		label = label[:64]
+	}
+	name := fmt.Sprintf("%s-%s-%d-%s.jpg", s.camera, s.run, ev.ID, label)
 	path := filepath.Join(s.dir, name)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err == nil {

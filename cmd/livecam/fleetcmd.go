@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/livecam/livecam/classify"
 	"io"
 	iofs "io/fs"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/fleet"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/redact"
@@ -22,6 +22,7 @@ import (
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/timeline"
 )
 
 // runSubmit queues one job per video on the fleet's work queue.
@@ -392,6 +393,15 @@ func (r *runner) doJob(ctx context.Context, limits fleet.Limits, job fleet.Job, 
 	sum.Frames = frames
 	for _, seg := range c.story.Segments() {
 		sum.Labels = append(sum.Labels, seg.Label)
+	}
+	if b := c.objStory; b != nil {
+		segs := b.Spans()
+		if b.Tracked() {
+			segs = b.Tracks()
+		}
+		for _, row := range timeline.ByLabel(segs) {
+			sum.Labels = append(sum.Labels, row.Label)
+		}
 	}
 	return sum, nil
 }

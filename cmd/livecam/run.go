@@ -263,6 +263,9 @@ func newRunner(fs *flagSet, f *runFlags, stdout, stderr io.Writer) (*runner, err
 		r.kernels = g.KernelName()
 		labels = &mobilenet.Labels{Names: names}
 	} else {
+		if err := onlyWithDetector(fs); err != nil {
+			return nil, err
+		}
 		m, err := loadModel(f.model, f.labels)
 		if err != nil {
 			return nil, err
@@ -530,7 +533,8 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 			if err := os.MkdirAll(f.det.snapshots, 0o755); err != nil {
 				return fail(fmt.Errorf("-snapshots: %v", err))
 			}
-			objEvents.snaps = &snapshots{dir: f.det.snapshots, camera: topicname.Safe(camera), logf: r.logf, best: map[int][]byte{}}
+			objEvents.snaps = &snapshots{dir: f.det.snapshots, camera: topicname.Safe(camera), logf: r.logf, best: map[int][]byte{},
+				run: time.Now().UTC().Format("20060102T150405.000")}
 		}
 		eventSinks = nil // a detector's events are per object
 		if j.eventsOut != "" {

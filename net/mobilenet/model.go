@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/internal/workpool"
 	"github.com/livecam/livecam/net/pwconv"
 )
 
@@ -189,7 +190,7 @@ type Runner struct {
 	m       *Model
 	buf     [2][]float32
 	pooled  []float32
-	workers *workers
+	workers *workpool.Pool
 	tasks   []layerTask
 	trace   func(Layer, []float32)
 	// strips holds one im2col strip of the first layer per worker.
@@ -211,7 +212,7 @@ func (m *Model) NewRunner(threads int) *Runner {
 	if threads < 1 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	r := &Runner{m: m, workers: newWorkers(threads)}
+	r := &Runner{m: m, workers: workpool.New(threads)}
 	if m.q != nil {
 		r.q = newQuantRunner(m, threads)
 		return r
@@ -254,11 +255,11 @@ func (m *Model) NewRunner(threads int) *Runner {
 }
 
 // Threads returns the number of goroutines the runner uses per layer.
-func (r *Runner) Threads() int { return r.workers.n }
+func (r *Runner) Threads() int { return r.workers.Size() }
 
 // Close stops the runner's worker goroutines. The runner must not be used
 // afterwards.
-func (r *Runner) Close() { r.workers.close() }
+func (r *Runner) Close() { r.workers.Close() }
 
 // ErrShape reports a Forward call whose slices do not fit the model.
 var ErrShape = errors.New("net: slice length does not match the model")
@@ -285,7 +286,7 @@ func (r *Runner) Forward(logits, input []float32) error {
 // never leaves the cache.
 func (r *Runner) forwardFused(logits, input []float32) {
 	n := len(r.m.layers)
-	run := func(t task) { r.workers.do(t) }
+	run := func(t workpool.Task) { r.workers.Do(t) }
 	traced := func(i int, out []float32) {
 		if r.trace != nil {
 			r.trace(r.m.layers[i], out)
@@ -325,9 +326,9 @@ type blockTask struct {
 	strips   [][]float32 // one per worker
 }
 
-func (t *blockTask) run(part, parts int) {
+func (t *blockTask) Run(part, parts int) {
 	dl, pl := &t.m.layers[t.dw], &t.m.layers[t.pw]
-	lo, hi := span(dl.OutH, part, parts, 1)
+	lo, hi := workpool.Span(dl.OutH, part, parts, 1)
 	strip := t.strips[part]
 	pw := t.m.packed[t.pw]
 	for r := lo; r < hi; r += t.rows {
@@ -359,11 +360,11 @@ type layerTask struct {
 	strips   [][]float32
 }
 
-func (t *layerTask) run(part, parts int) {
+func (t *layerTask) Run(part, parts int) {
 	l := &t.m.layers[t.i]
 	switch l.Kind {
 	case Conv:
-		lo, hi := span(l.OutH, part, parts, 1)
+		lo, hi := workpool.Span(l.OutH, part, parts, 1)
 		strip := t.strips[part]
 		for oy := lo; oy < hi; oy += stripRows {
 			end := min(oy+stripRows, hi)
@@ -371,13 +372,13 @@ func (t *layerTask) run(part, parts int) {
 			t.m.packed[t.i].Apply(t.dst[oy*l.OutW*l.OutC:], strip, 0, (end-oy)*l.OutW, pwconv.ReLU6)
 		}
 	case Pool:
-		lo, hi := span(l.InC, part, parts, 16)
+		lo, hi := workpool.Span(l.InC, part, parts, 16)
 		averagePool(t.dst, t.src, l.InH*l.InW, l.InC, lo, hi)
 	case Classifier:
 		// One row: split the columns, so each thread streams its share
 		// of the weights.
 		w := t.m.packed[t.i]
-		lo, hi := span(w.Panels(), part, parts, 1)
+		lo, hi := workpool.Span(w.Panels(), part, parts, 1)
 		w.ApplyPanels(t.dst, t.src, 0, 1, lo, hi, pwconv.Linear)
 	}
 }

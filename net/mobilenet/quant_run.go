@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/internal/workpool"
 )
 
 // ErrQuantized reports a float32 call (Forward, Trace) on a quantized
@@ -134,7 +135,7 @@ func (r *Runner) forwardQuant(rgb []uint8) {
 	}
 	t0 := &q.tasks[0]
 	t0.src, t0.dst = rgb, q.buf[0][:m.layers[0].OutLen()]
-	r.workers.do(t0)
+	r.workers.Do(t0)
 	traced(0, t0.dst)
 	src := t0.dst
 	for k := range q.blocks {
@@ -148,7 +149,7 @@ func (r *Runner) forwardQuant(rgb []uint8) {
 			traced(b.dw, full)
 			m.q.packed[b.pw].Apply(b.dst, full, dl.OutH*dl.OutW)
 		} else {
-			r.workers.do(b)
+			r.workers.Do(b)
 		}
 		traced(b.pw, b.dst)
 		src = b.dst
@@ -156,10 +157,10 @@ func (r *Runner) forwardQuant(rgb []uint8) {
 	}
 	pool, cls := &q.tasks[n-2], &q.tasks[n-1]
 	pool.src, pool.dst = src, q.pooled
-	r.workers.do(pool)
+	r.workers.Do(pool)
 	traced(n-2, q.pooled)
 	cls.src, cls.dst = q.pooled, q.logits
-	r.workers.do(cls)
+	r.workers.Do(cls)
 	traced(n-1, q.logits)
 	t0.src, t0.dst, pool.src, pool.dst, cls.src, cls.dst = nil, nil, nil, nil, nil, nil
 }
@@ -175,9 +176,9 @@ type quantBlockTask struct {
 	strips   [][]uint8
 }
 
-func (t *quantBlockTask) run(part, parts int) {
+func (t *quantBlockTask) Run(part, parts int) {
 	dl, pl := &t.m.layers[t.dw], &t.m.layers[t.pw]
-	lo, hi := span(dl.OutH, part, parts, 1)
+	lo, hi := workpool.Span(dl.OutH, part, parts, 1)
 	strip := t.strips[part]
 	pw := t.m.q.packed[t.pw]
 	for r := lo; r < hi; r += t.rows {
@@ -196,11 +197,11 @@ type quantLayerTask struct {
 	strips   [][]uint8
 }
 
-func (t *quantLayerTask) run(part, parts int) {
+func (t *quantLayerTask) Run(part, parts int) {
 	l := &t.m.layers[t.i]
 	switch l.Kind {
 	case Conv:
-		lo, hi := span(l.OutH, part, parts, 1)
+		lo, hi := workpool.Span(l.OutH, part, parts, 1)
 		strip := t.strips[part]
 		for oy := lo; oy < hi; oy += stripRows {
 			end := min(oy+stripRows, hi)
@@ -208,10 +209,10 @@ func (t *quantLayerTask) run(part, parts int) {
 			t.m.q.packed[t.i].Apply(t.dst[oy*l.OutW*l.OutC:], strip, (end-oy)*l.OutW)
 		}
 	case Pool:
-		lo, hi := span(l.InC, part, parts, 16)
+		lo, hi := workpool.Span(l.InC, part, parts, 16)
 		averagePoolU8(t.dst, t.src, l.InH*l.InW, l.InC, lo, hi)
 	case Classifier:
-		lo, hi := span(l.OutC, part, parts, 64)
+		lo, hi := workpool.Span(l.OutC, part, parts, 64)
 		t.m.q.packed[t.i].ApplyCols(t.dst, t.src, 1, lo, hi)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,22 +253,10 @@ func TestGolden(t *testing.T) {
 		if diffs > 0 {
 			t.Errorf("%s: %d of 61 output values differ", g.name, diffs)
 		}
-		if a := w.Anchors(); !equalInts(a, g.anchors) {
+		if a := w.Anchors(); !slices.Equal(a, g.anchors) {
 			t.Errorf("%s: anchors %v, predictions.tsv %v", g.name, a, g.anchors)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRunAllocatesNothing: Run is a per-frame hot path.

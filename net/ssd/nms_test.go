@@ -256,6 +256,13 @@ func TestNewRefuses(t *testing.T) {
 		{"box zero point", func(o *Options) {}, 4, anchorQ64, quant.Params{Scale: 1, ZeroPoint: 300}, scoreQ256, "the box encodings' quantization"},
 		{"huge score scale", func(o *Options) {}, 4, anchorQ64, boxQ1, quant.Params{Scale: 3e38}, "gives bytes 254 and 255 the same score"},
 	}
+	// A crafted file asking for 512 anchors × 65536 detections: NMS
+	// would compare each candidate with every box taken.
+	big := ok
+	big.MaxDetections = 1 << 16
+	if _, err := New(big, make([]uint8, 4*512), anchorQ64, boxQ1, scoreQ256, 512); err == nil || !strings.Contains(err.Error(), "more suppression work per frame") {
+		t.Errorf("512 anchors × 65536 detections: %v", err)
+	}
 	for _, c := range cases {
 		o := ok
 		c.change(&o)

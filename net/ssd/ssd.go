@@ -14,6 +14,12 @@ const (
 	maxAnchors    = 1 << 20
 	maxClasses    = 1 << 16
 	maxDetections = 1 << 16
+	// maxWork bounds anchors × max_detections: greedy NMS compares each
+	// candidate with every box taken, so this product bounds a frame's
+	// work (the COCO detector: 1917 × 10). At 2^24 a frame takes tens of
+	// milliseconds at worst, where a crafted file could otherwise ask
+	// for minutes.
+	maxWork = 1 << 24
 )
 
 // ErrUnsupported reports options the postprocess does not implement
@@ -61,6 +67,9 @@ func New(o Options, anchors []uint8, anchorQ quant.Params, boxQ quant.Params, sc
 	}
 	if numAnchors < 1 || numAnchors > maxAnchors {
 		return nil, fmt.Errorf("TFLite_Detection_PostProcess: %d anchors is not in [1, %d]", numAnchors, maxAnchors)
+	}
+	if numAnchors*o.MaxDetections > maxWork {
+		return nil, fmt.Errorf("TFLite_Detection_PostProcess: %d anchors × %d detections is more suppression work per frame than livecam takes (at most %d)", numAnchors, o.MaxDetections, maxWork)
 	}
 	if len(anchors) != numAnchors*4 {
 		return nil, fmt.Errorf("TFLite_Detection_PostProcess: %d anchor bytes for %d anchors (want %d)", len(anchors), numAnchors, numAnchors*4)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/livecam/livecam/net/internal/safefile"
@@ -130,7 +131,7 @@ func LoadWeights(dir string) (*mobilenet.Weights, error) {
 		if !ok {
 			return nil, &LoadError{File: jsonPath, Tensor: s.Name, Err: fmt.Errorf("missing from weightsManifest (alpha %v, size %d needs shape %v)", w.Config.Alpha, w.Config.Size, s.Shape)}
 		}
-		if !equalShape(t.shape, s.Shape) {
+		if !slices.Equal(t.shape, s.Shape) {
 			return nil, &LoadError{File: jsonPath, Tensor: s.Name, Err: fmt.Errorf("shape %v, want %v for alpha %v with %d classes", t.shape, s.Shape, w.Config.Alpha, w.Config.Classes)}
 		}
 	}
@@ -314,18 +315,6 @@ func shapeLen(shape []int) (int, error) {
 		n *= d
 	}
 	return n, nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 var sizeInName = regexp.MustCompile(`_(\d+)$`)

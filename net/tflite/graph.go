@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/internal/workpool"
 	"github.com/livecam/livecam/net/pwconv"
 	"github.com/livecam/livecam/net/quant"
 	"github.com/livecam/livecam/net/ssd"
@@ -311,6 +312,28 @@ func (p *planner) u8(i, t int, role string) (*tensorPlan, quant.Params, error) {
 	return tp, q, nil
 }
 
+// operands checks that operator i has minIn to maxIn inputs and one
+// output (want, when not empty, says what is wanted, in the error) and
+// that its first input and its output are uint8 tensors with per-tensor
+// quantization, and returns those two with their quantization.
+func (p *planner) operands(i int, o *Operator, minIn, maxIn int, want string) (in *tensorPlan, inQ quant.Params, out *tensorPlan, outQ quant.Params, err error) {
+	if n := len(o.Inputs); n < minIn || n > maxIn || len(o.Outputs) != 1 {
+		if want != "" {
+			err = p.f.fail(i, "%w: %d inputs and %d outputs (want %s)", ErrMalformed, len(o.Inputs), len(o.Outputs), want)
+		} else {
+			err = p.f.fail(i, "%w: %d inputs and %d outputs", ErrMalformed, len(o.Inputs), len(o.Outputs))
+		}
+		return nil, quant.Params{}, nil, quant.Params{}, err
+	}
+	if in, inQ, err = p.u8(i, o.Inputs[0], "input"); err != nil {
+		return nil, quant.Params{}, nil, quant.Params{}, err
+	}
+	if out, outQ, err = p.u8(i, o.Outputs[0], "output"); err != nil {
+		return nil, quant.Params{}, nil, quant.Params{}, err
+	}
+	return in, inQ, out, outQ, nil
+}
+
 // image returns the dimensions of a [1 H W C] tensor.
 func image(tp *tensorPlan) (h, w, c int, ok bool) {
 	s := tp.info.Shape
@@ -380,7 +403,7 @@ func (p *planner) weights(i int, o *Operator, want []int) ([]uint8, quant.Params
 		return nil, quant.Params{}, f.fail(i, "%w: no weights", ErrMalformed)
 	}
 	t := &f.Tensors[o.Inputs[1]]
-	if t.Type != Uint8 || len(t.Data) == 0 || !equal(t.Shape, want) {
+	if t.Type != Uint8 || len(t.Data) == 0 || !slices.Equal(t.Shape, want) {
 		return nil, quant.Params{}, f.fail(i, "%w: weights %q are %s %v (want constant UINT8 %v)", ErrUnsupported, t.Name, t.Type, t.Shape, want)
 	}
 	q, err := f.params(o.Inputs[1])
@@ -398,7 +421,7 @@ func (p *planner) bias(i int, o *Operator, n int) ([]int32, error) {
 		return b, nil
 	}
 	t := &f.Tensors[o.Inputs[2]]
-	if t.Type != Int32 || len(t.Data) == 0 || !equal(t.Shape, []int{n}) {
+	if t.Type != Int32 || len(t.Data) == 0 || !slices.Equal(t.Shape, []int{n}) {
 		return nil, f.fail(i, "%w: bias %q is %s %v (want constant INT32 [%d])", ErrUnsupported, t.Name, t.Type, t.Shape, n)
 	}
 	for j := range b {
@@ -449,7 +472,7 @@ type Runner struct {
 	floats  [][]float32 // by tensor: float32 buffers
 	scratch [][]uint8   // per thread
 	works   []*ssd.Work // per postprocess
-	workers *workers
+	workers *workpool.Pool
 	tasks   []opTask
 	trace   func(op int, name string, out []uint8)
 }
@@ -460,7 +483,7 @@ type opTask struct {
 	k kernel
 }
 
-func (t *opTask) run(part, parts int) { t.k.run(t.r, part, parts) }
+func (t *opTask) Run(part, parts int) { t.k.run(t.r, part, parts) }
 
 // NewRunner returns a Runner with its own buffers that splits the large
 // operators across threads goroutines (the calling one included);
@@ -469,7 +492,7 @@ func (g *Graph) NewRunner(threads int) *Runner {
 	if threads < 1 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	r := &Runner{g: g, workers: newWorkers(threads)}
+	r := &Runner{g: g, workers: workpool.New(threads)}
 	r.bufs = make([][]uint8, len(g.tensors))
 	r.floats = make([][]float32, len(g.tensors))
 	slots := make([][]uint8, len(g.slots))
@@ -507,7 +530,7 @@ func (g *Graph) NewRunner(threads int) *Runner {
 }
 
 // Threads returns the number of goroutines the runner splits work over.
-func (r *Runner) Threads() int { return r.workers.n }
+func (r *Runner) Threads() int { return r.workers.Size() }
 
 // Run runs the graph on input, the bytes of the input tensor (for an
 // image model, H×W×C bytes, NHWC); the outputs are then in OutputUint8
@@ -525,8 +548,8 @@ func (r *Runner) Run(input []uint8) error {
 		if s.skip && r.trace == nil {
 			continue
 		}
-		if s.parallel && r.workers.n > 1 {
-			r.workers.do(&r.tasks[i])
+		if s.parallel && r.workers.Size() > 1 {
+			r.workers.Do(&r.tasks[i])
 		} else {
 			s.k.run(r, 0, 1)
 		}
@@ -570,7 +593,7 @@ func (r *Runner) OutputFloat32(i int) []float32 { return r.floats[r.g.outputs[i]
 
 // Close stops the runner's goroutines. The runner must not be used
 // afterwards.
-func (r *Runner) Close() { r.workers.close() }
+func (r *Runner) Close() { r.workers.Close() }
 
 // share gives the uint8 activations buffers ("slots") that tensors whose
 // lives do not overlap share, so that the runner's memory stays small

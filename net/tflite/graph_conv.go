@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/internal/workpool"
 	"github.com/livecam/livecam/net/pwconv"
 	"github.com/livecam/livecam/net/quant"
 )
@@ -57,72 +58,109 @@ type convOp struct {
 
 func (c *convOp) cost() int64 { return c.macs / 16 }
 
-// conv plans a CONV_2D.
-func (p *planner) conv(i int, o *Operator) (kernel, error) {
+// convPlan is what a CONV_2D and a DEPTHWISE_CONV_2D plan alike: the
+// [1 H W C] input and output, the filter, the bias, the window's leading
+// padding and the requantization.
+type convPlan struct {
+	inH, inW, inC    int
+	outH, outW, outC int
+	mult             int // depthwise: output channels per input channel
+	kh, kw           int
+	padTop, padLeft  int
+	inQ, wQ          quant.Params
+	w                []uint8
+	bias             []int32
+	rq               quant.Requant
+}
+
+// convOperands checks operator i, a CONV_2D or (depthwise) a
+// DEPTHWISE_CONV_2D, and returns what both plan alike: a uint8 [1 H W C]
+// input and output, a constant uint8 filter ([O H W I], or [1 H W C] for
+// a depthwise one, whose output channels are a whole multiple of its
+// input's), an optional int32 bias, a window TFLite agrees with and the
+// fused activation.
+func (p *planner) convOperands(i int, o *Operator, depthwise bool) (convPlan, error) {
 	f := p.f
-	if len(o.Inputs) < 2 || len(o.Inputs) > 3 || len(o.Outputs) != 1 {
-		return nil, f.fail(i, "%w: %d inputs and %d outputs (want input, weights, bias and one output)", ErrMalformed, len(o.Inputs), len(o.Outputs))
-	}
-	in, inQ, err := p.u8(i, o.Inputs[0], "input")
+	var c convPlan
+	in, inQ, out, outQ, err := p.operands(i, o, 2, 3, "input, weights, bias and one output")
 	if err != nil {
-		return nil, err
+		return c, err
 	}
-	out, outQ, err := p.u8(i, o.Outputs[0], "output")
-	if err != nil {
-		return nil, err
-	}
-	inH, inW, inC, ok1 := image(in)
-	outH, outW, outC, ok2 := image(out)
+	c.inQ = inQ
+	var ok1, ok2 bool
+	c.inH, c.inW, c.inC, ok1 = image(in)
+	c.outH, c.outW, c.outC, ok2 = image(out)
 	if !ok1 || !ok2 {
-		return nil, f.fail(i, "%w: input %v and output %v (want [1 H W C])", ErrUnsupported, in.info.Shape, out.info.Shape)
+		return c, f.fail(i, "%w: input %v and output %v (want [1 H W C])", ErrUnsupported, in.info.Shape, out.info.Shape)
+	}
+	layout := "[O H W I]"
+	if depthwise {
+		layout = "[1 H W C]"
+		if c.outC%c.inC != 0 {
+			return c, f.fail(i, "%w: %d output channels for %d input channels", ErrMalformed, c.outC, c.inC)
+		}
+		c.mult = c.outC / c.inC
+		if o.DepthMultiplier != 0 && o.DepthMultiplier != c.mult {
+			return c, f.fail(i, "%w: depth multiplier %d, but %d channels become %d", ErrMalformed, o.DepthMultiplier, c.inC, c.outC)
+		}
 	}
 	if o.Inputs[1] < 0 {
-		return nil, f.fail(i, "%w: no weights", ErrMalformed)
+		return c, f.fail(i, "%w: no weights", ErrMalformed)
 	}
 	fs := f.Tensors[o.Inputs[1]].Shape
 	if len(fs) != 4 {
-		return nil, f.fail(i, "%w: weights of shape %v (want [O H W I])", ErrMalformed, fs)
+		return c, f.fail(i, "%w: weights of shape %v (want %s)", ErrMalformed, fs, layout)
 	}
-	kh, kw := fs[1], fs[2]
-	w, wQ, err := p.weights(i, o, []int{outC, kh, kw, inC})
-	if err != nil {
-		return nil, err
+	c.kh, c.kw = fs[1], fs[2]
+	want := []int{c.outC, c.kh, c.kw, c.inC}
+	if depthwise {
+		want = []int{1, c.kh, c.kw, c.outC}
 	}
-	bias, err := p.bias(i, o, outC)
-	if err != nil {
-		return nil, err
+	if c.w, c.wQ, err = p.weights(i, o, want); err != nil {
+		return c, err
 	}
-	padTop, padLeft, err := p.window(i, o, inH, inW, kh, kw, outH, outW)
-	if err != nil {
-		return nil, err
+	if c.bias, err = p.bias(i, o, c.outC); err != nil {
+		return c, err
+	}
+	if c.padTop, c.padLeft, err = p.window(i, o, c.inH, c.inW, c.kh, c.kw, c.outH, c.outW); err != nil {
+		return c, err
 	}
 	act, err := p.activation(i, o.Activation)
 	if err != nil {
+		return c, err
+	}
+	if c.rq, err = quant.NewRequant(inQ, c.wQ, outQ, act); err != nil {
+		return c, f.fail(i, "%w: %v", ErrUnsupported, err)
+	}
+	return c, nil
+}
+
+// conv plans a CONV_2D.
+func (p *planner) conv(i int, o *Operator) (kernel, error) {
+	s, err := p.convOperands(i, o, false)
+	if err != nil {
 		return nil, err
 	}
-	rq, err := quant.NewRequant(inQ, wQ, outQ, act)
-	if err != nil {
-		return nil, f.fail(i, "%w: %v", ErrUnsupported, err)
-	}
-	c := &convOp{in: o.Inputs[0], out: o.Outputs[0], inH: inH, inW: inW, inC: inC, outH: outH, outW: outW, outC: outC,
-		kh: kh, kw: kw, sh: o.StrideH, sw: o.StrideW, padTop: padTop, padLeft: padLeft, pad: uint8(inQ.ZeroPoint)}
-	c.macs = int64(outH*outW*outC) * int64(kh*kw*inC)
+	c := &convOp{in: o.Inputs[0], out: o.Outputs[0], inH: s.inH, inW: s.inW, inC: s.inC, outH: s.outH, outW: s.outW, outC: s.outC,
+		kh: s.kh, kw: s.kw, sh: o.StrideH, sw: o.StrideW, padTop: s.padTop, padLeft: s.padLeft, pad: uint8(s.inQ.ZeroPoint)}
+	c.macs = int64(s.outH*s.outW*s.outC) * int64(s.kh*s.kw*s.inC)
 	if err := p.addMACs(i, c.macs); err != nil {
 		return nil, err
 	}
-	k := kh * kw * inC
-	c.direct = kh == 1 && kw == 1 && c.sh == 1 && c.sw == 1 && inC%4 == 0
+	w := s.w
+	k := s.kh * s.kw * s.inC
+	c.direct = s.kh == 1 && s.kw == 1 && c.sh == 1 && c.sw == 1 && s.inC%4 == 0
 	if !c.direct {
 		// im2col rows of a whole number of 4-byte groups: the padding
 		// taps hold the input's zero point, against weights holding
 		// theirs, so they add nothing.
 		c.kp = (k + 3) &^ 3
 		if c.kp != k {
-			pw := make([]uint8, c.kp*outC)
-			for j := range outC {
+			pw := make([]uint8, c.kp*s.outC)
+			for j := range s.outC {
 				copy(pw[j*c.kp:], w[j*k:(j+1)*k])
 				for t := k; t < c.kp; t++ {
-					pw[j*c.kp+t] = uint8(wQ.ZeroPoint)
+					pw[j*c.kp+t] = uint8(s.wQ.ZeroPoint)
 				}
 			}
 			w = pw
@@ -131,12 +169,12 @@ func (p *planner) conv(i int, o *Operator) (kernel, error) {
 		// Strips of a multiple of 24 pixels (whole tiles on every
 		// kernel) of at most about 32 KiB.
 		c.strip = max(24, min(512, 32768/c.kp/24*24))
-		c.strip = min(c.strip, outH*outW)
+		c.strip = min(c.strip, s.outH*s.outW)
 		p.g.scratch = max(p.g.scratch, c.strip*c.kp)
 	}
-	c.w, err = pwconv.PackU8For(p.g.kern.PW, w, wQ.ZeroPoint, bias, inQ.ZeroPoint, k, outC, rq)
+	c.w, err = pwconv.PackU8For(p.g.kern.PW, w, s.wQ.ZeroPoint, s.bias, s.inQ.ZeroPoint, k, s.outC, s.rq)
 	if err != nil {
-		return nil, f.fail(i, "%w: %v", ErrUnsupported, err)
+		return nil, p.f.fail(i, "%w: %v", ErrUnsupported, err)
 	}
 	return c, nil
 }
@@ -146,7 +184,7 @@ func (c *convOp) run(r *Runner, part, parts int) {
 	m := c.outH * c.outW
 	if m < 32*parts && c.outC > 64 && parts > 1 {
 		// Few pixels, many outputs: split the outputs.
-		lo, hi := span(c.outC, part, parts, 64)
+		lo, hi := workpool.Span(c.outC, part, parts, 64)
 		if lo >= hi {
 			return
 		}
@@ -162,7 +200,7 @@ func (c *convOp) run(r *Runner, part, parts int) {
 		}
 		return
 	}
-	lo, hi := span(m, part, parts, 8)
+	lo, hi := workpool.Span(m, part, parts, 8)
 	if lo >= hi {
 		return
 	}
@@ -273,7 +311,7 @@ func (d *dwOp) cost() int64 {
 
 func (d *dwOp) run(r *Runner, part, parts int) {
 	s := &d.shape
-	lo, hi := span(s.OutH, part, parts, 1)
+	lo, hi := workpool.Span(s.OutH, part, parts, 1)
 	if lo >= hi {
 		return
 	}
@@ -312,7 +350,7 @@ func (d *dwGenericOp) cost() int64 { return d.macs }
 
 func (d *dwGenericOp) run(r *Runner, part, parts int) {
 	src, dst := r.bufs[d.in], r.bufs[d.out]
-	lo, hi := span(d.outH, part, parts, 1)
+	lo, hi := workpool.Span(d.outH, part, parts, 1)
 	for oy := lo; oy < hi; oy++ {
 		for ox := range d.outW {
 			out := dst[(oy*d.outW+ox)*d.outC:][:d.outC]
@@ -340,75 +378,27 @@ func (d *dwGenericOp) run(r *Runner, part, parts int) {
 
 // depthwise plans a DEPTHWISE_CONV_2D.
 func (p *planner) depthwise(i int, o *Operator) (kernel, error) {
-	f := p.f
-	if len(o.Inputs) < 2 || len(o.Inputs) > 3 || len(o.Outputs) != 1 {
-		return nil, f.fail(i, "%w: %d inputs and %d outputs (want input, weights, bias and one output)", ErrMalformed, len(o.Inputs), len(o.Outputs))
-	}
-	in, inQ, err := p.u8(i, o.Inputs[0], "input")
+	s, err := p.convOperands(i, o, true)
 	if err != nil {
 		return nil, err
 	}
-	out, outQ, err := p.u8(i, o.Outputs[0], "output")
-	if err != nil {
-		return nil, err
-	}
-	inH, inW, inC, ok1 := image(in)
-	outH, outW, outC, ok2 := image(out)
-	if !ok1 || !ok2 {
-		return nil, f.fail(i, "%w: input %v and output %v (want [1 H W C])", ErrUnsupported, in.info.Shape, out.info.Shape)
-	}
-	if outC%inC != 0 {
-		return nil, f.fail(i, "%w: %d output channels for %d input channels", ErrMalformed, outC, inC)
-	}
-	mult := outC / inC
-	if o.DepthMultiplier != 0 && o.DepthMultiplier != mult {
-		return nil, f.fail(i, "%w: depth multiplier %d, but %d channels become %d", ErrMalformed, o.DepthMultiplier, inC, outC)
-	}
-	if o.Inputs[1] < 0 {
-		return nil, f.fail(i, "%w: no weights", ErrMalformed)
-	}
-	fs := f.Tensors[o.Inputs[1]].Shape
-	if len(fs) != 4 {
-		return nil, f.fail(i, "%w: weights of shape %v (want [1 H W C])", ErrMalformed, fs)
-	}
-	kh, kw := fs[1], fs[2]
-	w, wQ, err := p.weights(i, o, []int{1, kh, kw, outC})
-	if err != nil {
-		return nil, err
-	}
-	bias, err := p.bias(i, o, outC)
-	if err != nil {
-		return nil, err
-	}
-	padTop, padLeft, err := p.window(i, o, inH, inW, kh, kw, outH, outW)
-	if err != nil {
-		return nil, err
-	}
-	act, err := p.activation(i, o.Activation)
-	if err != nil {
-		return nil, err
-	}
-	rq, err := quant.NewRequant(inQ, wQ, outQ, act)
-	if err != nil {
-		return nil, f.fail(i, "%w: %v", ErrUnsupported, err)
-	}
-	macs := int64(outH*outW*outC) * int64(kh*kw)
+	macs := int64(s.outH*s.outW*s.outC) * int64(s.kh*s.kw)
 	if err := p.addMACs(i, macs); err != nil {
 		return nil, err
 	}
-	if kh == 3 && kw == 3 && mult == 1 && o.StrideH == o.StrideW && (o.StrideH == 1 || o.StrideH == 2) {
-		dw, err := dwconv.PrepareU8For(p.g.kern.DW, w, wQ.ZeroPoint, bias, inQ.ZeroPoint, outC, rq)
+	if s.kh == 3 && s.kw == 3 && s.mult == 1 && o.StrideH == o.StrideW && (o.StrideH == 1 || o.StrideH == 2) {
+		dw, err := dwconv.PrepareU8For(p.g.kern.DW, s.w, s.wQ.ZeroPoint, s.bias, s.inQ.ZeroPoint, s.outC, s.rq)
 		if err != nil {
-			return nil, f.fail(i, "%w: %v", ErrUnsupported, err)
+			return nil, p.f.fail(i, "%w: %v", ErrUnsupported, err)
 		}
 		return &dwOp{in: o.Inputs[0], out: o.Outputs[0], w: dw, macs: macs,
-			shape: dwconv.Shape{InH: inH, InW: inW, C: inC, Stride: o.StrideH, OutH: outH, OutW: outW, PadTop: padTop, PadLeft: padLeft}}, nil
+			shape: dwconv.Shape{InH: s.inH, InW: s.inW, C: s.inC, Stride: o.StrideH, OutH: s.outH, OutW: s.outW, PadTop: s.padTop, PadLeft: s.padLeft}}, nil
 	}
-	d := &dwGenericOp{in: o.Inputs[0], out: o.Outputs[0], inH: inH, inW: inW, inC: inC, outH: outH, outW: outW, outC: outC,
-		mult: mult, kh: kh, kw: kw, sh: o.StrideH, sw: o.StrideW, padTop: padTop, padLeft: padLeft,
-		xZero: inQ.ZeroPoint, wc: make([]int32, len(w)), bias: bias, rq: rq, macs: macs}
-	for j, v := range w {
-		d.wc[j] = int32(v) - wQ.ZeroPoint
+	d := &dwGenericOp{in: o.Inputs[0], out: o.Outputs[0], inH: s.inH, inW: s.inW, inC: s.inC, outH: s.outH, outW: s.outW, outC: s.outC,
+		mult: s.mult, kh: s.kh, kw: s.kw, sh: o.StrideH, sw: o.StrideW, padTop: s.padTop, padLeft: s.padLeft,
+		xZero: s.inQ.ZeroPoint, wc: make([]int32, len(s.w)), bias: s.bias, rq: s.rq, macs: macs}
+	for j, v := range s.w {
+		d.wc[j] = int32(v) - s.wQ.ZeroPoint
 	}
 	return d, nil
 }

@@ -2,7 +2,9 @@ package tflite
 
 import (
 	"math"
+	"slices"
 
+	"github.com/livecam/livecam/net/internal/workpool"
 	"github.com/livecam/livecam/net/quant"
 )
 
@@ -16,7 +18,7 @@ type addOp struct {
 func (a *addOp) cost() int64 { return int64(a.n) }
 
 func (a *addOp) run(r *Runner, part, parts int) {
-	lo, hi := span(a.n, part, parts, 64)
+	lo, hi := workpool.Span(a.n, part, parts, 64)
 	if lo < hi {
 		a.a.ApplySlice(r.bufs[a.out][lo:hi], r.bufs[a.in1][lo:hi], r.bufs[a.in2][lo:hi])
 	}
@@ -40,7 +42,7 @@ func (p *planner) add(i int, o *Operator) (kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !equal(x.info.Shape, out.info.Shape) || !equal(y.info.Shape, out.info.Shape) {
+	if !slices.Equal(x.info.Shape, out.info.Shape) || !slices.Equal(y.info.Shape, out.info.Shape) {
 		return nil, f.fail(i, "%w: %v + %v → %v (the graph runner adds tensors of one shape, without broadcasting)", ErrUnsupported, x.info.Shape, y.info.Shape, out.info.Shape)
 	}
 	act, err := p.activation(i, o.Activation)
@@ -80,13 +82,13 @@ func (c *concatOp) run(r *Runner, part, parts int) {
 		// One row: split each input.
 		off := 0
 		for _, in := range c.parts {
-			lo, hi := span(in.chunk, part, parts, 64)
+			lo, hi := workpool.Span(in.chunk, part, parts, 64)
 			concatCopy(dst[off+lo:off+hi], r.bufs[in.t][lo:hi], in.table)
 			off += in.chunk
 		}
 		return
 	}
-	lo, hi := span(c.outer, part, parts, 1)
+	lo, hi := workpool.Span(c.outer, part, parts, 1)
 	for o := lo; o < hi; o++ {
 		off := o * c.total
 		for _, in := range c.parts {
@@ -170,20 +172,12 @@ func (reshapeOp) run(*Runner, int, int) {}
 // reshape plans a RESHAPE or a SQUEEZE: bytes unchanged, so the output
 // shares the input's buffer.
 func (p *planner) reshape(i int, o *Operator) (kernel, error) {
-	f := p.f
-	if len(o.Inputs) < 1 || len(o.Outputs) != 1 {
-		return nil, f.fail(i, "%w: %d inputs and %d outputs", ErrMalformed, len(o.Inputs), len(o.Outputs))
-	}
-	in, _, err := p.u8(i, o.Inputs[0], "input")
-	if err != nil {
-		return nil, err
-	}
-	out, _, err := p.u8(i, o.Outputs[0], "output")
+	in, _, out, _, err := p.operands(i, o, 1, math.MaxInt, "")
 	if err != nil {
 		return nil, err
 	}
 	if in.size != out.size {
-		return nil, f.fail(i, "%w: %v to %v changes the number of elements", ErrMalformed, in.info.Shape, out.info.Shape)
+		return nil, p.f.fail(i, "%w: %v to %v changes the number of elements", ErrMalformed, in.info.Shape, out.info.Shape)
 	}
 	out.root = in.root
 	return reshapeOp{}, nil
@@ -199,7 +193,7 @@ type lutOp struct {
 func (l *lutOp) cost() int64 { return int64(l.n) }
 
 func (l *lutOp) run(r *Runner, part, parts int) {
-	lo, hi := span(l.n, part, parts, 64)
+	lo, hi := workpool.Span(l.n, part, parts, 64)
 	dst, src := r.bufs[l.out][lo:hi], r.bufs[l.in][lo:hi]
 	for j, v := range src {
 		dst[j] = l.table[v]
@@ -209,14 +203,7 @@ func (l *lutOp) run(r *Runner, part, parts int) {
 // logistic plans a LOGISTIC: TFLite's table, computed here.
 func (p *planner) logistic(i int, o *Operator) (kernel, error) {
 	f := p.f
-	if len(o.Inputs) != 1 || len(o.Outputs) != 1 {
-		return nil, f.fail(i, "%w: %d inputs and %d outputs (want 1 and 1)", ErrMalformed, len(o.Inputs), len(o.Outputs))
-	}
-	in, inQ, err := p.u8(i, o.Inputs[0], "input")
-	if err != nil {
-		return nil, err
-	}
-	out, outQ, err := p.u8(i, o.Outputs[0], "output")
+	in, inQ, out, outQ, err := p.operands(i, o, 1, 1, "1 and 1")
 	if err != nil {
 		return nil, err
 	}
@@ -248,9 +235,9 @@ func (q *poolOp) run(r *Runner, part, parts int) {
 	pixels := q.outH * q.outW
 	p0, p1, c0, c1 := 0, pixels, 0, q.c
 	if pixels >= parts {
-		p0, p1 = span(pixels, part, parts, 1)
+		p0, p1 = workpool.Span(pixels, part, parts, 1)
 	} else {
-		c0, c1 = span(q.c, part, parts, 16)
+		c0, c1 = workpool.Span(q.c, part, parts, 16)
 	}
 	for p := p0; p < p1; p++ {
 		oy, ox := p/q.outW, p%q.outW
@@ -275,14 +262,7 @@ func (q *poolOp) run(r *Runner, part, parts int) {
 // pool plans an AVERAGE_POOL_2D.
 func (p *planner) pool(i int, o *Operator) (kernel, error) {
 	f := p.f
-	if len(o.Inputs) != 1 || len(o.Outputs) != 1 {
-		return nil, f.fail(i, "%w: %d inputs and %d outputs (want 1 and 1)", ErrMalformed, len(o.Inputs), len(o.Outputs))
-	}
-	in, _, err := p.u8(i, o.Inputs[0], "input")
-	if err != nil {
-		return nil, err
-	}
-	out, outQ, err := p.u8(i, o.Outputs[0], "output")
+	in, _, out, outQ, err := p.operands(i, o, 1, 1, "1 and 1")
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +295,7 @@ type softmaxOp struct {
 func (s *softmaxOp) cost() int64 { return int64(s.rows * s.depth * 4) }
 
 func (s *softmaxOp) run(r *Runner, part, parts int) {
-	lo, hi := span(s.rows, part, parts, 1)
+	lo, hi := workpool.Span(s.rows, part, parts, 1)
 	src, dst := r.bufs[s.in], r.bufs[s.out]
 	for j := lo; j < hi; j++ {
 		s.s.Apply(dst[j*s.depth:(j+1)*s.depth], src[j*s.depth:(j+1)*s.depth])
@@ -325,18 +305,11 @@ func (s *softmaxOp) run(r *Runner, part, parts int) {
 // softmax plans a SOFTMAX.
 func (p *planner) softmax(i int, o *Operator) (kernel, error) {
 	f := p.f
-	if len(o.Inputs) != 1 || len(o.Outputs) != 1 {
-		return nil, f.fail(i, "%w: %d inputs and %d outputs (want 1 and 1)", ErrMalformed, len(o.Inputs), len(o.Outputs))
-	}
-	in, inQ, err := p.u8(i, o.Inputs[0], "input")
+	in, inQ, out, outQ, err := p.operands(i, o, 1, 1, "1 and 1")
 	if err != nil {
 		return nil, err
 	}
-	out, outQ, err := p.u8(i, o.Outputs[0], "output")
-	if err != nil {
-		return nil, err
-	}
-	if !equal(in.info.Shape, out.info.Shape) || len(out.info.Shape) == 0 {
+	if !slices.Equal(in.info.Shape, out.info.Shape) || len(out.info.Shape) == 0 {
 		return nil, f.fail(i, "%w: input %v, output %v", ErrMalformed, in.info.Shape, out.info.Shape)
 	}
 	if outQ != (quant.Params{Scale: 1.0 / 256}) {

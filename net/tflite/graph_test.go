@@ -105,21 +105,17 @@ func actFiles(t *testing.T, dir, ext string) []actFile {
 	return out
 }
 
-// floatsLE decodes little-endian float32 values.
+// floatsLE decodes little-endian float32 values (a trailing partial
+// value is dropped).
 func floatsLE(b []byte) []float32 {
 	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
+	binary.Decode(b, binary.LittleEndian, v) // cannot fail: v fits in b
 	return v
 }
 
 // bytesLE encodes float32 values little-endian.
 func bytesLE(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
+	b, _ := binary.Append(nil, binary.LittleEndian, v) // cannot fail for a []float32
 	return b
 }
 

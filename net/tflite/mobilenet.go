@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/livecam/livecam/net/mobilenet"
@@ -255,10 +256,10 @@ func (f *File) checkConv(i int, l mobilenet.Layer, float bool) error {
 		wType, bType = Float32, Float32
 	}
 	w, b := &f.Tensors[o.Inputs[1]], &f.Tensors[o.Inputs[2]]
-	if w.Type != wType || !equal(w.Shape, wantShape) || len(w.Data) == 0 {
+	if w.Type != wType || !slices.Equal(w.Shape, wantShape) || len(w.Data) == 0 {
 		return fail("%w: weights %q are %s %v (want constant %s %v)", ErrUnsupported, w.Name, w.Type, w.Shape, wType, wantShape)
 	}
-	if b.Type != bType || !equal(b.Shape, []int{l.OutC}) || len(b.Data) == 0 {
+	if b.Type != bType || !slices.Equal(b.Shape, []int{l.OutC}) || len(b.Data) == 0 {
 		return fail("%w: bias %q is %s %v (want constant %s [%d])", ErrUnsupported, b.Name, b.Type, b.Shape, bType, l.OutC)
 	}
 	return nil
@@ -394,16 +395,4 @@ func (f *File) params(t int) (quant.Params, error) {
 		return quant.Params{}, fmt.Errorf("%w: tensor %q has zero point %d outside the uint8 range", ErrMalformed, name, q.ZeroPoint[0])
 	}
 	return quant.Params{Scale: q.Scale[0], ZeroPoint: int32(q.ZeroPoint[0])}, nil
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
