@@ -345,12 +345,19 @@ func TestGraphDetectOtherImages(t *testing.T) {
 			t.Fatalf("%s: the input made from %s has SHA-256 %s, images.tsv %s", row.file, row.source, got, row.rgb)
 		}
 	}
-	for _, kp := range kernelPaths() {
+	for k, kp := range kernelPaths() {
 		t.Run(kp.name, func(t *testing.T) {
 			_, g := graphFor(t, ssdModel, kp.pw, kp.dw)
 			r := g.NewRunner(2)
 			defer r.Close()
 			for i, row := range rows {
+				if k > 0 && i == 8 {
+					// The other paths see every operator and the 12
+					// stored images above; 8 of these are enough beside
+					// them (all 39 take minutes on the portable path and
+					// under qemu).
+					break
+				}
 				if err := r.Run(inputs[i]); err != nil {
 					t.Fatal(err)
 				}
