@@ -228,6 +228,7 @@ type Tracker struct {
 	last          time.Duration
 	started       bool
 	high, low     []int // indices of kept detections
+	free          []int // high detections no confirmed track took
 	taken         []bool
 	rows, cols    []int     // candidates of one matching round
 	overlap       []float64 // their IoUs, rows × detections
@@ -368,9 +369,23 @@ func (t *Tracker) Update(at time.Duration, dets []Detection, objs []Object, evs 
 		tr.box = tr.m.box()
 		tr.matched, tr.best = false, false
 	}
-	t.match(at, dets, t.high, false)
+	// Confirmed tracks first, with the high detections, then with the
+	// low ones (ByteTrack's second round); tentative tracks only get the
+	// high detections left over, as in DeepSORT and ByteTrack: a new track
+	// on an object's visible part must not take the box of a confirmed
+	// one that overlaps it better.
+	t.match(at, dets, t.high, confirmedTracks)
 	if len(t.low) > 0 {
-		t.match(at, dets, t.low, true)
+		t.match(at, dets, t.low, confirmedTracks)
+	}
+	t.free = t.free[:0]
+	for _, i := range t.high {
+		if !t.taken[i] {
+			t.free = append(t.free, i)
+		}
+	}
+	if len(t.free) > 0 {
+		t.match(at, dets, t.free, tentativeTracks)
 	}
 
 	// Unmatched tracks: tentative ones are dropped, confirmed ones coast
@@ -429,15 +444,21 @@ func (t *Tracker) Update(at time.Duration, dets []Detection, objs []Object, evs 
 // as many pairs as it can.
 const lostPenalty = 0.1
 
+// Which tracks a round of matching considers.
+const (
+	confirmedTracks = iota // tracks with an id
+	tentativeTracks        // tracks not yet confirmed
+)
+
 // match runs one round of matching between the tracks not yet matched
-// (only confirmed ones when second) and the detections idx.
-func (t *Tracker) match(at time.Duration, dets []Detection, idx []int, second bool) {
+// (confirmed or tentative ones, as which says) and the detections idx.
+func (t *Tracker) match(at time.Duration, dets []Detection, idx []int, which int) {
 	// The overlap of every track with every detection of its class, and
 	// the candidates: tracks and detections with at least one allowed
 	// pair.
 	t.rows, t.cols = t.rows[:0], t.cols[:0]
 	for ti, tr := range t.tracks {
-		if !tr.matched && !(second && tr.id == 0) {
+		if !tr.matched && (tr.id != 0) == (which == confirmedTracks) {
 			t.rows = append(t.rows, ti)
 		}
 	}
