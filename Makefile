@@ -71,7 +71,7 @@ vet:
 test: deps vet
 	$(GO) test -count=1 ./...
 	LIVECAM_KERNELS=generic $(GO) test -count=1 ./net/...
-	$(GO) test -count=1 -race -short $$($(GO) list ./... | grep -v /bench)
+	$(GO) test -count=1 -timeout 30m -race -short $$($(GO) list ./... | grep -v /bench)
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
 	$(MAKE) --no-print-directory test-arm64
 	$(MAKE) --no-print-directory cross-arm64
