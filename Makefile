@@ -12,7 +12,7 @@ endif
 # The frame of out/demo_boxes.mp4 the README opens with (the pets).
 BOXES_FRAME ?= 200
 
-.PHONY: all deps build demo readme-image test test-arm64 vet-arm64 cross-arm64 vet fmt testdata fuzz bench
+.PHONY: all deps build demo readme-image test check test-arm64 vet-arm64 cross-arm64 vet fmt testdata fuzz bench
 
 all: build
 
@@ -64,13 +64,29 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
-# The whole suite: formatting, vet, every test (the pure Go kernels too,
-# the 500 ImageNet images included), the race detector on every package
-# but the benchmarks (-short there skips the long runs), gocv's Mat
-# profiler on the pipeline, then the arm64 checks under qemu.
+# The packages whose goroutines share state: make test runs their tests
+# under the race detector; make check runs the race detector everywhere.
+RACE_PKGS := ./pipeline/... ./source/... ./sink/... ./fleet/... ./viewer/... ./cameras/... ./prom/... ./events/... ./track/... ./internal/relay/... ./internal/runctl/... ./net/internal/workpool/...
+
+# What a contributor runs before each commit (about 8 minutes on 2
+# cores): formatting and vet, every package's tests in their quick form
+# (-short: the default kernels only, the 500-image ImageNet checks
+# included, the long end-to-end runs left to make check), the race
+# detector on the concurrent packages, gocv's Mat profiler on the
+# pipeline.
 test: deps vet
+	$(GO) test -count=1 -short ./...
+	$(GO) test -count=1 -race -short $(RACE_PKGS)
+	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
+
+# Everything, what CI runs (.ci/run): vet, every test in full (every
+# kernel path, the long end-to-end runs), the pure Go kernels, the race
+# detector on every package but the benchmarks, the Mat profiler, the
+# network's tests as arm64 code under qemu, and the whole command
+# cross-built for arm64 and run under qemu.
+check: deps vet
 	$(GO) test -count=1 ./...
-	LIVECAM_KERNELS=generic $(GO) test -count=1 ./net/...
+	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
 	$(GO) test -count=1 -timeout 30m -race -short $$($(GO) list ./... | grep -v /bench)
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
 	$(MAKE) --no-print-directory test-arm64

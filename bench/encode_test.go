@@ -10,6 +10,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/jsonl"
@@ -50,7 +51,7 @@ func (s *mp4vSink) Close() error {
 // median frames per second of each and H.264's ratio to MPEG-4 Part 2.
 func BenchmarkVideoOut(b *testing.B) {
 	clip := shareddata.Path(b, "videos", "slideshow_720p.mp4")
-	m := shareddata.Model(b)
+	m := models.FromClassifier(shareddata.Model(b))
 	dir := b.TempDir()
 	type output struct {
 		name string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/net/tflite"
@@ -76,7 +77,7 @@ func labelVideo(b *testing.B, m *mobilenet.Model, clip, dir string) (int, time.D
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{vs, jsonl.NewResults(rw)}})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: models.FromClassifier(m), Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{vs, jsonl.NewResults(rw)}})
 	if err != nil {
 		b.Fatal(err)
 	}

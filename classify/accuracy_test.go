@@ -10,7 +10,10 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testmode"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tflite"
 )
@@ -23,8 +26,8 @@ import (
 // resize instead (72.0%, 64.6% and 40.0% for the quantized files). Each
 // model must reach its floor; the counts are logged.
 func TestAccuracyAsThePipelineSees(t *testing.T) {
-	if testing.Short() {
-		t.Skip("2000 classifications: not in -short")
+	if testmode.Race {
+		t.Skip("2000 classifications: the plain runs have them (make test and make check)")
 	}
 	truth := map[string]int{}
 	f, err := os.Open(shareddata.Path(t, "imagenet", "ground_truth.tsv"))
@@ -59,19 +62,27 @@ func TestAccuracyAsThePipelineSees(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := realModel(t)
 			if c.offset == 1 {
-				if m, err = tflite.Load(shareddata.Path(t, "models", "tflite", c.name+".tflite"), labels); err != nil {
+				q, err := tflite.Load(shareddata.Path(t, "models", "tflite", c.name+".tflite"), labels)
+				if err != nil {
 					t.Fatal(err)
 				}
+				m = models.FromClassifier(q)
 			}
 			cl, err := classify.NewClassifier(m, classify.Options{MaxResults: 1}, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer cl.Close()
+			pre := cvprep.Square(cl.InputSize())
+			defer pre.Close()
 			correct := 0
 			for file, class := range truth {
 				img := gocv.IMRead(shareddata.Path(t, "imagenet", file), gocv.IMReadColor)
-				top, err := cl.ClassifyMat(nil, img)
+				rgb, err := pre.RGB(img)
+				var top []classify.Prediction
+				if err == nil {
+					top, err = cl.ClassifyTensor(nil, rgb)
+				}
 				img.Close()
 				if err != nil {
 					t.Fatalf("%s: %v", file, err)

@@ -4,117 +4,173 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"sync/atomic"
 
-	"gocv.io/x/gocv"
-
-	"github.com/livecam/livecam/internal/bgr"
+	"github.com/livecam/livecam/internal/imgprep"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
-// Prediction is one class of a classification: its index, WordNet id
-// (empty when the labels have none), label and probability.
-type Prediction struct {
-	Class int
-	WNID  string
-	Label string
-	Score float32
-}
+// ErrFrame reports an image the Classifier cannot use.
+var ErrFrame = errors.New("classify: unusable image")
+
+// ErrClosed reports a call on a closed Classifier.
+var ErrClosed = errors.New("classify: the Classifier is closed")
+
+// CenterSquare returns the largest square centred in a w×h image, the
+// part of a frame a classifier sees (its origin at 0,0).
+func CenterSquare(w, h int) image.Rectangle { return imgprep.CenterSquare(w, h) }
 
 // Classifier labels single images without a pipeline: MediaPipe's IMAGE
-// mode. Every call preprocesses as the pipeline does (centre square,
-// bilinear resize, BGR to RGB, x/127.5-1), so a frame gets the same labels
-// either way. A Classifier is safe for concurrent use: each call borrows
-// one of its runners (as many as NewClassifier was given), so calls beyond
-// that number wait. Close it to release the runners.
+// mode, in pure Go. Every call prepares the image as the pipeline does
+// (its centre square, resized to the model's input with OpenCV's bilinear
+// arithmetic, as RGB), so an image gets the labels a frame with the same
+// pixels gets there. A Classifier is safe for concurrent use: each call
+// borrows one of its runners (as many as NewClassifier was given), so
+// calls beyond that number wait. Close it to release the runners.
 type Classifier struct {
-	model  *mobilenet.Model
+	model  *models.Model
+	net    *mobilenet.Model
 	filter *Filter
 	free   chan *worker
 	all    []*worker
+	closed atomic.Bool
 }
 
 // worker is what one call needs: a runner and its buffers.
 type worker struct {
 	runner *mobilenet.Runner
-	pre    *Preprocessor
+	resize *imgprep.Resizer
+	rgb    []byte
 	probs  []float32
-	top    []mobilenet.Prediction
-	pix    []byte
 }
 
-// NewClassifier returns a Classifier of model m reporting the classes opts
-// select, able to run concurrent calls (at least 1), each on one thread.
-func NewClassifier(m *mobilenet.Model, opts Options, concurrent int) (*Classifier, error) {
-	f, err := NewFilter(opts, m.Classes())
+// NewClassifier returns a Classifier of the classification model m (see
+// models.Open) reporting the classes opts select, able to run concurrent
+// calls at once (at least 1), each on one thread.
+func NewClassifier(m *models.Model, opts Options, concurrent int) (*Classifier, error) {
+	net, err := network(m)
 	if err != nil {
 		return nil, err
 	}
-	concurrent = max(concurrent, 1)
-	c := &Classifier{model: m, filter: f, free: make(chan *worker, concurrent)}
+	if concurrent < 1 {
+		return nil, fmt.Errorf("classify: %d concurrent calls: want at least 1", concurrent)
+	}
+	f, err := NewFilter(opts, net.Labels())
+	if err != nil {
+		return nil, fmt.Errorf("%w (model %s)", err, m.Name)
+	}
+	size := net.Config().Size
+	c := &Classifier{model: m, net: net, filter: f, free: make(chan *worker, concurrent)}
 	for range concurrent {
-		w := &worker{runner: m.NewRunner(1), pre: NewPreprocessor(m.Config().Size),
-			probs: make([]float32, m.Classes()), top: make([]mobilenet.Prediction, 0, MaxResults)}
+		w := &worker{runner: net.NewRunner(1), resize: imgprep.NewResizer(size, size),
+			rgb: make([]byte, net.InputLen()), probs: make([]float32, net.Classes())}
 		c.all = append(c.all, w)
 		c.free <- w
 	}
 	return c, nil
 }
 
-// ClassifyMat labels an 8-bit BGR Mat of any size. The predictions are
-// appended to dst, best first.
-func (c *Classifier) ClassifyMat(dst []Prediction, frame gocv.Mat) ([]Prediction, error) {
-	w := <-c.free
-	defer func() { c.free <- w }()
-	return c.classify(dst, w, frame)
+// network returns m's classification network, or an error saying why m
+// has none.
+func network(m *models.Model) (*mobilenet.Model, error) {
+	if m == nil {
+		return nil, fmt.Errorf("classify: %w (nil)", models.ErrNoModel)
+	}
+	if m.Task != models.Classify {
+		return nil, fmt.Errorf("classify: model %s is a %q model, not a classifier (see package detect)", m.Name, m.Task)
+	}
+	if err := m.Check(); err != nil {
+		return nil, fmt.Errorf("classify: model %s: %w", m.Name, err)
+	}
+	return m.Classifier, nil
 }
 
-// Classify labels an image of any size and kind; *image.YCbCr (what
-// image/jpeg decodes), *image.RGBA, *image.NRGBA and *image.Gray are
-// converted without going through color.Color.
+// Model returns the model the Classifier runs.
+func (c *Classifier) Model() *models.Model { return c.model }
+
+// Filter returns the Filter that applies the Classifier's options.
+func (c *Classifier) Filter() *Filter { return c.filter }
+
+// InputSize returns the side of the square RGB input the network takes
+// (ClassifyTensor).
+func (c *Classifier) InputSize() int { return c.net.Config().Size }
+
+// Classify labels an image of any size and kind. The predictions are
+// appended to dst, best first. *image.YCbCr (what image/jpeg decodes),
+// *image.RGBA, *image.NRGBA and *image.Gray are read without going
+// through color.Color, and after the first image of a given size a call
+// allocates nothing beyond what dst needs.
 func (c *Classifier) Classify(dst []Prediction, img image.Image) ([]Prediction, error) {
+	if img == nil {
+		return dst, fmt.Errorf("%w: nil image", ErrFrame)
+	}
 	b := img.Bounds()
 	if b.Empty() {
-		return dst, fmt.Errorf("%w: empty image", ErrFrame)
+		return dst, fmt.Errorf("%w: empty image (bounds %v)", ErrFrame, b)
 	}
-	w := <-c.free
-	defer func() { c.free <- w }()
-	n := b.Dx() * b.Dy() * 3
-	if cap(w.pix) < n {
-		w.pix = make([]byte, n)
-	}
-	w.pix = w.pix[:n]
-	if err := bgr.FromImage(w.pix, img); err != nil {
-		return dst, err
-	}
-	m, err := gocv.NewMatFromBytes(b.Dy(), b.Dx(), gocv.MatTypeCV8UC3, w.pix)
+	w, err := c.take()
 	if err != nil {
 		return dst, err
 	}
-	defer m.Close()
-	return c.classify(dst, w, m)
+	defer c.give(w)
+	if err := w.resize.RGB(w.rgb, img, CenterSquare(b.Dx(), b.Dy()).Add(b.Min)); err != nil {
+		return dst, fmt.Errorf("%w: %v", ErrFrame, err)
+	}
+	return c.run(dst, w, w.rgb)
 }
 
-func (c *Classifier) classify(dst []Prediction, w *worker, frame gocv.Mat) ([]Prediction, error) {
-	rgb, err := w.pre.RGB(frame)
+// ClassifyTensor labels the network's input as it is: InputSize² RGB
+// pixels, packed, row-major (the bytes a caller prepared itself, such as
+// the pipeline's OpenCV path does). The predictions are appended to dst,
+// best first.
+func (c *Classifier) ClassifyTensor(dst []Prediction, rgb []uint8) ([]Prediction, error) {
+	if len(rgb) != c.net.InputLen() {
+		s := c.InputSize()
+		return dst, fmt.Errorf("%w: %d bytes, want %dx%dx3 = %d", ErrFrame, len(rgb), s, s, c.net.InputLen())
+	}
+	w, err := c.take()
 	if err != nil {
 		return dst, err
 	}
+	defer c.give(w)
+	return c.run(dst, w, rgb)
+}
+
+func (c *Classifier) run(dst []Prediction, w *worker, rgb []uint8) ([]Prediction, error) {
 	if err := w.runner.Probabilities(w.probs, rgb); err != nil {
 		return dst, err
 	}
-	labels := c.model.Labels()
-	for _, p := range c.filter.Select(w.top[:0], w.probs) {
-		dst = append(dst, Prediction{Class: p.Class, WNID: labels.WNID(p.Class), Label: labels.Name(p.Class), Score: p.Score})
-	}
-	return dst, nil
+	return c.filter.Select(dst, w.probs), nil
 }
 
-// Close releases the runners and buffers; calls after Close panic.
+// take borrows a worker, waiting for one to be free.
+func (c *Classifier) take() (*worker, error) {
+	w, ok := <-c.free
+	if !ok {
+		return nil, ErrClosed
+	}
+	if c.closed.Load() {
+		c.free <- w
+		return nil, ErrClosed
+	}
+	return w, nil
+}
+
+func (c *Classifier) give(w *worker) { c.free <- w }
+
+// Close waits for the calls under way, then releases the runners; calls
+// after Close return ErrClosed. Closing twice does nothing.
 func (c *Classifier) Close() error {
-	var errs []error
+	if c.closed.Swap(true) {
+		return nil
+	}
+	for range c.all {
+		<-c.free
+	}
+	close(c.free)
 	for _, w := range c.all {
 		w.runner.Close()
-		errs = append(errs, w.pre.Close())
 	}
-	return errors.Join(errs...)
+	return nil
 }

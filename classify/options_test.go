@@ -4,25 +4,41 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
-// bruteSelect is the obvious reference: sort every eligible class.
-func bruteSelect(probs []float32, opts Options) []mobilenet.Prediction {
-	k := opts.MaxResults
-	if k == 0 {
-		k = 5
+// numbered returns labels "c0".."c<n-1>" with WordNet ids "w0"...
+func numbered(n int) *mobilenet.Labels {
+	l := &mobilenet.Labels{}
+	for i := range n {
+		l.Names = append(l.Names, "c"+strconv.Itoa(i))
+		l.WNIDs = append(l.WNIDs, "w"+strconv.Itoa(i))
 	}
-	var all []mobilenet.Prediction
+	return l
+}
+
+// bruteSelect is the obvious reference: sort every eligible class. allow
+// and deny are class indices.
+func bruteSelect(probs []float32, opts Options, allow, deny []int, labels *mobilenet.Labels) []Prediction {
+	k := opts.MaxResults
+	switch k {
+	case 0:
+		k = DefaultMaxResults
+	case AllResults:
+		k = len(probs)
+	}
+	var all []Prediction
 	for c, s := range probs {
-		if len(opts.Allow) > 0 && !slices.Contains(opts.Allow, c) || slices.Contains(opts.Deny, c) || !(s >= opts.MinScore) || s == 0 {
+		if len(allow) > 0 && !slices.Contains(allow, c) || slices.Contains(deny, c) || !(s >= opts.MinScore) || s == 0 {
 			continue
 		}
-		all = append(all, mobilenet.Prediction{Class: c, Score: s})
+		all = append(all, Prediction{Class: c, Score: s, Label: labels.Name(c), WNID: labels.WNID(c)})
 	}
-	slices.SortStableFunc(all, func(a, b mobilenet.Prediction) int {
+	slices.SortStableFunc(all, func(a, b Prediction) int {
 		switch {
 		case a.Score > b.Score:
 			return -1
@@ -34,33 +50,45 @@ func bruteSelect(probs []float32, opts Options) []mobilenet.Prediction {
 	return all[:min(k, len(all))]
 }
 
+// TestSelectMatchesSorting: Select equals sorting every eligible class,
+// for any MaxResults (up to all of them), minimum score, and classes
+// allowed and denied by index, label or WordNet id.
 func TestSelectMatchesSorting(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	labels := numbered(50)
 	for trial := range 500 {
 		probs := make([]float32, 50)
 		for i := range probs {
 			probs[i] = float32(rng.IntN(20)) / 20 // many ties
 		}
-		opts := Options{MaxResults: 1 + rng.IntN(MaxResults)}
+		opts := Options{MaxResults: 1 + rng.IntN(60)}
+		if trial%7 == 3 {
+			opts.MaxResults = AllResults
+		}
 		if trial%3 == 0 {
 			opts.MinScore = float32(rng.IntN(10)) / 10
 		}
+		// Classes named three ways: "12", "c12", "w12".
+		name := func(c int) string { return [3]string{"", "c", "w"}[c%3] + strconv.Itoa(c) }
+		var allow, deny []int
 		if trial%4 == 1 {
 			for range 10 {
-				opts.Allow = append(opts.Allow, rng.IntN(50))
+				c := rng.IntN(50)
+				allow, opts.Allow = append(allow, c), append(opts.Allow, name(c))
 			}
 		}
 		if trial%5 == 2 {
 			for range 10 {
-				opts.Deny = append(opts.Deny, rng.IntN(50))
+				c := rng.IntN(50)
+				deny, opts.Deny = append(deny, c), append(opts.Deny, name(c))
 			}
 		}
-		f, err := NewFilter(opts, 50)
+		f, err := NewFilter(opts, labels)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := f.Select(nil, probs)
-		want := bruteSelect(probs, opts)
+		want := bruteSelect(probs, opts, allow, deny, labels)
 		if !slices.Equal(got, want) {
 			t.Fatalf("trial %d, %+v:\n got %v\nwant %v", trial, opts, got, want)
 		}
@@ -72,8 +100,11 @@ func TestSelectMatchesSorting(t *testing.T) {
 func TestSelectLeavesOutZero(t *testing.T) {
 	probs := make([]float32, 1001)
 	probs[20], probs[17] = 255.0/256, 1.0/256
-	for _, opts := range []Options{{MaxResults: 5}, {MaxResults: 5, Deny: []int{3}}} {
-		f, _ := NewFilter(opts, len(probs))
+	for _, opts := range []Options{{MaxResults: 5}, {MaxResults: 5, Deny: []string{"3"}}, {MaxResults: AllResults}} {
+		f, err := NewFilter(opts, numbered(len(probs)))
+		if err != nil {
+			t.Fatal(err)
+		}
 		got := f.Select(nil, probs)
 		if len(got) != 2 || got[0].Class != 20 || got[1].Class != 17 {
 			t.Errorf("%+v: got %v, want classes 20 and 17 only", opts, got)
@@ -83,7 +114,7 @@ func TestSelectLeavesOutZero(t *testing.T) {
 
 func TestSelectSkipsNaN(t *testing.T) {
 	nan := float32(math.NaN())
-	f, _ := NewFilter(Options{MaxResults: 3, MinScore: 0.1}, 4)
+	f, _ := NewFilter(Options{MaxResults: 3, MinScore: 0.1}, numbered(4))
 	got := f.Select(nil, []float32{nan, 0.5, nan, 0.2})
 	if len(got) != 2 || got[0].Class != 1 || got[1].Class != 3 {
 		t.Fatalf("got %v", got)
@@ -91,23 +122,55 @@ func TestSelectSkipsNaN(t *testing.T) {
 }
 
 func TestSelectAllocatesNothing(t *testing.T) {
-	f, _ := NewFilter(Options{MaxResults: 5, Deny: []int{3}}, 1000)
 	probs := make([]float32, 1000)
 	for i := range probs {
 		probs[i] = float32(i%97) / 97
 	}
-	dst := make([]mobilenet.Prediction, 0, MaxResults)
-	if a := testing.AllocsPerRun(100, func() { dst = f.Select(dst[:0], probs) }); a != 0 {
-		t.Errorf("%v allocations per Select", a)
+	for _, opts := range []Options{{MaxResults: 5, Deny: []string{"3"}}, {}, {MaxResults: AllResults}} {
+		f, _ := NewFilter(opts, numbered(1000))
+		dst := make([]Prediction, 0, f.MaxResults())
+		if a := testing.AllocsPerRun(100, func() { dst = f.Select(dst[:0], probs) }); a != 0 {
+			t.Errorf("%+v: %v allocations per Select", opts, a)
+		}
 	}
 }
 
-func TestFilterOptionsChecked(t *testing.T) {
-	for _, o := range []Options{{MaxResults: -1}, {MaxResults: MaxResults + 1}, {MinScore: 1.5},
-		{MinScore: float32(math.NaN())}, {Allow: []int{10}}, {Deny: []int{-1}}} {
-		if _, err := NewFilter(o, 10); err == nil {
-			t.Errorf("%+v accepted for 10 classes", o)
+// TestMaxResults: any positive number, all, or the default; more than
+// the model has means all.
+func TestMaxResults(t *testing.T) {
+	for _, c := range []struct{ max, want int }{{0, DefaultMaxResults}, {1, 1}, {10, 10}, {11, 11}, {999, 999},
+		{1000, 1000}, {5000, 1000}, {AllResults, 1000}} {
+		f, err := NewFilter(Options{MaxResults: c.max}, numbered(1000))
+		if err != nil {
+			t.Fatalf("MaxResults %d: %v", c.max, err)
 		}
+		if f.MaxResults() != c.want {
+			t.Errorf("MaxResults %d: Filter reports %d at most, want %d", c.max, f.MaxResults(), c.want)
+		}
+	}
+}
+
+// TestFilterOptionsChecked: every bad option is an error naming it.
+func TestFilterOptionsChecked(t *testing.T) {
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{MaxResults: -2}, "MaxResults -2"},
+		{Options{MinScore: 1.5}, "MinScore 1.5"},
+		{Options{MinScore: float32(math.NaN())}, "MinScore NaN"},
+		{Options{Allow: []string{"10"}}, "Allow: class 10 is outside 0..9"},
+		{Options{Deny: []string{"-1"}}, "Deny: class -1"},
+		{Options{Allow: []string{"c1", "zebra"}}, `Allow: no class is named "zebra"`},
+		{Options{Deny: []string{""}}, "Deny: an empty class name"},
+	} {
+		_, err := NewFilter(c.o, numbered(10))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v for 10 classes: %v, want an error saying %q", c.o, err, c.want)
+		}
+	}
+	if _, err := NewFilter(Options{}, nil); err == nil {
+		t.Error("a filter without labels was accepted")
 	}
 }
 
@@ -125,5 +188,10 @@ func TestParseClass(t *testing.T) {
 		if c, err := ParseClass(labels, spec); err == nil {
 			t.Errorf("ParseClass(%q) = %d, want an error", spec, c)
 		}
+	}
+	// Labels without WordNet ids (a detector's, a TFLite file's): an
+	// empty name is no class, not the first class's empty id.
+	if c, err := ParseClass(&mobilenet.Labels{Names: []string{"background", "cat"}}, " "); err == nil {
+		t.Errorf("ParseClass of a blank name = %d, want an error", c)
 	}
 }

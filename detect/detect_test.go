@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"image"
+	"image/jpeg"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,7 +17,9 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/detect"
+	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tflite"
 )
@@ -27,8 +32,9 @@ var (
 	graphErr  error
 )
 
-// newDetector loads the COCO detector from ../shared once per test binary.
-func newDetector(tb testing.TB, f detect.Filter) *detect.Detector {
+// cocoDetector loads the COCO detector from ../shared (its graph once per
+// test binary).
+func cocoDetector(tb testing.TB) *models.Model {
 	tb.Helper()
 	path := shareddata.Path(tb, "models", "tflite", cocoModel+".tflite")
 	graphOnce.Do(func() { graph, graphErr = tflite.LoadGraph(path) })
@@ -39,7 +45,13 @@ func newDetector(tb testing.TB, f detect.Filter) *detect.Detector {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := detect.New(graph, detect.Labels(l), f, 1)
+	return models.FromDetector(cocoModel, graph, detect.Labels(l))
+}
+
+// newDetector returns a Detector of the COCO model with filter f.
+func newDetector(tb testing.TB, f detect.Filter) *detect.Detector {
+	tb.Helper()
+	d, err := detect.New(cocoDetector(tb), f, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -124,34 +136,61 @@ func TestDetectTensorIsTFLite(t *testing.T) {
 	}
 }
 
-// TestDetectMatOnPhotos runs the whole path a user's photo takes (OpenCV
-// decode, bilinear stretch to 300x300, BGR to RGB): OpenCV's resize gives
-// other bytes than the reference's ffmpeg, so scores may move a little,
-// but every demo photo's best object must be TFLite's, in the same place.
-func TestDetectMatOnPhotos(t *testing.T) {
+// TestDetectOnPhotos runs the two paths a user's photo can take: Go's
+// JPEG decoder and the pure Go stretch to 300x300 (Detect), and OpenCV's
+// decoder and resize (the pipeline's path: cvprep, then DetectTensor).
+// Their bytes differ from the reference's ffmpeg, so scores may move a
+// little, but every demo photo's best object must be TFLite's, in the
+// same place, either way.
+func TestDetectOnPhotos(t *testing.T) {
 	d := newDetector(t, detect.Filter{MinScore: 0.5})
+	pre := cvprep.Stretch(d.InputSize())
+	defer pre.Close()
 	want := readPredictions(t)
 	for _, name := range []string{"bird", "cat", "grace_hopper", "hot_dog", "parrot", "pets"} {
-		img := gocv.IMRead(shareddata.Path(t, "demo", name+".jpg"), gocv.IMReadColor)
-		got, err := d.DetectMat(nil, img)
-		w, h := img.Cols(), img.Rows()
-		img.Close()
+		file := shareddata.Path(t, "demo", name+".jpg")
+		f, err := os.Open(file)
 		if err != nil {
 			t.Fatal(err)
 		}
+		img, err := jpeg.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromImage, err := d.Detect(nil, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mat := gocv.IMRead(file, gocv.IMReadColor)
+		w, h := mat.Cols(), mat.Rows()
+		rgb, err := pre.RGB(mat)
+		var fromMat []detect.Object
+		if err == nil {
+			fromMat, err = d.DetectTensor(nil, rgb, w, h)
+		}
+		mat.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Bounds() != image.Rect(0, 0, w, h) {
+			t.Fatalf("%s: Go decodes %v, OpenCV %dx%d", name, img.Bounds(), w, h)
+		}
 		g := want["demo_"+name][0]
-		if len(got) == 0 {
-			t.Errorf("%s: nothing found, want %s", name, g.label)
-			continue
-		}
-		o := got[0]
-		wantBox := detect.PixelBox(g.norm, w, h)
-		if o.Label != g.label || iou(o.Box, wantBox) < 0.9 {
-			t.Errorf("%s: best %s %v (%.2f), want %s %v (IoU %.2f)", name, o.Label, o.Box, o.Score, g.label, wantBox, iou(o.Box, wantBox))
-		}
-		for _, o := range got {
-			if o.Score < 0.5 || !o.Box.In(image.Rect(0, 0, w, h)) {
-				t.Errorf("%s: %+v below the minimum score or outside the %dx%d image", name, o, w, h)
+		for path, got := range map[string][]detect.Object{"image.Image": fromImage, "Mat": fromMat} {
+			if len(got) == 0 {
+				t.Errorf("%s, %s: nothing found, want %s", name, path, g.label)
+				continue
+			}
+			o := got[0]
+			wantBox := detect.PixelBox(g.norm, w, h)
+			if o.Label != g.label || iou(o.Box, wantBox) < 0.9 {
+				t.Errorf("%s, %s: best %s %v (%.2f), want %s %v (IoU %.2f)", name, path, o.Label, o.Box, o.Score, g.label, wantBox, iou(o.Box, wantBox))
+			}
+			for _, o := range got {
+				if o.Score < 0.5 || !o.Box.In(image.Rect(0, 0, w, h)) {
+					t.Errorf("%s, %s: %+v below the minimum score or outside the %dx%d image", name, path, o, w, h)
+				}
 			}
 		}
 	}
@@ -191,9 +230,49 @@ func TestFilter(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.f, s, c.want)
 		}
 	}
-	l, _ := mobilenet.LoadLabels(shareddata.Path(t, "models", "tflite", "coco_ssd_mobilenet_v1_labelmap.txt"))
-	if _, err := detect.New(graph, detect.Labels(l), detect.Filter{Allow: []string{"unicorn"}}, 1); err == nil || !strings.Contains(err.Error(), `"unicorn"`) {
+	if _, err := detect.New(cocoDetector(t), detect.Filter{Allow: []string{"unicorn"}}, 1); err == nil || !strings.Contains(err.Error(), `"unicorn"`) {
 		t.Errorf("an unknown label: %v", err)
+	}
+}
+
+// TestNewChecks: a nil model, a classifier, a model without its graph,
+// no runner: each an error that says so, never a panic; and a closed
+// Detector answers ErrClosed.
+func TestNewChecks(t *testing.T) {
+	coco := cocoDetector(t)
+	cls := models.FromClassifier(shareddata.Model(t))
+	for _, c := range []struct {
+		name string
+		m    *models.Model
+		n    int
+		want string
+	}{
+		{"nil model", nil, 1, "no model"},
+		{"a classifier", cls, 1, `"classify" model, not a detector`},
+		{"no graph", &models.Model{Name: "hollow", Task: models.Detect}, 1, "model hollow: models: no model"},
+		{"no runner", coco, 0, "0 concurrent calls"},
+	} {
+		d, err := detect.New(c.m, detect.Filter{}, c.n)
+		if err == nil || !strings.Contains(err.Error(), c.want) || d != nil {
+			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+	}
+	d, err := detect.New(coco, detect.Filter{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Detect(nil, nil); !errors.Is(err, detect.ErrFrame) {
+		t.Errorf("a nil image: %v, want ErrFrame", err)
+	}
+	if _, err := d.DetectTensor(nil, make([]byte, 10), 640, 480); !errors.Is(err, detect.ErrFrame) {
+		t.Errorf("a short tensor: %v, want ErrFrame", err)
+	}
+	d.Close()
+	if _, err := d.Detect(nil, image.NewGray(image.Rect(0, 0, 8, 8))); !errors.Is(err, detect.ErrClosed) {
+		t.Errorf("Detect after Close: %v, want ErrClosed", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
 	}
 }
 

@@ -6,25 +6,29 @@ import (
 	"image"
 	"math"
 	"strings"
+	"sync/atomic"
 
-	"gocv.io/x/gocv"
-
-	"github.com/livecam/livecam/internal/bgr"
+	"github.com/livecam/livecam/internal/imgprep"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tflite"
 )
 
 // MaxInputPixels bounds a detection model's input (2048x2048): every
-// Runner keeps the input, the resized frame and its RGB copy, so a
-// crafted file's 9000x9000 input would cost about 800 MB per worker.
+// Runner keeps the input and its own copy of it, so a crafted file's
+// 9000x9000 input would cost about 800 MB per worker.
 const MaxInputPixels = 2048 * 2048
 
 // ErrFrame reports an image the Detector cannot use.
 var ErrFrame = errors.New("detect: unusable image")
 
+// ErrClosed reports a call on a closed Detector.
+var ErrClosed = errors.New("detect: the Detector is closed")
+
 // Model is a detection network ready to run: its graph, class names and
 // filter. It is immutable and shared by any number of Runners.
 type Model struct {
+	model  *models.Model
 	graph  *tflite.Graph
 	labels []string
 	filter Filter
@@ -33,24 +37,24 @@ type Model struct {
 }
 
 // Runner runs a Model on one image at a time, reusing its buffers: after
-// the first frame of a given size it allocates nothing (beyond what dst
+// the first image of a given size it allocates nothing (beyond what dst
 // needs). It is not safe for concurrent use; Close releases it.
 type Runner struct {
-	m       *Model
-	runner  *tflite.Runner
-	resized gocv.Mat
-	rgb     gocv.Mat
-	pix     []byte
+	m      *Model
+	runner *tflite.Runner
+	resize *imgprep.Resizer
+	rgb    []byte
 }
 
 // Detector finds objects in single images without a pipeline: MediaPipe's
-// IMAGE mode. It is safe for concurrent use: each call borrows one of its
-// Runners (as many as New was given), so calls beyond that number wait.
-// Close it to release the runners.
+// IMAGE mode, in pure Go. It is safe for concurrent use: each call
+// borrows one of its Runners (as many as New was given), so calls beyond
+// that number wait. Close it to release the runners.
 type Detector struct {
 	*Model
-	free chan *Runner
-	all  []*Runner
+	free   chan *Runner
+	all    []*Runner
+	closed atomic.Bool
 }
 
 // Labels returns the names of a detector's classes from a labels file's
@@ -65,11 +69,30 @@ func Labels(l *mobilenet.Labels) []string {
 	return append([]string(nil), names...)
 }
 
-// NewModel returns the Model running graph g, naming classes with labels
-// (see Labels), reporting the objects filter keeps. The graph must take one uint8 RGB
-// image [1, H, W, 3] and give the four outputs of TFLite_Detection_PostProcess
-// (boxes, classes, scores, count).
-func NewModel(g *tflite.Graph, labels []string, filter Filter) (*Model, error) {
+// NewModel returns the Model running the detection model m (see
+// models.Open), reporting the objects filter keeps. m's graph must take
+// one uint8 RGB image [1, H, W, 3] and give the four outputs of
+// TFLite_Detection_PostProcess (boxes, classes, scores, count); class c
+// is named m.Labels[c].
+func NewModel(m *models.Model, filter Filter) (*Model, error) {
+	switch {
+	case m == nil:
+		return nil, fmt.Errorf("detect: %w (nil)", models.ErrNoModel)
+	case m.Task != models.Detect:
+		return nil, fmt.Errorf("detect: model %s is a %q model, not a detector (see package classify)", m.Name, m.Task)
+	}
+	if err := m.Check(); err != nil {
+		return nil, fmt.Errorf("detect: model %s: %w", m.Name, err)
+	}
+	dm, err := newModel(m.Graph, m.Labels, filter)
+	if err != nil {
+		return nil, fmt.Errorf("%w (model %s)", err, m.Name)
+	}
+	dm.model = m
+	return dm, nil
+}
+
+func newModel(g *tflite.Graph, labels []string, filter Filter) (*Model, error) {
 	in := g.Input()
 	if len(in.Shape) != 4 || in.Shape[0] != 1 || in.Shape[3] != 3 || in.Type != tflite.Uint8 {
 		return nil, fmt.Errorf("detect: the model's input is %v %v, want a uint8 RGB image [1 H W 3]", in.Type, in.Shape)
@@ -104,20 +127,23 @@ func NewModel(g *tflite.Graph, labels []string, filter Filter) (*Model, error) {
 // NewRunner returns a Runner of m whose network runs on threads
 // goroutines (at least 1).
 func (m *Model) NewRunner(threads int) *Runner {
-	return &Runner{m: m, runner: m.graph.NewRunner(max(threads, 1)), resized: gocv.NewMat(), rgb: gocv.NewMat()}
+	return &Runner{m: m, runner: m.graph.NewRunner(max(threads, 1)),
+		resize: imgprep.NewResizer(m.size.X, m.size.Y), rgb: make([]byte, m.size.X*m.size.Y*3)}
 }
 
-// New returns a Detector running graph g (see NewModel), able to run
-// concurrent calls (at least 1), each on one thread.
-func New(g *tflite.Graph, labels []string, filter Filter, concurrent int) (*Detector, error) {
-	m, err := NewModel(g, labels, filter)
+// New returns a Detector running the detection model m (see NewModel),
+// able to run concurrent calls at once (at least 1), each on one thread.
+func New(m *models.Model, filter Filter, concurrent int) (*Detector, error) {
+	if concurrent < 1 {
+		return nil, fmt.Errorf("detect: %d concurrent calls: want at least 1", concurrent)
+	}
+	dm, err := NewModel(m, filter)
 	if err != nil {
 		return nil, err
 	}
-	concurrent = max(concurrent, 1)
-	d := &Detector{Model: m, free: make(chan *Runner, concurrent)}
+	d := &Detector{Model: dm, free: make(chan *Runner, concurrent)}
 	for range concurrent {
-		r := m.NewRunner(1)
+		r := dm.NewRunner(1)
 		d.all = append(d.all, r)
 		d.free <- r
 	}
@@ -128,6 +154,12 @@ func New(g *tflite.Graph, labels []string, filter Filter, concurrent int) (*Dete
 // wrapping ErrFilter names the problem: a label m does not have, a score
 // outside [0, 1]).
 func (m *Model) CheckFilter(f Filter) error { return f.check(m.labels) }
+
+// Source returns the model m was made from.
+func (m *Model) Source() *models.Model { return m.model }
+
+// Filter returns the filter the Model applies.
+func (m *Model) Filter() Filter { return m.filter }
 
 // InputSize returns the network's input size (300x300 for the COCO
 // detector).
@@ -144,88 +176,77 @@ func (m *Model) Label(c int) string {
 	return fmt.Sprintf("class %d", c)
 }
 
-// DetectMat finds objects in an 8-bit BGR Mat of any size; they are
-// appended to dst in the model's order (best first), boxes in the Mat's
-// pixels.
-func (d *Detector) DetectMat(dst []Object, frame gocv.Mat) ([]Object, error) {
-	r := <-d.free
-	defer func() { d.free <- r }()
-	return r.DetectMat(dst, frame)
-}
-
-// Detect finds objects in an image of any size and kind, boxes in the
-// image's pixels relative to its bounds' origin.
+// Detect finds objects in an image of any size and kind; they are
+// appended to dst in the model's order (best first), boxes in the
+// image's pixels relative to its bounds' origin. *image.YCbCr (what
+// image/jpeg decodes), *image.RGBA, *image.NRGBA and *image.Gray are read
+// without going through color.Color.
 func (d *Detector) Detect(dst []Object, img image.Image) ([]Object, error) {
-	r := <-d.free
-	defer func() { d.free <- r }()
+	r, err := d.take()
+	if err != nil {
+		return dst, err
+	}
+	defer d.give(r)
 	return r.Detect(dst, img)
 }
 
 // DetectTensor runs the network on its input tensor as it is (H×W×3 RGB
-// bytes, 270000 for the COCO detector) and maps the boxes onto a
-// width×height image.
+// bytes, 270000 for the COCO detector: the bytes a caller prepared
+// itself, such as the pipeline's OpenCV path does) and maps the boxes
+// onto a width×height image.
 func (d *Detector) DetectTensor(dst []Object, rgb []uint8, width, height int) ([]Object, error) {
-	r := <-d.free
-	defer func() { d.free <- r }()
+	r, err := d.take()
+	if err != nil {
+		return dst, err
+	}
+	defer d.give(r)
 	return r.DetectTensor(dst, rgb, width, height)
 }
+
+// take borrows a Runner, waiting for one to be free.
+func (d *Detector) take() (*Runner, error) {
+	r, ok := <-d.free
+	if !ok {
+		return nil, ErrClosed
+	}
+	if d.closed.Load() {
+		d.free <- r
+		return nil, ErrClosed
+	}
+	return r, nil
+}
+
+func (d *Detector) give(r *Runner) { d.free <- r }
 
 // Model returns the Model the Runner runs.
 func (r *Runner) Model() *Model { return r.m }
 
 // Detect is Detector.Detect on this Runner.
 func (r *Runner) Detect(dst []Object, img image.Image) ([]Object, error) {
-	b := img.Bounds()
-	if b.Empty() {
-		return dst, fmt.Errorf("%w: empty image", ErrFrame)
-	}
-	n := b.Dx() * b.Dy() * 3
-	if cap(r.pix) < n {
-		r.pix = make([]byte, n)
-	}
-	r.pix = r.pix[:n]
-	if err := bgr.FromImage(r.pix, img); err != nil {
-		return dst, err
-	}
-	m, err := gocv.NewMatFromBytes(b.Dy(), b.Dx(), gocv.MatTypeCV8UC3, r.pix)
+	rgb, err := r.Input(img)
 	if err != nil {
 		return dst, err
 	}
-	defer m.Close()
-	return r.DetectMat(dst, m)
+	b := img.Bounds()
+	return r.DetectTensor(dst, rgb, b.Dx(), b.Dy())
 }
 
-// Input returns the network's input for frame, an 8-bit BGR Mat: the
-// whole frame resized to the input size (bilinear, aspect ratio not kept)
+// Input returns the network's input for img: the whole image resized to
+// the input size (OpenCV's bilinear arithmetic, aspect ratio not kept)
 // as RGB bytes. They belong to the Runner and are valid until its next
 // call.
-func (r *Runner) Input(frame gocv.Mat) ([]uint8, error) {
-	if frame.Empty() || frame.Type() != gocv.MatTypeCV8UC3 {
-		return nil, fmt.Errorf("%w: want a non-empty 8-bit BGR image, got type %v with %dx%d pixels", ErrFrame, frame.Type(), frame.Cols(), frame.Rows())
+func (r *Runner) Input(img image.Image) ([]uint8, error) {
+	if img == nil {
+		return nil, fmt.Errorf("%w: nil image", ErrFrame)
 	}
-	src := frame
-	if frame.Cols() != r.m.size.X || frame.Rows() != r.m.size.Y {
-		gocv.Resize(frame, &r.resized, r.m.size, 0, 0, gocv.InterpolationLinear)
-		src = r.resized
+	b := img.Bounds()
+	if b.Empty() {
+		return nil, fmt.Errorf("%w: empty image (bounds %v)", ErrFrame, b)
 	}
-	gocv.CvtColor(src, &r.rgb, gocv.ColorBGRToRGB)
-	rgb, err := r.rgb.DataPtrUint8()
-	if err != nil {
+	if err := r.resize.RGB(r.rgb, img, b); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFrame, err)
 	}
-	if len(rgb) != r.m.size.X*r.m.size.Y*3 { // a non-continuous Mat
-		return nil, fmt.Errorf("%w: %d RGB bytes for a %dx%d input", ErrFrame, len(rgb), r.m.size.X, r.m.size.Y)
-	}
-	return rgb, nil
-}
-
-// DetectMat is Detector.DetectMat on this Runner.
-func (r *Runner) DetectMat(dst []Object, frame gocv.Mat) ([]Object, error) {
-	rgb, err := r.Input(frame)
-	if err != nil {
-		return dst, err
-	}
-	return r.DetectTensor(dst, rgb, frame.Cols(), frame.Rows())
+	return r.rgb, nil
 }
 
 // DetectTensor is Detector.DetectTensor on this Runner.
@@ -233,6 +254,9 @@ func (r *Runner) DetectTensor(dst []Object, rgb []uint8, width, height int) ([]O
 	m := r.m
 	if width < 1 || height < 1 {
 		return dst, fmt.Errorf("%w: %dx%d pixels", ErrFrame, width, height)
+	}
+	if len(rgb) != m.size.X*m.size.Y*3 {
+		return dst, fmt.Errorf("%w: %d bytes, want %dx%dx3 = %d", ErrFrame, len(rgb), m.size.X, m.size.Y, m.size.X*m.size.Y*3)
 	}
 	if err := r.runner.Run(rgb); err != nil {
 		return dst, fmt.Errorf("%w: %v", ErrFrame, err)
@@ -258,14 +282,22 @@ func (r *Runner) DetectTensor(dst []Object, rgb []uint8, width, height int) ([]O
 	return dst, nil
 }
 
-// Close releases the Runner's goroutines and Mats.
+// Close releases the Runner's goroutines.
 func (r *Runner) Close() error {
 	r.runner.Close()
-	return errors.Join(r.resized.Close(), r.rgb.Close())
+	return nil
 }
 
-// Close releases the runners and their buffers; calls after Close panic.
+// Close waits for the calls under way, then releases the runners; calls
+// after Close return ErrClosed. Closing twice does nothing.
 func (d *Detector) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	for range d.all {
+		<-d.free
+	}
+	close(d.free)
 	var errs []error
 	for _, r := range d.all {
 		errs = append(errs, r.Close())

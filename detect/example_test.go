@@ -1,6 +1,7 @@
 package detect_test
 
 import (
+	"context"
 	"fmt"
 	"image/jpeg"
 	"log"
@@ -8,36 +9,32 @@ import (
 	"path/filepath"
 
 	"github.com/livecam/livecam/detect"
-	"github.com/livecam/livecam/net/mobilenet"
-	"github.com/livecam/livecam/net/tflite"
+	"github.com/livecam/livecam/models"
 )
 
 // shared is the shared data folder beside the repository.
 var shared = filepath.Join("..", "..", "shared")
 
-// A robot's frame in, objects out: labels, scores and boxes in the frame's
-// own pixels.
+// A robot's frame in, objects out, in pure Go: labels, scores and boxes
+// in the frame's own pixels. models.Open takes a catalogue name
+// ("coco_ssd_mobilenet_v1", found in $LIVECAM_MODELS), a folder or, here,
+// the file, with its labels beside it.
 func Example() {
-	g, err := tflite.LoadGraph(filepath.Join(shared, "models", "tflite", "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"))
+	m, err := models.Open(context.Background(), filepath.Join(shared, "models", "tflite", "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"), nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	l, err := mobilenet.LoadLabels(filepath.Join(shared, "models", "tflite", "coco_ssd_mobilenet_v1_labelmap.txt"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	d, err := detect.New(g, detect.Labels(l), detect.Filter{MinScore: 0.5}, 1)
+	d, err := detect.New(m, detect.Filter{MinScore: 0.5}, 1)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer d.Close()
-
 	f, err := os.Open(filepath.Join(shared, "demo", "pets.jpg"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer f.Close()
-	img, err := jpeg.Decode(f)
+	img, err := jpeg.Decode(f) // an *image.YCbCr
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -6,8 +6,8 @@
 //
 //	livecam.jobs              LIVECAM_JOBS, work queue: one message per job,
 //	                          message id = job id (a double submit is one job)
-//	livecam.results.JOB       LIVECAM_RESULTS: every frame's result (JSON
-//	livecam.summary.JOB       line, id JOB/FRAME) and the job's summary
+//	livecam.results.JOB       LIVECAM_RESULTS: every frame's result (package
+//	livecam.summary.JOB       wire's, id JOB/FRAME) and the job's summary
 //	livecam.dead.JOB          LIVECAM_DEAD: jobs given up, with the reason
 //	livecam_jobs (KV)         JOB -> State: queued, running (worker,
 //	                          progress), done, failed

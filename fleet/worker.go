@@ -584,10 +584,10 @@ func NewResults(js jetstream.JetStream, job string) *Results {
 	return &Results{js: js, job: job}
 }
 
-// Publish stores one frame's result line (without its newline), waiting
-// through a server restart (up to a minute).
-func (r *Results) Publish(ctx context.Context, frame int64, line []byte) error {
-	if err := publishRetrying(ctx, r.js, ResultsSubject(r.job), line, fmt.Sprintf("%s/%d", r.job, frame), time.Minute); err != nil {
+// Publish stores one frame's result, msg (in the wire format:
+// wire.AppendResult), waiting through a server restart (up to a minute).
+func (r *Results) Publish(ctx context.Context, frame int64, msg []byte) error {
+	if err := publishRetrying(ctx, r.js, ResultsSubject(r.job), msg, fmt.Sprintf("%s/%d", r.job, frame), time.Minute); err != nil {
 		return fmt.Errorf("results of job %s, frame %d: %w", r.job, frame, err)
 	}
 	r.frames++

@@ -1,6 +1,17 @@
-// Package models is livecam's catalogue of published models: where a
-// model is looked for on disk, and how one is downloaded, verified and
-// installed atomically. It lists the 16 float32 TF.js MobileNet V1
+// Package models opens the networks livecam runs, and is its catalogue
+// of published models: where a model is looked for on disk, and how one
+// is downloaded, verified and installed atomically.
+//
+//	m, err := models.Open(ctx, "", nil) // Default, from $LIVECAM_MODELS or the cache
+//	m, err := models.Open(ctx, "coco_ssd_mobilenet_v1", &models.OpenOptions{Fetch: true})
+//	m, err := models.Open(ctx, "path/to/model.tflite", nil)
+//
+// Open takes a catalogue name, a TF.js folder or a .tflite file, checks
+// published files against their SHA-256, finds the labels and returns a
+// Model, the one type package classify, package detect, the pipeline and
+// the command take.
+//
+// The catalogue lists the 16 float32 TF.js MobileNet V1
 // classifiers; Google's quantized (uint8) TFLite classifiers that
 // Coral's test data publishes (mobilenet_v1_0.25_128_quant,
 // 0.5_160_quant, 0.75_192_quant and mobilenet_v2_1.0_224_quant; 1001

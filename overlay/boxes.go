@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // Box is one detected object to draw: an outline in its class's colour
@@ -87,15 +89,15 @@ func classBGR(c int) (fill, text bgr) {
 	return fill, bgr{255, 255, 255}
 }
 
-// AppendLabel appends the text of b's tab to dst: the label's first
-// synonym, the score as a whole percentage and the track id when there
+// AppendLabel appends the text of b's tab to dst: the label's display
+// name (mobilenet.ShortLabel), the score as a whole percentage and the track id when there
 // is one ("person 87% #12").
 func AppendLabel(dst []byte, b *Box) []byte {
 	if b.Label == "" {
 		dst = append(dst, "class "...)
 		dst = strconv.AppendInt(dst, int64(b.Class), 10)
 	} else {
-		dst = append(dst, shortLabel(b.Label)...)
+		dst = append(dst, mobilenet.ShortLabel(b.Label)...)
 	}
 	if s := b.Score; s == s { // NaN says nothing
 		dst = append(dst, ' ')

@@ -21,6 +21,8 @@ import (
 	"strconv"
 
 	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // Label is one line of the top-k list.
@@ -193,7 +195,7 @@ func (d *Drawer) row(info *Info, i int, unsure bool) []byte {
 	}
 	d.buf = appendPercent(d.buf, info.Top[i].Score)
 	d.buf = append(d.buf, "  "...)
-	d.buf = append(d.buf, shortLabel(info.Top[i].Name)...)
+	d.buf = append(d.buf, mobilenet.ShortLabel(info.Top[i].Name)...)
 	if unsure {
 		d.buf = append(d.buf, ')')
 	}
@@ -220,15 +222,4 @@ func (d *Drawer) status(info *Info) {
 func appendPercent(b []byte, score float32) []byte {
 	b = strconv.AppendFloat(b, float64(score)*100, 'f', 1, 64)
 	return append(b, '%')
-}
-
-// shortLabel keeps the first of an ImageNet label's synonyms ("tabby,
-// tabby cat" -> "tabby").
-func shortLabel(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ',' {
-			return s[:i]
-		}
-	}
-	return s
 }

@@ -246,9 +246,15 @@ func TestDrawClipsToSmallFrames(t *testing.T) {
 	}
 }
 
-func TestShortLabel(t *testing.T) {
-	if shortLabel("tabby, tabby cat") != "tabby" || shortLabel("banjo") != "banjo" {
-		t.Error("shortLabel")
+// TestRowShowsShortLabel: a class's row shows its display name, the
+// first of its synonyms.
+func TestRowShowsShortLabel(t *testing.T) {
+	d := New(&Options{HideStatus: true})
+	img := frame(320, 240, 40)
+	defer img.Close()
+	d.Draw(&img, &Info{Top: []Label{{"tabby, tabby cat", 0.87}}})
+	if string(d.buf) != "87.0%  tabby" {
+		t.Errorf("drew %q", d.buf)
 	}
 }
 

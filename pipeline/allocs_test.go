@@ -18,6 +18,7 @@ import (
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/source"
 	"github.com/livecam/livecam/track"
+	"github.com/livecam/livecam/wire"
 )
 
 // TestSteadyStateAllocations runs the pipeline over a 600-frame video
@@ -48,7 +49,7 @@ func TestSteadyStateAllocations(t *testing.T) {
 		Stages:  []pipeline.Stage{smooth, stage.Overlay(nil)},
 		Sinks:   []pipeline.Sink{vs, results},
 		Events:  events.Options{Enter: 0.2, Leave: 0.1},
-		OnEvent: func(e events.Event) { line = jsonl.AppendEvent(line[:0], e); ew.WriteLine(line) },
+		OnEvent: func(e events.Event) { line = append(wire.AppendEvent(line[:0], e), '\n'); ew.WriteLine(line) },
 	})
 }
 
@@ -70,7 +71,7 @@ func TestSteadyStateAllocationsDetector(t *testing.T) {
 	ew := eventsFile(t, dir)
 	var line []byte
 	nevents, nbest := 0, 0
-	steadyAllocations(t, 60, 300, pipeline.Config{Source: &sceneSource{name: "loop", scenes: scenes}, Detector: detectModel(t), Workers: 2,
+	steadyAllocations(t, 60, 300, pipeline.Config{Source: &sceneSource{name: "loop", scenes: scenes}, Model: detectModel(t), Filter: halfScore, Workers: 2,
 		Gate:   stage.Every(2),
 		Stages: []pipeline.Stage{stage.Overlay(nil)},
 		Sinks:  []pipeline.Sink{vs, results},
@@ -79,7 +80,7 @@ func TestSteadyStateAllocationsDetector(t *testing.T) {
 		OnBestFrame: func(detect.Object, gocv.Mat) { nbest++ },
 		OnObjectEvent: func(e track.Event) {
 			nevents++
-			line = jsonl.AppendObjectEvent(line[:0], "loop", e)
+			line = append(wire.AppendObjectEvent(line[:0], "loop", e), '\n')
 			ew.WriteLine(line)
 		},
 	})

@@ -20,7 +20,9 @@ import (
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tflite"
 	"github.com/livecam/livecam/pipeline"
@@ -31,13 +33,17 @@ import (
 
 var (
 	detOnce  sync.Once
-	detModel *detect.Model
+	detModel *models.Model
 	detErr   error
 )
 
-// detectModel is the COCO SSD detector of ../shared (minimum score 0.5),
-// loaded once per test binary.
-func detectModel(tb testing.TB) *detect.Model {
+// halfScore is the filter the detector tests run with: objects scoring
+// 0.5 or more.
+var halfScore = detect.Filter{MinScore: 0.5}
+
+// detectModel is the COCO SSD detector of ../shared, loaded once per test
+// binary.
+func detectModel(tb testing.TB) *models.Model {
 	tb.Helper()
 	graph := shareddata.Path(tb, "models", "tflite", "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite")
 	labels := shareddata.Path(tb, "models", "tflite", "coco_ssd_mobilenet_v1_labelmap.txt")
@@ -52,7 +58,7 @@ func detectModel(tb testing.TB) *detect.Model {
 			detErr = err
 			return
 		}
-		detModel, detErr = detect.NewModel(g, detect.Labels(l), detect.Filter{MinScore: 0.5})
+		detModel = models.FromDetector("coco_ssd_mobilenet_v1", g, detect.Labels(l))
 	})
 	if detErr != nil {
 		tb.Fatal(detErr)
@@ -143,15 +149,26 @@ func (s *sceneSource) sceneOf(f int64) (i, k int) {
 	return -1, 0
 }
 
-// expected runs the detector on each scene's picture directly: what the
-// pipeline must report for every inferred frame of it.
-func expected(t *testing.T, m *detect.Model, scenes []scene) [][]detect.Object {
+// expected runs the detector on each scene's picture directly (OpenCV's
+// stretch, then the network, objects from 0.5): what the pipeline must
+// report for every inferred frame of it.
+func expected(t *testing.T, m *models.Model, scenes []scene) [][]detect.Object {
 	t.Helper()
-	r := m.NewRunner(1)
+	dm, err := detect.NewModel(m, halfScore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := dm.NewRunner(1)
 	defer r.Close()
+	pre := cvprep.Stretch(dm.InputSize())
+	defer pre.Close()
 	want := make([][]detect.Object, len(scenes))
 	for i, sc := range scenes {
-		objs, err := r.DetectMat(nil, sc.img)
+		rgb, err := pre.RGB(sc.img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := r.DetectTensor(nil, rgb, sc.img.Cols(), sc.img.Rows())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +293,7 @@ func TestDetectorPipeline(t *testing.T) {
 	// results.
 	var order []string
 	best := map[int]int{} // id: OnBestFrame calls
-	cfg := pipeline.Config{Source: src, Detector: m, Workers: 2, Sinks: []pipeline.Sink{results},
+	cfg := pipeline.Config{Source: src, Model: m, Filter: halfScore, Workers: 2, Sinks: []pipeline.Sink{results},
 		Stages: []pipeline.Stage{stage.Overlay(nil)},
 		Track:  &track.Config{MinHits: 2, MaxLost: 3},
 		OnBestFrame: func(o detect.Object, frame gocv.Mat) {
@@ -456,7 +473,7 @@ func TestDetectorGateCarriesObjects(t *testing.T) {
 	m := detectModel(t)
 	want := expected(t, m, scenes)
 	src := &sceneSource{name: "gated", scenes: scenes}
-	got, _, _ := runDetector(t, pipeline.Config{Source: src, Detector: m, Gate: stage.Every(3), Track: &track.Config{MinHits: 1}}, nil)
+	got, _, _ := runDetector(t, pipeline.Config{Source: src, Model: m, Filter: halfScore, Gate: stage.Every(3), Track: &track.Config{MinHits: 1}}, nil)
 	if len(got) != 19 {
 		t.Fatalf("%d results for 19 frames", len(got))
 	}
@@ -504,7 +521,7 @@ func TestDetectorSourceChangesSize(t *testing.T) {
 	}
 	src := &sceneSource{name: "cam", scenes: scenes}
 	best := map[int]bool{}
-	got, evs, logs := runDetector(t, pipeline.Config{Source: src, Detector: m, Track: &track.Config{MinHits: 1},
+	got, evs, logs := runDetector(t, pipeline.Config{Source: src, Model: m, Filter: halfScore, Track: &track.Config{MinHits: 1},
 		OnBestFrame: func(o detect.Object, _ gocv.Mat) { best[o.ID] = true }}, nil)
 	if len(got) != 10 {
 		t.Fatalf("%d results for 10 frames", len(got))
@@ -573,7 +590,7 @@ func TestDetectorZones(t *testing.T) {
 	want := expected(t, m, scenes)
 	left := track.Zone{Name: "left", Points: [][2]float64{{0, 0}, {0.5, 0}, {0.5, 1}, {0, 1}}, Fractions: true}
 	var zones [][]track.Zone
-	cfg := pipeline.Config{Source: &sceneSource{name: "z", scenes: scenes}, Detector: m,
+	cfg := pipeline.Config{Source: &sceneSource{name: "z", scenes: scenes}, Model: m, Filter: halfScore,
 		Track: &track.Config{MinHits: 1, Zones: []track.Zone{left}},
 		Sinks: []pipeline.Sink{pipeline.SinkFunc(func(o *pipeline.Output) error {
 			zones = append(zones, o.Zones)
@@ -613,9 +630,12 @@ func TestDetectorZones(t *testing.T) {
 // pixels, in order.
 func TestDetectorPool(t *testing.T) {
 	m := detectModel(t)
-	pool := pipeline.NewDetectorPool(m, 2, 1)
+	pool, err := pipeline.NewPool(m, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer pool.Close()
-	if pool.Detector() != m || pool.Model() != nil {
+	if pool.Model() != m {
 		t.Fatal("the pool does not say it runs the detector")
 	}
 	cams := []*sceneSource{
@@ -627,7 +647,7 @@ func TestDetectorPool(t *testing.T) {
 	wants := make([][]detect.Object, len(cams))
 	for i, cam := range cams {
 		wants[i] = expected(t, m, cam.scenes)[0]
-		p, err := pipeline.New(pipeline.Config{Source: cam, Detector: m, Pool: pool, Track: &track.Config{MinHits: 1},
+		p, err := pipeline.New(pipeline.Config{Source: cam, Pool: pool, Filter: halfScore, Track: &track.Config{MinHits: 1},
 			OnResult: func(r *pipeline.Result) {
 				results[i] = append(results[i], frameResult{frame: r.Frame, inferred: r.Inferred, objs: slices.Clone(r.Objects())})
 			}})
@@ -675,7 +695,7 @@ func TestDetectorLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n, bad int
-	p, err := pipeline.New(pipeline.Config{Source: cam, Detector: m, Workers: 2, Track: &track.Config{},
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: m, Filter: halfScore, Workers: 2, Track: &track.Config{},
 		Stages: []pipeline.Stage{stage.Overlay(nil)},
 		OnResult: func(r *pipeline.Result) {
 			n++
@@ -708,22 +728,26 @@ func TestDetectorLive(t *testing.T) {
 func TestDetectorConfigChecked(t *testing.T) {
 	m := detectModel(t)
 	src := func() pipeline.Source { return &synthSource{n: 1, w: 64, h: 48} }
-	classifierPool := pipeline.NewPool(smallModel(t), 1, 1)
+	classifierPool, err := pipeline.NewPool(smallModel(t), 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer classifierPool.Close()
 	for _, c := range []struct {
 		name string
 		cfg  pipeline.Config
 		want string
 	}{
-		{"both models", pipeline.Config{Source: src(), Model: smallModel(t), Detector: m}, "either a Model"},
-		{"no model", pipeline.Config{Source: src()}, "either a Model"},
+		{"no source", pipeline.Config{Model: m}, "Config.Source is nil"},
+		{"no model", pipeline.Config{Source: src()}, "Config.Model is nil"},
+		{"a model without its network", pipeline.Config{Source: src(), Model: &models.Model{Name: "hollow", Task: models.Detect}}, "model hollow"},
 		{"track with a classifier", pipeline.Config{Source: src(), Model: smallModel(t), Track: &track.Config{}}, "Track"},
-		{"object events without tracking", pipeline.Config{Source: src(), Detector: m, OnObjectEvent: func(track.Event) {}}, "need Config.Track"},
-		{"best frames without tracking", pipeline.Config{Source: src(), Detector: m, OnBestFrame: func(detect.Object, gocv.Mat) {}}, "need Config.Track"},
-		{"label events with a detector", pipeline.Config{Source: src(), Detector: m, OnEvent: func(events.Event) {}}, "OnEvent"},
-		{"classes with a detector", pipeline.Config{Source: src(), Detector: m, Results: classify.Options{MaxResults: 1}}, "Results"},
-		{"detector on a classifier's pool", pipeline.Config{Source: src(), Detector: m, Pool: classifierPool}, "Pool"},
-		{"zone off the frame", pipeline.Config{Source: src(), Detector: m, Track: &track.Config{Zones: []track.Zone{
+		{"object events without tracking", pipeline.Config{Source: src(), Model: m, Filter: halfScore, OnObjectEvent: func(track.Event) {}}, "need Config.Track"},
+		{"best frames without tracking", pipeline.Config{Source: src(), Model: m, Filter: halfScore, OnBestFrame: func(detect.Object, gocv.Mat) {}}, "need Config.Track"},
+		{"label events with a detector", pipeline.Config{Source: src(), Model: m, Filter: halfScore, OnEvent: func(events.Event) {}}, "OnEvent"},
+		{"classes with a detector", pipeline.Config{Source: src(), Model: m, Classes: classify.Options{MaxResults: 1}}, "Config.Classes"},
+		{"detector on a classifier's pool", pipeline.Config{Source: src(), Model: m, Filter: halfScore, Pool: classifierPool}, "Pool"},
+		{"zone off the frame", pipeline.Config{Source: src(), Model: m, Filter: halfScore, Track: &track.Config{Zones: []track.Zone{
 			{Name: "far", Points: [][2]float64{{100, 100}, {200, 100}, {200, 200}}}}}}, `"far"`},
 	} {
 		_, err := pipeline.New(c.cfg)
@@ -731,7 +755,10 @@ func TestDetectorConfigChecked(t *testing.T) {
 			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
 		}
 	}
-	detectorPool := pipeline.NewDetectorPool(m, 1, 1)
+	detectorPool, err := pipeline.NewPool(m, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer detectorPool.Close()
 	if _, err := pipeline.New(pipeline.Config{Source: src(), Model: smallModel(t), Pool: detectorPool}); err == nil {
 		t.Error("a classifier was accepted on a detector's pool")
@@ -747,7 +774,7 @@ func TestDetectorFilter(t *testing.T) {
 	scenes := []scene{{photo(t, "pets.jpg", w, h), 4}, {photo(t, "grace_hopper.jpg", w, h), 4}}
 	m := detectModel(t)
 	src := &sceneSource{name: "filtered", scenes: scenes}
-	got, evs, _ := runDetector(t, pipeline.Config{Source: src, Detector: m, Filter: detect.Filter{Deny: []string{"dog", "tie"}},
+	got, evs, _ := runDetector(t, pipeline.Config{Source: src, Model: m, Filter: detect.Filter{MinScore: 0.5, Deny: []string{"dog", "tie"}},
 		Track: &track.Config{MinHits: 1}}, nil)
 	seen := map[string]bool{}
 	for _, r := range got {
@@ -761,7 +788,7 @@ func TestDetectorFilter(t *testing.T) {
 	if !seen["person"] || !seen["event person"] || seen["dog"] || seen["tie"] || seen["event dog"] || seen["event tie"] {
 		t.Errorf("labels seen %v: want person only", seen)
 	}
-	if _, err := pipeline.New(pipeline.Config{Source: &sceneSource{scenes: scenes}, Detector: m, Filter: detect.Filter{Allow: []string{"unicorn"}}}); !errors.Is(err, detect.ErrFilter) {
+	if _, err := pipeline.New(pipeline.Config{Source: &sceneSource{scenes: scenes}, Model: m, Filter: detect.Filter{Allow: []string{"unicorn"}}}); !errors.Is(err, detect.ErrFilter) {
 		t.Errorf("an unknown label: %v", err)
 	}
 }

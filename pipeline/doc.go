@@ -1,7 +1,30 @@
 // Package pipeline is livecam's core: it moves video frames from a Source
-// through a model, the MobileNet classifier (package net/mobilenet) or an
-// SSD object detector (package detect), and a chain of stages to the
+// through a model (Config.Model, as models.Open returns it: the MobileNet
+// classifier or an SSD object detector), and a chain of stages to the
 // sinks, with a drop policy for live video and no allocation per frame.
+//
+// # Three modes
+//
+// livecam runs a model the three ways MediaPipe's tasks do, in Go's
+// terms:
+//
+//   - A single image: package classify (classify.Classifier) and
+//     package detect; no pipeline.
+//   - VIDEO: every frame is processed, in order, none dropped. A Pipeline
+//     in File mode over a file, or over frames the application pushes
+//     (push.NewVideo, or any push source under Mode File: a push waits
+//     for room, or for the run to stop); or, with no goroutines at all,
+//     a Video: one Process call per frame on the caller's goroutine,
+//     returning that frame's Result (classifyForVideo, detectForVideo).
+//   - Live stream: a Pipeline in Live mode over a camera, a stream or a
+//     live push source (push.New): the newest frame wins, a frame no
+//     worker has taken when the next arrives is dropped and counted, and
+//     results come through Config.OnResult, the events' callbacks and
+//     Results.
+//
+// In every mode the timestamps of a run must increase: a push source and
+// a Video refuse a frame stamped at or before the one before it (a
+// *TimestampError naming both times).
 //
 // # Stages
 //
@@ -21,15 +44,17 @@
 // handoff holds one frame: a frame no worker has taken when the next one
 // arrives is dropped and counted, so the capture loop never waits and
 // results stay about one inference behind the camera. Workers each own
-// the model's runner: a Preprocessor and a mobilenet.Runner for a
-// classifier (Config.Model), a detect.Runner for a detector
-// (Config.Detector). The output goroutine restores capture order and
-// passes each frame's Output through Config.Stages to the sinks;
-// Config.OnResult sees each frame after the stages.
+// OpenCV's preparation of a frame (a classifier's centre square, a
+// detector's whole frame, resized and turned to RGB) and the model's
+// runner, chosen by Config.Model's Task. The output goroutine restores
+// capture order and passes each frame's Output through Config.Stages,
+// then the pipeline's own stages (the latency, the events, the
+// callbacks), to the sinks;
+// Config.OnResult sees each frame after the sinks.
 //
 // With a classifier, the output goroutine ranks the classes with
-// Config.Results (how many, a minimum score, classes allowed and denied)
-// into Result.Top, and "label entered / left" events (Config.OnEvent,
+// Config.Classes (how many, a minimum score, classes allowed and denied
+// by label or index) into Result.Top, and "label entered / left" events (Config.OnEvent,
 // package events) follow the ranked classes.
 //
 // With a detector, each frame's Result.Objects are the detector's objects
@@ -58,9 +83,9 @@
 // them.
 //
 // Several pipelines (cameras) can share one model and one set of workers:
-// a Pool in Config.Pool (NewPool for a classifier, NewDetectorPool for a
-// detector) runs the forward passes of all of them, taking the cameras in
-// turn, so one busy camera cannot starve another.
+// a Pool in Config.Pool (NewPool, for a classifier or a detector) runs
+// the forward passes of all of them, taking the cameras in turn, so one
+// busy camera cannot starve another.
 //
 // Everything around the core lives in packages of its own, each usable
 // and testable alone: sources in source/... (files through ffmpeg,
@@ -77,9 +102,10 @@
 // output goroutine returns it to the pool. The Mats are closed when Run
 // returns. A Source fills the Mat it is given (it may swap in one of its
 // own of the same size, handing over ownership); stages and sinks see an
-// Output and its Result only during the call. A Result holds its classes
-// and objects in fixed arrays, so the copies sent to Results() allocate
-// nothing either. Steady state allocates nothing per frame.
+// Output and its Result only during the call. A Result holds its objects
+// and up to 10 classes in fixed arrays, so the copies sent to Results()
+// allocate nothing either (a run that reports more classes gives each
+// copy its own slice of them). Steady state allocates nothing per frame.
 //
 // # Stopping
 //

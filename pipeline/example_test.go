@@ -7,21 +7,23 @@ import (
 	"sync"
 	"time"
 
+	"gocv.io/x/gocv"
+
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/randweights"
-	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/source"
 	"github.com/livecam/livecam/source/push"
 )
 
-func model() *mobilenet.Model {
+func model() *models.Model {
 	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		log.Fatal(err)
 	}
-	return m // real code: tfjs.Load(dir)
+	return models.FromClassifier(m) // real code: models.Open(ctx, "mobilenet_v1_0.75_224", nil)
 }
 
 // Label every frame of a video file and count the results.
@@ -55,7 +57,7 @@ func Example_push() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	p, err := pipeline.New(pipeline.Config{Source: cam, Model: model(), Results: classify.Options{MaxResults: 1}})
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: model(), Classes: classify.Options{MaxResults: 1}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,6 +71,61 @@ func Example_push() {
 		fmt.Println("frame", r.Frame, "at", r.PTS, "classes", len(r.Top()))
 	}
 	// Output: frame 0 at 1.5s classes 1
+}
+
+// VIDEO mode from the application's own frames: every frame pushed is
+// classified, in order; a push waits until the pipeline has room for it.
+func Example_video() {
+	cam, err := push.NewVideo("recording", 64, 48, 30)
+	if err != nil {
+		log.Fatal(err)
+	}
+	frames := 0
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: model(),
+		OnResult: func(r *pipeline.Result) { frames++ }})
+	if err != nil {
+		log.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	rgb := make([]byte, 64*48*3)
+	for i := range 100 { // back to back: none is dropped
+		if err := cam.PushRGB(rgb, time.Duration(i)*time.Second/30); err != nil {
+			log.Fatal(err)
+		}
+	}
+	cam.Close() // end of stream
+	if err := <-done; err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(frames, "of 100 frames classified,", cam.Replaced(), "replaced")
+	// Output: 100 of 100 frames classified, 0 replaced
+}
+
+// A robot's loop classifies each frame itself and gets the result back:
+// no source, no goroutines. Timestamps must increase.
+func ExampleVideo() {
+	v, err := pipeline.NewVideo(pipeline.Config{Model: model(), Classes: classify.Options{MaxResults: 1}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
+	frame := gocv.NewMatWithSize(48, 64, gocv.MatTypeCV8UC3) // from the camera
+	defer frame.Close()
+	for i := range 3 {
+		r, err := v.Process(context.Background(), frame, time.Duration(i)*100*time.Millisecond)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("frame", r.Frame, "at", r.PTS, "classes", len(r.Top()))
+	}
+	_, err = v.Process(context.Background(), frame, 100*time.Millisecond)
+	fmt.Println(err)
+	// Output:
+	// frame 0 at 0s classes 1
+	// frame 1 at 100ms classes 1
+	// frame 2 at 200ms classes 1
+	// pipeline: video: timestamp 100ms is not after the previous frame's 200ms
 }
 
 // Policies compose: a gate chooses the frames that get a forward pass,
@@ -108,7 +165,10 @@ func Example_stages() {
 // serves them in turn; each has its own pipeline, outputs and metrics.
 func Example_pool() {
 	m := model()
-	pool := pipeline.NewPool(m, 2, 1)
+	pool, err := pipeline.NewPool(m, 2, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer pool.Close()
 	var wg sync.WaitGroup
 	counts := make([]int, 2)

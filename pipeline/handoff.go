@@ -64,12 +64,21 @@ func (h *handoff) putLocked(s *slot) (dropped *slot) {
 // empty.
 func (h *handoff) take() *slot {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for len(h.q) == 0 && !h.closed {
 		h.cond.Wait()
 	}
-	return h.pop()
+	s := h.pop()
+	h.mu.Unlock()
+	if s != nil && takeHook != nil {
+		takeHook(s.seq)
+	}
+	return s
 }
+
+// takeHook, when set (by a test, before Run), is called by a worker with
+// the index of each frame it takes, before it processes the frame: a test
+// that blocks in it holds the worker busy, as a slow forward pass would.
+var takeHook func(frame int64)
 
 // tryTake is take without waiting: nil when nothing is queued.
 func (h *handoff) tryTake() *slot {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/outfile"
@@ -22,7 +23,7 @@ func TestRealtimeLatency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-time playback: skipped with -short")
 	}
-	m := shareddata.Model(t)
+	m := models.FromClassifier(shareddata.Model(t))
 	src, err := source.Open(shareddata.Path(t, "videos", "slideshow_480p_noisy.mkv"), source.Options{Realtime: true})
 	if err != nil {
 		t.Fatal(err)

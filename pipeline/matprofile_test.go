@@ -55,7 +55,7 @@ func TestNoMatLeaks(t *testing.T) {
 	}
 	// A detector, tracking, with a size change (its runners' Mats, the
 	// slots' Mats resized), and live through a pushed source.
-	p, err = pipeline.New(pipeline.Config{Source: &sceneSource{name: "pets", scenes: []scene{{big, 6}, {small, 6}}}, Detector: detectModel(t),
+	p, err = pipeline.New(pipeline.Config{Source: &sceneSource{name: "pets", scenes: []scene{{big, 6}, {small, 6}}}, Model: detectModel(t), Filter: halfScore,
 		Track: &track.Config{}, Stages: []pipeline.Stage{stage.Overlay(nil)}})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func TestNoMatLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err = pipeline.New(pipeline.Config{Source: cam, Detector: detectModel(t), Workers: 2, Stages: []pipeline.Stage{stage.Overlay(nil)}})
+	p, err = pipeline.New(pipeline.Config{Source: cam, Model: detectModel(t), Filter: halfScore, Workers: 2, Stages: []pipeline.Stage{stage.Overlay(nil)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +81,11 @@ func TestNoMatLeaks(t *testing.T) {
 	if err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	pool := pipeline.NewDetectorPool(detectModel(t), 2, 1)
-	p, err = pipeline.New(pipeline.Config{Source: &sceneSource{name: "pool", scenes: []scene{{big, 4}}}, Detector: detectModel(t), Pool: pool})
+	pool, err := pipeline.NewPool(detectModel(t), 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = pipeline.New(pipeline.Config{Source: &sceneSource{name: "pool", scenes: []scene{{big, 4}}}, Model: detectModel(t), Filter: halfScore, Pool: pool})
 	if err != nil {
 		t.Fatal(err)
 	}

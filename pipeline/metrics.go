@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
@@ -21,10 +22,13 @@ const (
 	PhaseInference               // the forward pass
 	PhaseOutput                  // smoothing, overlay and sinks
 	PhaseEndToEnd                // capture to overlay drawn
-	numPhases
+
+	// NumPhases is the number of timed phases: Snapshot.Phases and
+	// Snapshot.Histograms hold one entry per phase.
+	NumPhases
 )
 
-var phaseNames = [numPhases]string{"capture", "queue", "preprocess", "inference", "output", "capture-to-overlay"}
+var phaseNames = [NumPhases]string{"capture", "queue", "preprocess", "inference", "output", "capture-to-overlay"}
 
 // String returns the phase's name as the statistics table prints it.
 func (s Phase) String() string { return phaseNames[s] }
@@ -51,16 +55,22 @@ type Histogram struct {
 // allocates nothing; Snapshot and Write do. It is safe for concurrent
 // use.
 type Metrics struct {
-	mu         sync.Mutex
-	samples    [numPhases][]float64 // ring buffers, milliseconds
-	hist       [numPhases]Histogram // bucket counts not yet cumulative
-	n          [numPhases]int64
-	start      time.Time
-	in         int64 // frames read from the source
-	out        int64 // frames delivered to the sinks
-	dropped    int64 // frames read but not processed
-	infers     int64 // forward passes
-	reconnects int64
+	// The frame counts, each an atomic counter of its own: the
+	// goroutines that count never wait for one another, and a reader
+	// sees each count as it was at one moment (several counts read
+	// while frames go by need not add up; after Run they do).
+	in         atomic.Int64 // frames read from the source
+	out        atomic.Int64 // frames delivered to the sinks
+	dropped    atomic.Int64 // frames read but not processed
+	inferences atomic.Int64 // forward passes
+	reconnects atomic.Int64 // times a lost live source came back
+
+	start time.Time // immutable
+
+	mu      sync.Mutex           // guards the latencies below
+	samples [NumPhases][]float64 // ring buffers, milliseconds
+	hist    [NumPhases]Histogram // bucket counts not yet cumulative
+	n       [NumPhases]int64
 }
 
 func newMetrics() *Metrics {
@@ -89,15 +99,6 @@ func (m *Metrics) record(s Phase, d time.Duration) {
 	m.mu.Unlock()
 }
 
-func (m *Metrics) count(in, out, dropped, infers int64) {
-	m.mu.Lock()
-	m.in += in
-	m.out += out
-	m.dropped += dropped
-	m.infers += infers
-	m.mu.Unlock()
-}
-
 // Quantiles are latency quantiles of one phase, in milliseconds.
 type Quantiles struct {
 	P50, P95, P99, Max float64
@@ -112,20 +113,23 @@ type Snapshot struct {
 	Inferences int64
 	Reconnects int64   // times a lost live source came back
 	FPS        float64 // frames delivered per second
-	Phases     [numPhases]Quantiles
+	// Phases holds each phase's latency quantiles over the recent
+	// window, indexed by Phase.
+	Phases [NumPhases]Quantiles
 	// Histograms holds each phase's latencies since the start, in the
-	// buckets of LatencyBuckets.
-	Histograms [numPhases]Histogram
+	// buckets of LatencyBuckets, indexed by Phase.
+	Histograms [NumPhases]Histogram
 }
 
 // Snapshot computes the quantiles over the recent window (gonum's stat).
 func (m *Metrics) Snapshot() Snapshot {
+	s := Snapshot{Elapsed: time.Since(m.start), In: m.in.Load(), Out: m.out.Load(), Dropped: m.dropped.Load(),
+		Inferences: m.inferences.Load(), Reconnects: m.reconnects.Load()}
+	if sec := s.Elapsed.Seconds(); sec > 0 {
+		s.FPS = float64(s.Out) / sec
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := Snapshot{Elapsed: time.Since(m.start), In: m.in, Out: m.out, Dropped: m.dropped, Inferences: m.infers, Reconnects: m.reconnects}
-	if sec := s.Elapsed.Seconds(); sec > 0 {
-		s.FPS = float64(m.out) / sec
-	}
 	for i, h := range m.hist {
 		cum := uint64(0)
 		for b, c := range h.Counts {
@@ -172,7 +176,13 @@ func (s Snapshot) Write(w io.Writer) {
 // Counts returns the frames read, delivered and dropped so far, without
 // the cost of a Snapshot.
 func (m *Metrics) Counts() (in, out, dropped int64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.in, m.out, m.dropped
+	return m.in.Load(), m.out.Load(), m.dropped.Load()
+}
+
+// fps is the rate of frames delivered since the start.
+func (m *Metrics) fps() float64 {
+	if sec := time.Since(m.start).Seconds(); sec > 0 {
+		return float64(m.out.Load()) / sec
+	}
+	return 0
 }

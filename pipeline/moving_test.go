@@ -185,7 +185,7 @@ func trackConfig() *track.Config { return &track.Config{} }
 // (strict: see judge); on a wrong verdict it logs the run frame by frame.
 func play(t *testing.T, mv *movie, strict bool) ([]frameResult, []track.Event) {
 	t.Helper()
-	got, evs, _ := runDetector(t, pipeline.Config{Source: &movieSource{m: mv}, Detector: detectModel(t), Track: trackConfig()}, nil)
+	got, evs, _ := runDetector(t, pipeline.Config{Source: &movieSource{m: mv}, Model: detectModel(t), Filter: halfScore, Track: trackConfig()}, nil)
 	bad := judge(mv, got, evs, strict)
 	for _, b := range bad {
 		t.Error(b)

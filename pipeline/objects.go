@@ -34,7 +34,7 @@ type objects struct {
 }
 
 func newObjects(p *Pipeline) *objects {
-	n := min(p.cfg.Detector.MaxObjects(), MaxObjects)
+	n := min(p.det.MaxObjects(), MaxObjects)
 	o := &objects{p: p, last: make([]detect.Object, 0, n), cfg: p.cfg.Track}
 	if o.cfg != nil {
 		o.dets = make([]track.Detection, 0, n)

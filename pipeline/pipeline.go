@@ -15,6 +15,8 @@ import (
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/cvprep"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/track"
 )
@@ -25,27 +27,28 @@ type Mode int
 const (
 	// Auto takes the mode from the source: Live for live sources.
 	Auto Mode = iota
-	// File processes every frame, in order, as fast as the machine allows.
+	// File processes every frame, in order, as fast as the machine
+	// allows: VIDEO mode. Capture waits for room, and so does a push to
+	// a push source, which New switches to VIDEO (see LiveSetter).
 	File
 	// Live never makes the capture loop wait: a frame no worker has taken
 	// when the next arrives is dropped (and counted), the newest wins.
 	Live
 )
 
-// Config configures a Pipeline. Source is required, and exactly one of
-// Model (a classifier) and Detector; every other zero value means the
-// default named.
+// Config configures a Pipeline. Source and Model are required; every
+// other zero value means the default named.
 type Config struct {
 	Source Source
-	// Model is the classifier: each frame's result is its reported
-	// classes (Result.Top).
-	Model *mobilenet.Model
-	// Detector is the object detector, instead of Model: each frame's
-	// result is its objects (Result.Objects), boxes in the frame's
-	// pixels.
-	Detector *detect.Model
+	// Model is the network, as models.Open returns it (or
+	// models.FromClassifier, models.FromDetector): a classifier (Task
+	// models.Classify), each frame's result its reported classes
+	// (Result.Top), or a detector (models.Detect), each frame's result
+	// its objects (Result.Objects), boxes in the frame's pixels. With a
+	// Pool it may be nil: the pool's model.
+	Model *models.Model
 	// ModelName names the model in the overlay's status line (default:
-	// the classifier's own name; "detector" for a Detector).
+	// Model.Name).
 	ModelName string
 	// Mode: Auto (default) follows Source.Info().Live.
 	Mode Mode
@@ -57,18 +60,18 @@ type Config struct {
 	// Pool, when set, runs the forward passes on workers shared with
 	// other pipelines (several cameras, one model: see Pool) instead of
 	// workers of this pipeline's own; Workers and Threads then only size
-	// the pipeline's buffers. Its model must be Model (or Detector:
-	// see NewDetectorPool).
+	// the pipeline's buffers. It must run Model's network.
 	Pool *Pool
 	// Gate, when set, decides which frames are classified; the others
 	// carry the last result (see package stage: Every, MaxRate).
 	Gate Gate
-	// Results chooses the classes each Result reports: how many, above
-	// which score, which classes allowed or denied. They apply to the
-	// results, the events and whatever the stages draw. Classifier only:
-	// a Detector filters its objects itself (detect.Filter) and the
-	// tracker may filter them again (track.Config.Filter).
-	Results classify.Options
+	// Classes chooses the classes each Result reports: how many (any
+	// number, or classify.AllResults), above which score, which classes
+	// allowed or denied, by label or index. They apply to the results,
+	// the events and whatever the stages draw. Classifier only: a
+	// detector's objects are chosen by Filter (and the tracker may
+	// filter them again: track.Config.Filter).
+	Classes classify.Options
 	// Stages transform each frame's Output, in order, before the sinks
 	// (package stage: Smooth, Overlay).
 	Stages []Stage
@@ -87,10 +90,9 @@ type Config struct {
 	// Events tunes the events' hysteresis (zero value: see
 	// events.Options).
 	Events events.Options
-	// Filter, with a Detector, drops the objects this pipeline does not
-	// report, after the Detector's own detect.Filter (which all the
-	// pipelines of a Pool share): a camera's own minimum score, area,
-	// labels allowed and denied. Objects it drops are not tracked.
+	// Filter, with a detector, drops the objects this pipeline does not
+	// report: a minimum score and area, labels allowed and denied (each
+	// pipeline of a Pool has its own). Objects it drops are not tracked.
 	Filter detect.Filter
 	// Track, when set with a Detector, tracks the objects: each inferred
 	// frame's objects go to a track.Tracker (made at the first frame,
@@ -129,6 +131,8 @@ type Config struct {
 // detector to the sinks. See the package documentation for its stages.
 type Pipeline struct {
 	cfg     Config
+	cls     *mobilenet.Model // the classifier's network, or nil
+	det     *detect.Model    // the detector, or nil
 	info    SourceInfo
 	live    bool
 	filter  *classify.Filter
@@ -140,11 +144,27 @@ type Pipeline struct {
 
 // New checks cfg and returns a Pipeline ready to Run.
 func New(cfg Config) (*Pipeline, error) {
-	if cfg.Source == nil || (cfg.Model == nil) == (cfg.Detector == nil) {
-		return nil, errors.New("pipeline: Config needs a Source and either a Model (a classifier) or a Detector, not both")
+	if cfg.Source == nil {
+		return nil, errors.New("pipeline: Config.Source is nil: the pipeline needs frames")
 	}
-	if cfg.Pool != nil && (cfg.Pool.model != cfg.Model || cfg.Pool.detector != cfg.Detector) {
-		return nil, errors.New("pipeline: Config.Pool runs another model than Config.Model or Config.Detector")
+	if cfg.Model == nil && cfg.Pool != nil {
+		cfg.Model = cfg.Pool.model
+	}
+	var cls *mobilenet.Model
+	var det *detect.Model
+	switch {
+	case cfg.Pool != nil && !cfg.Pool.runs(cfg.Model):
+		return nil, fmt.Errorf("pipeline: Config.Pool runs %s, not Config.Model (%s)", cfg.Pool.model.Name, modelName(cfg.Model))
+	case cfg.Pool != nil:
+		cls, det = cfg.Pool.cls, cfg.Pool.det
+	default:
+		var err error
+		if cls, det, err = networks(cfg.Model); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.ModelName == "" {
+		cfg.ModelName = cfg.Model.Name
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = min(runtime.GOMAXPROCS(0), 4)
@@ -154,8 +174,8 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	info := cfg.Source.Info()
 	var filter *classify.Filter
-	if cfg.Detector != nil {
-		if err := cfg.Detector.CheckFilter(cfg.Filter); err != nil {
+	if det != nil {
+		if err := det.CheckFilter(cfg.Filter); err != nil {
 			return nil, err
 		}
 		if err := checkDetector(&cfg, info); err != nil {
@@ -163,17 +183,14 @@ func New(cfg Config) (*Pipeline, error) {
 		}
 	} else {
 		if cfg.Track != nil || cfg.OnObjectEvent != nil || cfg.OnBestFrame != nil {
-			return nil, errors.New("pipeline: Config.Track, OnObjectEvent and OnBestFrame are for a Detector's objects, and the run has a classifier")
+			return nil, errors.New("pipeline: Config.Track, OnObjectEvent and OnBestFrame are for a detector's objects, and the run has a classifier")
 		}
 		var err error
-		if filter, err = classify.NewFilter(cfg.Results, cfg.Model.Classes()); err != nil {
-			return nil, err
-		}
-		if cfg.ModelName == "" {
-			cfg.ModelName = cfg.Model.Name()
+		if filter, err = classify.NewFilter(cfg.Classes, cls.Labels()); err != nil {
+			return nil, fmt.Errorf("pipeline: Config.Classes: %w", err)
 		}
 	}
-	p := &Pipeline{cfg: cfg, info: info, filter: filter, metrics: newMetrics(),
+	p := &Pipeline{cfg: cfg, cls: cls, det: det, info: info, filter: filter, metrics: newMetrics(),
 		results: make(chan Result, 64)}
 	if cfg.OnEvent != nil {
 		var err error
@@ -182,18 +199,47 @@ func New(cfg Config) (*Pipeline, error) {
 		}
 	}
 	p.live = cfg.Mode == Live || (cfg.Mode == Auto && p.info.Live)
+	if ls, ok := cfg.Source.(LiveSetter); ok {
+		ls.SetLive(p.live)
+	}
 	return p, nil
 }
 
-// checkDetector checks the parts of cfg that concern a Detector and sets
-// its defaults.
+// networks returns the classifier's network or the detector m holds, or
+// an error saying why it holds neither.
+func networks(m *models.Model) (*mobilenet.Model, *detect.Model, error) {
+	if m == nil {
+		return nil, nil, fmt.Errorf("pipeline: Config.Model is nil: %w", models.ErrNoModel)
+	}
+	if err := m.Check(); err != nil {
+		return nil, nil, fmt.Errorf("pipeline: model %s (task %q): %w", m.Name, m.Task, err)
+	}
+	if m.Task == models.Classify {
+		return m.Classifier, nil, nil
+	}
+	det, err := detect.NewModel(m, detect.Filter{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("pipeline: %w", err)
+	}
+	return nil, det, nil
+}
+
+// modelName names m in an error message.
+func modelName(m *models.Model) string {
+	if m == nil {
+		return "nil"
+	}
+	return m.Name
+}
+
+// checkDetector checks the parts of cfg that concern a detector.
 func checkDetector(cfg *Config, info SourceInfo) error {
-	r := cfg.Results
+	r := cfg.Classes
 	if r.MaxResults != 0 || r.MinScore != 0 || len(r.Allow) > 0 || len(r.Deny) > 0 {
-		return errors.New("pipeline: Config.Results ranks a classifier's classes; a Detector's objects are filtered by its detect.Filter (and Config.Track's Filter)")
+		return errors.New("pipeline: Config.Classes ranks a classifier's classes; a detector's objects are chosen by Config.Filter (and Config.Track's Filter)")
 	}
 	if cfg.OnEvent != nil {
-		return errors.New("pipeline: Config.OnEvent receives a classifier's label events; a Detector's are per object: set Config.Track and Config.OnObjectEvent")
+		return errors.New("pipeline: Config.OnEvent receives a classifier's label events; a detector's are per object: set Config.Track and Config.OnObjectEvent")
 	}
 	if (cfg.OnObjectEvent != nil || cfg.OnBestFrame != nil) && cfg.Track == nil {
 		return errors.New("pipeline: Config.OnObjectEvent and Config.OnBestFrame need Config.Track: they are about tracked objects")
@@ -204,9 +250,6 @@ func checkDetector(cfg *Config, info SourceInfo) error {
 		if _, err := track.New(*cfg.Track, info.Width, info.Height); err != nil {
 			return fmt.Errorf("pipeline: %s: %w", info.Name, err)
 		}
-	}
-	if cfg.ModelName == "" {
-		cfg.ModelName = "detector"
 	}
 	return nil
 }
@@ -237,6 +280,17 @@ type slot struct {
 	err       error
 }
 
+// newSlot returns a slot with room for the model's outputs.
+func (p *Pipeline) newSlot() *slot {
+	s := &slot{mat: gocv.NewMat()}
+	if p.det != nil {
+		s.objs = make([]detect.Object, 0, p.det.MaxObjects())
+	} else {
+		s.probs = make([]float32, p.cls.Classes())
+	}
+	return s
+}
+
 // Run processes frames until the source ends, the context is cancelled or
 // a sink fails. On cancellation it stops reading at once (interrupting a
 // source's Read, see Interrupter), finishes the frames already read, and
@@ -261,12 +315,7 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	free := make(chan *slot, poolSize)
 	slots := make([]*slot, poolSize)
 	for i := range slots {
-		slots[i] = &slot{mat: gocv.NewMat()}
-		if cfg.Detector != nil {
-			slots[i].objs = make([]detect.Object, 0, cfg.Detector.MaxObjects())
-		} else {
-			slots[i].probs = make([]float32, cfg.Model.Classes())
-		}
+		slots[i] = p.newSlot()
 		free <- slots[i]
 	}
 	defer func() {
@@ -402,11 +451,11 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			continue
 		}
 		p.metrics.record(PhaseCapture, t1.Sub(t0))
+		p.metrics.in.Add(1)
 		if s == nil { // no slot free: the frame is dropped unseen
-			p.metrics.count(1, 0, 1, 0)
+			p.metrics.dropped.Add(1)
 			continue
 		}
-		p.metrics.count(1, 0, 0, 0)
 		if fr.Time.IsZero() {
 			fr.Time = t1
 		}
@@ -414,7 +463,7 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 		s.infer = cfg.Gate == nil || cfg.Gate.Classify(seq, t1)
 		if old := queue.put(s); old != nil {
 			free <- old
-			p.metrics.count(0, 0, 1, 0)
+			p.metrics.dropped.Add(1)
 			if old == s { // read, but the run was stopping
 				return nil
 			}
@@ -448,9 +497,7 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 		}
 		err := rc.Reconnect()
 		if err == nil {
-			p.metrics.mu.Lock()
-			p.metrics.reconnects++
-			p.metrics.mu.Unlock()
+			p.metrics.reconnects.Add(1)
 			logf("%s is back after %v (%d attempts)", p.info.Name, time.Since(lost).Round(time.Millisecond), attempt)
 			return nil
 		}
@@ -462,10 +509,11 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	}
 }
 
-// engine is what one worker runs: a classifier's preprocessor and
-// runner, or a detector's runner.
+// engine is what one worker runs: OpenCV's preparation of a frame (a
+// classifier's centre square, a detector's stretch: package cvprep), and
+// the classifier's or the detector's runner.
 type engine struct {
-	pre *classify.Preprocessor
+	pre *cvprep.Preprocessor
 	cls *mobilenet.Runner
 	det *detect.Runner
 }
@@ -474,24 +522,24 @@ type engine struct {
 // detector det (whichever is set), its runner on threads threads.
 func newEngine(cls *mobilenet.Model, det *detect.Model, threads int) engine {
 	if det != nil {
-		return engine{det: det.NewRunner(threads)}
+		return engine{pre: cvprep.Stretch(det.InputSize()), det: det.NewRunner(threads)}
 	}
-	return engine{pre: classify.NewPreprocessor(cls.Config().Size), cls: cls.NewRunner(threads)}
+	return engine{pre: cvprep.Square(cls.Config().Size), cls: cls.NewRunner(threads)}
 }
 
 func (e engine) close() {
 	if e.det != nil {
 		e.det.Close()
-		return
+	} else {
+		e.cls.Close()
 	}
-	e.cls.Close()
 	e.pre.Close()
 }
 
 // work preprocesses and runs the model on slots until the queue is
 // closed.
 func (p *Pipeline) work(queue *handoff, done chan<- *slot) {
-	e := newEngine(p.cfg.Model, p.cfg.Detector, p.cfg.Threads)
+	e := newEngine(p.cls, p.det, p.cfg.Threads)
 	defer e.close()
 	for {
 		s := queue.take()
@@ -512,13 +560,7 @@ func (p *Pipeline) process(s *slot, e engine) {
 	if !s.infer {
 		return
 	}
-	var rgb []uint8
-	var err error
-	if e.det != nil {
-		rgb, err = e.det.Input(s.mat)
-	} else {
-		rgb, err = e.pre.RGB(s.mat)
-	}
+	rgb, err := e.pre.RGB(s.mat)
 	if s.err = err; err != nil {
 		return
 	}
@@ -530,205 +572,29 @@ func (p *Pipeline) process(s *slot, e engine) {
 		s.err = e.cls.Probabilities(s.probs, rgb)
 	}
 	p.metrics.record(PhaseInference, time.Since(t1))
-	p.metrics.count(0, 0, 0, 1)
+	p.metrics.inferences.Add(1)
 	s.inferred = s.err == nil
 }
 
-// output restores frame order, ranks each frame's classes (carrying the
-// last probabilities over to frames that were not classified) or takes
-// its objects (tracking them; the last objects carried over likewise),
-// passes the frame through the stages to the sinks, and returns each slot
-// to the pool. It closes the stages and sinks before it returns.
+// output restores frame order and passes each frame down the output
+// path (see outPath), then returns its slot to the pool. It closes the
+// stages and sinks before it returns.
 func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) error {
-	cfg := p.cfg
-	var last []float32 // the newest probabilities
-	var objs *objects  // a detector's objects
-	have := false
-	var res Result
-	out := Output{Result: &res, Source: p.info, Model: cfg.ModelName}
-	if cfg.Detector != nil {
-		objs = newObjects(p)
-	} else {
-		last = make([]float32, cfg.Model.Classes())
-		out.Labels, out.filter = cfg.Model.Labels(), p.filter
-		out.ranked = make([]mobilenet.Prediction, 0, classify.MaxResults)
-	}
-	var err error
-	fail := func(e error) {
-		if err == nil {
-			err = e
-		}
-		stop()
-	}
-	fan := &fanOut{sinks: append([]Sink(nil), cfg.Sinks...), logf: cfg.Logf, fail: fail}
-	chain := Chain(&terminal{p: p, objs: objs, next: fan}, cfg.Stages...)
+	o := newOutPath(p, stop)
 	// At most cap(free) slots are in flight, so their delivery numbers
 	// fit a ring of that size.
 	pending := make([]*slot, cap(free))
-	next := int64(0)
-	lastStats := time.Now()
-	emit := func(s *slot) {
-		if s.err != nil {
-			fail(fmt.Errorf("frame %d: %w", s.seq, s.err))
-		}
-		if s.inferred && objs == nil {
-			copy(last, s.probs)
-			have = true
-		}
-		fw, fh := s.frame.Width, s.frame.Height
-		if fw == p.info.Width && fh == p.info.Height {
-			fw, fh = 0, 0
-		}
-		if (fw != res.Width || fh != res.Height) && cfg.Logf != nil {
-			if fw == 0 {
-				cfg.Logf("warning: %s: frame %d is back at %dx%d", p.info.Name, s.seq, p.info.Width, p.info.Height)
-			} else {
-				cfg.Logf("warning: %s: frame %d is %dx%d, not %dx%d: scaled to fit, with borders, from here on", p.info.Name, s.seq, fw, fh, p.info.Width, p.info.Height)
-			}
-		}
-		res = Result{Frame: s.seq, PTS: s.frame.PTS, Time: s.frame.Time, Inferred: s.inferred, Width: fw, Height: fh}
-		out.Image, out.Probs = s.mat, last
-		if have {
-			out.Rank()
-		}
-		t0 := time.Now()
-		if objs != nil {
-			var terr error
-			if out.Zones, terr = objs.frame(s, &res, s.mat.Cols(), s.mat.Rows()); terr != nil {
-				fail(fmt.Errorf("frame %d: %w", s.seq, terr))
-			}
-		}
-		snap := p.metrics
-		snap.mu.Lock()
-		res.Dropped = snap.dropped
-		out.FPS = 0
-		if sec := time.Since(snap.start).Seconds(); sec > 0 {
-			out.FPS = float64(snap.out) / sec
-		}
-		snap.mu.Unlock()
-		res.Latency = t0.Sub(s.frame.Time)
-		if werr := chain.Write(&out); werr != nil {
-			fail(werr)
-		}
-		p.metrics.record(PhaseOutput, time.Since(t0))
-		p.metrics.count(0, 1, 0, 0)
-		free <- s
-		if cfg.StatsEvery > 0 && cfg.Logf != nil && time.Since(lastStats) >= cfg.StatsEvery {
-			lastStats = time.Now()
-			cfg.Logf("%s", p.statsText())
-		}
-	}
 	ring := int64(len(pending))
+	next := int64(0)
 	for s := range done {
 		pending[s.dseq%ring] = s
 		for pending[next%ring] != nil && pending[next%ring].dseq == next {
 			s := pending[next%ring]
 			pending[next%ring] = nil
 			next++
-			emit(s)
+			o.emit(s)
+			free <- s
 		}
 	}
-	if cerr := chain.Close(); cerr != nil && err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// terminal is the end of the stages: it records the latency, calls
-// OnResult, feeds the Results channel and the events, then the sinks.
-type terminal struct {
-	p    *Pipeline
-	objs *objects // a detector's, with the events to deliver
-	next Sink
-}
-
-func (t *terminal) Write(o *Output) error {
-	p, res := t.p, o.Result
-	res.Latency = time.Since(res.Time)
-	p.metrics.record(PhaseEndToEnd, res.Latency)
-	if p.tracker != nil {
-		var scores [classify.MaxResults]events.Score
-		top := res.Top()
-		for i, c := range top {
-			scores[i] = events.Score{Class: c.Class, Label: c.Label, Score: c.Score}
-		}
-		p.tracker.Update(res.PTS, scores[:len(top)], p.cfg.OnEvent)
-	}
-	if t.objs != nil {
-		t.objs.deliver()
-	}
-	err := t.next.Write(o)
-	if p.cfg.OnResult != nil {
-		p.cfg.OnResult(res)
-	}
-	select {
-	case p.results <- *res:
-	default:
-	}
-	return err
-}
-
-func (t *terminal) Close() error {
-	if t.p.tracker != nil {
-		t.p.tracker.Flush(t.p.cfg.OnEvent)
-	}
-	if t.objs != nil {
-		t.objs.flush()
-	}
-	return t.next.Close()
-}
-
-// fanOut writes each frame to every sink still running. A sink that fails
-// is written no more; an error other than ErrOutputEnded also stops the
-// run (fail), and the frames already read still go to the other sinks.
-type fanOut struct {
-	sinks []Sink
-	all   []Sink
-	logf  func(string, ...any)
-	fail  func(error)
-}
-
-func (f *fanOut) Write(o *Output) error {
-	if f.all == nil {
-		f.all = append([]Sink{}, f.sinks...)
-	}
-	for i := 0; i < len(f.sinks); i++ {
-		werr := f.sinks[i].Write(o)
-		if werr == nil {
-			continue
-		}
-		f.sinks = append(f.sinks[:i], f.sinks[i+1:]...)
-		i--
-		if errors.Is(werr, ErrOutputEnded) {
-			if f.logf != nil {
-				f.logf("warning: %v; the run goes on without it", werr)
-			}
-			continue
-		}
-		f.fail(werr)
-	}
-	return nil
-}
-
-func (f *fanOut) Close() error {
-	all := f.all
-	if all == nil {
-		all = f.sinks
-	}
-	var first error
-	for _, s := range all {
-		err := s.Close()
-		if errors.Is(err, ErrOutputEnded) {
-			// A reader that stalled or left during the last frames:
-			// that output ends short, the others are complete.
-			if f.logf != nil {
-				f.logf("warning: %v", err)
-			}
-			continue
-		}
-		if err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	return o.close()
 }

@@ -2,21 +2,25 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/mobilenet"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/jsonl"
@@ -52,13 +56,13 @@ func videoAndResults(t *testing.T, dir string) (*video.Sink, pipeline.Sink) {
 
 // smallModel is a generated 0.25@128 network with 10 classes: fast, and
 // its labels are "class N".
-func smallModel(tb testing.TB) *mobilenet.Model {
+func smallModel(tb testing.TB) *models.Model {
 	tb.Helper()
 	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return m
+	return models.FromClassifier(m)
 }
 
 const testVideo = "../testdata/videos/shapes_320x240.avi" // 45 frames, 15 fps
@@ -82,7 +86,7 @@ func frameCount(tb testing.TB, path string) (frames, width, height int, fps stri
 }
 
 func TestFileModeEveryFrameInOrder(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := goleak.IgnoreCurrent()
 	src, err := source.Open(testVideo, source.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -121,9 +125,10 @@ func TestFileModeEveryFrameInOrder(t *testing.T) {
 	if s.In != 45 || s.Out != 45 || s.Dropped != 0 || s.Inferences != 45 {
 		t.Errorf("metrics: %+v", s)
 	}
-	time.Sleep(300 * time.Millisecond) // runner workers park after spinning
-	if after := runtime.NumGoroutine(); after > before {
-		t.Errorf("%d goroutines before Run, %d after", before, after)
+	// Every goroutine Run started has exited (goleak retries for a
+	// while: the runners' threads park after spinning).
+	if err := goleak.Find(before); err != nil {
+		t.Errorf("goroutines left after Run: %v", err)
 	}
 }
 
@@ -134,7 +139,7 @@ func TestEveryCarriesResults(t *testing.T) {
 	}
 	var inferred []bool
 	var tops [][]classify.Prediction
-	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Gate: stage.Every(4), Results: classify.Options{MaxResults: 3},
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: smallModel(t), Gate: stage.Every(4), Classes: classify.Options{MaxResults: 3},
 		OnResult: func(r *pipeline.Result) {
 			inferred = append(inferred, r.Inferred)
 			tops = append(tops, append([]classify.Prediction(nil), r.Top()...))
@@ -161,17 +166,145 @@ func TestEveryCarriesResults(t *testing.T) {
 	}
 }
 
-// TestLiveModeDropsStaleFrames pushes frames faster than a slow sink can
-// take them: the pipeline must keep up by dropping, deliver in order, and
-// account for every frame.
+// chanSource is a live source whose frames the test hands over one at a
+// time (frame i is a solid colour, at i ms): reads says, before each Read
+// waits, how many frames were read so far.
+type chanSource struct {
+	w, h   int
+	frames chan int      // closed: the end
+	reads  chan int      // buffered: one per Read
+	stop   chan struct{} // closed by Interrupt
+	n      int
+	once   sync.Once
+}
+
+func newChanSource(w, h int) *chanSource {
+	return &chanSource{w: w, h: h, frames: make(chan int), reads: make(chan int, 1024), stop: make(chan struct{})}
+}
+
+func (c *chanSource) Info() pipeline.SourceInfo {
+	return pipeline.SourceInfo{Name: "chan", Width: c.w, Height: c.h, Live: true}
+}
+
+func (c *chanSource) Read(dst *gocv.Mat) (pipeline.Frame, error) {
+	c.reads <- c.n
+	select {
+	case i, ok := <-c.frames:
+		if !ok {
+			return pipeline.Frame{}, io.EOF
+		}
+		if dst.Rows() != c.h || dst.Cols() != c.w {
+			dst.Close()
+			*dst = gocv.NewMatWithSize(c.h, c.w, gocv.MatTypeCV8UC3)
+		}
+		dst.SetTo(gocv.NewScalar(float64(i%256), 0, 0, 0))
+		c.n++
+		return pipeline.Frame{PTS: time.Duration(i) * time.Millisecond}, nil
+	case <-c.stop:
+		return pipeline.Frame{}, errors.New("interrupted")
+	}
+}
+
+func (c *chanSource) Interrupt()   { c.once.Do(func() { close(c.stop) }) }
+func (c *chanSource) Close() error { return nil }
+
+// waitRead waits until the source's Read is called for the frame after
+// the n frames read so far: the capture loop has handed the n-th on.
+func (c *chanSource) waitRead(t *testing.T, n int, what string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case got := <-c.reads:
+			if got == n {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the capture loop never came back for frame %d: %s", n, what)
+		}
+	}
+}
+
+// TestLiveModeDropsStaleFrames holds the only worker busy on frame 0 (as
+// a slow forward pass would) while frames 1 to 9 arrive: in live mode the
+// capture loop never waits, each frame replaces the one before it in the
+// handoff, and the worker's next frame is the newest, 9; frames 1 to 8
+// are dropped and counted.
 func TestLiveModeDropsStaleFrames(t *testing.T) {
+	cam := newChanSource(64, 48)
+	var frames []int64
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: smallModel(t), Workers: 1,
+		OnResult: func(r *pipeline.Result) { frames = append(frames, r.Frame) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Live() {
+		t.Fatal("a live source should run live")
+	}
+	took := make(chan int64, 16)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	remove := pipeline.SetTakeHook(func(f int64) {
+		took <- f
+		if f == 0 {
+			<-release // the worker is busy with frame 0
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	ran := false
+	defer func() { // on failure too: the run ends before the hook goes
+		if !ran {
+			cancel()
+			free()
+			<-done
+		}
+		cancel()
+		remove()
+	}()
+	for i := range 10 {
+		cam.waitRead(t, i, "the live handoff made it wait for the busy worker")
+		cam.frames <- i
+		if i == 0 {
+			if f := <-took; f != 0 {
+				t.Fatalf("the worker took frame %d first", f)
+			}
+		}
+	}
+	cam.waitRead(t, 10, "the live handoff made it wait for the busy worker")
+	free()
+	close(cam.frames)
+	err = <-done
+	ran = true
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(took)
+	var taken []int64
+	for f := range took {
+		taken = append(taken, f)
+	}
+	if !slices.Equal(taken, []int64{9}) || !slices.Equal(frames, []int64{0, 9}) {
+		t.Errorf("after frame 0 the worker took %v and the results are frames %v: want [9], and [0 9] (the newest wins)", taken, frames)
+	}
+	if s := p.Metrics().Snapshot(); s.In != 10 || s.Out != 2 || s.Dropped != 8 {
+		t.Errorf("in %d, out %d, dropped %d: want 10, 2, 8", s.In, s.Out, s.Dropped)
+	}
+}
+
+// TestLiveModeSlowSink pushes frames faster than a slow sink can take
+// them: the pipeline must keep up by dropping, deliver in order, and
+// account for every frame.
+func TestLiveModeSlowSink(t *testing.T) {
 	cam, err := push.New("test", 64, 48, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var frames []int64
 	p, err := pipeline.New(pipeline.Config{Source: cam, Model: smallModel(t), Workers: 2,
-		Sinks:    []pipeline.Sink{pipeline.SinkFunc(func(o *pipeline.Output) error { time.Sleep(5 * time.Millisecond); return nil })},
+		Sinks:    []pipeline.Sink{pipeline.SinkFunc(func(o *pipeline.Output) error { time.Sleep(5 * time.Millisecond); return nil })}, // a slow sink
 		OnResult: func(r *pipeline.Result) { frames = append(frames, r.Frame) }})
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +318,7 @@ func TestLiveModeDropsStaleFrames(t *testing.T) {
 		for i := range 300 {
 			img.SetTo(gocv.NewScalar(float64(i), 0, 0, 0))
 			cam.PushMat(img, time.Duration(i)*time.Millisecond)
-			time.Sleep(500 * time.Microsecond)
+			time.Sleep(500 * time.Microsecond) // a 2000 fps camera
 		}
 		cam.Close()
 	}()

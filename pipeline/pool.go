@@ -2,19 +2,20 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 
 	"github.com/livecam/livecam/detect"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // Pool is a set of inference workers that several pipelines share: one
 // model in memory, one runner per worker, however many cameras. Set it
 // as Config.Pool of each pipeline; the pipeline then starts no workers of
-// its own. A Pool runs a classifier (NewPool) or a detector
-// (NewDetectorPool); each pipeline in it has the same model as its
-// Config.Model or Config.Detector.
+// its own. A Pool runs a classifier or a detector; each pipeline in it
+// has that model as its Config.Model (or leaves it nil).
 //
 // The workers take the pipelines in turn: each worker, when free, serves
 // the next pipeline after the one served last that has a frame waiting.
@@ -26,8 +27,9 @@ import (
 // A Pool is safe for concurrent use. Close it after every pipeline using
 // it has returned from Run.
 type Pool struct {
-	model    *mobilenet.Model // a classifier's pool
-	detector *detect.Model    // or a detector's
+	model *models.Model
+	cls   *mobilenet.Model // a classifier's network
+	det   *detect.Model    // or a detector
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -47,40 +49,37 @@ type member struct {
 }
 
 // NewPool starts workers inference goroutines (0: GOMAXPROCS, at most 4),
-// each with its own runner of threads threads (0: 1), for the classifier
-// model.
-func NewPool(model *mobilenet.Model, workers, threads int) *Pool {
-	return newPool(&Pool{model: model}, workers, threads)
-}
-
-// NewDetectorPool is NewPool for a detector: its pipelines have model as
-// their Config.Detector.
-func NewDetectorPool(model *detect.Model, workers, threads int) *Pool {
-	return newPool(&Pool{detector: model}, workers, threads)
-}
-
-func newPool(pool *Pool, workers, threads int) *Pool {
-	if workers <= 0 {
+// each with its own runner of threads threads (0: 1), for model, a
+// classifier or a detector (as models.Open returns it).
+func NewPool(model *models.Model, workers, threads int) (*Pool, error) {
+	cls, det, err := networks(model)
+	if err != nil {
+		return nil, err
+	}
+	if workers < 0 || threads < 0 {
+		return nil, fmt.Errorf("pipeline: a Pool of %d workers of %d threads", workers, threads)
+	}
+	if workers == 0 {
 		workers = min(runtime.GOMAXPROCS(0), 4)
 	}
-	if threads <= 0 {
-		threads = 1
-	}
+	threads = max(threads, 1)
+	pool := &Pool{model: model, cls: cls, det: det}
 	pool.cond = sync.NewCond(&pool.mu)
 	for range workers {
 		pool.wg.Add(1)
 		go pool.work(threads)
 	}
-	return pool
+	return pool, nil
 }
 
-// Model returns the classifier the pool's workers run; nil for a
-// detector's pool.
-func (pool *Pool) Model() *mobilenet.Model { return pool.model }
+// Model returns the model the pool's workers run.
+func (pool *Pool) Model() *models.Model { return pool.model }
 
-// Detector returns the detector the pool's workers run; nil for a
-// classifier's pool.
-func (pool *Pool) Detector() *detect.Model { return pool.detector }
+// runs reports whether m is the pool's model or another wrapper of the
+// same network.
+func (pool *Pool) runs(m *models.Model) bool {
+	return m != nil && m.Task == pool.model.Task && m.Classifier == pool.model.Classifier && m.Graph == pool.model.Graph
+}
 
 // Close stops the workers and waits for them. It is meant for after every
 // pipeline in the pool has returned from Run; a pipeline still running
@@ -179,7 +178,7 @@ func (pool *Pool) takeTurn() (*member, *slot) {
 // it is.
 func (pool *Pool) work(threads int) {
 	defer pool.wg.Done()
-	e := newEngine(pool.model, pool.detector, threads)
+	e := newEngine(pool.cls, pool.det, threads)
 	defer e.close()
 	for {
 		m, s := pool.takeTurn()

@@ -10,6 +10,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 )
@@ -97,7 +98,10 @@ func TestPoolServesCamerasInTurn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := pipeline.NewPool(m, 1, 1)
+	pool, err := pipeline.NewPool(models.FromClassifier(m), 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer pool.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -125,7 +129,10 @@ func TestPoolServesCamerasInTurn(t *testing.T) {
 // TestPoolFileModeEveryFrame: two files share a pool of two workers; each
 // pipeline still classifies every frame and delivers them in order.
 func TestPoolFileModeEveryFrame(t *testing.T) {
-	pool := pipeline.NewPool(smallModel(t), 2, 1)
+	pool, err := pipeline.NewPool(smallModel(t), 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer pool.Close()
 	var mu sync.Mutex
 	frames := map[string][]int64{}
@@ -169,7 +176,10 @@ func TestPoolFileModeEveryFrame(t *testing.T) {
 // TestPoolRefusesOtherModel: a pipeline cannot use a pool that runs
 // another model.
 func TestPoolRefusesOtherModel(t *testing.T) {
-	pool := pipeline.NewPool(smallModel(t), 1, 1)
+	pool, err := pipeline.NewPool(smallModel(t), 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer pool.Close()
 	if _, err := pipeline.New(pipeline.Config{Source: &synthSource{n: 1, w: 8, h: 8}, Model: smallModel(t), Pool: pool}); err == nil {
 		t.Error("a pool of another model was accepted")
@@ -179,7 +189,10 @@ func TestPoolRefusesOtherModel(t *testing.T) {
 // TestPoolClosedUnderRunningPipeline: closing the pool while a camera
 // still runs ends that run instead of leaving it waiting forever.
 func TestPoolClosedUnderRunningPipeline(t *testing.T) {
-	pool := pipeline.NewPool(smallModel(t), 1, 1)
+	pool, err := pipeline.NewPool(smallModel(t), 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, err := pipeline.New(pipeline.Config{Source: newLiveSynth("cam", 5*time.Millisecond), Model: pool.Model(), Pool: pool})
 	if err != nil {
 		t.Fatal(err)

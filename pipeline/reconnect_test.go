@@ -101,7 +101,7 @@ func TestReconnectAfterDrop(t *testing.T) {
 	if at, _ := logs.first("reconnecting"); at.Sub(lostAt) > 2*time.Second {
 		t.Errorf("loss reported %v after the drop", at.Sub(lostAt))
 	}
-	time.Sleep(time.Second)
+	time.Sleep(time.Second) // not for ordering: the camera stays unplugged a while, through failed attempts
 	before := len(frames())
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)

@@ -32,20 +32,58 @@ type Result struct {
 	// Width and Height are the frame's own size when it differs from
 	// the source's (see Frame); 0 otherwise.
 	Width, Height int
-	top           [classify.MaxResults]classify.Prediction
+	top           [inlineTop]classify.Prediction
+	more          []classify.Prediction // more than inlineTop classes
 	n             int
 	objs          [MaxObjects]detect.Object
 	nobj          int
 	detection     bool
 }
 
-// Top returns the reported classes, best first. The slice points into r.
-// It is empty for a detector's result.
-func (r *Result) Top() []classify.Prediction { return r.top[:r.n] }
+// inlineTop is the number of classes a Result holds in itself; more (a
+// run's Config.Classes may ask for any number) are held in a slice.
+const inlineTop = 10
 
-// SetTop sets the reported classes (at most classify.MaxResults are
-// kept), for code that builds Results itself: tests of a Sink, a Stage.
-func (r *Result) SetTop(top []classify.Prediction) { r.n = copy(r.top[:], top) }
+// Top returns the reported classes, best first. The slice points into r
+// (or, beyond 10 classes, into a buffer r shares with the Output it came
+// from). It is empty for a detector's result.
+func (r *Result) Top() []classify.Prediction {
+	if r.n > inlineTop {
+		return r.more[:r.n]
+	}
+	return r.top[:r.n]
+}
+
+// SetTop sets the reported classes, for code that builds Results itself:
+// tests of a Sink, a Stage. r keeps a copy of them (beyond 10 classes, a
+// new one).
+func (r *Result) SetTop(top []classify.Prediction) {
+	r.n = len(top)
+	if r.n <= inlineTop {
+		copy(r.top[:], top)
+		return
+	}
+	r.more = append([]classify.Prediction(nil), top...)
+}
+
+// setTop sets the reported classes without copying more than inlineTop
+// of them: r shares top, valid as long as the caller keeps it.
+func (r *Result) setTop(top []classify.Prediction) {
+	r.n = len(top)
+	if r.n <= inlineTop {
+		copy(r.top[:], top)
+		return
+	}
+	r.more = top
+}
+
+// own gives a copy of a Result its own classes (beyond inlineTop they
+// are shared until then).
+func (r *Result) own() {
+	if r.n > inlineTop {
+		r.more = append([]classify.Prediction(nil), r.more[:r.n]...)
+	}
+}
 
 // Objects returns a detector's objects for the frame, in the model's order
 // (best first): boxes in the pixels of the frame (Output.Image), and track
@@ -95,23 +133,30 @@ type Output struct {
 	FPS float64
 
 	filter *classify.Filter
-	ranked []mobilenet.Prediction
+	ranked []classify.Prediction
 }
 
-// Rank sets Result.Top again from Probs, with the run's
-// Config.Results options: a stage that changes Probs calls it. On an
-// Output the pipeline did not make (a test's), it ranks the best
-// classify.MaxResults classes.
+// Rank sets Result.Top again from Probs, with the run's Config.Classes
+// options: a stage that changes Probs calls it. On an Output the
+// pipeline did not make (a test's), it ranks the best 10 classes, named
+// by Labels.
 func (o *Output) Rank() {
 	if o.filter == nil {
-		o.filter, _ = classify.NewFilter(classify.Options{MaxResults: classify.MaxResults}, len(o.Probs))
+		labels := o.Labels
+		if labels.Len() != len(o.Probs) {
+			labels = &mobilenet.Labels{Names: make([]string, len(o.Probs))}
+			for i := range labels.Names {
+				labels.Names[i] = o.Labels.Name(i)
+			}
+		}
+		var err error
+		if o.filter, err = classify.NewFilter(classify.Options{MaxResults: inlineTop}, labels); err != nil {
+			o.Result.n = 0
+			return
+		}
 	}
 	o.ranked = o.filter.Select(o.ranked[:0], o.Probs)
-	o.Result.n = 0
-	for _, p := range o.ranked {
-		o.Result.top[o.Result.n] = classify.Prediction{Class: p.Class, WNID: o.Labels.WNID(p.Class), Label: o.Labels.Name(p.Class), Score: p.Score}
-		o.Result.n++
-	}
+	o.Result.setTop(o.ranked)
 }
 
 // Sink consumes the pipeline's output: a video file, a window, a results

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -62,6 +63,16 @@ type Pacer interface {
 	Wait()
 }
 
+// LiveSetter is implemented by sources that can deliver frames either
+// way, as package push's does: New calls SetLive with the mode the
+// pipeline runs in. Live (true): a frame not yet read when the next one
+// arrives is replaced, the newest wins. Not live (false, VIDEO mode, the
+// pipeline's File mode): every frame is delivered, in order, and the
+// producer waits for room.
+type LiveSetter interface {
+	SetLive(live bool)
+}
+
 // Reconnecter is implemented by live sources that can be opened again
 // after they stop delivering (a camera unplugged, a stream dropped).
 type Reconnecter interface {
@@ -91,3 +102,19 @@ var ErrNotReconnectable = errors.New("source cannot be reopened")
 // MaxFrameSide bounds a frame's width and height: a larger frame would
 // take more than 192 MiB in each of the pipeline's buffers.
 const MaxFrameSide = 8192
+
+// TimestampError reports a frame whose timestamp is not after the
+// previous frame's: within a run, the timestamps of the frames handed to
+// a push source or to Video.Process must increase.
+type TimestampError struct {
+	// Source names the source (or the Video) the frame was given to.
+	Source string
+	// PTS is the frame's timestamp, Previous the previous frame's.
+	PTS, Previous time.Duration
+}
+
+// Error returns "source: timestamp 5s is not after the previous frame's
+// 10s".
+func (e *TimestampError) Error() string {
+	return fmt.Sprintf("%s: timestamp %v is not after the previous frame's %v", e.Source, e.PTS, e.Previous)
+}

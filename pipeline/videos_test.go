@@ -12,6 +12,7 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/outfile"
@@ -51,7 +52,7 @@ func TestSharedVideos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1100 frames through the real model: skipped with -short")
 	}
-	m := shareddata.Model(t)
+	m := models.FromClassifier(shareddata.Model(t))
 	for _, tc := range []struct {
 		video     string
 		frames    int
@@ -78,7 +79,7 @@ func TestSharedVideos(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Results: classify.Options{MaxResults: 3}, Sinks: []pipeline.Sink{vs, results}})
+			p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Classes: classify.Options{MaxResults: 3}, Sinks: []pipeline.Sink{vs, results}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/source"
@@ -28,7 +29,7 @@ func scrape(t *testing.T) map[string]*dto.MetricFamily {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Gate: stage.Every(3)})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: models.FromClassifier(m), Gate: stage.Every(3)})
 	if err != nil {
 		t.Fatal(err)
 	}

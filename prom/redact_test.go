@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/source"
 )
@@ -23,7 +24,7 @@ func TestLabelHidesSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipeline.New(pipeline.Config{Source: src, Model: m})
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: models.FromClassifier(m)})
 	if err != nil {
 		t.Fatal(err)
 	}

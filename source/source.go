@@ -115,9 +115,9 @@ func isIndex(s string) bool {
 // RedactURL returns s with the credentials of a URL (user information,
 // and parameters named like pwd, token, key...) replaced by "xxxxx", for
 // messages, pages and logs; anything that does not start with a URL is
-// returned with the URLs inside it redacted (redact.Text).
-//
-// Deprecated: use internal/redact's URL, which this calls.
+// returned with the URLs inside it redacted. It is how livecam's own
+// packages show a source (they call internal/redact, which this calls
+// too), for applications that show or log the sources they open.
 func RedactURL(s string) string { return redact.URL(s) }
 
 // pathCause strips the path from an *os.PathError: SourceError names the

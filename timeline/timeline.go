@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/net/mobilenet"
 )
 
 // Unsure is the Class of a segment whose frames' best score was below
@@ -251,14 +252,13 @@ func Write(w io.Writer, segs []Segment) error {
 	return nil
 }
 
-// Name returns the segment's label as shown: the first of its names, or
-// "(not sure)" for Unsure.
+// Name returns the segment's label as shown: its display name
+// (mobilenet.ShortLabel), or "(not sure)" for Unsure.
 func Name(s Segment) string {
 	if s.Class == Unsure {
 		return "(not sure)"
 	}
-	first, _, _ := strings.Cut(s.Label, ",")
-	return first
+	return mobilenet.ShortLabel(s.Label)
 }
 
 // Clock formats a time on the source's clock as m:ss.t, or h:mm:ss.t

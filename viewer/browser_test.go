@@ -13,6 +13,7 @@ import (
 
 	"github.com/livecam/livecam/internal/chromium"
 	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/source/push"
@@ -37,7 +38,7 @@ func TestPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipeline.New(pipeline.Config{Source: cam, Model: m, Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{s}})
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: models.FromClassifier(m), Stages: []pipeline.Stage{stage.Overlay(nil)}, Sinks: []pipeline.Sink{s}})
 	if err != nil {
 		t.Fatal(err)
 	}

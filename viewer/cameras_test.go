@@ -111,34 +111,40 @@ func TestCamerasMounted(t *testing.T) {
 	}
 }
 
-// TestHealthzPerCamera: 200 while every camera delivers; once one stops,
-// 503 naming it and only it; a camera that ended is named as ended.
+// TestHealthzPerCamera: 200 while every camera delivers; once one has
+// sent nothing for more than StaleAfter (on the viewer's clock, stepped
+// here by hand), 503 naming it and only it; a camera that ended is named
+// as ended until it is written to again.
 func TestHealthzPerCamera(t *testing.T) {
-	v := New(Options{StaleAfter: 300 * time.Millisecond})
+	clk := newClock()
+	v := New(Options{StaleAfter: time.Second, now: clk.Now})
 	srv := httptest.NewServer(v)
 	defer srv.Close()
 	defer v.Close()
 	front, _ := v.Camera("front")
 	back, _ := v.Camera("back")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go feedCamera(ctx, front, [3]float64{}, 20*time.Millisecond)
-	backCtx, stopBack := context.WithCancel(ctx)
-	go feedCamera(backCtx, back, [3]float64{}, 20*time.Millisecond)
-	time.Sleep(100 * time.Millisecond)
-	if code, body := get(t, srv.URL+"/healthz"); code != 200 || !strings.Contains(string(body), "front") || !strings.Contains(string(body), "back") {
-		t.Errorf("both delivering: %d %q", code, body)
+	health := func(what string, wantCode int, want string) {
+		t.Helper()
+		if code, body := get(t, srv.URL+"/healthz"); code != wantCode || string(body) != want {
+			t.Errorf("%s: %d %q, want %d %q", what, code, body, wantCode, want)
+		}
 	}
-	stopBack()
-	time.Sleep(500 * time.Millisecond)
-	code, body := get(t, srv.URL+"/healthz")
-	if code != 503 || !regexp.MustCompile(`(?m)^back \(back\.mp4\): no frame for \d`).Match(body) || strings.Contains(string(body), "front") {
-		t.Errorf("back stopped: %d %q", code, body)
-	}
+	writeFrame(front)
+	writeFrame(back)
+	health("both delivering", 200, "ok: front (front.mp4), back (back.mp4)\n")
+	// front goes on; back's newest frame grows old.
+	clk.Advance(600 * time.Millisecond)
+	writeFrame(front)
+	health("back quiet for 0.6 s", 200, "ok: front (front.mp4), back (back.mp4)\n")
+	clk.Advance(600 * time.Millisecond)
+	writeFrame(front)
+	health("back quiet for 1.2 s", 503, "back (back.mp4): no frame for 1.2s\n")
 	front.Close()
-	if code, body := get(t, srv.URL+"/healthz"); code != 503 || !strings.Contains(string(body), "front (front.mp4): ended") {
-		t.Errorf("front ended: %d %q", code, body)
-	}
+	health("front ended", 503, "front (front.mp4): ended\nback (back.mp4): no frame for 1.2s\n")
+	writeFrame(back)
+	health("back back", 503, "front (front.mp4): ended\n")
+	writeFrame(front)
+	health("front written to again", 200, "ok: front (front.mp4), back (back.mp4)\n")
 }
 
 // TestGridInChromium: the page shows every camera's stream, each with

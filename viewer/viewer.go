@@ -72,6 +72,11 @@ type Options struct {
 	// StaleAfter is how long without a frame /healthz answers 503
 	// (default 5 s).
 	StaleAfter time.Duration
+
+	// now is the clock that times frames' arrival for /healthz and the
+	// status' age (default time.Now); tests set it to step time by hand.
+	// Write deadlines on connections always use the real clock.
+	now func() time.Time
 }
 
 // Server is the viewer. Create it with Listen (or New), give each
@@ -173,6 +178,9 @@ func New(opts Options) *Server {
 	}
 	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = 5 * time.Second
+	}
+	if opts.now == nil {
+		opts.now = time.Now
 	}
 	s := &Server{opts: opts}
 	mux := http.NewServeMux()
@@ -426,7 +434,7 @@ func (c *Camera) Write(o *pipeline.Output) error {
 		c.sourceName, st.Source = o.Source.Name, displayName(o.Source.Name)
 	}
 	st.Frame, st.Dropped = r.Frame, r.Dropped
-	c.lastFrame = time.Now()
+	c.lastFrame = s.opts.now()
 	st.LatencyMS = float64(r.Latency.Microseconds()) / 1000
 	st.Frames++
 	st.Top = st.Top[:0]
@@ -580,7 +588,7 @@ func (s *Server) statusOf(c *Camera, now time.Time) status {
 
 func (s *Server) statusJSON(c *Camera, w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	st := s.statusOf(c, time.Now())
+	st := s.statusOf(c, s.opts.now())
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(st)
@@ -588,7 +596,7 @@ func (s *Server) statusJSON(c *Camera, w http.ResponseWriter, r *http.Request) {
 
 // camerasJSON lists every camera's status, in the order they were added.
 func (s *Server) camerasJSON(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
+	now := s.opts.now()
 	s.mu.Lock()
 	all := make([]status, 0, len(s.cameras))
 	for _, c := range s.cameras {
@@ -730,7 +738,7 @@ poll();
 // each one that has not for StaleAfter, never has, or ended (for a
 // supervisor or a load balancer).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
+	now := s.opts.now()
 	var bad, good []string
 	s.mu.Lock()
 	for _, c := range s.cameras {

@@ -210,12 +210,15 @@ func TestViewerCap(t *testing.T) {
 			r.Body.Close()
 		}
 	}()
-	for range 2 {
+	for i := range 2 {
 		r, err := http.Get(s.URL() + "stream.mjpg")
 		if err != nil {
 			t.Fatal(err)
 		}
 		open = append(open, r)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("viewer %d of 2: status %d, want 200", i+1, r.StatusCode)
+		}
 	}
 	r, err := http.Get(s.URL() + "stream.mjpg")
 	if err != nil {
@@ -224,6 +227,22 @@ func TestViewerCap(t *testing.T) {
 	r.Body.Close()
 	if r.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("third viewer: status %d, want 503", r.StatusCode)
+	}
+	// A viewer that leaves frees its place.
+	open[0].Body.Close()
+	open = open[1:]
+	for deadline := time.Now().Add(5 * time.Second); s.first().viewers.Load() != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d viewers 5 s after one of 2 left", s.first().viewers.Load())
+		}
+	}
+	r, err = http.Get(s.URL() + "stream.mjpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open = append(open, r)
+	if r.StatusCode != http.StatusOK {
+		t.Errorf("a viewer after one left: status %d, want 200", r.StatusCode)
 	}
 }
 
@@ -556,11 +575,14 @@ func TestTokenCookie(t *testing.T) {
 }
 
 // TestHealthz: 503 before the first frame, 200 while frames arrive, 503
-// naming the source once none has come for StaleAfter.
+// naming the source once none has come for more than StaleAfter since the
+// newest one (on the viewer's clock, stepped here by hand); the status
+// gives the newest frame's age on the same clock.
 func TestHealthz(t *testing.T) {
-	s := listen(t, Options{StaleAfter: 300 * time.Millisecond})
-	get := func() (int, string) {
-		resp, err := http.Get(s.URL() + "healthz")
+	clk := newClock()
+	s := listen(t, Options{StaleAfter: 5 * time.Second, now: clk.Now})
+	get := func(path string) (int, string) {
+		resp, err := http.Get(s.URL() + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -568,16 +590,30 @@ func TestHealthz(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body)
 	}
-	if code, body := get(); code != 503 || !strings.Contains(body, "no frame yet") {
-		t.Errorf("before any frame: %d %q", code, body)
+	if code, body := get("healthz"); code != 503 || body != "no frame yet: no camera\n" {
+		t.Errorf("before any camera: %d %q", code, body)
 	}
-	feed(t, s, 2, 0)
-	if code, body := get(); code != 200 || !strings.Contains(body, "ok: main (test)") {
+	feed(t, s, 1, 0)
+	if code, body := get("healthz"); code != 200 || body != "ok: main (test)\n" {
 		t.Errorf("after a frame: %d %q", code, body)
 	}
-	time.Sleep(400 * time.Millisecond)
-	if code, body := get(); code != 503 || !strings.Contains(body, "main (test): no frame for") {
-		t.Errorf("after 400 ms without a frame: %d %q", code, body)
+	// A new frame starts the count again: 4 s + 5 s after the first
+	// frame, 5 s after the newest, the camera is still delivering.
+	clk.Advance(4 * time.Second)
+	feed(t, s, 1, 0)
+	clk.Advance(5 * time.Second)
+	if code, body := get("healthz"); code != 200 || body != "ok: main (test)\n" {
+		t.Errorf("5 s (StaleAfter) after the newest frame: %d %q", code, body)
+	}
+	var st struct {
+		AgeMS float64 `json:"age_ms"`
+	}
+	if _, body := get("status.json"); json.Unmarshal([]byte(body), &st) != nil || st.AgeMS != 5000 {
+		t.Errorf("status 5 s after the newest frame: %s, want age_ms 5000", body)
+	}
+	clk.Advance(100 * time.Millisecond)
+	if code, body := get("healthz"); code != 503 || body != "main (test): no frame for 5.1s\n" {
+		t.Errorf("5.1 s after the newest frame: %d %q", code, body)
 	}
 }
 

@@ -57,8 +57,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(cfg) })
 	default:
 		todo = append(todo, func() (*mobilenet.Model, string, error) {
-			m, err := loadModel(*modelFlag, "")
-			return m, "real", err
+			m, err := openModel(*modelFlag, "", models.Classify)
+			if err != nil {
+				return nil, "", err
+			}
+			return m.Classifier, "real", nil
 		})
 	}
 	for i, load := range todo {

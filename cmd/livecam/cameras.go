@@ -192,11 +192,9 @@ func (r *runner) runCameras(cams []cameras.Camera) (result error) {
 		return err
 	}
 	r.showProgress = false
-	var pool *pipeline.Pool
-	if r.det != nil {
-		pool = pipeline.NewDetectorPool(r.det, r.f.workers, r.f.threads)
-	} else {
-		pool = pipeline.NewPool(r.m, r.f.workers, r.f.threads)
+	pool, err := pipeline.NewPool(r.model, r.f.workers, r.f.threads)
+	if err != nil {
+		return err
 	}
 	defer pool.Close()
 	sh := shared{pool: pool, mu: &sync.Mutex{}, views: map[string]*viewer.Camera{}, pubs: map[string]pipeline.Publisher{}}

@@ -9,7 +9,9 @@ import (
 	"os"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/models"
 	"gocv.io/x/gocv"
 )
 
@@ -30,7 +32,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("classify", "IMAGE...", stdout, stderr)
 	modelFlag := fs.String("model", "", modelFlagHelp)
 	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
-	topk := fs.Int("topk", 5, fmt.Sprintf("number of classes to print per image (1-%d)", classify.MaxResults))
+	topk := fs.Int("topk", 5, fmt.Sprintf("number of classes to print per image (1-%d)", maxTopK))
 	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
 	if err := fs.parse(args); err != nil {
@@ -39,10 +41,10 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: no image given", errUsage)
 	}
-	if err := firstError(intIn("topk", *topk, 1, classify.MaxResults), floatIn("min-score", *minScore, 0, 1)); err != nil {
+	if err := firstError(intIn("topk", *topk, 1, maxTopK), floatIn("min-score", *minScore, 0, 1)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	m, err := loadModel(*modelFlag, *labels)
+	m, err := openModel(*modelFlag, *labels, models.Classify)
 	if err != nil {
 		return err
 	}
@@ -51,11 +53,13 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.Close()
+	pre := cvprep.Square(c.InputSize())
+	defer pre.Close()
 	enc := json.NewEncoder(stdout)
 	failed := 0
 	var top []classify.Prediction
 	for _, file := range fs.Args() {
-		top, err = classifyFile(c, top[:0], file)
+		top, err = classifyFile(c, pre, top[:0], file)
 		if err != nil {
 			fmt.Fprintf(stderr, "livecam classify: %s\n", escape.Control(err.Error()))
 			failed++
@@ -83,14 +87,22 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// classifyFile decodes an image file with OpenCV and classifies it.
-func classifyFile(c *classify.Classifier, dst []classify.Prediction, file string) ([]classify.Prediction, error) {
+// maxTopK bounds -topk: the command's choice (the library takes any
+// number, or all).
+const maxTopK = 10
+
+// classifyFile decodes an image file with OpenCV and classifies it as the
+// pipeline does (its centre square, by OpenCV).
+func classifyFile(c *classify.Classifier, pre *cvprep.Preprocessor, dst []classify.Prediction, file string) ([]classify.Prediction, error) {
 	img, err := readImage(file)
 	if err != nil {
 		return dst, err
 	}
 	defer img.Close()
-	dst, err = c.ClassifyMat(dst, img)
+	rgb, err := pre.RGB(img)
+	if err == nil {
+		dst, err = c.ClassifyTensor(dst, rgb)
+	}
 	if err != nil {
 		return dst, fmt.Errorf("%s: %v", file, err)
 	}

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/livecam/livecam/detect"
+	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/models"
 )
 
 // defaultDetector is the model `livecam detect` runs without -model.
@@ -47,11 +46,13 @@ func runDetect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer d.Close()
+	pre := cvprep.Stretch(d.InputSize())
+	defer pre.Close()
 	enc := json.NewEncoder(stdout)
 	failed := 0
 	var objs []detect.Object
 	for _, file := range fs.Args() {
-		objs, err = detectFile(d, objs[:0], file)
+		objs, err = detectFile(d, pre, objs[:0], file)
 		if err != nil {
 			fmt.Fprintf(stderr, "livecam detect: %s\n", escape.Control(err.Error()))
 			failed++
@@ -79,50 +80,35 @@ func runDetect(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openDetector resolves a detection model by catalogue name or file and
-// opens a Detector for it with concurrent runners.
+// openDetector opens the detection model a -model value names (see
+// models.Open) and a Detector for it with concurrent runners.
 func openDetector(flagValue, labelsFile string, f detect.Filter, concurrent int) (*detect.Detector, error) {
-	g, names, file, err := loadDetector(flagValue, labelsFile)
+	m, err := openModel(flagValue, labelsFile, models.Detect)
 	if err != nil {
 		return nil, err
 	}
-	d, err := detect.New(g, names, f, concurrent)
+	d, err := detect.New(m, f, concurrent)
 	if errors.Is(err, detect.ErrFilter) {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %w", m.Path, err)
 	}
 	return d, nil
 }
 
-// labelmapBeside returns the labels file beside a detection model:
-// NAME_labelmap.txt for a file NAME.tflite or, for Google's file names,
-// the part before "_1.0_quant"; then labelmap.txt, then labels.txt.
-func labelmapBeside(file string) string {
-	dir, base := filepath.Split(file)
-	base = strings.TrimSuffix(base, filepath.Ext(base))
-	cands := []string{base + "_labelmap.txt"}
-	if i := strings.Index(base, "_1.0_quant"); i > 0 {
-		cands = append(cands, base[:i]+"_labelmap.txt")
-	}
-	for _, name := range append(cands, "labelmap.txt", "labels.txt") {
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p
-		}
-	}
-	return ""
-}
-
-// detectFile decodes an image file with OpenCV and finds its objects.
-func detectFile(d *detect.Detector, dst []detect.Object, file string) ([]detect.Object, error) {
+// detectFile decodes an image file with OpenCV and finds its objects, the
+// frame stretched to the input as the pipeline does it (by OpenCV).
+func detectFile(d *detect.Detector, pre *cvprep.Preprocessor, dst []detect.Object, file string) ([]detect.Object, error) {
 	img, err := readImage(file)
 	if err != nil {
 		return dst, err
 	}
 	defer img.Close()
-	dst, err = d.DetectMat(dst, img)
+	rgb, err := pre.RGB(img)
+	if err == nil {
+		dst, err = d.DetectTensor(dst, rgb, img.Cols(), img.Rows())
+	}
 	if err != nil {
 		return dst, fmt.Errorf("%s: %v", file, err)
 	}

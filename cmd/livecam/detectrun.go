@@ -16,14 +16,12 @@ import (
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/topicname"
-	"github.com/livecam/livecam/models"
-	"github.com/livecam/livecam/net/mobilenet"
-	"github.com/livecam/livecam/net/tflite"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/prom"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/timeline"
 	"github.com/livecam/livecam/track"
+	"github.com/livecam/livecam/wire"
 )
 
 // The main job's detector flags (the detector's model comes from -model).
@@ -75,98 +73,6 @@ func onlyWithDetector(fs *flagSet) error {
 	return nil
 }
 
-// isDetector reports whether a -model value names a detection model: a
-// catalogue name whose task is detection, or a .tflite file whose graph
-// ends in TFLite_Detection_PostProcess.
-func isDetector(flagValue string) bool {
-	if v, ok := models.Lookup(flagValue); ok {
-		return v.Task == models.Detect
-	}
-	if !strings.EqualFold(filepath.Ext(flagValue), ".tflite") {
-		return false
-	}
-	f, err := tflite.ReadFile(flagValue)
-	if err != nil {
-		return false // loading it as a classifier says what is wrong
-	}
-	for _, op := range f.Operators {
-		if op.Name == "CUSTOM:TFLite_Detection_PostProcess" {
-			return true
-		}
-	}
-	return false
-}
-
-// loadDetector resolves a detection model by catalogue name or file and
-// loads its graph and labels: the labels file given, or the labelmap
-// beside the model. It returns the model's file too.
-func loadDetector(flagValue, labelsFile string) (g *tflite.Graph, labels []string, file string, err error) {
-	file = flagValue
-	if st, serr := os.Stat(flagValue); serr != nil || !st.Mode().IsRegular() {
-		v, ok := models.Lookup(flagValue)
-		if !ok {
-			return nil, nil, "", fmt.Errorf("-model %s: no such file, and not a model name (see `livecam models list`)", flagValue)
-		}
-		if v.Task != models.Detect {
-			return nil, nil, "", fmt.Errorf("-model %s: a classifier, not a detection model (try -model %s)", flagValue, defaultDetector)
-		}
-		if file, err = models.Resolve(flagValue); err != nil {
-			return nil, nil, "", modelHint(flagValue, err)
-		}
-		if err := models.Verify(flagValue, filepath.Dir(file)); err != nil {
-			return nil, nil, "", modelHint(flagValue, err)
-		}
-		if labelsFile == "" {
-			labelsFile = v.LabelsPath(file)
-		}
-	}
-	if g, err = tflite.LoadGraph(file); err != nil {
-		return nil, nil, "", err
-	}
-	if labelsFile == "" {
-		labelsFile = labelmapBeside(file)
-	}
-	if labelsFile != "" {
-		l, err := mobilenet.LoadLabels(labelsFile)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		labels = detect.Labels(l)
-		if n := detectorClasses(file); n > 0 && len(labels) != n {
-			return nil, nil, "", fmt.Errorf("%s: %d labels for a detector of %d classes (a labelmap's first line, ??? or background, names no class)", labelsFile, len(labels), n)
-		}
-	}
-	return g, labels, file, nil
-}
-
-// detectorClasses returns the number of classes a detection model's
-// postprocess takes (the columns of its scores but the background), 0
-// when the file does not say.
-func detectorClasses(file string) int {
-	f, err := tflite.ReadFile(file)
-	if err != nil {
-		return 0
-	}
-	for _, op := range f.Operators {
-		if op.Name != "CUSTOM:TFLite_Detection_PostProcess" || len(op.Inputs) < 2 || op.Inputs[1] < 0 || op.Inputs[1] >= len(f.Tensors) {
-			continue
-		}
-		if shape := f.Tensors[op.Inputs[1]].Shape; len(shape) > 0 {
-			return shape[len(shape)-1] - 1
-		}
-	}
-	return 0
-}
-
-// modelDisplayName is how a run names its model: the catalogue name, or
-// the file's name without its extension.
-func modelDisplayName(flagValue string) string {
-	if _, ok := models.Lookup(flagValue); ok {
-		return flagValue
-	}
-	return strings.TrimSuffix(filepath.Base(flagValue), filepath.Ext(flagValue))
-}
-
 // objectFilter is a run's (or a camera's) detect.Filter: -min-score,
 // -min-area, -allow and -deny by label name.
 func objectFilter(f *runFlags) detect.Filter {
@@ -215,7 +121,7 @@ func (e *objectEvents) event(ev track.Event) {
 	if e.w == nil || e.ended {
 		return
 	}
-	e.line = jsonl.AppendObjectEvent(e.line[:0], e.camera, ev)
+	e.line = append(wire.AppendObjectEvent(e.line[:0], e.camera, ev), '\n')
 	if err := e.w.WriteLine(e.line); err != nil {
 		e.ended = true
 		e.logf("warning: %v; the run goes on without it", err)
@@ -284,8 +190,8 @@ func (s *snapshots) write(ev track.Event) {
 // with f's settings (a camera's own): its filter, tracking and zones, and
 // the per-object events to ev.
 func (r *runner) detectorConfig(cfg *pipeline.Config, f *runFlags, ev *objectEvents) error {
-	cfg.Model, cfg.Detector, cfg.ModelName = nil, r.det, r.modelName
-	cfg.Results, cfg.OnEvent, cfg.Events = classify.Options{}, nil, events.Options{}
+	cfg.ModelName = r.modelName
+	cfg.Classes, cfg.OnEvent, cfg.Events = classify.Options{}, nil, events.Options{}
 	cfg.Filter = objectFilter(f)
 	if err := r.det.CheckFilter(cfg.Filter); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)

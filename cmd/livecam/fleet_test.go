@@ -304,10 +304,16 @@ func TestFleetServerRestart(t *testing.T) {
 	w1 := startWorker(t, srv.URL(), "w1", "-input-root", in, "-output-root", out, "-ack-wait", "5s")
 	w2 := startWorker(t, srv.URL(), "w2", "-input-root", in, "-output-root", out, "-ack-wait", "5s")
 	logs := func() string { return w1.logText() + w2.logText() }
-	for !strings.Contains(logs(), ": done:") {
-		time.Sleep(20 * time.Millisecond)
+	// The server stops once a job is done, with the others under way.
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(logs(), ": done:"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no job done after a minute:\n%s", logs())
+		}
 	}
 	srv.Stop()
+	// Timed on purpose: the server stays away for a second, four times
+	// the workers' reconnect wait (fleet.Connect), so that they find it
+	// gone and fail to reconnect before it is back.
 	time.Sleep(time.Second)
 	srv.Restart()
 	js := connect(t, srv.URL())

@@ -20,9 +20,9 @@ import (
 	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
-	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/timeline"
+	"github.com/livecam/livecam/wire"
 )
 
 // runSubmit queues one job per video on the fleet's work queue.
@@ -326,8 +326,8 @@ func (r *runner) doJob(ctx context.Context, limits fleet.Limits, job fleet.Job, 
 	var line []byte
 	var total int
 	sh := shared{sinks: []pipeline.Sink{pipeline.SinkFunc(func(o *pipeline.Output) error {
-		line = jsonl.AppendResult(line[:0], o.Result)
-		if err := results.Publish(ctx, o.Result.Frame, line[:len(line)-1]); err != nil {
+		line = wire.AppendResult(line[:0], o.Result)
+		if err := results.Publish(ctx, o.Result.Frame, line); err != nil {
 			return err
 		}
 		frames++

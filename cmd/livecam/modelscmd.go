@@ -85,7 +85,7 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 			}
 			what := fs.Arg(0) + " folder (model.json and its shards)"
 			if v, _ := models.Lookup(fs.Arg(0)); v.Quantized {
-				what = fs.Arg(0) + ".tflite file (and " + models.QuantLabels + ")"
+				what = v.File + " file (and " + v.Labels + ")"
 			}
 			return fmt.Errorf("%v; to install it by hand, put a %s in %s, or set $%s to a folder that holds one",
 				err, what, where, models.EnvDir)

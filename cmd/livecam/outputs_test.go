@@ -98,7 +98,11 @@ func assertUnchanged(t *testing.T, what, dir string, before map[string]string) {
 // outputs: each is refused before anything is written, with or without
 // -overwrite, and no file changes.
 func TestOutputsNeverDestroyInputs(t *testing.T) {
-	useSharedModels(t)
+	// The model is a copy: were the check to fail, -overwrite would
+	// replace the model file it names, and the shared one must never be
+	// at risk (a run as root ignores its read-only mode).
+	models, modelDir := copyModel(t)
+	t.Setenv("LIVECAM_MODELS", models)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "in.avi")
 	data, err := os.ReadFile(bundled)
@@ -109,7 +113,7 @@ func TestOutputsNeverDestroyInputs(t *testing.T) {
 	os.Symlink("in.avi", filepath.Join(dir, "link.avi"))
 	os.Link(src, filepath.Join(dir, "hard.avi"))
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
-	modelJSON := filepath.Join(shareddata.Path(t, "models", "mobilenet_v1_0.75_224"), "model.json")
+	modelJSON := filepath.Join(modelDir, "model.json")
 	before := snapshot(t, dir)
 	for _, tc := range []struct {
 		args []string
@@ -206,7 +210,7 @@ func TestStopSignalsFinishOutputs(t *testing.T) {
 			dir := t.TempDir()
 			video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
 			cmd, stderr, done := startLivecam(t, "-source", bundled, "-loop", "-realtime", "-out", video, "-results", results)
-			time.Sleep(1500 * time.Millisecond)
+			waitFor(t, 20*time.Second, stderr, func() bool { return partialLines(results) >= 15 }, "15 lines of results")
 			cmd.Process.Signal(sig)
 			var err error
 			select {
@@ -261,6 +265,8 @@ func TestKillKeepsWhatWasWritten(t *testing.T) {
 			dir := t.TempDir()
 			video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
 			cmd, stderr, done := startLivecam(t, "-source", bundled, "-loop", "-realtime", "-out", video, "-results", results)
+			// Timed on purpose: what is tested is that lines reach the
+			// file within a second of their frame.
 			time.Sleep(5 * time.Second)
 			var lines int
 			if !both {
@@ -271,17 +277,16 @@ func TestKillKeepsWhatWasWritten(t *testing.T) {
 					t.Errorf("after 5 s at 15 fps the results file holds %d lines", lines)
 				}
 			}
+			encoder := childRunning(cmd.Process.Pid, "pipe:0") // the encoder reads its frames from stdin
+			if encoder == 0 {
+				t.Fatalf("no encoder process under livecam:\n%s", stderr)
+			}
 			if both {
-				ff, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid), "-f", "ffmpeg .*pipe:0").Output() // the encoder
-				pid, err := strconv.Atoi(strings.TrimSpace(string(ff)))
-				if err != nil {
-					t.Fatalf("no ffmpeg child: %q", ff)
-				}
-				syscall.Kill(pid, syscall.SIGKILL)
+				syscall.Kill(encoder, syscall.SIGKILL)
 			}
 			cmd.Process.Kill()
 			<-done
-			time.Sleep(300 * time.Millisecond) // ffmpeg finishes the file
+			waitExited(t, encoder, 10*time.Second) // ffmpeg finishes the file, then exits
 			if _, err := os.Stat(video); err == nil {
 				t.Errorf("a killed run left a file under the final name")
 			}
@@ -587,7 +592,7 @@ func TestStreamPasswordNotLogged(t *testing.T) {
 	defer srv.Stop()
 	url := strings.Replace(srv.URL(), "http://", "http://viewer:s3cret@", 1)
 	cmd, stderr, done := startLivecam(t, "-source", url, "-serve", "127.0.0.1:0")
-	time.Sleep(time.Second)
+	waitFor(t, 10*time.Second, stderr, func() bool { return srv.Frames() >= 10 }, "10 frames of the stream read")
 	cmd.Process.Signal(syscall.SIGINT)
 	<-done
 	if strings.Contains(stderr.String(), "s3cret") || !strings.Contains(stderr.String(), "viewer:xxxxx@") {
@@ -729,7 +734,7 @@ func TestEncoderDiesKeepsResults(t *testing.T) {
 	dir := t.TempDir()
 	video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
 	cmd, stderr, done := startLivecam(t, "-source", bundled, "-loop", "-realtime", "-out", video, "-results", results)
-	time.Sleep(3 * time.Second)
+	waitFor(t, 20*time.Second, stderr, func() bool { return partialLines(results) >= 30 }, "30 lines of results")
 	ff, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid), "-f", "ffmpeg .*pipe:0").Output()
 	pid, err := strconv.Atoi(strings.TrimSpace(string(ff)))
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +36,7 @@ import (
 	"github.com/livecam/livecam/source"
 	"github.com/livecam/livecam/timeline"
 	"github.com/livecam/livecam/viewer"
+	"github.com/livecam/livecam/wire"
 )
 
 // runFlags are the main job's settings, as parsed.
@@ -91,7 +91,7 @@ func defineRunFlags(stdout, stderr io.Writer) (*flagSet, *runFlags) {
 	fs.StringVar(&f.quality, "quality", "medium", "video quality: "+strings.Join(video.Qualities, ", "))
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace output files that exist (default: refuse)")
 
-	fs.IntVar(&f.topk, "topk", 3, fmt.Sprintf("classes per frame (1-%d)", classify.MaxResults))
+	fs.IntVar(&f.topk, "topk", 3, fmt.Sprintf("classes per frame (1-%d)", maxTopK))
 	fs.Float64Var(&f.minScore, "min-score", 0, "leave out classes scoring below P (0-1) from results, events and the overlay")
 	fs.multi("allow", "report only this `CLASS`: an index, a WordNet id or a label's first name (repeatable)", func(v string) error { f.allow = append(f.allow, v); return nil })
 	fs.multi("deny", "never report this `CLASS` (repeatable; same forms as -allow)", func(v string) error { f.deny = append(f.deny, v); return nil })
@@ -147,7 +147,7 @@ func (f *runFlags) validate() error {
 	err := firstError(
 		intIn("every", f.every, 1, 1_000_000),
 		floatIn("fps", f.maxFPS, 0, 1000),
-		intIn("topk", f.topk, 1, classify.MaxResults),
+		intIn("topk", f.topk, 1, maxTopK),
 		floatIn("min-score", f.minScore, 0, 1),
 		floatIn("event-enter", f.enter, 0, 1),
 		floatIn("event-leave", f.leave, 0, f.enter),
@@ -244,17 +244,18 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 // newRunner loads -model, a classifier or a detector, and returns the
 // runner of the run's jobs.
 func newRunner(fs *flagSet, f *runFlags, stdout, stderr io.Writer) (*runner, error) {
-	r := &runner{f: f, stdout: stdout, stderr: stderr, modelName: modelDisplayName(orDefault(f.model, models.Default))}
+	model, err := openModel(f.model, f.labels, "")
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{f: f, model: model, stdout: stdout, stderr: stderr, modelName: model.Name, modelFiles: model.Files()}
 	var labels *mobilenet.Labels
-	if isDetector(f.model) {
+	if model.Task == models.Detect {
 		if !isSet(fs, "min-score") {
 			f.minScore = 0.5 // a detector's scores: below 0.5 is mostly noise
 		}
-		g, names, _, err := loadDetector(f.model, f.labels)
-		if err != nil {
-			return nil, err
-		}
-		if r.det, err = detect.NewModel(g, names, detect.Filter{}); err != nil {
+		g, names := model.Graph, model.Labels
+		if r.det, err = detect.NewModel(model, detect.Filter{}); err != nil {
 			return nil, err
 		}
 		if err := r.det.CheckFilter(objectFilter(f)); err != nil {
@@ -266,16 +267,12 @@ func newRunner(fs *flagSet, f *runFlags, stdout, stderr io.Writer) (*runner, err
 		if err := onlyWithDetector(fs); err != nil {
 			return nil, err
 		}
-		m, err := loadModel(f.model, f.labels)
-		if err != nil {
-			return nil, err
-		}
+		m := model.Classifier
 		if r.results, err = resultOptions(m, f); err != nil {
 			return nil, err
 		}
-		r.m, r.modelName, r.kernels, labels = m, m.Name(), m.KernelName(), m.Labels()
+		r.m, r.kernels, labels = m, m.KernelName(), m.Labels()
 	}
-	var err error
 	r.font, err = overlayFont(f.font, labels, stderr)
 	return r, err
 }
@@ -292,18 +289,16 @@ func isSet(fs *flagSet, name string) bool {
 func resultOptions(m *mobilenet.Model, f *runFlags) (classify.Options, error) {
 	opts := classify.Options{MaxResults: f.topk, MinScore: float32(f.minScore)}
 	for _, spec := range f.allow {
-		c, err := classify.ParseClass(m.Labels(), spec)
-		if err != nil {
+		if _, err := classify.ParseClass(m.Labels(), spec); err != nil {
 			return opts, fmt.Errorf("%w: -allow: %v", errUsage, err)
 		}
-		opts.Allow = append(opts.Allow, c)
+		opts.Allow = append(opts.Allow, spec)
 	}
 	for _, spec := range f.deny {
-		c, err := classify.ParseClass(m.Labels(), spec)
-		if err != nil {
+		if _, err := classify.ParseClass(m.Labels(), spec); err != nil {
 			return opts, fmt.Errorf("%w: -deny: %v", errUsage, err)
 		}
-		opts.Deny = append(opts.Deny, c)
+		opts.Deny = append(opts.Deny, spec)
 	}
 	return opts, nil
 }
@@ -331,9 +326,11 @@ func overlayFont(path string, labels *mobilenet.Labels, stderr io.Writer) (*over
 // runner runs jobs with one model and one set of settings.
 type runner struct {
 	f            *runFlags
+	model        *models.Model    // the model, a classifier or a detector
 	m            *mobilenet.Model // the classifier, or nil
 	det          *detect.Model    // the detector, or nil
 	modelName    string
+	modelFiles   []string // the model's files: no output may be one
 	kernels      string
 	results      classify.Options
 	font         *overlay.Font
@@ -443,7 +440,7 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 			targets = append(targets, t)
 		}
 	}
-	inputs := append([]string{j.source, f.labels}, modelFiles(f.model)...)
+	inputs := append([]string{j.source, f.labels}, r.modelFiles...)
 	inputs = append(inputs, r.inputs...)
 	if err := outfile.Check(inputs, targets, f.overwrite); err != nil {
 		return nil, withHint(err)
@@ -630,8 +627,8 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		stages = append(stages, stage.Overlay(&overlay.Options{Threshold: float32(f.threshold), Font: r.font}))
 	}
 	cfg := pipeline.Config{
-		Source: src, Model: r.m, Workers: f.workers, Threads: f.threads, Pool: sh.pool,
-		Gate: stage.All(stage.Every(f.every), stage.MaxRate(f.maxFPS)), Results: results,
+		Source: src, Model: r.model, Workers: f.workers, Threads: f.threads, Pool: sh.pool,
+		Gate: stage.All(stage.Every(f.every), stage.MaxRate(f.maxFPS)), Classes: results,
 		Stages: stages, Sinks: sinks, Logf: c.logf, Reconnect: f.reconnect,
 		OnEvent: onEvent, Events: events.Options{Enter: float32(f.enter), Leave: float32(f.leave), MinDuration: f.minDur, Cooldown: f.cooldown},
 	}
@@ -898,31 +895,6 @@ func orDefault(v, def string) string {
 // scratch memory (about 4 MB), and more than this many gains nothing.
 const maxWorkers = 64
 
-// modelFiles lists the files of the model a -model value names, for the
-// check that no output overwrites an input.
-func modelFiles(flagValue string) []string {
-	dir, isFile, err := modelPath(flagValue)
-	if err != nil {
-		return nil
-	}
-	if isFile {
-		files := []string{dir}
-		if l := tfliteLabels(dir); l != "" {
-			files = append(files, l)
-		}
-		return files
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var files []string
-	for _, e := range entries {
-		files = append(files, filepath.Join(dir, e.Name()))
-	}
-	return files
-}
-
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {
 	var items []string
@@ -947,7 +919,7 @@ func (e *eventSink) event(ev events.Event) {
 	if e.ended {
 		return
 	}
-	e.line = jsonl.AppendEvent(e.line[:0], ev)
+	e.line = append(wire.AppendEvent(e.line[:0], ev), '\n')
 	if err := e.w.WriteLine(e.line); err != nil {
 		e.ended = true
 		e.logf("warning: %v; the run goes on without it", err)

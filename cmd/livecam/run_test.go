@@ -220,15 +220,16 @@ func TestScratchOutputsNamedNowhere(t *testing.T) {
 	if err := fs.parse([]string{"-quiet", "-loop"}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := loadModel(f.model, f.labels)
+	model, err := openModel(f.model, f.labels, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := model.Classifier
 	opts, err := resultOptions(m, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &runner{f: f, m: m, results: opts, font: overlay.DefaultFont(), stdout: io.Discard, stderr: &stderr, inBatch: true, scratch: true}
+	r := &runner{f: f, model: model, m: m, results: opts, font: overlay.DefaultFont(), stdout: io.Discard, stderr: &stderr, inBatch: true, scratch: true}
 	err = r.run(job{source: "../../testdata/videos/shapes_320x240.avi", out: filepath.Join(dir, "video.avi"), results: filepath.Join(dir, "results.jsonl")})
 	if !isDiskFull(err) {
 		t.Fatalf("got %v, want a full disk:\n%s", err, stderr.String())

@@ -2,19 +2,27 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/livecam/livecam/internal/mjpegtest"
 	"github.com/livecam/livecam/internal/shareddata"
@@ -29,16 +37,37 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// procLog is a child process's standard error as read so far: one
+// goroutine writes it while the test reads it.
+type procLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *procLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(line + "\n")
+}
+
+// String returns what the process has written so far.
+func (l *procLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // startLivecam runs livecam in a child process and waits until it reports
-// that it is running.
-func startLivecam(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder, <-chan error) {
+// that it is running. The channel it returns gets the process's exit once
+// its whole standard error has been read (the summary is its last lines).
+func startLivecam(t *testing.T, args ...string) (*exec.Cmd, *procLog, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	// Under -race the race runtime sleeps 1 s at exit (atexit_sleep_ms)
 	// unless told not to: the exit timing is the behaviour under test.
 	cmd.Env = append(os.Environ(), "LIVECAM_AS_MAIN=1", "LIVECAM_MODELS="+shareddata.Path(t, "models"),
 		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	var stderr strings.Builder
+	var stderr procLog
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -49,16 +78,19 @@ func startLivecam(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder, <-
 	// However the test ends, no livecam is left running.
 	t.Cleanup(func() { cmd.Process.Kill() })
 	started := make(chan struct{})
+	done := make(chan error, 1)
 	go func() {
 		sc := bufio.NewScanner(pipe)
 		once := false
 		for sc.Scan() {
-			stderr.WriteString(sc.Text() + "\n")
+			stderr.add(sc.Text())
 			if !once && strings.Contains(sc.Text(), "live mode") {
 				once = true
 				close(started)
 			}
 		}
+		// Wait closes the pipe: only once everything was read from it.
+		done <- cmd.Wait()
 	}()
 	select {
 	case <-started:
@@ -66,8 +98,6 @@ func startLivecam(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder, <-
 		cmd.Process.Kill()
 		t.Fatalf("livecam did not start:\n%s", stderr.String())
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	return cmd, &stderr, done
 }
 
@@ -98,7 +128,7 @@ func TestInterruptFinishesOutputs(t *testing.T) {
 			dir := t.TempDir()
 			video, results := filepath.Join(dir, "out.mp4"), filepath.Join(dir, "r.jsonl")
 			cmd, stderr, done := startLivecam(t, "-source", srv.URL(), "-out", video, "-results", results)
-			time.Sleep(1500 * time.Millisecond)
+			waitFor(t, 20*time.Second, stderr, func() bool { return partialLines(results) >= 15 }, "15 lines of results")
 			sent := time.Now()
 			cmd.Process.Signal(sig)
 			var err error
@@ -117,8 +147,8 @@ func TestInterruptFinishesOutputs(t *testing.T) {
 				t.Fatalf("no summary:\n%s", stderr)
 			}
 			written, _ := strconv.Atoi(m[1])
-			if written < 15 || written >= 200 {
-				t.Errorf("%d frames written in about 1.5 s of a 25 fps stream", written)
+			if sent := int(srv.Frames()); written < 15 || written > sent {
+				t.Errorf("%d frames written, after 15 results, of %d the stream sent", written, sent)
 			}
 			out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
 				"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
@@ -154,17 +184,20 @@ func TestInterruptFinishesOutputs(t *testing.T) {
 // TestStuckSourceInterrupts: with a network camera that hangs (its stream
 // stalls), one interrupt ends livecam at once with status 0: sooner than
 // the stream's own read timeout (capture.StreamTimeout, 1.2 s), so only
-// the interrupted read can explain it.
+// the interrupted read can explain it. The interrupt is sent once livecam
+// has read everything the camera sent and waits in FFmpeg for more.
 func TestStuckSourceInterrupts(t *testing.T) {
 	srv, err := mjpegtest.Start(320, 240, 25)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	cmd, stderr, done := startLivecam(t, "-source", srv.URL())
-	time.Sleep(500 * time.Millisecond)
-	srv.Stall(true)
-	time.Sleep(200 * time.Millisecond) // livecam is now blocked in a read
+	proxy := startStallProxy(t, srv.URL())
+	cmd, stderr, done := startLivecam(t, "-source", proxy.URL())
+	waitFor(t, 10*time.Second, stderr, func() bool { return proxy.Forwarded() >= 5*1024 }, "5 KiB of the stream read")
+	proxy.Stall()
+	waitFor(t, 10*time.Second, stderr, func() bool { return waitingForNetwork(t, cmd.Process.Pid) },
+		"FFmpeg waiting for the stalled stream's data (a thread of livecam asleep in poll(2) on one descriptor)")
 	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
 	select {
@@ -176,6 +209,125 @@ func TestStuckSourceInterrupts(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatalf("still running 5 s after the interrupt:\n%s", stderr)
 	}
+}
+
+// stallProxy forwards TCP connections to a server and can stall them:
+// once Stall returns, not one more byte reaches a client (mjpegtest's own
+// Stall may still finish a frame it had begun).
+type stallProxy struct {
+	ln        net.Listener
+	upstream  string // host:port
+	path      string
+	forwarded atomic.Int64
+
+	mu      sync.Mutex // held while a client is written to
+	stalled bool
+	conns   []net.Conn
+	wg      sync.WaitGroup
+}
+
+// startStallProxy forwards to the server of url, until the test ends.
+func startStallProxy(t *testing.T, url string) *stallProxy {
+	t.Helper()
+	hostPath, ok := strings.CutPrefix(url, "http://")
+	host, path, _ := strings.Cut(hostPath, "/")
+	if !ok {
+		t.Fatalf("not an http:// URL: %s", url)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallProxy{ln: ln, upstream: host, path: "/" + path}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(p.close)
+	return p
+}
+
+// URL returns the stream's address through the proxy.
+func (p *stallProxy) URL() string { return "http://" + p.ln.Addr().String() + p.path }
+
+// Forwarded returns how many bytes reached the clients.
+func (p *stallProxy) Forwarded() int64 { return p.forwarded.Load() }
+
+// Stall stops forwarding the server's bytes; those it sends later are
+// dropped.
+func (p *stallProxy) Stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stalled = true
+}
+
+func (p *stallProxy) accept() {
+	defer p.wg.Done()
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		server, err := net.Dial("tcp", p.upstream)
+		if err != nil {
+			client.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, client, server)
+		p.mu.Unlock()
+		p.wg.Add(2)
+		go func() {
+			defer p.wg.Done()
+			io.Copy(server, client) // the request
+		}()
+		go func() {
+			defer p.wg.Done()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := server.Read(buf)
+				p.mu.Lock()
+				if n > 0 && !p.stalled {
+					if _, werr := client.Write(buf[:n]); werr == nil {
+						p.forwarded.Add(int64(n))
+					}
+				}
+				p.mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+func (p *stallProxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// waitingForNetwork reports whether a thread of process pid sleeps in
+// FFmpeg's wait for network data: libavformat waits with poll(2) on the
+// one socket, 100 ms at a time, until data comes or rw_timeout passes. A
+// thread woken by data is running, not asleep in poll: this holds only
+// while no byte is waiting to be read.
+func waitingForNetwork(t *testing.T, pid int) bool {
+	if runtime.GOARCH != "amd64" {
+		t.Skipf("the system call number of poll(2) is amd64's; this is %s", runtime.GOARCH)
+	}
+	const sysPoll = 7 // amd64
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+	for _, task := range tasks {
+		data, _ := os.ReadFile(task) // "NR ARG1 ARG2 ARG3 ...", or "running"
+		f := strings.Fields(string(data))
+		if len(f) >= 4 && f[0] == strconv.Itoa(sysPoll) && f[2] == "0x1" && f[3] == "0x64" {
+			return true
+		}
+	}
+	return false
 }
 
 // TestSecondInterruptQuits: when finishing the outputs hangs (here the
@@ -195,8 +347,11 @@ func TestSecondInterruptQuits(t *testing.T) {
 	}
 	syscall.Kill(encoder, syscall.SIGSTOP)
 	t.Cleanup(func() { syscall.Kill(encoder, syscall.SIGKILL) })
-	time.Sleep(300 * time.Millisecond) // the encoder's pipe fills up
+	// Until the encoder's pipe is full: livecam's next frame to it waits.
+	waitFor(t, 10*time.Second, stderr, func() bool { return pipeFull(t, encoder) }, "a full pipe to the stopped encoder")
 	cmd.Process.Signal(syscall.SIGINT)
+	// What is tested is that livecam does not end: it is given 700 ms
+	// to (wrongly) do so.
 	select {
 	case err := <-done:
 		t.Fatalf("the first interrupt ended livecam (status %d) with its encoder stopped:\n%s", exitCode(err), stderr)
@@ -212,6 +367,40 @@ func TestSecondInterruptQuits(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("still running 5 s after the second interrupt:\n%s", stderr)
+	}
+}
+
+// pipeFull reports whether the pipe that is process pid's standard input
+// holds as much as it can.
+func pipeFull(t *testing.T, pid int) bool {
+	t.Helper()
+	// A descriptor of the pipe's own, opened through /proc (never read).
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/0", pid), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatalf("the encoder's standard input: %v", err)
+	}
+	defer f.Close()
+	size, err := unix.FcntlInt(f.Fd(), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		t.Fatalf("the encoder's standard input is not a pipe: %v", err)
+	}
+	held, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCINQ) // FIONREAD
+	return err == nil && held >= size
+}
+
+// waitExited waits until process pid has exited (it is gone, or a zombie
+// its new parent has not reaped), failing the test after timeout.
+func waitExited(t *testing.T, pid int, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		// "PID (COMMAND) STATE ...": the command may hold spaces.
+		if i := bytes.LastIndexByte(stat, ')'); err != nil || i < 0 || i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d still running %v on", pid, timeout)
+		}
 	}
 }
 
@@ -244,14 +433,7 @@ func TestInterruptCutsFileShort(t *testing.T) {
 		"-realtime", "-out", video, "-results", results)
 	// Until the partial results hold 15 lines (they are written every
 	// half second).
-	waitFor(t, 10*time.Second, stderr, func() bool {
-		m, _ := filepath.Glob(filepath.Join(dir, "r.partial-*.jsonl"))
-		if len(m) != 1 {
-			return false
-		}
-		data, _ := os.ReadFile(m[0])
-		return strings.Count(string(data), "\n") >= 15
-	}, "15 lines of results")
+	waitFor(t, 10*time.Second, stderr, func() bool { return partialLines(results) >= 15 }, "15 lines of results")
 	cmd.Process.Signal(syscall.SIGINT)
 	var err error
 	select {
@@ -351,11 +533,23 @@ func partials(dir string) int {
 
 // waitFor polls cond until it holds, failing the test (with livecam's
 // log) after timeout.
-func waitFor(t *testing.T, timeout time.Duration, log *strings.Builder, cond func() bool, what string) {
+func waitFor(t *testing.T, timeout time.Duration, log *procLog, cond func() bool, what string) {
 	t.Helper()
 	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s after %v:\n%s", what, timeout, log)
 		}
 	}
+}
+
+// partialLines returns how many lines the partial file livecam writes
+// for the output target holds (0 while there is none).
+func partialLines(target string) int {
+	ext := filepath.Ext(target)
+	m, _ := filepath.Glob(strings.TrimSuffix(target, ext) + ".partial-*" + ext)
+	if len(m) != 1 {
+		return 0
+	}
+	data, _ := os.ReadFile(m[0])
+	return strings.Count(string(data), "\n")
 }

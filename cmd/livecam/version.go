@@ -11,7 +11,6 @@ import (
 
 	"github.com/livecam/livecam/internal/cvlog"
 	"github.com/livecam/livecam/net/mobilenet"
-	"github.com/livecam/livecam/net/pwconv"
 )
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
@@ -47,7 +46,13 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "commit   %s\n", commit)
 	fmt.Fprintf(stdout, "go       %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "opencv   %s (gocv %s)\n", gocv.OpenCVVersion(), gocv.Version())
-	fmt.Fprintf(stdout, "kernels  %s (float32), %s (uint8)\n", mobilenet.KernelName(), pwconv.U8Default().Name())
+	path, floatKernel, quantKernel, err := mobilenet.KernelPath()
+	if err != nil {
+		// Every model would refuse to load: say so here too, and fail.
+		fmt.Fprintf(stdout, "kernels  %v\n", err)
+		return err
+	}
+	fmt.Fprintf(stdout, "kernels  %s (float32 %s, uint8 %s)\n", path, floatKernel, quantKernel)
 	return nil
 }
 

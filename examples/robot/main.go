@@ -4,7 +4,10 @@
 // the class it is looking for entering the view (no debounce of its own:
 // the events' hysteresis does that).
 //
-//	go run ./examples/robot -model ../shared/models/mobilenet_v1_0.75_224 -image ../shared/imagenet/n01443537_goldfish.JPEG -want goldfish
+//	go run ./examples/robot -image testdata/images/demo/parrot.jpg -want macaw
+//
+// The model is the default one (or -model) from $LIVECAM_MODELS or the
+// user's cache; -fetch downloads it there when it is missing.
 //
 // The "camera" pans across the image; frames arrive at 30 per second
 // whether or not the pipeline keeps up (it drops stale ones), and the robot
@@ -13,9 +16,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
+	"log"
 	"os"
 	"strings"
 	"time"
@@ -23,27 +28,30 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/events"
-	"github.com/livecam/livecam/net/tfjs"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/source/push"
 )
 
 func main() {
-	modelDir := flag.String("model", "", "model directory")
+	model := flag.String("model", "", "model: a catalogue name, a TF.js folder or a .tflite file (default "+models.Default+")")
+	fetch := flag.Bool("fetch", false, "download the model into the user's cache when it is not installed")
 	imagePath := flag.String("image", "", "picture the camera looks at (without one it sees grey noise)")
-	want := flag.String("want", "goldfish", "label (or part of one) the robot is looking for")
+	want := flag.String("want", "macaw", "label (or part of one) the robot is looking for")
 	seconds := flag.Float64("seconds", 5, "how long the robot looks")
 	flag.Parse()
-	if err := run(*modelDir, *imagePath, *want, time.Duration(*seconds*float64(time.Second))); err != nil {
+	if err := run(*model, *fetch, *imagePath, *want, time.Duration(*seconds*float64(time.Second))); err != nil {
 		fmt.Fprintln(os.Stderr, "robot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(modelDir, imagePath, want string, lookFor time.Duration) error {
-	m, err := tfjs.Load(modelDir)
-	if err != nil {
+func run(model string, fetch bool, imagePath, want string, lookFor time.Duration) error {
+	m, err := models.Open(context.Background(), model, &models.OpenOptions{Task: models.Classify, Fetch: fetch, Logf: log.Printf})
+	if errors.Is(err, models.ErrNotFound) && !fetch {
+		return fmt.Errorf("%w (run with -fetch to download it)", err)
+	} else if err != nil {
 		return err
 	}
 	const w, h = 640, 480

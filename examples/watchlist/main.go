@@ -6,20 +6,24 @@
 // classes only (an allow-list, a minimum score) and reacts to "entered" and
 // "left" events, which carry the camera's timestamps.
 //
-//	go run ./examples/watchlist -model ../shared/models/mobilenet_v1_0.75_224 -watch hotdog -watch macaw
+//	go run ./examples/watchlist -watch hotdog -watch macaw
 //
-// It uses only livecam's public API: net/tfjs, classify, events, pipeline,
+// The model is the default one (or -model) from $LIVECAM_MODELS or the
+// user's cache; -fetch downloads it there when it is missing. It uses
+// only livecam's public API: models, classify, events, pipeline,
 // pipeline/stage and source/push.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,7 +34,8 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/events"
-	"github.com/livecam/livecam/net/tfjs"
+	"github.com/livecam/livecam/models"
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/source/push"
@@ -43,7 +48,8 @@ func (w *watchList) String() string     { return strings.Join(*w, ", ") }
 func (w *watchList) Set(v string) error { *w = append(*w, v); return nil }
 
 func main() {
-	modelDir := flag.String("model", "", "model directory")
+	model := flag.String("model", "", "model: a catalogue name, a TF.js folder or a .tflite file (default "+models.Default+")")
+	fetch := flag.Bool("fetch", false, "download the model into the user's cache when it is not installed")
 	photos := flag.String("photos", "testdata/images/demo", "folder of JPEG photos the camera sees, in name order")
 	var watch watchList
 	flag.Var(&watch, "watch", "class to watch for: an index, a WordNet id or a label's first name (repeatable)")
@@ -52,26 +58,23 @@ func main() {
 	if len(watch) == 0 {
 		watch = watchList{"hotdog", "macaw"}
 	}
-	if err := run(os.Stdout, *modelDir, *photos, watch, *hold); err != nil {
+	if err := run(os.Stdout, *model, *fetch, *photos, watch, *hold); err != nil {
 		fmt.Fprintln(os.Stderr, "watchlist:", err)
 		os.Exit(1)
 	}
 }
 
 // run watches the photos go by and prints one line per event.
-func run(out io.Writer, modelDir, photos string, watch []string, hold time.Duration) error {
-	m, err := tfjs.Load(modelDir)
-	if err != nil {
+func run(out io.Writer, model string, fetch bool, photos string, watch []string, hold time.Duration) error {
+	m, err := models.Open(context.Background(), model, &models.OpenOptions{Task: models.Classify, Fetch: fetch, Logf: log.Printf})
+	if errors.Is(err, models.ErrNotFound) && !fetch {
+		return fmt.Errorf("%w (run with -fetch to download it)", err)
+	} else if err != nil {
 		return err
 	}
-	opts := classify.Options{MaxResults: 3, MinScore: 0.2}
-	for _, w := range watch {
-		c, err := classify.ParseClass(m.Labels(), w)
-		if err != nil {
-			return fmt.Errorf("-watch: %v", err)
-		}
-		opts.Allow = append(opts.Allow, c)
-	}
+	// The watched classes, by label or index: NewFilter (in New) names
+	// one that is not a class.
+	opts := classify.Options{MaxResults: 3, MinScore: 0.2, Allow: watch}
 	frames, err := loadFrames(photos, 320, 240)
 	if err != nil {
 		return err
@@ -87,7 +90,7 @@ func run(out io.Writer, modelDir, photos string, watch []string, hold time.Durat
 	p, err := pipeline.New(pipeline.Config{
 		Source:  cam,
 		Model:   m,
-		Results: opts,                     // only the watched classes, from 0.2 up
+		Classes: opts,                     // only the watched classes, from 0.2 up
 		Stages:  []pipeline.Stage{smooth}, // steadier scores
 		Mode:    pipeline.File,            // every pushed frame counts (no drops)
 		Events:  events.Options{Enter: 0.5, Leave: 0.25, MinDuration: 300 * time.Millisecond},
@@ -133,7 +136,7 @@ func report(out io.Writer, e events.Event) {
 	clock := func(d time.Duration) string {
 		return time.Time{}.Add(d).Format("15:04:05.0")
 	}
-	name, _, _ := strings.Cut(e.Label, ",") // "hotdog, hot dog, red hot"
+	name := mobilenet.ShortLabel(e.Label) // "hotdog, hot dog, red hot" is "hotdog"
 	switch e.Type {
 	case events.Enter:
 		fmt.Fprintf(out, "%s  %s entered (score %.2f)\n", clock(e.Start), name, e.PeakScore)

@@ -15,8 +15,8 @@ import (
 // reported.
 func TestWatchlist(t *testing.T) {
 	var out bytes.Buffer
-	model := shareddata.Path(t, "models", "mobilenet_v1_0.75_224")
-	if err := run(&out, model, "../../testdata/images/demo", []string{"hotdog", "n01818515"}, 2*time.Second); err != nil {
+	t.Setenv("LIVECAM_MODELS", shareddata.Path(t, "models"))
+	if err := run(&out, "", false, "../../testdata/images/demo", []string{"hotdog", "n01818515"}, 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", out.String())

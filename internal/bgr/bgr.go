@@ -1,8 +1,9 @@
 // Package bgr converts images to the packed 8-bit BGR layout of OpenCV's
 // Mats: the decoders' *image.YCbCr (4:4:4, 4:2:2, 4:2:0, 4:4:0),
 // *image.RGBA, *image.NRGBA and *image.Gray by fast paths, any other
-// image.Image through its At method. Conversions write into the caller's
-// buffer and allocate nothing.
+// image.Image through its RGBA64At method (every image type of the
+// standard library has one) or, failing that, At. Conversions write into
+// the caller's buffer; only At allocates (what it returns).
 package bgr
 
 import (
@@ -13,31 +14,53 @@ import (
 // FromImage writes img as packed BGR (Dx*Dy*3 bytes, row-major) into dst,
 // which must have exactly that length.
 func FromImage(dst []byte, img image.Image) error {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
+	return Rect(dst, img, img.Bounds())
+}
+
+// Rect writes the part r of img (which must lie inside img.Bounds()) as
+// packed BGR (r.Dx()*r.Dy()*3 bytes, row-major) into dst, which must have
+// exactly that length. Converting one row at a time (r one pixel high)
+// gives the same bytes as converting the whole image.
+func Rect(dst []byte, img image.Image, r image.Rectangle) error {
+	if !r.In(img.Bounds()) {
+		return fmt.Errorf("bgr: %v is not inside the image's bounds %v", r, img.Bounds())
+	}
+	w, h := r.Dx(), r.Dy()
 	if len(dst) != w*h*3 {
 		return fmt.Errorf("bgr: %d bytes for a %dx%d image", len(dst), w, h)
 	}
+	if r.Empty() {
+		return nil
+	}
 	switch src := img.(type) {
 	case *image.YCbCr:
-		fromYCbCr(dst, src)
+		fromYCbCr(dst, src, r)
 	case *image.RGBA:
-		fromRGBX(dst, src.Pix, src.Stride, src.PixOffset(b.Min.X, b.Min.Y), w, h)
+		fromRGBX(dst, src.Pix, src.Stride, src.PixOffset(r.Min.X, r.Min.Y), w, h)
 	case *image.NRGBA:
 		// Frames are opaque: the colour is taken as it is, alpha ignored.
-		fromRGBX(dst, src.Pix, src.Stride, src.PixOffset(b.Min.X, b.Min.Y), w, h)
+		fromRGBX(dst, src.Pix, src.Stride, src.PixOffset(r.Min.X, r.Min.Y), w, h)
 	case *image.Gray:
 		for y := 0; y < h; y++ {
-			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+			row := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+y):][:w]
 			out := dst[y*w*3:][:w*3]
 			for x, v := range row {
 				out[3*x], out[3*x+1], out[3*x+2] = v, v, v
 			}
 		}
+	case image.RGBA64Image:
+		i := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				c := src.RGBA64At(x, y)
+				dst[i], dst[i+1], dst[i+2] = byte(c.B>>8), byte(c.G>>8), byte(c.R>>8)
+				i += 3
+			}
+		}
 	default:
 		i := 0
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
 				r, g, bl, _ := img.At(x, y).RGBA()
 				dst[i], dst[i+1], dst[i+2] = byte(bl>>8), byte(g>>8), byte(r>>8)
 				i += 3
@@ -62,27 +85,41 @@ func fromRGBX(dst, pix []byte, stride, off, w, h int) {
 
 // fromYCbCr converts with the arithmetic of image/color.YCbCrToRGB (JPEG's
 // full-range BT.601), so the result equals what img.At would give.
-func fromYCbCr(dst []byte, src *image.YCbCr) {
-	b, h := src.Rect, src.Rect.Dy()
+func fromYCbCr(dst []byte, src *image.YCbCr, b image.Rectangle) {
+	h := b.Dy()
+	if b.Min.X < 0 || b.Min.Y < 0 {
+		// COffset halves coordinates rounding towards zero: below 0 the
+		// pixels that share chroma are not the pairs the fast paths
+		// assume.
+		w := b.Dx()
+		for y := range h {
+			out := dst[y*w*3:][:w*3]
+			for x := range w {
+				p := image.Pt(b.Min.X+x, b.Min.Y+y)
+				ci := src.COffset(p.X, p.Y)
+				put(out[3*x:3*x+3:3*x+3], src.Y[src.YOffset(p.X, p.Y)], src.Cb[ci], src.Cr[ci])
+			}
+		}
+		return
+	}
 	y := 0
 	if src.SubsampleRatio == image.YCbCrSubsampleRatio420 && b.Min.X&1 == 0 {
 		// Rows in pairs that share a chroma row (an odd Min.Y starts
 		// with a row alone), pixels in 2x2 blocks.
 		if b.Min.Y&1 == 1 {
 			y = 1
-			fromYCbCrRows(dst, src, 0, 1)
+			fromYCbCrRows(dst, src, b, 0, 1)
 		}
 		for ; y+1 < h; y += 2 {
-			block420(dst, src, y)
+			block420(dst, src, b, y)
 		}
 	}
-	fromYCbCrRows(dst, src, y, h)
+	fromYCbCrRows(dst, src, b, y, h)
 }
 
-// block420 converts rows y and y+1 of a 4:2:0 image whose Min.X is even
-// and whose row Min.Y+y is even.
-func block420(dst []byte, src *image.YCbCr, y int) {
-	b := src.Rect
+// block420 converts rows y and y+1 of the part b of a 4:2:0 image, where
+// b.Min.X and b.Min.Y+y are even.
+func block420(dst []byte, src *image.YCbCr, b image.Rectangle, y int) {
 	w := b.Dx()
 	y0 := src.Y[src.YOffset(b.Min.X, b.Min.Y+y):][:w]
 	y1 := src.Y[src.YOffset(b.Min.X, b.Min.Y+y+1):][:w]
@@ -109,9 +146,9 @@ func block420(dst []byte, src *image.YCbCr, y int) {
 	}
 }
 
-// fromYCbCrRows converts rows [y0, y1) of any subsampling ratio.
-func fromYCbCrRows(dst []byte, src *image.YCbCr, y0, y1 int) {
-	b := src.Rect
+// fromYCbCrRows converts rows [y0, y1) of the part b of an image of any
+// subsampling ratio.
+func fromYCbCrRows(dst []byte, src *image.YCbCr, b image.Rectangle, y0, y1 int) {
 	w := b.Dx()
 	for y := y0; y < y1; y++ {
 		yrow := src.Y[src.YOffset(b.Min.X, b.Min.Y+y):][:w]

@@ -109,6 +109,75 @@ func TestKnownColours(t *testing.T) {
 	}
 }
 
+// TestRectRowByRow: converting a part of an image, whole or one row at a
+// time, gives the bytes of converting the whole image and cutting that
+// part out, for every fast path, at even and odd coordinates, and for
+// images whose bounds go below zero.
+func TestRectRowByRow(t *testing.T) {
+	var imgs []image.Image
+	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411} {
+		imgs = append(imgs, randomYCbCr(image.Rect(0, 0, 37, 23), ratio, 4), randomYCbCr(image.Rect(-7, -5, 30, 18), ratio, 5))
+	}
+	rgba := image.NewRGBA(image.Rect(-3, 0, 30, 20))
+	rng := rand.New(rand.NewPCG(3, 3))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = byte(rng.Uint32()) | 1 // not transparent
+	}
+	imgs = append(imgs, rgba, image.NewGray(image.Rect(0, 0, 9, 9)), image.NewRGBA64(image.Rect(0, 0, 9, 9)), image.NewCMYK(image.Rect(0, 0, 9, 9)))
+	for _, img := range imgs {
+		b := img.Bounds()
+		whole := want(img)
+		for _, r := range []image.Rectangle{b, image.Rect(b.Min.X+1, b.Min.Y+3, b.Max.X-2, b.Max.Y-1), image.Rect(b.Min.X+2, b.Min.Y+1, b.Min.X+9, b.Min.Y+8)} {
+			cut := make([]byte, 0, r.Dx()*r.Dy()*3)
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				i := ((y-b.Min.Y)*b.Dx() + r.Min.X - b.Min.X) * 3
+				cut = append(cut, whole[i:i+r.Dx()*3]...)
+			}
+			got := make([]byte, len(cut))
+			if err := Rect(got, img, r); err != nil {
+				t.Fatal(err)
+			}
+			rows := make([]byte, 0, len(cut))
+			row := make([]byte, r.Dx()*3)
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				if err := Rect(row, img, image.Rect(r.Min.X, y, r.Max.X, y+1)); err != nil {
+					t.Fatal(err)
+				}
+				rows = append(rows, row...)
+			}
+			if string(got) != string(cut) || string(rows) != string(cut) {
+				t.Errorf("%T %v, part %v: Rect (whole or by rows) differs from the whole image cut", img, b, r)
+			}
+		}
+	}
+	if err := Rect(make([]byte, 3), rgba, image.Rect(100, 0, 101, 1)); err == nil {
+		t.Error("a part outside the image was accepted")
+	}
+}
+
+// TestRGBA64AtAllocatesNothing: standard library types without a fast
+// path (what image/jpeg gives for a CMYK file, image/png for 16 bits or a
+// palette) go through RGBA64At, which allocates nothing (At would box
+// each pixel's colour).
+func TestRGBA64AtAllocatesNothing(t *testing.T) {
+	r := image.Rect(0, 0, 64, 48)
+	cmyk, rgba64 := image.NewCMYK(r), image.NewRGBA64(r)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, p := range [][]byte{cmyk.Pix, rgba64.Pix} {
+		for i := range p {
+			p[i] = byte(rng.Uint32()) | 0x80
+		}
+	}
+	pal := image.NewPaletted(r, color.Palette{color.Black, color.White})
+	dst := make([]byte, 64*48*3)
+	for _, img := range []image.Image{cmyk, rgba64, pal} {
+		if a := testing.AllocsPerRun(3, func() { FromImage(dst, img) }); a != 0 {
+			t.Errorf("%T: %v allocations per conversion", img, a)
+		}
+	}
+}
+
 func TestWrongLength(t *testing.T) {
 	if err := FromImage(make([]byte, 5), image.NewRGBA(image.Rect(0, 0, 2, 2))); err == nil {
 		t.Fatal("a buffer of the wrong length was accepted")

@@ -8,7 +8,9 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/source"
 )
@@ -24,7 +26,7 @@ const photos = "../../testdata/images/demo"
 // encoder's rounding: its label must then be one of the two most frequent
 // and hold at least a third of the frames.
 func TestDemoSegmentsGetTheirLabels(t *testing.T) {
-	m := shareddata.Model(t)
+	m := models.FromClassifier(shareddata.Model(t))
 	video := filepath.Join(t.TempDir(), "demo.mp4")
 	segs, err := MakeVideo(photos, video)
 	if err != nil {
@@ -38,7 +40,7 @@ func TestDemoSegmentsGetTheirLabels(t *testing.T) {
 		t.Errorf("demo video %dx%d at %v fps", info.Width, info.Height, info.FPS)
 	}
 	var top1 []int
-	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Results: classify.Options{MaxResults: 1},
+	p, err := pipeline.New(pipeline.Config{Source: src, Model: m, Classes: classify.Options{MaxResults: 1},
 		OnResult: func(r *pipeline.Result) { top1 = append(top1, r.Top()[0].Class) }})
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +56,8 @@ func TestDemoSegmentsGetTheirLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer still.Close()
+	pre := cvprep.Square(still.InputSize())
+	defer pre.Close()
 	for _, s := range segs {
 		counts := map[int]int{}
 		for _, c := range top1[s.Start:s.End] {
@@ -67,7 +71,11 @@ func TestDemoSegmentsGetTheirLabels(t *testing.T) {
 			}
 		}
 		img := gocv.IMRead(filepath.Join(photos, s.Photo), gocv.IMReadColor)
-		top, err := still.ClassifyMat(nil, img)
+		rgb, err := pre.RGB(img)
+		var top []classify.Prediction
+		if err == nil {
+			top, err = still.ClassifyTensor(nil, rgb)
+		}
 		img.Close()
 		if err != nil || len(top) == 0 || top[0].Class != s.Class {
 			t.Fatalf("%s as a still: %v, %v; want class %d", s.Photo, top, err, s.Class)

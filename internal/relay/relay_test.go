@@ -40,38 +40,81 @@ func TestInOrderThroughFailures(t *testing.T) {
 	}
 }
 
+// putAll calls put for messages from to to-1 (each's subject its number),
+// on a goroutine of its own, and
+// fails the test if they have not all returned within a few seconds: Put
+// and Offer must never wait for the broker (were they to, the test would
+// otherwise hang instead of failing).
+func putAll(t *testing.T, from, to int, put func(Message)) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := from; i < to; i++ {
+			put(Message{Subject: fmt.Sprint(i)})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%d Puts still not done after 5 s: Put waits for the broker", to-from)
+	}
+}
+
 // TestFullQueueDrops: with the broker stuck, Put never waits; beyond the
 // queue (and the message in flight) messages are dropped and counted,
-// and Close gives up after its drain time, saying how many are left.
+// the first drop and every thousandth reported, and Close gives up after
+// its drain time, saying how many are left.
 func TestFullQueueDrops(t *testing.T) {
 	var reported []int64
+	inFlight := make(chan string, 1)
 	q := New(2, func(m Message, stop <-chan struct{}) error {
+		select {
+		case inFlight <- m.Subject:
+		default:
+		}
 		<-stop
 		return errors.New("stopped")
 	}, func(n int64) { reported = append(reported, n) })
-	start := time.Now()
-	for i := range 6 {
-		q.Put(Message{Subject: fmt.Sprint(i)})
-		time.Sleep(10 * time.Millisecond) // the first is taken into flight
+	putAll(t, 0, 1, q.Put)
+	// The first message is in flight: the queue is empty again.
+	select {
+	case s := <-inFlight:
+		if s != "0" {
+			t.Fatalf("message %s in flight first, want 0", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first message never reached the broker")
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("6 Puts took %v", d)
+	putAll(t, 1, 6, q.Put)
+	if q.Dropped() != 3 || fmt.Sprint(reported) != "[1]" {
+		t.Errorf("dropped %d, reported %v; want 3 dropped (2 queued beside the one in flight), the first reported", q.Dropped(), reported)
 	}
-	if q.Dropped() != 3 || len(reported) != 1 || reported[0] != 1 {
-		t.Errorf("dropped %d, reported %v; want 3 dropped, the first reported", q.Dropped(), reported)
+	putAll(t, 6, 1003, q.Put)
+	if q.Dropped() != 1000 || fmt.Sprint(reported) != "[1 1000]" {
+		t.Errorf("dropped %d, reported %v; want 1000 dropped, the first and the thousandth reported", q.Dropped(), reported)
 	}
+	// The drain time is what is tested: Close waits that long for the
+	// stuck broker, then gives up.
 	if unsent := q.Close(100 * time.Millisecond); unsent != 3 {
 		t.Errorf("%d unsent, want 3 (2 queued, 1 in flight)", unsent)
 	}
 	q.Put(Message{Subject: "late"}) // after Close: nothing
+	if q.Dropped() != 1000 {
+		t.Errorf("a Put after Close counted as dropped: %d", q.Dropped())
+	}
 }
 
 // TestLossyLeavesOut: results the broker does not take, or that find the
 // queue full, are left out and counted; the others are sent in order.
 func TestLossyLeavesOut(t *testing.T) {
 	release := make(chan struct{})
+	inFlight := make(chan struct{})
 	var got []string
 	l := NewLossy(2, func(m Message) error {
+		if m.Subject == "0" {
+			close(inFlight)
+		}
 		<-release
 		if m.Subject == "1" {
 			return errors.New("refused")
@@ -79,10 +122,9 @@ func TestLossyLeavesOut(t *testing.T) {
 		got = append(got, m.Subject)
 		return nil
 	})
-	for i := range 6 {
-		l.Offer(Message{Subject: fmt.Sprint(i)})
-		time.Sleep(10 * time.Millisecond) // the first is taken into flight
-	}
+	putAll(t, 0, 1, l.Offer)
+	<-inFlight // 0 is taken: the queue is empty again
+	putAll(t, 1, 6, l.Offer)
 	close(release)
 	l.Close()
 	l.Offer(Message{Subject: "late"})

@@ -51,7 +51,11 @@ func TestFirstSignalCancels(t *testing.T) {
 func TestSecondSignalQuits(t *testing.T) {
 	ctx, c, exits := start(t)
 	send(t, syscall.SIGUSR1)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("the first signal did not cancel the run")
+	}
 	send(t, syscall.SIGUSR2)
 	select {
 	case s := <-exits:

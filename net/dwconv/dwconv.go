@@ -1,6 +1,10 @@
 package dwconv
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/livecam/livecam/net/internal/kernelenv"
+)
 
 // Shape describes one depthwise layer: its input feature map, channel
 // count, stride, and the output size and leading padding TensorFlow's SAME
@@ -38,22 +42,34 @@ func same(in, stride int) (out, before int) {
 }
 
 // Weights holds a depthwise layer's folded weights and bias, prepared once
-// for the kernels: besides the 9×C taps ([ky][kx][c]) it keeps two copies
+// for the kernel of the path it was prepared on: besides the 9×C taps ([ky][kx][c]) it keeps two copies
 // shifted by one tap column, with which the row kernel computes the left
 // and right edge pixels, whose outer tap column lies in the padding, as if
 // they were interior.
 type Weights struct {
 	C           int
+	kern        *kernel
 	w, bias     []float32
 	left, right []float32
 }
 
-// Prepare copies w (9×C, [ky][kx][c]) and bias (C) into Weights.
+// Prepare copies w (9×C, [ky][kx][c]) and bias (C) into Weights for the
+// float32 kernel of the kernel path ($LIVECAM_KERNELS or the fastest this
+// CPU runs; a value naming no path this CPU runs is an error).
 func Prepare(w, bias []float32, c int) (*Weights, error) {
+	p, err := kernelenv.Current()
+	if err != nil {
+		return nil, err
+	}
+	return prepare(kernelFor(p), w, bias, c)
+}
+
+// prepare is Prepare for kernel kern.
+func prepare(kern *kernel, w, bias []float32, c int) (*Weights, error) {
 	if c < 1 || len(w) != 9*c || len(bias) != c {
 		return nil, fmt.Errorf("dwconv: %d weights and %d biases for %d channels", len(w), len(bias), c)
 	}
-	p := &Weights{C: c, w: append([]float32(nil), w...), bias: append([]float32(nil), bias...),
+	p := &Weights{C: c, kern: kern, w: append([]float32(nil), w...), bias: append([]float32(nil), bias...),
 		left: make([]float32, 9*c), right: make([]float32, 9*c)}
 	for ky := range 3 {
 		tap := func(ws []float32, kx int) []float32 { return ws[(ky*3+kx)*c:][:c] }
@@ -69,29 +85,20 @@ func Prepare(w, bias []float32, c int) (*Weights, error) {
 }
 
 // Conv computes output rows [oy0, oy1) of dst = ReLU6(depthwise(src, w) +
-// bias) with the Default kernel. src holds InH×InW×C values, dst
-// OutH×OutW×C.
+// bias) with the kernel w was prepared for. src holds InH×InW×C values,
+// dst OutH×OutW×C.
 func Conv(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
-	defaultKernel.Conv(dst, src, w, s, oy0, oy1)
-}
-
-// Conv is the package-level Conv computed with kernel k.
-func (k *Kernel) Conv(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
 	if len(dst) < s.OutH*s.OutW*s.C || oy0 < 0 {
 		panic(fmt.Sprintf("dwconv: %d output values for %+v", len(dst), s))
 	}
-	k.ConvStrip(dst[oy0*s.OutW*s.C:], src, w, s, oy0, oy1)
+	ConvStrip(dst[oy0*s.OutW*s.C:], src, w, s, oy0, oy1)
 }
 
 // ConvStrip is Conv writing only the strip of rows [oy0, oy1): dst holds
 // (oy1-oy0)×OutW×C values and its first row is output row oy0. It lets a
 // caller keep a few rows in a small buffer and consume them at once.
 func ConvStrip(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
-	defaultKernel.ConvStrip(dst, src, w, s, oy0, oy1)
-}
-
-// ConvStrip is the package-level ConvStrip computed with kernel k.
-func (k *Kernel) ConvStrip(dst, src []float32, w *Weights, s Shape, oy0, oy1 int) {
+	k := w.kern
 	C := s.C
 	if len(src) < s.InH*s.InW*C || len(dst) < (oy1-oy0)*s.OutW*C || w.C != C ||
 		oy0 < 0 || oy1 > s.OutH || (s.Stride != 1 && s.Stride != 2) {

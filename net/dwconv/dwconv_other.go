@@ -2,4 +2,4 @@
 
 package dwconv
 
-func simdKernels() []*Kernel { return nil }
+func simdKernels() []*kernel { return nil }

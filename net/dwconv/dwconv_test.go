@@ -62,27 +62,27 @@ func TestConvMatchesNaive(t *testing.T) {
 				w := random(rng, 9*tc.c, 0.5)
 				bias := random(rng, tc.c, 1)
 				want := naive(src, w, bias, s)
-				prepared, err := Prepare(w, bias, tc.c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, k := range Kernels() {
+				for _, k := range availableKernels() {
+					prepared, err := prepare(k, w, bias, tc.c)
+					if err != nil {
+						t.Fatal(err)
+					}
 					for _, parts := range []int{1, 3} {
 						got := make([]float32, len(want)+16)
 						for i := range got {
 							got[i] = -99
 						}
 						for p := range parts {
-							k.Conv(got, src, prepared, s, s.OutH*p/parts, s.OutH*(p+1)/parts)
+							Conv(got, src, prepared, s, s.OutH*p/parts, s.OutH*(p+1)/parts)
 						}
 						for i := range want {
 							if math.Abs(float64(got[i]-want[i])) > 1e-5 {
-								t.Fatalf("%s, %d parts: value %d = %v, want %v", k.Name(), parts, i, got[i], want[i])
+								t.Fatalf("%s, %d parts: value %d = %v, want %v", k.name, parts, i, got[i], want[i])
 							}
 						}
 						for _, g := range got[len(want):] {
 							if g != -99 {
-								t.Fatalf("%s wrote past the output", k.Name())
+								t.Fatalf("%s wrote past the output", k.name)
 							}
 						}
 						// The same rows computed two at a time into a strip.
@@ -90,10 +90,10 @@ func TestConvMatchesNaive(t *testing.T) {
 						strip := make([]float32, 2*rowLen)
 						for oy := 0; oy < s.OutH; oy += 2 {
 							end := min(oy+2, s.OutH)
-							k.ConvStrip(strip, src, prepared, s, oy, end)
+							ConvStrip(strip, src, prepared, s, oy, end)
 							for i, v := range strip[:(end-oy)*rowLen] {
 								if w := want[oy*rowLen+i]; math.Abs(float64(v-w)) > 1e-5 {
-									t.Fatalf("%s strip at row %d: value %d = %v, want %v", k.Name(), oy, i, v, w)
+									t.Fatalf("%s strip at row %d: value %d = %v, want %v", k.name, oy, i, v, w)
 								}
 							}
 						}
@@ -113,22 +113,23 @@ func TestNaNAgrees(t *testing.T) {
 	s := NewShape(h, w, c, 1)
 	src := random(rng, h*w*c, 1.5)
 	src[(4*w+5)*c+17] = float32(math.NaN()) // pixel (4,5), channel 17
-	prepared, err := Prepare(random(rng, 9*c, 0.5), random(rng, c, 1), c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wts, bias := random(rng, 9*c, 0.5), random(rng, c, 1)
 	var first []float32
-	for _, k := range Kernels() {
+	for _, k := range availableKernels() {
+		prepared, err := prepare(k, wts, bias, c)
+		if err != nil {
+			t.Fatal(err)
+		}
 		got := make([]float32, h*w*c)
-		k.Conv(got, src, prepared, s, 0, s.OutH)
+		Conv(got, src, prepared, s, 0, s.OutH)
 		for i, v := range got {
 			y, x, ch := i/c/w, i/c%w, i%c
 			near := ch == 17 && y >= 3 && y <= 5 && x >= 4 && x <= 6
 			if isNaN := v != v; isNaN != near {
-				t.Fatalf("%s: output (%d,%d) channel %d = %v", k.Name(), y, x, ch, v)
+				t.Fatalf("%s: output (%d,%d) channel %d = %v", k.name, y, x, ch, v)
 			}
 			if first != nil && !near && math.Abs(float64(v-first[i])) > 1e-5 {
-				t.Fatalf("%s: output %d = %v, %s gives %v", k.Name(), i, v, Kernels()[0].Name(), first[i])
+				t.Fatalf("%s: output %d = %v, %s gives %v", k.name, i, v, availableKernels()[0].name, first[i])
 			}
 		}
 		if first == nil {

@@ -9,9 +9,9 @@ import (
 // rowFunc computes n interior output pixels of one row; see dwconv_amd64.s.
 type rowFunc func(dst, in0, in1, in2, w, bias *float32, c, n, step int)
 
-// Kernel is one implementation of the depthwise convolution: the portable
-// Go kernel or a SIMD one.
-type Kernel struct {
+// kernel is one implementation of the float32 depthwise convolution: the
+// portable Go kernel or a SIMD one.
+type kernel struct {
 	name string
 	row  rowFunc // nil for the portable kernel
 	// chanMultiple: the SIMD row kernel needs the channel count to be a
@@ -19,25 +19,19 @@ type Kernel struct {
 	chanMultiple int
 }
 
-// Name returns "generic", "avx2" or "avx512".
-func (k *Kernel) Name() string { return k.name }
+// genericKernel is the portable Go kernel, on every path.
+var genericKernel = &kernel{name: "generic"}
 
-// Generic is the portable Go kernel, always available.
-var Generic = &Kernel{name: "generic"}
+// kernels lists the float32 kernels of this build, whatever the CPU:
+// kernelenv's paths say which one runs.
+var kernels = append(simdKernels(), genericKernel)
 
-// EnvKernel is the environment variable that overrides the kernel choice:
-// "generic", "avx2" or "avx512" (shared by the kernel packages).
-const EnvKernel = kernelenv.Env
+func kernelName(k *kernel) string { return k.name }
 
-// Kernels returns every kernel this machine can run, fastest first; the
-// last is always Generic.
-func Kernels() []*Kernel { return append(simdKernels(), Generic) }
-
-// Default returns the kernel used unless another is asked for: the fastest
-// this CPU supports, unless $LIVECAM_KERNELS names another available one.
-func Default() *Kernel { return defaultKernel }
-
-var defaultKernel = kernelenv.FromEnv(Kernels(), (*Kernel).Name)
+// kernelFor returns the float32 kernel of path p.
+func kernelFor(p kernelenv.Path) *kernel {
+	return kernelenv.Pick(kernels, kernelName, p, kernelenv.Float)
+}
 
 // zeros is a read-only row of zeros that stands in for the padding rows
 // above and below the input. It only ever grows, so steady state allocates

@@ -2,7 +2,6 @@ package dwconv
 
 import (
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/livecam/livecam/net/internal/kernelenv"
@@ -12,10 +11,10 @@ import (
 // u8RowFunc computes n pixels of a uint8 layer; see u8_amd64.s.
 type u8RowFunc func(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD, c, n, step int, mask uint16)
 
-// U8Kernel is one implementation of the uint8 depthwise layer: the
-// portable Go kernel or a SIMD row kernel. The U8Kernel a U8Weights was
+// u8Kernel is one implementation of the uint8 depthwise layer: the
+// portable Go kernel or a SIMD row kernel. The u8Kernel a U8Weights was
 // prepared for runs it.
-type U8Kernel struct {
+type u8Kernel struct {
 	name string
 	row  u8RowFunc
 	// rowH is an arm64 row kernel: int16 weights, 8 channels at a time.
@@ -31,36 +30,18 @@ type u8Row8Func func(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD25
 // u8RowHFunc computes n pixels with int16 weights; see gen_u8_arm64.go.
 type u8RowHFunc func(dst, in0, in1, in2 *uint8, w *int16, bias *int32, rq *quant.SIMD, c, n, step int)
 
-// Name returns "generic", "avx512", "avx2" or "neon".
-func (k *U8Kernel) Name() string { return k.name }
+// u8GenericKernel is the portable Go kernel, on every path.
+var u8GenericKernel = &u8Kernel{name: "generic"}
 
-// U8Generic is the portable Go kernel, always available.
-var U8Generic = &U8Kernel{name: "generic"}
+// u8Kernels lists the uint8 kernels of this build, whatever the CPU:
+// kernelenv's paths say which one runs.
+var u8Kernels = append(u8SIMDKernels(), u8GenericKernel)
 
-// U8Kernels returns every uint8 kernel this machine can run, fastest
-// first; the last is always U8Generic.
-func U8Kernels() []*U8Kernel { return append(u8SIMDKernels(), U8Generic) }
+func u8KernelName(k *u8Kernel) string { return k.name }
 
-// U8Default returns the uint8 kernel used unless another is asked for:
-// the fastest this CPU supports; $LIVECAM_KERNELS=generic selects the
-// portable one, avx2 the AVX2 one.
-func U8Default() *U8Kernel { return u8Default }
-
-var u8Default = chooseU8(os.Getenv(kernelenv.Env))
-
-func chooseU8(want string) *U8Kernel {
-	ks := U8Kernels()
-	switch want {
-	case "", "avx512", "neon":
-		return ks[0]
-	case "avx2":
-		for _, k := range ks {
-			if k.row8 != nil {
-				return k
-			}
-		}
-	}
-	return U8Generic
+// u8KernelFor returns the uint8 kernel of path p.
+func u8KernelFor(p kernelenv.Path) *u8Kernel {
+	return kernelenv.Pick(u8Kernels, u8KernelName, p, kernelenv.U8Depthwise)
 }
 
 // U8Weights is a uint8 3x3 depthwise layer ready to run, TFLite's
@@ -68,7 +49,7 @@ func chooseU8(want string) *U8Kernel {
 // inside the image (a tap in the padding adds nothing). It is immutable
 // after PrepareU8 and safe for concurrent use.
 type U8Weights struct {
-	kern  *U8Kernel
+	kern  *u8Kernel
 	c     int
 	wc    []int32 // w − wZero, [3][3][c]
 	bias  []int32
@@ -91,15 +72,21 @@ type U8Weights struct {
 
 // PrepareU8 prepares a depthwise layer of c channels: w holds the 3×3×c
 // weights [ky][kx][c] (TFLite's 1HWC), quantized with zero point wZero;
-// bias c int32 values; xZero the input's zero point.
+// bias c int32 values; xZero the input's zero point. It prepares them for
+// the uint8 depthwise kernel of the kernel path ($LIVECAM_KERNELS or the
+// fastest this CPU runs; a value naming no path this CPU runs is an
+// error). The SIMD kernels need an input zero point of 0 (the output of a
+// ReLU6 layer); for other layers the portable kernel runs instead.
 func PrepareU8(w []uint8, wZero int32, bias []int32, xZero int32, c int, rq quant.Requant) (*U8Weights, error) {
-	return PrepareU8For(U8Default(), w, wZero, bias, xZero, c, rq)
+	p, err := kernelenv.Current()
+	if err != nil {
+		return nil, err
+	}
+	return prepareU8(u8KernelFor(p), w, wZero, bias, xZero, c, rq)
 }
 
-// PrepareU8For is PrepareU8 for a given kernel (tests run every kernel).
-// The SIMD kernels need an input zero point of 0 (the output of a ReLU6
-// layer); for other layers the portable kernel runs instead.
-func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, c int, rq quant.Requant) (*U8Weights, error) {
+// prepareU8 is PrepareU8 for kernel kern.
+func prepareU8(kern *u8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, c int, rq quant.Requant) (*U8Weights, error) {
 	switch {
 	case c < 1:
 		return nil, fmt.Errorf("dwconv: bad channel count %d", c)
@@ -109,7 +96,7 @@ func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero in
 		return nil, fmt.Errorf("dwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
 	if xZero != 0 || ((kern.rowH != nil || kern.row8 != nil) && c%8 != 0) {
-		kern = U8Generic
+		kern = u8GenericKernel
 	}
 	p := &U8Weights{kern: kern, c: c, wc: make([]int32, 9*c), bias: append([]int32(nil), bias...), xZero: xZero, rq: rq}
 	for i, v := range w {
@@ -183,9 +170,6 @@ func PrepareU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero in
 	}
 	return p, nil
 }
-
-// Kernel returns the kernel the weights were prepared for.
-func (w *U8Weights) Kernel() *U8Kernel { return w.kern }
 
 // ConvStripU8 computes output rows oy0..oy1−1 of the layer into dst, which
 // holds only those rows ((oy1−oy0)×OutW×C bytes); src is the whole input.

@@ -10,6 +10,6 @@ import "github.com/livecam/livecam/net/quant"
 func rowU8NEON(dst, in0, in1, in2 *uint8, w *int16, bias *int32, rq *quant.SIMD, c, n, step int)
 
 // u8SIMDKernels lists the ARMv8.0 NEON kernel, which every arm64 core runs.
-func u8SIMDKernels() []*U8Kernel {
-	return []*U8Kernel{{name: "neon", rowH: rowU8NEON}}
+func u8SIMDKernels() []*u8Kernel {
+	return []*u8Kernel{{name: "neon", rowH: rowU8NEON}}
 }

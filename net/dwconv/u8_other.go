@@ -2,4 +2,4 @@
 
 package dwconv
 
-func u8SIMDKernels() []*U8Kernel { return nil }
+func u8SIMDKernels() []*u8Kernel { return nil }

@@ -14,10 +14,10 @@ import (
 func TestU8KernelsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	shapes := [][3]int{{96, 96, 24}, {48, 48, 48}, {12, 12, 384}, {6, 6, 768}, {7, 5, 17}, {3, 3, 8}, {4, 9, 33}, {64, 64, 8}, {2, 2, 16}, {1, 5, 3}}
-	for _, kern := range U8Kernels() {
+	for _, kern := range availableU8Kernels() {
 		for _, sh := range shapes {
 			for _, stride := range []int{1, 2} {
-				t.Run(fmt.Sprintf("%s/%dx%dx%d_s%d", kern.Name(), sh[0], sh[1], sh[2], stride), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/%dx%dx%d_s%d", kern.name, sh[0], sh[1], sh[2], stride), func(t *testing.T) {
 					h, wd, c := sh[0], sh[1], sh[2]
 					s := NewShape(h, wd, c, stride)
 					for trial := range 3 {
@@ -40,7 +40,7 @@ func TestU8KernelsAgree(t *testing.T) {
 						}
 						m, shift := quant.QuantizeMultiplier(real)
 						rq := quant.Requant{Multiplier: m, Shift: shift, ZeroPoint: int32(rng.IntN(200)), Min: int32(rng.IntN(30)), Max: 255 - int32(rng.IntN(30))}
-						p, err := PrepareU8For(kern, w, wz, bias, xz, c, rq)
+						p, err := prepareU8(kern, w, wz, bias, xz, c, rq)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -83,16 +83,16 @@ func TestU8KernelsAgree(t *testing.T) {
 
 func BenchmarkU8(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, kern := range U8Kernels() {
+	for _, kern := range availableU8Kernels() {
 		for _, sh := range [][4]int{{96, 96, 24, 1}, {12, 12, 384, 1}, {48, 48, 96, 2}} {
-			b.Run(fmt.Sprintf("%s/%dx%dx%d_s%d", kern.Name(), sh[0], sh[1], sh[2], sh[3]), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d_s%d", kern.name, sh[0], sh[1], sh[2], sh[3]), func(b *testing.B) {
 				s := NewShape(sh[0], sh[1], sh[2], sh[3])
 				w := make([]uint8, 9*s.C)
 				for i := range w {
 					w[i] = uint8(rng.IntN(256))
 				}
 				m, shift := quant.QuantizeMultiplier(0.01)
-				p, _ := PrepareU8For(kern, w, 100, make([]int32, s.C), 0, s.C, quant.Requant{Multiplier: m, Shift: shift, Max: 255})
+				p, _ := prepareU8(kern, w, 100, make([]int32, s.C), 0, s.C, quant.Requant{Multiplier: m, Shift: shift, Max: 255})
 				src, dst := make([]uint8, sh[0]*sh[1]*sh[2]), make([]uint8, s.OutH*s.OutW*s.C)
 				b.SetBytes(int64(2 * 9 * s.OutH * s.OutW * s.C))
 				for range b.N {

@@ -3,7 +3,6 @@ package mobilenet_test
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -116,17 +115,4 @@ func medianOf(x []float64) float64 {
 	s := slices.Clone(x)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-// TestUnknownKernelRefused: a $LIVECAM_KERNELS this machine cannot run is
-// an error naming the choices, not a silent fallback.
-func TestUnknownKernelRefused(t *testing.T) {
-	t.Setenv("LIVECAM_KERNELS", "turbo")
-	w, err := randweights.New(randweights.Small, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mobilenet.NewModel(w); err == nil || !strings.Contains(err.Error(), "turbo") || !strings.Contains(err.Error(), "generic") {
-		t.Errorf("LIVECAM_KERNELS=turbo: %v", err)
-	}
 }

@@ -28,6 +28,34 @@
 // gives the class probabilities; ForwardQuant gives a quantized model's
 // uint8 logits and softmax output, Forward a float model's logits.
 //
+// # Kernels
+//
+// The constructors pack the weights for one kernel path, an
+// instruction-set level that chooses the float32 and the uint8 kernels
+// alike: the fastest this CPU runs, or the one $LIVECAM_KERNELS names
+// (case-insensitive; the names `livecam version` prints). A value that
+// names no path this CPU runs is an error from NewModel, NewFoldedModel
+// and NewQuantModel (and so from tfjs.Load and the tflite loaders),
+// naming the value and the valid names; KernelPath reports the path and
+// its kernels, Model.KernelName the kernel a model runs on. Where a
+// precision has no kernel at exactly a path, it uses its best kernel
+// below that path:
+//
+//	amd64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
+//	avx512-vnni   avx512    avx512-vnni   avx512                AVX-512 F, BW, VL and VNNI, BMI2
+//	avx512        avx512    avx2          avx512                AVX-512 F, BW and VL, and AVX2, FMA
+//	avx2          avx2      avx2          avx2                  AVX2 and FMA
+//	generic       generic   generic       generic               nothing (portable Go)
+//
+//	arm64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
+//	neon-dotprod  neon      neon-dotprod  neon                  the dot-product extension (UDOT)
+//	neon          neon      neon          neon                  ARMv8.0 ASIMD (every arm64 core)
+//	generic       generic   generic       generic               nothing (portable Go)
+//
+// Other architectures, and builds with the purego tag, run the generic
+// path. Every path gives the same uint8 bytes; the float32 paths agree to
+// rounding, NaN included.
+//
 // # Layout
 //
 // Activations are float32, NHWC, batch 1: input is Size×Size×3 RGB values

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
@@ -60,9 +61,55 @@ func goldenNames(tb testing.TB) []string {
 	return names
 }
 
+// modelOnPath loads the shared float32 model packed for the kernels of
+// path p.
+func modelOnPath(tb testing.TB, p kernelenv.Path) *mobilenet.Model {
+	tb.Helper()
+	restore := kernelenv.Force(p)
+	defer restore()
+	m := realModel(tb)
+	if m.KernelName() != p.Kernel(kernelenv.Float) {
+		tb.Fatalf("built on path %s, the model runs %s", p, m.KernelName())
+	}
+	return m
+}
+
+// floatPaths returns the paths of this CPU with different float32
+// kernels, fastest first (avx512-vnni runs avx512's), the default one
+// ($LIVECAM_KERNELS's or the fastest) first of all.
+func floatPaths(tb testing.TB) []kernelenv.Path {
+	def, err := kernelenv.Current()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ps := []kernelenv.Path{def}
+	seen := map[string]bool{def.Kernel(kernelenv.Float): true}
+	for _, p := range kernelenv.Paths() {
+		if k := p.Kernel(kernelenv.Float); !seen[k] {
+			seen[k] = true
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// TestGoldenLogits runs the 16 golden images against the reference
+// logits and top-5 on every float32 kernel of this CPU: on the default
+// path with 1 and 2 threads, on the others with 1 (2 images with -short).
 func TestGoldenLogits(t *testing.T) {
-	m := realModel(t)
-	for _, threads := range []int{1, 2} {
+	for i, p := range floatPaths(t) {
+		t.Run(p.String(), func(t *testing.T) {
+			threads := []int{1, 2}
+			if i > 0 {
+				threads = threads[:1]
+			}
+			goldenLogits(t, modelOnPath(t, p), threads)
+		})
+	}
+}
+
+func goldenLogits(t *testing.T, m *mobilenet.Model, threadCounts []int) {
+	for _, threads := range threadCounts {
 		r := m.NewRunner(threads)
 		defer r.Close()
 		input := make([]float32, m.InputLen())
@@ -109,9 +156,15 @@ func TestGoldenLogits(t *testing.T) {
 // (Trace runs the same code as Forward) with the reference at every layer
 // the reference recorded and the forward pass holds whole: conv_dw_2's
 // output is never held whole (it is fused into conv_pw_2), so its
-// reference is not compared; conv_pw_6 and conv_pw_13 depend on it.
+// reference is not compared; conv_pw_6 and conv_pw_13 depend on it. It
+// runs on every float32 kernel of this CPU.
 func TestGoldenActivations(t *testing.T) {
-	m := realModel(t)
+	for _, p := range floatPaths(t) {
+		t.Run(p.String(), func(t *testing.T) { goldenActivations(t, modelOnPath(t, p)) })
+	}
+}
+
+func goldenActivations(t *testing.T, m *mobilenet.Model) {
 	golden := shareddata.Path(t, "golden")
 	rgb, err := os.ReadFile(filepath.Join(golden, "n01440764_tench.rgb"))
 	if err != nil {

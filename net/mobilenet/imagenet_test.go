@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testmode"
 	"github.com/livecam/livecam/net/mobilenet"
 )
 
@@ -49,8 +50,8 @@ func tsv(tb testing.TB, path string) [][]string {
 // compares top-1 with the reference implementation's predictions.tsv
 // (at least 99.6% must agree), and reports accuracy against the ground truth.
 func TestImageNetAgreement(t *testing.T) {
-	if testing.Short() {
-		t.Skip("500 forward passes: skipped with -short (the race run)")
+	if testmode.Race {
+		t.Skip("500 forward passes: the plain runs have them (make test and make check)")
 	}
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		shareddata.Need(t, "ffmpeg is needed for the canonical preprocessing")

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/internal/workpool"
 	"github.com/livecam/livecam/net/pwconv"
 )
@@ -28,10 +29,13 @@ type Model struct {
 	maxAct int
 	// q is the integer network of a quantized model, nil for float32.
 	q *quantNet
+	// path is the kernel path the weights were packed for.
+	path kernelenv.Path
 }
 
-// NewModel folds each BatchNorm into its convolution and packs the weights.
-// It fails when $LIVECAM_KERNELS names a kernel this machine cannot run.
+// NewModel folds each BatchNorm into its convolution and packs the weights
+// for the kernel path (see KernelPath). It fails when $LIVECAM_KERNELS
+// names no kernel path this machine runs.
 // w is not modified and may be discarded afterwards.
 func NewModel(w *Weights) (*Model, error) {
 	f, err := Fold(w)
@@ -111,10 +115,13 @@ type FoldedWeights struct {
 }
 
 // NewFoldedModel packs float32 weights whose BatchNorms are already folded
-// (from a TFLite file, say). It checks every layer's size; f is not
-// modified and may be discarded afterwards.
+// (from a TFLite file, say) for the kernel path (see KernelPath; a
+// $LIVECAM_KERNELS naming no path this machine runs is an error). It
+// checks every layer's size; f is not modified and may be discarded
+// afterwards.
 func NewFoldedModel(f *FoldedWeights) (*Model, error) {
-	if err := pwconv.CheckEnv(); err != nil {
+	path, err := kernelenv.Current()
+	if err != nil {
 		return nil, err
 	}
 	if err := f.Config.Validate(); err != nil {
@@ -132,7 +139,7 @@ func NewFoldedModel(f *FoldedWeights) (*Model, error) {
 	if name == "" {
 		name = f.Config.Name()
 	}
-	m := &Model{cfg: f.Config, layers: layers, labels: labels, name: name,
+	m := &Model{cfg: f.Config, layers: layers, labels: labels, name: name, path: path,
 		packed: make([]*pwconv.Weights, len(layers)), dw: make([]*dwconv.Weights, len(layers))}
 	k := 0
 	for i, l := range layers {
@@ -382,11 +389,6 @@ func (t *layerTask) Run(part, parts int) {
 		w.ApplyPanels(t.dst, t.src, 0, 1, lo, hi, pwconv.Linear)
 	}
 }
-
-// KernelName names the SIMD kernels the forward pass uses on this machine:
-// "avx512", "avx2" or "generic" (set LIVECAM_KERNELS to choose another
-// available one).
-func KernelName() string { return pwconv.Default().Name() }
 
 // ScratchBytes returns the memory the runner holds for a forward pass: its
 // two activation buffers, the pooled vector, the first layer's im2col

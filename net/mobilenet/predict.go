@@ -25,9 +25,14 @@ func Softmax(probs, logits []float32) {
 	}
 }
 
-// Prediction is one class and its score.
+// Prediction is one class of a classification: its index, WordNet id
+// (empty when the labels have none), label and probability. TopK fills
+// Class and Score; package classify (an alias of this type) fills the
+// labels too.
 type Prediction struct {
 	Class int
+	WNID  string
+	Label string
 	Score float32
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/pwconv"
 	"github.com/livecam/livecam/net/quant"
 )
@@ -55,16 +56,15 @@ type quantNet struct {
 	xZero0 uint8 // the first layer's input zero point, its padding value
 }
 
-// NewQuantModel prepares a uint8 MobileNet V1 for the integer kernels. It
-// checks every layer's shape and quantization; q is not modified and may
-// be discarded afterwards.
+// NewQuantModel prepares a uint8 MobileNet V1 for the integer kernels of
+// the kernel path (see KernelPath; a $LIVECAM_KERNELS naming no path this
+// machine runs is an error). It checks every layer's shape and
+// quantization; q is not modified and may be discarded afterwards.
 func NewQuantModel(q *QuantWeights) (*Model, error) {
-	return NewQuantModelFor(q, pwconv.U8Default(), dwconv.U8Default())
-}
-
-// NewQuantModelFor is NewQuantModel with the given pointwise and
-// depthwise kernels (tests run the network through each of them).
-func NewQuantModelFor(q *QuantWeights, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel) (*Model, error) {
+	path, err := kernelenv.Current()
+	if err != nil {
+		return nil, err
+	}
 	if err := q.Config.Validate(); err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func NewQuantModelFor(q *QuantWeights, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel)
 		return nil, fmt.Errorf("input zero point %d out of the uint8 range", q.Input.ZeroPoint)
 	}
 	qn.xZero0 = uint8(q.Input.ZeroPoint)
-	m := &Model{cfg: q.Config, layers: layers, labels: labels, name: name, q: qn}
+	m := &Model{cfg: q.Config, layers: layers, labels: labels, name: name, q: qn, path: path}
 	k := 0
 	prevOut := q.Input
 	for i, l := range layers {
@@ -130,7 +130,7 @@ func NewQuantModelFor(q *QuantWeights, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel)
 				}
 				kk = kp
 			}
-			p, err := pwconv.PackU8For(pw, w, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, kk, l.OutC, rq)
+			p, err := pwconv.PackU8(w, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, kk, l.OutC, rq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", l.Name, err)
 			}
@@ -139,7 +139,7 @@ func NewQuantModelFor(q *QuantWeights, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel)
 			if len(ql.Weights) != 9*l.OutC {
 				return nil, fmt.Errorf("%s: %d weights, want %d", l.Name, len(ql.Weights), 9*l.OutC)
 			}
-			d, err := dwconv.PrepareU8For(dw, ql.Weights, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, l.OutC, rq)
+			d, err := dwconv.PrepareU8(ql.Weights, ql.W.ZeroPoint, ql.Bias, ql.In.ZeroPoint, l.OutC, rq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", l.Name, err)
 			}
@@ -167,19 +167,3 @@ func (m *Model) Precision() string {
 // im2colRow returns the bytes of one im2col row of the first convolution:
 // its k·k·c taps rounded up to a multiple of 4.
 func im2colRow(l Layer) int { return (l.Kernel*l.Kernel*l.InC + 3) &^ 3 }
-
-// KernelName names the SIMD kernels this model runs on, this machine:
-// for a float32 model the package's KernelName ("avx512", "avx2", "neon"
-// or "generic"); for a quantized one the uint8 pointwise kernel
-// ("avx512-vnni" or "generic").
-func (m *Model) KernelName() string {
-	if m.q != nil {
-		for _, p := range m.q.packed {
-			if p != nil && p.K()%4 == 0 {
-				return p.Kernel().Name()
-			}
-		}
-		return pwconv.U8Default().Name()
-	}
-	return KernelName()
-}

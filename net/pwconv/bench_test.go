@@ -18,19 +18,19 @@ func BenchmarkApply(b *testing.B) {
 		{49, 768, 768},  // conv_pw_13
 		{1, 768, 1000},  // conv_preds
 	}
-	kernels := Kernels()
+	kernels := availableKernels()
 	for _, s := range shapes {
 		src, w, bias := random(rng, s.m*s.k), random(rng, s.k*s.n), random(rng, s.n)
 		dst := make([]float32, s.m*s.n)
 		for _, kern := range kernels {
-			if kern == Generic && s.m > 1000 {
+			if kern == genericKernel && s.m > 1000 {
 				continue // minutes of pure Go: see the model benchmark
 			}
-			p, err := PackFor(kern, w, bias, s.k, s.n)
+			p, err := pack(kern, w, bias, s.k, s.n)
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.k, s.n, kern.Name()), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.k, s.n, kern.name), func(b *testing.B) {
 				b.ResetTimer()
 				for range b.N {
 					p.Apply(dst, src, 0, s.m, ReLU6)

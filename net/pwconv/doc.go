@@ -6,31 +6,35 @@
 //
 // Weights are packed once, by Pack, into column panels as wide as the
 // kernel's tile (zero-padded at the right edge) so that the inner kernel
-// reads them with unit stride. The kernel is chosen at start-up from the
-// CPU's features (golang.org/x/sys/cpu): on amd64 AVX-512 (12×32 tiles) or
-// AVX2+FMA (6×16 tiles), on arm64 NEON (8×8 tiles, ARMv8.0 ASIMD, which
-// every arm64 core has), elsewhere the portable Go kernel, which the build
-// tag purego or LIVECAM_KERNELS=generic also selects; LIVECAM_KERNELS=avx2
-// forces AVX2 on an AVX-512 machine, and a value naming no kernel of this
-// machine is an error (CheckEnv). The assembly is generated: gen_amd64.go
-// and gen_arm64.go write kernel_amd64.s and kernel_arm64.s, and a test
-// checks that the committed files are what they generate. Every kernel
-// computes bias + ReLU6 while the tile is still in registers, and NaN
-// propagates through ReLU6 on every one. A *Weights is immutable after
-// Pack and safe for concurrent use; Apply writes only the rows of dst it is asked for, so
-// callers split a layer across goroutines by row ranges.
+// reads them with unit stride. Pack packs them for the kernel of the
+// kernel path, the one rule of net/internal/kernelenv for every kernel
+// package and precision: the path $LIVECAM_KERNELS names
+// (case-insensitive), or the fastest this CPU supports
+// (golang.org/x/sys/cpu). The float32 kernels are AVX-512 (12×32 tiles)
+// or AVX2+FMA (6×16 tiles) on amd64, NEON (8×8 tiles, ARMv8.0 ASIMD,
+// which every arm64 core has) on arm64, and the portable Go kernel, which
+// the build tag purego or LIVECAM_KERNELS=generic also selects; a value
+// naming no path this CPU runs is an error from Pack and PackU8, never a
+// silent fallback. The assembly is generated: gen_amd64.go and
+// gen_arm64.go write kernel_amd64.s and kernel_arm64.s, and a test checks
+// that the committed files are what they generate. Every kernel computes
+// bias + ReLU6 while the tile is still in registers, and NaN propagates
+// through ReLU6 on every one. A *Weights is immutable after Pack and safe
+// for concurrent use; Apply writes only the rows of dst it is asked for,
+// so callers split a layer across goroutines by row ranges.
 //
 // # uint8 layers (quantized TFLite models)
 //
 // PackU8 prepares a uint8 layer computed exactly as TensorFlow Lite does:
 // Σ (x − xZero)·(w − wZero) + bias in int32, then the requantization of
 // package net/quant (fixed-point multiplier, double rounding, clamp), all
-// while the tile is in registers. The U8Kernel is chosen like the float one:
-// AVX-512 VNNI (VPDPBUSD on w − 128 with each pixel's byte sum correcting
-// the zero point, 6×64 tiles, gen_u8_amd64.go) or AVX2 (VPMADDWD on 16-bit
-// pairs of w − wZero, 4×16 tiles) on amd64; on arm64 the dot-product
+// while the tile is in registers. The uint8 kernel comes from the same
+// path: AVX-512 VNNI (VPDPBUSD on w − 128 with each pixel's byte sum
+// correcting the zero point, 6×64 tiles, gen_u8_amd64.go) or AVX2
+// (VPMADDWD on 16-bit pairs of w − wZero, 4×16 tiles) on amd64; on arm64 the dot-product
 // extension (UDOT, when the CPU has it) or ARMv8.0 (UMLAL on 16-bit
 // values), both 8×8 tiles (gen_u8_arm64.go); the portable Go kernel
-// elsewhere or with LIVECAM_KERNELS=generic. Every kernel gives the same
-// bytes.
+// elsewhere or with LIVECAM_KERNELS=generic. Where a path has no uint8
+// kernel of its own it uses the best below it (the avx512 path runs the
+// AVX2 one). Every kernel gives the same bytes.
 package pwconv

@@ -2,8 +2,6 @@
 
 package pwconv
 
-import "golang.org/x/sys/cpu"
-
 //go:generate go run gen_amd64.go
 
 // Microkernels in kernel_amd64.s; see gen_amd64.go for the contract.
@@ -63,21 +61,13 @@ func gemmAVX2x5(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
 func gemmAVX2x6(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
 
 var (
-	avx512 = &Kernel{name: "avx512", nr: 32, bitMask: true, tiles: []tileFunc{nil,
+	avx512 = &kernel{name: "avx512", nr: 32, bitMask: true, tiles: []tileFunc{nil,
 		gemmAVX512x1, gemmAVX512x2, gemmAVX512x3, gemmAVX512x4, gemmAVX512x5, gemmAVX512x6,
 		gemmAVX512x7, gemmAVX512x8, gemmAVX512x9, gemmAVX512x10, gemmAVX512x11, gemmAVX512x12}}
-	avx2 = &Kernel{name: "avx2", nr: 16, tiles: []tileFunc{nil,
+	avx2 = &kernel{name: "avx2", nr: 16, tiles: []tileFunc{nil,
 		gemmAVX2x1, gemmAVX2x2, gemmAVX2x3, gemmAVX2x4, gemmAVX2x5, gemmAVX2x6}}
 )
 
-// simdKernels lists the kernels this CPU can run, fastest first.
-func simdKernels() []*Kernel {
-	var ks []*Kernel
-	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL {
-		ks = append(ks, avx512)
-	}
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, avx2)
-	}
-	return ks
-}
+// simdKernels lists the amd64 kernels, fastest first;
+// net/internal/kernelenv says which of them this CPU runs.
+func simdKernels() []*kernel { return []*kernel{avx512, avx2} }

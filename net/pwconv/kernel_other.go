@@ -3,4 +3,4 @@
 package pwconv
 
 // simdKernels lists no kernels: only the portable Go kernel exists here.
-func simdKernels() []*Kernel { return nil }
+func simdKernels() []*kernel { return nil }

@@ -1,6 +1,10 @@
 package pwconv
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/livecam/livecam/net/internal/kernelenv"
+)
 
 // Activation selects the function applied to each output value.
 type Activation int
@@ -12,10 +16,11 @@ const (
 	ReLU6
 )
 
-// Weights holds a K×N weight matrix and its bias, packed for one Kernel.
+// Weights holds a K×N weight matrix and its bias, packed for the float32
+// kernel of the path it was packed on.
 type Weights struct {
 	K, N int
-	kern *Kernel
+	kern *kernel
 	nr   int
 	// panels holds ceil(N/nr) panels of K×nr values; element (k, n)
 	// lives at panels[(n/nr)*K*nr + k*nr + n%nr].
@@ -25,14 +30,20 @@ type Weights struct {
 }
 
 // Pack packs w, a row-major K×N matrix (Keras' [1,1,K,N] kernel), and bias
-// (N values, or nil for none) into panels for the Default kernel. It
-// copies; w and bias may be reused afterwards.
+// (N values, or nil for none) into panels for the float32 kernel of the
+// kernel path ($LIVECAM_KERNELS or the fastest this CPU runs; a value
+// naming no path this CPU runs is an error). It copies; w and bias may be
+// reused afterwards.
 func Pack(w, bias []float32, k, n int) (*Weights, error) {
-	return PackFor(Default(), w, bias, k, n)
+	p, err := kernelenv.Current()
+	if err != nil {
+		return nil, err
+	}
+	return pack(kernelFor(p), w, bias, k, n)
 }
 
-// PackFor is Pack for a given kernel (one of Kernels()).
-func PackFor(kern *Kernel, w, bias []float32, k, n int) (*Weights, error) {
+// pack is Pack for kernel kern.
+func pack(kern *kernel, w, bias []float32, k, n int) (*Weights, error) {
 	if k < 1 || n < 1 || len(w) != k*n {
 		return nil, fmt.Errorf("pwconv: %d weights for a %d×%d matrix", len(w), k, n)
 	}
@@ -55,9 +66,6 @@ func PackFor(kern *Kernel, w, bias []float32, k, n int) (*Weights, error) {
 func (w *Weights) At(k, n int) float32 {
 	return w.panels[(n/w.nr)*w.K*w.nr+k*w.nr+n%w.nr]
 }
-
-// Kernel returns the kernel the weights are packed for.
-func (w *Weights) Kernel() *Kernel { return w.kern }
 
 // Bias returns the bias of output n.
 func (w *Weights) Bias(n int) float32 { return w.bias[n] }

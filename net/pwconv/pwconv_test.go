@@ -35,15 +35,15 @@ func naive(src, w, bias []float32, K, N, m, n int, act Activation) float64 {
 // multiples of any panel width, and tiny and large K.
 func TestApplyMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, kern := range Kernels() {
+	for _, kern := range availableKernels() {
 		for _, tc := range []struct{ m, k, n int }{
 			{1, 1, 1}, {1, 768, 1000}, {5, 3, 17}, {7, 24, 48}, {49, 768, 768}, {33, 40, 15}, {196, 384, 384}, {10, 100, 31},
 			{12544, 27, 24}, {25, 7, 33}, {13, 5, 64}, {3, 2, 100}, {30, 24, 48}, {14, 9, 16}, {5, 3, 8},
 		} {
 			for _, act := range []Activation{Linear, ReLU6} {
-				t.Run(fmt.Sprintf("%s/%dx%dx%d/act%d", kern.Name(), tc.m, tc.k, tc.n, act), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/%dx%dx%d/act%d", kern.name, tc.m, tc.k, tc.n, act), func(t *testing.T) {
 					src, w, bias := random(rng, tc.m*tc.k), random(rng, tc.k*tc.n), random(rng, tc.n)
-					p, err := PackFor(kern, w, bias, tc.k, tc.n)
+					p, err := pack(kern, w, bias, tc.k, tc.n)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -76,20 +76,6 @@ func TestApplyMatchesNaive(t *testing.T) {
 	}
 }
 
-func TestKernelsListed(t *testing.T) {
-	ks := Kernels()
-	if ks[len(ks)-1] != Generic {
-		t.Error("the portable kernel is not last")
-	}
-	t.Logf("kernels on this CPU: %v; default %s", names(ks), Default().Name())
-	if got := chooseKernel("generic"); got != Generic {
-		t.Errorf("chooseKernel(generic) = %s", got.Name())
-	}
-	if got := chooseKernel("no-such"); got != ks[0] {
-		t.Errorf("chooseKernel(no-such) = %s, want the fastest", got.Name())
-	}
-}
-
 func TestPackRejectsBadShapes(t *testing.T) {
 	if _, err := Pack(make([]float32, 5), nil, 2, 3); err == nil {
 		t.Error("5 weights for 2x3: no error")
@@ -115,8 +101,8 @@ func TestNaNAgrees(t *testing.T) {
 	src, w, bias := random(rng, m*k), random(rng, k*n), random(rng, n)
 	src[3*k+7] = float32(math.NaN()) // row 3
 	for _, act := range []Activation{Linear, ReLU6} {
-		for _, kern := range Kernels() {
-			p, err := PackFor(kern, w, bias, k, n)
+		for _, kern := range availableKernels() {
+			p, err := pack(kern, w, bias, k, n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +112,7 @@ func TestNaNAgrees(t *testing.T) {
 				for c := range n {
 					got := dst[r*n+c]
 					if isNaN := got != got; isNaN != (r == 3) {
-						t.Fatalf("%s act%d: (%d,%d) = %v, want NaN only in row 3", kern.Name(), act, r, c, got)
+						t.Fatalf("%s act%d: (%d,%d) = %v, want NaN only in row 3", kern.name, act, r, c, got)
 					}
 				}
 			}

@@ -2,15 +2,14 @@ package pwconv
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/quant"
 )
 
-// U8Kernel is one implementation of the uint8 product: the portable Go
-// kernel or a SIMD one. The U8Kernel a U8Weights was packed for runs it.
-type U8Kernel struct {
+// u8Kernel is one implementation of the uint8 product: the portable Go
+// kernel or a SIMD one. The u8Kernel a U8Weights was packed for runs it.
+type u8Kernel struct {
 	name string
 	vnni bool
 	avx2 bool
@@ -23,44 +22,26 @@ const (
 	armNEON = 2
 )
 
-// Name returns "generic", "avx512-vnni", "avx2", "neon-dotprod" or "neon".
-func (k *U8Kernel) Name() string { return k.name }
+// u8GenericKernel is the portable Go kernel of the uint8 product, on
+// every path.
+var u8GenericKernel = &u8Kernel{name: "generic"}
 
-// U8Generic is the portable Go kernel of the uint8 product, always available.
-var U8Generic = &U8Kernel{name: "generic"}
+// u8Kernels lists the uint8 kernels of this build, whatever the CPU:
+// kernelenv's paths say which one runs.
+var u8Kernels = append(u8SIMDKernels(), u8GenericKernel)
 
-// U8Kernels returns every uint8 kernel this machine can run, fastest
-// first; the last is always U8Generic.
-func U8Kernels() []*U8Kernel { return append(u8SIMDKernels(), U8Generic) }
+func u8KernelName(k *u8Kernel) string { return k.name }
 
-// U8Default returns the uint8 kernel used unless another is asked for:
-// the fastest this CPU supports. $LIVECAM_KERNELS=generic selects the
-// portable one, avx2 the AVX2 one (as it does for float32), neon the
-// fastest arm64 one.
-func U8Default() *U8Kernel { return u8Default }
-
-var u8Default = chooseU8(os.Getenv(kernelenv.Env))
-
-func chooseU8(want string) *U8Kernel {
-	ks := U8Kernels()
-	switch want {
-	case "", "avx512", "neon":
-		return ks[0]
-	case "avx2":
-		for _, k := range ks {
-			if k.avx2 {
-				return k
-			}
-		}
-	}
-	return U8Generic
+// u8KernelFor returns the uint8 kernel of path p.
+func u8KernelFor(p kernelenv.Path) *u8Kernel {
+	return kernelenv.Pick(u8Kernels, u8KernelName, p, kernelenv.U8Pointwise)
 }
 
 // U8Weights is a uint8 pointwise layer ready to run, TFLite's arithmetic:
 // dst = requant(Σ (x − xZero)·(w − wZero) + bias) with int32 accumulation.
 // It is immutable after PackU8 and safe for concurrent use.
 type U8Weights struct {
-	kern *U8Kernel
+	kern *u8Kernel
 	k, n int
 	// wc holds w − wZero, [n][k], for the portable kernel.
 	wc []int32
@@ -94,15 +75,21 @@ type U8Weights struct {
 // PackU8 prepares a uint8 layer of n outputs over k inputs: w holds the
 // weights [n][k] (TFLite's OHWI order), quantized with zero point wZero;
 // bias holds n int32 values (zero point 0); the input's zero point is
-// xZero; rq turns each accumulator into its output byte.
+// xZero; rq turns each accumulator into its output byte. It packs them
+// for the uint8 pointwise kernel of the kernel path ($LIVECAM_KERNELS or
+// the fastest this CPU runs; a value naming no path this CPU runs is an
+// error). A SIMD kernel needs k to be a multiple of 4; for other layers
+// the portable kernel runs instead.
 func PackU8(w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quant.Requant) (*U8Weights, error) {
-	return PackU8For(U8Default(), w, wZero, bias, xZero, k, n, rq)
+	p, err := kernelenv.Current()
+	if err != nil {
+		return nil, err
+	}
+	return packU8(u8KernelFor(p), w, wZero, bias, xZero, k, n, rq)
 }
 
-// PackU8For is PackU8 for a given kernel (tests run every kernel). A SIMD
-// kernel needs k to be a multiple of 4; for other layers the portable
-// kernel runs instead.
-func PackU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quant.Requant) (*U8Weights, error) {
+// packU8 is PackU8 for kernel kern.
+func packU8(kern *u8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quant.Requant) (*U8Weights, error) {
 	switch {
 	case k < 1 || n < 1:
 		return nil, fmt.Errorf("pwconv: bad shape k=%d n=%d", k, n)
@@ -114,7 +101,7 @@ func PackU8For(kern *U8Kernel, w []uint8, wZero int32, bias []int32, xZero int32
 		return nil, fmt.Errorf("pwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
 	if ((kern.vnni || kern.avx2) && k%4 != 0) || (kern.arm != 0 && (k%4 != 0 || k > 2048)) {
-		kern = U8Generic
+		kern = u8GenericKernel
 	}
 	p := &U8Weights{kern: kern, k: k, n: n, wc: make([]int32, k*n), bias: make([]int32, n), rq: rq}
 	for j := range n {
@@ -240,9 +227,6 @@ func (p *U8Weights) panelShape(pn int) (nz int, mask uint16) {
 	last := cols - (nz-1)*16
 	return nz, uint16(1<<last - 1)
 }
-
-// Kernel returns the kernel the weights were packed for.
-func (w *U8Weights) Kernel() *U8Kernel { return w.kern }
 
 // K returns the number of inputs per output.
 func (w *U8Weights) K() int { return w.k }

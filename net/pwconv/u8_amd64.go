@@ -2,11 +2,7 @@
 
 package pwconv
 
-import (
-	"golang.org/x/sys/cpu"
-
-	"github.com/livecam/livecam/net/quant"
-)
+import "github.com/livecam/livecam/net/quant"
 
 //go:generate go run gen_u8_amd64.go
 
@@ -145,24 +141,17 @@ func vnniTile(nz, mr int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *qu
 	}
 }
 
-// U8VNNI is the AVX-512 VNNI kernel of the uint8 product (VPDPBUSD, 6×64
+// u8VNNI is the AVX-512 VNNI kernel of the uint8 product (VPDPBUSD, 6×64
 // tiles, requantization in registers).
-var U8VNNI = &U8Kernel{name: "avx512-vnni", vnni: true}
+var u8VNNI = &u8Kernel{name: "avx512-vnni", vnni: true}
 
-// U8AVX2 is the AVX2 kernel of the uint8 product (VPMADDWD on 16-bit
+// u8AVX2 is the AVX2 kernel of the uint8 product (VPMADDWD on 16-bit
 // pairs, 4×16 tiles), for the x86 cores without AVX-512 VNNI.
-var U8AVX2 = &U8Kernel{name: "avx2", avx2: true}
+var u8AVX2 = &u8Kernel{name: "avx2", avx2: true}
 
-func u8SIMDKernels() []*U8Kernel {
-	var ks []*U8Kernel
-	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI && cpu.X86.HasBMI2 {
-		ks = append(ks, U8VNNI)
-	}
-	if cpu.X86.HasAVX2 {
-		ks = append(ks, U8AVX2)
-	}
-	return ks
-}
+// u8SIMDKernels lists the amd64 uint8 kernels; net/internal/kernelenv
+// says which of them this CPU runs.
+func u8SIMDKernels() []*u8Kernel { return []*u8Kernel{u8VNNI, u8AVX2} }
 
 //go:noescape
 func gemmU8AVX2x1(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)

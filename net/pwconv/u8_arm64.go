@@ -2,11 +2,7 @@
 
 package pwconv
 
-import (
-	"golang.org/x/sys/cpu"
-
-	"github.com/livecam/livecam/net/quant"
-)
+import "github.com/livecam/livecam/net/quant"
 
 //go:generate go run gen_u8_arm64.go
 
@@ -109,20 +105,17 @@ func armTile(neon bool, mr int, a, b, c *uint8, bias, rowc *int32, rq *quant.SIM
 	}
 }
 
-// U8Dot is the arm64 kernel with the dot-product extension (UDOT, 8×8
-// tiles, 16 k per step); U8NEON the ARMv8.0 one (UMLAL on 16-bit values)
+// u8Dot is the arm64 kernel with the dot-product extension (UDOT, 8×8
+// tiles, 16 k per step); u8NEON the ARMv8.0 one (UMLAL on 16-bit values)
 // for the cores without it.
 var (
-	U8Dot  = &U8Kernel{name: "neon-dotprod", arm: armDot}
-	U8NEON = &U8Kernel{name: "neon", arm: armNEON}
+	u8Dot  = &u8Kernel{name: "neon-dotprod", arm: armDot}
+	u8NEON = &u8Kernel{name: "neon", arm: armNEON}
 )
 
-func u8SIMDKernels() []*U8Kernel {
-	if cpu.ARM64.HasASIMDDP {
-		return []*U8Kernel{U8Dot, U8NEON}
-	}
-	return []*U8Kernel{U8NEON}
-}
+// u8SIMDKernels lists the arm64 uint8 kernels; net/internal/kernelenv
+// says which of them this CPU runs (UDOT only where the CPU has it).
+func u8SIMDKernels() []*u8Kernel { return []*u8Kernel{u8Dot, u8NEON} }
 
 // applyARM computes rows [0, rows) and panels [p0, p1) with the arm64
 // tiles; a partial last panel goes through a scratch tile.

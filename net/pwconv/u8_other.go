@@ -2,7 +2,7 @@
 
 package pwconv
 
-func u8SIMDKernels() []*U8Kernel { return nil }
+func u8SIMDKernels() []*u8Kernel { return nil }
 
 func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no VNNI kernel here")
@@ -10,4 +10,8 @@ func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
 
 func (w *U8Weights) applyAVX2(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no AVX2 kernel here")
+}
+
+func (w *U8Weights) applyARM(dst, src []uint8, rows, p0, p1 int) {
+	panic("pwconv: no arm64 kernel here")
 }

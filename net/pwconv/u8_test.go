@@ -39,13 +39,13 @@ func TestU8KernelsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{{4, 1, 1}, {8, 8, 7}, {24, 48, 96}, {28, 24, 50}, {32, 1001, 1}, {64, 17, 13},
 		{96, 96, 36}, {384, 384, 12}, {768, 1001, 1}, {1024, 1024, 7}, {27, 24, 9}, {12, 100, 6}}
-	for _, kern := range U8Kernels() {
+	for _, kern := range availableU8Kernels() {
 		for _, s := range shapes {
 			k, n, rows := s[0], s[1], s[2]
-			t.Run(fmt.Sprintf("%s/k%d_n%d_rows%d", kern.Name(), k, n, rows), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/k%d_n%d_rows%d", kern.name, k, n, rows), func(t *testing.T) {
 				for trial := range 3 {
 					w, wz, bias, xz, rq := randomU8Layer(rng, k, n)
-					p, err := PackU8For(kern, w, wz, bias, xz, k, n, rq)
+					p, err := packU8(kern, w, wz, bias, xz, k, n, rq)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -84,33 +84,14 @@ func TestU8KernelsAgree(t *testing.T) {
 	}
 }
 
-func TestU8KernelNames(t *testing.T) {
-	ks := U8Kernels()
-	if ks[len(ks)-1] != U8Generic {
-		t.Fatal("the portable kernel is not last")
-	}
-	if chooseU8("generic") != U8Generic || chooseU8("") != ks[0] || chooseU8("avx512") != ks[0] {
-		t.Fatal("LIVECAM_KERNELS does not choose the uint8 kernel as documented")
-	}
-	want := U8Generic
-	for _, k := range ks {
-		if k.Name() == "avx2" {
-			want = k
-		}
-	}
-	if chooseU8("avx2") != want {
-		t.Errorf("LIVECAM_KERNELS=avx2 chose %s, want %s", chooseU8("avx2").Name(), want.Name())
-	}
-}
-
 func BenchmarkU8(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, kern := range U8Kernels() {
+	for _, kern := range availableU8Kernels() {
 		for _, s := range [][3]int{{384, 384, 144}, {96, 96, 2304}} {
 			k, n, rows := s[0], s[1], s[2]
-			b.Run(fmt.Sprintf("%s/k%d_n%d_rows%d", kern.Name(), k, n, rows), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/k%d_n%d_rows%d", kern.name, k, n, rows), func(b *testing.B) {
 				w, wz, bias, xz, rq := randomU8Layer(rng, k, n)
-				p, _ := PackU8For(kern, w, wz, bias, xz, k, n, rq)
+				p, _ := packU8(kern, w, wz, bias, xz, k, n, rq)
 				src, dst := make([]uint8, rows*k), make([]uint8, rows*n)
 				b.SetBytes(int64(2 * k * n * rows)) // ops, as bytes: MB/s reads as Mop/s
 				for range b.N {

@@ -38,6 +38,12 @@
 // lives do not overlap share one, so that a runner's memory stays small
 // and warm in the caches. A Runner owns its buffers and splits the large
 // operators over its threads; Run allocates nothing.
+//
+// Plan, Load and LoadGraph pack for one kernel path, as net/mobilenet's
+// constructors do (its documentation has the table): the one
+// $LIVECAM_KERNELS names, case-insensitive, or the fastest this CPU runs;
+// a value naming no path this machine runs is an error that lists the
+// valid names.
 package tflite
 
 //go:generate flatc --go --go-namespace tflitefb -o internal internal/schema/tflite.fbs

@@ -5,11 +5,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	flatbuffers "github.com/google/flatbuffers/go"
 
 	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/net/tflite"
@@ -224,5 +226,11 @@ func TestFloatTFLite(t *testing.T) {
 	}
 	if _, err := tflite.ReadFile(path); err != nil {
 		t.Fatal(err)
+	}
+	// A float file refuses a $LIVECAM_KERNELS of no path, as every model
+	// does, naming the file and the value.
+	t.Setenv(kernelenv.Env, "nosuch")
+	if _, err := tflite.Load(path, w.Labels); err == nil || !strings.Contains(err.Error(), "LIVECAM_KERNELS=nosuch") || !strings.Contains(err.Error(), path) {
+		t.Errorf("LIVECAM_KERNELS=nosuch: %v", err)
 	}
 }

@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/internal/testmode"
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/mobilenet"
-	"github.com/livecam/livecam/net/pwconv"
 	"github.com/livecam/livecam/net/quant"
 	"github.com/livecam/livecam/net/tflite"
 )
@@ -34,35 +34,8 @@ var (
 	modelOnce sync.Map // name -> *mobilenet.Model
 )
 
-// kernelPaths are the uint8 kernels of this machine, each pointwise kernel
-// with the depthwise one of its kind: the SIMD pair, then the portable one.
-func kernelPaths() []struct {
-	name string
-	pw   *pwconv.U8Kernel
-	dw   *dwconv.U8Kernel
-} {
-	type path = struct {
-		name string
-		pw   *pwconv.U8Kernel
-		dw   *dwconv.U8Kernel
-	}
-	var paths []path
-	for _, pw := range pwconv.U8Kernels() {
-		// The depthwise kernel of the same instruction set.
-		want := map[string]string{"avx512-vnni": "avx512", "avx2": "avx2", "neon-dotprod": "neon", "neon": "neon"}[pw.Name()]
-		dw := dwconv.U8Generic
-		for _, k := range dwconv.U8Kernels() {
-			if k.Name() == want {
-				dw = k
-			}
-		}
-		paths = append(paths, path{pw.Name() + "+" + dw.Name(), pw, dw})
-	}
-	return paths
-}
-
-// loadQuantFor loads a shared quantized file for the given kernels.
-func loadQuantFor(tb testing.TB, name string, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel) *mobilenet.Model {
+// loadQuantFor loads a shared quantized file for the kernels of path kp.
+func loadQuantFor(tb testing.TB, name string, kp kernelPath) *mobilenet.Model {
 	tb.Helper()
 	f, err := tflite.ReadFile(shareddata.Path(tb, "models", "tflite", name+".tflite"))
 	if err != nil {
@@ -72,9 +45,14 @@ func loadQuantFor(tb testing.TB, name string, pw *pwconv.U8Kernel, dw *dwconv.U8
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m, err := mobilenet.NewQuantModelFor(q, pw, dw)
+	restore := kernelenv.Force(kp.path)
+	m, err := mobilenet.NewQuantModel(q)
+	restore()
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if got := m.KernelName(); got != kp.path.Kernel(kernelenv.U8Pointwise) {
+		tb.Fatalf("%s: built on path %s, the model runs %s", name, kp.path, got)
 	}
 	return m
 }
@@ -173,11 +151,11 @@ func TestMultipliers(t *testing.T) {
 }
 
 // TestEveryLayerOfTench compares every operator's uint8 output for the
-// first golden image with TFLite's, byte for byte.
+// first golden image with TFLite's, byte for byte, on every kernel path.
 func TestEveryLayerOfTench(t *testing.T) {
 	for _, qm := range quantModels {
-		for _, kp := range kernelPaths() {
-			t.Run(qm.name+"/"+kp.name, func(t *testing.T) { everyLayer(t, qm.name, loadQuantFor(t, qm.name, kp.pw, kp.dw)) })
+		for _, kp := range allKernelPaths() {
+			t.Run(qm.name+"/"+kp.name, func(t *testing.T) { everyLayer(t, qm.name, loadQuantFor(t, qm.name, kp)) })
 		}
 	}
 }
@@ -259,7 +237,7 @@ func abs(x int) int {
 func TestGoldenLogitsAndOutputs(t *testing.T) {
 	for _, qm := range quantModels {
 		for _, kp := range kernelPaths() {
-			t.Run(qm.name+"/"+kp.name, func(t *testing.T) { goldenOutputs(t, qm.name, loadQuantFor(t, qm.name, kp.pw, kp.dw)) })
+			t.Run(qm.name+"/"+kp.name, func(t *testing.T) { goldenOutputs(t, qm.name, loadQuantFor(t, qm.name, kp)) })
 		}
 	}
 }
@@ -374,8 +352,8 @@ func decodeAll(t *testing.T, files []string) map[string][3][]byte {
 // The decoded inputs of the 16 golden images must be the golden .rgb
 // bytes, which checks the preprocessing itself.
 func TestPredictions500(t *testing.T) {
-	if testing.Short() {
-		t.Skip("500 images × 3 models: not in -short")
+	if testmode.Race {
+		t.Skip("500 images × 3 models: the plain runs have them (make test and make check)")
 	}
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		shareddata.Need(t, "ffmpeg: %v", err)

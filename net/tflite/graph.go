@@ -6,20 +6,11 @@ import (
 	"runtime"
 	"slices"
 
-	"github.com/livecam/livecam/net/dwconv"
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/internal/workpool"
-	"github.com/livecam/livecam/net/pwconv"
 	"github.com/livecam/livecam/net/quant"
 	"github.com/livecam/livecam/net/ssd"
 )
-
-// Kernels picks the kernel paths a Graph runs on: tests run every path;
-// a nil field means the default for this CPU and $LIVECAM_KERNELS
-// (pwconv.U8Default, dwconv.U8Default).
-type Kernels struct {
-	PW *pwconv.U8Kernel
-	DW *dwconv.U8Kernel
-}
 
 // TensorInfo describes one tensor of a Graph: its index in the file, its
 // name, shape, element type and (uint8 tensors) quantization.
@@ -40,7 +31,7 @@ var ErrInputSize = errors.New("input of the wrong size")
 const MaxActivations = 512 << 20
 
 // Graph is a TFLite uint8 graph planned to run: every operator checked,
-// its weights packed for the chosen kernels, its buffers laid out
+// its weights packed for the kernels of the kernel path, its buffers laid out
 // (tensors whose lives do not overlap share one; RESHAPE and SQUEEZE
 // outputs are their inputs' bytes). It is immutable and safe for
 // concurrent use; each goroutine runs it through its own Runner.
@@ -50,7 +41,7 @@ type Graph struct {
 	steps   []step
 	input   int
 	outputs []int
-	kern    Kernels
+	path    kernelenv.Path // the kernel path the weights were packed for
 	macs    int64
 	scratch int // bytes of scratch per thread
 	posts   []*ssd.PostProcess
@@ -90,17 +81,20 @@ type kernel interface {
 	run(r *Runner, part, parts int)
 }
 
-// LoadGraph reads a TFLite file and plans it on the default kernels.
+// LoadGraph reads a TFLite file and plans it (Plan).
 func LoadGraph(path string) (*Graph, error) {
 	f, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return f.Plan(Kernels{})
+	return f.Plan()
 }
 
 // Plan checks every operator of the file and prepares the graph to run
-// on the kernels k. The operators run in file order over tensors by
+// on the kernels of the kernel path: the one $LIVECAM_KERNELS names
+// (case-insensitive), or the fastest this CPU runs; a value naming no
+// path this machine runs is an error naming the valid ones (the table of
+// paths is in net/mobilenet's documentation). The operators run in file order over tensors by
 // index: CONV_2D (any kernel size and stride, SAME or VALID, any zero
 // points, fused NONE, RELU, RELU_N1_TO_1 or RELU6), DEPTHWISE_CONV_2D,
 // ADD, CONCATENATION, RESHAPE, SQUEEZE, LOGISTIC, AVERAGE_POOL_2D,
@@ -109,14 +103,12 @@ func LoadGraph(path string) (*Graph, error) {
 // integer arithmetic. Anything else (another operator, float32 or int8
 // activations, per-channel quantization, broadcasting, dilation) is
 // refused with one line naming the operator.
-func (f *File) Plan(k Kernels) (*Graph, error) {
-	if k.PW == nil {
-		k.PW = pwconv.U8Default()
+func (f *File) Plan() (*Graph, error) {
+	path, err := kernelenv.Current()
+	if err != nil {
+		return nil, err
 	}
-	if k.DW == nil {
-		k.DW = dwconv.U8Default()
-	}
-	p := &planner{f: f, g: &Graph{name: f.Name, kern: k}}
+	p := &planner{f: f, g: &Graph{name: f.Name, path: path}}
 	return p.plan()
 }
 
@@ -456,9 +448,12 @@ func (g *Graph) info(t int) TensorInfo {
 func (g *Graph) Operators() int { return len(g.steps) }
 
 // KernelName names the kernels the graph runs on: the uint8 pointwise
-// kernel and the depthwise one, such as "avx512-vnni+avx512" (a layer
-// the SIMD kernel cannot take runs on the portable one).
-func (g *Graph) KernelName() string { return g.kern.PW.Name() + "+" + g.kern.DW.Name() }
+// kernel and the depthwise one of its kernel path, such as
+// "avx512-vnni+avx512" (a layer the SIMD kernel cannot take runs on the
+// portable one).
+func (g *Graph) KernelName() string {
+	return g.path.Kernel(kernelenv.U8Pointwise) + "+" + g.path.Kernel(kernelenv.U8Depthwise)
+}
 
 // MACs returns the multiply-accumulates of one run: those of the
 // convolutions and depthwise convolutions.

@@ -172,7 +172,7 @@ func (p *planner) conv(i int, o *Operator) (kernel, error) {
 		c.strip = min(c.strip, s.outH*s.outW)
 		p.g.scratch = max(p.g.scratch, c.strip*c.kp)
 	}
-	c.w, err = pwconv.PackU8For(p.g.kern.PW, w, s.wQ.ZeroPoint, s.bias, s.inQ.ZeroPoint, k, s.outC, s.rq)
+	c.w, err = pwconv.PackU8(w, s.wQ.ZeroPoint, s.bias, s.inQ.ZeroPoint, k, s.outC, s.rq)
 	if err != nil {
 		return nil, p.f.fail(i, "%w: %v", ErrUnsupported, err)
 	}
@@ -387,7 +387,7 @@ func (p *planner) depthwise(i int, o *Operator) (kernel, error) {
 		return nil, err
 	}
 	if s.kh == 3 && s.kw == 3 && s.mult == 1 && o.StrideH == o.StrideW && (o.StrideH == 1 || o.StrideH == 2) {
-		dw, err := dwconv.PrepareU8For(p.g.kern.DW, s.w, s.wQ.ZeroPoint, s.bias, s.inQ.ZeroPoint, s.outC, s.rq)
+		dw, err := dwconv.PrepareU8(s.w, s.wQ.ZeroPoint, s.bias, s.inQ.ZeroPoint, s.outC, s.rq)
 		if err != nil {
 			return nil, p.f.fail(i, "%w: %v", ErrUnsupported, err)
 		}

@@ -54,7 +54,7 @@ func TestGraphRefusesEditedFiles(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f, err := tflite.Read("edited.tflite", editFile(t, c.model, c.change))
 			if err == nil {
-				_, err = f.Plan(tflite.Kernels{})
+				_, err = f.Plan()
 			}
 			if err == nil {
 				t.Fatal("accepted")
@@ -99,7 +99,7 @@ func FuzzPlan(f *testing.F) {
 		if err != nil {
 			return
 		}
-		g, err := file.Plan(tflite.Kernels{})
+		g, err := file.Plan()
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "fuzz.tflite: ") || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error is not one line naming the file: %q", err)

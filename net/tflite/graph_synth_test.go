@@ -11,6 +11,7 @@ import (
 
 	flatbuffers "github.com/google/flatbuffers/go"
 
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/quant"
 	"github.com/livecam/livecam/net/tflite"
 	fb "github.com/livecam/livecam/net/tflite/internal/tflitefb"
@@ -539,14 +540,17 @@ func TestGraphMixedOperators(t *testing.T) {
 		input[i] = uint8(rng.IntN(256))
 	}
 	want := m.reference(input)
-	for _, kp := range kernelPaths() {
-		g, err := f.Plan(tflite.Kernels{PW: kp.pw, DW: kp.dw})
+	for _, kp := range allKernelPaths() {
+		restoreKernels := kernelenv.Force(kp.path)
+		g, err := f.Plan()
 		if err != nil {
+			restoreKernels()
 			t.Fatal(err)
 		}
 		restore := tflite.SplitEverything()
-		split, err := f.Plan(tflite.Kernels{PW: kp.pw, DW: kp.dw})
+		split, err := f.Plan()
 		restore()
+		restoreKernels()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -650,7 +654,7 @@ func TestGraphRefuses(t *testing.T) {
 			c.change(m)
 			f, err := tflite.Read("mixed.tflite", m.bytes())
 			if err == nil {
-				_, err = f.Plan(tflite.Kernels{})
+				_, err = f.Plan()
 			}
 			if err == nil {
 				t.Fatal("accepted")

@@ -18,8 +18,8 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/net/dwconv"
-	"github.com/livecam/livecam/net/pwconv"
+	"github.com/livecam/livecam/internal/testmode"
+	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/tflite"
 )
 
@@ -43,11 +43,11 @@ type plannedGraph struct {
 	g *tflite.Graph
 }
 
-// graphFor reads a shared TFLite file and plans it for the given kernels
-// (once per test binary).
-func graphFor(tb testing.TB, name string, pw *pwconv.U8Kernel, dw *dwconv.U8Kernel) (*tflite.File, *tflite.Graph) {
+// graphFor reads a shared TFLite file and plans it for the kernels of
+// path kp (once per test binary).
+func graphFor(tb testing.TB, name string, kp kernelPath) (*tflite.File, *tflite.Graph) {
 	tb.Helper()
-	key := name + "/" + pw.Name() + "+" + dw.Name()
+	key := name + "/" + kp.path.String()
 	if p, ok := graphCache.Load(key); ok {
 		return p.(*plannedGraph).f, p.(*plannedGraph).g
 	}
@@ -55,9 +55,14 @@ func graphFor(tb testing.TB, name string, pw *pwconv.U8Kernel, dw *dwconv.U8Kern
 	if err != nil {
 		tb.Fatal(err)
 	}
-	g, err := f.Plan(tflite.Kernels{PW: pw, DW: dw})
+	restore := kernelenv.Force(kp.path)
+	g, err := f.Plan()
+	restore()
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if g.KernelName() != kp.name {
+		tb.Fatalf("%s: planned on path %s, the graph runs %s, want %s", name, kp.path, g.KernelName(), kp.name)
 	}
 	graphCache.Store(key, &plannedGraph{f, g})
 	return f, g
@@ -154,7 +159,7 @@ func TestGraphDetectEveryOperator(t *testing.T) {
 	}
 	for _, kp := range kernelPaths() {
 		t.Run(kp.name, func(t *testing.T) {
-			f, g := graphFor(t, ssdModel, kp.pw, kp.dw)
+			f, g := graphFor(t, ssdModel, kp)
 			if g.Operators() != 64 || g.MACs() != 728036496 {
 				t.Fatalf("%d operators and %d MACs, want 64 and 728036496 (layers.tsv)", g.Operators(), g.MACs())
 			}
@@ -202,17 +207,17 @@ func TestGraphDetectStoredImages(t *testing.T) {
 	if len(inputs) != 12 {
 		t.Fatalf("%d stored inputs, want 12", len(inputs))
 	}
-	for k, kp := range kernelPaths() {
+	for _, kp := range kernelPaths() {
 		t.Run(kp.name, func(t *testing.T) {
-			f, g := graphFor(t, ssdModel, kp.pw, kp.dw)
+			f, g := graphFor(t, ssdModel, kp)
 			if in := f.Operators[ssdPostOp].Inputs; in[0] != ssdBoxenc || in[1] != ssdScores {
 				t.Fatalf("the postprocess reads tensors %v, want %d and %d", in, ssdBoxenc, ssdScores)
 			}
 			r := g.NewRunner(2)
 			defer r.Close()
 			for i, in := range inputs {
-				if testing.Short() && k > 0 && i == 3 {
-					break // -short (the race run): 3 images on the other paths
+				if testmode.Race && i == 3 {
+					break // the race run: 3 images (the plain runs have all 12)
 				}
 				rgb, err := os.ReadFile(in)
 				if err != nil {
@@ -350,7 +355,7 @@ func TestGraphDetectOtherImages(t *testing.T) {
 	}
 	for k, kp := range kernelPaths() {
 		t.Run(kp.name, func(t *testing.T) {
-			_, g := graphFor(t, ssdModel, kp.pw, kp.dw)
+			_, g := graphFor(t, ssdModel, kp)
 			r := g.NewRunner(2)
 			defer r.Close()
 			for i, row := range rows {
@@ -411,7 +416,7 @@ func TestGraphV2EveryOperator(t *testing.T) {
 	stored := 0
 	for _, kp := range kernelPaths() {
 		t.Run(kp.name, func(t *testing.T) {
-			f, g := graphFor(t, v2Model, kp.pw, kp.dw)
+			f, g := graphFor(t, v2Model, kp)
 			if g.MACs() != 300775552 {
 				t.Errorf("%d MACs, want 300775552 (layers.tsv)", g.MACs())
 			}
@@ -458,7 +463,7 @@ func TestGraphV2Outputs(t *testing.T) {
 	}
 	for _, kp := range kernelPaths() {
 		t.Run(kp.name, func(t *testing.T) {
-			f, g := graphFor(t, v2Model, kp.pw, kp.dw)
+			f, g := graphFor(t, v2Model, kp)
 			logits := f.Operators[len(f.Operators)-1].Inputs[0]
 			r := g.NewRunner(2)
 			defer r.Close()
@@ -497,7 +502,7 @@ func TestGraphMobileNetV1(t *testing.T) {
 	for _, qm := range quantModels {
 		for _, kp := range kernelPaths() {
 			t.Run(qm.name+"/"+kp.name, func(t *testing.T) {
-				f, g := graphFor(t, qm.name, kp.pw, kp.dw)
+				f, g := graphFor(t, qm.name, kp)
 				dir := shareddata.Path(t, "golden-quant", qm.name)
 				r := g.NewRunner(2)
 				defer r.Close()
@@ -517,7 +522,7 @@ func TestGraphMobileNetV1(t *testing.T) {
 					}
 				}
 
-				m := loadQuantFor(t, qm.name, kp.pw, kp.dw)
+				m := loadQuantFor(t, qm.name, kp)
 				mr := m.NewRunner(1)
 				defer mr.Close()
 				mLogits, mOut := make([]uint8, m.Classes()), make([]uint8, m.Classes())
@@ -568,7 +573,7 @@ func TestGraphThreads(t *testing.T) {
 		{"mobilenet_v1_0.5_160_quant", "golden-quant/mobilenet_v1_0.5_160_quant/n01443537_goldfish.rgb"},
 	} {
 		t.Run(c.model, func(t *testing.T) {
-			f, g := graphFor(t, c.model, pwconv.U8Default(), dwconv.U8Default())
+			f, g := graphFor(t, c.model, defaultPath(t))
 			rgb := shareddata.ReadFile(t, strings.Split(c.input, "/")...)
 			var ref map[int][]uint8
 			var refOut [][]byte
@@ -605,7 +610,7 @@ func TestGraphThreads(t *testing.T) {
 // TestGraphAllocatesNothing: Run allocates nothing, on one thread or two.
 func TestGraphAllocatesNothing(t *testing.T) {
 	for _, model := range []string{ssdModel, v2Model, "mobilenet_v1_0.25_128_quant"} {
-		_, g := graphFor(t, model, pwconv.U8Default(), dwconv.U8Default())
+		_, g := graphFor(t, model, defaultPath(t))
 		in := make([]uint8, elements(g.Input().Shape))
 		for i := range in {
 			in[i] = uint8(i * 31)
@@ -632,7 +637,7 @@ func elements(s []int) int {
 // TestGraphRunWrongInput: an input of the wrong size is an error naming
 // the file and the sizes.
 func TestGraphRunWrongInput(t *testing.T) {
-	_, g := graphFor(t, ssdModel, pwconv.U8Default(), dwconv.U8Default())
+	_, g := graphFor(t, ssdModel, defaultPath(t))
 	r := g.NewRunner(1)
 	defer r.Close()
 	err := r.Run(make([]uint8, 300*300*3-1))
@@ -643,7 +648,7 @@ func TestGraphRunWrongInput(t *testing.T) {
 
 // TestGraphInfo: the input and outputs as the detector's users see them.
 func TestGraphInfo(t *testing.T) {
-	_, g := graphFor(t, ssdModel, pwconv.U8Default(), dwconv.U8Default())
+	_, g := graphFor(t, ssdModel, defaultPath(t))
 	in := g.Input()
 	if in.Index != 175 || fmt.Sprint(in.Shape) != "[1 300 300 3]" || in.Type != tflite.Uint8 || in.Quant.Scale != 1.0/128 || in.Quant.ZeroPoint != 128 {
 		t.Errorf("input %+v", in)
@@ -655,8 +660,8 @@ func TestGraphInfo(t *testing.T) {
 	if want := "167 FLOAT32 [1 10 4], 168 FLOAT32 [1 10], 169 FLOAT32 [1 10], 170 FLOAT32 [1]"; strings.Join(got, ", ") != want {
 		t.Errorf("outputs %s, want %s", strings.Join(got, ", "), want)
 	}
-	if g.KernelName() != pwconv.U8Default().Name()+"+"+dwconv.U8Default().Name() {
-		t.Errorf("kernel name %q", g.KernelName())
+	if g.KernelName() != defaultPath(t).name {
+		t.Errorf("kernel name %q, want %q", g.KernelName(), defaultPath(t).name)
 	}
 	g.Outputs()[0].Shape[0] = 7
 	if g.Outputs()[0].Shape[0] != 1 {
@@ -677,7 +682,7 @@ func TestGraphSharesBuffers(t *testing.T) {
 		{v2Model, 2900000},
 		{"mobilenet_v1_0.75_192_quant", 192*192*3 + 2*96*96*24 + 96*96*48},
 	} {
-		f, g := graphFor(t, c.model, pwconv.U8Default(), dwconv.U8Default())
+		f, g := graphFor(t, c.model, defaultPath(t))
 		all := 0
 		for i, tt := range f.Tensors {
 			if len(tt.Data) == 0 {

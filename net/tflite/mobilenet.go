@@ -35,16 +35,16 @@ func (f *File) Load(labels *mobilenet.Labels) (*mobilenet.Model, error) {
 	}
 	var m *mobilenet.Model
 	if g.float {
-		fw, err := f.folded(g)
-		if err != nil {
-			return nil, err
+		fw, ferr := f.folded(g)
+		if ferr != nil {
+			return nil, ferr
 		}
 		fw.Labels, fw.Name = labels, name
 		m, err = mobilenet.NewFoldedModel(fw)
 	} else {
-		qw, err := f.quantized(g)
-		if err != nil {
-			return nil, err
+		qw, qerr := f.quantized(g)
+		if qerr != nil {
+			return nil, qerr
 		}
 		qw.Labels, qw.Name = labels, name
 		m, err = mobilenet.NewQuantModel(qw)

@@ -1,15 +1,11 @@
 // Package jsonl writes livecam's results and events as JSON lines, one
 // object per line, to a file, a pipe or standard output, without ever
 // leaving half a line behind (see Writer): Results is the pipeline.Sink
-// for per-frame results, AppendEvent formats a classifier's label events
-// (package events), AppendObjectEvent a detector's per-object events
-// (package track).
-//
-// A classifier's result line has "top", its reported classes; a
-// detector's has "objects" instead (and no "top": a detector reports no
-// classes for the whole frame), each with its track id when the run
-// tracks objects, class, label, score and box in the frame's pixels. The
-// other fields are the same for both (see AppendResult).
+// for per-frame results. The objects are package wire's messages (a
+// classifier's "top" classes or a detector's "objects" per frame,
+// events), each followed by a newline: an events file's line is
+// append(wire.AppendEvent(line[:0], e), '\n') (wire.AppendObjectEvent
+// for a detector's objects).
 package jsonl
 
 import (

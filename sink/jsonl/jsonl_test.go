@@ -2,8 +2,9 @@ package jsonl
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
+	"image"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,81 +12,59 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/livecam/livecam/classify"
-	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/outfile"
 )
 
-// TestLabelsEscaped: labels with quotes, backslashes, control characters
-// and invalid UTF-8 still make valid JSON that decodes to the label (with
-// U+FFFD for the invalid bytes).
-func TestLabelsEscaped(t *testing.T) {
-	for _, label := range []string{`say "cheese"`, `back\slash`, "tab\there\nnewline\x00nul\x1f", "caf\xe9 au lait", "ok ünïcödé ☕", "\xff\xfe"} {
-		var res pipeline.Result
-		res.SetTop([]classify.Prediction{{Class: 1, Label: label, Score: 0.5}})
-		line := AppendResult(nil, &res)
-		var got struct {
-			Top []struct{ Label string } `json:"top"`
-		}
-		if err := json.Unmarshal(line, &got); err != nil {
-			t.Fatalf("label %q: invalid JSON %s: %v", label, line, err)
-		}
-		if want := validUTF8(label); got.Top[0].Label != want {
-			t.Errorf("label %q came back as %q", label, got.Top[0].Label)
-		}
-		if !utf8.Valid(line) || bytes.Count(line, []byte("\n")) != 1 {
-			t.Errorf("label %q: line %q is not one valid UTF-8 line", label, line)
-		}
-	}
-}
-
-func TestResultLine(t *testing.T) {
+// TestResultsLines: the Results sink writes each frame's result as
+// wire.AppendResult's message and a newline, a classifier's and a
+// detector's, through its Writer.
+func TestResultsLines(t *testing.T) {
+	var out bytes.Buffer
+	r := NewResults(NewWriter(&out, "test"))
 	var res pipeline.Result
 	res.Frame, res.PTS, res.Inferred, res.Latency, res.Dropped = 12, 400*time.Millisecond, true, 9830*time.Microsecond, 3
 	res.Time = time.Date(2026, 11, 27, 9, 30, 0, 123456789, time.FixedZone("CET", 3600))
 	res.SetTop([]classify.Prediction{{Class: 281, Label: "tabby, tabby cat", Score: 0.87}, {Class: 2, Label: "x", Score: float32(math.NaN())}})
-	got := string(AppendResult(nil, &res))
-	want := `{"frame":12,"pts_ms":400.0,"time":"2026-11-27T08:30:00.123Z","top":[{"class":281,"label":"tabby, tabby cat","score":0.8700},{"class":2,"label":"x","score":null}],"inferred":true,"latency_ms":9.8,"dropped":3}` + "\n"
-	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
+	if err := r.Write(&pipeline.Output{Result: &res}); err != nil {
+		t.Fatal(err)
 	}
-	res.Width, res.Height = 640, 360
-	if got := string(AppendResult(nil, &res)); !strings.HasSuffix(got, `,"size":[640,360]}`+"\n") {
-		t.Errorf("a frame of another size: %s", got)
+	var det pipeline.Result
+	det.Frame, det.PTS, det.Inferred, det.Latency = 7, 280*time.Millisecond, true, 41200*time.Microsecond
+	det.SetObjects([]detect.Object{{ID: 3, Class: 17, Label: "dog", Score: 0.79296875, Box: image.Rect(120, 49, 249, 295)}})
+	if err := r.Write(&pipeline.Output{Result: &det}); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestEventLines(t *testing.T) {
-	e := events.Event{Type: events.Enter, Class: 466, Label: "bullet train, bullet", Start: 1200 * time.Millisecond, PeakScore: 0.97, MeanScore: 0.91, Frames: 12}
-	if got, want := string(AppendEvent(nil, e)), `{"type":"enter","class":466,"label":"bullet train","start_ms":1200.0,"peak_score":0.9700,"mean_score":0.9100,"frames":12}`+"\n"; got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
 	}
-	e.Type, e.End, e.Frames = events.Leave, 4800*time.Millisecond, 108
-	if got, want := string(AppendEvent(nil, e)), `{"type":"leave","class":466,"label":"bullet train","start_ms":1200.0,"end_ms":4800.0,"peak_score":0.9700,"mean_score":0.9100,"frames":108}`+"\n"; got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
+	want := `{"frame":12,"pts_ms":400.0,"time":"2026-11-27T08:30:00.123Z","top":[{"class":281,"label":"tabby, tabby cat","score":0.8700},{"class":2,"label":"x","score":null}],"inferred":true,"latency_ms":9.8,"dropped":3}` + "\n" +
+		`{"frame":7,"pts_ms":280.0,"objects":[{"id":3,"class":17,"label":"dog","score":0.79296875,"box":[120,49,129,246]}],"inferred":true,"latency_ms":41.2,"dropped":0}` + "\n"
+	if got := out.String(); got != want {
+		t.Errorf("got\n%swant\n%s", got, want)
 	}
 }
 
-func TestAppendAllocatesNothing(t *testing.T) {
+// TestResultsAllocateNothing: once started, the Results sink writes a
+// frame's line without allocating.
+func TestResultsAllocateNothing(t *testing.T) {
+	r := NewResults(NewWriter(io.Discard, "test"))
+	defer r.Close()
 	var res pipeline.Result
 	res.Time = time.Now()
 	res.SetTop([]classify.Prediction{{Class: 281, Label: "tabby, tabby cat", Score: 0.87}})
-	buf := make([]byte, 0, 512)
-	if a := testing.AllocsPerRun(100, func() { buf = AppendResult(buf[:0], &res) }); a != 0 {
+	o := &pipeline.Output{Result: &res}
+	r.Write(o) // starts the Writer's goroutine
+	if a := testing.AllocsPerRun(100, func() {
+		if err := r.Write(o); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
 		t.Errorf("%v allocations per result line", a)
 	}
-}
-
-// validUTF8 replaces each invalid byte by U+FFFD, as encoding/json does.
-func validUTF8(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(r) // an invalid byte ranges as utf8.RuneError
-	}
-	return b.String()
 }
 
 // TestStallAtCloseReported: a FIFO whose reader opened it but takes

@@ -13,8 +13,8 @@
 //	                       of the process says "offline" itself)
 //	PREFIX/CAMERA/top      a classifier's current best label as JSON,
 //	                       retained, published when it changes
-//	PREFIX/CAMERA/events   the events, one JSON line each (sink/jsonl's
-//	                       format), QoS 1: a classifier's "label
+//	PREFIX/CAMERA/events   the events, one JSON message each (package
+//	                       wire's), QoS 1: a classifier's "label
 //	                       entered / left" (Event), a detector's
 //	                       objects entering and leaving the view or a
 //	                       zone (ObjectEvent)
@@ -22,8 +22,8 @@
 //	                       view now ("2"), retained, published when it
 //	                       changes (ObjectEvent)
 //	PREFIX/CAMERA/ZONE/LABEL  the same within zone ZONE
-//	PREFIX/CAMERA/results  optionally (Result), every frame's result in
-//	                       sink/jsonl's format, QoS 0: a classifier's
+//	PREFIX/CAMERA/results  optionally (Result), every frame's result
+//	                       (wire.AppendResult), QoS 0: a classifier's
 //	                       classes, a detector's objects
 //
 // CAMERA is the camera's name made safe for a topic level
@@ -55,7 +55,9 @@
 // Messages go through a bounded queue to one publishing goroutine that
 // waits for each acknowledgement in order and retries while the broker is
 // away: livecam never waits on the broker, order is kept, and nothing is
-// lost unless the queue overflows, which is counted and reported.
+// lost unless the queue overflows, which is counted and reported. The
+// messages are built in buffers that are reused once the broker has
+// taken them: the per-frame calls (Write, Result) allocate nothing.
 package mqtt
 
 import (
@@ -77,11 +79,12 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/bufpool"
 	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/relay"
 	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/pipeline"
-	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/wire"
 )
 
 // Options configure a Publisher.
@@ -133,8 +136,19 @@ type Publisher struct {
 	level  string // camera made safe for a topic level and an object id
 	root   bool   // made by Connect: its Close closes the connection
 
-	top     jsonl.TopChanges // the best label, published when it changes
-	objects objectCounts     // a detector's objects in view, per label and zone
+	top     wire.TopChanges // the best label, published when it changes
+	objects objectCounts    // a detector's objects in view, per label and zone
+
+	// The camera's topics, made once: a frame's message costs no
+	// allocation.
+	topTopic, eventsTopic, resultsTopic string
+}
+
+// newPublisher returns camera's Publisher on c.
+func newPublisher(c *conn, camera string, root bool) *Publisher {
+	p := &Publisher{conn: c, camera: camera, level: topicname.Safe(camera), root: root}
+	p.topTopic, p.eventsTopic, p.resultsTopic = p.Topic("top"), p.Topic("events"), p.Topic("results")
+	return p
 }
 
 // conn is the connection the publishers of one process share.
@@ -148,6 +162,11 @@ type conn struct {
 	cameras []*Publisher // announced to Home Assistant on every connection
 
 	results *relay.Lossy // every result (Result): QoS 0, left out when the broker lags
+
+	// buffers and resultBuffers hold the payloads of the queue's
+	// messages and of the results, given back once the broker has
+	// taken them (see send and sendResult).
+	buffers, resultBuffers *bufpool.Pool
 
 	// disc follows the Home Assistant announcements of this process's
 	// cameras as the broker passes them on, by discovery topic (see
@@ -196,7 +215,7 @@ func Connect(opts Options) (*Publisher, error) {
 		return nil, err
 	}
 	c := &conn{opts: opts, announced: make(chan struct{})}
-	p := &Publisher{conn: c, camera: opts.Camera, level: topicname.Safe(opts.Camera), root: true}
+	p := newPublisher(c, opts.Camera, true)
 	if opts.Camera != "" {
 		c.cameras = []*Publisher{p}
 	}
@@ -251,11 +270,17 @@ func Connect(opts Options) (*Publisher, error) {
 	case <-c.announced:
 	case <-time.After(opts.ConnectTimeout):
 	}
-	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
-		opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact.URL(opts.Broker), opts.QueueSize, dropped)
+	c.start()
+	return p, nil
+}
+
+// start starts the queues that send c's messages.
+func (c *conn) start() {
+	c.buffers, c.resultBuffers = bufpool.New(64, 512), bufpool.New(resultsQueue+2, 1024)
+	c.queue = relay.New(c.opts.QueueSize, c.send, func(dropped int64) {
+		c.opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact.URL(c.opts.Broker), c.opts.QueueSize, dropped)
 	})
 	c.results = relay.NewLossy(resultsQueue, c.sendResult)
-	return p, nil
 }
 
 // TLSConfig builds the TLS settings of an mqtts:// connection: caFile
@@ -382,7 +407,7 @@ func (p *Publisher) InstanceAvailability() string { return p.instanceAvailabilit
 // closes, and its cameras go offline, with the Publisher Connect
 // returned.
 func (p *Publisher) Camera(name string) *Publisher {
-	cam := &Publisher{conn: p.conn, camera: name, level: topicname.Safe(name)}
+	cam := newPublisher(p.conn, name, false)
 	p.mu.Lock()
 	p.conn.cameras = append(p.conn.cameras, cam)
 	p.mu.Unlock()
@@ -510,12 +535,19 @@ func (p *Publisher) Dropped() int64 { return p.queue.Dropped() }
 
 // send publishes one message at QoS 1. While Paho reconnects it keeps
 // the message and sends it once connected: wait for the acknowledgement
-// as long as it takes; an error means Paho gave up on it.
+// as long as it takes; an error means Paho gave up on it. Once the broker
+// has acknowledged it, Paho holds the payload no longer: it goes back to
+// c.buffers (a payload the queue takes is the queue's: nothing else may
+// hold it).
 func (c *conn) send(m relay.Message, stop <-chan struct{}) error {
 	tok := c.client.Publish(m.Subject, 1, m.Retained, m.Payload)
 	select {
 	case <-tok.Done():
-		return tok.Error()
+		err := tok.Error()
+		if err == nil {
+			c.buffers.Put(m.Payload)
+		}
+		return err
 	case <-stop:
 		return errStopped
 	}
@@ -531,8 +563,8 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 	if o.Result.Detection() {
 		return nil
 	}
-	if b, changed := p.top.Next(o.Result); changed {
-		p.queue.Put(relay.Message{Subject: p.Topic("top"), Payload: b, Retained: true})
+	if p.top.Changed(o.Result) {
+		p.queue.Put(relay.Message{Subject: p.topTopic, Payload: wire.AppendTop(p.buffers.Get(), o.Result), Retained: true})
 	}
 	return nil
 }
@@ -540,15 +572,14 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 // resultsQueue bounds the results waiting for the broker (Result).
 const resultsQueue = 64
 
-// Result publishes the frame's result to PREFIX/CAMERA/results, in
-// sink/jsonl's format without its newline (a classifier's "top", a
-// detector's "objects"), at QoS 0: a stream for those
+// Result publishes the frame's result to PREFIX/CAMERA/results
+// (wire.AppendResult: a classifier's "top", a detector's "objects"), at
+// QoS 0: a stream for those
 // who want every frame, never queued beyond a few frames (when the
 // broker is slow or away, results are left out and counted, see
 // ResultsLeftOut). It is a pipeline.Sink's Write.
 func (p *Publisher) Result(o *pipeline.Output) error {
-	line := jsonl.AppendResult(nil, o.Result)
-	p.results.Offer(relay.Message{Subject: p.Topic("results"), Payload: line[:len(line)-1]})
+	p.results.Offer(relay.Message{Subject: p.resultsTopic, Payload: wire.AppendResult(p.resultBuffers.Get(), o.Result)})
 	return nil
 }
 
@@ -556,25 +587,32 @@ func (p *Publisher) Result(o *pipeline.Output) error {
 // broker did not take them in time.
 func (p *Publisher) ResultsLeftOut() int64 { return p.results.LeftOut() }
 
-// sendResult publishes one result at QoS 0, waiting a little for it.
+// sendResult publishes one result at QoS 0, waiting a little for it (a
+// second). Once Paho has written it, or when it never had it, its
+// payload goes back to c.resultBuffers; one that Paho may still write
+// later (it took too long, or failed) is left to the garbage collector.
 func (c *conn) sendResult(m relay.Message) error {
 	if !c.client.IsConnectionOpen() {
+		c.resultBuffers.Put(m.Payload)
 		return errNotConnected
 	}
 	tok := c.client.Publish(m.Subject, 0, false, m.Payload)
 	if !tok.WaitTimeout(time.Second) {
 		return errNotConnected
 	}
-	return tok.Error()
+	err := tok.Error()
+	if err == nil {
+		c.resultBuffers.Put(m.Payload)
+	}
+	return err
 }
 
 var errNotConnected = errors.New("not connected")
 
-// Event publishes a classifier's event e to PREFIX/CAMERA/events, in
-// sink/jsonl's format without its newline.
+// Event publishes a classifier's event e to PREFIX/CAMERA/events
+// (wire.AppendEvent).
 func (p *Publisher) Event(e events.Event) {
-	line := jsonl.AppendEvent(nil, e)
-	p.queue.Put(relay.Message{Subject: p.Topic("events"), Payload: line[:len(line)-1]})
+	p.queue.Put(relay.Message{Subject: p.eventsTopic, Payload: wire.AppendEvent(p.buffers.Get(), e)})
 }
 
 // Close delivers what is queued (waiting at most drain for the broker),

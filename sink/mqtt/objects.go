@@ -8,8 +8,8 @@ import (
 	"github.com/livecam/livecam/internal/relay"
 	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/pipeline"
-	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/track"
+	"github.com/livecam/livecam/wire"
 )
 
 // objectCounts are a camera's objects in view, from its object events:
@@ -91,8 +91,8 @@ func (p *Publisher) CountTopic(zone, label string) string {
 }
 
 // ObjectEvent publishes a detector's per-object event (package track) to
-// PREFIX/CAMERA/events, in sink/jsonl's format (AppendObjectEvent, with
-// the camera's name) without its newline, at QoS 1; then the count it
+// PREFIX/CAMERA/events (wire.AppendObjectEvent, with the camera's name),
+// at QoS 1; then the count it
 // changes, retained: the number of objects of its label in view
 // (CountTopic(e.Zone, e.Label)), one more on an enter, one fewer on a
 // leave, as a decimal number. With Options.Discovery, the first enter of
@@ -102,8 +102,7 @@ func (p *Publisher) CountTopic(zone, label string) string {
 // again (the tracker's last events of a run, every object leaving, bring
 // each count back to 0).
 func (p *Publisher) ObjectEvent(e track.Event) {
-	line := jsonl.AppendObjectEvent(nil, p.camera, e)
-	p.queue.Put(relay.Message{Subject: p.Topic("events"), Payload: line[:len(line)-1]})
+	p.queue.Put(relay.Message{Subject: p.eventsTopic, Payload: wire.AppendObjectEvent(p.buffers.Get(), p.camera, e)})
 	if e.Type != track.Enter && e.Type != track.Leave {
 		return
 	}
@@ -119,7 +118,7 @@ func (p *Publisher) ObjectEvent(e track.Event) {
 	if k.zone != "" {
 		topic = p.Topic(k.zone) + "/" + k.label
 	}
-	p.queue.Put(relay.Message{Subject: topic, Payload: strconv.AppendInt(nil, int64(n), 10), Retained: true})
+	p.queue.Put(relay.Message{Subject: topic, Payload: strconv.AppendInt(p.buffers.Get(), int64(n), 10), Retained: true})
 }
 
 // CountDiscoveryTopic returns the topic of the Home Assistant discovery

@@ -4,7 +4,7 @@
 // LIVECAM_CAMERAS.
 //
 //	livecam.cameras.CAMERA.top      a classifier's best label when it changes (JSON)
-//	livecam.cameras.CAMERA.events   the events (sink/jsonl's format): a classifier's
+//	livecam.cameras.CAMERA.events   the events (package wire's): a classifier's
 //	                                "entered / left" (Event), a detector's objects
 //	                                entering and leaving the view or a zone (ObjectEvent)
 //	livecam.cameras.CAMERA.results  optionally (Result), every frame's result: a
@@ -15,6 +15,8 @@
 // the server is away; each has a message id, so a retry is never stored
 // twice. The pipeline never waits on the server; a full queue drops and
 // counts. Results are left out rather than queued when the server lags.
+// The messages are built in buffers that are reused once the server has
+// them: the per-frame calls (Write, Result) allocate nothing.
 package natsjs
 
 import (
@@ -31,12 +33,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/bufpool"
 	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/relay"
 	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/pipeline"
-	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/track"
+	"github.com/livecam/livecam/wire"
 )
 
 // Stream is the stream that holds every camera's messages.
@@ -73,17 +76,42 @@ type Publisher struct {
 	*conn
 	camera string
 	root   bool
-	top    jsonl.TopChanges
+	top    wire.TopChanges
+
+	// The camera's subjects, made once: a frame's message costs no
+	// allocation.
+	topSubject, eventsSubject, resultsSubject string
+}
+
+// newPublisher returns camera's Publisher on c.
+func newPublisher(c *conn, camera string, root bool) *Publisher {
+	return &Publisher{conn: c, camera: camera, root: root,
+		topSubject: Subject(camera, "top"), eventsSubject: Subject(camera, "events"), resultsSubject: Subject(camera, "results")}
 }
 
 type conn struct {
-	opts    Options
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	run     string // this connection's prefix of message ids
-	seq     atomic.Int64
-	queue   *relay.Queue // top labels and events, stored in order
-	results *relay.Lossy // every result, left out when the server lags
+	opts      Options
+	nc        *nats.Conn
+	connected func() bool // nc.IsConnected
+	js        jetstream.JetStream
+	// jsResults is js with the wait for a result's acknowledgement
+	// (a second) as its default timeout.
+	jsResults jetstream.JetStream
+	run       string // this connection's prefix of message ids
+	seq       atomic.Int64
+	queue     *relay.Queue // top labels and events, stored in order
+	results   *relay.Lossy // every result, left out when the server lags
+
+	// buffers and resultBuffers hold the payloads of the queue's
+	// messages and of the results, given back once the server has them.
+	buffers, resultBuffers *bufpool.Pool
+
+	// The queue's message send is sending, with its message id (only
+	// send uses them): made on its first try, kept until it is stored.
+	msg      nats.Msg
+	id       []string // msg's header's message id
+	idBuf    []byte
+	retrying bool
 
 	mu     sync.Mutex
 	closed bool
@@ -112,7 +140,14 @@ func Connect(opts Options) (*Publisher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats %s: %v", shown, redactIn(err, opts.URL))
 	}
-	js, err := jetstream.New(nc)
+	// Each message waits for its acknowledgement for the default
+	// timeout: 5 s for the queue's, 1 s for a result.
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(5*time.Second))
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	jsResults, err := jetstream.New(nc, jetstream.WithDefaultTimeout(time.Second))
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -136,42 +171,64 @@ func Connect(opts Options) (*Publisher, error) {
 		nc.Close()
 		return nil, fmt.Errorf("nats %s: stream %s: %w", shown, Stream, err)
 	}
-	c := &conn{opts: opts, nc: nc, js: js, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
-	c.queue = relay.New(opts.QueueSize, c.send, func(dropped int64) {
-		logf("nats %s: the queue of %d messages is full; %d dropped so far", shown, opts.QueueSize, dropped)
+	c := &conn{opts: opts, nc: nc, connected: nc.IsConnected, js: js, jsResults: jsResults, run: strconv.FormatInt(time.Now().UnixNano(), 36) + "-"}
+	c.start()
+	return newPublisher(c, opts.Camera, true), nil
+}
+
+// resultsQueue bounds the results waiting for the server (Result).
+const resultsQueue = 64
+
+// start starts the queues that send c's messages.
+func (c *conn) start() {
+	c.buffers, c.resultBuffers = bufpool.New(64, 512), bufpool.New(resultsQueue+2, 1024)
+	c.id = []string{""}
+	c.msg.Header = nats.Header{jetstream.MsgIDHeader: c.id}
+	c.queue = relay.New(c.opts.QueueSize, c.send, func(dropped int64) {
+		c.opts.Logf("nats %s: the queue of %d messages is full; %d dropped so far", redact.URL(c.opts.URL), c.opts.QueueSize, dropped)
 	})
-	c.results = relay.NewLossy(64, c.sendResult)
-	return &Publisher{conn: c, camera: opts.Camera, root: true}, nil
+	c.results = relay.NewLossy(resultsQueue, c.sendResult)
 }
 
 // Camera returns the publisher of another camera on the same connection.
 // Its Close does nothing: the connection closes with the Publisher
 // Connect returned.
 func (p *Publisher) Camera(name string) *Publisher {
-	return &Publisher{conn: p.conn, camera: name}
+	return newPublisher(p.conn, name, false)
 }
 
-// enqueue queues a top label or an event, with a message id of its own.
-func (c *conn) enqueue(subject string, data []byte) {
-	c.queue.Put(relay.Message{Subject: subject, Payload: data, ID: c.run + "-" + strconv.FormatInt(c.seq.Add(1), 10)})
-}
-
-// send stores one message; the server drops a resend of an id it has.
+// send stores one message, the queue's next, with a message id of its
+// own (RUN-SEQ): the server drops a resend of an id it has. The queue
+// sends each message again until it is stored before it sends the next,
+// so the id is made on the first try and kept until the message is
+// stored; making it is the one allocation a message costs here. The
+// library has copied the payload once PublishMsg returns: a stored
+// message's goes back to c.buffers (the queue retries the others).
 func (c *conn) send(m relay.Message, _ <-chan struct{}) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err := c.js.Publish(ctx, m.Subject, m.Payload, jetstream.WithMsgID(m.ID))
+	if !c.retrying {
+		c.idBuf = strconv.AppendInt(append(c.idBuf[:0], c.run...), c.seq.Add(1), 10)
+		c.id[0] = string(c.idBuf)
+		c.retrying = true
+	}
+	c.msg.Subject, c.msg.Data = m.Subject, m.Payload
+	_, err := c.js.PublishMsg(context.Background(), &c.msg)
+	c.msg.Data = nil
+	if err == nil {
+		c.retrying = false
+		c.buffers.Put(m.Payload)
+	}
 	return err
 }
 
-// sendResult stores one result, waiting a little for it.
+// sendResult stores one result, waiting a little for it (jsResults'
+// timeout); its payload goes back to c.resultBuffers, which the library
+// has copied once Publish returns.
 func (c *conn) sendResult(m relay.Message) error {
-	if !c.nc.IsConnected() {
+	defer c.resultBuffers.Put(m.Payload)
+	if !c.connected() {
 		return nats.ErrConnectionClosed
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_, err := c.js.Publish(ctx, m.Subject, m.Payload)
+	_, err := c.jsResults.Publish(context.Background(), m.Subject, m.Payload)
 	return err
 }
 
@@ -183,34 +240,29 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 	if o.Result.Detection() {
 		return nil
 	}
-	if b, changed := p.top.Next(o.Result); changed {
-		p.enqueue(Subject(p.camera, "top"), b)
+	if p.top.Changed(o.Result) {
+		p.queue.Put(relay.Message{Subject: p.topSubject, Payload: wire.AppendTop(p.buffers.Get(), o.Result)})
 	}
 	return nil
 }
 
-// Event publishes a classifier's event e in sink/jsonl's format, without
-// its newline.
+// Event publishes a classifier's event e (wire.AppendEvent).
 func (p *Publisher) Event(e events.Event) {
-	line := jsonl.AppendEvent(nil, e)
-	p.enqueue(Subject(p.camera, "events"), line[:len(line)-1])
+	p.queue.Put(relay.Message{Subject: p.eventsSubject, Payload: wire.AppendEvent(p.buffers.Get(), e)})
 }
 
 // ObjectEvent publishes a detector's per-object event (package track) to
-// the camera's events subject, in sink/jsonl's format
-// (AppendObjectEvent, with the camera's name) without its newline,
-// queued and stored in order with the camera's other events.
+// the camera's events subject (wire.AppendObjectEvent, with the camera's
+// name), queued and stored in order with the camera's other events.
 func (p *Publisher) ObjectEvent(e track.Event) {
-	line := jsonl.AppendObjectEvent(nil, p.camera, e)
-	p.enqueue(Subject(p.camera, "events"), line[:len(line)-1])
+	p.queue.Put(relay.Message{Subject: p.eventsSubject, Payload: wire.AppendObjectEvent(p.buffers.Get(), p.camera, e)})
 }
 
-// Result publishes every frame's result (a classifier's "top", a
-// detector's "objects", in sink/jsonl's format); when the server lags, results
-// are left out and counted (ResultsLeftOut).
+// Result publishes every frame's result (wire.AppendResult: a
+// classifier's "top", a detector's "objects"); when the server lags,
+// results are left out and counted (ResultsLeftOut).
 func (p *Publisher) Result(o *pipeline.Output) error {
-	line := jsonl.AppendResult(nil, o.Result)
-	p.results.Offer(relay.Message{Subject: Subject(p.camera, "results"), Payload: line[:len(line)-1]})
+	p.results.Offer(relay.Message{Subject: p.resultsSubject, Payload: wire.AppendResult(p.resultBuffers.Get(), o.Result)})
 	return nil
 }
 
@@ -238,7 +290,9 @@ func (p *Publisher) Close() error {
 	if unsent := p.queue.Close(5 * time.Second); unsent > 0 {
 		err = fmt.Errorf("nats %s: %d messages not stored: the server took none for 5s", redact.URL(p.opts.URL), unsent)
 	}
-	p.nc.Close()
+	if p.nc != nil {
+		p.nc.Close()
+	}
 	if d := p.Dropped(); d > 0 && err == nil {
 		err = fmt.Errorf("nats %s: %d messages dropped while the server was away (queue of %d)", redact.URL(p.opts.URL), d, p.opts.QueueSize)
 	}

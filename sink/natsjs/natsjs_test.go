@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,11 +101,20 @@ func TestCamerasStored(t *testing.T) {
 }
 
 // TestServerRestart: the server stops after 10 events and comes back
-// (its store kept) while 20 more are queued: all 30 are stored, once, in
-// order, and queueing them did not wait for the server.
+// (its store kept), once the Publisher has reported the connection lost,
+// while 20 more are queued: all 30 are stored, once, in order, and
+// queueing them did not wait for the server.
 func TestServerRestart(t *testing.T) {
 	srv := natstest.Start(t)
-	p, err := Connect(Options{URL: srv.URL(), Camera: "door"})
+	lost := make(chan struct{})
+	var once sync.Once
+	p, err := Connect(Options{URL: srv.URL(), Camera: "door", Logf: func(format string, a ...any) {
+		msg := fmt.Sprintf(format, a...)
+		t.Log(msg)
+		if strings.Contains(msg, "connection lost") {
+			once.Do(func() { close(lost) })
+		}
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +135,11 @@ func TestServerRestart(t *testing.T) {
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Errorf("20 events took %v with the server away", d)
 	}
-	time.Sleep(500 * time.Millisecond)
+	select {
+	case <-lost:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lost connection was not reported within 10 s")
+	}
 	srv.Restart()
 	if err := p.Close(); err != nil {
 		t.Fatal(err)

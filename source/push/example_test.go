@@ -28,3 +28,31 @@ func Example() {
 	fmt.Println(m.Cols(), m.Rows(), fr.PTS, err)
 	// Output: 4 2 2.5s <nil>
 }
+
+// VIDEO mode: every frame pushed is delivered, in order; a push waits
+// while the frame before it is unread (here, read directly), and a
+// timestamp that does not increase is refused.
+func ExampleNewVideo() {
+	rec, err := push.NewVideo("recording", 4, 2, 30)
+	if err != nil {
+		panic(err)
+	}
+	defer rec.Close()
+	m := gocv.NewMat()
+	defer m.Close()
+	rgb := make([]byte, 4*2*3)
+	for _, ts := range []time.Duration{0, time.Second / 30} {
+		if err := rec.PushRGB(rgb, ts); err != nil {
+			panic(err)
+		}
+		fr, _ := rec.Read(&m) // the pipeline's side
+		fmt.Println("read", fr.PTS)
+	}
+	fmt.Println(rec.PushRGB(rgb, 0))
+	fmt.Println("live:", rec.Info().Live, "replaced:", rec.Replaced())
+	// Output:
+	// read 0s
+	// read 33.333333ms
+	// push: recording: timestamp 0s is not after the previous frame's 33.333333ms
+	// live: false replaced: 0
+}

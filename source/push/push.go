@@ -1,6 +1,28 @@
 // Package push is the source for frames the application has in hand: a
 // robot's camera driver, a decoder of its own, a test. Each push carries
-// the caller's timestamp, which results and events keep.
+// the caller's timestamp, which results and events keep; within a run the
+// timestamps must increase (a push that does not is refused with a
+// *pipeline.TimestampError naming both times).
+//
+// A Source runs in one of two modes, MediaPipe's VIDEO and LIVE_STREAM
+// in Go's terms (the third, a single image, is package classify's and
+// package detect's):
+//
+//   - Live (New): the pipeline runs live. A push never waits: a frame the
+//     pipeline has not read when the next one arrives is replaced (the
+//     newest wins) and counted in Replaced. For a camera that delivers
+//     frames whether or not anyone keeps up.
+//   - VIDEO (NewVideo): the pipeline runs in file mode and processes every
+//     frame pushed, in order. A push waits until the pipeline has room
+//     for the frame, or until the run stops (it returns ErrStopped) or
+//     the source is closed (ErrClosed); nothing is dropped or replaced.
+//     For recordings, and for loops that want every frame looked at.
+//
+// A pipeline whose Config.Mode is set explicitly sets the source's mode
+// to match (SetLive): a live Source under pipeline.File runs as VIDEO.
+//
+// For a result back in the caller's own loop, one call per frame and no
+// source at all, see pipeline.Video.
 package push
 
 import (
@@ -17,16 +39,18 @@ import (
 	"github.com/livecam/livecam/pipeline"
 )
 
-// Source is a live pipeline.Source fed by the application. Push methods
-// copy the frame (converting it to BGR) and never wait for the pipeline; a
-// frame not yet read when the next arrives is replaced (the newest wins)
-// and counted in Replaced. Read waits until a frame arrives, the source
-// is closed or Interrupt is called. Its methods are safe for concurrent
-// use, and after the first push of each kind they allocate nothing.
+// Source is a pipeline.Source fed by the application, live (New) or
+// VIDEO (NewVideo): see the package documentation. Push methods copy the
+// frame (converting it to BGR). Read waits until a frame arrives, the
+// source is closed or Interrupt is called. Its methods are safe for
+// concurrent use (frames pushed from several goroutines at once go in the
+// order they get in, and each must still be later than the one before),
+// and after the first push of each kind they allocate nothing.
 type Source struct {
-	info pipeline.SourceInfo
 	mu   sync.Mutex
-	cond *sync.Cond
+	cond *sync.Cond          // a frame was pushed or read, or the source stopped
+	info pipeline.SourceInfo // Live is live's value at New: see Info
+	live bool
 	// frame holds the newest frame; push converts into it under mu.
 	frame       gocv.Mat
 	has         bool
@@ -34,30 +58,67 @@ type Source struct {
 	interrupted bool
 	pts         time.Duration
 	at          time.Time
+	stamped     bool          // a frame was accepted: last is its time
+	last        time.Duration // the timestamp of the last frame accepted
 	replaced    int64
+	waiting     int      // Reads waiting for a frame
+	pushing     int      // VIDEO pushes waiting for room
 	yuv         gocv.Mat // NV12 and I420 input, converted by OpenCV
 }
 
 // ErrClosed is returned when pushing to a closed Source.
 var ErrClosed = errors.New("push: source closed")
 
+// ErrStopped is returned by a push to a VIDEO Source once the pipeline
+// has stopped reading it (its run was cancelled or failed): the frame
+// was not taken.
+var ErrStopped = errors.New("push: the pipeline stopped reading the source")
+
 // ErrFrame reports a pushed frame of the wrong size or layout.
 var ErrFrame = errors.New("push: frame does not fit the source")
 
-// New returns a Source for frames of the given size; fps is informational
-// (0 if unknown).
+// New returns a live Source for frames of the given size: the newest
+// frame wins. fps is informational (0 if unknown).
 func New(name string, width, height int, fps float64) (*Source, error) {
 	if width <= 0 || height <= 0 || width > pipeline.MaxFrameSide || height > pipeline.MaxFrameSide {
 		return nil, fmt.Errorf("push: frame size %dx%d is outside 1x1..%dx%d", width, height, pipeline.MaxFrameSide, pipeline.MaxFrameSide)
 	}
-	p := &Source{info: pipeline.SourceInfo{Name: name, Width: width, Height: height, FPS: fps, Live: true},
+	p := &Source{info: pipeline.SourceInfo{Name: name, Width: width, Height: height, FPS: fps, Live: true}, live: true,
 		frame: gocv.NewMatWithSize(height, width, gocv.MatTypeCV8UC3), yuv: gocv.NewMat()}
 	p.cond = sync.NewCond(&p.mu)
 	return p, nil
 }
 
-// Info describes the source.
-func (p *Source) Info() pipeline.SourceInfo { return p.info }
+// NewVideo returns a Source in VIDEO mode for frames of the given size:
+// every frame pushed is processed, in order, and a push waits for room.
+// fps is informational (0 if unknown).
+func NewVideo(name string, width, height int, fps float64) (*Source, error) {
+	p, err := New(name, width, height, fps)
+	if err != nil {
+		return nil, err
+	}
+	p.info.Live, p.live = false, false
+	return p, nil
+}
+
+// Info describes the source; Live says its mode.
+func (p *Source) Info() pipeline.SourceInfo {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	info := p.info
+	info.Live = p.live
+	return info
+}
+
+// SetLive switches the source to live mode (true: the newest frame wins)
+// or to VIDEO mode (false: every frame, a push waits for room). The
+// pipeline calls it with the mode it runs in (see pipeline.LiveSetter).
+func (p *Source) SetLive(live bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.live = live
+	p.cond.Broadcast() // a push waiting for room need not wait any more
+}
 
 // PushMat pushes a copy of an 8-bit BGR Mat of the source's size, taken at
 // pts on the caller's clock.
@@ -142,13 +203,32 @@ func (p *Source) pushYUV(yuv []byte, pts time.Duration, code gocv.ColorConversio
 	})
 }
 
-// push stores a frame with fill, under the lock.
+// push stores a frame with fill, under the lock: at once in live mode
+// (replacing a frame not yet read), once the last frame was read in VIDEO
+// mode. pts must be after the last accepted frame's.
 func (p *Source) push(pts time.Duration, fill func() error) error {
 	at := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return ErrClosed
+	}
+	if err := p.checkTime(pts); err != nil {
+		return err // at once, not after waiting for room
+	}
+	for p.has && !p.live && !p.closed && !p.interrupted {
+		p.pushing++
+		p.cond.Wait()
+		p.pushing--
+	}
+	switch {
+	case p.closed:
+		return ErrClosed
+	case p.interrupted && !p.live:
+		return ErrStopped
+	}
+	if err := p.checkTime(pts); err != nil {
+		return err // another push got in while this one waited
 	}
 	if err := fill(); err != nil {
 		return err
@@ -157,11 +237,22 @@ func (p *Source) push(pts time.Duration, fill func() error) error {
 		p.replaced++
 	}
 	p.has, p.pts, p.at = true, pts, at
-	p.cond.Signal()
+	p.stamped, p.last = true, pts
+	p.cond.Broadcast()
 	return nil
 }
 
-// Replaced returns how many pushed frames were replaced before being read.
+// checkTime returns a *pipeline.TimestampError when pts is not after the
+// last accepted frame's time; p.mu is held.
+func (p *Source) checkTime(pts time.Duration) error {
+	if p.stamped && pts <= p.last {
+		return fmt.Errorf("push: %w", &pipeline.TimestampError{Source: p.info.Name, PTS: pts, Previous: p.last})
+	}
+	return nil
+}
+
+// Replaced returns how many pushed frames were replaced before being
+// read (always 0 in VIDEO mode).
 func (p *Source) Replaced() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -176,7 +267,9 @@ func (p *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for !p.has && !p.closed && !p.interrupted {
+		p.waiting++
 		p.cond.Wait()
+		p.waiting--
 	}
 	if !p.has {
 		if p.interrupted && !p.closed {
@@ -186,6 +279,7 @@ func (p *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 	}
 	p.frame.CopyTo(dst)
 	p.has = false
+	p.cond.Broadcast() // room for a VIDEO push
 	if p.closed {
 		p.frame.Close()
 		p.yuv.Close()
@@ -193,9 +287,10 @@ func (p *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 	return pipeline.Frame{PTS: p.pts, Time: p.at}, nil
 }
 
-// Interrupt makes a waiting Read return at once, and every later one;
-// pushes still succeed until Close. The pipeline calls it when it is
-// cancelled.
+// Interrupt makes a waiting Read return at once, and every later one. In
+// live mode pushes still succeed until Close; in VIDEO mode a waiting
+// push, and every later one, returns ErrStopped. The pipeline calls it
+// when its run stops (cancelled, failed or done).
 func (p *Source) Interrupt() {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/pipeline"
 )
 
 // readPixel reads the next frame and returns its pixel (x, y) as B, G, R
@@ -69,6 +71,7 @@ func TestColourOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	ts := time.Duration(0)
 	for name, push := range map[string]func(time.Duration) error{
 		"PushRGB":         func(ts time.Duration) error { return p.PushRGB(rgb, ts) },
 		"PushImage RGBA":  func(ts time.Duration) error { return p.PushImage(rgba, ts) },
@@ -78,15 +81,16 @@ func TestColourOrder(t *testing.T) {
 		"PushNV12":        func(ts time.Duration) error { return p.PushNV12(nv12, ts) },
 		"PushI420":        func(ts time.Duration) error { return p.PushI420(i420, ts) },
 	} {
-		if err := push(42 * time.Millisecond); err != nil {
+		ts += 42 * time.Millisecond
+		if err := push(ts); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		px, pts := readPixel(t, p, w-1, h-1)
 		if px[0] > 3 || px[1] > 3 || px[2] < 250 {
 			t.Errorf("%s: red arrived as B,G,R = %v", name, px)
 		}
-		if pts != 42*time.Millisecond {
-			t.Errorf("%s: stamp %v, want the caller's 42ms", name, pts)
+		if pts != ts {
+			t.Errorf("%s: stamp %v, want the caller's %v", name, pts, ts)
 		}
 	}
 }
@@ -116,7 +120,7 @@ func TestInterruptAndClose(t *testing.T) {
 	defer m.Close()
 	done := make(chan error, 1)
 	go func() { _, err := p.Read(&m); done <- err }()
-	time.Sleep(50 * time.Millisecond)
+	waitUntil(t, "Read to wait for a frame", func() bool { return p.readers() == 1 })
 	p.Interrupt()
 	select {
 	case err := <-done:
@@ -151,8 +155,18 @@ func TestPushAllocatesNothing(t *testing.T) {
 	p.PushNV12(nv12, 0)
 	ts := time.Duration(0)
 	for name, f := range map[string]func(){
-		"YCbCr": func() { ts++; p.PushImage(ycc, ts) },
-		"NV12":  func() { ts++; p.PushNV12(nv12, ts) },
+		"YCbCr": func() {
+			ts++
+			if err := p.PushImage(ycc, ts); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"NV12": func() {
+			ts++
+			if err := p.PushNV12(nv12, ts); err != nil {
+				t.Fatal(err)
+			}
+		},
 	} {
 		if a := testing.AllocsPerRun(50, f); a != 0 {
 			t.Errorf("%s: %v allocations per push", name, a)
@@ -171,8 +185,10 @@ func BenchmarkPushYCbCr720p(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	for range b.N {
-		p.PushImage(img, 0)
+	for i := range b.N {
+		if err := p.PushImage(img, time.Duration(i)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -183,7 +199,188 @@ func BenchmarkPushNV12_720p(b *testing.B) {
 	nv12 := make([]byte, 1280*720*3/2)
 	b.ReportAllocs()
 	b.ResetTimer()
-	for range b.N {
-		p.PushNV12(nv12, 0)
+	for i := range b.N {
+		if err := p.PushNV12(nv12, time.Duration(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// readers and pushers count the Reads waiting for a frame and the VIDEO
+// pushes waiting for room.
+func (p *Source) readers() int { p.mu.Lock(); defer p.mu.Unlock(); return p.waiting }
+func (p *Source) pushers() int { p.mu.Lock(); defer p.mu.Unlock(); return p.pushing }
+
+// waitUntil waits for cond, for at most 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// pushAsync pushes a frame stamped ts from another goroutine; the
+// channel gets the push's error.
+func pushAsync(p *Source, ts time.Duration) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- p.PushRGB(make([]byte, p.info.Width*p.info.Height*3), ts) }()
+	return done
+}
+
+// returned reports whether the push behind done has returned.
+func returned(done <-chan error) bool { return len(done) > 0 }
+
+// result waits, for at most 10 s, for the error of the push behind done.
+func result(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("the push still waits 10 s later")
+		return nil
+	}
+}
+
+// TestVideoWaitsForRoom: in VIDEO mode a push waits while the frame
+// before it is unread, then goes in; no frame is replaced, every one is
+// read, in order.
+func TestVideoWaitsForRoom(t *testing.T) {
+	p, err := NewVideo("video", 4, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if p.Info().Live {
+		t.Fatal("a VIDEO source says it is live")
+	}
+	if err := result(t, pushAsync(p, time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	second := pushAsync(p, 2*time.Second)
+	waitUntil(t, "the second push to wait for room", func() bool { return p.pushers() == 1 })
+	if returned(second) {
+		t.Fatalf("the second push returned (%v) with the first frame unread", result(t, second))
+	}
+	if _, pts := readPixel(t, p, 0, 0); pts != time.Second {
+		t.Fatalf("first frame read: %v", pts)
+	}
+	if err := result(t, second); err != nil {
+		t.Fatal(err)
+	}
+	if _, pts := readPixel(t, p, 0, 0); pts != 2*time.Second {
+		t.Fatalf("second frame read: %v", pts)
+	}
+	if n := p.Replaced(); n != 0 {
+		t.Errorf("%d frames replaced in VIDEO mode", n)
+	}
+}
+
+// TestVideoPushEnds: a VIDEO push waiting for room returns ErrStopped
+// when the pipeline stops reading (Interrupt), and so does every later
+// one; one waiting when the source closes returns ErrClosed, and the
+// frame pending is still read.
+func TestVideoPushEnds(t *testing.T) {
+	p, _ := NewVideo("video", 4, 2, 0)
+	defer p.Close()
+	if err := result(t, pushAsync(p, 1)); err != nil {
+		t.Fatal(err)
+	}
+	waiting := pushAsync(p, 2)
+	waitUntil(t, "the push to wait", func() bool { return p.pushers() == 1 })
+	p.Interrupt()
+	if err := result(t, waiting); !errors.Is(err, ErrStopped) {
+		t.Fatalf("a push waiting when the pipeline stopped: %v, want ErrStopped", err)
+	}
+	if err := result(t, pushAsync(p, 3)); !errors.Is(err, ErrStopped) {
+		t.Fatalf("a push after the pipeline stopped: %v, want ErrStopped", err)
+	}
+
+	c, _ := NewVideo("video", 4, 2, 0)
+	if err := result(t, pushAsync(c, 1)); err != nil {
+		t.Fatal(err)
+	}
+	waiting = pushAsync(c, 2)
+	waitUntil(t, "the push to wait", func() bool { return c.pushers() == 1 })
+	c.Close()
+	if err := result(t, waiting); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a push waiting when the source closed: %v, want ErrClosed", err)
+	}
+	if _, pts := readPixel(t, c, 0, 0); pts != 1 {
+		t.Fatalf("the frame pending at Close: %v", pts)
+	}
+	m := gocv.NewMat()
+	defer m.Close()
+	if _, err := c.Read(&m); err != io.EOF {
+		t.Fatalf("after the last frame: %v, want io.EOF", err)
+	}
+}
+
+// TestSetLive: a VIDEO source made live replaces frames again, and a
+// push waiting for room then goes in at once.
+func TestSetLive(t *testing.T) {
+	p, _ := NewVideo("video", 4, 2, 0)
+	defer p.Close()
+	if err := result(t, pushAsync(p, 1)); err != nil {
+		t.Fatal(err)
+	}
+	waiting := pushAsync(p, 2)
+	waitUntil(t, "the push to wait", func() bool { return p.pushers() == 1 })
+	p.SetLive(true)
+	if err := result(t, waiting); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Info().Live || p.Replaced() != 1 {
+		t.Fatalf("live %v, replaced %d: want true, 1", p.Info().Live, p.Replaced())
+	}
+	if _, pts := readPixel(t, p, 0, 0); pts != 2 {
+		t.Fatalf("read the frame stamped %v, want the newest, 2", pts)
+	}
+}
+
+// TestTimestampsIncrease: a push stamped at or before the frame before it
+// is refused with an error naming both times, and changes nothing.
+func TestTimestampsIncrease(t *testing.T) {
+	for _, video := range []bool{false, true} {
+		p, _ := New("cam", 4, 2, 0)
+		if video {
+			p, _ = NewVideo("cam", 4, 2, 0)
+		}
+		rgb := make([]byte, 4*2*3)
+		if err := p.PushRGB(rgb, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		// The frame at 10s is still unread: in VIDEO mode the refused
+		// pushes below must not wait for room first.
+		for _, ts := range []time.Duration{5 * time.Second, 10 * time.Second} {
+			err := p.PushRGB(rgb, ts)
+			var te *pipeline.TimestampError
+			if !errors.As(err, &te) || te.PTS != ts || te.Previous != 10*time.Second {
+				t.Fatalf("video %v: push at %v after 10s: %v, want a TimestampError", video, ts, err)
+			}
+			want := "push: cam: timestamp " + ts.String() + " is not after the previous frame's 10s"
+			if err.Error() != want {
+				t.Errorf("error %q, want %q", err, want)
+			}
+		}
+		if video {
+			if _, pts := readPixel(t, p, 0, 0); pts != 10*time.Second {
+				t.Errorf("read %v, want 10s", pts)
+			}
+		}
+		if err := p.PushRGB(rgb, 11*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if _, pts := readPixel(t, p, 0, 0); pts != 11*time.Second {
+			t.Errorf("video %v: read %v, want 11s", video, pts)
+		}
+		if n := p.Replaced(); !video && n != 1 {
+			t.Errorf("%d frames replaced, want 1 (10s by 11s; the refused ones are not frames)", n)
+		}
+		p.Close()
 	}
 }

@@ -1,39 +1,203 @@
 package kernelenv
 
 import (
+	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 )
 
+// TestLookup: names are case-insensitive, empty means the fastest, and a
+// name of no path this CPU runs is an error naming the value and every
+// valid name.
+func TestLookup(t *testing.T) {
+	ps := Paths()
+	if p, err := Lookup(""); err != nil || p != ps[0] {
+		t.Errorf(`Lookup("") = %v, %v; want the fastest, %v`, p, err, ps[0])
+	}
+	for _, p := range ps {
+		for _, v := range []string{p.String(), strings.ToUpper(p.String()), " " + strings.ReplaceAll(p.String(), "-", "_") + "\n"} {
+			if got, err := Lookup(v); err != nil || got != p {
+				t.Errorf("Lookup(%q) = %v, %v; want %v", v, got, err, p)
+			}
+		}
+	}
+	if p, err := Lookup("Generic"); err != nil || p != 0 || p.String() != "generic" {
+		t.Errorf(`Lookup("Generic") = %v, %v`, p, err)
+	}
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.String())
+	}
+	bad := []string{"nosuch", "fast", "avx512+avx2"}
+	for i, d := range table {
+		if !slices.Contains(ps, Path(i)) {
+			bad = append(bad, d.name) // a path this CPU lacks
+		}
+	}
+	for _, v := range bad {
+		_, err := Lookup(v)
+		if err == nil {
+			t.Errorf("Lookup(%q): no error", v)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, Env+"="+v+":") || !strings.Contains(msg, strings.Join(names, ", ")) {
+			t.Errorf("Lookup(%q): %q does not name the value and the choices %v", v, msg, names)
+		}
+	}
+}
+
+// TestPaths: fastest first, each once, the portable one last.
+func TestPaths(t *testing.T) {
+	ps := Paths()
+	if ps[len(ps)-1] != 0 || ps[len(ps)-1].String() != "generic" {
+		t.Errorf("Paths() = %v: the portable path is not last", ps)
+	}
+	for i := 1; i < len(ps); i++ {
+		if ps[i] >= ps[i-1] {
+			t.Errorf("Paths() = %v: not fastest first", ps)
+		}
+	}
+	t.Logf("paths on this CPU: %v", ps)
+}
+
+// TestTables: every table starts with the portable path, which has every
+// kind; every kernel a path selects is at or below it, so "best not
+// above" holds; and every kernel name is a path name (the names livecam
+// version prints are accepted).
+func TestTables(t *testing.T) {
+	for arch, tb := range tables {
+		if tb[0].name != "generic" {
+			t.Errorf("%s: first path %s", arch, tb[0].name)
+		}
+		var names []string
+		for i, d := range tb {
+			names = append(names, d.name)
+			for k := range numKinds {
+				if i == 0 && d.kernels[k] == "" {
+					t.Errorf("%s: generic has no kernel of kind %d", arch, k)
+				}
+				got := kernelOf(tb, i, k)
+				if !slices.Contains(names, got) {
+					t.Errorf("%s: path %s, kind %d: kernel %q is not a path at or below it", arch, d.name, k, got)
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		arch, path string
+		k          Kind
+		want       string
+	}{
+		{"amd64", "avx512-vnni", Float, "avx512"},
+		{"amd64", "avx512-vnni", U8Pointwise, "avx512-vnni"},
+		{"amd64", "avx512-vnni", U8Depthwise, "avx512"},
+		{"amd64", "avx512", U8Pointwise, "avx2"},
+		{"amd64", "avx512", U8Depthwise, "avx512"},
+		{"amd64", "avx2", Float, "avx2"},
+		{"amd64", "generic", U8Pointwise, "generic"},
+		{"arm64", "neon-dotprod", Float, "neon"},
+		{"arm64", "neon-dotprod", U8Pointwise, "neon-dotprod"},
+		{"arm64", "neon-dotprod", U8Depthwise, "neon"},
+		{"arm64", "neon", U8Pointwise, "neon"},
+		{"riscv64", "generic", Float, "generic"},
+	} {
+		tb := tableOf(c.arch)
+		i := slices.IndexFunc(tb, func(d pathDef) bool { return d.name == c.path })
+		if got := kernelOf(tb, i, c.k); i < 0 || got != c.want {
+			t.Errorf("%s %s kind %d: %q, want %q", c.arch, c.path, c.k, got, c.want)
+		}
+	}
+}
+
+// render writes the tables as the package documents them.
+func render(arch string) string {
+	var b strings.Builder
+	row := func(cols ...string) {
+		fmt.Fprintf(&b, "%-14s%-10s%-14s%-22s%s\n", cols[0], cols[1], cols[2], cols[3], cols[4])
+	}
+	row(arch, "float32", "uint8 1x1", "uint8 3x3 depthwise", "the CPU needs")
+	tb := tableOf(arch)
+	for i := len(tb) - 1; i >= 0; i-- {
+		row(tb[i].name, kernelOf(tb, i, Float), kernelOf(tb, i, U8Pointwise), kernelOf(tb, i, U8Depthwise), tb[i].needs)
+	}
+	return b.String()
+}
+
+// TestDocumentedTable: the table in this package's documentation and in
+// net/mobilenet's is the one the code holds.
+func TestDocumentedTable(t *testing.T) {
+	for _, file := range []string{"doc.go", "../../mobilenet/doc.go"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc strings.Builder
+		for _, l := range strings.Split(string(src), "\n") {
+			doc.WriteString(strings.TrimPrefix(strings.TrimPrefix(l, "//"), "\t") + "\n")
+		}
+		for _, arch := range []string{"amd64", "arm64"} {
+			if want := render(arch); !strings.Contains(doc.String(), want) {
+				t.Errorf("%s does not hold the %s table as the code has it:\n%s", file, arch, want)
+			}
+		}
+	}
+}
+
+// TestForce: a forced path wins over the environment until restored.
+func TestForce(t *testing.T) {
+	t.Setenv(Env, "nosuch")
+	if _, err := Current(); err == nil {
+		t.Fatal("Current with LIVECAM_KERNELS=nosuch: no error")
+	}
+	ps := Paths()
+	restore := Force(ps[len(ps)-1])
+	if p, err := Current(); err != nil || p.String() != "generic" {
+		t.Errorf("forced generic: Current() = %v, %v", p, err)
+	}
+	restore()
+	if _, err := Current(); err == nil {
+		t.Error("after restore: no error")
+	}
+	t.Setenv(Env, "GENERIC")
+	if p, err := Current(); err != nil || p != 0 {
+		t.Errorf("LIVECAM_KERNELS=GENERIC: Current() = %v, %v", p, err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Force of a path past the table did not panic")
+		}
+	}()
+	Force(Path(len(table)))
+}
+
+// TestPick: each path picks the kernel its table names; Available lists
+// each once, fastest first.
 func TestPick(t *testing.T) {
-	names := []string{"avx512", "avx2", "generic"}
-	for want, i := range map[string]int{"": 0, "avx2": 1, " Generic ": 2, "neon": 0, "avx512": 0} {
-		if got := Pick(names, want); got != i {
-			t.Errorf("Pick(%q) = %d, want %d", want, got, i)
+	var all []string
+	for _, d := range table {
+		if d.kernels[U8Pointwise] != "" {
+			all = append(all, d.kernels[U8Pointwise])
 		}
 	}
-}
-
-func TestChoose(t *testing.T) {
-	ks := []int{512, 2, 0}
-	name := func(k int) string { return map[int]string{512: "avx512", 2: "avx2", 0: "generic"}[k] }
-	if got := Choose(ks, name, "avx2"); got != 2 {
-		t.Errorf("Choose(avx2) = %d", got)
-	}
-	if got := Choose(ks, name, ""); got != 512 {
-		t.Errorf("Choose() = %d, want the fastest", got)
-	}
-}
-
-func TestCheck(t *testing.T) {
-	names := []string{"avx2", "generic"}
-	for want, ok := range map[string]bool{"": true, "avx2": true, " GENERIC": true, "avx512": false, "neon": false, "fast": false} {
-		err := check(names, want)
-		if (err == nil) != ok {
-			t.Errorf("check(%q) = %v", want, err)
-		}
-		if err != nil && (!strings.Contains(err.Error(), "avx2, generic") || !strings.Contains(err.Error(), want)) {
-			t.Errorf("check(%q): %v does not name the value and the choices", want, err)
+	id := func(s string) string { return s }
+	for _, p := range Paths() {
+		if got := Pick(all, id, p, U8Pointwise); got != p.Kernel(U8Pointwise) {
+			t.Errorf("Pick(%v) = %s", p, got)
 		}
 	}
+	av := Available(all, id, U8Pointwise)
+	if av[len(av)-1] != "generic" || len(av) > len(Paths()) {
+		t.Errorf("Available = %v", av)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Pick with no such kernel did not panic")
+			}
+		}()
+		Pick([]string{"other"}, id, Paths()[0], Float)
+	}()
 }

@@ -1,0 +1,33 @@
+// Package kernelenv holds the one rule by which livecam picks its kernels,
+// for every precision and architecture: the environment ($LIVECAM_KERNELS)
+// and the CPU (golang.org/x/sys/cpu) give one named kernel path, and the
+// float32 and uint8 kernels of net/pwconv and net/dwconv are looked up
+// from that path.
+//
+// A path is an instruction-set level. Unset, $LIVECAM_KERNELS means the
+// fastest path this CPU runs; set, it names one, case-insensitively (the
+// names `livecam version` prints), and means the same for both
+// precisions. A value that names no path this CPU runs is an error,
+// naming the value and the valid names, for every model (Current).
+// Where a precision has no kernel at exactly a path, it uses its best
+// kernel below that path:
+//
+//	amd64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
+//	avx512-vnni   avx512    avx512-vnni   avx512                AVX-512 F, BW, VL and VNNI, BMI2
+//	avx512        avx512    avx2          avx512                AVX-512 F, BW and VL, and AVX2, FMA
+//	avx2          avx2      avx2          avx2                  AVX2 and FMA
+//	generic       generic   generic       generic               nothing (portable Go)
+//
+//	arm64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
+//	neon-dotprod  neon      neon-dotprod  neon                  the dot-product extension (UDOT)
+//	neon          neon      neon          neon                  ARMv8.0 ASIMD (every arm64 core)
+//	generic       generic   generic       generic               nothing (portable Go)
+//
+// Other architectures, and builds with the purego tag, have only the
+// generic path. A test checks that this table is the one the code holds.
+//
+// The kernel packages list their kernels and Pick the one a path names;
+// the models resolve the path once (Current) when they are built and
+// report it. Tests that compare paths in one process build on each of
+// Paths() under Force.
+package kernelenv
