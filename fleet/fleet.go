@@ -32,10 +32,14 @@
 // worker hands it back and takes no job until it can write again; a job
 // delivered more than MaxDeliveries times without an outcome (it kills
 // its workers) is dead-lettered. Submit refuses a job whose outputs are
-// those of another job still queued or running. Auth carries the
-// credentials of a deployment with users and permissions (see
-// internal/natstest.Authorization for the recommended server
-// configuration).
+// those of another job still queued or running (CheckSubmitSource
+// refuses before that what every worker would). A Process runs a job on
+// its JobFiles (Limits.OpenJob): the source and output folders opened
+// once and checked as opened, a locked workspace, and outputs that move
+// into place together. Auth carries the credentials of a deployment with
+// users and permissions, its secrets read from files or the environment
+// (see internal/natstest.Authorization for the recommended server
+// configuration); WriteStates prints the jobs' and workers' states.
 package fleet
 
 import (

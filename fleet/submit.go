@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -198,4 +200,45 @@ func Workers(ctx context.Context, js jetstream.JetStream) ([]WorkerState, error)
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out, nil
+}
+
+// CheckSubmitSource refuses, before a job is queued, a source every
+// worker would refuse: a job names a video, so a local source must be a
+// regular file (links followed), never a folder, a FIFO or a device, and
+// no source may hold '!' (it reads as a GStreamer pipeline). Whether a
+// URL is taken is left to the workers (Limits.AllowURLs). Errors name
+// the source with its credentials redacted.
+func CheckSubmitSource(src string) error {
+	shown := escape.Control(redact.URL(src))
+	if IsURL(src) {
+		if strings.ContainsAny(src, "!\x00") {
+			return fmt.Errorf("%s: a GStreamer pipeline (or a name with '!'): a job names a video file or a URL", shown)
+		}
+		return nil
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", shown, unwrapPath(err))
+	}
+	switch {
+	case st.IsDir():
+		return fmt.Errorf("%s: a folder, not a video file", shown)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s: not a regular file (%v): a job names a video file", shown, st.Mode().Type())
+	case strings.ContainsAny(src, "!\x00"):
+		return fmt.Errorf("%s: workers refuse a source with '!' in its name (it reads as a GStreamer pipeline): rename it", shown)
+	}
+	return nil
+}
+
+// AbsPath makes a local path absolute, as a job names it (its workers
+// run elsewhere); a URL and "" are kept as they are.
+func AbsPath(p string) string {
+	if p == "" || IsURL(p) {
+		return p
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/livecam/livecam/internal/backoff"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/redact"
 )
@@ -555,17 +556,16 @@ func publishRetrying(ctx context.Context, js jetstream.JetStream, subject string
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
 	}
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+	for retry := 1; ; retry++ {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err := js.Publish(pctx, subject, data, opts...)
 		cancel()
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil || time.Now().After(deadline) {
+		if time.Now().After(deadline) || !backoff.Sleep(ctx, backoff.Resend.Delay(retry), nil) {
 			return err
 		}
-		time.Sleep(wait)
 	}
 }
 

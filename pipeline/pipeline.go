@@ -15,6 +15,7 @@ import (
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/backoff"
 	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
@@ -471,9 +472,9 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 	}
 }
 
-// reconnect reopens a live source that failed with cause, backing off
-// exponentially; it returns nil once the source is back or the context
-// ends, and cause when reconnecting is off or impossible.
+// reconnect reopens a live source that failed with cause, waiting by
+// backoff.Reconnect's schedule; it returns nil once the source is back or
+// the context ends, and cause when reconnecting is off or impossible.
 func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	rc, ok := p.cfg.Source.(Reconnecter)
 	if !ok || p.cfg.Reconnect <= 0 || !p.live {
@@ -484,16 +485,12 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 		logf = func(string, ...any) {}
 	}
 	lost := time.Now()
-	wait := 250 * time.Millisecond
+	schedule := backoff.Reconnect(p.cfg.Reconnect)
 	for attempt := 1; ; attempt++ {
-		wait = min(wait, p.cfg.Reconnect)
+		wait := schedule.Delay(attempt)
 		logf("%v; reconnecting in %v (attempt %d)", cause, wait.Round(time.Millisecond), attempt)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, wait, nil) {
 			return nil
-		case <-t.C:
 		}
 		err := rc.Reconnect()
 		if err == nil {
@@ -505,7 +502,6 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 			return cause
 		}
 		cause = err
-		wait *= 2
 	}
 }
 

@@ -1,14 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +18,8 @@ import (
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/natsjs"
+	"github.com/livecam/livecam/source"
+	"github.com/livecam/livecam/supervisor"
 	"github.com/livecam/livecam/viewer"
 )
 
@@ -113,59 +114,10 @@ func (r *runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 	writers := map[string]string{} // output file -> camera
 	for _, c := range cams {
 		f := *r.f
-		f.sources = []string{c.Source}
-		if c.Realtime != nil {
-			f.realtime = *c.Realtime
-		}
-		if c.Loop != nil {
-			f.loop = *c.Loop
-		}
-		if c.FPS != nil {
-			f.maxFPS = *c.FPS
-		}
-		if c.Every != nil {
-			f.every = *c.Every
-		}
-		if c.TopK != nil {
-			f.topk = *c.TopK
-		}
-		if c.MinScore != nil {
-			f.minScore = *c.MinScore
-		}
-		if c.Smooth != nil {
-			f.smooth = *c.Smooth
-		}
-		if c.Allow != nil {
-			f.allow = c.Allow
-		}
-		if c.Deny != nil {
-			f.deny = c.Deny
-		}
-		j := job{source: c.Source, out: c.Out, results: c.Results, eventsOut: c.Events}
-		if f.outDir != "" {
-			base := filepath.Join(f.outDir, c.Name)
-			if j.out == "" {
-				j.out = base + ".mp4"
-			}
-			if j.results == "" {
-				j.results = base + ".jsonl"
-			}
-			if j.eventsOut == "" {
-				j.eventsOut = base + ".events.jsonl"
-			}
-		}
-		for _, path := range []string{j.out, j.results, j.eventsOut} {
-			if path == "" || path == "-" {
-				continue
-			}
-			abs, _ := filepath.Abs(path)
-			if other, dup := writers[abs]; dup {
-				return nil, fmt.Errorf("%w: cameras %s and %s would both write %s", errUsage, other, c.Name, path)
-			}
-			writers[abs] = c.Name
-		}
-		if c.Zones != nil {
-			f.det.zones = c.Zones
+		applyCamera(&f, c)
+		j := cameraJob(c, f.outDir)
+		if err := distinctOutputs(writers, c.Name, j); err != nil {
+			return nil, err
 		}
 		var results classify.Options
 		if r.m != nil {
@@ -179,6 +131,64 @@ func (r *runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 		out = append(out, cameraSetup{name: c.Name, j: j, f: &f, results: results})
 	}
 	return out, nil
+}
+
+// applyCamera lays camera c's own settings over the command line's.
+func applyCamera(f *runFlags, c cameras.Camera) {
+	f.sources = []string{c.Source}
+	override(&f.realtime, c.Realtime)
+	override(&f.loop, c.Loop)
+	override(&f.maxFPS, c.FPS)
+	override(&f.every, c.Every)
+	override(&f.topk, c.TopK)
+	override(&f.minScore, c.MinScore)
+	override(&f.smooth, c.Smooth)
+	if c.Allow != nil {
+		f.allow = c.Allow
+	}
+	if c.Deny != nil {
+		f.deny = c.Deny
+	}
+	if c.Zones != nil {
+		f.det.zones = c.Zones
+	}
+}
+
+// override sets *dst to the camera's value v, when it has one.
+func override[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// cameraJob names camera c's outputs: the file's, and those it leaves
+// out NAME.mp4, NAME.jsonl and NAME.events.jsonl in outDir, if any.
+func cameraJob(c cameras.Camera, outDir string) job {
+	j := job{source: c.Source, out: c.Out, results: c.Results, eventsOut: c.Events}
+	if outDir == "" {
+		return j
+	}
+	base := filepath.Join(outDir, c.Name)
+	j.out = cmp.Or(j.out, base+".mp4")
+	j.results = cmp.Or(j.results, base+".jsonl")
+	j.eventsOut = cmp.Or(j.eventsOut, base+".events.jsonl")
+	return j
+}
+
+// distinctOutputs refuses a camera's output that another camera writes
+// already (writers: output file -> camera) and records its own.
+func distinctOutputs(writers map[string]string, name string, j job) error {
+	for _, path := range []string{j.out, j.results, j.eventsOut} {
+		if path == "" || path == "-" {
+			continue
+		}
+		abs, _ := filepath.Abs(path)
+		if other, dup := writers[abs]; dup {
+			return fmt.Errorf("%w: cameras %s and %s would both write %s", errUsage, other, name, path)
+		}
+		writers[abs] = name
+	}
+	return nil
 }
 
 // runCameras runs several cameras at once: one model, one pool of
@@ -197,148 +207,116 @@ func (r *runner) runCameras(cams []cameras.Camera) (result error) {
 		return err
 	}
 	defer pool.Close()
-	sh := shared{pool: pool, mu: &sync.Mutex{}, views: map[string]*viewer.Camera{}, pubs: map[string]pipeline.Publisher{}}
+	sh, closeShared, err := r.openShared(setups, pool)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Messages a broker never took fail the run.
+		result = errors.Join(result, closeShared())
+	}()
+	sup, err := supervisor.Start(r.supervised(setups, sh), supervisor.Options{Reconnect: r.f.reconnect, Logf: r.logf})
+	for _, o := range sup.Failed() {
+		fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %s\n", o.Name, shownErr(o.Err))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.stderr, "livecam: %s on %s, %s\n", plural(len(setups)-len(sup.Failed()), "camera"), r.modelName, workersText(r.f))
+	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: r.logf})
+	outs := sup.Run(ctx)
+	defer r.endRun(ctl)()
+	return r.reportCameras(outs, len(sup.Failed()), len(setups), ctl.Interrupted())
+}
+
+// openShared opens what the cameras share: the viewer, with every camera
+// on its page from the start (in order, those not open yet as "no frame
+// yet"), and one connection per broker (one client, one availability, the
+// events of all in one ordered queue). closeAll closes them; its error
+// is the messages a broker never took.
+func (r *runner) openShared(setups []cameraSetup, pool *pipeline.Pool) (sh shared, closeAll func() error, err error) {
+	sh = shared{pool: pool, mu: &sync.Mutex{}, views: map[string]*viewer.Camera{}, pubs: map[string]pipeline.Publisher{}}
+	var closers []func() error
+	closeAll = func() error {
+		var errs []error
+		for i := len(closers) - 1; i >= 0; i-- {
+			errs = append(errs, closers[i]())
+		}
+		return errors.Join(errs...)
+	}
+	fail := func(err error) (shared, func() error, error) {
+		closeAll()
+		return shared{}, nil, err
+	}
 	if r.f.serve != "" {
 		if sh.view, sh.metrics, err = r.listenViewer(); err != nil {
-			return err
+			return fail(err)
 		}
-		defer sh.view.Close()
-		// Every camera on the page from the start, in order, those
-		// not open yet as "no frame yet".
+		closers = append(closers, func() error { sh.view.Close(); return nil })
 		for _, s := range setups {
 			if _, err := sh.viewCamera(s.name); err != nil {
-				return err
+				return fail(err)
 			}
 		}
 	}
 	if r.f.mqtt != "" {
-		// One connection for every camera: one client, one
-		// availability, the events of all in one ordered queue.
 		if sh.mqtt, err = connectMQTT(r.f, "", r.logf); err != nil {
-			return err
+			return fail(err)
 		}
-		defer func() {
-			// Messages the broker never took fail the run.
-			result = errors.Join(result, sh.mqtt.Close())
-		}()
+		closers = append(closers, sh.mqtt.Close)
 	}
 	if r.f.nats != "" {
 		if sh.nats, err = natsjs.Connect(natsjs.Options{URL: r.f.nats, NATS: r.f.natsAuth.options(r.f.nats), Logf: r.logf}); err != nil {
-			return err
+			return fail(err)
 		}
-		defer func() {
-			result = errors.Join(result, sh.nats.Close())
-		}()
+		closers = append(closers, sh.nats.Close)
 	}
-	type camResult struct {
-		c    *camRun
-		err  error
-		took time.Duration
-	}
-	results := make([]*camResult, len(setups)) // by camera; nil: never opened
-	lastErr := make([]error, len(setups))
-	var mu sync.Mutex
-	var first []*camRun // opened at once, by camera (nil: not)
-	var retry []int     // live cameras to open again
-	failed, cut := 0, 0
+	return sh, closeAll, nil
+}
+
+// supervised are the cameras for the supervisor: each opens its source
+// and outputs with prepare; a camera, stream or GStreamer pipeline that
+// is away at the start is tried again, like one lost while running.
+func (r *runner) supervised(setups []cameraSetup, sh shared) []supervisor.Camera[*camRun] {
+	cams := make([]supervisor.Camera[*camRun], len(setups))
 	for i, s := range setups {
-		c, err := r.prepare(s.name, s.j, s.f, s.results, sh)
-		first = append(first, c)
-		switch {
-		case err == nil:
-		case isLive(s.j.source) && r.f.reconnect > 0:
-			// A camera that is away when livecam starts is tried
-			// again, like one lost while running.
-			fmt.Fprintf(r.stderr, "livecam: %s: cannot open yet: %s; trying again, backing off up to %v\n", s.name, shownErr(err), r.f.reconnect)
-			retry = append(retry, i)
-			lastErr[i] = err
-		default:
+		cams[i] = supervisor.Camera[*camRun]{Name: s.name, Live: source.IsLive(s.j.source),
+			Open: func() (*camRun, error) { return r.prepare(s.name, s.j, s.f, s.results, sh) }}
+	}
+	return cams
+}
+
+// Run runs the camera's pipeline: a camRun is the supervisor's Runner.
+func (c *camRun) Run(ctx context.Context) error { return c.p.Run(ctx) }
+
+// reportCameras prints each camera's statistics and finishes its outputs
+// (failed counts the cameras that failed at the start, of total). It
+// returns how the run ended: some cameras failed; a file camera cut
+// short by a signal (a *stopError: exit 130); or nil.
+func (r *runner) reportCameras(outs []supervisor.Outcome[*camRun], failed, total int, interrupted bool) error {
+	cut := 0
+	for _, o := range outs {
+		if !o.Opened {
 			failed++
-			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %s\n", s.name, shownErr(err))
-		}
-	}
-	if failed == len(setups) {
-		return errors.New("no camera could be opened")
-	}
-	fmt.Fprintf(r.stderr, "livecam: %s on %s, %s\n", plural(len(setups)-failed, "camera"), r.modelName, workersText(r.f))
-	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: r.logf})
-	var wg sync.WaitGroup
-	run := func(i int, c *camRun) {
-		start := time.Now()
-		err := c.p.Run(ctx)
-		mu.Lock()
-		results[i] = &camResult{c: c, err: err, took: time.Since(start)}
-		mu.Unlock()
-	}
-	for i, c := range first {
-		if c != nil {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				run(i, c)
-			}()
-		}
-	}
-	for _, i := range retry {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := setups[i]
-			wait := 250 * time.Millisecond
-			for attempt := 2; ; attempt++ {
-				wait = min(2*wait, r.f.reconnect)
-				t := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return
-				case <-t.C:
-				}
-				c, err := r.prepare(s.name, s.j, s.f, s.results, sh)
-				if err == nil {
-					r.logf("%s: opened (attempt %d)", s.name, attempt)
-					run(i, c)
-					return
-				}
-				mu.Lock()
-				lastErr[i] = err
-				mu.Unlock()
-				r.logf("%s: still cannot open (attempt %d): %s", s.name, attempt, shownErr(err))
-			}
-		}()
-	}
-	wg.Wait()
-	defer r.endRun(ctl)()
-	for i, res := range results {
-		if res == nil {
-			if lastErr[i] != nil {
-				failed++
-				fmt.Fprintf(r.stderr, "livecam: %s: FAILED: never opened: %s\n", setups[i].name, shownErr(lastErr[i]))
-			}
+			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: never opened: %s\n", o.Name, shownErr(o.Err))
 			continue
 		}
-		c := res.c
-		s := c.p.Metrics().Snapshot()
-		fmt.Fprintf(r.stderr, "livecam: %s: %d in, %d out, %d dropped, %d inferences (%.1f/s) in %.1fs", c.name, s.In, s.Out, s.Dropped, s.Inferences, float64(s.Inferences)/max(res.took.Seconds(), 1e-9), res.took.Seconds())
-		if s.Reconnects > 0 {
-			fmt.Fprintf(r.stderr, ", %d reconnects", s.Reconnects)
-		}
-		fmt.Fprintf(r.stderr, "; capture-to-overlay p95 %.1f ms\n", s.Phases[pipeline.PhaseEndToEnd].P95)
-		if err := r.finish(c, res.err, ctl.Interrupted()); err != nil {
+		r.cameraStats(o.Runner, o.Took)
+		if err := r.finish(o.Runner, o.Err, interrupted); err != nil {
 			var se *stopError
 			if errors.As(err, &se) {
 				cut++ // finish said where it stopped and where the partial outputs are
 				continue
 			}
 			failed++
-			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %s\n", c.name, shownErr(err))
+			fmt.Fprintf(r.stderr, "livecam: %s: FAILED: %s\n", o.Name, shownErr(err))
 		}
 	}
-	if ctl.Interrupted() && cut == 0 {
+	if interrupted && cut == 0 {
 		r.logf("stopped by signal; outputs are complete")
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d cameras failed", failed, len(setups))
+		return fmt.Errorf("%d of %d cameras failed", failed, total)
 	}
 	if cut > 0 {
 		return &stopError{} // exit 130: a file camera was cut short
@@ -346,23 +324,20 @@ func (r *runner) runCameras(cams []cameras.Camera) (result error) {
 	return nil
 }
 
+// cameraStats prints one camera's line of statistics.
+func (r *runner) cameraStats(c *camRun, took time.Duration) {
+	s := c.p.Metrics().Snapshot()
+	fmt.Fprintf(r.stderr, "livecam: %s: %d in, %d out, %d dropped, %d inferences (%.1f/s) in %.1fs", c.name, s.In, s.Out, s.Dropped, s.Inferences, float64(s.Inferences)/max(took.Seconds(), 1e-9), took.Seconds())
+	if s.Reconnects > 0 {
+		fmt.Fprintf(r.stderr, ", %d reconnects", s.Reconnects)
+	}
+	fmt.Fprintf(r.stderr, "; capture-to-overlay p95 %.1f ms\n", s.Phases[pipeline.PhaseEndToEnd].P95)
+}
+
 // shownErr is a camera's error as the log shows it: the credentials of
 // any URL in it redacted, control characters escaped.
 func shownErr(err error) string {
 	return escape.Control(redact.Text(err.Error()))
-}
-
-// isLive reports whether a source is a camera, a stream or a GStreamer
-// pipeline (which may come back), not a file.
-func isLive(src string) bool {
-	if _, err := os.Stat(src); err == nil {
-		return false
-	}
-	if strings.Contains(src, "://") || strings.Contains(src, "!") {
-		return true
-	}
-	_, err := strconv.Atoi(src)
-	return err == nil
 }
 
 // workersText says how the forward passes are shared.

@@ -196,7 +196,8 @@ func TestCameraAwayAtStart(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return fmt.Sprint(resp.StatusCode, " ", string(b))
 	}
-	time.Sleep(700 * time.Millisecond)
+	// The camera was tried again, and is still away.
+	waitFor(t, 10*time.Second, stderr, func() bool { return strings.Contains(stderr.String(), "yard: still cannot open (attempt 2)") }, "second attempt")
 	if h := health(); !strings.HasPrefix(h, "503") || !strings.Contains(h, "yard: no frame yet") || strings.Contains(h, "door") {
 		t.Errorf("healthz with the camera away: %q", h)
 	}

@@ -1008,54 +1008,6 @@ func TestHintOnce(t *testing.T) {
 	}
 }
 
-// TestBatchSourceNamedDiskFull: a source whose name holds the words of a
-// full disk ("no space left on device.avi", random bytes) fails on its
-// own; it is not taken for a full disk (errors are classified by their
-// identity, never by their text, which holds file names), so the good
-// video after it still runs, and the status is 1 for the bad one only.
-func TestBatchSourceNamedDiskFull(t *testing.T) {
-	useSharedModels(t)
-	dir := t.TempDir()
-	out := filepath.Join(dir, "o")
-	os.MkdirAll(out, 0o755)
-	bad, good := filepath.Join(dir, "no space left on device.avi"), filepath.Join(dir, "z.avi")
-	junk := make([]byte, 64<<10)
-	rand.Read(junk)
-	if err := os.WriteFile(bad, junk, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	copyFile(t, bundled, good)
-	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, bad, good)
-	if code != 1 || strings.Contains(errOut, "disk full") || strings.Contains(errOut, "not started") ||
-		!strings.Contains(errOut, "[1/2] "+bad+": FAILED: ") ||
-		!regexp.MustCompile(`\[2/2\] \S+z\.avi: done in`).MatchString(errOut) ||
-		!strings.Contains(errOut, "1 of 2 sources done") {
-		t.Errorf("exit %d, want 1 with the bad source failed alone and z.avi done:\n%s", code, errOut)
-	}
-}
-
-// TestProfileMoveFailureKeepsIt: when -profile's file cannot move into
-// place at the end (cpu.pprof became a folder that is not empty), the
-// message says where the profile is, and it is there.
-func TestProfileMoveFailureKeepsIt(t *testing.T) {
-	dir := t.TempDir()
-	shareddata.Chdir(t, dir)
-	var msg bytes.Buffer
-	stop, err := startProfile("cpu", nil, true, &msg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join("cpu.pprof", "x"), 0o755)
-	stop()
-	m := regexp.MustCompile(`(?:\(it is in |the output is in )([^)\s]+)`).FindStringSubmatch(msg.String())
-	if m == nil {
-		t.Fatalf("the message names no file: %q", msg.String())
-	}
-	if st, err := os.Stat(m[1]); err != nil || st.Size() == 0 {
-		t.Errorf("the message names %s: %v %v", m[1], st, err)
-	}
-}
-
 // TestFleetWorkerSourceNamedDiskFull: a fleet job whose source is called
 // "no space left on device.avi" (random bytes) fails as the job's fault
 // (it is not handed back as the worker's full disk, again and again), the

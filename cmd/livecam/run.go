@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +30,7 @@ import (
 	"github.com/livecam/livecam/sink/mqtt"
 	"github.com/livecam/livecam/sink/natsjs"
 	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/progress"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/sink/window"
 	"github.com/livecam/livecam/source"
@@ -230,7 +230,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r.showProgress = !f.quiet && (f.progress || isTerminal(stderr))
+	r.showProgress = !f.quiet && (f.progress || progress.IsTerminal(stderr))
 	r.inputs = inputs
 	switch {
 	case cams != nil:
@@ -337,7 +337,6 @@ type runner struct {
 	stdout       io.Writer
 	stderr       io.Writer
 	showProgress bool
-	interrupted  bool
 	inBatch      bool // one of several sources: shorter messages
 	// inputs are every source of the run (all of a batch's, every
 	// camera's): no output may be one of them, -overwrite or not.
@@ -365,7 +364,7 @@ type camRun struct {
 	story    *timeline.Builder
 	objStory *timeline.Objects // a detector's story
 	objFrame []timeline.Object // objStory's input, reused
-	bar      *progress
+	bar      *progress.Bar
 	logf     func(format string, a ...any)
 	mqtt     *mqtt.Publisher   // closed by the caller, after the run
 	nats     *natsjs.Publisher // likewise
@@ -603,12 +602,12 @@ func (r *runner) prepare(name string, j job, f *runFlags, results classify.Optio
 		}
 		return nil
 	}))
-	c.bar = newProgress(r.showProgress, r.stderr, info)
-	if c.bar != nil {
+	if r.showProgress {
+		c.bar = progress.New(r.stderr, info)
 		sinks = append(sinks, c.bar)
 	}
 	c.logf = func(format string, a ...any) {
-		c.bar.clear()
+		c.bar.Clear()
 		if name != "" {
 			format = strings.ReplaceAll(escape.Control(name), "%", "%%") + ": " + format
 		}
@@ -720,26 +719,8 @@ func (r *runner) run(j job) (result error) {
 	}()
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: c.logf})
 	runErr := c.p.Run(ctx)
-	defer r.endRun(ctl)()
+	defer ctl.Finishing()() // a signal while the reports are written lets them finish
 	return r.finish(c, runErr, ctl.Interrupted())
-}
-
-// endRun takes the stop signals over from ctl once the pipelines have
-// returned: a stop signal while the summaries and reports are written
-// lets them finish (instead of killing the process with a report half
-// written) and counts as a stop. Call the function it returns when they
-// are written.
-func (r *runner) endRun(ctl *runctl.Control) func() {
-	late := make(chan os.Signal, 1)
-	signal.Notify(late, runctl.StopSignals...)
-	ctl.Stop()
-	r.interrupted = r.interrupted || ctl.Interrupted()
-	return func() {
-		signal.Stop(late)
-		if stopRequested(late) {
-			r.interrupted = true
-		}
-	}
 }
 
 // finish reports how one camera's run went: its statistics, the frames
@@ -747,12 +728,12 @@ func (r *runner) endRun(ctl *runctl.Control) func() {
 // becomes of the outputs: a whole run's move into place; a run that
 // failed, or a file source that a stop signal cut short, keeps them under
 // their partial names (see package outfile), says where, and returns an
-// error (a *stopError for a signal), so that nothing cut short passes for
+// error (a *runctl.StopError for a signal), so that nothing cut short passes for
 // whole. A live source stopped by a signal has no "whole": its recording
 // is committed.
 func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 	f := c.f
-	c.bar.finish(runErr == nil && !interrupted)
+	c.bar.Finish(runErr == nil && !interrupted)
 	s := c.p.Metrics().Snapshot()
 	if (!r.inBatch && c.name == "") || f.verbose {
 		var sb strings.Builder
@@ -811,7 +792,7 @@ func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 			c.logf("the outputs keep their partial names (not whole): %s", quotedList(kept))
 		}
 		if isDiskFull(err) {
-			return &diskFullError{err}
+			return &runctl.DiskFullError{Err: err}
 		}
 		return err
 	}
@@ -823,7 +804,7 @@ func (r *runner) finish(c *camRun, runErr error, interrupted bool) error {
 			what = "the outputs keep their partial names (not whole): " + quotedList(kept)
 		}
 		c.logf("stopped %s by a signal; %s", short, what)
-		return &stopError{at: short}
+		return &runctl.StopError{At: short}
 	}
 	if interrupted && c.name == "" {
 		c.logf("stopped by signal; outputs are complete")

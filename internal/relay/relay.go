@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/livecam/livecam/internal/backoff"
 )
 
 // Message is one message for a broker.
@@ -73,18 +75,15 @@ func (q *Queue) Dropped() int64 {
 func (q *Queue) Size() int { return cap(q.ch) }
 
 // run sends the messages in order, each until the broker takes it,
-// backing off from 100 ms to 2 s between tries.
+// waiting by backoff.Resend between tries.
 func (q *Queue) run() {
 	defer close(q.done)
 	for m := range q.ch {
-		for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
-			if q.send(m, q.stop) == nil {
-				break
-			}
+		for retry := 1; q.send(m, q.stop) != nil; retry++ {
 			select {
 			case <-q.stop:
 				return
-			case <-time.After(delay):
+			case <-time.After(backoff.Resend.Delay(retry)):
 			}
 		}
 	}

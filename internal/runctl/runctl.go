@@ -4,6 +4,11 @@
 //     session, Ctrl-\) cancels the run's context, so that the pipeline
 //     finishes the frames already read and completes its outputs;
 //   - a second one quits at once, with status 130;
+//   - a signal after the run, while its reports are written, lets them
+//     finish and counts as a stop (Control.Finishing);
+//   - a file source that a signal cut short ends with a *StopError
+//     (status 130): its outputs keep their partial names;
+//   - a full disk (IsDiskFull, by the errors' identity) ends a batch;
 //   - a video that ends early because it is damaged, after some of its
 //     frames were processed, is a warning, not a failure.
 package runctl
