@@ -77,7 +77,7 @@ RACE_PKGS := ./pipeline/... ./supervisor/... ./internal/batch/... ./internal/bac
 test: deps vet
 	$(GO) test -count=1 -short ./...
 	$(GO) test -count=1 -race -short $(RACE_PKGS)
-	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
+	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/
 
 # Everything, what CI runs (.ci/run): vet, every test in full (every
 # kernel path, the long end-to-end runs), the pure Go kernels, the race
@@ -88,7 +88,7 @@ check: deps vet
 	$(GO) test -count=1 ./...
 	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
 	$(GO) test -count=1 -timeout 30m -race -short $$($(GO) list ./... | grep -v /bench)
-	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/
+	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/
 	$(MAKE) --no-print-directory test-arm64
 	$(MAKE) --no-print-directory cross-arm64
 

@@ -6,6 +6,7 @@ import (
 	"image"
 	"sync/atomic"
 
+	"github.com/livecam/livecam/internal/bgr"
 	"github.com/livecam/livecam/internal/imgprep"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
@@ -14,8 +15,12 @@ import (
 // ErrFrame reports an image the Classifier cannot use.
 var ErrFrame = errors.New("classify: unusable image")
 
-// ErrClosed reports a call on a closed Classifier.
+// ErrClosed reports a call on a closed Classifier, or on one
+// NewClassifier did not make (a nil or zero Classifier).
 var ErrClosed = errors.New("classify: the Classifier is closed")
+
+// errZero is the error of a call on a nil or zero Classifier.
+var errZero = fmt.Errorf("%w (or was not made by NewClassifier)", ErrClosed)
 
 // CenterSquare returns the largest square centred in a w×h image, the
 // part of a frame a classifier sees (its origin at 0,0).
@@ -93,16 +98,25 @@ func (c *Classifier) Model() *models.Model { return c.model }
 func (c *Classifier) Filter() *Filter { return c.filter }
 
 // InputSize returns the side of the square RGB input the network takes
-// (ClassifyTensor).
-func (c *Classifier) InputSize() int { return c.net.Config().Size }
+// (ClassifyTensor); 0 for a Classifier NewClassifier did not make.
+func (c *Classifier) InputSize() int {
+	if c == nil || c.net == nil {
+		return 0
+	}
+	return c.net.Config().Size
+}
 
 // Classify labels an image of any size and kind. The predictions are
 // appended to dst, best first. *image.YCbCr (what image/jpeg decodes),
 // *image.RGBA, *image.NRGBA and *image.Gray are read without going
 // through color.Color, and after the first image of a given size a call
-// allocates nothing beyond what dst needs.
+// allocates nothing beyond what dst needs. A nil image (or nil pointer)
+// is ErrFrame.
 func (c *Classifier) Classify(dst []Prediction, img image.Image) ([]Prediction, error) {
-	if img == nil {
+	if c == nil || c.free == nil {
+		return dst, errZero
+	}
+	if bgr.Nil(img) {
 		return dst, fmt.Errorf("%w: nil image", ErrFrame)
 	}
 	b := img.Bounds()
@@ -125,6 +139,9 @@ func (c *Classifier) Classify(dst []Prediction, img image.Image) ([]Prediction, 
 // the pipeline's OpenCV path does). The predictions are appended to dst,
 // best first.
 func (c *Classifier) ClassifyTensor(dst []Prediction, rgb []uint8) ([]Prediction, error) {
+	if c == nil || c.free == nil {
+		return dst, errZero
+	}
 	if len(rgb) != c.net.InputLen() {
 		s := c.InputSize()
 		return dst, fmt.Errorf("%w: %d bytes, want %dx%dx3 = %d", ErrFrame, len(rgb), s, s, c.net.InputLen())
@@ -146,6 +163,9 @@ func (c *Classifier) run(dst []Prediction, w *worker, rgb []uint8) ([]Prediction
 
 // take borrows a worker, waiting for one to be free.
 func (c *Classifier) take() (*worker, error) {
+	if c == nil || c.free == nil { // a nil channel would wait forever
+		return nil, errZero
+	}
 	w, ok := <-c.free
 	if !ok {
 		return nil, ErrClosed
@@ -160,9 +180,10 @@ func (c *Classifier) take() (*worker, error) {
 func (c *Classifier) give(w *worker) { c.free <- w }
 
 // Close waits for the calls under way, then releases the runners; calls
-// after Close return ErrClosed. Closing twice does nothing.
+// after Close return ErrClosed. Closing twice, or closing a Classifier
+// NewClassifier did not make, does nothing.
 func (c *Classifier) Close() error {
-	if c.closed.Swap(true) {
+	if c == nil || c.free == nil || c.closed.Swap(true) {
 		return nil
 	}
 	for range c.all {

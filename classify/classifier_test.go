@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 
@@ -182,13 +183,42 @@ func TestBadImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for name, img := range map[string]image.Image{"nil": nil, "empty": image.NewRGBA(image.Rect(3, 3, 3, 9))} {
+	for name, img := range map[string]image.Image{"nil": nil, "nil *image.RGBA": (*image.RGBA)(nil), "empty": image.NewRGBA(image.Rect(3, 3, 3, 9))} {
 		if _, err := c.Classify(nil, img); !errors.Is(err, classify.ErrFrame) {
 			t.Errorf("%s image: %v, want ErrFrame", name, err)
 		}
 	}
 	if _, err := c.ClassifyTensor(nil, make([]byte, 100)); !errors.Is(err, classify.ErrFrame) || !strings.Contains(err.Error(), "100 bytes") {
 		t.Errorf("a short tensor: %v, want ErrFrame naming its length", err)
+	}
+}
+
+// TestZeroClassifier: a zero Classifier, or a nil one, was not made by
+// NewClassifier: its calls return ErrClosed at once (not wait forever
+// for a runner it does not have, nor panic), and Close does nothing.
+func TestZeroClassifier(t *testing.T) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for name, c := range map[string]*classify.Classifier{"zero": {}, "nil": nil} {
+			if _, err := c.Classify(nil, image.NewGray(image.Rect(0, 0, 8, 8))); !errors.Is(err, classify.ErrClosed) {
+				t.Errorf("%s Classifier: Classify: %v, want ErrClosed", name, err)
+			}
+			if _, err := c.ClassifyTensor(nil, make([]byte, 224*224*3)); !errors.Is(err, classify.ErrClosed) {
+				t.Errorf("%s Classifier: ClassifyTensor: %v, want ErrClosed", name, err)
+			}
+			if n := c.InputSize(); n != 0 {
+				t.Errorf("%s Classifier: InputSize %d", name, n)
+			}
+			if err := c.Close(); err != nil {
+				t.Errorf("%s Classifier: Close: %v", name, err)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a zero Classifier's call still waits 10 s later")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 
@@ -261,8 +262,10 @@ func TestNewChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Detect(nil, nil); !errors.Is(err, detect.ErrFrame) {
-		t.Errorf("a nil image: %v, want ErrFrame", err)
+	for name, img := range map[string]image.Image{"nil": nil, "nil *image.YCbCr": (*image.YCbCr)(nil)} {
+		if _, err := d.Detect(nil, img); !errors.Is(err, detect.ErrFrame) {
+			t.Errorf("a %s image: %v, want ErrFrame", name, err)
+		}
 	}
 	if _, err := d.DetectTensor(nil, make([]byte, 10), 640, 480); !errors.Is(err, detect.ErrFrame) {
 		t.Errorf("a short tensor: %v, want ErrFrame", err)
@@ -273,6 +276,36 @@ func TestNewChecks(t *testing.T) {
 	}
 	if err := d.Close(); err != nil {
 		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// TestZeroDetector: a zero Detector, or a nil one, was not made by New:
+// its calls return ErrClosed at once (not wait forever for a runner it
+// does not have, nor panic), and Close does nothing. Nil labels have no
+// names.
+func TestZeroDetector(t *testing.T) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for name, d := range map[string]*detect.Detector{"zero": {}, "nil": nil} {
+			if _, err := d.Detect(nil, image.NewGray(image.Rect(0, 0, 8, 8))); !errors.Is(err, detect.ErrClosed) {
+				t.Errorf("%s Detector: Detect: %v, want ErrClosed", name, err)
+			}
+			if _, err := d.DetectTensor(nil, make([]byte, 300*300*3), 640, 480); !errors.Is(err, detect.ErrClosed) {
+				t.Errorf("%s Detector: DetectTensor: %v, want ErrClosed", name, err)
+			}
+			if err := d.Close(); err != nil {
+				t.Errorf("%s Detector: Close: %v", name, err)
+			}
+		}
+		if l := detect.Labels(nil); l != nil {
+			t.Errorf("Labels(nil) = %q", l)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a zero Detector's call still waits 10 s later")
 	}
 }
 

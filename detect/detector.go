@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/livecam/livecam/internal/bgr"
 	"github.com/livecam/livecam/internal/imgprep"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
@@ -22,8 +23,12 @@ const MaxInputPixels = 2048 * 2048
 // ErrFrame reports an image the Detector cannot use.
 var ErrFrame = errors.New("detect: unusable image")
 
-// ErrClosed reports a call on a closed Detector.
+// ErrClosed reports a call on a closed Detector, or on one New did not
+// make (a nil or zero Detector).
 var ErrClosed = errors.New("detect: the Detector is closed")
+
+// errZero is the error of a call on a nil or zero Detector.
+var errZero = fmt.Errorf("%w (or was not made by New)", ErrClosed)
 
 // Model is a detection network ready to run: its graph, class names and
 // filter. It is immutable and shared by any number of Runners.
@@ -60,8 +65,11 @@ type Detector struct {
 // Labels returns the names of a detector's classes from a labels file's
 // lines: a first line "???" or "background" names the background column,
 // which the model does not output (COCO's labelmap.txt), so class c is
-// line c+1; otherwise class c is line c.
+// line c+1; otherwise class c is line c. Nil labels have no names.
 func Labels(l *mobilenet.Labels) []string {
+	if l == nil {
+		return nil
+	}
 	names := l.Names
 	if len(names) > 0 && (names[0] == "???" || strings.EqualFold(names[0], "background")) {
 		names = names[1:]
@@ -205,6 +213,9 @@ func (d *Detector) DetectTensor(dst []Object, rgb []uint8, width, height int) ([
 
 // take borrows a Runner, waiting for one to be free.
 func (d *Detector) take() (*Runner, error) {
+	if d == nil || d.free == nil { // a nil channel would wait forever
+		return nil, errZero
+	}
 	r, ok := <-d.free
 	if !ok {
 		return nil, ErrClosed
@@ -234,9 +245,9 @@ func (r *Runner) Detect(dst []Object, img image.Image) ([]Object, error) {
 // Input returns the network's input for img: the whole image resized to
 // the input size (OpenCV's bilinear arithmetic, aspect ratio not kept)
 // as RGB bytes. They belong to the Runner and are valid until its next
-// call.
+// call. A nil image (or nil pointer) is ErrFrame.
 func (r *Runner) Input(img image.Image) ([]uint8, error) {
-	if img == nil {
+	if bgr.Nil(img) {
 		return nil, fmt.Errorf("%w: nil image", ErrFrame)
 	}
 	b := img.Bounds()
@@ -289,9 +300,10 @@ func (r *Runner) Close() error {
 }
 
 // Close waits for the calls under way, then releases the runners; calls
-// after Close return ErrClosed. Closing twice does nothing.
+// after Close return ErrClosed. Closing twice, or closing a Detector New
+// did not make, does nothing.
 func (d *Detector) Close() error {
-	if d.closed.Swap(true) {
+	if d == nil || d.free == nil || d.closed.Swap(true) {
 		return nil
 	}
 	for range d.all {

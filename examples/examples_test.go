@@ -127,3 +127,37 @@ func checkLines(t *testing.T, out string, r run) {
 		}
 	}
 }
+
+// pureGo are the examples that must build without cgo (no OpenCV, no C
+// compiler: what a robot's cross-build needs), for this machine and for
+// arm64.
+var pureGo = []string{"classify-image"}
+
+// TestPureGoExamples builds each of pureGo with CGO_ENABLED=0, natively
+// and as arm64, and runs the native build on the cat.
+func TestPureGoExamples(t *testing.T) {
+	models := shareddata.Path(t, "models")
+	bin := t.TempDir()
+	for _, name := range pureGo {
+		for _, arch := range []string{"", "arm64"} {
+			exe := filepath.Join(bin, name+arch)
+			build := exec.Command("go", "build", "-o", exe, "./examples/"+name)
+			build.Dir = ".."
+			build.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if arch != "" {
+				build.Env = append(build.Env, "GOARCH="+arch)
+			}
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("CGO_ENABLED=0 GOARCH=%s go build ./examples/%s: %v\n%s", arch, name, err, out)
+			}
+		}
+		cmd := exec.Command(filepath.Join(bin, name), "testdata/images/demo/cat.jpg")
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), "LIVECAM_MODELS="+models)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s built without cgo: %v\n%s", name, err, out)
+		}
+		checkLines(t, string(out), cases[name][0])
+	}
+}

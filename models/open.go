@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -224,10 +225,12 @@ func openPath(path string, st os.FileInfo, opts *OpenOptions) (*Model, error) {
 	case st.Mode().IsRegular() && filepath.Base(path) == tfjs.ModelJSON:
 		path, isDir = filepath.Dir(path), true
 	case isDir:
-		if _, err := os.Stat(filepath.Join(path, tfjs.ModelJSON)); err != nil {
-			if file := onlyTFLite(path); file != "" {
-				path, isDir = file, false
+		if _, err := os.Stat(filepath.Join(path, tfjs.ModelJSON)); errors.Is(err, fs.ErrNotExist) {
+			file, err := onlyTFLite(path)
+			if err != nil {
+				return nil, err
 			}
+			path, isDir = file, false
 		}
 	case !st.Mode().IsRegular() || !strings.EqualFold(filepath.Ext(path), ".tflite"):
 		return nil, fmt.Errorf("%s: not a folder holding %s, nor a .tflite file", path, tfjs.ModelJSON)
@@ -245,14 +248,28 @@ func openPath(path string, st os.FileInfo, opts *OpenOptions) (*Model, error) {
 	return classifierTFJS(w, path, opts.Labels)
 }
 
-// onlyTFLite returns the one .tflite file in dir ("" when there are none
-// or several): the layout Fetch installs a TFLite model in.
-func onlyTFLite(dir string) string {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.tflite"))
-	if len(files) != 1 {
-		return ""
+// onlyTFLite returns the one .tflite file in dir, a folder without
+// model.json (the layout Fetch installs a TFLite model in), or an error
+// naming dir and saying what it holds: no model at all, or several
+// .tflite files to choose from.
+func onlyTFLite(dir string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
 	}
-	return files[0]
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".tflite") {
+			names = append(names, e.Name())
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "", fmt.Errorf("%s: holds neither %s nor a .tflite file", dir, tfjs.ModelJSON)
+	case 1:
+		return filepath.Join(dir, names[0]), nil
+	}
+	return "", fmt.Errorf("%s: holds %d .tflite files (%s) and no %s: name one", dir, len(names), strings.Join(names, ", "), tfjs.ModelJSON)
 }
 
 // classifierTFJS prepares TF.js weights read from dir, with the labels

@@ -290,8 +290,9 @@ func TestOpenOtherVariant(t *testing.T) {
 }
 
 // TestOpenNeither: a .tflite that is neither a classifier livecam runs
-// nor a detector, or no TFLite at all, or a classifier asked to detect,
-// is refused with one line naming the file and the problem.
+// nor a detector, or no TFLite at all, a folder holding no model or two
+// .tflite files, or a classifier asked to detect, is refused with one
+// line naming the file or folder and the problem.
 func TestOpenNeither(t *testing.T) {
 	noModels(t)
 	dir := t.TempDir()
@@ -301,6 +302,12 @@ func TestOpenNeither(t *testing.T) {
 	os.WriteFile(text, []byte("this is not a model\n"), 0o644)
 	notes := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notes, []byte("hello\n"), 0o644)
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "README"), []byte("no model here\n"), 0o644)
+	two := t.TempDir()
+	for _, name := range []string{"b.tflite", "a.tflite"} {
+		os.WriteFile(filepath.Join(two, name), []byte("not read\n"), 0o644)
+	}
 	for _, c := range []struct {
 		path string
 		task Task
@@ -309,7 +316,8 @@ func TestOpenNeither(t *testing.T) {
 		{v2, "", v2 + ": operator 9 (ADD): unsupported operator"},
 		{text, "", text + ": not a well-formed TFLite file (no TFL3 identifier)"},
 		{notes, "", notes + ": not a folder holding model.json, nor a .tflite file"},
-		{t.TempDir(), "", "model.json: no such file or directory"},
+		{empty, "", empty + ": holds neither model.json nor a .tflite file"},
+		{two, "", two + ": holds 2 .tflite files (a.tflite, b.tflite) and no model.json: name one"},
 		{v1, Detect, v1 + ": not a detection model: its graph has no TFLite_Detection_PostProcess and 1 output(s), want the 4 of a detection postprocess"},
 	} {
 		_, err := Open(context.Background(), c.path, &OpenOptions{Task: c.task})

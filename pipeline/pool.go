@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/models"
@@ -18,8 +19,10 @@ import (
 // has that model as its Config.Model (or leaves it nil).
 //
 // The workers take the pipelines in turn: each worker, when free, serves
-// the next pipeline after the one served last that has a frame waiting.
-// In live mode each pipeline's handoff holds only its newest frame, so a
+// the next pipeline after the one served last that has a frame waiting
+// (pipelines that join go after the last in the turn), so once a
+// pipeline has a frame waiting, no other is served twice before it (with
+// one worker). In live mode each pipeline's handoff holds only its newest frame, so a
 // camera that delivers many frames gets no more forward passes than one
 // that delivers few, as long as both keep a frame waiting: no camera
 // starves another. A pipeline's Gate (stage.MaxRate) caps its own rate.
@@ -34,7 +37,7 @@ type Pool struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	members []*member // pipelines running, in the order they joined
-	next    int       // the member served first by the next take
+	next    int       // the member served first by the next take (modulo len(members))
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -118,8 +121,25 @@ func (pool *Pool) join(p *Pipeline, queue *handoff, done chan<- *slot) error {
 	m := &member{p: p, queue: queue, done: done}
 	pool.members = append(pool.members, m)
 	queue.onChange = pool.wake
+	if queued := poolQueuedHook; queued != nil {
+		name := p.info.Name
+		queue.onChange = func() { pool.wake(); queued(name) }
+	}
 	return nil
 }
+
+// The pool's test hooks (set by tests through export_test.go before the
+// Pool is made, removed after it is closed). poolQueuedHook is called
+// with a member's source name after each change of its handoff (a frame
+// queued, or the handoff closed), on the capture goroutine;
+// poolTakenHook by a worker with the source name and the PTS of each
+// frame it takes, before it processes the frame, without pool.mu held:
+// a test that blocks in it holds the worker busy, as a slow forward pass
+// would, and sees the order the cameras are served in.
+var (
+	poolQueuedHook func(camera string)
+	poolTakenHook  func(camera string, pts time.Duration)
+)
 
 // wake tells the workers that a handoff changed (a frame arrived, or it
 // closed).
@@ -147,14 +167,21 @@ func (pool *Pool) retire() {
 		}
 		i--
 	}
-	if pool.next >= len(pool.members) {
-		pool.next = 0
-	}
 }
 
 // takeTurn waits for a frame from any member, serving them in turn; it
 // returns nil when the pool closes.
 func (pool *Pool) takeTurn() (*member, *slot) {
+	m, s := pool.nextTurn()
+	if m != nil && poolTakenHook != nil {
+		poolTakenHook(m.p.info.Name, s.frame.PTS)
+	}
+	return m, s
+}
+
+// nextTurn is takeTurn's wait and choice: the first member with a frame
+// waiting, starting after the one served last.
+func (pool *Pool) nextTurn() (*member, *slot) {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	for !pool.closed {
@@ -164,7 +191,10 @@ func (pool *Pool) takeTurn() (*member, *slot) {
 			m := pool.members[i]
 			if s := m.queue.tryTake(); s != nil {
 				m.inflight++
-				pool.next = (i + 1) % n
+				// Not modulo n: when it is n, the next turn starts
+				// with a member that joins meanwhile (appended after
+				// the one served last), else wraps to the first.
+				pool.next = i + 1
 				return m, s
 			}
 		}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/models"
-	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/source/push"
 )
 
 // liveSynth is a camera-like source: a new frame every interval (0: as
@@ -56,74 +56,159 @@ func (s *liveSynth) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 func (s *liveSynth) Interrupt()   { s.once.Do(func() { close(s.stop) }) }
 func (s *liveSynth) Close() error { s.Interrupt(); return nil }
 
-// runInPool runs one pipeline per source on a shared pool of one worker
-// until ctx ends, and returns their metrics.
-func runInPool(t *testing.T, ctx context.Context, pool *pipeline.Pool, sources ...pipeline.Source) []pipeline.Snapshot {
-	t.Helper()
-	var wg sync.WaitGroup
-	ps := make([]*pipeline.Pipeline, len(sources))
-	errs := make([]error, len(sources))
-	for i, src := range sources {
-		p, err := pipeline.New(pipeline.Config{Source: src, Model: pool.Model(), Pool: pool})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps[i] = p
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = p.Run(ctx)
-		}()
-	}
-	wg.Wait()
-	snaps := make([]pipeline.Snapshot, len(ps))
-	for i, p := range ps {
-		if errs[i] != nil {
-			t.Errorf("%s: %v", sources[i].Info().Name, errs[i])
-		}
-		snaps[i] = p.Metrics().Snapshot()
-	}
-	return snaps
+// turn is one frame the pool's worker took, or one result delivered.
+type turn struct {
+	camera string
+	pts    time.Duration
 }
 
-// TestPoolServesCamerasInTurn: four cameras share one worker whose
-// forward pass (an 0.5@160 network, several milliseconds) is much slower
-// than three of them deliver frames (one a millisecond), while the
-// fourth delivers one every 100 ms. The fast ones get the same number of
-// forward passes within 10% (a worker that scanned the cameras from the
-// first every time would favour one of them), and the slow one is never
-// starved: it gets a forward pass for most of its frames.
+// within receives from ch, failing the test when nothing comes before
+// the deadline (a hang, not a measure: the test's order is set by
+// channels alone).
+func within[T any](t *testing.T, ch <-chan T, deadline <-chan time.Time, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-deadline:
+		t.Fatalf("no %s within a minute", what)
+		panic("unreachable")
+	}
+}
+
+// TestPoolServesCamerasInTurn: four live cameras share a pool of one
+// worker, three that always have a frame waiting and one that has one
+// now and then. The worker takes turns: once a camera has a frame
+// waiting, it serves each other camera at most once before serving it
+// (bounded bypass), so the slow camera is never starved and the fast
+// ones are served alike. The worker is held in a hook after each take
+// until the test releases it; before each release the test pushes a
+// frame to every fast camera, and to the slow one every 4th release, and
+// waits until each is in its pipeline's handoff (and the result of the
+// take before is out, so that its slot is free again): the order of the
+// turns is then set by the pool alone, no clock involved. Every slow
+// frame must be taken within 3 other takes of its push, and the fast
+// cameras' take counts never differ by more than 1.
 func TestPoolServesCamerasInTurn(t *testing.T) {
-	m, err := randweights.Model(mobilenet.Config{Alpha: 0.5, Size: 160, Classes: 10}, 1)
+	m, err := randweights.Model(randweights.Small, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
+	queued, taken, results := make(chan string, 100), make(chan turn), make(chan turn, 100)
+	release, stop := make(chan struct{}), make(chan struct{})
+	remove := pipeline.SetPoolHooks(
+		func(camera string) {
+			select {
+			case queued <- camera:
+			case <-stop:
+			}
+		},
+		func(camera string, pts time.Duration) {
+			select {
+			case taken <- turn{camera, pts}:
+			case <-stop:
+				return
+			}
+			select {
+			case <-release:
+			case <-stop:
+			}
+		})
+	defer remove() // after pool.Close
 	pool, err := pipeline.NewPool(models.FromClassifier(m), 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	snaps := runInPool(t, ctx, pool,
-		newLiveSynth("fast-a", time.Millisecond), newLiveSynth("fast-b", time.Millisecond), newLiveSynth("fast-c", time.Millisecond),
-		newLiveSynth("slow", 100*time.Millisecond))
-	lo, hi := snaps[0].Inferences, snaps[0].Inferences
-	for i, s := range snaps {
-		t.Logf("camera %d: %d in, %d out, %d dropped, %d inferences", i, s.In, s.Out, s.Dropped, s.Inferences)
-		if s.In != s.Out+s.Dropped {
-			t.Errorf("camera %d: %d in != %d out + %d dropped", i, s.In, s.Out, s.Dropped)
+
+	names := []string{"fast-a", "fast-b", "fast-c", "slow"}
+	const slow = 3
+	cams := make([]*push.Source, len(names))
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { close(stop); cancel(); wg.Wait() }()
+	for i, name := range names {
+		if cams[i], err = push.New(name, 32, 24, 0); err != nil {
+			t.Fatal(err)
 		}
-		if i < 3 {
-			lo, hi = min(lo, s.Inferences), max(hi, s.Inferences)
+		p, err := pipeline.New(pipeline.Config{Source: cams[i], Model: pool.Model(), Pool: pool, Workers: 2,
+			OnResult: func(r *pipeline.Result) {
+				select {
+				case results <- turn{name, r.PTS}:
+				case <-stop:
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Run(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+
+	deadline := time.After(time.Minute)
+	rgb := make([]byte, 32*24*3)
+	pts := time.Duration(0)
+	var slowPTS time.Duration // the slow camera's frame waiting (0: none)
+	slowPushed := 0           // the take after which it was pushed
+	// give pushes a frame to every fast camera, and to the slow one too
+	// when asked, and waits until each is in its handoff.
+	give := func(withSlow bool, after int) {
+		n := 0
+		for i, cam := range cams {
+			if i == slow && !withSlow {
+				continue
+			}
+			pts += time.Millisecond
+			if err := cam.PushRGB(rgb, pts); err != nil {
+				t.Fatal(err)
+			}
+			if i == slow {
+				slowPTS, slowPushed = pts, after
+			}
+			n++
+		}
+		for range n {
+			within(t, queued, deadline, "frame queued")
 		}
 	}
-	if lo < 10 || float64(hi-lo) > 0.1*float64(hi) {
-		t.Errorf("fast cameras got %d to %d forward passes: want at least 10, within 10%%", lo, hi)
+	counts := map[string]int{}
+	give(true, 0)
+	const takes = 48
+	for k := 1; k <= takes; k++ {
+		tk := within(t, taken, deadline, "take")
+		t.Logf("take %d: %s, frame %v", k, tk.camera, tk.pts) // shown when it fails
+		counts[tk.camera]++
+		if tk.camera == names[slow] {
+			if tk.pts != slowPTS {
+				t.Fatalf("take %d: the slow camera's frame %v, want %v (its frame pushed after take %d was replaced unserved)", k, tk.pts, slowPTS, slowPushed)
+			}
+			slowPTS = 0
+		}
+		if slowPTS != 0 && k-slowPushed >= 4 {
+			t.Fatalf("take %d (%s): the slow camera's frame, waiting since take %d, was bypassed %d times", k, tk.camera, slowPushed, k-slowPushed)
+		}
+		lo, hi := counts[names[0]], counts[names[0]]
+		for _, name := range names[:slow] {
+			lo, hi = min(lo, counts[name]), max(hi, counts[name])
+		}
+		if hi-lo > 1 {
+			t.Fatalf("after take %d (%s) the fast cameras were served %d, %d and %d times: unevenly", k, tk.camera, counts[names[0]], counts[names[1]], counts[names[2]])
+		}
+		if k > 1 {
+			within(t, results, deadline, "result") // the take before's: its slot is free
+		}
+		give(k%4 == 0, k)
+		release <- struct{}{}
 	}
-	if slow := snaps[3]; float64(slow.Inferences) < 0.8*float64(slow.In) {
-		t.Errorf("the slow camera got %d forward passes for %d frames: starved", slow.Inferences, slow.In)
+	if want := takes/4 + 1; counts[names[slow]] < want-1 {
+		t.Errorf("the slow camera was served %d times for %d frames", counts[names[slow]], want)
 	}
+	t.Logf("takes: %v", counts)
 }
 
 // TestPoolFileModeEveryFrame: two files share a pool of two workers; each
@@ -193,13 +278,20 @@ func TestPoolClosedUnderRunningPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipeline.New(pipeline.Config{Source: newLiveSynth("cam", 5*time.Millisecond), Model: pool.Model(), Pool: pool})
+	first := make(chan struct{})
+	var once sync.Once
+	p, err := pipeline.New(pipeline.Config{Source: newLiveSynth("cam", 5*time.Millisecond), Model: pool.Model(), Pool: pool,
+		OnResult: func(*pipeline.Result) { once.Do(func() { close(first) }) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- p.Run(context.Background()) }()
-	time.Sleep(200 * time.Millisecond)
+	select { // the run is under way: the pool has served it
+	case <-first:
+	case <-time.After(time.Minute):
+		t.Fatal("no result within a minute")
+	}
 	pool.Close()
 	select {
 	case err := <-done:

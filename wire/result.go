@@ -28,8 +28,11 @@ import (
 // back as the same float32 (the model's scores are multiples of 1/256);
 // "id" is the object's track id, present only when the run tracks
 // objects and the object's track is confirmed. A frame with no objects
-// has "objects":[].
+// has "objects":[]. A nil res is written as null.
 func AppendResult(b []byte, res *pipeline.Result) []byte {
+	if res == nil {
+		return append(b, "null"...)
+	}
 	b = append(b, `{"frame":`...)
 	b = strconv.AppendInt(b, res.Frame, 10)
 	b = append(b, `,"pts_ms":`...)

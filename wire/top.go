@@ -18,8 +18,11 @@ import (
 //	{"class":null,"label":null,"score":null,"pts_ms":1240.0}
 //
 // It is what sink/mqtt and sink/natsjs publish as a camera's current
-// label, when TopChanges says it changed.
+// label, when TopChanges says it changed. A nil res is written as null.
 func AppendTop(b []byte, res *pipeline.Result) []byte {
+	if res == nil {
+		return append(b, "null"...)
+	}
 	top := res.Top()
 	if len(top) == 0 {
 		b = append(b, `{"class":null,"label":null,"score":null,"pts_ms":`...)
@@ -46,8 +49,13 @@ type TopChanges struct {
 }
 
 // Changed reports whether res's best class (or its having none) differs
-// from that of the frame given before, and true for the first frame.
+// from that of the frame given before, and true for the first frame. A
+// nil res is no frame: false, and the next frame is compared with the
+// one before it.
 func (t *TopChanges) Changed(res *pipeline.Result) bool {
+	if res == nil {
+		return false
+	}
 	class := -1
 	if top := res.Top(); len(top) > 0 {
 		class = top[0].Class

@@ -179,7 +179,8 @@ func TestTopChanges(t *testing.T) {
 		want bool
 	}{
 		{frame(0.9), true},       // the first frame
-		{frame(0.5, 0.4), false}, // the same best class
+		{nil, false},             // no frame
+		{frame(0.5, 0.4), false}, // the same best class as before nil
 		{frame(), true},          // none
 		{frame(), false},
 		{frame(0.7), true},
@@ -197,6 +198,16 @@ func TestTopChanges(t *testing.T) {
 	r.SetTop([]classify.Prediction{{Class: 281, Label: "tabby, tabby cat", Score: 0.87312}})
 	if got, want := string(AppendTop(nil, &r)), `{"class":281,"label":"tabby","score":0.8731,"pts_ms":1240.0}`; got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestNilResult: a nil result is written as null after what b holds,
+// not a panic.
+func TestNilResult(t *testing.T) {
+	for name, f := range map[string]func([]byte, *pipeline.Result) []byte{"AppendResult": AppendResult, "AppendTop": AppendTop} {
+		if got := string(f([]byte("x "), nil)); got != "x null" {
+			t.Errorf("%s(nil): %q, want %q", name, got, "x null")
+		}
 	}
 }
 

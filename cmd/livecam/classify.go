@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/cvprep"
@@ -32,7 +34,8 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("classify", "IMAGE...", stdout, stderr)
 	modelFlag := fs.String("model", "", modelFlagHelp)
 	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
-	topk := fs.Int("topk", 5, fmt.Sprintf("number of classes to print per image (1-%d)", maxTopK))
+	topk := topK{n: classify.DefaultMaxResults}
+	fs.Var(&topk, "topk", "number of classes to print per image: N from 1 up, or all")
 	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
 	if err := fs.parse(args); err != nil {
@@ -41,14 +44,14 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: no image given", errUsage)
 	}
-	if err := firstError(intIn("topk", *topk, 1, maxTopK), floatIn("min-score", *minScore, 0, 1)); err != nil {
+	if err := firstError(topk.check(), floatIn("min-score", *minScore, 0, 1)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	m, err := openModel(*modelFlag, *labels, models.Classify)
 	if err != nil {
 		return err
 	}
-	c, err := classify.NewClassifier(m, classify.Options{MaxResults: *topk, MinScore: float32(*minScore)}, 1)
+	c, err := classify.NewClassifier(m, classify.Options{MaxResults: topk.maxResults(), MinScore: float32(*minScore)}, 1)
 	if err != nil {
 		return err
 	}
@@ -87,9 +90,52 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// maxTopK bounds -topk: the command's choice (the library takes any
-// number, or all).
+// maxTopK bounds the run's -topk (classes per frame, on screen and in
+// every message); classify's -topk takes any number, or all.
 const maxTopK = 10
+
+// topK is classify's -topk: a number of classes, or all of them.
+type topK struct {
+	n   int
+	all bool
+}
+
+func (k *topK) String() string {
+	if k.all {
+		return "all"
+	}
+	return strconv.Itoa(k.n)
+}
+
+// Set takes "all" or a whole number; check refuses one below 1.
+func (k *topK) Set(v string) error {
+	if strings.EqualFold(v, "all") {
+		*k = topK{all: true}
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return errors.New("want a whole number from 1 up, or all")
+	}
+	*k = topK{n: n}
+	return nil
+}
+
+// check reports a number below 1.
+func (k *topK) check() error {
+	if !k.all && k.n < 1 {
+		return fmt.Errorf("-topk %d: want a whole number from 1 up, or all", k.n)
+	}
+	return nil
+}
+
+// maxResults is k as classify.Options.MaxResults.
+func (k *topK) maxResults() int {
+	if k.all {
+		return classify.AllResults
+	}
+	return k.n
+}
 
 // classifyFile decodes an image file with OpenCV and classifies it as the
 // pipeline does (its centre square, by OpenCV).

@@ -121,8 +121,10 @@ func TestClassifyBadInput(t *testing.T) {
 		{[]string{"classify", dir}, 1, "is a directory"},
 		{[]string{"classify"}, 2, "no image given"},
 		{[]string{"classify", "-topk", "0", notImage}, 2, "-topk 0"},
+		{[]string{"classify", "-topk", "-1", notImage}, 2, "-topk -1"},
+		{[]string{"classify", "-topk", "some", notImage}, 2, "-topk"},
 		{[]string{"classify", "-model", filepath.Join(dir, "nope"), notImage}, 1, "nope: no such file or directory, and not a model name"},
-		{[]string{"classify", "-model", dir, notImage}, 1, "model.json: no such file or directory"},
+		{[]string{"classify", "-model", dir, notImage}, 1, "holds neither model.json nor a .tflite file"},
 		{[]string{"nonsense"}, 2, `unknown command "nonsense"`},
 	} {
 		_, errOut, code := livecam(t, tc.args...)

@@ -79,7 +79,9 @@ func run(out io.Writer, model string, fetch bool, photos string, watch []string,
 	if err != nil {
 		return err
 	}
-	cam, err := push.New("door camera", 320, 240, 10)
+	// A VIDEO source: every frame pushed is classified, in order; a
+	// push waits while the pipeline has no room for it.
+	cam, err := push.NewVideo("door camera", 320, 240, 10)
 	if err != nil {
 		return err
 	}
@@ -92,7 +94,6 @@ func run(out io.Writer, model string, fetch bool, photos string, watch []string,
 		Model:   m,
 		Classes: opts,                     // only the watched classes, from 0.2 up
 		Stages:  []pipeline.Stage{smooth}, // steadier scores
-		Mode:    pipeline.File,            // every pushed frame counts (no drops)
 		Events:  events.Options{Enter: 0.5, Leave: 0.25, MinDuration: 300 * time.Millisecond},
 		OnEvent: func(e events.Event) { report(out, e) },
 	})
@@ -108,27 +109,18 @@ func run(out io.Writer, model string, fetch bool, photos string, watch []string,
 	const fps = 10
 	perPhoto := int(hold.Seconds() * fps)
 	clockStart := 8 * time.Hour
+	var pushErr error
 	for i := 0; i < len(frames)*perPhoto; i++ {
 		ts := clockStart + time.Duration(i)*time.Second/fps
 		if err := cam.PushImage(frames[i/perPhoto], ts); err != nil {
+			// push.ErrStopped: the pipeline stopped (its error
+			// follows from Run); anything else is the frame's.
+			pushErr = fmt.Errorf("frame %d: %w", i, err)
 			break
 		}
-		waitForRoom(p, int64(i))
 	}
 	cam.Close() // end of stream: entered classes leave
-	return <-done
-}
-
-// waitForRoom keeps the pusher at most a few frames ahead, as a camera
-// service that feeds a pipeline in file mode would.
-func waitForRoom(p *pipeline.Pipeline, pushed int64) {
-	for {
-		_, out, _ := p.Metrics().Counts()
-		if pushed-out < 2 {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
+	return errors.Join(<-done, pushErr)
 }
 
 // report prints one event on the camera's clock.

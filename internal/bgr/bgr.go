@@ -7,21 +7,44 @@
 package bgr
 
 import (
+	"errors"
 	"fmt"
 	"image"
+	"reflect"
 )
 
+// ErrNil reports a nil image: a nil image.Image, or a nil pointer of an
+// image type (a nil *image.RGBA, say), whose Bounds would panic.
+var ErrNil = errors.New("bgr: nil image")
+
+// Nil reports whether img is nil or a nil pointer: an image that cannot
+// be read, not even for its bounds.
+func Nil(img image.Image) bool {
+	if img == nil {
+		return true
+	}
+	v := reflect.ValueOf(img)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
 // FromImage writes img as packed BGR (Dx*Dy*3 bytes, row-major) into dst,
-// which must have exactly that length.
+// which must have exactly that length. A nil img is ErrNil.
 func FromImage(dst []byte, img image.Image) error {
+	if Nil(img) {
+		return ErrNil
+	}
 	return Rect(dst, img, img.Bounds())
 }
 
 // Rect writes the part r of img (which must lie inside img.Bounds()) as
 // packed BGR (r.Dx()*r.Dy()*3 bytes, row-major) into dst, which must have
 // exactly that length. Converting one row at a time (r one pixel high)
-// gives the same bytes as converting the whole image.
+// gives the same bytes as converting the whole image. A nil img is
+// ErrNil.
 func Rect(dst []byte, img image.Image, r image.Rectangle) error {
+	if Nil(img) {
+		return ErrNil
+	}
 	if !r.In(img.Bounds()) {
 		return fmt.Errorf("bgr: %v is not inside the image's bounds %v", r, img.Bounds())
 	}

@@ -1,6 +1,7 @@
 package bgr
 
 import (
+	"errors"
 	"image"
 	"image/color"
 	"math/rand/v2"
@@ -181,6 +182,30 @@ func TestRGBA64AtAllocatesNothing(t *testing.T) {
 func TestWrongLength(t *testing.T) {
 	if err := FromImage(make([]byte, 5), image.NewRGBA(image.Rect(0, 0, 2, 2))); err == nil {
 		t.Fatal("a buffer of the wrong length was accepted")
+	}
+}
+
+// TestNilImage: a nil image, or a nil pointer of an image type, is
+// ErrNil from FromImage and Rect (its Bounds would panic); a real image
+// is not nil.
+func TestNilImage(t *testing.T) {
+	for name, img := range map[string]image.Image{"nil": nil, "nil *image.RGBA": (*image.RGBA)(nil), "nil *image.YCbCr": (*image.YCbCr)(nil)} {
+		if !Nil(img) {
+			t.Errorf("%s: Nil says false", name)
+		}
+		if err := FromImage(make([]byte, 3), img); !errors.Is(err, ErrNil) {
+			t.Errorf("%s: FromImage: %v, want ErrNil", name, err)
+		}
+		if err := Rect(make([]byte, 3), img, image.Rect(0, 0, 1, 1)); !errors.Is(err, ErrNil) {
+			t.Errorf("%s: Rect: %v, want ErrNil", name, err)
+		}
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 1, 1))
+	if Nil(rgba) || FromImage(make([]byte, 3), rgba) != nil {
+		t.Error("a 1x1 RGBA image is taken for nil")
+	}
+	if a := testing.AllocsPerRun(10, func() { Nil(rgba) }); a != 0 {
+		t.Errorf("Nil: %v allocations", a)
 	}
 }
 

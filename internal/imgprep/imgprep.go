@@ -82,8 +82,12 @@ func (r *Resizer) Size() image.Point { return image.Pt(r.w, r.h) }
 
 // RGB writes the part src of img resized to the Resizer's size into dst
 // as packed RGB, row-major (dst must hold exactly w·h·3 bytes). src must
-// be a non-empty rectangle inside img's bounds.
+// be a non-empty rectangle inside img's bounds; a nil img (or nil
+// pointer) is ErrImage.
 func (r *Resizer) RGB(dst []byte, img image.Image, src image.Rectangle) error {
+	if bgr.Nil(img) {
+		return fmt.Errorf("%w: nil image", ErrImage)
+	}
 	if r.w < 1 || r.h < 1 {
 		return fmt.Errorf("%w: output size %dx%d", ErrImage, r.w, r.h)
 	}

@@ -141,6 +141,11 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: %v, want ErrImage", name, err)
 		}
 	}
+	for name, img := range map[string]image.Image{"nil": nil, "nil *image.Gray": (*image.Gray)(nil)} {
+		if err := NewResizer(4, 4).RGB(make([]byte, 48), img, image.Rect(0, 0, 4, 4)); !errors.Is(err, ErrImage) {
+			t.Errorf("a %s image: %v, want ErrImage", name, err)
+		}
+	}
 }
 
 func BenchmarkYCbCr720pTo224(b *testing.B) {

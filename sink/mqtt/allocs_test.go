@@ -3,6 +3,7 @@ package mqtt
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -208,5 +209,86 @@ func TestUnsentResultKept(t *testing.T) {
 	var r struct{ Frame int }
 	if err := json.Unmarshal(f.result, &r); err != nil || r.Frame != 20 {
 		t.Errorf("the last result sent is %s", f.result)
+	}
+}
+
+// errToken is the token of a try that failed.
+type errToken struct{ err error }
+
+func (errToken) Wait() bool                     { return true }
+func (errToken) WaitTimeout(time.Duration) bool { return true }
+func (errToken) Done() <-chan struct{}          { return closed }
+func (t errToken) Error() error                 { return t.err }
+
+// storingClient stands for Paho as it treats a QoS 1 message whose write
+// fails: the first try of every message fails, and its packet, payload
+// and all, stays in the store, to be written again after a reconnection
+// (kept here, with a copy of the bytes it had then); the retry is
+// acknowledged. Before a retry it calls retrying, when set.
+type storingClient struct {
+	paho.Client
+	mu       sync.Mutex
+	tries    int
+	stored   [][]byte // the payloads of failed tries, as given
+	was      []string // their bytes when they failed
+	retrying func()
+}
+
+func (f *storingClient) Publish(_ string, _ byte, _ bool, payload any) paho.Token {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tries++
+	if f.tries%2 == 1 {
+		b := payload.([]byte)
+		f.stored, f.was = append(f.stored, b), append(f.was, string(b))
+		return errToken{errors.New("publish was broken by timeout")}
+	}
+	if f.retrying != nil {
+		f.retrying()
+	}
+	return doneToken{}
+}
+
+// TestFailedPayloadKept: a message whose first try failed is sent again
+// and acknowledged, but Paho still holds the failed try's packet, which
+// it writes again after a reconnection: its payload must never be
+// reused. Between each of the first three messages' failed try and its
+// retry the camera has a new event, built in a buffer from the pool;
+// every payload Paho stored keeps its bytes.
+func TestFailedPayloadKept(t *testing.T) {
+	f := &storingClient{}
+	c := &conn{opts: Options{Prefix: "livecam", ClientID: "test", QueueSize: 100, Logf: t.Logf}, client: f}
+	c.start()
+	p := newPublisher(c, "door", true)
+	extra, added := 0, make(chan struct{})
+	f.retrying = func() { // on the sending goroutine
+		if extra < 3 {
+			p.Event(event(3 + extra))
+			if extra++; extra == 3 {
+				close(added)
+			}
+		}
+	}
+	for i := range 3 {
+		p.Event(event(i))
+	}
+	select { // before Close, which takes no more events
+	case <-added:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first three events were not retried within 10 s")
+	}
+	if unsent := c.queue.Close(10 * time.Second); unsent != 0 {
+		t.Fatalf("%d events not sent", unsent)
+	}
+	c.results.Close()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.stored) != 6 || f.tries != 12 {
+		t.Fatalf("%d tries, %d failed; want 12, 6", f.tries, len(f.stored))
+	}
+	for i, b := range f.stored {
+		if want := string(wire.AppendEvent(nil, event(i))); f.was[i] != want || string(b) != want {
+			t.Errorf("event %d: Paho stored %s, which became %s; want %s throughout", i, f.was[i], b, want)
+		}
 	}
 }

@@ -167,6 +167,11 @@ type conn struct {
 	// messages and of the results, given back once the broker has
 	// taken them (see send and sendResult).
 	buffers, resultBuffers *bufpool.Pool
+	// failed says a try of the queue's message send is sending failed:
+	// Paho may keep that try in its store and write it again after a
+	// reconnection, so the payload must never go back to buffers (only
+	// send uses it).
+	failed bool
 
 	// disc follows the Home Assistant announcements of this process's
 	// cameras as the broker passes them on, by discovery topic (see
@@ -535,19 +540,26 @@ func (p *Publisher) Dropped() int64 { return p.queue.Dropped() }
 
 // send publishes one message at QoS 1. While Paho reconnects it keeps
 // the message and sends it once connected: wait for the acknowledgement
-// as long as it takes; an error means Paho gave up on it. Once the broker
-// has acknowledged it, Paho holds the payload no longer: it goes back to
-// c.buffers (a payload the queue takes is the queue's: nothing else may
-// hold it).
+// as long as it takes; an error means this try failed, and the queue
+// tries again. Once the broker has acknowledged it, Paho holds the
+// payload no longer, and it goes back to c.buffers (a payload the queue
+// takes is the queue's: nothing else may hold it) — unless a try of it
+// failed: Paho (v1.5) stores a QoS 1 packet before writing it and keeps
+// it when the write fails (a timeout), to write it again after a
+// reconnection, so that payload is left to the garbage collector.
 func (c *conn) send(m relay.Message, stop <-chan struct{}) error {
 	tok := c.client.Publish(m.Subject, 1, m.Retained, m.Payload)
 	select {
 	case <-tok.Done():
-		err := tok.Error()
-		if err == nil {
+		if err := tok.Error(); err != nil {
+			c.failed = true
+			return err
+		}
+		if !c.failed {
 			c.buffers.Put(m.Payload)
 		}
-		return err
+		c.failed = false
+		return nil
 	case <-stop:
 		return errStopped
 	}

@@ -173,18 +173,23 @@ func TestFramesAllocateNothing(t *testing.T) {
 }
 
 // failingJetStream fails the first try of every message and records the
-// message id of every try.
+// message id of every try. Before recording a retry it calls retrying,
+// when set: what happens between a failed try and the next.
 type failingJetStream struct {
 	jetstream.JetStream
-	mu    sync.Mutex
-	tries []string // the id of each try
-	data  []string // the payload of each try
-	ack   jetstream.PubAck
+	mu       sync.Mutex
+	tries    []string // the id of each try
+	data     []string // the payload of each try
+	ack      jetstream.PubAck
+	retrying func()
 }
 
 func (f *failingJetStream) PublishMsg(_ context.Context, m *nats.Msg, _ ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.tries)%2 == 1 && f.retrying != nil {
+		f.retrying()
+	}
 	f.tries = append(f.tries, m.Header.Get(jetstream.MsgIDHeader))
 	f.data = append(f.data, string(m.Data))
 	if len(f.tries)%2 == 1 {
@@ -195,14 +200,32 @@ func (f *failingJetStream) PublishMsg(_ context.Context, m *nats.Msg, _ ...jetst
 
 // TestMessageIDs: a message tried again keeps its id (the server drops
 // the resend of a message it stored but whose acknowledgement was lost),
-// and each message has an id of its own.
+// and each message has an id of its own. Between each of the first
+// three messages' failed try and its retry the camera has a new event,
+// built in a buffer from the pool: the payload of a try that failed is
+// not in the pool (the retry sends it), so each retry sends the same
+// bytes as its first try, the message's own.
 func TestMessageIDs(t *testing.T) {
 	f := &failingJetStream{}
 	c := &conn{opts: Options{QueueSize: 100, Logf: t.Logf}, connected: func() bool { return true }, js: f, jsResults: f, run: "run-"}
 	c.start()
 	p := newPublisher(c, "door", true)
+	extra, added := 0, make(chan struct{})
+	f.retrying = func() { // on the sending goroutine
+		if extra < 3 {
+			p.Event(event(3 + extra))
+			if extra++; extra == 3 {
+				close(added)
+			}
+		}
+	}
 	for i := range 3 {
 		p.Event(event(i))
+	}
+	select { // before Close, which takes no more events
+	case <-added:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first three events were not retried within 10 s")
 	}
 	if unsent := c.queue.Close(10 * time.Second); unsent != 0 {
 		t.Fatalf("%d events not sent", unsent)
@@ -210,12 +233,13 @@ func TestMessageIDs(t *testing.T) {
 	c.results.Close()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.tries) != 6 {
-		t.Fatalf("%d tries (%q), want 2 for each of 3 events", len(f.tries), f.tries)
+	if len(f.tries) != 12 {
+		t.Fatalf("%d tries (%q), want 2 for each of 6 events", len(f.tries), f.tries)
 	}
-	for i := 0; i < 6; i += 2 {
-		if f.tries[i] == "" || f.tries[i] != f.tries[i+1] || f.data[i] != f.data[i+1] {
-			t.Errorf("event %d: tried with id %q, then %q (payload %s, then %s); want the same id and payload", i/2, f.tries[i], f.tries[i+1], f.data[i], f.data[i+1])
+	for i := 0; i < 12; i += 2 {
+		want := string(wire.AppendEvent(nil, event(i/2)))
+		if f.tries[i] == "" || f.tries[i] != f.tries[i+1] || f.data[i] != want || f.data[i+1] != want {
+			t.Errorf("event %d: tried with id %q, then %q (payload %s, then %s); want the same id, and the payload %s", i/2, f.tries[i], f.tries[i+1], f.data[i], f.data[i+1], want)
 		}
 		if i > 0 && f.tries[i] == f.tries[i-2] {
 			t.Errorf("events %d and %d share the id %q", i/2-1, i/2, f.tries[i])

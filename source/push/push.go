@@ -64,6 +64,11 @@ type Source struct {
 	waiting     int      // Reads waiting for a frame
 	pushing     int      // VIDEO pushes waiting for room
 	yuv         gocv.Mat // NV12 and I420 input, converted by OpenCV
+	freed       bool     // frame and yuv are closed (see release)
+	// waitRoom, when set (by a test), replaces p.cond.Wait for a VIDEO
+	// push stamped pts waiting for room: called with p.mu held, it must
+	// return with p.mu held (it may unlock and lock again, as Wait does).
+	waitRoom func(pts time.Duration)
 }
 
 // ErrClosed is returned when pushing to a closed Source.
@@ -151,8 +156,12 @@ func (p *Source) PushRGB(rgb []byte, pts time.Duration) error {
 // PushImage pushes an image of the source's size, taken at pts on the
 // caller's clock. *image.YCbCr (what image/jpeg decodes and most camera
 // libraries hand out: 4:2:0, 4:2:2, 4:4:4), *image.RGBA, *image.NRGBA and
-// *image.Gray are converted directly; any other image through At.
+// *image.Gray are converted directly; any other image through At. A nil
+// image is refused with ErrFrame.
 func (p *Source) PushImage(img image.Image, pts time.Duration) error {
+	if bgr.Nil(img) {
+		return fmt.Errorf("%w: pushed a nil image", ErrFrame)
+	}
 	b := img.Bounds()
 	if b.Dx() != p.info.Width || b.Dy() != p.info.Height {
 		return fmt.Errorf("%w: pushed a %dx%d image to a %dx%d source", ErrFrame, b.Dx(), b.Dy(), p.info.Width, p.info.Height)
@@ -218,7 +227,11 @@ func (p *Source) push(pts time.Duration, fill func() error) error {
 	}
 	for p.has && !p.live && !p.closed && !p.interrupted {
 		p.pushing++
-		p.cond.Wait()
+		if p.waitRoom != nil {
+			p.waitRoom(pts)
+		} else {
+			p.cond.Wait()
+		}
 		p.pushing--
 	}
 	switch {
@@ -281,27 +294,33 @@ func (p *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 	p.has = false
 	p.cond.Broadcast() // room for a VIDEO push
 	if p.closed {
-		p.frame.Close()
-		p.yuv.Close()
+		p.release()
 	}
 	return pipeline.Frame{PTS: p.pts, Time: p.at}, nil
 }
 
-// Interrupt makes a waiting Read return at once, and every later one. In
-// live mode pushes still succeed until Close; in VIDEO mode a waiting
-// push, and every later one, returns ErrStopped. The pipeline calls it
-// when its run stops (cancelled, failed or done).
+// Interrupt makes a waiting Read return at once, and every later one
+// that finds no frame pending. In live mode pushes still succeed until
+// Close; in VIDEO mode a waiting push, and every later one, returns
+// ErrStopped. The pipeline calls it when its run stops (cancelled, failed
+// or done), then Close.
 func (p *Source) Interrupt() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.interrupted = true
 	p.cond.Broadcast()
+	if p.closed {
+		p.release() // nothing will read the frame still pending
+	}
 }
 
 // Close ends the source: Read returns the frame still pending, if any,
 // then io.EOF, and pushes fail with ErrClosed. Close is safe to call more
 // than once and from any goroutine; the pipeline calls it when it stops.
-// The frame memory is freed once nothing is pending.
+// The frame memory is freed at once when nothing is pending or Read was
+// interrupted (the pipeline stopped reading: a frame still pending is
+// dropped, and Read returns io.EOF), otherwise by the Read that takes
+// the last frame.
 func (p *Source) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -310,9 +329,19 @@ func (p *Source) Close() error {
 	}
 	p.closed = true
 	p.cond.Broadcast()
-	if !p.has {
-		p.frame.Close()
-		p.yuv.Close()
+	if !p.has || p.interrupted {
+		p.release()
 	}
 	return nil
+}
+
+// release frees the frame memory, dropping a frame still pending; p.mu
+// is held and the source is closed.
+func (p *Source) release() {
+	if p.freed {
+		return
+	}
+	p.frame.Close()
+	p.yuv.Close()
+	p.freed, p.has = true, false
 }

@@ -384,3 +384,70 @@ func TestTimestampsIncrease(t *testing.T) {
 		p.Close()
 	}
 }
+
+// TestLaterPushGotInFirst: two VIDEO pushes race for the room a Read
+// makes; the one stamped later gets in first, so the one stamped earlier,
+// which was checked against the frame before and then waited, must be
+// refused when it finally has room, with a TimestampError naming the
+// later frame's time. The race is played out in a fixed order: the
+// earlier push's wait for room is a handshake with the test.
+func TestLaterPushGotInFirst(t *testing.T) {
+	p, _ := NewVideo("cam", 4, 2, 0)
+	defer p.Close()
+	rgb := make([]byte, 4*2*3)
+	if err := p.PushRGB(rgb, 1*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan time.Duration)
+	proceed := make(chan struct{})
+	p.waitRoom = func(pts time.Duration) { // in place of cond.Wait
+		p.mu.Unlock()
+		waiting <- pts
+		<-proceed
+		p.mu.Lock()
+	}
+	early := pushAsync(p, 2*time.Second) // checked against 1s: fine, waits for room
+	if pts := <-waiting; pts != 2*time.Second {
+		t.Fatalf("the push stamped %v waits, want 2s", pts)
+	}
+	if _, pts := readPixel(t, p, 0, 0); pts != time.Second { // room
+		t.Fatalf("read %v, want 1s", pts)
+	}
+	// The later push gets the room first.
+	if err := p.PushRGB(rgb, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	proceed <- struct{}{} // the earlier push wakes to find no room,
+	<-waiting             // waits again,
+	if _, pts := readPixel(t, p, 0, 0); pts != 3*time.Second {
+		t.Fatalf("read %v, want 3s", pts)
+	}
+	proceed <- struct{}{} // and now has room.
+	err := result(t, early)
+	var te *pipeline.TimestampError
+	if !errors.As(err, &te) || te.PTS != 2*time.Second || te.Previous != 3*time.Second {
+		t.Fatalf("the push stamped 2s after the one stamped 3s got in: %v, want a TimestampError naming both", err)
+	}
+	p.waitRoom = nil
+	if err := p.PushRGB(rgb, 4*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, pts := readPixel(t, p, 0, 0); pts != 4*time.Second {
+		t.Errorf("after the refused push: read %v, want 4s", pts)
+	}
+}
+
+// TestNilImageRefused: a nil image, or a nil *image.RGBA, is refused
+// with ErrFrame, not a panic.
+func TestNilImageRefused(t *testing.T) {
+	p, _ := New("cam", 4, 2, 0)
+	defer p.Close()
+	for name, img := range map[string]image.Image{"nil": nil, "nil *image.RGBA": (*image.RGBA)(nil), "nil *image.YCbCr": (*image.YCbCr)(nil)} {
+		if err := p.PushImage(img, time.Second); !errors.Is(err, ErrFrame) {
+			t.Errorf("%s: %v, want ErrFrame", name, err)
+		}
+	}
+	if err := p.PushRGB(make([]byte, 24), time.Second); err != nil {
+		t.Errorf("a push after the refused ones: %v", err)
+	}
+}

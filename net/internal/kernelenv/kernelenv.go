@@ -94,8 +94,9 @@ func Paths() []Path {
 	return append(ps, 0)
 }
 
-// Lookup returns the path value names (case-insensitive, spaces and
-// underscores forgiven): the fastest when value is empty. A name of no
+// Lookup returns the path value names (case-insensitive, spaces around it
+// trimmed, "_" read as "-": avx512_vnni is avx512-vnni, but "avx512 vnni"
+// names nothing): the fastest when value is empty. A name of no
 // path this CPU runs is an error naming the value and the valid names.
 func Lookup(value string) (Path, error) {
 	want := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(value)), "_", "-")
