@@ -28,53 +28,50 @@ type benchResult struct {
 	Kernel    string  `json:"kernel"`    // "avx512", "avx2", "avx512-vnni", "neon" or "generic"
 }
 
-func runBench(args []string, stdout, stderr io.Writer) error {
+// benchOptions are the flags of `livecam bench`.
+type benchOptions struct {
+	model         string
+	alpha         float64
+	size, threads int
+	runs          int
+	asJSON, all   bool
+}
+
+// defineBenchFlags declares the flags of `livecam bench`.
+func defineBenchFlags(stdout, stderr io.Writer) (*flagSet, *benchOptions) {
 	fs := newFlags("bench", "", stdout, stderr)
-	modelFlag := fs.String("model", "", modelFlagHelp)
-	alpha := fs.Float64("alpha", 0, "benchmark generated weights of this width instead of a model")
-	size := fs.Int("size", 224, "input size with -alpha")
-	threads := fs.Int("threads", 1, "threads per forward pass (0: all cores)")
-	runs := fs.Int("n", 200, "timed forward passes (after warm-up)")
-	asJSON := fs.Bool("json", false, "print one JSON object per model")
-	all := fs.Bool("all", false, "benchmark all 16 published variants with generated weights")
+	o := &benchOptions{}
+	fs.StringVar(&o.model, "model", "", modelFlagHelp)
+	fs.Float64Var(&o.alpha, "alpha", 0, "benchmark generated weights of this width instead of a model")
+	fs.IntVar(&o.size, "size", 224, "input size with -alpha")
+	fs.IntVar(&o.threads, "threads", 1, "threads per forward pass (0: all cores)")
+	fs.IntVar(&o.runs, "n", 200, "timed forward passes (after warm-up)")
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per model")
+	fs.BoolVar(&o.all, "all", false, "benchmark all 16 published variants with generated weights")
+	return fs, o
+}
+
+// runBench runs `livecam bench`: forward-pass latencies of one model, or
+// of generated weights.
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs, o := defineBenchFlags(stdout, stderr)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	if *runs < 1 {
-		return fmt.Errorf("%w: -n %d: want at least 1", errUsage, *runs)
+	if o.runs < 1 {
+		return fmt.Errorf("%w: -n %d: want at least 1", errUsage, o.runs)
 	}
-	var todo []func() (*mobilenet.Model, string, error)
-	switch {
-	case *all:
-		for _, v := range models.Variants() {
-			if v.Quantized { // generated weights are float32
-				continue
-			}
-			todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(v.Config) })
-		}
-	case *alpha != 0:
-		cfg := mobilenet.Config{Alpha: *alpha, Size: *size, Classes: 1000}
-		todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(cfg) })
-	default:
-		todo = append(todo, func() (*mobilenet.Model, string, error) {
-			m, err := openModel(*modelFlag, "", models.Classify)
-			if err != nil {
-				return nil, "", err
-			}
-			return m.Classifier, "real", nil
-		})
-	}
-	for i, load := range todo {
+	for i, load := range o.loaders() {
 		m, kind, err := load()
 		if err != nil {
 			return err
 		}
-		if i == 0 && !*asJSON {
+		if i == 0 && !o.asJSON {
 			fmt.Fprintf(stdout, "%-28s %7s %6s %10s %10s %10s  %-9s %-9s %s\n", "model", "threads", "runs", "median_ms", "p90_ms", "min_ms", "weights", "precision", "kernel")
 		}
-		res := benchModel(m, *threads, *runs)
+		res := benchModel(m, o.threads, o.runs)
 		res.Weights = kind
-		if *asJSON {
+		if o.asJSON {
 			if err := json.NewEncoder(stdout).Encode(res); err != nil {
 				return err
 			}
@@ -85,6 +82,35 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// loaders are the models to benchmark, each opened when its turn comes:
+// every float variant with -all, generated weights with -alpha, else
+// -model's.
+func (o *benchOptions) loaders() []func() (*mobilenet.Model, string, error) {
+	var todo []func() (*mobilenet.Model, string, error)
+	switch {
+	case o.all:
+		for _, v := range models.Variants() {
+			if v.Quantized { // generated weights are float32
+				continue
+			}
+			todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(v.Config) })
+		}
+	case o.alpha != 0:
+		cfg := mobilenet.Config{Alpha: o.alpha, Size: o.size, Classes: 1000}
+		todo = append(todo, func() (*mobilenet.Model, string, error) { return generated(cfg) })
+	default:
+		todo = append(todo, func() (*mobilenet.Model, string, error) {
+			m, err := openModel(o.model, "", models.Classify)
+			if err != nil {
+				return nil, "", err
+			}
+			return m.Classifier, "real", nil
+		})
+	}
+	return todo
+}
+
+// generated is a model of cfg's shape with generated weights.
 func generated(cfg mobilenet.Config) (*mobilenet.Model, string, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, "", fmt.Errorf("%w: %v", errUsage, err)

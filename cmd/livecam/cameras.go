@@ -44,42 +44,56 @@ func camerasOf(fs *flagSet, f *runFlags) ([]cameras.Camera, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: -config %v", errUsage, err)
 	}
+	if err := f.applyConfig(fs, file); err != nil {
+		return nil, err
+	}
+	return file.Cameras, nil
+}
+
+// applyConfig gives f the run-wide settings of a -config file where the
+// command line did not set the flag.
+func (f *runFlags) applyConfig(fs *flagSet, file *cameras.Config) error {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	apply := func(name string, v *string, from string) {
-		if !set[name] && from != "" {
-			*v = from
+	for _, s := range configStrings(f, file) {
+		if !set[s.flag] && s.value != "" {
+			*s.dst = s.value
 		}
 	}
-	apply("model", &f.model, file.Model)
-	apply("serve", &f.serve, file.Serve)
-	apply("out-dir", &f.outDir, file.OutDir)
 	if !set["out-dir"] && file.OutDir != "" && !isDir(file.OutDir) { // named as in the file, not as -out-dir
-		return nil, fmt.Errorf("%w: -config %s: line %d: out_dir %s: not a folder (create it first)", errUsage, f.config, file.Line("$.out_dir"), file.OutDir)
+		return fmt.Errorf("%w: -config %s: line %d: out_dir %s: not a folder (create it first)", errUsage, f.config, file.Line("$.out_dir"), file.OutDir)
 	}
 	if file.Workers != nil && !set["workers"] {
 		f.workers = *file.Workers
 	}
-	if m := file.MQTT; m != nil {
-		apply("mqtt", &f.mqtt, m.Broker)
-		apply("mqtt-prefix", &f.mqttPrefix, m.Prefix)
-		apply("mqtt-user", &f.mqttUser, m.User)
-		apply("mqtt-password-file", &f.mqttPasswordFile, m.PasswordFile)
-		apply("mqtt-discovery", &f.mqttDiscovery, m.Discovery)
-		apply("mqtt-ca", &f.mqttCA, m.CA)
-		apply("mqtt-cert", &f.mqttCert, m.Cert)
-		apply("mqtt-key", &f.mqttKey, m.Key)
-		if !set["mqtt-results"] {
-			f.mqttResults = f.mqttResults || m.Results
-		}
+	if m := file.MQTT; m != nil && !set["mqtt-results"] {
+		f.mqttResults = f.mqttResults || m.Results
 	}
-	if n := file.NATS; n != nil {
-		apply("nats", &f.nats, n.URL)
-		if !set["nats-results"] {
-			f.natsResults = f.natsResults || n.Results
-		}
+	if n := file.NATS; n != nil && !set["nats-results"] {
+		f.natsResults = f.natsResults || n.Results
 	}
-	return file.Cameras, nil
+	return nil
+}
+
+// configString is a string flag a -config file may set: the flag, where
+// its value goes, and the file's value ("" when the file has none).
+type configString struct {
+	flag  string
+	dst   *string
+	value string
+}
+
+// configStrings pairs the string flags a -config file may set with the
+// file's values.
+func configStrings(f *runFlags, file *cameras.Config) []configString {
+	m, n := cmp.Or(file.MQTT, &cameras.MQTT{}), cmp.Or(file.NATS, &cameras.NATS{})
+	return []configString{
+		{"model", &f.model, file.Model}, {"serve", &f.serve, file.Serve}, {"out-dir", &f.outDir, file.OutDir},
+		{"mqtt", &f.mqtt, m.Broker}, {"mqtt-prefix", &f.mqttPrefix, m.Prefix}, {"mqtt-user", &f.mqttUser, m.User},
+		{"mqtt-password-file", &f.mqttPasswordFile, m.PasswordFile}, {"mqtt-discovery", &f.mqttDiscovery, m.Discovery},
+		{"mqtt-ca", &f.mqttCA, m.CA}, {"mqtt-cert", &f.mqttCert, m.Cert}, {"mqtt-key", &f.mqttKey, m.Key},
+		{"nats", &f.nats, n.URL},
+	}
 }
 
 // checkCameraFlags refuses the flags that name one output for a

@@ -48,7 +48,10 @@ func runDetect(args []string, stdout, stderr io.Writer) error {
 	defer d.Close()
 	pre := cvprep.Stretch(d.InputSize())
 	defer pre.Close()
-	enc := json.NewEncoder(stdout)
+	var enc *json.Encoder
+	if *asJSON {
+		enc = json.NewEncoder(stdout)
+	}
 	failed := 0
 	var objs []detect.Object
 	for _, file := range fs.Args() {
@@ -58,24 +61,30 @@ func runDetect(args []string, stdout, stderr io.Writer) error {
 			failed++
 			continue
 		}
-		if *asJSON {
-			res := detectResult{File: file, Objects: make([]detect.JSON, 0, len(objs))}
-			for _, o := range objs {
-				res.Objects = append(res.Objects, o.ToJSON())
-			}
-			if err := enc.Encode(res); err != nil {
-				return err
-			}
-			continue
-		}
-		fmt.Fprintf(stdout, "%s\n", escape.Control(file))
-		for _, o := range objs {
-			b := o.Box
-			fmt.Fprintf(stdout, "  %6.2f%%  %-16s x=%d y=%d w=%d h=%d\n", 100*o.Score, escape.Control(o.Label), b.Min.X, b.Min.Y, b.Dx(), b.Dy())
+		if err := printObjects(stdout, enc, file, objs); err != nil {
+			return err
 		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d images could not be read", failed, fs.NArg())
+	}
+	return nil
+}
+
+// printObjects prints the objects found in one image: a JSON object with
+// enc (-json), else the file's name and a line per object.
+func printObjects(stdout io.Writer, enc *json.Encoder, file string, objs []detect.Object) error {
+	if enc != nil {
+		res := detectResult{File: file, Objects: make([]detect.JSON, 0, len(objs))}
+		for _, o := range objs {
+			res.Objects = append(res.Objects, o.ToJSON())
+		}
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(stdout, "%s\n", escape.Control(file))
+	for _, o := range objs {
+		b := o.Box
+		fmt.Fprintf(stdout, "  %6.2f%%  %-16s x=%d y=%d w=%d h=%d\n", 100*o.Score, escape.Control(o.Label), b.Min.X, b.Min.Y, b.Dx(), b.Dy())
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/escape"
 )
 
@@ -50,8 +51,9 @@ var commands = []command{
 	{"jobs", "list the fleet's jobs and their states", runJobs},
 }
 
-// errUsage marks an error that is the caller's misuse: exit status 2.
-var errUsage = errors.New("usage")
+// errUsage marks an error that is the caller's misuse: exit status 2
+// (cliflag's, which parse errors wrap).
+var errUsage = cliflag.ErrUsage
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

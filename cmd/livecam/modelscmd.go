@@ -18,88 +18,122 @@ const defaultModelHelp = models.Default + " from $" + models.EnvDir + " or the u
 // modelFlagHelp is the help of every command's -model flag.
 const modelFlagHelp = "model `DIR` (TF.js), FILE.tflite (uint8 or float32) or name from `livecam models list` (default: " + defaultModelHelp + ")"
 
+// modelsUsage is the usage line of `livecam models`.
+const modelsUsage = "list | path [NAME] | fetch [-dest DIR] NAME"
+
+// runModels runs `livecam models`: list, path or fetch.
 func runModels(args []string, stdout, stderr io.Writer) error {
-	const usageLine = "list | path [NAME] | fetch [-dest DIR] NAME"
 	if len(args) == 0 {
-		return fmt.Errorf("%w: %s", errUsage, usageLine)
+		return fmt.Errorf("%w: %s", errUsage, modelsUsage)
 	}
 	if slices.Contains(args, "-h") || slices.Contains(args, "-help") || slices.Contains(args, "--help") {
-		if args[0] == "fetch" {
-			fs := newFlags("models fetch", "NAME", stdout, stderr)
-			fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
-			fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
-			fs.writeUsage(stdout)
-			return nil
-		}
-		fmt.Fprintf(stdout, "usage: livecam models %s\n\n", usageLine)
-		fmt.Fprintln(stdout, "  list         the model variants, and where each is installed")
-		fmt.Fprintln(stdout, "  path [NAME]  the folder of an installed model (default "+models.Default+")")
-		fmt.Fprintln(stdout, "  fetch NAME   download a variant and check its hashes (livecam models fetch -h)")
-		return nil
+		return modelsHelp(args[0], stdout, stderr)
 	}
 	switch args[0] {
 	case "list":
-		fmt.Fprintf(stdout, "%-28s %-8s %5s %4s %7s %-9s %s\n", "name", "task", "alpha", "size", "classes", "precision", "installed")
-		for _, v := range models.Variants() {
-			where := "-"
-			if dir, err := models.Resolve(v.Name); err == nil {
-				where = dir
-			}
-			fmt.Fprintf(stdout, "%-28s %-8s %5.2f %4d %7d %-9s %s\n", v.Name, v.Task, v.Config.Alpha, v.Config.Size, v.Config.Classes, v.Precision(), where)
-		}
-		fmt.Fprintf(stdout, "\nsearched: %s\n", strings.Join(models.SearchPath(), ", "))
-		return nil
+		return modelsList(stdout)
 	case "path":
-		name := models.Default
-		if len(args) > 1 {
-			name = args[1]
-		}
-		dir, err := models.Resolve(name)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, dir)
-		return nil
+		return modelsPath(args[1:], stdout)
 	case "fetch":
-		fs := newFlags("models fetch", "NAME", stdout, stderr)
-		dest := fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
-		base := fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
-		if err := fs.parse(args[1:]); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return fmt.Errorf("%w: models fetch takes one model name (see `livecam models list`)", errUsage)
-		}
-		if *dest == "" {
-			*dest = os.Getenv(models.EnvDir)
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		defer stop()
-		bar := &progressBar{w: stderr, name: fs.Arg(0)}
-		dir, err := models.Fetch(ctx, fs.Arg(0), &models.FetchOptions{BaseURL: *base, Dest: *dest, Progress: bar.update})
-		bar.finish()
-		if err != nil {
-			where := *dest
-			if where == "" {
-				where, _ = models.CacheDir()
-			}
-			what := fs.Arg(0) + " folder (model.json and its shards)"
-			if v, _ := models.Lookup(fs.Arg(0)); v.Quantized {
-				what = v.File + " file (and " + v.Labels + ")"
-			}
-			return fmt.Errorf("%v; to install it by hand, put a %s in %s, or set $%s to a folder that holds one",
-				err, what, where, models.EnvDir)
-		}
-		fmt.Fprintf(stdout, "installed %s in %s\n", fs.Arg(0), dir)
-		if v, _ := models.Lookup(fs.Arg(0)); v.Quantized {
-			return nil
-		}
-		if _, err := os.Stat(filepath.Join(dir, "metadata.json")); err != nil {
-			fmt.Fprintf(stderr, "note: the published files carry no labels; put imagenet_classes.tsv (index, wnid, label) in %s or pass -labels FILE\n", filepath.Dir(dir))
-		}
+		return modelsFetch(args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("%w: unknown models command %q: %s", errUsage, args[0], modelsUsage)
+}
+
+// fetchFlags declares the flags of `livecam models fetch`.
+func fetchFlags(stdout, stderr io.Writer) (fs *flagSet, dest, base *string) {
+	fs = newFlags("models fetch", "NAME", stdout, stderr)
+	dest = fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
+	base = fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
+	return fs, dest, base
+}
+
+// modelsHelp prints the help of `livecam models`, or of its fetch.
+func modelsHelp(command string, stdout, stderr io.Writer) error {
+	if command == "fetch" {
+		fs, _, _ := fetchFlags(stdout, stderr)
+		fs.writeUsage(stdout)
 		return nil
 	}
-	return fmt.Errorf("%w: unknown models command %q: %s", errUsage, args[0], usageLine)
+	fmt.Fprintf(stdout, "usage: livecam models %s\n\n", modelsUsage)
+	fmt.Fprintln(stdout, "  list         the model variants, and where each is installed")
+	fmt.Fprintln(stdout, "  path [NAME]  the folder of an installed model (default "+models.Default+")")
+	fmt.Fprintln(stdout, "  fetch NAME   download a variant and check its hashes (livecam models fetch -h)")
+	return nil
+}
+
+// modelsList prints the model variants, and where each is installed.
+func modelsList(stdout io.Writer) error {
+	fmt.Fprintf(stdout, "%-28s %-8s %5s %4s %7s %-9s %s\n", "name", "task", "alpha", "size", "classes", "precision", "installed")
+	for _, v := range models.Variants() {
+		where := "-"
+		if dir, err := models.Resolve(v.Name); err == nil {
+			where = dir
+		}
+		fmt.Fprintf(stdout, "%-28s %-8s %5.2f %4d %7d %-9s %s\n", v.Name, v.Task, v.Config.Alpha, v.Config.Size, v.Config.Classes, v.Precision(), where)
+	}
+	fmt.Fprintf(stdout, "\nsearched: %s\n", strings.Join(models.SearchPath(), ", "))
+	return nil
+}
+
+// modelsPath prints the folder of an installed model (args: [NAME]).
+func modelsPath(args []string, stdout io.Writer) error {
+	name := models.Default
+	if len(args) > 0 {
+		name = args[0]
+	}
+	dir, err := models.Resolve(name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, dir)
+	return nil
+}
+
+// modelsFetch downloads a model variant (args: [-dest DIR] NAME).
+func modelsFetch(args []string, stdout, stderr io.Writer) error {
+	fs, dest, base := fetchFlags(stdout, stderr)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: models fetch takes one model name (see `livecam models list`)", errUsage)
+	}
+	if *dest == "" {
+		*dest = os.Getenv(models.EnvDir)
+	}
+	name := fs.Arg(0)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	bar := &progressBar{w: stderr, name: name}
+	dir, err := models.Fetch(ctx, name, &models.FetchOptions{BaseURL: *base, Dest: *dest, Progress: bar.update})
+	bar.finish()
+	if err != nil {
+		return fetchFailed(err, name, *dest)
+	}
+	fmt.Fprintf(stdout, "installed %s in %s\n", name, dir)
+	if v, _ := models.Lookup(name); v.Quantized {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "metadata.json")); err != nil {
+		fmt.Fprintf(stderr, "note: the published files carry no labels; put imagenet_classes.tsv (index, wnid, label) in %s or pass -labels FILE\n", filepath.Dir(dir))
+	}
+	return nil
+}
+
+// fetchFailed is a failed fetch's error, saying how to install the model
+// by hand.
+func fetchFailed(err error, name, dest string) error {
+	where := dest
+	if where == "" {
+		where, _ = models.CacheDir()
+	}
+	what := name + " folder (model.json and its shards)"
+	if v, _ := models.Lookup(name); v.Quantized {
+		what = v.File + " file (and " + v.Labels + ")"
+	}
+	return fmt.Errorf("%v; to install it by hand, put a %s in %s, or set $%s to a folder that holds one",
+		err, what, where, models.EnvDir)
 }
 
 // progressBar draws a one-line download progress bar.

@@ -3,14 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/report"
-	"github.com/livecam/livecam/sink/outfile"
-	"github.com/livecam/livecam/timeline"
 )
 
 func runReport(args []string, stdout, stderr io.Writer) error {
@@ -52,39 +49,5 @@ func writeReport(results, videoPath, out string, overwrite bool, settings []repo
 // writeReportFlag is writeReport where flag names out in messages: the
 // flag the user gave it with (-report, or report's -o).
 func writeReportFlag(results, videoPath, out, flag string, overwrite bool, settings []report.Setting, merge time.Duration, threshold float32) error {
-	inputs := []string{results}
-	if videoPath != "" {
-		inputs = append(inputs, videoPath)
-	}
-	if err := outfile.Check(inputs, []outfile.Target{{Path: out, Flag: flag}}, overwrite); err != nil {
-		return withHint(err)
-	}
-	in, err := os.Open(results)
-	if err != nil {
-		return err
-	}
-	frames, cut, err := report.ReadResults(in, results)
-	in.Close()
-	if err != nil {
-		return err
-	}
-	d := &report.Data{Title: filepath.Base(trimExt(results)), Results: results, Video: videoPath, Settings: settings, Frames: frames, Created: time.Now()}
-	d.Segments = report.Build(frames, timeline.Options{MinDuration: merge, MinScore: threshold})
-	if cut != nil {
-		d.Settings = append(d.Settings, report.Setting{Name: "note", Value: "the last line was cut short and is left out: " + cut.Error()})
-	}
-	if videoPath != "" {
-		if d.Thumbnails, err = report.Thumbnails(videoPath, d.Segments, 96); err != nil {
-			return err
-		}
-	}
-	f, err := outfile.Create(out, overwrite)
-	if err != nil {
-		return err
-	}
-	if err := report.Write(f, d); err != nil {
-		f.Discard()
-		return fmt.Errorf("%s: %v", out, err)
-	}
-	return f.Commit()
+	return withHint(report.WriteFile(results, videoPath, out, &report.FileOptions{Flag: flag, Overwrite: overwrite, Settings: settings, Merge: merge, Threshold: threshold}))
 }

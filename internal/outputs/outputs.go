@@ -1,0 +1,272 @@
+// Package outputs assembles one source's outputs (the annotated video,
+// the results and events files, the brokers' publishers, the snapshots,
+// the story of what was seen), feeds them from a pipeline, and at the end
+// of the run decides their fate: a whole run's files move into place and
+// its report is written; a run that failed or was cut short keeps its
+// files under their partial names (package outfile) and says so.
+//
+// Nothing is created before the run's first frame: Plan.Check refuses
+// collisions, inputs and existing files first, and the sinks create
+// their files with the first frame.
+package outputs
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/livecam/livecam/detect"
+	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/prom"
+	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/snapshot"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/timeline"
+	"github.com/livecam/livecam/track"
+)
+
+// Plan names one source's output files; "" leaves one out, "-" is
+// standard output.
+type Plan struct {
+	Video, Results, Events, Report string
+	// Encoding is the video's codec and quality.
+	Encoding video.Encoding
+	// Overwrite allows replacing existing files (never an input).
+	Overwrite bool
+	// Inputs are every input of the run (sources, model files, labels):
+	// never an output, Overwrite or not.
+	Inputs []string
+}
+
+// targets are the plan's files, named by their flags.
+func (p Plan) targets() []outfile.Target {
+	var ts []outfile.Target
+	for _, t := range []outfile.Target{{Path: p.Video, Flag: "-out"}, {Path: p.Results, Flag: "-results"}, {Path: p.Events, Flag: "-events"}, {Path: p.Report, Flag: "-report"}} {
+		if t.Path != "" && t.Path != "-" {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// Check refuses outputs that collide with each other, that are inputs,
+// or that exist without Overwrite (outfile.Check), before anything is
+// created.
+func (p Plan) Check() error {
+	return outfile.Check(p.Inputs, p.targets(), p.Overwrite)
+}
+
+// Publisher is a broker's publisher for this source.
+type Publisher struct {
+	pipeline.Publisher
+	// Results: every frame's result is published too.
+	Results bool
+}
+
+// Options are the parts of a source's outputs that Open does not make.
+type Options struct {
+	// Camera names the source in events and snapshots.
+	Camera string
+	// Name is the camera's name in a run of several cameras, "" for a
+	// lone source: it heads the summary.
+	Name string
+	// Publishers take the frames and events (and per-object events, when
+	// one is a pipeline.ObjectPublisher).
+	Publishers []Publisher
+	// Detector: per-object events (track) instead of label events, and
+	// a story of objects.
+	Detector bool
+	// Snapshots, or nil, writes each tracked object's best frame.
+	Snapshots *snapshot.Writer
+	// Story builds the story of what was seen, and the report's segments
+	// (MinDuration merges, MinScore is the threshold).
+	Story timeline.Options
+	// Summary takes the end summary of what was seen; nil: none.
+	Summary io.Writer
+	// Logf takes warnings and what became of the outputs (nil: none).
+	Logf func(format string, args ...any)
+	// Hint, when not nil, rewrites the errors of outputs that could not
+	// be created (an existing file: the flag that allows replacing it).
+	Hint func(error) error
+}
+
+// Set is one source's outputs, open.
+type Set struct {
+	plan     Plan
+	opts     Options
+	group    *outfile.Group
+	vid      *video.Sink
+	sinks    []pipeline.Sink
+	onEvent  func(events.Event)
+	objects  *objectEvents
+	story    *timeline.Builder
+	objStory *timeline.Objects
+	objFrame []timeline.Object // objStory's input, reused
+	last     time.Duration     // the PTS of the last frame delivered
+}
+
+// Open makes the sinks of plan p: files appear with the first frame,
+// under partial names until Finish. Call Plan.Check first.
+func Open(p Plan, o Options) (*Set, error) {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.Hint == nil {
+		o.Hint = func(err error) error { return err }
+	}
+	s := &Set{plan: p, opts: o, group: &outfile.Group{}}
+	if err := s.openFiles(); err != nil {
+		s.Close()
+		return nil, o.Hint(err)
+	}
+	s.story = timeline.New(o.Story)
+	if o.Detector {
+		s.objStory = timeline.NewObjects(timeline.Options{MinDuration: o.Story.MinDuration})
+	}
+	s.sinks = append(s.sinks, pipeline.SinkFunc(s.tell))
+	return s, nil
+}
+
+// openFiles makes the video, results and events sinks and the
+// publishers' sinks, in that order.
+func (s *Set) openFiles() error {
+	p, o := s.plan, s.opts
+	fileOpts := outfile.Options{Overwrite: p.Overwrite, Group: s.group}
+	var err error
+	if p.Video != "" {
+		if s.vid, err = video.CreateWith(p.Video, p.Encoding, fileOpts); err != nil {
+			return err
+		}
+		s.sinks = append(s.sinks, s.vid)
+	}
+	if p.Results != "" {
+		w, err := jsonl.Create(p.Results, fileOpts)
+		if err != nil {
+			return err
+		}
+		s.sinks = append(s.sinks, jsonl.NewResults(w))
+	}
+	var send []func(events.Event)
+	for _, pub := range o.Publishers {
+		s.sinks = append(s.sinks, pipeline.SinkFunc(pub.Write))
+		send = append(send, pub.Event)
+		if pub.Results {
+			s.sinks = append(s.sinks, pipeline.SinkFunc(pub.Result))
+		}
+	}
+	if o.Detector {
+		return s.openObjectEvents(fileOpts) // a detector's events are per object
+	}
+	if p.Events != "" {
+		w, err := jsonl.Create(p.Events, fileOpts)
+		if err != nil {
+			return err
+		}
+		ev := &labelEvents{w: w, logf: o.Logf}
+		send = append(send, ev.event)
+		s.sinks = append(s.sinks, ev) // closed after the run's last event
+	}
+	if len(send) > 0 {
+		s.onEvent = func(e events.Event) {
+			for _, f := range send {
+				f(e)
+			}
+		}
+	}
+	return nil
+}
+
+// openObjectEvents makes the per-object events' fan-out and its file.
+func (s *Set) openObjectEvents(fileOpts outfile.Options) error {
+	e := &objectEvents{camera: s.opts.Camera, logf: s.opts.Logf, snaps: s.opts.Snapshots}
+	for _, p := range s.opts.Publishers {
+		if op, ok := p.Publisher.(pipeline.ObjectPublisher); ok {
+			e.pubs = append(e.pubs, op)
+		}
+	}
+	s.objects = e
+	if s.plan.Events != "" {
+		var err error
+		if e.w, err = jsonl.Create(s.plan.Events, fileOpts); err != nil {
+			return err
+		}
+	}
+	s.sinks = append(s.sinks, e) // closed after the run's last event
+	return nil
+}
+
+// tell adds a frame to the story of the run.
+func (s *Set) tell(o *pipeline.Output) error {
+	s.last = o.Result.PTS
+	if o.Result.Detection() {
+		// A detector's story: what was in view, label by label.
+		s.objFrame = s.objFrame[:0]
+		for _, ob := range o.Result.Objects() {
+			s.objFrame = append(s.objFrame, timeline.Object{ID: ob.ID, Class: ob.Class, Label: ob.Label, Score: ob.Score})
+		}
+		s.objStory.Add(o.Result.PTS, s.objFrame)
+		return nil
+	}
+	if top := o.Result.Top(); len(top) > 0 {
+		s.story.Add(o.Result.PTS, top[0].Class, top[0].Label, top[0].Score)
+	} else {
+		s.story.Add(o.Result.PTS, timeline.Unsure, "", 0)
+	}
+	return nil
+}
+
+// Sinks are the set's sinks, for pipeline.Config.Sinks, in order: the
+// video, the results, the publishers, the events, the story.
+func (s *Set) Sinks() []pipeline.Sink { return s.sinks }
+
+// OnEvent is the label events' fan-out (the events file, the
+// publishers), for pipeline.Config.OnEvent; nil when nobody takes them.
+func (s *Set) OnEvent() func(events.Event) { return s.onEvent }
+
+// OnObjectEvent is the per-object events' fan-out (the events file, the
+// publishers, the snapshots, the metrics), for
+// pipeline.Config.OnObjectEvent; nil without Options.Detector.
+func (s *Set) OnObjectEvent() func(track.Event) {
+	if s.objects == nil {
+		return nil
+	}
+	return s.objects.event
+}
+
+// OnBestFrame feeds the snapshots, for pipeline.Config.OnBestFrame; nil
+// without Options.Snapshots.
+func (s *Set) OnBestFrame() func(detect.Object, gocv.Mat) {
+	if s.opts.Snapshots == nil {
+		return nil
+	}
+	return s.opts.Snapshots.BestFrame
+}
+
+// SetMetrics counts the per-object events in Prometheus too.
+func (s *Set) SetMetrics(m *prom.ObjectMetrics) {
+	if s.objects != nil {
+		s.objects.metrics = m
+	}
+}
+
+// Story is the story of a classifier's run: the best label of each frame.
+func (s *Set) Story() *timeline.Builder { return s.story }
+
+// Objects is the story of a detector's run, or nil.
+func (s *Set) Objects() *timeline.Objects { return s.objStory }
+
+// Last is the time, on the source's clock, of the last frame delivered.
+func (s *Set) Last() time.Duration { return s.last }
+
+// Close closes the outputs of a pipeline that never ran.
+func (s *Set) Close() error {
+	var errs []error
+	for _, k := range s.sinks {
+		errs = append(errs, k.Close())
+	}
+	return errors.Join(errs...)
+}
