@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/tflite"
 )
 

@@ -16,7 +16,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/livecam/livecam/internal/randweights"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/onnx"

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/randweights"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tfjs"
 	"github.com/livecam/livecam/net/tflite"

@@ -11,8 +11,8 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/internal/cvprep"
-	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/internal/testmode"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/internal/testrig/testmode"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tflite"

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // cgoFreeProgram opens a model by name or path and classifies a Go image

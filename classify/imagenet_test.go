@@ -13,7 +13,7 @@ import (
 	"github.com/livecam/livecam/internal/bgr"
 	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/imgprep"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // TestPureGoMatchesOpenCV500 runs the 500 shared ImageNet photos through

@@ -11,7 +11,7 @@ import (
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/internal/bgr"
 	"github.com/livecam/livecam/internal/cvprep"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // rgbImage reads a stored 300x300 RGB input tensor as an image.

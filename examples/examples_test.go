@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // run is one run of an example and what it must print.

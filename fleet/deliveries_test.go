@@ -7,7 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/internal/testrig/natstest"
 )
 
 // TestNakWithDelayCountsDeliveries: the bound on deliveries (MaxDeliveries)

@@ -38,7 +38,7 @@
 // once and checked as opened, a locked workspace, and outputs that move
 // into place together. Auth carries the credentials of a deployment with
 // users and permissions, its secrets read from files or the environment
-// (see internal/natstest.Authorization for the recommended server
+// (see internal/testrig/natstest.Authorization for the recommended server
 // configuration); WriteStates prints the jobs' and workers' states.
 package fleet
 

@@ -16,8 +16,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 
-	"github.com/livecam/livecam/internal/natstest"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/natstest"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // connectAs connects to srv as user (with its password), or anonymously

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/internal/testrig/natstest"
 )
 
 // TestWriteStates: the jobs table shows each job's state, progress while

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/internal/testrig/natstest"
 )
 
 // TestCheckSubmitSource: submit refuses what every worker would (a

@@ -15,7 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/internal/testrig/natstest"
 )
 
 // countingProcess is fakeProcess that counts its calls.

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // TestLookupDetectorAndV2 checks the catalogue entries of the COCO

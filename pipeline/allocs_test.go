@@ -11,7 +11,7 @@ import (
 
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
-	"github.com/livecam/livecam/internal/allocwatch"
+	"github.com/livecam/livecam/internal/testrig/allocwatch"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/jsonl"

@@ -21,7 +21,7 @@ import (
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/cvprep"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tflite"

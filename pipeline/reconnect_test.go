@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/mjpegtest"
+	"github.com/livecam/livecam/internal/testrig/mjpegtest"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/sink/outfile"

@@ -11,8 +11,8 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/internal/chromium"
 	"github.com/livecam/livecam/internal/randweights"
+	"github.com/livecam/livecam/internal/testrig/chromium"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"

@@ -13,7 +13,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/internal/chromium"
+	"github.com/livecam/livecam/internal/testrig/chromium"
 	"github.com/livecam/livecam/pipeline"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
-	"github.com/livecam/livecam/internal/chromium"
+	"github.com/livecam/livecam/internal/testrig/chromium"
 	"github.com/livecam/livecam/pipeline"
 )
 

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/mjpegtest"
-	"github.com/livecam/livecam/internal/mosquittotest"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/mjpegtest"
+	"github.com/livecam/livecam/internal/testrig/mosquittotest"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // TestCamerasFromConfig runs two cameras from a config file, sharing the

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/chromium"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/chromium"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 func TestFlagsAfterArguments(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // TestDetectCommand: `livecam detect -json` prints one line per image in

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/demo"
-	"github.com/livecam/livecam/internal/mosquittotest"
+	"github.com/livecam/livecam/internal/testrig/mosquittotest"
 )
 
 // demoVideo makes the demo video (eight photos, 2 s each) and returns it

@@ -17,8 +17,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livecam/livecam/fleet"
-	"github.com/livecam/livecam/internal/natstest"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/natstest"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/sink/natsjs"
 )
 

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/mjpegtest"
-	"github.com/livecam/livecam/internal/mosquittotest"
+	"github.com/livecam/livecam/internal/testrig/mjpegtest"
+	"github.com/livecam/livecam/internal/testrig/mosquittotest"
 	"github.com/livecam/livecam/internal/topicname"
 )
 

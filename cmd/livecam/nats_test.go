@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livecam/livecam/fleet"
-	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/internal/testrig/natstest"
 	"github.com/livecam/livecam/sink/natsjs"
 )
 

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/fleet"
-	"github.com/livecam/livecam/internal/mjpegtest"
-	"github.com/livecam/livecam/internal/natstest"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/mjpegtest"
+	"github.com/livecam/livecam/internal/testrig/natstest"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"golang.org/x/sys/unix"
 )
 

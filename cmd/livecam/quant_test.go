@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // TestQuantizedModelEverywhere runs Google's quantized 0.75@192 file by

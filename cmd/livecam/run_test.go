@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/overlay"
 	"golang.org/x/sys/unix"
 )

@@ -24,8 +24,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/livecam/livecam/internal/mjpegtest"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/mjpegtest"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // TestMain lets a test run this test binary as the livecam command itself

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // TestWatchlist runs the example on the demo photos watching for the hot

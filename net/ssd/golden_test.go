@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/quant"
 	"github.com/livecam/livecam/net/ssd"
 	"github.com/livecam/livecam/net/tflite"

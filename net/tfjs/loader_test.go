@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/livecam/livecam/internal/randweights"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tfjs"
 )

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/net/tfjs"
 )

@@ -3,7 +3,7 @@ package tflite_test
 import (
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/tflite"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/tflite"
 	fb "github.com/livecam/livecam/net/tflite/internal/tflitefb"
 )

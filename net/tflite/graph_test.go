@@ -17,8 +17,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/internal/testmode"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/internal/testrig/testmode"
 	"github.com/livecam/livecam/net/internal/kernelenv"
 	"github.com/livecam/livecam/net/tflite"
 )

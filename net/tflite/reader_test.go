@@ -8,7 +8,7 @@ import (
 
 	flatbuffers "github.com/google/flatbuffers/go"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/net/tflite"
 	fb "github.com/livecam/livecam/net/tflite/internal/tflitefb"
 )

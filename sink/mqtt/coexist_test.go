@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/livecam/livecam/internal/mosquittotest"
+	"github.com/livecam/livecam/internal/testrig/mosquittotest"
 	"github.com/livecam/livecam/pipeline"
 )
 

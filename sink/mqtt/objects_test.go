@@ -10,7 +10,7 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
-	"github.com/livecam/livecam/internal/mosquittotest"
+	"github.com/livecam/livecam/internal/testrig/mosquittotest"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/track"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
-	"github.com/livecam/livecam/internal/natstest"
+	"github.com/livecam/livecam/internal/testrig/natstest"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/track"
 )

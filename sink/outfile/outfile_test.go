@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/sink/outfile"
 	"golang.org/x/sys/unix"
 )

@@ -14,8 +14,8 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/livecam/livecam/internal/chromium"
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/chromium"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/outfile"
 )

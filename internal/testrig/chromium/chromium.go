@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/shareddata"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 // Path returns the Chromium binary; without one the test is skipped, or

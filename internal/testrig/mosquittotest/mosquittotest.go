@@ -17,8 +17,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/internal/testcert"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/internal/testrig/testcert"
 )
 
 // Broker is a mosquitto started for one test on a free 127.0.0.1 port.

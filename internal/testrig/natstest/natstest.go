@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/internal/shareddata"
-	"github.com/livecam/livecam/internal/testcert"
+	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/internal/testrig/testcert"
 )
 
 // Server is a nats-server started for one test.
