@@ -62,7 +62,7 @@ func livecamSite(stack []uintptr) string {
 	site := ""
 	for {
 		f, more := frames.Next()
-		if strings.HasPrefix(f.Function, Module+"internal/allocwatch.") {
+		if strings.HasPrefix(f.Function, Module+"internal/testrig/allocwatch.") {
 			return ""
 		}
 		if site == "" && f.Function == "runtime.acquireSudog" {

@@ -9,7 +9,7 @@ import (
 // TestReadmeQuotesTheServerConfig: the README's recommended server
 // configuration is the one the fleet's tests run, to the byte.
 func TestReadmeQuotesTheServerConfig(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
