@@ -46,6 +46,42 @@ func checkEvents(t *testing.T, got []string, n int) {
 	}
 }
 
+// checkAtLeastOnce checks that events 0 to n-1 all arrived, in order,
+// allowing a message in flight at a disconnection after event gone-1 (one
+// of events gone to gone+2) to arrive twice or late: no event lost, at
+// most two extra, every other event in order.
+func checkAtLeastOnce(t *testing.T, got []string, n, gone int) {
+	t.Helper()
+	seen := map[int]bool{}
+	last := -1
+	for _, p := range got {
+		var e struct {
+			Class int `json:"class"`
+		}
+		if err := json.Unmarshal([]byte(p), &e); err != nil {
+			t.Fatalf("%v: %s", err, p)
+		}
+		i := e.Class - 281
+		if i < 0 || i >= n {
+			t.Fatalf("an event that was never sent: %s", p)
+		}
+		if seen[i] {
+			continue // a QoS 1 duplicate
+		}
+		seen[i] = true
+		if i >= gone && i <= gone+2 {
+			continue // in flight at the disconnection: may come late
+		}
+		if i < last {
+			t.Errorf("event %d arrived after event %d", i, last)
+		}
+		last = i
+	}
+	if len(seen) != n || len(got) > n+2 {
+		t.Errorf("%d events arrived, %d distinct: want all %d, at most 2 twice", len(got), len(seen), n)
+	}
+}
+
 func TestEventsArriveOnceInOrder(t *testing.T) {
 	b := mosquittotest.Start(t, nil)
 	sub := mosquittotest.Subscribe(t, b.URL())
@@ -93,7 +129,10 @@ func connectionLost(t *testing.T) (logf func(string, ...any), wait func()) {
 
 // TestBrokerRestart stops the broker after 20 events, queues 30 more
 // while it is away, and starts it again once the Publisher has reported
-// the connection lost: all 50 arrive, once, in order.
+// the connection lost: all 50 arrive, in order, but for the one in
+// flight when the broker went, which QoS 1 (at least once) may deliver
+// twice: Paho keeps a packet whose write failed and sends it again after
+// the reconnection, and the queue sends it again too.
 func TestBrokerRestart(t *testing.T) {
 	if raceDetector {
 		t.Skip("Paho's own data race on resending after a reconnect (eclipse-paho/paho.mqtt.golang#703): run without -race")
@@ -119,7 +158,7 @@ func TestBrokerRestart(t *testing.T) {
 	}
 	lost()
 	b.Restart()
-	checkEvents(t, sub.Payloads("livecam/door/events", 50), 50)
+	checkAtLeastOnce(t, sub.Payloads("livecam/door/events", 50), 50, 20)
 	if err := p.Close(); err != nil {
 		t.Error(err)
 	}
