@@ -79,6 +79,11 @@ test: deps vet
 	$(GO) test -count=1 -race -short $(RACE_PKGS)
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/
 
+# The sweeps of hundreds of images: the full run makes them on the
+# default path; on the pure Go path and under qemu the golden sets stand
+# for them (the full run checks those on every path).
+SWEEPS := TestPredictions500|TestImageNetAgreement|TestGraphDetectOtherImages
+
 # Everything, what CI runs (.ci/run): vet, every test in full (every
 # kernel path, the long end-to-end runs), the pure Go kernels, the race
 # detector on every package but the benchmarks, the Mat profiler, the
@@ -86,7 +91,7 @@ test: deps vet
 # cross-built for arm64 and run under qemu.
 check: deps vet
 	$(GO) test -count=1 ./...
-	LIVECAM_KERNELS=generic $(GO) test -count=1 -short ./net/...
+	LIVECAM_KERNELS=generic $(GO) test -count=1 -short -skip '$(SWEEPS)' ./net/...
 	$(GO) test -count=1 -timeout 30m -race -short $$($(GO) list ./... | grep -v /bench)
 	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/
 	$(MAKE) --no-print-directory test-arm64
@@ -120,13 +125,12 @@ vet-arm64:
 # 15, checking arithmetic the golden sets already cover on every path).
 # Timings under qemu mean nothing.
 ARM64_PKGS := net/internal/kernelenv net/internal/workpool net/quant net/ssd net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite models internal/imgprep internal/bgr events track timeline report
-ARM64_SKIP := TestPredictions500|TestImageNetAgreement|TestGraphDetectOtherImages
 test-arm64: deps vet-arm64
 	@mkdir -p bin/arm64
 	@set -e; for p in $(ARM64_PKGS); do \
 		bin=$(CURDIR)/bin/arm64/$$(echo $$p | tr / _).test; \
 		GOARCH=arm64 $(GO) test -c -o $$bin ./$$p; \
-		echo "arm64 (qemu): $$p"; (cd $$p && qemu-aarch64-static $$bin -test.count=1 -test.skip '$(ARM64_SKIP)'); \
+		echo "arm64 (qemu): $$p"; (cd $$p && qemu-aarch64-static $$bin -test.count=1 -test.skip '$(SWEEPS)'); \
 	done
 
 # Regenerate testdata/ (images and videos drawn by the project itself).

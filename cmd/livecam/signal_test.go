@@ -514,6 +514,7 @@ func TestBatchSignalKeepsPartial(t *testing.T) {
 	}
 	namedFilesExist(t, e)
 	// The rerun does it again.
+	useSharedModels(t)
 	_, errOut, code := livecam(t, "-out-dir", out, in)
 	if code != 0 || !strings.Contains(errOut, "3 of 3 sources done") {
 		t.Errorf("rerun: exit %d:\n%s", code, errOut)
