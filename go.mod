@@ -3,6 +3,7 @@ module github.com/livecam/livecam
 go 1.24.0
 
 require (
+	github.com/dustin/go-humanize v1.1.0
 	github.com/eclipse/paho.mqtt.golang v1.5.0
 	github.com/goccy/go-yaml v1.19.2
 	github.com/nats-io/nats.go v1.49.0

@@ -1,0 +1,36 @@
+package segment_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/livecam/livecam/sink/segment"
+)
+
+// TestWriteAllocatesNothing: between rotations, Write (the clock, the
+// size check, the budget's fstat and the video sink's own work)
+// allocates nothing per frame.
+func TestWriteAllocatesNothing(t *testing.T) {
+	needFFmpeg(t)
+	clk := newClock(time.Date(2026, 12, 1, 15, 30, 0, 0, time.Local))
+	r, err := segment.New(segment.Options{Dir: t.TempDir(), Camera: "cam", KeepBytes: 1 << 30, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c := newCamera(clk, 64, 48)
+	defer c.close()
+	c.write(t, r, 5) // the segment starts
+	var werr error
+	allocs := testing.AllocsPerRun(200, func() {
+		if err := r.Write(c.frame()); err != nil {
+			werr = err
+		}
+	})
+	if werr != nil {
+		t.Fatal(werr)
+	}
+	if allocs != 0 {
+		t.Errorf("%v allocations per frame, want 0", allocs)
+	}
+}

@@ -1,0 +1,74 @@
+// Package segment records a live camera as a series of time-named video
+// files that rotate, with retention by age and by size, so that an
+// always-on camera never fills the disk and a restart never collides with
+// the files of the run before. See Recorder.
+//
+// # Layout
+//
+// A camera's recording lives in its own folder, DIR/NAME, one folder a
+// day:
+//
+//	DIR/NAME/2026-12-01/15-30-00.mp4      a finished segment
+//	DIR/NAME/2026-12-01/15-30-00-1.mp4    the same second taken: the next free name
+//	DIR/NAME/2026-12-01/15-40-00.partial-123.mp4   the segment being written
+//	DIR/NAME/2026-12-01/15-20-00.cut.mp4  kept from a run that stopped mid-segment
+//	DIR/NAME/.lock                        held while a Recorder records NAME
+//
+// The date and time are the local ones of the segment's first frame, read
+// from the injected clock (Options.Now). NAME is the camera's name made
+// safe for a path by outfile.SafeName (separators, "..", control
+// characters become '_'); a name with nothing usable in it is refused.
+//
+// # Segments
+//
+// Each segment is a complete H.264 file in fragmented MP4 written by its
+// own encoder (package video), so each starts on a key frame and plays on
+// its own. A new segment starts on the first frame at or after
+// Options.Length from the segment's start, when the frame size changes,
+// and when the size budget needs it (below).
+//
+// A segment is written under a partial name (outfile's
+// NAME.partial-RANDOM.mp4, the same as every other livecam output) and
+// renamed to its final name when it is closed whole, never over an
+// existing file: when the name was taken meanwhile (a file someone put
+// there), the next free name is used. Nothing is ever opened over an
+// existing file: the partial file is created with O_EXCL, and a name is
+// chosen only when no file of the folder starts with it.
+//
+// # A run that stopped
+//
+// A crash, kill -9 or power cut leaves the segment being written under
+// its partial name. New finds such files of its camera (it holds the
+// camera's lock, so no other livecam is writing them) and keeps them as
+// HH-MM-SS.cut.mp4: a fragmented MP4 plays up to its last fragment, and
+// the ".cut" says that it is not whole. An empty one is removed. A segment
+// whose encoder failed is kept the same way. Cut segments are segments
+// like the others for listing and retention.
+//
+// # Retention
+//
+// After each segment closes, and at New, the oldest finished segments of
+// the camera are deleted while they are older than Options.Keep (by the
+// time in their name) or while the finished segments and the one being
+// written together take more than Options.KeepBytes. The size budget is
+// also checked at every frame: when the segment being written would take
+// the total past the budget (with room for the largest growth seen
+// between two frames), the oldest finished segment is deleted; when no
+// finished segment is left, the current one is closed early so that it
+// can go next. The size seen is what ffmpeg has written: it writes a
+// fragment (2 s of video) at a time, so the camera's files stay within
+// the budget and about one fragment (the test holds them to that). A
+// budget smaller than one segment cuts segments short, and the Recorder
+// logs a warning once: a segment's size is known only once it is
+// recorded, so New cannot refuse it. The segment being written
+// is never deleted, and the newest finished one is not deleted at the
+// moment it closes. Only files whose names follow the layout above, in
+// date folders under DIR/NAME, are ever touched: anything else there
+// stays; empty date folders are removed.
+//
+// # Cost
+//
+// In steady state (between rotations) Write adds no allocation to the
+// video sink's: the clock, the frame size and the current file's size
+// (one fstat) are read into the Recorder's own fields.
+package segment

@@ -1,0 +1,360 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/sink/video"
+)
+
+// DefaultLength is the length of a segment when Options.Length is 0.
+const DefaultLength = 10 * time.Minute
+
+// Options configure a Recorder.
+type Options struct {
+	// Dir is the folder of all cameras' recordings; it must exist. The
+	// camera's own folder is made in it.
+	Dir string
+	// Camera is the camera's name; its folder is Dir/Camera, made safe
+	// for a path (see the package documentation).
+	Camera string
+	// Length is how long a segment lasts; 0 is DefaultLength.
+	Length time.Duration
+	// Keep deletes finished segments that started longer ago than this;
+	// 0 keeps them whatever their age.
+	Keep time.Duration
+	// KeepBytes bounds the bytes the camera's segments take, the one being
+	// written included; 0 is no bound.
+	KeepBytes int64
+	// Encoding is how the segments are compressed (their container is
+	// always fragmented MP4).
+	Encoding video.Encoding
+	// Now is the clock that names and rotates the segments; nil is
+	// time.Now.
+	Now func() time.Time
+	// Logf reports what the Recorder did on its own (segments kept from a
+	// run that stopped, a budget smaller than a segment); nil is silent.
+	Logf func(format string, args ...any)
+}
+
+// Segment is one finished segment of a camera.
+type Segment struct {
+	// Path is the segment's file.
+	Path string
+	// Start is the local time of its first frame, from its name.
+	Start time.Time
+	// Size is its size in bytes.
+	Size int64
+	// Cut says it was kept from a run that stopped while writing it (or
+	// whose encoder failed): it plays up to its last fragment.
+	Cut bool
+
+	n int // its number within its second (the -N of its name)
+}
+
+// Recorder is a pipeline.Sink that writes a camera's frames as rotating
+// segments with retention (see the package documentation). It is not
+// safe for concurrent use: one goroutine writes the frames and closes it.
+type Recorder struct {
+	opts   Options
+	length time.Duration
+	dir    string   // Dir/NAME
+	lock   *os.File // Dir/NAME/.lock, flocked
+	logf   func(string, ...any)
+
+	// The segment being written.
+	cur       *video.Sink
+	group     *outfile.Group
+	curDir    string // its date folder
+	curStem   string // its name without extension
+	curStart  time.Time
+	curW      int
+	curH      int
+	curFile   *os.File // its partial file, opened to read its size
+	st        unix.Stat_t
+	lastSize  int64
+	maxGrowth int64 // the largest growth of a segment between two frames
+
+	// Finished segments, oldest first, and their total size.
+	segs     []Segment
+	finished int64
+	warned   bool
+	closed   bool
+}
+
+var _ pipeline.Sink = (*Recorder)(nil)
+
+// New checks the options, makes the camera's folder, takes its lock (one
+// Recorder per camera folder, in any process), keeps the segments a
+// stopped run left under partial names (see the package documentation)
+// and applies the retention rules. Nothing is recorded before the first
+// Write.
+func New(opts Options) (*Recorder, error) {
+	switch {
+	case opts.Length < 0:
+		return nil, fmt.Errorf("segment length %v: must be positive", opts.Length)
+	case opts.Keep < 0:
+		return nil, fmt.Errorf("keep %v: must be positive (0 keeps everything)", opts.Keep)
+	case opts.KeepBytes < 0:
+		return nil, fmt.Errorf("keep size %d: must be positive (0 is no limit)", opts.KeepBytes)
+	}
+	name, err := folderName(opts.Camera)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("recordings folder %s: %w", opts.Dir, unwrapPath(err))
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("recordings folder %s: is not a folder", opts.Dir)
+	}
+	r := &Recorder{opts: opts, length: opts.Length, dir: filepath.Join(opts.Dir, name), logf: opts.Logf}
+	if r.length == 0 {
+		r.length = DefaultLength
+	}
+	if r.opts.Now == nil {
+		r.opts.Now = time.Now
+	}
+	if r.logf == nil {
+		r.logf = func(string, ...any) {}
+	}
+	if name != opts.Camera {
+		r.logf("camera %q records in %s (its name made safe for a folder)", opts.Camera, r.dir)
+	}
+	if err := os.Mkdir(r.dir, 0o755); err != nil && !os.IsExist(err) {
+		return nil, fmt.Errorf("camera %q: cannot make its folder: %w", opts.Camera, err)
+	}
+	if st, err := os.Stat(r.dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("camera %q: %s is not a folder", opts.Camera, r.dir)
+	}
+	// The encoding (and ffmpeg) is checked against a name that is never
+	// created; that a file of that name exists does not matter.
+	if _, err := video.CreateWith(filepath.Join(r.dir, "check"+ext), opts.Encoding, outfile.Options{}); err != nil && !errors.Is(err, outfile.ErrExists) {
+		return nil, fmt.Errorf("camera %q: %w", opts.Camera, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(r.dir, ".lock"), os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("camera %q: %w", opts.Camera, err)
+	}
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("camera %q: %s is being recorded already (by another camera of the same folder name, or another livecam)", opts.Camera, r.dir)
+		}
+		return nil, fmt.Errorf("camera %q: cannot lock %s: %w", opts.Camera, r.dir, err)
+	}
+	r.lock = lock
+	if err := r.keepStale(); err != nil {
+		r.unlock()
+		return nil, err
+	}
+	if err := r.prune(false); err != nil {
+		r.unlock()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Dir returns the camera's folder, Dir/NAME.
+func (r *Recorder) Dir() string { return r.dir }
+
+// Write records one frame, starting a new segment first when the current
+// one has reached its length or the frame's size differs from its own.
+// It deletes the oldest finished segments when the size budget needs it.
+func (r *Recorder) Write(o *pipeline.Output) error {
+	if r.closed {
+		return fmt.Errorf("%s: write after Close", r.dir)
+	}
+	now := r.opts.Now()
+	if r.cur != nil && (now.Sub(r.curStart) >= r.length || o.Image.Cols() != r.curW || o.Image.Rows() != r.curH) {
+		if err := r.rotate(); err != nil {
+			return err
+		}
+	}
+	if r.cur == nil {
+		if err := r.begin(now, o); err != nil {
+			return err
+		}
+	}
+	if err := r.cur.Write(o); err != nil {
+		return err
+	}
+	if r.curFile == nil {
+		r.openPartial()
+	}
+	if r.opts.KeepBytes > 0 {
+		return r.budget()
+	}
+	return nil
+}
+
+// begin starts a segment at now for frames of o's size.
+func (r *Recorder) begin(now time.Time, o *pipeline.Output) error {
+	dir := r.dayDir(now)
+	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+		return fmt.Errorf("camera %q: %w", r.opts.Camera, err)
+	}
+	stem, err := freeStem(dir, now.Local().Format(timeLayout))
+	if err != nil {
+		return err
+	}
+	g := &outfile.Group{}
+	v, err := video.CreateWith(filepath.Join(dir, stem+ext), r.opts.Encoding, outfile.Options{Group: g})
+	if err != nil {
+		return err
+	}
+	r.cur, r.group, r.curDir, r.curStem, r.curStart = v, g, dir, stem, now
+	r.curW, r.curH = o.Image.Cols(), o.Image.Rows()
+	r.lastSize = 0
+	return nil
+}
+
+// openPartial opens the current segment's partial file, which the video
+// sink made on its first frame, to watch its size.
+func (r *Recorder) openPartial() {
+	entries, err := os.ReadDir(r.curDir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if m := partialName.FindStringSubmatch(e.Name()); m != nil && m[1] == r.curStem {
+			if f, err := os.Open(filepath.Join(r.curDir, e.Name())); err == nil {
+				r.curFile = f
+			}
+			return
+		}
+	}
+}
+
+// curSize returns the size of the segment being written.
+func (r *Recorder) curSize() int64 {
+	if r.curFile == nil || unix.Fstat(int(r.curFile.Fd()), &r.st) != nil {
+		return r.lastSize
+	}
+	return r.st.Size
+}
+
+// budget keeps the finished segments and the current one within
+// KeepBytes, with room for the largest growth seen between two frames:
+// the oldest finished segment goes first; when none is left, the current
+// segment is closed early.
+func (r *Recorder) budget() error {
+	size := r.curSize()
+	r.maxGrowth = max(r.maxGrowth, size-r.lastSize)
+	r.lastSize = size
+	for r.finished+size+r.maxGrowth > r.opts.KeepBytes && len(r.segs) > 0 {
+		r.remove(r.segs[0])
+		r.finished -= r.segs[0].Size
+		r.segs = r.segs[1:]
+	}
+	if size+r.maxGrowth > r.opts.KeepBytes && size > 0 {
+		if !r.warned {
+			r.warned = true
+			r.logf("camera %q: the size budget (%d bytes) holds less than one segment: segments are cut at about %d bytes", r.opts.Camera, r.opts.KeepBytes, size)
+		}
+		return r.rotate()
+	}
+	return nil
+}
+
+// rotate finishes the current segment and applies the retention rules.
+func (r *Recorder) rotate() error {
+	err := r.finish()
+	if perr := r.prune(true); err == nil {
+		err = perr
+	}
+	return err
+}
+
+// finish closes the current segment and moves it to its final name (the
+// next free one when its name was taken meanwhile), or to a cut name
+// when the encoder failed.
+func (r *Recorder) finish() error {
+	if r.cur == nil {
+		return nil
+	}
+	err := r.cur.Close()
+	if r.curFile != nil {
+		r.curFile.Close()
+	}
+	partial := r.group.Partial(filepath.Join(r.curDir, r.curStem+ext))
+	dir, stem := r.curDir, r.curStem
+	r.cur, r.group, r.curFile = nil, nil, nil
+	if partial == "" {
+		return err // no frame was written, or the file could not be finished
+	}
+	suffix := ext
+	if err != nil {
+		suffix = cutMark + ext
+	}
+	if _, rerr := moveFree(partial, dir, stem, suffix); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// moveFree renames the finished file partial to dir/stem+suffix, or to
+// the next free stem when that is taken; it never replaces a file.
+func moveFree(partial, dir, stem, suffix string) (string, error) {
+	for range 10 {
+		target := filepath.Join(dir, stem+suffix)
+		if _, err := os.Lstat(target); err != nil {
+			err := outfile.Rename(partial, target, false)
+			if err == nil {
+				return target, nil
+			}
+			if _, lerr := os.Lstat(target); lerr != nil {
+				return "", err // not taken: the rename failed for another reason
+			}
+		}
+		base := stem
+		if m := segmentName.FindStringSubmatch(stem + ext); m != nil {
+			base = m[1]
+		}
+		next, err := freeStem(dir, base)
+		if err != nil {
+			return "", err
+		}
+		stem = next
+	}
+	return "", fmt.Errorf("%s: no free name to move it to in %s", partial, dir)
+}
+
+// Close finishes the segment being written, applies the retention rules
+// and releases the camera's folder.
+func (r *Recorder) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	err := r.finish()
+	if perr := r.prune(true); err == nil {
+		err = perr
+	}
+	r.unlock()
+	return err
+}
+
+func (r *Recorder) unlock() {
+	if r.lock != nil {
+		r.lock.Close() // releases the flock
+		r.lock = nil
+	}
+}
+
+// unwrapPath drops the path of a *PathError (the message names it).
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
