@@ -51,3 +51,12 @@ func LastLine(s string) string {
 	}
 	return s
 }
+
+// InputLimits keep ffmpeg and ffprobe to the file they are given: only
+// the file protocol (a playlist cannot reach the network) and only
+// self-contained containers and image formats, so a playlist (HLS, DASH,
+// concat, SDP, IMF) named like a video cannot make them read other files
+// on livecam's behalf. Put them before the -i they guard; they are
+// shared: append to a copy.
+var InputLimits = []string{"-protocol_whitelist", "file",
+	"-format_whitelist", "mov,matroska,avi,mpegts,mpeg,mpegvideo,flv,asf,image2,png_pipe,jpeg_pipe,bmp_pipe,webp_pipe,gif,mjpeg,h264,hevc,m4v,ivf,nut,ogg,yuv4mpegpipe,dv,mxf,rawvideo"}

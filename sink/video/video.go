@@ -2,7 +2,8 @@
 // ffmpeg child process: H.264 in fragmented MP4 that survives a crash,
 // Matroska, or Motion JPEG; frames placed by their timestamps; disk space
 // watched; the file written under a partial name and renamed into place
-// (package outfile). See Sink.
+// (package outfile); the source file's audio carried along, in sync
+// (Encoding.Audio). See Sink.
 package video
 
 import (
@@ -44,6 +45,10 @@ import (
 // frame whose size differs from the first one (a camera that changed
 // mode) is scaled to fit, with black borders.
 //
+// With Encoding.Audio, ffmpeg reads the source file's first audio stream
+// as a second input and writes it beside the frames, in sync with them,
+// and the video ends with its last frame.
+//
 // ffmpeg runs in its own process group: a Ctrl-C on the terminal reaches
 // livecam only, which finishes the file; if livecam dies, ffmpeg sees its
 // input end and finishes the file itself. The file is written under a
@@ -70,6 +75,7 @@ type Sink struct {
 	errMu  sync.Mutex
 	errBuf ffmpeg.Tail // the end of ffmpeg's standard error
 	exit   error
+	audio  *audioTrack // nil: no audio
 
 	width, height int
 	fps           float64
@@ -95,6 +101,10 @@ var ErrDiskFull = errors.New("disk (nearly) full")
 // spaceCheckEvery is how many frames pass between free-space checks.
 const spaceCheckEvery = 10
 
+// maxAudioGap is the longest gap between two frames that a video with
+// audio fills by holding the frame, to stay in sync with the audio.
+const maxAudioGap = 10 * time.Second
+
 // FrameWriteTimeout ends the video when ffmpeg takes no frame for this long.
 const FrameWriteTimeout = 20 * time.Second
 
@@ -118,6 +128,22 @@ type Encoding struct {
 	// constant rate factors 28, 23 and 18, for VP9 40, 33 and 24, for
 	// Motion JPEG q 8, 4 and 2.
 	Quality string
+	// Audio is the file whose first audio stream the video carries, in
+	// sync with the frames ("" for none): livecam's file source reading
+	// that file whole, not paced and not looped. Only then do the frames'
+	// PTS follow the file's timeline; a looped or real-time file (frames
+	// dropped), a camera or a stream gets no audio. The codec is copied
+	// when the container holds it and its players play it (AAC, MP3 or
+	// Opus in .mp4; AAC, MP3, ALAC or PCM in .mov; almost any in .mkv;
+	// Opus or Vorbis in .webm; MP3, AC-3 or PCM in .avi), and converted
+	// otherwise (to AAC for .mp4, .m4v and .mov, Opus for .mkv and .webm,
+	// MP3 for .avi). The video ends with its last frame (a run cut short
+	// too). A file without audio gives a video without audio; one whose
+	// audio ffmpeg cannot read, too, with a note through Logf.
+	Audio string
+	// Logf receives the note that the source's audio could not be kept
+	// (default: nothing). It is called at most once, by CreateWith.
+	Logf func(format string, args ...any)
 }
 
 // Codecs lists the values Encoding.Codec takes.
@@ -138,7 +164,14 @@ func CreateWith(path string, enc Encoding, opts outfile.Options) (*Sink, error) 
 	if err := outfile.Check(nil, []outfile.Target{{Path: path}}, opts.Overwrite); err != nil {
 		return nil, err
 	}
-	return &Sink{path: path, opts: opts, enc: enc}, nil
+	v := &Sink{path: path, opts: opts, enc: enc}
+	if enc.Audio != "" {
+		var note string
+		if v.audio, note = probeAudio(enc.Audio, path); note != "" && enc.Logf != nil {
+			enc.Logf("%s", note)
+		}
+	}
+	return v, nil
 }
 
 // codecArgs returns ffmpeg's output arguments for the file's extension
@@ -235,6 +268,10 @@ func (v *Sink) start(o *pipeline.Output) error {
 	args := []string{"-hide_banner", "-nostats", "-loglevel", "error",
 		"-f", "rawvideo", "-pix_fmt", inFormat, "-video_size", fmt.Sprintf("%dx%d", v.width, v.height),
 		"-framerate", strconv.FormatFloat(v.fps, 'g', -1, 64), "-i", "pipe:0"}
+	if v.audio != nil {
+		args = append(args, v.audio.inputArgs(o.Result.PTS)...)
+		args = append(args, v.audio.outputArgs()...)
+	}
 	cargs, err := codecArgs(v.path, v.enc, v.width, v.height, v.fps)
 	if err != nil {
 		pr.Close()
@@ -297,11 +334,16 @@ func (v *Sink) Write(o *pipeline.Output) error {
 	}
 	// The frame covers the output's frames from its own time until the
 	// next frame's; at least one, at most a second's worth (a longer gap
-	// is a cut: the timeline moves up).
+	// is a cut: the timeline moves up), or with audio, which goes on
+	// through the gap, at most maxAudioGap's worth.
 	due := int(math.Round((o.Result.PTS - v.first).Seconds() * v.fps))
 	n := 1
+	gap := int(v.fps)
+	if v.audio != nil {
+		gap = int(maxAudioGap.Seconds() * v.fps)
+	}
 	switch {
-	case due > v.frames+int(v.fps) || due < 0:
+	case due > v.frames+gap || due < 0:
 		v.first = o.Result.PTS - time.Duration(float64(v.frames)/v.fps*float64(time.Second))
 	case due > v.frames:
 		n = due - v.frames + 1
@@ -454,6 +496,16 @@ func (v *Sink) checkSpace() error {
 			v.path, ErrDiskFull, free>>10, need>>10, v.frames)
 	}
 	return nil
+}
+
+// Audio says what the video does with the source's audio (see
+// Encoding.Audio): "aac, copied", "opus, converted to aac", or "" for a
+// video without audio.
+func (v *Sink) Audio() string {
+	if v.audio == nil {
+		return ""
+	}
+	return v.audio.desc
 }
 
 // Frames returns the number of frames written to the file.

@@ -88,16 +88,8 @@ type Options struct {
 	Loop bool
 }
 
-// inputLimits keep ffmpeg and ffprobe to the file they are given: only
-// the file protocol (a playlist cannot reach the network) and only
-// self-contained containers and image formats, so a playlist (HLS, DASH,
-// concat, SDP, IMF) named like a video cannot make them read other files
-// on livecam's behalf.
-var inputLimits = []string{"-protocol_whitelist", "file",
-	"-format_whitelist", "mov,matroska,avi,mpegts,mpeg,mpegvideo,flv,asf,image2,png_pipe,jpeg_pipe,bmp_pipe,webp_pipe,gif,mjpeg,h264,hevc,m4v,ivf,nut,ogg,yuv4mpegpipe,dv,mxf,rawvideo"}
-
 // notOnWhitelist finds ffmpeg's word that a file's format is not one of
-// inputLimits', and the format's name.
+// ffmpeg.InputLimits', and the format's name.
 var notOnWhitelist = regexp.MustCompile(`\[(\w+) @ [^\]]*\] Format not on whitelist`)
 
 // Open probes path with ffprobe and starts decoding it. It needs ffmpeg
@@ -107,7 +99,7 @@ func Open(path string, opts Options) (*Source, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stderr ffmpeg.Tail
-	cmd := exec.CommandContext(ctx, "ffprobe", append(append([]string{"-v", "error"}, inputLimits...),
+	cmd := exec.CommandContext(ctx, "ffprobe", append(append([]string{"-v", "error"}, ffmpeg.InputLimits...),
 		"-select_streams", "v:0",
 		"-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
 		"-of", "json", "file:"+path)...)
@@ -226,7 +218,7 @@ func leadingInt(b []byte) (n int, rest []byte, ok bool) {
 func (f *Source) startDecoder() error {
 	w, h := f.info.Width, f.info.Height
 	fit := fmt.Sprintf("showinfo=checksum=0,scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:-1:-1", w, h, w, h)
-	args := append([]string{"-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info"}, inputLimits...)
+	args := append([]string{"-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info"}, ffmpeg.InputLimits...)
 	cmd := exec.Command("ffmpeg", append(args, "-i", "file:"+f.path, "-map", "0:v:0", "-fps_mode", "passthrough", "-vf", fit,
 		"-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1")...)
 	stdout, err := cmd.StdoutPipe()
