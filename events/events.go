@@ -39,6 +39,14 @@ type Event struct {
 	// up to the enter on Enter events, up to End on Leave events.
 	PeakScore, MeanScore float32
 	Frames               int
+	// Time is the wall-clock capture time of the frame that decided the
+	// event (for Leave, End's frame), when the frames' times were given
+	// (UpdateAt); zero otherwise.
+	Time time.Time
+	// Camera names the camera the event was seen by, when the caller
+	// sets it (the pipeline does: Config.Camera); the Tracker leaves it
+	// empty.
+	Camera string
 }
 
 // Options tune the hysteresis. The zero value is usable: Enter 0.5,
@@ -84,6 +92,7 @@ type Tracker struct {
 	states []*state // classes pending, entered or cooling down
 	spare  []*state
 	last   time.Duration
+	wall   time.Time // the last update's wall-clock time
 }
 
 // NewTracker checks opts and returns a Tracker.
@@ -111,7 +120,13 @@ func NewTracker(opts Options) (*Tracker, error) {
 // Update takes the scores reported for the frame at time t (times must not
 // go backwards) and calls emit for each event it causes.
 func (tr *Tracker) Update(t time.Duration, scores []Score, emit func(Event)) {
-	tr.last = t
+	tr.UpdateAt(t, time.Time{}, scores, emit)
+}
+
+// UpdateAt is Update for a frame captured at wall-clock time wall: the
+// events it causes (and a Flush's after it) carry that Time.
+func (tr *Tracker) UpdateAt(t time.Duration, wall time.Time, scores []Score, emit func(Event)) {
+	tr.last, tr.wall = t, wall
 	for _, st := range tr.states {
 		st.seen = false
 	}
@@ -142,7 +157,7 @@ func (tr *Tracker) Update(t time.Duration, scores []Score, emit func(Event)) {
 		st.peak = max(st.peak, sc.Score)
 		if !st.entered && t-st.start >= tr.opts.MinDuration {
 			st.entered = true
-			emit(st.event(Enter, 0))
+			emit(tr.event(st, Enter, 0))
 		}
 	}
 	for i := 0; i < len(tr.states); i++ {
@@ -158,7 +173,7 @@ func (tr *Tracker) Update(t time.Duration, scores []Score, emit func(Event)) {
 			continue
 		}
 		if st.entered {
-			emit(st.event(Leave, t))
+			emit(tr.event(st, Leave, t))
 		}
 		if st.entered && tr.opts.Cooldown > 0 {
 			st.cooling, st.entered = true, false
@@ -170,20 +185,22 @@ func (tr *Tracker) Update(t time.Duration, scores []Score, emit func(Event)) {
 	}
 }
 
-// Flush ends the stream: every class still entered leaves at the time of
-// the last update.
+// Flush ends the stream, or a stretch of it (a live source that lost its
+// signal: the next update starts afresh, no class entered or cooling
+// down): every class still entered leaves at the time of the last update
+// (End, and Time: the last frame's).
 func (tr *Tracker) Flush(emit func(Event)) {
 	for _, st := range tr.states {
 		if st.entered && !st.cooling {
-			emit(st.event(Leave, tr.last))
+			emit(tr.event(st, Leave, tr.last))
 		}
 		tr.spare = append(tr.spare, st)
 	}
 	tr.states = tr.states[:0]
 }
 
-func (st *state) event(typ Type, end time.Duration) Event {
-	e := Event{Type: typ, Class: st.class, Label: st.label, Start: st.start, PeakScore: st.peak, Frames: st.frames}
+func (tr *Tracker) event(st *state, typ Type, end time.Duration) Event {
+	e := Event{Type: typ, Class: st.class, Label: st.label, Start: st.start, PeakScore: st.peak, Frames: st.frames, Time: tr.wall}
 	if st.frames > 0 {
 		e.MeanScore = float32(st.sum / float64(st.frames))
 	}

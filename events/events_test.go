@@ -144,3 +144,31 @@ func ExampleTracker() {
 	// enter bullet train start=1s end=0s frames=1 peak=0.70
 	// leave bullet train start=1s end=4s frames=3 peak=0.80
 }
+
+// TestWallClockTimes: UpdateAt's wall-clock times reach the events (an
+// enter's is the frame it entered at, a leave's the frame it left at),
+// and a Flush in the middle of a stream (a live source that lost its
+// signal) ends the class at the last frame, its time that frame's; the
+// stream then starts afresh.
+func TestWallClockTimes(t *testing.T) {
+	tr, err := NewTracker(Options{Cooldown: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 12, 2, 15, 42, 0, 0, time.UTC)
+	var got []string
+	emit := func(e Event) {
+		got = append(got, fmt.Sprintf("%s %v-%v %s", e.Type, e.Start, e.End, e.Time.Format("15:04:05.000")))
+	}
+	in := []Score{{Class: 7, Label: "seven", Score: 0.9}}
+	for i := range 3 {
+		tr.UpdateAt(ms(100*i), base.Add(ms(100*i)), in, emit)
+	}
+	tr.Flush(emit)
+	tr.UpdateAt(ms(90000), base.Add(ms(90000)), in, emit) // back: no cooldown
+	tr.UpdateAt(ms(90100), base.Add(ms(90100)), nil, emit)
+	want := []string{"enter 0s-0s 15:42:00.000", "leave 0s-200ms 15:42:00.200", "enter 1m30s-0s 15:43:30.000", "leave 1m30s-1m30.1s 15:43:30.100"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -107,6 +107,19 @@
 // allocate nothing either (a run that reports more classes gives each
 // copy its own slice of them). Steady state allocates nothing per frame.
 //
+// # Outages
+//
+// A live run watches its source's signal on the output goroutine: when
+// no frame has come out for Config.StaleAfter (5 s by default), or the
+// source failed and is being reconnected (once the frames read before
+// are out), the signal is lost. Every label still entered and every
+// tracked object leaves then, at the last frame's time (source clock and
+// wall clock), and the sinks that implement SignalSink, then
+// Config.OnSignal, get Signal{Lost: true, Since: the last frame's
+// capture time}: a viewer shows "no signal", a broker marks the camera
+// offline and clears its label. The first frame after it brings
+// Signal{Lost: false} before it. File mode never loses the signal.
+//
 // # Stopping
 //
 // Run returns at the end of the source, when its context is cancelled, or

@@ -194,3 +194,36 @@ func Example_pool() {
 	fmt.Println(counts[0], "and", counts[1], "frames labelled")
 	// Output: 45 and 45 frames labelled
 }
+
+// A live camera whose frames stop: after Config.StaleAfter without a
+// frame the pipeline says so once (Config.OnSignal, and the sinks that
+// implement SignalSink), and again when frames come back.
+func Example_signal() {
+	cam, err := push.New("porch", 64, 48, 30)
+	if err != nil {
+		log.Fatal(err)
+	}
+	signals := make(chan pipeline.Signal, 2)
+	p, err := pipeline.New(pipeline.Config{Source: cam, Model: model(), Camera: "porch",
+		StaleAfter: 50 * time.Millisecond,
+		OnSignal:   func(s pipeline.Signal) { signals <- s }})
+	if err != nil {
+		log.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- p.Run(context.Background()) }()
+	rgb := make([]byte, 64*48*3)
+	cam.PushRGB(rgb, 0)
+	s := <-signals // no frame for 50 ms
+	fmt.Println(s.Camera, "lost:", s.Lost)
+	cam.PushRGB(rgb, time.Second)
+	s = <-signals
+	fmt.Println(s.Camera, "lost:", s.Lost)
+	cam.Close()
+	if err := <-done; err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// porch lost: true
+	// porch lost: false
+}

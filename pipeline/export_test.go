@@ -22,3 +22,11 @@ func SetPoolHooks(queued func(camera string), taken func(camera string, pts time
 	poolQueuedHook, poolTakenHook = queued, taken
 	return func() { poolQueuedHook, poolTakenHook = nil, nil }
 }
+
+// SetSignalClock makes p watch its signal on the clock now, checking for
+// a stale source at each value tick receives (instead of a real ticker).
+// Call it before Run.
+func SetSignalClock(p *Pipeline, now func() time.Time, tick <-chan time.Time) {
+	p.now = now
+	p.ticker = func(time.Duration) (<-chan time.Time, func()) { return tick, func() {} }
+}

@@ -212,6 +212,20 @@ func (o *objects) deliver() {
 	o.evs = o.evs[:0]
 }
 
+// lost ends every track when the signal is lost (at the last frame's
+// time) and delivers the events: the objects last seen are forgotten,
+// and a new tracker starts at the next frame, its ids after theirs.
+func (o *objects) lost() {
+	if o.t != nil {
+		o.evs = o.shift(o.t.Flush(o.pts, o.tevs[:0]), o.evs)
+		o.idBase = o.maxID
+		o.t = nil
+		o.tobjs = o.tobjs[:0]
+	}
+	o.last = o.last[:0]
+	o.deliver()
+}
+
 // flush ends every track at the end of the run and delivers the events.
 func (o *objects) flush() {
 	if o.t != nil {

@@ -27,6 +27,12 @@ type outPath struct {
 	err   error  // the first error
 	stop  func() // called at every error (nil: nothing to stop)
 	stats time.Time
+
+	// The signal (live runs): its watch, the sinks it goes to, the
+	// label events to end when it is lost.
+	watch  watch
+	fan    *fanOut
+	events *eventSink
 }
 
 // newOutPath returns p's output path; stop, when not nil, is called at
@@ -45,15 +51,62 @@ func newOutPath(p *Pipeline, stop func()) *outPath {
 	stages := append([]Stage(nil), cfg.Stages...)
 	stages = append(stages, latencyStage(p.metrics))
 	if p.tracker != nil {
-		stages = append(stages, eventStage(p.tracker, cfg.OnEvent))
+		o.events = newEventSink(p.tracker, cfg.Camera, cfg.OnEvent)
+		stages = append(stages, func(next Sink) Sink { o.events.next = next; return o.events })
 	}
 	if o.objs != nil {
 		stages = append(stages, objectEventStage(o.objs))
 	}
 	stages = append(stages, resultStage(cfg.OnResult, p.results))
-	fan := &fanOut{sinks: append([]Sink(nil), cfg.Sinks...), logf: cfg.Logf, fail: o.fail}
-	o.chain = Chain(fan, stages...)
+	o.fan = &fanOut{sinks: append([]Sink(nil), cfg.Sinks...), logf: cfg.Logf, fail: o.fail}
+	o.chain = Chain(o.fan, stages...)
 	return o
+}
+
+// arrive notes that frame s comes out now, on a live run: a lost signal
+// is back, before the frame goes on.
+func (o *outPath) arrive(s *slot) {
+	w := &o.watch
+	if w.lost {
+		w.lost = false
+		o.signal(Signal{Since: s.frame.Time, Camera: o.p.cfg.Camera})
+	}
+	w.seen, w.arrived, w.last = true, o.p.now(), s.frame.Time
+}
+
+// lose says the signal is lost: the label events and tracked objects
+// still open leave at the last frame's time, the carried-over result is
+// forgotten, and the sinks and Config.OnSignal are told.
+func (o *outPath) lose() {
+	o.watch.lost = true
+	o.have = false
+	if o.events != nil {
+		o.events.tr.Flush(o.events.emit)
+	}
+	if o.objs != nil {
+		o.objs.lost()
+	}
+	o.signal(Signal{Lost: true, Since: o.watch.last, Camera: o.p.cfg.Camera})
+}
+
+// signal gives sig to the sinks that take it and to Config.OnSignal.
+func (o *outPath) signal(sig Signal) {
+	cfg := o.p.cfg
+	if cfg.Logf != nil {
+		if sig.Lost {
+			cfg.Logf("warning: %s: no signal since %s", cfg.Camera, sig.Since.Format("15:04:05.000"))
+		} else {
+			cfg.Logf("%s: signal back at %s", cfg.Camera, sig.Since.Format("15:04:05.000"))
+		}
+	}
+	for _, s := range o.fan.sinks {
+		if ss, ok := s.(SignalSink); ok {
+			ss.Signal(sig)
+		}
+	}
+	if cfg.OnSignal != nil {
+		cfg.OnSignal(sig)
+	}
 }
 
 // fail records err (the first one is kept) and stops the run.
@@ -144,16 +197,10 @@ func (l *latencySink) Write(o *Output) error {
 
 func (l *latencySink) Close() error { return l.next.Close() }
 
-// eventStage feeds each frame's reported classes (Result.Top) to the
-// events tracker tr and sends the "entered / left" events it gives to
-// emit, before the frame goes on; at Close every class still present
-// leaves (at the last frame's time).
-func eventStage(tr *events.Tracker, emit func(events.Event)) Stage {
-	return func(next Sink) Sink {
-		return &eventSink{tr: tr, emit: emit, next: next}
-	}
-}
-
+// eventSink feeds each frame's reported classes (Result.Top) to the
+// events tracker tr and sends the "entered / left" events it gives,
+// with the camera's name, to Config.OnEvent, before the frame goes on;
+// at Close every class still present leaves (at the last frame's time).
 type eventSink struct {
 	tr     *events.Tracker
 	emit   func(events.Event)
@@ -161,12 +208,18 @@ type eventSink struct {
 	scores []events.Score // reused
 }
 
+// newEventSink returns the events stage for tr, naming camera in each
+// event it gives to emit; its next is set by the chain.
+func newEventSink(tr *events.Tracker, camera string, emit func(events.Event)) *eventSink {
+	return &eventSink{tr: tr, emit: func(e events.Event) { e.Camera = camera; emit(e) }}
+}
+
 func (e *eventSink) Write(o *Output) error {
 	e.scores = e.scores[:0]
 	for _, c := range o.Result.Top() {
 		e.scores = append(e.scores, events.Score{Class: c.Class, Label: c.Label, Score: c.Score})
 	}
-	e.tr.Update(o.Result.PTS, e.scores, e.emit)
+	e.tr.UpdateAt(o.Result.PTS, o.Result.Time, e.scores, e.emit)
 	return e.next.Write(o)
 }
 

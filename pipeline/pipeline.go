@@ -126,6 +126,17 @@ type Config struct {
 	// attempts, until it returns or the context ends; each attempt is
 	// reported through Logf. Frame numbers continue across the gap.
 	Reconnect time.Duration
+	// StaleAfter is how long a live source may give no frame before the
+	// pipeline says its signal is lost (see Signal; default
+	// DefaultStaleAfter, 5 s). A source that fails and is reconnecting
+	// has lost its signal at once. File mode never loses it.
+	StaleAfter time.Duration
+	// Camera names the camera in Signals and in label events
+	// (events.Event.Camera; default: the source's name).
+	Camera string
+	// OnSignal, when set, is called with each Signal, from the output
+	// goroutine, after the sinks that implement SignalSink.
+	OnSignal func(s Signal)
 }
 
 // Pipeline runs frames from a source through the classifier or the
@@ -141,6 +152,14 @@ type Pipeline struct {
 	metrics *Metrics
 	results chan Result
 	ran     atomic.Bool
+
+	// The signal's watch (live mode): reconnecting is set by the
+	// capture loop while it reconnects, signalNote wakes the output
+	// goroutine, now and ticker are its clock (tests set them).
+	reconnecting atomic.Bool
+	signalNote   chan struct{}
+	now          func() time.Time
+	ticker       func(d time.Duration) (<-chan time.Time, func())
 }
 
 // New checks cfg and returns a Pipeline ready to Run.
@@ -191,8 +210,14 @@ func New(cfg Config) (*Pipeline, error) {
 			return nil, fmt.Errorf("pipeline: Config.Classes: %w", err)
 		}
 	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = DefaultStaleAfter
+	}
+	if cfg.Camera == "" {
+		cfg.Camera = info.Name
+	}
 	p := &Pipeline{cfg: cfg, cls: cls, det: det, info: info, filter: filter, metrics: newMetrics(),
-		results: make(chan Result, 64)}
+		results: make(chan Result, 64), signalNote: make(chan struct{}, 1), now: time.Now, ticker: realTicker}
 	if cfg.OnEvent != nil {
 		var err error
 		if p.tracker, err = events.NewTracker(cfg.Events); err != nil {
@@ -485,6 +510,9 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 		logf = func(string, ...any) {}
 	}
 	lost := time.Now()
+	p.reconnecting.Store(true)
+	p.nudge()
+	defer p.reconnecting.Store(false)
 	schedule := backoff.Reconnect(p.cfg.Reconnect)
 	for attempt := 1; ; attempt++ {
 		wait := schedule.Delay(attempt)
@@ -582,15 +610,39 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 	pending := make([]*slot, cap(free))
 	ring := int64(len(pending))
 	next := int64(0)
-	for s := range done {
-		pending[s.dseq%ring] = s
-		for pending[next%ring] != nil && pending[next%ring].dseq == next {
-			s := pending[next%ring]
-			pending[next%ring] = nil
-			next++
-			o.emit(s)
-			free <- s
+	// A live run watches its signal: a tick checks for a stale source,
+	// a note says the capture loop started reconnecting. A file run
+	// leaves both nil: the select waits for frames only.
+	var tick <-chan time.Time
+	var note <-chan struct{}
+	if p.live {
+		c, stopTick := p.ticker(max(p.cfg.StaleAfter/5, time.Millisecond))
+		defer stopTick()
+		tick, note = c, p.signalNote
+	}
+	for {
+		select {
+		case s, ok := <-done:
+			if !ok {
+				return o.close()
+			}
+			pending[s.dseq%ring] = s
+			for pending[next%ring] != nil && pending[next%ring].dseq == next {
+				s := pending[next%ring]
+				pending[next%ring] = nil
+				next++
+				if p.live {
+					o.arrive(s)
+				}
+				o.emit(s)
+				free <- s
+			}
+		case <-tick:
+		case <-note:
+		}
+		// Every slot back in free: no frame is in flight.
+		if p.live && o.watch.stale(p, p.now(), len(free) == cap(free)) {
+			o.lose()
 		}
 	}
-	return o.close()
 }

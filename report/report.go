@@ -48,7 +48,9 @@ type Data struct {
 // object has an id (a run without tracking), the stretches during which
 // objects of each label were in view (timeline.Objects.Spans). Objects
 // scoring below opts.MinScore are left out; opts.MinDuration bridges a
-// label's short absences (spans only).
+// label's short absences (spans only). With opts.Gap, a classifier's
+// frames that stop for longer than it (a live camera's outage) make a
+// "(no signal)" segment (timeline.NoSignal).
 func Build(frames []Frame, opts timeline.Options) []timeline.Segment {
 	if detection(frames) {
 		b := timeline.NewObjects(opts)
@@ -129,7 +131,7 @@ func Write(w io.Writer, d *Data) error {
 	var rows []row
 	for i, s := range d.Segments {
 		r := row{Start: timeline.Clock(s.Start), End: timeline.Clock(s.End), Label: timeline.Name(s), Color: hex(colors[s.Class])}
-		if s.Class != timeline.Unsure {
+		if s.Class != timeline.Unsure && s.Class != timeline.NoSignal {
 			r.Mean, r.Peak = fmt.Sprintf("%.0f%%", 100*s.MeanScore), fmt.Sprintf("%.0f%%", 100*s.PeakScore)
 		}
 		if i < len(d.Thumbnails) && d.Thumbnails[i] != nil {
@@ -192,6 +194,10 @@ func labelColors(segs []timeline.Segment) map[int]color.RGBA {
 	for _, c := range classes {
 		if c == timeline.Unsure {
 			out[c] = color.RGBA{200, 200, 200, 255}
+			continue
+		}
+		if c == timeline.NoSignal { // a live camera's outage: dark
+			out[c] = color.RGBA{40, 40, 40, 255}
 			continue
 		}
 		if i < len(palette) {

@@ -22,6 +22,12 @@ import (
 // Options.MinScore: nothing was seen with confidence.
 const Unsure = -1
 
+// NoSignal is the Class of a stretch of a live camera's run when its
+// frames had stopped (see Builder.Lost and Options.Gap): nothing was
+// seen, not even nothing. Such a segment is never merged into its
+// neighbours, nor they into it.
+const NoSignal = -2
+
 // Options adjust the merging.
 type Options struct {
 	// MinDuration: a segment shorter than this is a flicker, merged into
@@ -30,6 +36,12 @@ type Options struct {
 	// MinScore: frames whose best score is below it count as Unsure
 	// (default 0: none).
 	MinScore float32
+	// Gap, when positive, makes a gap between two frames longer than it
+	// a NoSignal segment (a live camera whose frames stopped: the stale
+	// limit, pipeline.Config.StaleAfter), from one frame interval after
+	// the last frame before it to the first frame after it. Zero: gaps
+	// are not looked for (the run may still call Lost).
+	Gap time.Duration
 }
 
 // Segment is a stretch of the video with one best label (a classifier's,
@@ -60,6 +72,7 @@ type Builder struct {
 	last time.Duration
 	step time.Duration // the latest gap between frames
 	n    int
+	lost bool // Lost was called since the last frame
 }
 
 // New returns an empty Builder.
@@ -76,9 +89,13 @@ func (b *Builder) Add(pts time.Duration, class int, label string, score float32)
 	if score < b.opts.MinScore || !(score == score) {
 		class, label = Unsure, ""
 	}
-	if b.n > 0 && pts > b.last {
+	if b.n > 0 && b.opts.Gap > 0 && pts-b.last > b.opts.Gap {
+		b.Lost()
+	}
+	if b.n > 0 && pts > b.last && !b.lost {
 		b.step = pts - b.last
 	}
+	b.lost = false
 	b.n++
 	b.last = pts
 	if k := len(b.runs) - 1; k >= 0 && b.runs[k].Class == class {
@@ -105,6 +122,22 @@ func (b *Builder) addScore(r *Segment, score float32) {
 	r.PeakScore = max(r.PeakScore, score)
 }
 
+// Lost records that the frames stopped after the last one (a live
+// camera's signal lost, pipeline.Signal): the segment of the last frame
+// ends one frame interval after it, and a NoSignal segment lasts from
+// there to the next frame Add records. Twice in a row, or before any
+// frame, it does nothing.
+func (b *Builder) Lost() {
+	k := len(b.runs) - 1
+	if k < 0 || b.lost || b.runs[k].Class == NoSignal {
+		return
+	}
+	b.lost = true
+	end := b.last + b.step
+	b.runs[k].End = end
+	b.runs = append(b.runs, Segment{Start: end, End: end, Class: NoSignal})
+}
+
 // Frames returns the number of frames added.
 func (b *Builder) Frames() int { return b.n }
 
@@ -114,13 +147,29 @@ func (b *Builder) Frames() int { return b.n }
 // The last segment ends one frame interval after the last frame.
 func (b *Builder) Segments() []Segment {
 	runs := append([]Segment(nil), b.runs...)
-	if len(runs) > 0 {
-		runs[len(runs)-1].End = b.last + b.step
+	if k := len(runs) - 1; k >= 0 && runs[k].Class != NoSignal {
+		runs[k].End = b.last + b.step
 	}
 	if b.opts.MinDuration < 0 {
 		return runs
 	}
-	return merge(runs, b.opts.MinDuration)
+	// NoSignal segments stay as they are: the runs between them are
+	// merged apart.
+	var out []Segment
+	from := 0
+	for i := 0; i <= len(runs); i++ {
+		if i < len(runs) && runs[i].Class != NoSignal {
+			continue
+		}
+		if i > from {
+			out = append(out, merge(runs[from:i], b.opts.MinDuration)...)
+		}
+		if i < len(runs) {
+			out = append(out, runs[i])
+		}
+		from = i + 1
+	}
+	return out
 }
 
 // merge absorbs runs shorter than minDur, shortest first.
@@ -240,7 +289,7 @@ func Write(w io.Writer, segs []Segment) error {
 		name := escape.Control(Name(s))
 		pad := strings.Repeat(" ", width-len([]rune(name)))
 		var err error
-		if s.Class == Unsure {
+		if s.Class == Unsure || s.Class == NoSignal {
 			_, err = fmt.Fprintf(w, "  %s - %s  %s%s\n", Clock(s.Start), Clock(s.End), name, pad)
 		} else {
 			_, err = fmt.Fprintf(w, "  %s - %s  %s%s  mean %3.0f%%  peak %3.0f%%\n", Clock(s.Start), Clock(s.End), name, pad, 100*s.MeanScore, 100*s.PeakScore)
@@ -253,10 +302,14 @@ func Write(w io.Writer, segs []Segment) error {
 }
 
 // Name returns the segment's label as shown: its display name
-// (mobilenet.ShortLabel), or "(not sure)" for Unsure.
+// (mobilenet.ShortLabel), "(not sure)" for Unsure, "(no signal)" for
+// NoSignal.
 func Name(s Segment) string {
-	if s.Class == Unsure {
+	switch s.Class {
+	case Unsure:
 		return "(not sure)"
+	case NoSignal:
+		return "(no signal)"
 	}
 	return mobilenet.ShortLabel(s.Label)
 }

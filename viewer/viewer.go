@@ -69,8 +69,9 @@ type Options struct {
 	AllowedHosts []string
 	// Metrics, when set, is served at /metrics (e.g. prom.Handler).
 	Metrics http.Handler
-	// StaleAfter is how long without a frame /healthz answers 503
-	// (default 5 s).
+	// StaleAfter is how long without a frame /healthz answers 503 and
+	// a camera's status says "no signal" (default 5 s), unless its
+	// pipeline said so first (Camera.Signal).
 	StaleAfter time.Duration
 
 	// now is the clock that times frames' arrival for /healthz and the
@@ -111,6 +112,9 @@ type Camera struct {
 	status     status
 	wake       chan struct{} // closed and replaced when a JPEG arrives
 	lastFrame  time.Time     // when the newest frame arrived
+	captured   time.Time     // the newest frame's capture time (Result.Time)
+	lost       bool          // the pipeline said the signal is lost (Signal)
+	lostSince  time.Time     // the last frame's capture time, as it said
 	ended      bool
 }
 
@@ -145,6 +149,13 @@ type status struct {
 	// AgeMS is how long ago the newest frame arrived (-1: none yet).
 	AgeMS float64 `json:"age_ms"`
 	Ended bool    `json:"ended,omitempty"`
+	// NoSignal says the camera's frames stopped: its pipeline said so
+	// (Camera.Signal), or none came for Options.StaleAfter. Top and
+	// Objects are then empty (what was seen is no longer known), and
+	// NoSignalSince is the last frame's capture time (RFC 3339, UTC,
+	// milliseconds).
+	NoSignal      bool   `json:"no_signal,omitempty"`
+	NoSignalSince string `json:"no_signal_since,omitempty"`
 	// Goroutines counts the process's goroutines, for soak tests and
 	// operators watching for leaks.
 	Goroutines int `json:"goroutines"`
@@ -327,6 +338,44 @@ func (s *Server) Write(o *pipeline.Output) error {
 	return c.Write(o)
 }
 
+// Signal takes the pipeline's word that the camera's frames stopped, or
+// came back (pipeline.SignalSink): while they are out, its status says
+// "no signal since" the last frame's time, with no labels or objects,
+// and /healthz names it. The next frame (Write) ends it.
+func (c *Camera) Signal(sig pipeline.Signal) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.lost, c.lostSince = sig.Lost, sig.Since
+}
+
+// Signal is the first camera's Signal, for a Server used as the one
+// camera's sink.
+func (s *Server) Signal(sig pipeline.Signal) {
+	s.mu.Lock()
+	c := s.primaryLocked()
+	s.mu.Unlock()
+	c.Signal(sig)
+}
+
+var (
+	_ pipeline.SignalSink = (*Camera)(nil)
+	_ pipeline.SignalSink = (*Server)(nil)
+)
+
+// noSignal reports whether c has no signal at now, and since when (the
+// last frame's capture time); s.mu is held.
+func (s *Server) noSignal(c *Camera, now time.Time) (bool, time.Time) {
+	switch {
+	case c.ended:
+		return false, time.Time{}
+	case c.lost:
+		return true, c.lostSince
+	case !c.lastFrame.IsZero() && now.Sub(c.lastFrame) > s.opts.StaleAfter:
+		return true, c.captured
+	}
+	return false, time.Time{}
+}
+
 // Name returns the camera's name.
 func (c *Camera) Name() string { return c.name }
 
@@ -434,7 +483,10 @@ func (c *Camera) Write(o *pipeline.Output) error {
 		c.sourceName, st.Source = o.Source.Name, displayName(o.Source.Name)
 	}
 	st.Frame, st.Dropped = r.Frame, r.Dropped
-	c.lastFrame = s.opts.now()
+	c.lastFrame, c.captured, c.lost = s.opts.now(), r.Time, false
+	if c.captured.IsZero() {
+		c.captured = c.lastFrame
+	}
 	st.LatencyMS = float64(r.Latency.Microseconds()) / 1000
 	st.Frames++
 	st.Top = st.Top[:0]
@@ -582,6 +634,13 @@ func (s *Server) statusOf(c *Camera, now time.Time) status {
 		st.AgeMS = float64(now.Sub(c.lastFrame).Microseconds()) / 1000
 	}
 	st.Ended = c.ended
+	if lost, since := s.noSignal(c, now); lost {
+		st.NoSignal, st.NoSignalSince = true, since.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		st.Top = st.Top[:0]
+		if st.Objects != nil {
+			st.Objects = st.Objects[:0]
+		}
+	}
 	st.Goroutines = runtime.NumGoroutine()
 	return st
 }
@@ -674,6 +733,7 @@ img{width:100%;height:auto;background:#000;display:block}
 h2{font-size:16px;margin:6px 0}
 table{border-collapse:collapse}td{padding:1px 10px 1px 0}
 td.p{text-align:right;font-variant-numeric:tabular-nums}
+td.nosignal{color:#e66;font-weight:bold}
 small{color:#999}
 </style></head><body>
 <header><b>livecam</b> <small id="summary">waiting for cameras…</small></header>
@@ -717,10 +777,18 @@ async function poll() {
         const l = document.createElement('td'); l.textContent = x.label + (x.id ? ' #' + x.id : '');
         tr.append(p, l); return tr;
       });
-      if (rows.length || s.objects) t.tbody.replaceChildren(...rows);
+      if (s.no_signal) {
+        // What was seen is no longer known: say since when, in place of it.
+        const tr = document.createElement('tr');
+        const td = document.createElement('td'); td.className = 'nosignal';
+        const at = new Date(s.no_signal_since), two = n => String(n).padStart(2, '0');
+        td.textContent = 'no signal since ' + two(at.getHours()) + ':' + two(at.getMinutes()) + ':' + two(at.getSeconds());
+        tr.append(td);
+        t.tbody.replaceChildren(tr);
+      } else if (rows.length || s.objects) t.tbody.replaceChildren(...rows);
       t.stats.textContent = s.source + ' · frame ' + s.frame + ' · ' + s.latency_ms.toFixed(1) + ' ms · dropped ' + s.dropped +
-        ' · viewers ' + s.viewers + (s.ended ? ' · ended' : s.age_ms < 0 ? ' · no frame yet' : s.age_ms > 5000 ? ' · no frame for ' + (s.age_ms / 1000).toFixed(0) + ' s' : '');
-      t.fig.classList.toggle('stale', s.ended || s.age_ms < 0 || s.age_ms > 5000);
+        ' · viewers ' + s.viewers + (s.ended ? ' · ended' : s.age_ms < 0 ? ' · no frame yet' : s.no_signal ? ' · no frame for ' + (s.age_ms / 1000).toFixed(0) + ' s' : '');
+      t.fig.classList.toggle('stale', s.ended || s.age_ms < 0 || !!s.no_signal);
       t.fig.dataset.frames = s.frames;
       frames += s.frames;
     }
@@ -751,6 +819,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 			bad = append(bad, name+": ended")
 		case c.lastFrame.IsZero():
 			bad = append(bad, name+": no frame yet")
+		case c.lost:
+			bad = append(bad, fmt.Sprintf("%s: no signal since %s", name, c.lostSince.UTC().Format("15:04:05")))
 		case now.Sub(c.lastFrame) > s.opts.StaleAfter:
 			bad = append(bad, fmt.Sprintf("%s: no frame for %.1fs", name, now.Sub(c.lastFrame).Seconds()))
 		default:

@@ -11,10 +11,12 @@ import (
 // AppendEvent appends a classifier's label event (package events) to b:
 //
 //	{"type":"enter","class":466,"label":"bullet train","start_ms":1200.0,"peak_score":0.9700,"mean_score":0.9100,"frames":12}
-//	{"type":"leave","class":466,"label":"bullet train","start_ms":1200.0,"end_ms":4800.0,"peak_score":0.9700,"mean_score":0.9100,"frames":108}
+//	{"type":"leave","class":466,"label":"bullet train","start_ms":1200.0,"end_ms":4800.0,"peak_score":0.9700,"mean_score":0.9100,"frames":108,"time":"2026-12-02T15:42:07.123Z","camera":"porch"}
 //
 // The label is the class's display name (mobilenet.ShortLabel); times
-// are on the source's clock. An enter's totals cover the frames up to
+// are on the source's clock, except "time": the wall-clock time of the
+// frame that decided the event (e.Time, in UTC, to the millisecond),
+// left out when zero; "camera" (e.Camera) is left out when empty. An enter's totals cover the frames up to
 // the enter, a leave's the whole stay.
 func AppendEvent(b []byte, e events.Event) []byte {
 	b = append(b, `{"type":`...)
@@ -35,6 +37,15 @@ func AppendEvent(b []byte, e events.Event) []byte {
 	b = appendScore(b, e.MeanScore)
 	b = append(b, `,"frames":`...)
 	b = strconv.AppendInt(b, int64(e.Frames), 10)
+	if !e.Time.IsZero() {
+		b = append(b, `,"time":"`...)
+		b = e.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+		b = append(b, '"')
+	}
+	if e.Camera != "" {
+		b = append(b, `,"camera":`...)
+		b = appendString(b, e.Camera)
+	}
 	return append(b, '}')
 }
 

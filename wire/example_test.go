@@ -67,3 +67,10 @@ func ExampleTopChanges() {
 	// {"class":207,"label":"golden retriever","score":0.9100,"pts_ms":80.0}
 	// {"class":null,"label":null,"score":null,"pts_ms":120.0}
 }
+
+// A camera whose frames stopped has its retained top label replaced by
+// this until they return.
+func ExampleAppendNoSignal() {
+	fmt.Println(string(wire.AppendNoSignal(nil, time.Date(2026, 12, 2, 15, 42, 7, 123e6, time.UTC))))
+	// Output: {"class":null,"label":null,"score":null,"no_signal_since":"2026-12-02T15:42:07.123Z"}
+}

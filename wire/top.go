@@ -3,6 +3,7 @@ package wire
 import (
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
@@ -39,6 +40,19 @@ func AppendTop(b []byte, res *pipeline.Result) []byte {
 	return append(b, '}')
 }
 
+// AppendNoSignal appends a camera's top label while it has no signal
+// (its frames stopped at since, the last frame's wall-clock time) to b:
+//
+//	{"class":null,"label":null,"score":null,"no_signal_since":"2026-12-02T15:42:07.123Z"}
+//
+// It replaces the retained label (see AppendTop) until frames return, so
+// that nobody reads the last label as still there.
+func AppendNoSignal(b []byte, since time.Time) []byte {
+	b = append(b, `{"class":null,"label":null,"score":null,"no_signal_since":"`...)
+	b = since.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	return append(b, `"}`...)
+}
+
 // TopChanges tells, frame by frame, when a camera's best class changes
 // (see AppendTop). It is safe for concurrent use; the zero value is
 // ready.
@@ -65,4 +79,12 @@ func (t *TopChanges) Changed(res *pipeline.Result) bool {
 	same := t.seen && class == t.class
 	t.class, t.seen = class, true
 	return !same
+}
+
+// Reset forgets the frame given before: the next frame counts as changed
+// (a camera whose signal came back publishes its label again).
+func (t *TopChanges) Reset() {
+	t.mu.Lock()
+	t.seen = false
+	t.mu.Unlock()
 }

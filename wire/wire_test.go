@@ -146,6 +146,12 @@ func TestEvent(t *testing.T) {
 	if got, want := string(AppendEvent(nil, e)), `{"type":"leave","class":466,"label":"bullet train","start_ms":1200.0,"end_ms":4800.0,"peak_score":0.9700,"mean_score":0.9100,"frames":108}`; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+	// A live camera's: the wall-clock time of the deciding frame, in
+	// UTC to the millisecond, and the camera's name.
+	e.Time, e.Camera = time.Date(2026, 12, 2, 16, 42, 7, 123456789, time.FixedZone("CET", 3600)), `porch "east"`
+	if got, want := string(AppendEvent(nil, e)), `{"type":"leave","class":466,"label":"bullet train","start_ms":1200.0,"end_ms":4800.0,"peak_score":0.9700,"mean_score":0.9100,"frames":108,"time":"2026-12-02T15:42:07.123Z","camera":"porch \"east\""}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }
 
 // TestObjectEvent: a tracked object's enter and leave.

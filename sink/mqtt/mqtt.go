@@ -11,8 +11,13 @@
 //	                       which the broker sends if it dies (retained;
 //	                       cleared by a clean Close, when every camera
 //	                       of the process says "offline" itself)
+//	                       "offline" too while the camera has no signal
+//	                       (Signal: its frames stopped), "online" again
+//	                       when they come back
 //	PREFIX/CAMERA/top      a classifier's current best label as JSON,
-//	                       retained, published when it changes
+//	                       retained, published when it changes; while
+//	                       the camera has no signal, no label
+//	                       (wire.AppendNoSignal)
 //	PREFIX/CAMERA/events   the events, one JSON message each (package
 //	                       wire's), QoS 1: a classifier's "label
 //	                       entered / left" (Event), a detector's
@@ -74,6 +79,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -136,8 +142,11 @@ type Publisher struct {
 	level  string // camera made safe for a topic level and an object id
 	root   bool   // made by Connect: its Close closes the connection
 
-	top     wire.TopChanges // the best label, published when it changes
-	objects objectCounts    // a detector's objects in view, per label and zone
+	top wire.TopChanges // the best label, published when it changes
+	// noSignal is set while the camera's frames have stopped (Signal):
+	// a reconnection to the broker announces it offline, not online.
+	noSignal atomic.Bool
+	objects  objectCounts // a detector's objects in view, per label and zone
 
 	// The camera's topics, made once: a frame's message costs no
 	// allocation.
@@ -255,7 +264,7 @@ func Connect(opts Options) (*Publisher, error) {
 						pc.Publish(cam.countDiscoveryTopic(l[0]), 1, true, cam.countDiscoveryConfig(l[0], l[1]))
 					}
 				}
-				pc.Publish(cam.availability(), 1, true, "online")
+				pc.Publish(cam.availability(), 1, true, cam.state())
 			}
 			c.announce.Do(func() { close(c.announced) })
 		})
@@ -620,6 +629,32 @@ func (c *conn) sendResult(m relay.Message) error {
 }
 
 var errNotConnected = errors.New("not connected")
+
+// Signal tells the broker that the camera's frames stopped or came back
+// (the pipeline calls it: pipeline.SignalSink). Lost: its top label is
+// cleared (wire.AppendNoSignal, retained), then its availability topic
+// says "offline" (retained), after the leave events the pipeline sent
+// before; Home Assistant, told that topic, shows the camera unavailable.
+// Back: "online" again, and the next frame's label is published.
+func (p *Publisher) Signal(s pipeline.Signal) {
+	p.noSignal.Store(s.Lost)
+	if s.Lost {
+		p.top.Reset()
+		p.queue.Put(relay.Message{Subject: p.topTopic, Payload: wire.AppendNoSignal(p.buffers.Get(), s.Since), Retained: true})
+	}
+	p.queue.Put(relay.Message{Subject: p.availability(), Payload: append(p.buffers.Get(), p.state()...), Retained: true})
+}
+
+// state is what the camera's availability topic says while this process
+// publishes it: "online", or "offline" while it has no signal.
+func (p *Publisher) state() string {
+	if p.noSignal.Load() {
+		return "offline"
+	}
+	return "online"
+}
+
+var _ pipeline.SignalSink = (*Publisher)(nil)
 
 // Event publishes a classifier's event e to PREFIX/CAMERA/events
 // (wire.AppendEvent).

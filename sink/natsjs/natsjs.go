@@ -9,6 +9,9 @@
 //	                                entering and leaving the view or a zone (ObjectEvent)
 //	livecam.cameras.CAMERA.results  optionally (Result), every frame's result: a
 //	                                classifier's classes, a detector's objects
+//	livecam.cameras.CAMERA.availability  "offline" when the camera's frames
+//	                                stop, "online" when they are back (Signal);
+//	                                its top label is cleared while they are out
 //
 // Top labels and events go through a bounded queue to one goroutine that
 // waits until the server has stored each one, in order, retrying while
@@ -245,6 +248,22 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 	}
 	return nil
 }
+
+// Signal records that the camera's frames stopped or came back
+// (pipeline.SignalSink): lost, its top label is cleared
+// (wire.AppendNoSignal) and its availability subject says "offline";
+// back, "online", and the next frame's label is published again.
+func (p *Publisher) Signal(s pipeline.Signal) {
+	state := "online"
+	if s.Lost {
+		state = "offline"
+		p.top.Reset()
+		p.queue.Put(relay.Message{Subject: p.topSubject, Payload: wire.AppendNoSignal(p.buffers.Get(), s.Since)})
+	}
+	p.queue.Put(relay.Message{Subject: Subject(p.camera, "availability"), Payload: append(p.buffers.Get(), state...)})
+}
+
+var _ pipeline.SignalSink = (*Publisher)(nil)
 
 // Event publishes a classifier's event e (wire.AppendEvent).
 func (p *Publisher) Event(e events.Event) {

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/testrig/natstest"
 	"github.com/livecam/livecam/pipeline"
@@ -167,5 +168,32 @@ func TestConnectHidesCredentials(t *testing.T) {
 	}
 	if err := p.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestSignal: a camera whose frames stop has its top label cleared and
+// its availability "offline", then "online" and its label again (the
+// same label as before the outage) when they come back.
+func TestSignal(t *testing.T) {
+	srv := natstest.Start(t)
+	p, err := Connect(Options{URL: srv.URL(), Camera: "porch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &pipeline.Output{Result: &pipeline.Result{}}
+	o.Result.SetTop([]classify.Prediction{{Class: 144, Label: "pelican", Score: 1}})
+	p.Write(o)
+	p.Signal(pipeline.Signal{Lost: true, Since: time.Date(2026, 12, 2, 15, 42, 7, 0, time.UTC)})
+	p.Signal(pipeline.Signal{Since: time.Date(2026, 12, 2, 15, 44, 37, 0, time.UTC)})
+	p.Write(o)
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(stored(t, srv.URL(), Subject("porch", "availability")), " "); got != "offline online" {
+		t.Errorf("availability %q", got)
+	}
+	top := stored(t, srv.URL(), Subject("porch", "top"))
+	if len(top) != 3 || top[1] != `{"class":null,"label":null,"score":null,"no_signal_since":"2026-12-02T15:42:07.000Z"}` || !strings.Contains(top[2], "pelican") {
+		t.Errorf("top %q", top)
 	}
 }
