@@ -24,6 +24,12 @@
 // input rows advance by step bytes and dst by c bytes. w holds int32
 // weights by groups of 16 channels: group g, tap t at w[(g·9+t)·16 ...].
 // mask selects the lanes of the last group of 16 channels.
+//
+// The products are VPMADDWD, not VPMULLD (one µop instead of two, half
+// the latency), and exact: each dword of input holds x in [0, 255] in its
+// low word and 0 in its high one (VPMOVZXBD), each weight w − wZero in
+// [−255, 255] sign-extended, so the pair sum is x·(w − wZero) + 0·(0 or
+// −1). TestU8Extremes fails if the input were sign-extended instead.
 TEXT ·rowU8AVX512(SB), NOSPLIT, $0-82
 	MOVQ dst+0(FP), DI
 	MOVQ in0+8(FP), R8
@@ -63,18 +69,18 @@ full:
 	VPMOVZXBD.Z (CX), K3, Z1
 	VPMOVZXBD.Z (CX)(R11*1), K3, Z2
 	VPMOVZXBD.Z (CX)(R11*2), K3, Z3
-	VPMULLD 0(R15), Z1, Z1
-	VPMULLD 64(R15), Z2, Z2
-	VPMULLD 128(R15), Z3, Z3
+	VPMADDWD 0(R15), Z1, Z1
+	VPMADDWD 64(R15), Z2, Z2
+	VPMADDWD 128(R15), Z3, Z3
 	VPADDD Z1, Z0, Z0
 	VPADDD Z2, Z3, Z3
 	LEAQ (R9)(SI*1), CX
 	VPMOVZXBD.Z (CX), K3, Z4
 	VPMOVZXBD.Z (CX)(R11*1), K3, Z5
 	VPMOVZXBD.Z (CX)(R11*2), K3, Z6
-	VPMULLD 192(R15), Z4, Z4
-	VPMULLD 256(R15), Z5, Z5
-	VPMULLD 320(R15), Z6, Z6
+	VPMADDWD 192(R15), Z4, Z4
+	VPMADDWD 256(R15), Z5, Z5
+	VPMADDWD 320(R15), Z6, Z6
 	VPADDD Z4, Z0, Z0
 	VPADDD Z5, Z3, Z3
 	VPADDD Z6, Z0, Z0
@@ -82,9 +88,9 @@ full:
 	VPMOVZXBD.Z (CX), K3, Z1
 	VPMOVZXBD.Z (CX)(R11*1), K3, Z2
 	VPMOVZXBD.Z (CX)(R11*2), K3, Z4
-	VPMULLD 384(R15), Z1, Z1
-	VPMULLD 448(R15), Z2, Z2
-	VPMULLD 512(R15), Z4, Z4
+	VPMADDWD 384(R15), Z1, Z1
+	VPMADDWD 448(R15), Z2, Z2
+	VPMADDWD 512(R15), Z4, Z4
 	VPADDD Z1, Z0, Z0
 	VPADDD Z2, Z3, Z3
 	VPADDD Z4, Z0, Z0
@@ -167,18 +173,18 @@ avx2group:
 	VPMOVZXBD (CX), Y1
 	VPMOVZXBD (CX)(R11*1), Y2
 	VPMOVZXBD (CX)(R11*2), Y3
-	VPMULLD 0(R15), Y1, Y1
-	VPMULLD 32(R15), Y2, Y2
-	VPMULLD 64(R15), Y3, Y3
+	VPMADDWD 0(R15), Y1, Y1
+	VPMADDWD 32(R15), Y2, Y2
+	VPMADDWD 64(R15), Y3, Y3
 	VPADDD Y1, Y0, Y0
 	VPADDD Y2, Y3, Y3
 	LEAQ (R9)(SI*1), CX
 	VPMOVZXBD (CX), Y4
 	VPMOVZXBD (CX)(R11*1), Y5
 	VPMOVZXBD (CX)(R11*2), Y6
-	VPMULLD 96(R15), Y4, Y4
-	VPMULLD 128(R15), Y5, Y5
-	VPMULLD 160(R15), Y6, Y6
+	VPMADDWD 96(R15), Y4, Y4
+	VPMADDWD 128(R15), Y5, Y5
+	VPMADDWD 160(R15), Y6, Y6
 	VPADDD Y4, Y0, Y0
 	VPADDD Y5, Y3, Y3
 	VPADDD Y6, Y0, Y0
@@ -186,9 +192,9 @@ avx2group:
 	VPMOVZXBD (CX), Y1
 	VPMOVZXBD (CX)(R11*1), Y2
 	VPMOVZXBD (CX)(R11*2), Y4
-	VPMULLD 192(R15), Y1, Y1
-	VPMULLD 224(R15), Y2, Y2
-	VPMULLD 256(R15), Y4, Y4
+	VPMADDWD 192(R15), Y1, Y1
+	VPMADDWD 224(R15), Y2, Y2
+	VPMADDWD 256(R15), Y4, Y4
 	VPADDD Y1, Y0, Y0
 	VPADDD Y2, Y3, Y3
 	VPADDD Y4, Y0, Y0

@@ -37,13 +37,14 @@
 // names no path this CPU runs is an error from NewModel, NewFoldedModel
 // and NewQuantModel (and so from tfjs.Load and the tflite loaders),
 // naming the value and the valid names; KernelPath reports the path and
-// its kernels, Model.KernelName the kernel a model runs on. Where a
-// precision has no kernel at exactly a path, it uses its best kernel
-// below that path:
+// its kernels, Model.KernelName the kernel a model runs on. Each path
+// names the kernel of each precision it runs (a CPU runs every path
+// whose features it has):
 //
 //	amd64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
 //	avx512-vnni   avx512    avx512-vnni   avx512                AVX-512 F, BW, VL and VNNI, BMI2
 //	avx512        avx512    avx2          avx512                AVX-512 F, BW and VL, and AVX2, FMA
+//	avxvnni       avx2      avxvnni       avx2                  AVX2, FMA and AVX-VNNI
 //	avx2          avx2      avx2          avx2                  AVX2 and FMA
 //	generic       generic   generic       generic               nothing (portable Go)
 //

@@ -33,6 +33,8 @@ func TestKernelsEnv(t *testing.T) {
 		{"AVX2", "avx2", "avx2", "avx2+avx2"},
 		{"Avx512", "avx512", "avx512", "avx2+avx512"},
 		{"avx512-vnni", "avx512-vnni", "avx512", "avx512-vnni+avx512"},
+		{"avxvnni", "avxvnni", "avx2", "avxvnni+avx2"},
+		{"avx-vnni", "avxvnni", "avx2", "avxvnni+avx2"},
 		{"NEON", "neon", "neon", "neon+neon"},
 		{"neon-dotprod", "neon-dotprod", "neon", "neon-dotprod+neon"},
 		{"nosuch", "", "", ""},

@@ -30,11 +30,16 @@
 // package net/quant (fixed-point multiplier, double rounding, clamp), all
 // while the tile is in registers. The uint8 kernel comes from the same
 // path: AVX-512 VNNI (VPDPBUSD on w − 128 with each pixel's byte sum
-// correcting the zero point, 6×64 tiles, gen_u8_amd64.go) or AVX2
-// (VPMADDWD on 16-bit pairs of w − wZero, 4×16 tiles) on amd64; on arm64 the dot-product
-// extension (UDOT, when the CPU has it) or ARMv8.0 (UMLAL on 16-bit
-// values), both 8×8 tiles (gen_u8_arm64.go); the portable Go kernel
-// elsewhere or with LIVECAM_KERNELS=generic. Where a path has no uint8
-// kernel of its own it uses the best below it (the avx512 path runs the
-// AVX2 one). Every kernel gives the same bytes.
+// correcting the zero point, 6×64 tiles), AVX-VNNI (the same arithmetic
+// with the VEX-encoded, 256-bit VPDPBUSD, 6×16 tiles, for the cores with
+// AVX-VNNI and no AVX-512: Go's assembler knows only the EVEX form, so
+// gen_u8_amd64.go writes its bytes) or AVX2 (VPMADDWD on 16-bit pairs of
+// w − wZero against the input widened to 16 bits once per 6 rows, 6×16
+// tiles: exact, where VPMADDUBSW would saturate on 255·127 + 255·127) on
+// amd64 (gen_u8_amd64.go); on arm64 the dot-product extension (UDOT,
+// when the CPU has it) or ARMv8.0 (UMLAL on 16-bit values), both 8×8
+// tiles (gen_u8_arm64.go); the portable Go kernel elsewhere or with
+// LIVECAM_KERNELS=generic. Each path names its uint8 kernel
+// (net/internal/kernelenv's table: the avx512 path runs the AVX2 one).
+// Every kernel gives the same bytes.
 package pwconv

@@ -2,7 +2,9 @@
 
 // gen_u8_amd64.go writes u8_amd64.s: uint8 GEMM microkernels for AVX-512
 // VNNI (VPDPBUSD), MR×(16·NZ) tiles for MR = 1..6 and NZ = 1..4, with
-// TFLite's requantization done while the tile is in registers.
+// TFLite's requantization done while the tile is in registers; the AVX2
+// kernels (VPMADDWD) and the AVX-VNNI ones (VEX VPDPBUSD on YMM, MR×16
+// tiles, MR = 1..6) follow, see avx2 and avxVNNI.
 //
 //	go run gen_u8_amd64.go [-o FILE]
 //
@@ -231,41 +233,23 @@ const (
 	v8Right    = 232
 )
 
-// avx2 writes the AVX2 kernel of mr rows (1..4) × 16 columns: per 4 k, each
-// row's 4 bytes are broadcast and shuffled into two vectors of 16-bit
-// pairs (x0, x1) and (x2, x3), which VPMADDWD multiplies by the packed
-// pairs of weights w − wZero (int16) and adds in pairs: exact, since
-// |x·w| ≤ 255·255 and a pair's sum fits 32 bits. No row sums: the weights
-// already have their zero point removed. The 16 bytes of a row are always
-// stored (a partial panel goes through a scratch tile).
+// avx2 writes the AVX2 kernel of mr rows (1..6) × 16 columns: a holds the
+// rows widened to int16 (widenAVX2), so that a row's pair of inputs
+// (x[k], x[k+1]) is one dword to broadcast; per pair of k, the two
+// vectors of 8 columns × the int16 pair (w[k] − wZero, w[k+1] − wZero)
+// are loaded once for all rows, and VPMADDWD multiplies and adds each
+// pair: exact, since |x·w| ≤ 255·255 and a pair's sum fits 32 bits (no
+// saturation, unlike VPMADDUBSW). 2·mr accumulators (Y0-Y11), weights in
+// Y12-Y13, the broadcast in Y14, the product in Y15; two pairs a turn.
+// No row sums: the weights already have their zero point removed. The
+// 16 bytes of a row are always stored (a partial panel goes through a
+// scratch tile).
 //
-//	func(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+//	func(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
 func avx2(mr int) {
 	name := fmt.Sprintf("gemmU8AVX2x%d", mr)
-	rowA := func(i int) string {
-		switch i {
-		case 0:
-			return "(SI)"
-		case 1:
-			return "(SI)(R8*1)"
-		case 2:
-			return "(SI)(R8*2)"
-		}
-		return "(R11)"
-	}
-	rowC := func(i int) string {
-		switch i {
-		case 0:
-			return "(DI)"
-		case 1:
-			return "(DI)(R9*1)"
-		case 2:
-			return "(DI)(R9*2)"
-		}
-		return "(R12)"
-	}
 	p("")
-	p("// func %s(a *uint8, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)", name)
+	p("// func %s(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)", name)
 	p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
 	p("\tMOVQ a+0(FP), SI")
 	p("\tMOVQ b+8(FP), BX")
@@ -281,46 +265,60 @@ func avx2(mr int) {
 		p("\tLEAQ (DI)(R9*2), R12")
 		p("\tADDQ R9, R12")
 	}
-	p("\tVMOVDQU pairs01<>(SB), Y8")
-	p("\tVMOVDQU pairs23<>(SB), Y9")
-	for i := range 2 * mr {
-		p("\tVPXOR Y%d, Y%d, Y%d", i, i, i)
+	for i := range 2 * mr { // the accumulators start at the bias
+		p("\tVMOVDQU %d(DX), Y%d", 32*(i%2), i)
 	}
 	p("avx2loop:")
-	for r := range mr {
-		p("\tVPBROADCASTD %s, Y10", rowA(r))
-		p("\tVPSHUFB Y8, Y10, Y11")
-		p("\tVPSHUFB Y9, Y10, Y12")
-		for j, src := range []string{"Y11", "Y11", "Y12", "Y12"} {
-			p("\tVPMADDWD %d(BX), %s, Y13", 32*j, src)
-			p("\tVPADDD Y13, Y%d, Y%d", 2*r+j%2, 2*r+j%2)
+	for h := range 2 {
+		p("\tVMOVDQU %d(BX), Y12", 64*h)
+		p("\tVMOVDQU %d(BX), Y13", 64*h+32)
+		for r := range mr {
+			p("\tVPBROADCASTD %d%s, Y14", 4*h, row(r, "SI", "R11", "R8"))
+			for v := range 2 {
+				p("\tVPMADDWD Y%d, Y14, Y15", 12+v)
+				p("\tVPADDD Y15, Y%d, Y%d", 2*r+v, 2*r+v)
+			}
 		}
 	}
-	p("\tADDQ $4, SI")
+	p("\tADDQ $8, SI")
 	if mr > 3 {
-		p("\tADDQ $4, R11")
+		p("\tADDQ $8, R11")
 	}
 	p("\tADDQ $128, BX")
 	p("\tDECQ CX")
 	p("\tJNZ avx2loop")
+	requant256(mr, false)
+}
+
+// requant256 writes the requantization and store of mr rows × 16 columns
+// held in Y0..Y(2mr−1) (the bias included), quant.SIMD256 at AX, rows of
+// c at DI and R12, ldc in R9; with rowc, the int32 at R10 + 4r is added
+// to row r first. Y12 and Y13 are scratch, X14 and X15 the shift counts.
+func requant256(mr int, rowc bool) {
 	p("\tVMOVQ %d(AX), X14", v8Left)
 	p("\tVMOVQ %d(AX), X15", v8Right)
 	for r := range mr {
+		if rowc {
+			p("\tVPBROADCASTD %d(R10), Y13", 4*r)
+		}
 		for v := range 2 {
 			a := fmt.Sprintf("Y%d", 2*r+v)
-			p("\tVPADDD %d(DX), %s, %s", 32*v, a, a)
+			if rowc {
+				p("\tVPADDD Y13, %s, %s", a, a)
+			}
 			p("\tVPSLLD X14, %s, %s", a, a)
-			p("\tVPSRLQ $32, %s, Y11", a)
-			p("\tVPMULDQ %d(AX), %s, Y10", v8Mult, a)
-			p("\tVPMULDQ %d(AX), Y11, Y11", v8Mult)
-			p("\tVPADDQ %d(AX), Y10, Y10", v8Round)
-			p("\tVPADDQ %d(AX), Y11, Y11", v8Round)
-			p("\tVPSRLQ $31, Y10, Y10")
-			p("\tVPSLLQ $1, Y11, Y11")
-			p("\tVPBLENDD $0xaa, Y11, Y10, %s", a)
-			p("\tVPSRAD $31, %s, Y11", a)
-			p("\tVPAND %d(AX), Y11, Y11", v8SignMask)
-			p("\tVPADDD Y11, %s, %s", a, a)
+			p("\tVPSRLQ $32, %s, Y12", a)
+			p("\tVPMULDQ %d(AX), %s, %s", v8Mult, a, a)
+			p("\tVPMULDQ %d(AX), Y12, Y12", v8Mult)
+			p("\tVPADDQ %d(AX), %s, %s", v8Round, a, a)
+			p("\tVPADDQ %d(AX), Y12, Y12", v8Round)
+			p("\tVPSRLQ $31, %s, %s", a, a)
+			p("\tVPSLLQ $1, Y12, Y12")
+			p("\tVPBLENDD $0xaa, Y12, %s, %s", a, a)
+			// RoundingDivideByPOT, half away from zero.
+			p("\tVPSRAD $31, %s, Y12", a)
+			p("\tVPAND %d(AX), Y12, Y12", v8SignMask)
+			p("\tVPADDD Y12, %s, %s", a, a)
 			p("\tVPADDD %d(AX), %s, %s", v8Nudge, a, a)
 			p("\tVPSRAD X15, %s, %s", a, a)
 			p("\tVPADDD %d(AX), %s, %s", v8ZP, a, a)
@@ -328,12 +326,179 @@ func avx2(mr int) {
 			p("\tVPMINSD %d(AX), %s, %s", v8Max, a, a)
 		}
 		// Columns 0-7 and 8-15 to 16 bytes in order.
-		p("\tVPACKSSDW Y%d, Y%d, Y10", 2*r+1, 2*r)
-		p("\tVPERMQ $0xd8, Y10, Y10")
-		p("\tVEXTRACTI128 $1, Y10, X11")
-		p("\tVPACKUSWB X11, X10, X10")
-		p("\tVMOVDQU X10, %s", rowC(r))
+		p("\tVPACKSSDW Y%d, Y%d, Y12", 2*r+1, 2*r)
+		p("\tVPERMQ $0xd8, Y12, Y12")
+		p("\tVEXTRACTI128 $1, Y12, X13")
+		p("\tVPACKUSWB X13, X12, X12")
+		p("\tVMOVDQU X12, %s", row(r, "DI", "R12", "R9"))
 	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// widenAVX2 writes widenAVX2, which copies rows rows of k bytes (lda
+// apart, k a multiple of 4) to dst as int16 (VPMOVZXBW, 16 bytes a turn,
+// then 4), the rows k values apart: the input of the AVX2 tiles.
+func widenAVX2() {
+	p("")
+	p("// func widenAVX2(dst *int16, src *uint8, k, rows, lda int)")
+	p("TEXT ·widenAVX2(SB), NOSPLIT, $0-40")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ k+16(FP), DX")
+	p("\tMOVQ rows+24(FP), CX")
+	p("\tMOVQ lda+32(FP), R10")
+	p("\tTESTQ CX, CX")
+	p("\tJZ widendone")
+	p("widenrow:")
+	p("\tMOVQ SI, R8")
+	p("\tMOVQ DX, R9")
+	p("widen16:")
+	p("\tCMPQ R9, $16")
+	p("\tJLT widen4")
+	p("\tVPMOVZXBW (R8), Y0")
+	p("\tVMOVDQU Y0, (DI)")
+	p("\tADDQ $16, R8")
+	p("\tADDQ $32, DI")
+	p("\tSUBQ $16, R9")
+	p("\tJMP widen16")
+	p("widen4:")
+	p("\tTESTQ R9, R9")
+	p("\tJZ widennext")
+	p("\tVMOVD (R8), X0")
+	p("\tVPMOVZXBW X0, X0")
+	p("\tVMOVQ X0, (DI)")
+	p("\tADDQ $4, R8")
+	p("\tADDQ $8, DI")
+	p("\tSUBQ $4, R9")
+	p("\tJMP widen4")
+	p("widennext:")
+	p("\tADDQ R10, SI")
+	p("\tDECQ CX")
+	p("\tJNZ widenrow")
+	p("widendone:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// vexVPDPBUSD returns the bytes of the VEX-encoded (AVX-VNNI) VPDPBUSD
+// ymm(dst), ymm(src1), ymm(src2): dst += Σ4 uint8(src1)·int8(src2) per
+// dword. Go's assembler knows only the EVEX form (AVX512_VNNI; on YMM it
+// needs AVX512VL too and faults on an AVX-VNNI core without AVX-512), so
+// the instruction is written as bytes: VEX.256.66.0F38.W0 50 /r, i.e.
+//
+//	C4  R̄ X̄ B̄ 00010  0 v̄v̄v̄v̄ 1 01  50  11 reg r/m
+//
+// with reg = dst, vvvv = src1 (the unsigned bytes), r/m = src2 (the
+// signed ones); R̄, B̄ and v̄ are the inverted high bits of the register
+// numbers. Registers 0-15 only (VEX cannot name 16-31). TestVEXEncoding
+// checks the bytes against the EVEX form's meaning and their first byte.
+func vexVPDPBUSD(dst, src1, src2 int) string {
+	if dst > 15 || src1 > 15 || src2 > 15 {
+		panic("vexVPDPBUSD: VEX names Y0-Y15 only")
+	}
+	b1 := 0x02 | (^dst>>3&1)<<7 | 1<<6 | (^src2>>3&1)<<5
+	b2 := (^src1&15)<<3 | 1<<2 | 1
+	modrm := 0xc0 | (dst&7)<<3 | src2&7
+	return fmt.Sprintf("BYTE $0xc4; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x50; BYTE $0x%02x // VPDPBUSD Y%d, Y%d, Y%d (VEX)", b1, b2, modrm, src2, src1, dst)
+}
+
+// avxVNNI writes the AVX-VNNI kernel of mr rows (1..6) × 16 columns:
+// per 4 k, two vectors of 8 columns × 4 int8 weights (w − 128) are
+// loaded and each row's 4 bytes broadcast, and VEX VPDPBUSD adds the
+// products into 2·mr accumulators (Y0-Y11); rowc[i] (the row's byte sum
+// times 128 − wZero) and the bias are added before requantization, as in
+// the AVX-512 VNNI kernel. The 16 bytes of a row are always stored (a
+// partial panel goes through a scratch tile).
+//
+//	func(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD256, k4, lda, ldc int)
+func avxVNNI(mr int) {
+	name := fmt.Sprintf("gemmU8AVXVNNIx%d", mr)
+	p("")
+	p("// func %s(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD256, k4, lda, ldc int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	p("\tMOVQ a+0(FP), SI")
+	p("\tMOVQ b+8(FP), BX")
+	p("\tMOVQ c+16(FP), DI")
+	p("\tMOVQ bias+24(FP), DX")
+	p("\tMOVQ rowc+32(FP), R10")
+	p("\tMOVQ rq+40(FP), AX")
+	p("\tMOVQ k4+48(FP), CX")
+	p("\tMOVQ lda+56(FP), R8")
+	p("\tMOVQ ldc+64(FP), R9")
+	if mr > 3 {
+		p("\tLEAQ (SI)(R8*2), R11")
+		p("\tADDQ R8, R11")
+		p("\tLEAQ (DI)(R9*2), R12")
+		p("\tADDQ R9, R12")
+	}
+	for i := range 2 * mr { // the accumulators start at the bias
+		p("\tVMOVDQU %d(DX), Y%d", 32*(i%2), i)
+	}
+	p("vnniloop:")
+	p("\tVMOVDQU (BX), Y12")
+	p("\tVMOVDQU 32(BX), Y13")
+	for r := range mr {
+		p("\tVPBROADCASTD %s, Y14", row(r, "SI", "R11", "R8"))
+		p("\t%s", vexVPDPBUSD(2*r, 14, 12))
+		p("\t%s", vexVPDPBUSD(2*r+1, 14, 13))
+	}
+	p("\tADDQ $4, SI")
+	if mr > 3 {
+		p("\tADDQ $4, R11")
+	}
+	p("\tADDQ $64, BX")
+	p("\tDECQ CX")
+	p("\tJNZ vnniloop")
+	requant256(mr, true)
+}
+
+// rowSumsAVX2 writes the byte sum of each of rows rows of k bytes
+// (VPSADBW against zero, 32 bytes at a time, the tail a byte at a time).
+func rowSumsAVX2() {
+	p("")
+	p("// func rowSumsAVX2(dst *int32, src *uint8, k, rows int)")
+	p("TEXT ·rowSumsAVX2(SB), NOSPLIT, $0-32")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ k+16(FP), DX")
+	p("\tMOVQ rows+24(FP), CX")
+	p("\tVPXOR Y15, Y15, Y15")
+	p("\tTESTQ CX, CX")
+	p("\tJZ sums2done")
+	p("sums2row:")
+	p("\tVPXOR Y0, Y0, Y0")
+	p("\tMOVQ SI, R8")
+	p("\tMOVQ DX, R9")
+	p("sums2chunk:")
+	p("\tCMPQ R9, $32")
+	p("\tJLT sums2reduce")
+	p("\tVPSADBW (R8), Y15, Y1")
+	p("\tVPADDQ Y1, Y0, Y0")
+	p("\tADDQ $32, R8")
+	p("\tSUBQ $32, R9")
+	p("\tJMP sums2chunk")
+	p("sums2reduce:")
+	p("\tVEXTRACTI128 $1, Y0, X1")
+	p("\tVPADDQ X1, X0, X0")
+	p("\tVPSHUFD $0x4e, X0, X1")
+	p("\tVPADDQ X1, X0, X0")
+	p("\tVMOVQ X0, AX")
+	p("sums2tail:")
+	p("\tTESTQ R9, R9")
+	p("\tJZ sums2store")
+	p("\tMOVBQZX (R8), BX")
+	p("\tADDQ BX, AX")
+	p("\tINCQ R8")
+	p("\tDECQ R9")
+	p("\tJMP sums2tail")
+	p("sums2store:")
+	p("\tMOVL AX, (DI)")
+	p("\tADDQ $4, DI")
+	p("\tADDQ DX, SI")
+	p("\tDECQ CX")
+	p("\tJNZ sums2row")
+	p("sums2done:")
 	p("\tVZEROUPPER")
 	p("\tRET")
 }
@@ -348,23 +513,14 @@ func main() {
 		}
 	}
 	rowSums()
-	out.WriteString(`
-// VPSHUFB controls: bytes 0 and 1 (2 and 3) of each dword to two 16-bit
-// values.
-DATA pairs01<>+0(SB)/8, $0x8001800080018000
-DATA pairs01<>+8(SB)/8, $0x8001800080018000
-DATA pairs01<>+16(SB)/8, $0x8001800080018000
-DATA pairs01<>+24(SB)/8, $0x8001800080018000
-GLOBL pairs01<>(SB), RODATA|NOPTR, $32
-DATA pairs23<>+0(SB)/8, $0x8003800280038002
-DATA pairs23<>+8(SB)/8, $0x8003800280038002
-DATA pairs23<>+16(SB)/8, $0x8003800280038002
-DATA pairs23<>+24(SB)/8, $0x8003800280038002
-GLOBL pairs23<>(SB), RODATA|NOPTR, $32
-`)
-	for mr := 1; mr <= 4; mr++ {
+	for mr := 1; mr <= 6; mr++ {
 		avx2(mr)
 	}
+	widenAVX2()
+	for mr := 1; mr <= 6; mr++ {
+		avxVNNI(mr)
+	}
+	rowSumsAVX2()
 	if err := os.WriteFile(*o, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

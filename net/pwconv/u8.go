@@ -10,10 +10,11 @@ import (
 // u8Kernel is one implementation of the uint8 product: the portable Go
 // kernel or a SIMD one. The u8Kernel a U8Weights was packed for runs it.
 type u8Kernel struct {
-	name string
-	vnni bool
-	avx2 bool
-	arm  int // armDot or armNEON for the arm64 kernels
+	name    string
+	vnni    bool
+	avxvnni bool
+	avx2    bool
+	arm     int // armDot or armNEON for the arm64 kernels
 }
 
 // The arm64 kernel families.
@@ -66,6 +67,9 @@ type U8Weights struct {
 	packed8    []uint8
 	panelBytes int
 
+	// For the AVX-VNNI kernel: packed, pbias, kp and c as above, but
+	// panels of 16 columns of two 8-lane vectors (packAVXVNNI), and v8.
+
 	// For the AVX2 kernel: panels of 16 columns; per 4 inputs, four
 	// vectors of 8 columns × a pair of int16 weights w − wZero.
 	packed16 []int16
@@ -88,6 +92,11 @@ func PackU8(w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quan
 	return packU8(u8KernelFor(p), w, wZero, bias, xZero, k, n, rq)
 }
 
+// maxAVX2K is the largest k of the AVX2 kernel, whose input rows are
+// widened to int16 on the stack (at least 6 rows of 4096, 48 KiB); wider
+// layers run the portable kernel (MobileNet's widest is 1024).
+const maxAVX2K = 4096
+
 // packU8 is PackU8 for kernel kern.
 func packU8(kern *u8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quant.Requant) (*U8Weights, error) {
 	switch {
@@ -100,7 +109,7 @@ func packU8(kern *u8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, k
 	case wZero < 0 || wZero > 255 || xZero < 0 || xZero > 255:
 		return nil, fmt.Errorf("pwconv: zero points %d, %d out of the uint8 range", wZero, xZero)
 	}
-	if ((kern.vnni || kern.avx2) && k%4 != 0) || (kern.arm != 0 && (k%4 != 0 || k > 2048)) {
+	if ((kern.vnni || kern.avxvnni || kern.avx2) && k%4 != 0) || (kern.avx2 && k > maxAVX2K) || (kern.arm != 0 && (k%4 != 0 || k > 2048)) {
 		kern = u8GenericKernel
 	}
 	p := &U8Weights{kern: kern, k: k, n: n, wc: make([]int32, k*n), bias: make([]int32, n), rq: rq}
@@ -125,6 +134,9 @@ func packU8(kern *u8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, k
 	}
 	if kern.avx2 {
 		p.packAVX2()
+	}
+	if kern.avxvnni {
+		p.packAVXVNNI(w, wZero)
 	}
 	return p, nil
 }
@@ -219,6 +231,37 @@ func (p *U8Weights) packAVX2() {
 	p.v8 = p.rq.SIMD256()
 }
 
+// packAVXVNNI lays the weights out for the AVX-VNNI tiles: panels of 16
+// columns; in each, for every group g of 4 inputs, two vectors of 8
+// columns, lane j holding the 4 int8 weights w − 128 of column
+// pn·16 + 8·z + j at ((pn·kp/4 + g)·2 + z)·32 + 4·j; columns past n are 0.
+// c = 128 − wZero, as for the AVX-512 VNNI kernel.
+func (p *U8Weights) packAVXVNNI(w []uint8, wZero int32) {
+	panels := (p.n + 15) / 16
+	p.kp = p.k // a multiple of 4 (packU8)
+	p.c = 128 - wZero
+	p.packed = make([]int8, panels*p.kp*16)
+	p.pbias = make([]int32, panels*16)
+	copy(p.pbias, p.bias)
+	for pn := range panels {
+		for g := range p.kp / 4 {
+			for z := range 2 {
+				base := ((pn*p.kp/4+g)*2 + z) * 32
+				for lane := range 8 {
+					j := pn*16 + z*8 + lane
+					if j >= p.n {
+						continue
+					}
+					for b := range 4 {
+						p.packed[base+lane*4+b] = int8(int32(w[j*p.k+g*4+b]) - 128)
+					}
+				}
+			}
+		}
+	}
+	p.v8 = p.rq.SIMD256()
+}
+
 // panelShape returns the number of 16-column groups of panel pn and the
 // lanes of its last group that hold real columns.
 func (p *U8Weights) panelShape(pn int) (nz int, mask uint16) {
@@ -259,6 +302,13 @@ func (w *U8Weights) ApplyCols(dst, src []uint8, rows, lo, hi int) {
 			panic("pwconv: ApplyCols: column range not on 64-column panels")
 		}
 		w.applyVNNI(dst, src, rows, lo/64, (hi+63)/64)
+		return
+	}
+	if w.kern.avxvnni {
+		if lo%16 != 0 || (hi%16 != 0 && hi != n) {
+			panic("pwconv: ApplyCols: column range not on 16-column panels")
+		}
+		w.applyAVXVNNI(dst, src, rows, lo/16, (hi+15)/16)
 		return
 	}
 	if w.kern.avx2 {

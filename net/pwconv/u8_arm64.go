@@ -150,6 +150,10 @@ func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no VNNI kernel here")
 }
 
+func (w *U8Weights) applyAVXVNNI(dst, src []uint8, rows, p0, p1 int) {
+	panic("pwconv: no AVX-VNNI kernel here")
+}
+
 func (w *U8Weights) applyAVX2(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no AVX2 kernel here")
 }

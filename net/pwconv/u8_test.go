@@ -38,7 +38,8 @@ func randomU8Layer(rng *rand.Rand, k, n int) (w []uint8, wz int32, bias []int32,
 func TestU8KernelsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{{4, 1, 1}, {8, 8, 7}, {24, 48, 96}, {28, 24, 50}, {32, 1001, 1}, {64, 17, 13},
-		{96, 96, 36}, {384, 384, 12}, {768, 1001, 1}, {1024, 1024, 7}, {27, 24, 9}, {12, 100, 6}}
+		{96, 96, 36}, {384, 384, 12}, {768, 1001, 1}, {1024, 1024, 7}, {27, 24, 9}, {12, 100, 6},
+		{16, 20, 4}, {20, 33, 5}, {2052, 16, 3}, {4100, 16, 2}, {1024, 40, 31}, {28, 30, 1000}}
 	for _, kern := range availableU8Kernels() {
 		for _, s := range shapes {
 			k, n, rows := s[0], s[1], s[2]

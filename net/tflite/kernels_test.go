@@ -108,6 +108,8 @@ func TestKernelsEnv(t *testing.T) {
 		{"avx512", "avx512", "avx2", "avx2+avx512"},
 		{"avx512-vnni", "avx512-vnni", "avx512-vnni", "avx512-vnni+avx512"},
 		{"AVX512_VNNI", "avx512-vnni", "avx512-vnni", "avx512-vnni+avx512"},
+		{"avxvnni", "avxvnni", "avxvnni", "avxvnni+avx2"},
+		{"AVX-VNNI", "avxvnni", "avxvnni", "avxvnni+avx2"},
 		{"neon", "neon", "neon", "neon+neon"},
 		{"NEON-DOTPROD", "neon-dotprod", "neon-dotprod", "neon-dotprod+neon"},
 		{"nosuch", "", "", ""},

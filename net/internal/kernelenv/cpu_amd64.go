@@ -4,19 +4,37 @@ package kernelenv
 
 import "golang.org/x/sys/cpu"
 
-// cpuHas reports whether this CPU runs the path named name (and so every
-// path below it).
-func cpuHas(name string) bool {
-	x := cpu.X86
-	avx2 := x.HasAVX2 && x.HasFMA
-	avx512 := avx2 && x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL
-	switch name {
+// x86Features are the CPU flags the amd64 table reads.
+type x86Features struct {
+	avx2, fma, avx512f, avx512bw, avx512vl, avx512vnni, avxvnni, bmi2 bool
+}
+
+// thisX86 is this CPU's.
+var thisX86 = x86Features{
+	avx2: cpu.X86.HasAVX2, fma: cpu.X86.HasFMA,
+	avx512f: cpu.X86.HasAVX512F, avx512bw: cpu.X86.HasAVX512BW, avx512vl: cpu.X86.HasAVX512VL,
+	avx512vnni: cpu.X86.HasAVX512VNNI, avxvnni: cpu.X86.HasAVXVNNI, bmi2: cpu.X86.HasBMI2,
+}
+
+// cpuHas reports whether this CPU has the feature named in the amd64
+// table.
+func cpuHas(feature string) bool { return thisX86.has(feature) }
+
+// has reports whether x has the feature named in the amd64 table: avx2
+// (AVX2 and FMA), avx512 (AVX-512 F, BW and VL), avx512vnni, avxvnni (the
+// VEX-encoded 256-bit VPDPBUSD) or bmi2.
+func (x x86Features) has(feature string) bool {
+	switch feature {
 	case "avx2":
-		return avx2
+		return x.avx2 && x.fma
 	case "avx512":
-		return avx512
-	case "avx512-vnni":
-		return avx512 && x.HasAVX512VNNI && x.HasBMI2
+		return x.avx512f && x.avx512bw && x.avx512vl
+	case "avx512vnni":
+		return x.avx512vnni
+	case "avxvnni":
+		return x.avxvnni
+	case "bmi2":
+		return x.bmi2
 	}
 	return false
 }

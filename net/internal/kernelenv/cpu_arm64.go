@@ -4,13 +4,14 @@ package kernelenv
 
 import "golang.org/x/sys/cpu"
 
-// cpuHas reports whether this CPU runs the path named name (and so every
-// path below it): ASIMD is part of ARMv8.0, so every arm64 core runs neon.
-func cpuHas(name string) bool {
-	switch name {
-	case "neon":
+// cpuHas reports whether this CPU has the feature named in the arm64
+// table: asimd (ARMv8.0 ASIMD, every arm64 core) or asimddp (the
+// dot-product extension, UDOT).
+func cpuHas(feature string) bool {
+	switch feature {
+	case "asimd":
 		return true
-	case "neon-dotprod":
+	case "asimddp":
 		return cpu.ARM64.HasASIMDDP
 	}
 	return false

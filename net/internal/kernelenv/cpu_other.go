@@ -2,6 +2,6 @@
 
 package kernelenv
 
-// cpuHas reports that only the portable path runs here: this
+// cpuHas reports that this CPU has no feature a table names: this
 // architecture has no SIMD kernels, or the build asked for pure Go.
-func cpuHas(name string) bool { return false }
+func cpuHas(feature string) bool { return false }

@@ -4,17 +4,21 @@
 // float32 and uint8 kernels of net/pwconv and net/dwconv are looked up
 // from that path.
 //
-// A path is an instruction-set level. Unset, $LIVECAM_KERNELS means the
+// A path is a set of CPU features. Unset, $LIVECAM_KERNELS means the
 // fastest path this CPU runs; set, it names one, case-insensitively (the
 // names `livecam version` prints), and means the same for both
 // precisions. A value that names no path this CPU runs is an error,
 // naming the value and the valid names, for every model (Current).
-// Where a precision has no kernel at exactly a path, it uses its best
-// kernel below that path:
+// A CPU runs every path whose features it has, not a ladder of them: an
+// AVX-512 core without VNNI (Skylake-X) runs avx512 but not avxvnni, an
+// AVX-VNNI core without AVX-512 (N100, 12th-14th generation Core) runs
+// avxvnni but not avx512. Each path names the kernel of each precision
+// it runs, its own or that of a path whose features it has:
 //
 //	amd64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
 //	avx512-vnni   avx512    avx512-vnni   avx512                AVX-512 F, BW, VL and VNNI, BMI2
 //	avx512        avx512    avx2          avx512                AVX-512 F, BW and VL, and AVX2, FMA
+//	avxvnni       avx2      avxvnni       avx2                  AVX2, FMA and AVX-VNNI
 //	avx2          avx2      avx2          avx2                  AVX2 and FMA
 //	generic       generic   generic       generic               nothing (portable Go)
 //

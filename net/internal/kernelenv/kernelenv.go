@@ -29,31 +29,39 @@ const (
 // pathDef is one row of an architecture's table.
 type pathDef struct {
 	name string
-	// kernels names the kernel of each Kind at exactly this path; "" for
-	// none (the one below is used).
+	// kernels names the kernel of each Kind on this path: itself a path
+	// name, of this path or of one whose features are a subset of this
+	// path's (TestTables checks it), so that a CPU that runs the path runs
+	// every kernel it picks.
 	kernels [numKinds]string
-	// needs says what the CPU must have, for the docs and the errors.
+	// features are what the CPU must have (cpuHas), all of them.
+	features []string
+	// needs says it in words, for the docs and the errors.
 	needs string
 }
 
 // tables are the paths of each architecture with SIMD kernels, slowest
-// first; the first is always the portable one. cpuHas says which a CPU
-// runs.
+// first; the first is always the portable one. A path is a set of
+// requirements, not a rung of a ladder: a CPU runs every path whose
+// features it has (an AVX-512 core without VNNI runs avx512 but not
+// avxvnni, an AVX-VNNI core without AVX-512 runs avxvnni but not
+// avx512), and the fastest of them is the default.
 var tables = map[string][]pathDef{
 	"amd64": {
 		genericDef,
-		{"avx2", [numKinds]string{"avx2", "avx2", "avx2"}, "AVX2 and FMA"},
-		{"avx512", [numKinds]string{"avx512", "", "avx512"}, "AVX-512 F, BW and VL, and AVX2, FMA"},
-		{"avx512-vnni", [numKinds]string{"", "avx512-vnni", ""}, "AVX-512 F, BW, VL and VNNI, BMI2"},
+		{"avx2", [numKinds]string{"avx2", "avx2", "avx2"}, []string{"avx2"}, "AVX2 and FMA"},
+		{"avxvnni", [numKinds]string{"avx2", "avxvnni", "avx2"}, []string{"avx2", "avxvnni"}, "AVX2, FMA and AVX-VNNI"},
+		{"avx512", [numKinds]string{"avx512", "avx2", "avx512"}, []string{"avx2", "avx512"}, "AVX-512 F, BW and VL, and AVX2, FMA"},
+		{"avx512-vnni", [numKinds]string{"avx512", "avx512-vnni", "avx512"}, []string{"avx2", "avx512", "avx512vnni", "bmi2"}, "AVX-512 F, BW, VL and VNNI, BMI2"},
 	},
 	"arm64": {
 		genericDef,
-		{"neon", [numKinds]string{"neon", "neon", "neon"}, "ARMv8.0 ASIMD (every arm64 core)"},
-		{"neon-dotprod", [numKinds]string{"", "neon-dotprod", ""}, "the dot-product extension (UDOT)"},
+		{"neon", [numKinds]string{"neon", "neon", "neon"}, []string{"asimd"}, "ARMv8.0 ASIMD (every arm64 core)"},
+		{"neon-dotprod", [numKinds]string{"neon", "neon-dotprod", "neon"}, []string{"asimd", "asimddp"}, "the dot-product extension (UDOT)"},
 	},
 }
 
-var genericDef = pathDef{"generic", [numKinds]string{"generic", "generic", "generic"}, "nothing (portable Go)"}
+var genericDef = pathDef{"generic", [numKinds]string{"generic", "generic", "generic"}, nil, "nothing (portable Go)"}
 
 // table is this build's architecture's.
 var table = tableOf(runtime.GOARCH)
@@ -65,6 +73,16 @@ func tableOf(arch string) []pathDef {
 	return []pathDef{genericDef}
 }
 
+// runs reports whether a CPU with the features has says yes to runs path d.
+func (d pathDef) runs(has func(feature string) bool) bool {
+	for _, f := range d.features {
+		if !has(f) {
+			return false
+		}
+	}
+	return true
+}
+
 // Path is a kernel path of this build's architecture. The zero Path is
 // the portable one.
 type Path uint8
@@ -72,22 +90,20 @@ type Path uint8
 // String returns the path's name, such as "avx512-vnni".
 func (p Path) String() string { return table[p].name }
 
-// Kernel returns the name of the kernel of kind k on path p: the one at
-// exactly p, or the best below it.
-func (p Path) Kernel(k Kind) string { return kernelOf(table, int(p), k) }
-
-func kernelOf(t []pathDef, i int, k Kind) string {
-	for ; i > 0 && t[i].kernels[k] == ""; i-- {
-	}
-	return t[i].kernels[k]
-}
+// Kernel returns the name of the kernel of kind k on path p (the name
+// of the path whose kernel it is).
+func (p Path) Kernel(k Kind) string { return table[p].kernels[k] }
 
 // Paths returns the paths this CPU runs, fastest first; the last is
 // always the portable one.
-func Paths() []Path {
+func Paths() []Path { return pathsOn(table, cpuHas) }
+
+// pathsOn returns the paths of t that a CPU with the features has says
+// yes to runs, fastest first.
+func pathsOn(t []pathDef, has func(feature string) bool) []Path {
 	var ps []Path
-	for i := len(table) - 1; i > 0; i-- {
-		if cpuHas(table[i].name) {
+	for i := len(t) - 1; i > 0; i-- {
+		if t[i].runs(has) {
 			ps = append(ps, Path(i))
 		}
 	}
@@ -95,7 +111,8 @@ func Paths() []Path {
 }
 
 // Lookup returns the path value names (case-insensitive, spaces around it
-// trimmed, "_" read as "-": avx512_vnni is avx512-vnni, but "avx512 vnni"
+// trimmed, "_" read as "-" and dashes optional: avx512_vnni and
+// avx512vnni are avx512-vnni, avx-vnni is avxvnni, but "avx512 vnni"
 // names nothing): the fastest when value is empty. A name of no
 // path this CPU runs is an error naming the value and the valid names.
 func Lookup(value string) (Path, error) {
@@ -105,13 +122,13 @@ func Lookup(value string) (Path, error) {
 		return ps[0], nil
 	}
 	for _, p := range ps {
-		if p.String() == want {
+		if sameName(p.String(), want) {
 			return p, nil
 		}
 	}
 	why := "no such kernel path"
 	for _, d := range table {
-		if d.name == want {
+		if sameName(d.name, want) {
 			why = "this machine cannot run it (it needs " + d.needs + ")"
 		}
 	}
@@ -120,6 +137,13 @@ func Lookup(value string) (Path, error) {
 		names[i] = p.String()
 	}
 	return 0, fmt.Errorf("%s=%s: %s; choose one of %s (or unset it for the fastest)", Env, value, why, strings.Join(names, ", "))
+}
+
+// sameName reports whether want (lower case, "_" already read as "-")
+// names the path called name, with or without its dashes: avx-vnni is
+// avxvnni, avx512vnni is avx512-vnni.
+func sameName(name, want string) bool {
+	return name == want || strings.ReplaceAll(name, "-", "") == strings.ReplaceAll(want, "-", "")
 }
 
 // forced is Force's path plus one; 0 when none is forced.
@@ -140,7 +164,7 @@ func Current() (Path, error) {
 // on each. It is global: a model built meanwhile by another goroutine
 // gets p too, so tests that Force must not run in parallel.
 func Force(p Path) (restore func()) {
-	if int(p) >= len(table) || (p != 0 && !cpuHas(table[p].name)) {
+	if int(p) >= len(table) || !table[p].runs(cpuHas) {
 		panic(fmt.Sprintf("kernelenv: Force(%d): not a path this CPU runs", p))
 	}
 	prev := forced.Swap(uint32(p) + 1)

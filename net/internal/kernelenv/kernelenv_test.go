@@ -17,7 +17,11 @@ func TestLookup(t *testing.T) {
 		t.Errorf(`Lookup("") = %v, %v; want the fastest, %v`, p, err, ps[0])
 	}
 	for _, p := range ps {
-		for _, v := range []string{p.String(), strings.ToUpper(p.String()), " " + strings.ReplaceAll(p.String(), "-", "_") + "\n"} {
+		vs := []string{p.String(), strings.ToUpper(p.String()), " " + strings.ReplaceAll(p.String(), "-", "_") + "\n", strings.ReplaceAll(p.String(), "-", "")}
+		if p.String() == "avxvnni" {
+			vs = append(vs, "avx-vnni", "AVX_VNNI")
+		}
+		for _, v := range vs {
 			if got, err := Lookup(v); err != nil || got != p {
 				t.Errorf("Lookup(%q) = %v, %v; want %v", v, got, err, p)
 			}
@@ -63,25 +67,28 @@ func TestPaths(t *testing.T) {
 	t.Logf("paths on this CPU: %v", ps)
 }
 
-// TestTables: every table starts with the portable path, which has every
-// kind; every kernel a path selects is at or below it, so "best not
-// above" holds; and every kernel name is a path name (the names livecam
-// version prints are accepted).
+// TestTables: every table starts with the portable path, which needs
+// nothing; every kernel a path picks is a path of the table whose
+// features are a subset of the path's own, so a CPU that runs the path
+// runs its kernels (whatever the table's order); and every kernel name
+// is a path name (the names livecam version prints are accepted).
 func TestTables(t *testing.T) {
 	for arch, tb := range tables {
-		if tb[0].name != "generic" {
-			t.Errorf("%s: first path %s", arch, tb[0].name)
+		if tb[0].name != "generic" || len(tb[0].features) != 0 {
+			t.Errorf("%s: first path %s needs %v", arch, tb[0].name, tb[0].features)
 		}
-		var names []string
-		for i, d := range tb {
-			names = append(names, d.name)
+		for _, d := range tb {
 			for k := range numKinds {
-				if i == 0 && d.kernels[k] == "" {
-					t.Errorf("%s: generic has no kernel of kind %d", arch, k)
+				got := d.kernels[k]
+				i := slices.IndexFunc(tb, func(e pathDef) bool { return e.name == got })
+				if i < 0 {
+					t.Errorf("%s: path %s, kind %d: kernel %q is not a path", arch, d.name, k, got)
+					continue
 				}
-				got := kernelOf(tb, i, k)
-				if !slices.Contains(names, got) {
-					t.Errorf("%s: path %s, kind %d: kernel %q is not a path at or below it", arch, d.name, k, got)
+				for _, f := range tb[i].features {
+					if !slices.Contains(d.features, f) {
+						t.Errorf("%s: path %s, kind %d: kernel %s needs %s, which the path does not", arch, d.name, k, got, f)
+					}
 				}
 			}
 		}
@@ -96,6 +103,9 @@ func TestTables(t *testing.T) {
 		{"amd64", "avx512-vnni", U8Depthwise, "avx512"},
 		{"amd64", "avx512", U8Pointwise, "avx2"},
 		{"amd64", "avx512", U8Depthwise, "avx512"},
+		{"amd64", "avxvnni", Float, "avx2"},
+		{"amd64", "avxvnni", U8Pointwise, "avxvnni"},
+		{"amd64", "avxvnni", U8Depthwise, "avx2"},
 		{"amd64", "avx2", Float, "avx2"},
 		{"amd64", "generic", U8Pointwise, "generic"},
 		{"arm64", "neon-dotprod", Float, "neon"},
@@ -106,8 +116,8 @@ func TestTables(t *testing.T) {
 	} {
 		tb := tableOf(c.arch)
 		i := slices.IndexFunc(tb, func(d pathDef) bool { return d.name == c.path })
-		if got := kernelOf(tb, i, c.k); i < 0 || got != c.want {
-			t.Errorf("%s %s kind %d: %q, want %q", c.arch, c.path, c.k, got, c.want)
+		if i < 0 || tb[i].kernels[c.k] != c.want {
+			t.Errorf("%s %s kind %d: want %q", c.arch, c.path, c.k, c.want)
 		}
 	}
 }
@@ -121,7 +131,7 @@ func render(arch string) string {
 	row(arch, "float32", "uint8 1x1", "uint8 3x3 depthwise", "the CPU needs")
 	tb := tableOf(arch)
 	for i := len(tb) - 1; i >= 0; i-- {
-		row(tb[i].name, kernelOf(tb, i, Float), kernelOf(tb, i, U8Pointwise), kernelOf(tb, i, U8Depthwise), tb[i].needs)
+		row(tb[i].name, tb[i].kernels[Float], tb[i].kernels[U8Pointwise], tb[i].kernels[U8Depthwise], tb[i].needs)
 	}
 	return b.String()
 }

@@ -1,0 +1,98 @@
+package pwconv
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/livecam/livecam/net/quant"
+)
+
+// TestU8Extremes runs every uint8 kernel on the values that overflow a
+// careless kernel: inputs and weights of 0 and 255 (all of them, or
+// alternating), with both zero points at either end of their range, and
+// requires TFLite's bytes, computed one value at a time.
+func TestU8Extremes(t *testing.T) {
+	fill := map[string]func(i int) uint8{
+		"0":   func(int) uint8 { return 0 },
+		"255": func(int) uint8 { return 255 },
+		"alt": func(i int) uint8 { return uint8(255 * (i & 1)) },
+		"alt2": func(i int) uint8 {
+			if (i/2)&1 == 0 {
+				return 255
+			}
+			return 0
+		},
+	}
+	shapes := [][3]int{{4, 16, 1}, {32, 24, 7}, {1024, 40, 6}, {768, 1001, 2}}
+	for _, kern := range availableU8Kernels() {
+		for _, s := range shapes {
+			k, n, rows := s[0], s[1], s[2]
+			for xn, xf := range fill {
+				for wn, wf := range fill {
+					t.Run(fmt.Sprintf("%s/k%d_n%d/x%s_w%s", kern.name, k, n, xn, wn), func(t *testing.T) {
+						w := make([]uint8, k*n)
+						for i := range w {
+							w[i] = wf(i + i/k) // columns differ in phase
+						}
+						src := make([]uint8, rows*k)
+						for i := range src {
+							src[i] = xf(i)
+						}
+						bias := make([]int32, n)
+						for j := range bias {
+							bias[j] = int32(j*977%20001) - 10000
+						}
+						for _, zp := range [][2]int32{{0, 0}, {255, 255}, {0, 255}, {255, 0}, {128, 1}} {
+							xz, wz := zp[0], zp[1]
+							// A multiplier that keeps outputs in range for
+							// the largest |acc| (k·255·255), and one that
+							// clamps.
+							for _, real := range []float64{0.5 / float64(k*255), 1.5} {
+								m, shift := quant.QuantizeMultiplier(real)
+								rq := quant.Requant{Multiplier: m, Shift: shift, ZeroPoint: 128, Min: 0, Max: 255}
+								p, err := packU8(kern, w, wz, bias, xz, k, n, rq)
+								if err != nil {
+									t.Fatal(err)
+								}
+								dst := make([]uint8, rows*n)
+								p.Apply(dst, src, rows)
+								for r := range rows {
+									for j := range n {
+										acc := bias[j]
+										for i := range k {
+											acc += (int32(src[r*k+i]) - xz) * (int32(w[j*k+i]) - wz)
+										}
+										if want := rq.Apply(acc); dst[r*n+j] != want {
+											t.Fatalf("zero points x %d w %d, real %g: row %d, column %d: %d, want %d (acc %d)", xz, wz, real, r, j, dst[r*n+j], want, acc)
+										}
+									}
+								}
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestU8AllocatesNothing: every uint8 kernel's Apply and ApplyCols
+// allocate nothing, partial panels and scratch tiles included.
+func TestU8AllocatesNothing(t *testing.T) {
+	const k, n, rows = 96, 100, 13
+	w, bias := make([]uint8, k*n), make([]int32, n)
+	rq := quant.Requant{Multiplier: 1 << 30, Shift: -8, Max: 255}
+	src, dst := make([]uint8, rows*k), make([]uint8, rows*n)
+	for _, kern := range availableU8Kernels() {
+		p, err := packU8(kern, w, 3, bias, 5, k, n, rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := testing.AllocsPerRun(20, func() { p.Apply(dst, src, rows) }); a != 0 {
+			t.Errorf("%s: %v allocations per Apply", kern.name, a)
+		}
+		if a := testing.AllocsPerRun(20, func() { p.ApplyCols(dst, src, rows, 64, n) }); a != 0 {
+			t.Errorf("%s: %v allocations per ApplyCols", kern.name, a)
+		}
+	}
+}
