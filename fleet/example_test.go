@@ -86,3 +86,25 @@ func ExampleAuth_Resolve() {
 	// true true
 	// {CredsFile: NkeyFile: User:worker Password:xxxxx PasswordFile: Token: TokenFile: CAFile: CertFile: KeyFile:}
 }
+
+// A results batch is its frames' result lines joined by '\n', with its
+// frames in the Livecam-Frames header; SplitBatch reads it back.
+func ExampleSplitBatch() {
+	data := []byte("{\"frame\":0}\n{\"frame\":1}\n{\"frame\":2}\n{\"frame\":5}")
+	frames, lines, err := fleet.SplitBatch("0-2 5", data)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, f := range frames {
+		fmt.Printf("%d %s\n", f, lines[i])
+	}
+	_, _, err = fleet.SplitBatch("0-3", data[:len(data)-12])
+	fmt.Println(err)
+	// Output:
+	// 0 {"frame":0}
+	// 1 {"frame":1}
+	// 2 {"frame":2}
+	// 5 {"frame":5}
+	// 3 lines for 4 frames (0-3)
+}

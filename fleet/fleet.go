@@ -6,14 +6,29 @@
 //
 //	livecam.jobs              LIVECAM_JOBS, work queue: one message per job,
 //	                          message id = job id (a double submit is one job)
-//	livecam.results.JOB       LIVECAM_RESULTS: every frame's result (package
-//	livecam.summary.JOB       wire's, id JOB/FRAME) and the job's summary
+//	livecam.results.JOB       LIVECAM_RESULTS: every frame's result, in
+//	                          batches (below), and the job's summary
+//	livecam.summary.JOB       (id JOB/summary)
 //	livecam.dead.JOB          LIVECAM_DEAD: jobs given up, with the reason
 //	livecam_jobs (KV)         JOB -> State: queued, running (worker,
 //	                          progress), done, failed
 //	livecam_outputs (KV)      hash of an output -> the job that writes it
 //	livecam_workers (KV)      WORKER -> WorkerState: waiting, working,
 //	                          not taking jobs (and why)
+//
+// A job's results travel in batches (Results): one message per second of
+// video or per 30 frames, whichever comes first (Options.BatchDuration,
+// BatchFrames). A batch's data is its frames' result lines, package
+// wire's (wire.AppendResult), joined by '\n' (no newline at the end);
+// its header Livecam-Frames (FramesHeader) lists its frames, one per
+// line, in increasing order, as numbers and runs ("0-29", "30 32-40");
+// its message id is JOB/FIRST-LAST, its first and last frame. The same
+// frames make the same batches, so a batch sent again, or a job done again
+// after its worker died, is dropped by the stream's one-hour duplicate
+// window; ReadResults (and a reader that keeps, per job, the last frame it
+// stored) gives each frame once, in order, whatever the window kept.
+// SplitBatch reads one batch. Streams and buckets take a replica count
+// for a JetStream cluster (Options.Replicas).
 //
 // A worker acknowledges a job only once its outputs are whole under their
 // final names and its results and summary are stored; while it works it
@@ -204,7 +219,21 @@ type Options struct {
 	AckWait time.Duration
 	// ResultsMaxAge bounds how long results are kept (default 7 days).
 	ResultsMaxAge time.Duration
+	// Replicas is how many servers of a JetStream cluster keep each
+	// stream and bucket the fleet makes (1 to 5; 0: 1). Streams and
+	// buckets that exist must have as many, unless Replicas is 0 (a
+	// submitter, livecam jobs: whatever they have).
+	Replicas int
+	// BatchFrames and BatchDuration bound a results batch: a message
+	// per BatchDuration of video or per BatchFrames frames, whichever
+	// comes first (defaults DefaultBatchFrames, DefaultBatchDuration);
+	// a batch also stays under MaxBatchBytes.
+	BatchFrames   int
+	BatchDuration time.Duration
 }
+
+// MaxReplicas is the most replicas JetStream keeps of a stream.
+const MaxReplicas = 5
 
 // Connect connects to a NATS server and keeps reconnecting for as long as
 // the connection lives; opts carry the credentials and TLS settings
@@ -256,16 +285,20 @@ func setupStreams(ctx context.Context, js jetstream.JetStream, opts Options) (je
 	if opts.ResultsMaxAge <= 0 {
 		opts.ResultsMaxAge = 7 * 24 * time.Hour
 	}
+	if opts.Replicas < 0 || opts.Replicas > MaxReplicas {
+		return nil, fmt.Errorf("%d replicas: a stream has 1 to %d", opts.Replicas, MaxReplicas)
+	}
+	replicas := max(opts.Replicas, 1)
 	streams := []jetstream.StreamConfig{
 		{Name: JobsStream, Subjects: []string{JobsSubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
-			Duplicates: 24 * time.Hour, Description: "livecam jobs: one message per video"},
+			Duplicates: 24 * time.Hour, Replicas: replicas, Description: "livecam jobs: one message per video"},
 		{Name: ResultsStream, Subjects: []string{"livecam.results.>", "livecam.summary.>"}, Storage: jetstream.FileStorage,
-			Duplicates: time.Hour, MaxAge: opts.ResultsMaxAge, Description: "livecam results: every frame of every job, and each job's summary"},
-		{Name: DeadStream, Subjects: []string{"livecam.dead.>"}, Storage: jetstream.FileStorage, Description: "livecam jobs given up, with the reason"},
+			Duplicates: time.Hour, MaxAge: opts.ResultsMaxAge, Replicas: replicas, Description: "livecam results: every frame of every job (in batches), and each job's summary"},
+		{Name: DeadStream, Subjects: []string{"livecam.dead.>"}, Storage: jetstream.FileStorage, Replicas: replicas, Description: "livecam jobs given up, with the reason"},
 	}
 	for _, cfg := range streams {
 		if st, err := js.Stream(ctx, cfg.Name); err == nil {
-			if err := checkStream(cfg, st.CachedInfo().Config); err != nil {
+			if err := checkStream(cfg, st.CachedInfo().Config, opts.Replicas); err != nil {
 				return nil, err
 			}
 			continue
@@ -286,11 +319,16 @@ func setupStreams(ctx context.Context, js jetstream.JetStream, opts Options) (je
 	}
 	var state jetstream.KeyValue
 	for _, cfg := range []jetstream.KeyValueConfig{
-		{Bucket: StateBucket, Storage: jetstream.FileStorage, History: 1, Description: "livecam: each job's state"},
-		{Bucket: OutputBucket, Storage: jetstream.FileStorage, History: 1, Description: "livecam: the outputs of queued and running jobs"},
-		{Bucket: WorkerBucket, Storage: jetstream.FileStorage, History: 1, TTL: WorkerStateMaxAge, Description: "livecam: each worker's state"},
+		{Bucket: StateBucket, Storage: jetstream.FileStorage, History: 1, Replicas: replicas, Description: "livecam: each job's state"},
+		{Bucket: OutputBucket, Storage: jetstream.FileStorage, History: 1, Replicas: replicas, Description: "livecam: the outputs of queued and running jobs"},
+		{Bucket: WorkerBucket, Storage: jetstream.FileStorage, History: 1, TTL: WorkerStateMaxAge, Replicas: replicas, Description: "livecam: each worker's state"},
 	} {
 		kv, err := js.KeyValue(ctx, cfg.Bucket)
+		if err == nil && opts.Replicas > 0 {
+			if err := checkBucketReplicas(ctx, kv, cfg.Bucket, opts.Replicas); err != nil {
+				return nil, err
+			}
+		}
 		if errors.Is(err, jetstream.ErrBucketNotFound) {
 			kv, err = js.CreateKeyValue(ctx, cfg)
 			if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
@@ -313,10 +351,14 @@ func setupStreams(ctx context.Context, js jetstream.JetStream, opts Options) (je
 var ErrStreamSettings = errors.New("not the fleet's settings")
 
 // checkStream compares the settings of a stream that exists with those
-// the fleet makes: the same subjects and retention, and no limit on the
-// messages or bytes it keeps (nor an age limit, but for the results).
-func checkStream(want, got jetstream.StreamConfig) error {
+// the fleet makes: the same subjects and retention, no limit on the
+// messages or bytes it keeps (nor an age limit, but for the results),
+// and as many replicas as asked (replicas 0: any).
+func checkStream(want, got jetstream.StreamConfig, replicas int) error {
 	var diffs []string
+	if have := max(got.Replicas, 1); replicas > 0 && have != replicas {
+		diffs = append(diffs, fmt.Sprintf("%d replicas (want %d)", have, replicas))
+	}
 	ws, gs := slices.Clone(want.Subjects), slices.Clone(got.Subjects)
 	slices.Sort(ws)
 	slices.Sort(gs)
@@ -341,7 +383,29 @@ func checkStream(want, got jetstream.StreamConfig) error {
 		diffs = append(diffs, "sealed")
 	}
 	if len(diffs) > 0 {
-		return fmt.Errorf("stream %s: %w: %s: delete it (nats stream rm %s) and let a worker create it again", want.Name, ErrStreamSettings, strings.Join(diffs, ", "), want.Name)
+		hint := fmt.Sprintf("delete it (nats stream rm %s) and let a worker create it again", want.Name)
+		if len(diffs) == 1 && replicas > 0 && max(got.Replicas, 1) != replicas {
+			hint = fmt.Sprintf("change it (nats stream edit %s --replicas %d) or ask for %d replicas", want.Name, replicas, max(got.Replicas, 1))
+		}
+		return fmt.Errorf("stream %s: %w: %s: %s", want.Name, ErrStreamSettings, strings.Join(diffs, ", "), hint)
+	}
+	return nil
+}
+
+// checkBucketReplicas refuses a bucket that exists with another number of
+// replicas than asked.
+func checkBucketReplicas(ctx context.Context, kv jetstream.KeyValue, bucket string, replicas int) error {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", bucket, err)
+	}
+	s, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok || s.StreamInfo() == nil {
+		return nil
+	}
+	if have := max(s.StreamInfo().Config.Replicas, 1); have != replicas {
+		return fmt.Errorf("bucket %s: %w: %d replicas (want %d): delete it (nats kv rm %s) and let a worker create it again, or ask for %d",
+			bucket, ErrStreamSettings, have, replicas, bucket, have)
 	}
 	return nil
 }

@@ -86,7 +86,14 @@ type Submitted struct {
 // refused (ErrCollision) unless it has Overwrite set; the jobs before it
 // stay queued.
 func Submit(ctx context.Context, js jetstream.JetStream, jobs []Job) ([]Submitted, error) {
-	kv, err := setupStreams(ctx, js, Options{})
+	return SubmitWith(ctx, js, jobs, Options{})
+}
+
+// SubmitWith is Submit with the streams and buckets it may create made
+// as opts say (Replicas: a submitter that comes first in a cluster makes
+// them as the workers will want them).
+func SubmitWith(ctx context.Context, js jetstream.JetStream, jobs []Job, opts Options) ([]Submitted, error) {
+	kv, err := setupStreams(ctx, js, opts)
 	if err != nil {
 		return nil, err
 	}

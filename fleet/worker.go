@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livecam/livecam/internal/backoff"
@@ -21,7 +22,8 @@ import (
 )
 
 // Process does one job: it writes the job's outputs, whole, under their
-// final names, sends each frame's result to results (in frame order), and
+// final names, sends each frame's result to results (in frame order; the
+// worker sends the last batch, Results.Flush, once Process returned), and
 // reports progress (0 to 1) now and then. It returns what the summary
 // says, or why the job failed. When ctx ends it stops as soon as it can,
 // leaving nothing under the final names, and returns ctx's error.
@@ -360,7 +362,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 	bg := context.Background() // the outcome is recorded even while stopping
 	giveUp := func(reason string) {
 		st.State, st.Error, st.Worker = Failed, reason, w.Name
-		putState(bg, kv, st)
+		w.recordState(bg, kv, st)
 		w.deadLetter(bg, job.ID, msg.Data(), reason, delivered)
 		msg.Term()
 		w.releaseOutputs(bg, job)
@@ -378,7 +380,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 	case done:
 		if prev.State != Done {
 			st.State, st.Worker, st.Progress, st.Error = Done, w.Name, 1, ""
-			putState(bg, kv, st)
+			w.recordState(bg, kv, st)
 		}
 		w.releaseOutputs(bg, job)
 		msg.Term()
@@ -428,7 +430,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 			}
 		}
 	}()
-	results := &Results{js: w.JS, job: job.ID}
+	results := NewResultsWith(w.JS, job.ID, w.Options)
 	start := time.Now()
 	sum, err := w.Process(jobCtx, run, results, func(p float64) {
 		mu.Lock()
@@ -442,7 +444,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 	case ctx.Err() != nil:
 		// Stopped now: hand the job back for another worker.
 		st.State, st.HandedBack, st.Error = Queued, st.HandedBack+1, "handed back by "+w.Name+" (stopped)"
-		putState(bg, kv, st)
+		w.recordState(bg, kv, st)
 		msg.Nak()
 		w.Logf("job %s: handed back", job.ID)
 		return
@@ -452,7 +454,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 	case err != nil:
 		if why, mine := w.workerFault(err); mine {
 			st.State, st.HandedBack, st.Error = Queued, st.HandedBack+1, "handed back by "+w.Name+": "+why
-			putState(bg, kv, st)
+			w.recordState(bg, kv, st)
 			msg.Nak()
 			w.pauseUntil, w.pauseWhy = time.Now().Add(w.FaultPause), why
 			w.Logf("job %s: handed back, the fault is this worker's: %s", job.ID, escape.Control(faultText(why, err)))
@@ -461,12 +463,17 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		st.Failures++
 		if st.Failures < w.MaxAttempts {
 			st.State, st.Error = Queued, err.Error()
-			putState(bg, kv, st)
+			w.recordState(bg, kv, st)
 			msg.NakWithDelay(time.Second)
 			w.Logf("job %s: failed (attempt %d of %d): %v", job.ID, st.Failures, w.MaxAttempts, escape.Control(err.Error()))
 			return
 		}
 		giveUp(fmt.Sprintf("failed %d times: %v", st.Failures, err))
+		return
+	}
+	if ferr := results.Flush(bg); ferr != nil {
+		msg.Nak()
+		w.Logf("job %s: its last results could not be stored (%v); handed back", job.ID, ferr)
 		return
 	}
 	sum.Job, sum.Source, sum.Worker = job.ID, redact.URL(job.Source), w.Name
@@ -478,7 +485,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, ackWait time.Dur
 		return
 	}
 	st.State, st.Worker, st.Progress, st.Frames, st.Error = Done, w.Name, 1, sum.Frames, ""
-	putState(bg, kv, st)
+	w.recordState(bg, kv, st)
 	w.releaseOutputs(bg, job)
 	actx, acancel := context.WithTimeout(bg, 10*time.Second)
 	aerr := msg.DoubleAck(actx)
@@ -548,9 +555,34 @@ func (w *Worker) deadLetter(ctx context.Context, id string, data []byte, reason 
 	}
 }
 
+// recordState records a job's state once the job has an outcome (done,
+// failed, handed back), trying again for up to 10 s while the server
+// cannot take it (a cluster electing a new leader after losing a node):
+// a state left "running" would say so of a job long finished.
+func (w *Worker) recordState(ctx context.Context, kv jetstream.KeyValue, s State) {
+	deadline := time.Now().Add(10 * time.Second)
+	for retry := 1; ; retry++ {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := putState(pctx, kv, s)
+		cancel()
+		if err == nil || errors.Is(err, nats.ErrConnectionClosed) {
+			return
+		}
+		if time.Now().After(deadline) || !backoff.Sleep(ctx, backoff.Resend.Delay(retry), nil) {
+			w.Logf("job %s: its state (%s) could not be recorded: %v", s.Job.ID, s.State, err)
+			return
+		}
+	}
+}
+
 // publishRetrying publishes until the server stores the message (a
 // server restarting answers nothing for a while), at most for limit.
 func publishRetrying(ctx context.Context, js jetstream.JetStream, subject string, data []byte, msgID string, limit time.Duration) error {
+	return publishMsgRetrying(ctx, js, &nats.Msg{Subject: subject, Data: data}, msgID, limit)
+}
+
+// publishMsgRetrying is publishRetrying of a message with headers.
+func publishMsgRetrying(ctx context.Context, js jetstream.JetStream, m *nats.Msg, msgID string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	var opts []jetstream.PublishOpt
 	if msgID != "" {
@@ -558,7 +590,7 @@ func publishRetrying(ctx context.Context, js jetstream.JetStream, subject string
 	}
 	for retry := 1; ; retry++ {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := js.Publish(pctx, subject, data, opts...)
+		_, err := js.PublishMsg(pctx, m, opts...)
 		cancel()
 		if err == nil {
 			return nil
@@ -568,34 +600,6 @@ func publishRetrying(ctx context.Context, js jetstream.JetStream, subject string
 		}
 	}
 }
-
-// Results sends a job's per-frame results to its subject of the results
-// stream, each with an id of its own (JOB/FRAME): a job done again after
-// its worker died stores each frame once.
-type Results struct {
-	js     jetstream.JetStream
-	job    string
-	frames int
-}
-
-// NewResults makes the results of job, sent through js (a Process is
-// given those of its job; tests make their own).
-func NewResults(js jetstream.JetStream, job string) *Results {
-	return &Results{js: js, job: job}
-}
-
-// Publish stores one frame's result, msg (in the wire format:
-// wire.AppendResult), waiting through a server restart (up to a minute).
-func (r *Results) Publish(ctx context.Context, frame int64, msg []byte) error {
-	if err := publishRetrying(ctx, r.js, ResultsSubject(r.job), msg, fmt.Sprintf("%s/%d", r.job, frame), time.Minute); err != nil {
-		return fmt.Errorf("results of job %s, frame %d: %w", r.job, frame, err)
-	}
-	r.frames++
-	return nil
-}
-
-// Count returns how many results were published.
-func (r *Results) Count() int { return r.frames }
 
 // ErrStopped is what a Process returns when its context ended.
 var ErrStopped = errors.New("stopped")

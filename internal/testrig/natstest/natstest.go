@@ -1,7 +1,8 @@
 // Package natstest starts Debian's nats-server, with JetStream and a file
 // store in a temporary folder, on a free 127.0.0.1 port, for one test:
 // open to all (Start), or with the users and permissions of the
-// recommended deployment (StartSecure, Authorization).
+// recommended deployment (StartSecure, Authorization); StartCluster
+// starts a JetStream cluster of several such servers.
 package natstest
 
 import (
@@ -34,6 +35,7 @@ type Server struct {
 	passwords map[string]string
 	exited    chan struct{} // closed when the server process has exited
 	ca        string        // StartTLS: the CA certificate's file
+	name      string        // a cluster node's server_name
 }
 
 // Start starts nats-server -js with its store in a temporary folder; the
