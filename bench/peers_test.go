@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -109,6 +110,23 @@ func ortContender(tb testing.TB, threads int) (contender, []float32) {
 }
 
 func onnxContender(tb testing.TB, onnx string, threads, size int) (contender, []float32) {
+	p := startORT(tb, fmt.Sprintf("init %s %d %d", onnx, threads, size))
+	var lg struct{ Logits []float32 }
+	p.call("logits", &lg)
+	return p.contender("onnxruntime"), lg.Logits
+}
+
+// ortProcess is a running ort_peer.js.
+type ortProcess struct {
+	tb    testing.TB
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines *bufio.Scanner
+}
+
+// startORT starts ort_peer.js and sends it init (its "init ..." line).
+// It skips the test when onnxruntime-node is not installed.
+func startORT(tb testing.TB, init string) *ortProcess {
 	if _, err := os.Stat(filepath.Join("node_modules", "onnxruntime-node")); err != nil {
 		tb.Skip("ONNX Runtime not installed: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install)")
 	}
@@ -119,31 +137,40 @@ func onnxContender(tb testing.TB, onnx string, threads, size int) (contender, []
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	lines := bufio.NewScanner(stdout)
-	lines.Buffer(nil, 1<<24)
-	call := func(req string, resp any) {
-		fmt.Fprintln(stdin, req)
-		if !lines.Scan() {
-			tb.Fatalf("ort_peer.js: no answer to %q", req)
-		}
-		var e struct{ Error string }
-		json.Unmarshal(lines.Bytes(), &e)
-		if e.Error != "" {
-			tb.Fatalf("ort_peer.js: %s", e.Error)
-		}
-		if err := json.Unmarshal(lines.Bytes(), resp); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	p := &ortProcess{tb: tb, cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout)}
+	p.lines.Buffer(nil, 1<<24)
 	var ok struct{ OK bool }
-	call(fmt.Sprintf("init %s %d %d", onnx, threads, size), &ok)
-	var lg struct{ Logits []float32 }
-	call("logits", &lg)
-	return contender{name: "onnxruntime", close: func() { stdin.Close(); cmd.Wait() }, run: func(n int, ms []float64) []float64 {
+	p.call(init, &ok)
+	return p
+}
+
+// call sends one request line and decodes the answer into resp.
+func (p *ortProcess) call(req string, resp any) {
+	p.tb.Helper()
+	fmt.Fprintln(p.stdin, req)
+	if !p.lines.Scan() {
+		p.tb.Fatalf("ort_peer.js: no answer to %q", req)
+	}
+	var e struct{ Error string }
+	json.Unmarshal(p.lines.Bytes(), &e)
+	if e.Error != "" {
+		p.tb.Fatalf("ort_peer.js: %s", e.Error)
+	}
+	if err := json.Unmarshal(p.lines.Bytes(), resp); err != nil {
+		p.tb.Fatal(err)
+	}
+}
+
+// close ends the process.
+func (p *ortProcess) close() { p.stdin.Close(); p.cmd.Wait() }
+
+// contender times the process's forward passes on its fixed input.
+func (p *ortProcess) contender(name string) contender {
+	return contender{name: name, close: p.close, run: func(n int, ms []float64) []float64 {
 		var r struct{ MS []float64 }
-		call(fmt.Sprintf("run %d", n), &r)
+		p.call(fmt.Sprintf("run %d", n), &r)
 		return append(ms, r.MS...)
-	}}, lg.Logits
+	}}
 }
 
 func median(x []float64) float64 {
