@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"time"
 
-	"gonum.org/v1/gonum/stat"
-
+	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/randweights"
 	"github.com/livecam/livecam/models"
 	"github.com/livecam/livecam/net/mobilenet"
@@ -38,7 +36,7 @@ type benchOptions struct {
 }
 
 // defineBenchFlags declares the flags of `livecam bench`.
-func defineBenchFlags(stdout, stderr io.Writer) (*flagSet, *benchOptions) {
+func defineBenchFlags(stdout, stderr io.Writer) (*cliflag.Set, *benchOptions) {
 	fs := newFlags("bench", "", stdout, stderr)
 	o := &benchOptions{}
 	fs.StringVar(&o.model, "model", "", modelFlagHelp)
@@ -55,7 +53,7 @@ func defineBenchFlags(stdout, stderr io.Writer) (*flagSet, *benchOptions) {
 // of generated weights.
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs, o := defineBenchFlags(stdout, stderr)
-	if err := fs.parse(args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if o.runs < 1 {
@@ -69,8 +67,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if i == 0 && !o.asJSON {
 			fmt.Fprintf(stdout, "%-28s %7s %6s %10s %10s %10s  %-9s %-9s %s\n", "model", "threads", "runs", "median_ms", "p90_ms", "min_ms", "weights", "precision", "kernel")
 		}
-		res := benchModel(m, o.threads, o.runs)
-		res.Weights = kind
+		res := benchResultOf(m, kind, mobilenet.Latency(m, o.threads, o.runs))
 		if o.asJSON {
 			if err := json.NewEncoder(stdout).Encode(res); err != nil {
 				return err
@@ -80,6 +77,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%-28s %7d %6d %10.3f %10.3f %10.3f  %-9s %-9s %s\n", res.Model, res.Threads, res.Runs, res.MedianMS, res.P90MS, res.MinMS, res.Weights, res.Precision, res.Kernel)
 	}
 	return nil
+}
+
+// benchResultOf is the line of model m's latencies l (kind: "real" or
+// "generated" weights), in milliseconds to the microsecond.
+func benchResultOf(m *mobilenet.Model, kind string, l mobilenet.Latencies) benchResult {
+	ms := func(d time.Duration) float64 { return math.Round(float64(d.Nanoseconds())/1e3) / 1e3 }
+	return benchResult{Model: m.Name(), Threads: l.Threads, Runs: l.Runs, MedianMS: ms(l.Median), P90MS: ms(l.P90),
+		MinMS: ms(l.Min), Weights: kind, Precision: m.Precision(), Kernel: m.KernelName()}
 }
 
 // loaders are the models to benchmark, each opened when its turn comes:
@@ -115,56 +120,23 @@ func generated(cfg mobilenet.Config) (*mobilenet.Model, string, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, "", fmt.Errorf("%w: %v", errUsage, err)
 	}
-	w, err := randweights.New(cfg, 1)
-	if err != nil {
-		return nil, "", err
-	}
-	m, err := mobilenet.NewModel(w)
+	m, err := randweights.Model(cfg, 1)
 	return m, "generated", err
 }
 
-// benchModel times runs forward passes after a warm-up of a tenth as many
-// (at least 3) and summarises the latencies.
-func benchModel(m *mobilenet.Model, threads, runs int) benchResult {
-	r := m.NewRunner(threads)
-	defer r.Close()
-	// One forward pass, to the logits, on a fixed input: float32 values
-	// for a float model, RGB bytes for a quantized one.
-	forward := func() {}
-	if m.Quantized() {
-		rgb := make([]uint8, m.InputLen())
-		for i := range rgb {
-			rgb[i] = uint8(128 + 127*math.Sin(float64(i)))
-		}
-		logits := make([]uint8, m.Classes())
-		forward = func() { _ = r.ForwardQuant(logits, nil, rgb) }
-	} else {
-		input := make([]float32, m.InputLen())
-		for i := range input {
-			input[i] = float32(math.Sin(float64(i)))
-		}
-		logits := make([]float32, m.Classes())
-		forward = func() { _ = r.Forward(logits, input) }
+// runSummary runs `livecam summary`: the paper's Table 1 for a shape.
+func runSummary(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("summary", "", stdout, stderr)
+	alpha := fs.Float64("alpha", 1.0, "width multiplier")
+	size := fs.Int("size", 224, "input size (a multiple of 32)")
+	classes := fs.Int("classes", 1000, "classifier outputs")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	for range max(3, runs/10) {
-		forward()
+	cfg := mobilenet.Config{Alpha: *alpha, Size: *size, Classes: *classes}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	ms := make([]float64, runs)
-	for i := range ms {
-		start := time.Now()
-		forward()
-		ms[i] = float64(time.Since(start).Nanoseconds()) / 1e6
-	}
-	slices.Sort(ms)
-	round := func(x float64) float64 { return math.Round(x*1000) / 1000 }
-	return benchResult{
-		Model:     m.Name(),
-		Threads:   r.Threads(),
-		Runs:      runs,
-		MedianMS:  round(stat.Quantile(0.5, stat.Empirical, ms, nil)),
-		P90MS:     round(stat.Quantile(0.9, stat.Empirical, ms, nil)),
-		MinMS:     round(ms[0]),
-		Precision: m.Precision(),
-		Kernel:    m.KernelName(),
-	}
+	cfg.WriteTable(stdout) // write errors ignored, as before: a reader gone away (| head) is no failure
+	return nil
 }

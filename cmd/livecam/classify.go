@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"strings"
 
+	"gocv.io/x/gocv"
+
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/models"
-	"gocv.io/x/gocv"
 )
 
 // classEntry is one line of the top-k list in -json output.
@@ -38,13 +40,13 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&topk, "topk", "number of classes to print per image: N from 1 up, or all")
 	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	if err := fs.parse(args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: no image given", errUsage)
 	}
-	if err := firstError(topk.check(), floatIn("min-score", *minScore, 0, 1)); err != nil {
+	if err := cliflag.FirstError(topk.check(), cliflag.FloatIn("min-score", *minScore, 0, 1)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	m, err := openModel(*modelFlag, *labels, models.Classify)
@@ -58,36 +60,76 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	defer c.Close()
 	pre := cvprep.Square(c.InputSize())
 	defer pre.Close()
-	enc := json.NewEncoder(stdout)
-	failed := 0
+	var enc *json.Encoder
+	if *asJSON {
+		enc = json.NewEncoder(stdout)
+	}
 	var top []classify.Prediction
-	for _, file := range fs.Args() {
-		top, err = classifyFile(c, pre, top[:0], file)
+	infer := func(rgb []uint8, _, _ int) (err error) { top, err = c.ClassifyTensor(top[:0], rgb); return err }
+	return eachImage("livecam classify", fs.Args(), pre, stderr, infer, func(file string) error { return printTop(stdout, enc, file, top) })
+}
+
+// printTop prints the classes of one image: a JSON object with enc
+// (-json), else the file's name and a line per class.
+func printTop(stdout io.Writer, enc *json.Encoder, file string, top []classify.Prediction) error {
+	res := classifyResult{File: file, Top: []classEntry{}}
+	for _, p := range top {
+		res.Top = append(res.Top, classEntry{Class: p.Class, WNID: p.WNID, Label: p.Label, Score: math.Round(float64(p.Score)*1e4) / 1e4})
+	}
+	if enc != nil {
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(stdout, "%s\n", escape.Control(file))
+	for _, e := range res.Top {
+		fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*e.Score, e.Class, escape.Control(e.Label))
+	}
+	return nil
+}
+
+// eachImage decodes each image file with OpenCV, prepares it with pre as
+// the pipeline prepares a frame, and runs infer on it, then show: an
+// image that cannot be read or inferred is reported as who's (the error
+// naming the file) and counted, and the others go on; a failed show ends
+// the loop.
+func eachImage(who string, files []string, pre *cvprep.Preprocessor, stderr io.Writer, infer func(rgb []uint8, w, h int) error, show func(file string) error) error {
+	failed := 0
+	for _, file := range files {
+		rgb, w, h, err := readImage(pre, file)
+		if err == nil {
+			err = infer(rgb, w, h)
+		}
 		if err != nil {
-			fmt.Fprintf(stderr, "livecam classify: %s\n", escape.Control(err.Error()))
+			fmt.Fprintf(stderr, "%s: %s\n", who, escape.Control(file+": "+err.Error()))
 			failed++
-			continue
-		}
-		res := classifyResult{File: file, Top: []classEntry{}}
-		for _, p := range top {
-			res.Top = append(res.Top, classEntry{Class: p.Class, WNID: p.WNID, Label: p.Label,
-				Score: math.Round(float64(p.Score)*1e4) / 1e4})
-		}
-		if *asJSON {
-			if err := enc.Encode(res); err != nil {
-				return err
-			}
-			continue
-		}
-		fmt.Fprintf(stdout, "%s\n", escape.Control(file))
-		for _, e := range res.Top {
-			fmt.Fprintf(stdout, "  %6.2f%%  %4d  %s\n", 100*e.Score, e.Class, escape.Control(e.Label))
+		} else if err := show(file); err != nil {
+			return err
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d images could not be read", failed, fs.NArg())
+		return fmt.Errorf("%d of %d images could not be read", failed, len(files))
 	}
 	return nil
+}
+
+// readImage decodes file and returns pre's input of it (valid until pre's
+// next use) and the image's size.
+func readImage(pre *cvprep.Preprocessor, file string) (rgb []uint8, width, height int, err error) {
+	if st, err := os.Stat(file); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, 0, 0, err
+	} else if st.IsDir() {
+		return nil, 0, 0, errors.New("is a directory")
+	}
+	img := gocv.IMRead(file, gocv.IMReadColor)
+	defer img.Close()
+	if img.Empty() {
+		return nil, 0, 0, errors.New("not an image OpenCV can decode")
+	}
+	rgb, err = pre.RGB(img)
+	return rgb, img.Cols(), img.Rows(), err
 }
 
 // maxTopK bounds the run's -topk (classes per frame, on screen and in
@@ -135,44 +177,4 @@ func (k *topK) maxResults() int {
 		return classify.AllResults
 	}
 	return k.n
-}
-
-// classifyFile decodes an image file with OpenCV and classifies it as the
-// pipeline does (its centre square, by OpenCV).
-func classifyFile(c *classify.Classifier, pre *cvprep.Preprocessor, dst []classify.Prediction, file string) ([]classify.Prediction, error) {
-	img, err := readImage(file)
-	if err != nil {
-		return dst, err
-	}
-	defer img.Close()
-	rgb, err := pre.RGB(img)
-	if err == nil {
-		dst, err = c.ClassifyTensor(dst, rgb)
-	}
-	if err != nil {
-		return dst, fmt.Errorf("%s: %v", file, err)
-	}
-	return dst, nil
-}
-
-// readImage decodes an image file with OpenCV; errors name the file. The
-// caller closes the Mat.
-func readImage(file string) (gocv.Mat, error) {
-	st, err := os.Stat(file)
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return gocv.Mat{}, fmt.Errorf("%s: %v", file, err)
-	}
-	if st.IsDir() {
-		return gocv.Mat{}, fmt.Errorf("%s: is a directory", file)
-	}
-	img := gocv.IMRead(file, gocv.IMReadColor)
-	if img.Empty() {
-		img.Close()
-		return gocv.Mat{}, fmt.Errorf("%s: not an image OpenCV can decode", file)
-	}
-	return img, nil
 }

@@ -22,7 +22,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 	fs := newFlags("x", "FILE...", &out, &out)
 	n := fs.Int("n", 1, "a number")
 	v := fs.Bool("v", false, "verbose")
-	if err := fs.parse([]string{"a", "-n", "3", "b", "-v", "--", "-c"}); err != nil {
+	if err := fs.Parse([]string{"a", "-n", "3", "b", "-v", "--", "-c"}); err != nil {
 		t.Fatal(err)
 	}
 	if *n != 3 || !*v || strings.Join(fs.Args(), " ") != "a b -c" {
@@ -34,13 +34,13 @@ func TestRepeatedFlag(t *testing.T) {
 	fs := newFlags("x", "", &bytes.Buffer{}, &bytes.Buffer{})
 	fs.Int("n", 1, "a number")
 	var many []string
-	fs.multi("m", "repeatable", func(s string) error { many = append(many, s); return nil })
-	if err := fs.parse([]string{"-m", "a", "-m", "b", "-n", "2"}); err != nil || len(many) != 2 {
+	fs.Multi("m", "repeatable", func(s string) error { many = append(many, s); return nil })
+	if err := fs.Parse([]string{"-m", "a", "-m", "b", "-n", "2"}); err != nil || len(many) != 2 {
 		t.Errorf("repeatable flag twice: %v, %q", err, many)
 	}
 	fs = newFlags("x", "", &bytes.Buffer{}, &bytes.Buffer{})
 	fs.Int("n", 1, "a number")
-	err := fs.parse([]string{"-n", "1", "-n", "2"})
+	err := fs.Parse([]string{"-n", "1", "-n", "2"})
 	if err == nil || !strings.Contains(err.Error(), "-n takes one value") {
 		t.Errorf("-n twice: %v; want an error", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/livecam/livecam/detect"
+	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/cvprep"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/models"
@@ -28,16 +29,16 @@ func runDetect(args []string, stdout, stderr io.Writer) error {
 	minScore := fs.Float64("min-score", 0.5, "leave out objects scoring below P (0-1)")
 	minArea := fs.Int("min-area", 0, "leave out objects whose box is smaller than N pixels²")
 	var f detect.Filter
-	fs.multi("allow", "report only objects with this `LABEL` (repeatable)", func(v string) error { f.Allow = append(f.Allow, v); return nil })
-	fs.multi("deny", "never report objects with this `LABEL` (repeatable)", func(v string) error { f.Deny = append(f.Deny, v); return nil })
+	fs.Multi("allow", "report only objects with this `LABEL` (repeatable)", func(v string) error { f.Allow = append(f.Allow, v); return nil })
+	fs.Multi("deny", "never report objects with this `LABEL` (repeatable)", func(v string) error { f.Deny = append(f.Deny, v); return nil })
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	if err := fs.parse(args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: no image given", errUsage)
 	}
-	if err := firstError(floatIn("min-score", *minScore, 0, 1), intIn("min-area", *minArea, 0, 1<<30)); err != nil {
+	if err := cliflag.FirstError(cliflag.FloatIn("min-score", *minScore, 0, 1), cliflag.IntIn("min-area", *minArea, 0, 1<<30)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	f.MinScore, f.MinArea = float32(*minScore), *minArea
@@ -52,23 +53,9 @@ func runDetect(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		enc = json.NewEncoder(stdout)
 	}
-	failed := 0
 	var objs []detect.Object
-	for _, file := range fs.Args() {
-		objs, err = detectFile(d, pre, objs[:0], file)
-		if err != nil {
-			fmt.Fprintf(stderr, "livecam detect: %s\n", escape.Control(err.Error()))
-			failed++
-			continue
-		}
-		if err := printObjects(stdout, enc, file, objs); err != nil {
-			return err
-		}
-	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d images could not be read", failed, fs.NArg())
-	}
-	return nil
+	infer := func(rgb []uint8, w, h int) (err error) { objs, err = d.DetectTensor(objs[:0], rgb, w, h); return err }
+	return eachImage("livecam detect", fs.Args(), pre, stderr, infer, func(file string) error { return printObjects(stdout, enc, file, objs) })
 }
 
 // printObjects prints the objects found in one image: a JSON object with
@@ -104,22 +91,4 @@ func openDetector(flagValue, labelsFile string, f detect.Filter, concurrent int)
 		return nil, fmt.Errorf("%s: %w", m.Path, err)
 	}
 	return d, nil
-}
-
-// detectFile decodes an image file with OpenCV and finds its objects, the
-// frame stretched to the input as the pipeline does it (by OpenCV).
-func detectFile(d *detect.Detector, pre *cvprep.Preprocessor, dst []detect.Object, file string) ([]detect.Object, error) {
-	img, err := readImage(file)
-	if err != nil {
-		return dst, err
-	}
-	defer img.Close()
-	rgb, err := pre.RGB(img)
-	if err == nil {
-		dst, err = d.DetectTensor(dst, rgb, img.Cols(), img.Rows())
-	}
-	if err != nil {
-		return dst, fmt.Errorf("%s: %v", file, err)
-	}
-	return dst, nil
 }

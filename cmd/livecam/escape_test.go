@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,19 +104,5 @@ func TestCamerasFileBounds(t *testing.T) {
 		case <-time.After(20 * time.Second):
 			t.Fatalf("-config %s: still running after 20 s", tc.path)
 		}
-	}
-}
-
-// TestLogEscapesControlCharacters: every line of the run's log (the
-// runner's logf, which the pipeline, the reconnecting cameras, MQTT and
-// NATS log through) has its control characters escaped, whatever the
-// caller passed: a source, an error naming it, a label.
-func TestLogEscapesControlCharacters(t *testing.T) {
-	var b strings.Builder
-	r := &runner{stderr: &b}
-	r.logf("%s: still cannot open (attempt %d): %v", "door", 2, errors.New("open x\x1b[2J\rlivecam: fine\n\u202e: no such file"))
-	want := `livecam: door: still cannot open (attempt 2): open x\x1b[2J\rlivecam: fine\n\u202e: no such file` + "\n"
-	if b.String() != want {
-		t.Errorf("logged %q, want %q", b.String(), want)
 	}
 }

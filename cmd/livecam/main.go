@@ -28,7 +28,9 @@ import (
 	"syscall"
 
 	"github.com/livecam/livecam/internal/cliflag"
+	"github.com/livecam/livecam/internal/cvlog"
 	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/versioninfo"
 )
 
 // command is one subcommand: it parses its own flags from args and writes
@@ -73,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return run(append(args[1:2], "-h"), stdout, stderr)
 		}
 		fs, _ := defineRunFlags(stdout, stderr)
-		fs.writeUsage(stdout)
+		fs.WriteUsage(stdout)
 		fmt.Fprintln(stdout)
 		usage(stdout)
 		return 0
@@ -128,6 +130,13 @@ func isSource(arg string) bool {
 	return err == nil
 }
 
+// newFlags returns the flag set of command name ("" for the main job),
+// with cliflag's conventions; positional describes its arguments for the
+// usage line ("IMAGE...").
+func newFlags(name, positional string, stdout, _ io.Writer) *cliflag.Set {
+	return cliflag.New(strings.TrimSpace("livecam "+name), positional, stdout)
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: livecam [flags] [SOURCE...]   label cameras, video files, folders or streams")
 	fmt.Fprintln(w, "       livecam COMMAND [flags] [args]")
@@ -136,4 +145,25 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun \"livecam -h\" for the flags of the main job, \"livecam COMMAND -h\" for a command's.")
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", "", stdout, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return versioninfo.Write(stdout) // an error: every model would refuse to load; fail
+}
+
+// quietNativeLogs keeps OpenCV's own log lines (and FFmpeg's, which
+// OpenCV relays) off standard error: livecam reports what matters in its
+// own words; -v lets them through.
+func quietNativeLogs() {
+	cvlog.Set(cvlog.Silent)
+	if _, set := os.LookupEnv("GST_DEBUG"); !set {
+		os.Setenv("GST_DEBUG", "0")
+	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/models"
 )
 
@@ -41,7 +44,7 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 }
 
 // fetchFlags declares the flags of `livecam models fetch`.
-func fetchFlags(stdout, stderr io.Writer) (fs *flagSet, dest, base *string) {
+func fetchFlags(stdout, stderr io.Writer) (fs *cliflag.Set, dest, base *string) {
 	fs = newFlags("models fetch", "NAME", stdout, stderr)
 	dest = fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
 	base = fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
@@ -52,7 +55,7 @@ func fetchFlags(stdout, stderr io.Writer) (fs *flagSet, dest, base *string) {
 func modelsHelp(command string, stdout, stderr io.Writer) error {
 	if command == "fetch" {
 		fs, _, _ := fetchFlags(stdout, stderr)
-		fs.writeUsage(stdout)
+		fs.WriteUsage(stdout)
 		return nil
 	}
 	fmt.Fprintf(stdout, "usage: livecam models %s\n\n", modelsUsage)
@@ -93,7 +96,7 @@ func modelsPath(args []string, stdout io.Writer) error {
 // modelsFetch downloads a model variant (args: [-dest DIR] NAME).
 func modelsFetch(args []string, stdout, stderr io.Writer) error {
 	fs, dest, base := fetchFlags(stdout, stderr)
-	if err := fs.parse(args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -162,4 +165,35 @@ func (b *progressBar) finish() {
 	if b.drawn {
 		fmt.Fprintln(b.w)
 	}
+}
+
+// openModel opens the model a -model value names (see models.Open: a
+// catalogue name, the default model when empty, a TF.js folder or a
+// .tflite file), with the labels of -labels when set. task, when set,
+// is the task the command needs. Errors say how to put things right
+// with livecam's commands and flags.
+func openModel(flagValue, labelsFile string, task models.Task) (*models.Model, error) {
+	m, err := models.Open(context.Background(), flagValue, &models.OpenOptions{Labels: labelsFile, Task: task})
+	if err != nil {
+		return nil, modelHint(cmp.Or(flagValue, models.Default), task, err)
+	}
+	return m, nil
+}
+
+// modelHint adds to a models error how to put things right with livecam's
+// commands and flags. task is the task the command needed.
+func modelHint(name string, task models.Task, err error) error {
+	switch {
+	case errors.Is(err, models.ErrWrongTask) && task == models.Detect:
+		return fmt.Errorf("%w (try -model %s)", err, defaultDetector)
+	case errors.Is(err, models.ErrWrongTask):
+		return fmt.Errorf("%w (a detector runs with `livecam -model NAME` or `livecam detect`)", err)
+	case errors.Is(err, models.ErrUnknownVariant):
+		return fmt.Errorf("%w (see `livecam models list`); set $%s or pass -model DIR", err, models.EnvDir)
+	case errors.Is(err, models.ErrNotFound):
+		return fmt.Errorf("%w; get it with `livecam models fetch %s`, set $%s to a folder that holds it, or pass -model DIR", err, name, models.EnvDir)
+	case errors.Is(err, models.ErrChanged):
+		return fmt.Errorf("%w; fetch it again with `livecam models fetch %s`", err, name)
+	}
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livecam/livecam/internal/batch"
 	"github.com/livecam/livecam/internal/testrig/mjpegtest"
 	"github.com/livecam/livecam/internal/testrig/mosquittotest"
 	"github.com/livecam/livecam/internal/topicname"
@@ -64,7 +65,7 @@ func TestCameraSecretsNeverShown(t *testing.T) {
 	for _, path := range []string{"/", "/status.json", "/cameras.json", "/healthz", "/metrics"} {
 		pages[path] = get(path)
 	}
-	top := "livecam/" + topicname.Safe(outputBase(cam)) + "/top"
+	top := "livecam/" + topicname.Safe(batch.OutputBase(cam)) + "/top"
 	if got := sub.Payloads(top, 1); len(got) == 0 {
 		t.Errorf("nothing on %s", top)
 	}
@@ -135,7 +136,7 @@ func TestMQTTFileWithWildcards(t *testing.T) {
 		t.Errorf("the broker dropped the connection:\n%s", errOut)
 	}
 	want := readLines(t, evFile)
-	level := topicname.Safe(outputBase(video))
+	level := topicname.Safe(batch.OutputBase(video))
 	if got := sub.Payloads("livecam/"+level+"/events", len(want)); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events on livecam/%s: %d of %d:\n%q", level, len(got), len(want), got)
 	}

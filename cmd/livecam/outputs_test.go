@@ -15,11 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/livecam/livecam/fleet"
 	"github.com/livecam/livecam/internal/testrig/mjpegtest"
 	"github.com/livecam/livecam/internal/testrig/natstest"
 	"github.com/livecam/livecam/internal/testrig/shareddata"
-	"golang.org/x/sys/unix"
 )
 
 const bundled = "../../testdata/videos/shapes_320x240.avi"

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/report"
 )
@@ -17,20 +18,21 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	merge := fs.Duration("merge", time.Second, "merge label changes shorter than this into their neighbours")
 	threshold := fs.Float64("threshold", 0.2, "below this best score (0-1) a frame counts as unsure")
 	overwrite := fs.Bool("overwrite", false, "replace the page if it exists (default: refuse)")
-	if err := fs.parse(args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: want one results file (livecam -results FILE writes one), got %d arguments", errUsage, fs.NArg())
 	}
-	if err := firstError(durationIn("merge", *merge, 0, 24*time.Hour), floatIn("threshold", *threshold, 0, 1)); err != nil {
+	if err := cliflag.FirstError(cliflag.DurationIn("merge", *merge, 0, 24*time.Hour), cliflag.FloatIn("threshold", *threshold, 0, 1)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	results := fs.Arg(0)
 	if *out == "" {
 		*out = trimExt(results) + ".html"
 	}
-	if err := writeReportFlag(results, *videoPath, *out, "-o", *overwrite, nil, *merge, float32(*threshold)); err != nil {
+	opts := &report.FileOptions{Flag: "-o", Overwrite: *overwrite, Merge: *merge, Threshold: float32(*threshold)}
+	if err := withHint(report.WriteFile(results, *videoPath, *out, opts)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "livecam report: wrote %s\n", escape.Control(*out))
@@ -38,16 +40,3 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 }
 
 func trimExt(p string) string { return p[:len(p)-len(filepath.Ext(p))] }
-
-// writeReport makes the report page of a results file (and the video's
-// thumbnails, when there is a video) and writes it to out, the main
-// job's -report.
-func writeReport(results, videoPath, out string, overwrite bool, settings []report.Setting, merge time.Duration, threshold float32) error {
-	return writeReportFlag(results, videoPath, out, "-report", overwrite, settings, merge, threshold)
-}
-
-// writeReportFlag is writeReport where flag names out in messages: the
-// flag the user gave it with (-report, or report's -o).
-func writeReportFlag(results, videoPath, out, flag string, overwrite bool, settings []report.Setting, merge time.Duration, threshold float32) error {
-	return withHint(report.WriteFile(results, videoPath, out, &report.FileOptions{Flag: flag, Overwrite: overwrite, Settings: settings, Merge: merge, Threshold: threshold}))
-}

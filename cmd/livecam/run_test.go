@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livecam/livecam/internal/testrig/shareddata"
-	"github.com/livecam/livecam/overlay"
 	"golang.org/x/sys/unix"
+
+	"github.com/livecam/livecam/internal/testrig/shareddata"
 )
 
 func TestRunOnBundledVideo(t *testing.T) {
@@ -200,51 +198,6 @@ func TestRunReadOnlyOutputs(t *testing.T) {
 			t.Errorf("%v: the source was opened before the output was checked", args)
 		}
 	}
-}
-
-// TestScratchOutputsNamedNowhere: a run whose outputs are in a folder its
-// caller removes when the run fails (a fleet job's workspace; runner's
-// scratch) names none of them in its messages. The run fills a 4 MiB
-// tmpfs (mounted by the test; it needs root) and fails with a full disk,
-// the caller removes the folder's files, and no message names a file that
-// is not there (it once said the outputs "keep their partial names").
-func TestScratchOutputsNamedNowhere(t *testing.T) {
-	useSharedModels(t)
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
-		shareddata.Need(t, "cannot mount a small tmpfs (needs root): %v: %s", err, out)
-	}
-	defer exec.Command("umount", dir).Run()
-	var stderr bytes.Buffer
-	fs, f := defineRunFlags(io.Discard, io.Discard)
-	if err := fs.parse([]string{"-quiet", "-loop"}); err != nil {
-		t.Fatal(err)
-	}
-	model, err := openModel(f.model, f.labels, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := model.Classifier
-	opts, err := resultOptions(m, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &runner{f: f, model: model, m: m, results: opts, font: overlay.DefaultFont(), stdout: io.Discard, stderr: &stderr, inBatch: true, scratch: true}
-	err = r.run(job{source: "../../testdata/videos/shapes_320x240.avi", out: filepath.Join(dir, "video.avi"), results: filepath.Join(dir, "results.jsonl")})
-	if !isDiskFull(err) {
-		t.Fatalf("got %v, want a full disk:\n%s", err, stderr.String())
-	}
-	left, _ := os.ReadDir(dir)
-	if len(left) == 0 {
-		t.Fatalf("nothing was written")
-	}
-	for _, e := range left {
-		os.Remove(filepath.Join(dir, e.Name())) // what the caller does
-	}
-	if strings.Contains(stderr.String(), dir) {
-		t.Errorf("a message names a file of the scratch folder:\n%s", stderr.String())
-	}
-	namedFilesExist(t, stderr.String())
 }
 
 // TestRunVideoOnFullDevice: -out is a full device (a character device

@@ -5,8 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/livecam/livecam/internal/mainjob"
 )
 
 // TestRunFlagsAllGrouped: every flag of the main job is listed in
@@ -15,7 +18,7 @@ import (
 func TestRunFlagsAllGrouped(t *testing.T) {
 	var out strings.Builder
 	fs, _ := defineRunFlags(&out, io.Discard)
-	fs.writeUsage(&out)
+	fs.WriteUsage(&out)
 	var titles []string
 	listed := map[string]int{}
 	for _, line := range strings.Split(out.String(), "\n") {
@@ -67,7 +70,7 @@ cameras:
     source: "1"
 `), 0o644)
 	fs, f := defineRunFlags(io.Discard, io.Discard)
-	if err := fs.parse([]string{"-config", conf, "-mqtt-prefix", "cli", "-workers", "5"}); err != nil {
+	if err := fs.Parse([]string{"-config", conf, "-mqtt-prefix", "cli", "-workers", "5"}); err != nil {
 		t.Fatal(err)
 	}
 	cams, err := camerasOf(fs, f)
@@ -75,17 +78,28 @@ cameras:
 		t.Fatalf("%d cameras, %v", len(cams), err)
 	}
 	for _, c := range []struct{ flag, got, want string }{
-		{"model", f.model, "filemodel"}, {"serve", f.serve, "127.0.0.1:9999"}, {"out-dir", f.outDir, dir},
-		{"mqtt", f.mqtt, "mqtt://file:1883"}, {"mqtt-prefix", f.mqttPrefix, "cli"}, {"mqtt-user", f.mqttUser, "fileuser"},
-		{"mqtt-password-file", f.mqttPasswordFile, "/file/pw"}, {"mqtt-discovery", f.mqttDiscovery, "homeassistant"},
-		{"mqtt-ca", f.mqttCA, "/file/ca.pem"}, {"mqtt-cert", f.mqttCert, "/file/cert.pem"}, {"mqtt-key", f.mqttKey, "/file/key.pem"},
-		{"nats", f.nats, "nats://file:4222"},
+		{"model", f.Model, "filemodel"}, {"serve", f.Serve, "127.0.0.1:9999"}, {"out-dir", f.OutDir, dir},
+		{"mqtt", f.MQTT, "mqtt://file:1883"}, {"mqtt-prefix", f.MQTTPrefix, "cli"}, {"mqtt-user", f.MQTTUser, "fileuser"},
+		{"mqtt-password-file", f.MQTTPasswordFile, "/file/pw"}, {"mqtt-discovery", f.MQTTDiscovery, "homeassistant"},
+		{"mqtt-ca", f.MQTTCA, "/file/ca.pem"}, {"mqtt-cert", f.MQTTCert, "/file/cert.pem"}, {"mqtt-key", f.MQTTKey, "/file/key.pem"},
+		{"nats", f.NATS, "nats://file:4222"},
 	} {
 		if c.got != c.want {
 			t.Errorf("-%s %q, want %q", c.flag, c.got, c.want)
 		}
 	}
-	if f.workers != 5 || !f.mqttResults || !f.natsResults {
-		t.Errorf("-workers %d (want 5, the command line's), -mqtt-results %v, -nats-results %v (want true)", f.workers, f.mqttResults, f.natsResults)
+	if f.Workers != 5 || !f.MQTTResults || !f.NATSResults {
+		t.Errorf("-workers %d (want 5, the command line's), -mqtt-results %v, -nats-results %v (want true)", f.Workers, f.MQTTResults, f.NATSResults)
+	}
+}
+
+// TestRunFlagsDefaultToSettings: the main job's flags default to
+// mainjob.Defaults, what a fleet job and a package test run with (all
+// but -serve-token, which comes from the environment).
+func TestRunFlagsDefaultToSettings(t *testing.T) {
+	t.Setenv("LIVECAM_SERVE_TOKEN", "")
+	_, f := defineRunFlags(io.Discard, io.Discard)
+	if want := mainjob.Defaults(); !reflect.DeepEqual(*f, want) {
+		t.Errorf("the flags' defaults:\n%+v\nwant mainjob.Defaults:\n%+v", *f, want)
 	}
 }

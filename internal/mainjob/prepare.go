@@ -1,0 +1,310 @@
+package mainjob
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/events"
+	"github.com/livecam/livecam/internal/batch"
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/outputs"
+	"github.com/livecam/livecam/overlay"
+	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/pipeline/stage"
+	"github.com/livecam/livecam/prom"
+	"github.com/livecam/livecam/sink/mqtt"
+	"github.com/livecam/livecam/sink/natsjs"
+	"github.com/livecam/livecam/sink/progress"
+	snapsink "github.com/livecam/livecam/sink/snapshot"
+	"github.com/livecam/livecam/sink/video"
+	"github.com/livecam/livecam/sink/window"
+	"github.com/livecam/livecam/source"
+	"github.com/livecam/livecam/timeline"
+	"github.com/livecam/livecam/viewer"
+)
+
+// camRun is one source's pipeline, prepared, and what finishing its run
+// needs.
+type camRun struct {
+	name     string // the camera's name (multi-camera runs), "" otherwise
+	j        Job
+	info     pipeline.SourceInfo
+	f        *Settings
+	p        *pipeline.Pipeline
+	src      pipeline.Source
+	out      *outputs.Set      // its outputs: their fate is decided in finish
+	sinks    []pipeline.Sink   // the sinks that are not outputs (window, viewer, bar...)
+	story    *timeline.Builder // out's stories
+	objStory *timeline.Objects // a detector's story
+	bar      *progress.Bar
+	logf     func(format string, a ...any)
+	mqtt     *mqtt.Publisher   // closed by the caller, after the run
+	nats     *natsjs.Publisher // likewise
+}
+
+// shared are the parts of a run several cameras share: nil fields are
+// not used.
+type shared struct {
+	view    *viewer.Server
+	metrics *prom.Collector
+	pool    *pipeline.Pool
+	mqtt    *mqtt.Publisher   // the connection; each camera publishes through its Camera
+	nats    *natsjs.Publisher // likewise
+	sinks   []pipeline.Sink   // more sinks for every camera (a fleet job's results)
+
+	// Each camera's viewer sink and publishers, made once even when the
+	// camera is opened again and again (a camera away at the start).
+	mu    *sync.Mutex
+	views map[string]*viewer.Camera
+	pubs  map[string]pipeline.Publisher
+}
+
+// viewCamera returns the viewer's sink of camera name.
+func (sh shared) viewCamera(name string) (*viewer.Camera, error) {
+	if sh.mu == nil {
+		return sh.view.Camera(name)
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if c, ok := sh.views[name]; ok {
+		return c, nil
+	}
+	c, err := sh.view.Camera(name)
+	if err == nil {
+		sh.views[name] = c
+	}
+	return c, err
+}
+
+// publisher returns camera name's publisher of a shared connection
+// (kind "mqtt" or "nats").
+func (sh shared) publisher(kind, name string, newPub func() pipeline.Publisher) pipeline.Publisher {
+	if sh.mu == nil {
+		return newPub()
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	key := kind + "/" + name
+	if p, ok := sh.pubs[key]; ok {
+		return p
+	}
+	p := newPub()
+	sh.pubs[key] = p
+	return p
+}
+
+// prepare checks and opens one source's outputs and the source itself,
+// and builds its pipeline. Nothing is created, truncated or replaced
+// before the run starts: the outputs are checked against each other and
+// against every input here, and the sinks create their files with the
+// first frame.
+func (r *Runner) prepare(name string, j Job, f *Settings, results classify.Options, sh shared) (*camRun, error) {
+	plan := outputs.Plan{Video: j.Out, Results: j.Results, Events: j.Events, Report: j.Report,
+		Encoding: video.Encoding{Codec: f.Codec, Quality: f.Quality}, Overwrite: f.Overwrite,
+		Inputs: append(append([]string{j.Source, f.Labels}, r.modelFiles...), r.inputs...)}
+	if err := plan.Check(); err != nil {
+		return nil, WithHint(err)
+	}
+	c := &camRun{name: name, j: j, f: f}
+	c.logf = func(format string, a ...any) {
+		c.bar.Clear()
+		if name != "" {
+			format = strings.ReplaceAll(escape.Control(name), "%", "%%") + ": " + format
+		}
+		r.logf(format, a...)
+	}
+	var err error
+	if c.out, err = r.openOutputs(c, plan, sh); err != nil {
+		c.closeBrokers()
+		return nil, err
+	}
+	c.story, c.objStory = c.out.Story(), c.out.Objects()
+	if err := r.openCamera(c, sh); err != nil {
+		c.closeAll()
+		return nil, err
+	}
+	if err := r.newPipeline(c, results, sh); err != nil {
+		c.closeAll()
+		return nil, err
+	}
+	mode := "file mode: every frame"
+	if c.p.Live() {
+		mode = "live mode: stale frames dropped"
+	}
+	label := ""
+	if name != "" {
+		label = escape.Control(name) + ": "
+	}
+	info := c.info
+	fmt.Fprintf(r.stderr, "livecam: %s%s (%dx%d, %.3g fps) with %s, %s\n", label, batch.Printable(info.Name), info.Width, info.Height, info.FPS, r.modelName, mode)
+	return c, nil
+}
+
+// openOutputs connects the brokers of camera c (a connection of its own,
+// or, with several cameras, the shared one's publisher for it; the
+// caller closes the connections once every camera has ended), makes its
+// snapshots' folder and opens its outputs.
+func (r *Runner) openOutputs(c *camRun, plan outputs.Plan, sh shared) (*outputs.Set, error) {
+	f, name := c.f, c.name
+	camera := cmp.Or(name, batch.OutputBase(c.j.Source))
+	var pubs []outputs.Publisher
+	var err error
+	if f.MQTT != "" {
+		if sh.mqtt != nil {
+			pubs = append(pubs, outputs.Publisher{Publisher: sh.publisher("mqtt", name, func() pipeline.Publisher { return sh.mqtt.Camera(name) }), Results: f.MQTTResults})
+		} else {
+			if c.mqtt, err = connectMQTT(f, camera, r.logf); err != nil {
+				return nil, err
+			}
+			pubs = append(pubs, outputs.Publisher{Publisher: c.mqtt, Results: f.MQTTResults})
+		}
+	}
+	if f.NATS != "" {
+		if sh.nats != nil {
+			pubs = append(pubs, outputs.Publisher{Publisher: sh.publisher("nats", name, func() pipeline.Publisher { return sh.nats.Camera(name) }), Results: f.NATSResults})
+		} else {
+			if c.nats, err = natsjs.Connect(natsjs.Options{URL: f.NATS, NATS: natsOptions(f.NATSAuth, f.NATS), Camera: natsSubjectName(camera), Logf: r.logf}); err != nil {
+				return nil, err
+			}
+			pubs = append(pubs, outputs.Publisher{Publisher: c.nats, Results: f.NATSResults})
+		}
+	}
+	opts := outputs.Options{Camera: camera, Name: name, Publishers: pubs, Detector: r.det != nil, Logf: c.logf, Hint: WithHint,
+		Story: timeline.Options{MinDuration: f.Merge, MinScore: float32(f.Threshold)}}
+	if !f.Quiet {
+		opts.Summary = r.stderr
+	}
+	if r.det != nil && f.Snapshots != "" {
+		if opts.Snapshots, err = snapsink.New(f.Snapshots, camera, "", r.logf); err != nil {
+			return nil, fmt.Errorf("-snapshots: %v", err)
+		}
+	}
+	return outputs.Open(plan, opts)
+}
+
+// openCamera opens c's source and the sinks that are not outputs: the
+// window, the viewer's camera, the sinks every camera shares and the
+// progress bar.
+func (r *Runner) openCamera(c *camRun, sh shared) error {
+	if c.f.Display {
+		d, err := window.New("livecam")
+		if err != nil {
+			return fmt.Errorf("-display: %v; use -out, -results or -serve instead", err)
+		}
+		c.sinks = append(c.sinks, d)
+	}
+	src, err := source.Open(c.j.Source, source.Options{Realtime: c.f.Realtime, Loop: c.f.Loop})
+	if err != nil {
+		return err
+	}
+	c.src, c.info = src, src.Info()
+	// The viewer's camera only once the source is open: a camera away at
+	// the start stays "no frame yet" there, not "ended".
+	if sh.view != nil {
+		if c.name == "" {
+			c.sinks = append(c.sinks, sh.view)
+		} else {
+			cam, err := sh.viewCamera(c.name)
+			if err != nil {
+				return err
+			}
+			c.sinks = append(c.sinks, cam)
+		}
+	}
+	c.sinks = append(c.sinks, sh.sinks...)
+	if r.showProgress {
+		c.bar = progress.New(r.stderr, c.info)
+		c.sinks = append(c.sinks, c.bar)
+	}
+	return nil
+}
+
+// newPipeline builds c's pipeline from its flags, and counts it in the
+// viewer's metrics.
+func (r *Runner) newPipeline(c *camRun, results classify.Options, sh shared) error {
+	f := c.f
+	var stages []pipeline.Stage
+	if f.Smooth > 0 {
+		st, err := stage.Smooth(f.Smooth)
+		if err != nil {
+			return err
+		}
+		stages = append(stages, st)
+	}
+	if c.j.Out != "" || f.Display || sh.view != nil {
+		stages = append(stages, stage.Overlay(&overlay.Options{Threshold: float32(f.Threshold), Font: r.font}))
+	}
+	cfg := pipeline.Config{
+		Source: c.src, Model: r.model, Workers: f.Workers, Threads: f.Threads, Pool: sh.pool,
+		Gate: stage.All(stage.Every(f.Every), stage.MaxRate(f.MaxFPS)), Classes: results,
+		Stages: stages, Sinks: append(slices.Clip(c.out.Sinks()), c.sinks...), Logf: c.logf, Reconnect: f.Reconnect,
+		OnEvent: c.out.OnEvent(), Events: events.Options{Enter: float32(f.EventEnter), Leave: float32(f.EventLeave), MinDuration: f.EventMin, Cooldown: f.EventCooldown},
+	}
+	if r.det != nil {
+		if err := r.detectorConfig(&cfg, f, c.out); err != nil {
+			return err
+		}
+	}
+	if f.Verbose {
+		cfg.StatsEvery = 5 * time.Second
+	}
+	var err error
+	if c.p, err = pipeline.New(cfg); err != nil {
+		return err
+	}
+	if sh.metrics != nil {
+		metric := cmp.Or(c.name, batch.OutputBase(c.j.Source))
+		sh.metrics.Add(metric, c.p.Metrics())
+		c.out.SetMetrics(sh.metrics.Objects(metric))
+	}
+	return nil
+}
+
+// closeBrokers closes the connections of c's own.
+func (c *camRun) closeBrokers() {
+	if c.mqtt != nil {
+		c.mqtt.Close()
+	}
+	if c.nats != nil {
+		c.nats.Close()
+	}
+}
+
+// closeAll closes the outputs, sinks, source and connections of a
+// pipeline that never ran.
+func (c *camRun) closeAll() {
+	c.out.Close()
+	for _, s := range c.sinks {
+		s.Close()
+	}
+	if c.src != nil && c.p == nil {
+		c.src.Close()
+	}
+	c.closeBrokers()
+}
+
+// listenViewer starts -serve's viewer, with Prometheus metrics at its
+// /metrics.
+func (r *Runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
+	f := r.f
+	if !viewer.IsLoopback(f.Serve) {
+		fmt.Fprintf(r.stderr, "livecam: warning: -serve %s is reachable from other machines", f.Serve)
+		if f.ServeToken == "" {
+			fmt.Fprint(r.stderr, " and has no -serve-token: anyone who can reach it sees the stream")
+		}
+		fmt.Fprintln(r.stderr)
+	}
+	metrics := prom.NewCollector(prom.Info{Model: r.modelName, Kernels: r.kernels})
+	view, err := viewer.Listen(viewer.Options{Addr: f.Serve, Token: f.ServeToken, MaxViewers: f.MaxViewers, Model: r.modelName,
+		AllowedHosts: splitList(f.ServeHosts), Metrics: prom.Handler(metrics)})
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(r.stderr, "livecam: viewer at %s\n", view.URL())
+	return view, metrics, nil
+}
