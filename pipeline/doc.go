@@ -110,9 +110,11 @@
 // # Outages
 //
 // A live run watches its source's signal on the output goroutine: when
-// no frame has come out for Config.StaleAfter (5 s by default), or the
-// source failed and is being reconnected (once the frames read before
-// are out), the signal is lost. Every label still entered and every
+// no frame has come out for Config.StaleAfter (5 s by default; the time
+// a slow sink takes with a frame does not count), or the source failed
+// and is being reconnected (once the frames read before are out; before
+// its first frame too: no signal since the run started), the signal is
+// lost. Every label still entered and every
 // tracked object leaves then, at the last frame's time (source clock and
 // wall clock), and the sinks that implement SignalSink, then
 // Config.OnSignal, get Signal{Lost: true, Since: the last frame's

@@ -619,8 +619,10 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 		c, stopTick := p.ticker(max(p.cfg.StaleAfter/5, time.Millisecond))
 		defer stopTick()
 		tick, note = c, p.signalNote
+		o.watch.last = p.now() // "no signal since" the start, before a frame
 	}
 	for {
+		timed := false // whether to look at the time since the last frame
 		select {
 		case s, ok := <-done:
 			if !ok {
@@ -638,10 +640,13 @@ func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) err
 				free <- s
 			}
 		case <-tick:
+			// Not while a frame waits: the output was busy (a slow
+			// sink), the source was not silent.
+			timed = len(done) == 0
 		case <-note:
 		}
 		// Every slot back in free: no frame is in flight.
-		if p.live && o.watch.stale(p, p.now(), len(free) == cap(free)) {
+		if p.live && o.watch.stale(p, p.now(), timed, len(free) == cap(free)) {
 			o.lose()
 		}
 	}

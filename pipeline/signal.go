@@ -12,8 +12,9 @@ type Signal struct {
 	// Lost is true when the frames stopped, false when they are back.
 	Lost bool
 	// Since is, when Lost, the wall-clock capture time of the last frame
-	// (Result.Time): no signal since then. When back, the capture time of
-	// the first new frame.
+	// (Result.Time): no signal since then (when the source failed before
+	// its first frame, the time the run started). When back, the capture
+	// time of the first new frame.
 	Since time.Time
 	// Camera names the camera: Config.Camera, or the source's name.
 	Camera string
@@ -40,16 +41,20 @@ type watch struct {
 	lost    bool
 	seen    bool      // a frame came out
 	arrived time.Time // on p.now: when the last frame came out
-	last    time.Time // that frame's capture time (Result.Time)
+	last    time.Time // that frame's capture time (Result.Time); before one, the run's start
 }
 
 // stale reports whether, at now, the signal is lost: no frame for
-// StaleAfter, or the source reconnecting with no frame in flight (idle).
-func (w *watch) stale(p *Pipeline, now time.Time, idle bool) bool {
-	if w.lost || !w.seen {
+// StaleAfter (looked at when timed: at a tick with no frame waiting, never
+// right after a frame, whose sinks may have taken long), or the source
+// reconnecting with no frame in flight (idle).
+// A source that fails before its first frame has lost its signal too
+// (since the run started).
+func (w *watch) stale(p *Pipeline, now time.Time, timed, idle bool) bool {
+	if w.lost {
 		return false
 	}
-	return now.Sub(w.arrived) >= p.cfg.StaleAfter || (idle && p.reconnecting.Load())
+	return w.seen && timed && now.Sub(w.arrived) >= p.cfg.StaleAfter || (idle && p.reconnecting.Load())
 }
 
 // nudge wakes the output goroutine to look at the signal again.

@@ -10,8 +10,10 @@
 //	livecam.cameras.CAMERA.results  optionally (Result), every frame's result: a
 //	                                classifier's classes, a detector's objects
 //	livecam.cameras.CAMERA.availability  "offline" when the camera's frames
-//	                                stop, "online" when they are back (Signal);
-//	                                its top label is cleared while they are out
+//	                                stop, "online" when they are back (Signal),
+//	                                and when a run starts after one that
+//	                                stopped "offline"; its top label is
+//	                                cleared while they are out
 //
 // Top labels and events go through a bounded queue to one goroutine that
 // waits until the server has stored each one, in order, retrying while
@@ -176,7 +178,26 @@ func Connect(opts Options) (*Publisher, error) {
 	}
 	c := &conn{opts: opts, nc: nc, connected: nc.IsConnected, js: js, jsResults: jsResults, run: strconv.FormatInt(time.Now().UnixNano(), 36) + "-"}
 	c.start()
-	return newPublisher(c, opts.Camera, true), nil
+	p := newPublisher(c, opts.Camera, true)
+	p.announce()
+	return p, nil
+}
+
+// announce says "online" when the camera's latest stored availability is
+// "offline" (a run that stopped during an outage): the outage is over
+// as far as anyone can tell, until this run's Signal says otherwise. A
+// camera with none stored gets no message (a file's run has none).
+func (p *Publisher) announce() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := p.js.Stream(ctx, Stream)
+	if err != nil {
+		return
+	}
+	m, err := st.GetLastMsgForSubject(ctx, Subject(p.camera, "availability"))
+	if err == nil && string(m.Data) == "offline" {
+		p.queue.Put(relay.Message{Subject: Subject(p.camera, "availability"), Payload: append(p.buffers.Get(), "online"...)})
+	}
 }
 
 // resultsQueue bounds the results waiting for the server (Result).
@@ -197,7 +218,9 @@ func (c *conn) start() {
 // Its Close does nothing: the connection closes with the Publisher
 // Connect returned.
 func (p *Publisher) Camera(name string) *Publisher {
-	return newPublisher(p.conn, name, false)
+	cam := newPublisher(p.conn, name, false)
+	cam.announce()
+	return cam
 }
 
 // send stores one message, the queue's next, with a message id of its

@@ -197,3 +197,33 @@ func TestSignal(t *testing.T) {
 		t.Errorf("top %q", top)
 	}
 }
+
+// TestRestartAfterOutage: a run that stopped while its camera had no
+// signal left "offline" as the camera's latest availability; the next
+// run says "online" when it starts, so that nobody reads the old
+// outage as current. A camera with no outage stored gets no message.
+func TestRestartAfterOutage(t *testing.T) {
+	srv := natstest.Start(t)
+	p, err := Connect(Options{URL: srv.URL(), Camera: "porch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Signal(pipeline.Signal{Lost: true, Since: time.Date(2026, 12, 2, 15, 42, 7, 0, time.UTC)})
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err = Connect(Options{URL: srv.URL(), Camera: "porch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Camera("yard")
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(stored(t, srv.URL(), Subject("porch", "availability")), " "); got != "offline online" {
+		t.Errorf("porch's availability %q, want %q", got, "offline online")
+	}
+	if got := stored(t, srv.URL(), Subject("yard", "availability")); len(got) != 0 {
+		t.Errorf("yard's availability %q, want nothing", got)
+	}
+}

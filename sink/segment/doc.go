@@ -64,7 +64,9 @@
 // is never deleted, and the newest finished one is not deleted at the
 // moment it closes. Only files whose names follow the layout above, in
 // date folders under DIR/NAME, are ever touched: anything else there
-// stays; empty date folders are removed.
+// stays; empty date folders are removed. A date folder that is a
+// symbolic link is never written through (Write fails, naming it): its
+// segments would be outside DIR/NAME, out of retention's sight.
 //
 // # Cost
 //

@@ -202,6 +202,11 @@ func (r *Recorder) begin(now time.Time, o *pipeline.Output) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("camera %q: %w", r.opts.Camera, err)
 	}
+	// Not through a link (or over a file): the segment would land outside
+	// the camera's folder, where retention never looks.
+	if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("camera %q: %s is not a folder (a link, or a file): no segment is written through it", r.opts.Camera, dir)
+	}
 	stem, err := freeStem(dir, now.Local().Format(timeLayout))
 	if err != nil {
 		return err
