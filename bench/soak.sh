@@ -55,7 +55,7 @@ awk '{ m = int(($1 - 1) / 60); r[m] += $2; f[m] += $3; t[m] += $4; g[m] += $5; k
 		printf "last 10 minutes against minutes 5-10: rss %+.2f%%, open files %+.1f, goroutines %+.1f\n", 100 * (lr / ln - br / bn) / (br / bn), lf / ln - bf / bn, lg / ln - bg / bn }' "$out/samples.txt"
 
 echo "== capture-to-overlay latency per minute (ms)"
-sed -E 's/.*"pts_ms":([0-9.]+).*"latency_ms":([0-9.]+).*/\1 \2/' "$out/results.jsonl" |
+grep '"pts_ms"' "$out/results.jsonl" | sed -E 's/.*"pts_ms":([0-9.]+).*"latency_ms":([0-9.]+).*/\1 \2/' |
 	awk '{ print int($1 / 60000), $2 }' | sort -k1,1n -k2,2n |
 	awk '{ v[$1, ++c[$1]] = $2; if ($1 > mx) mx = $1 }
 		END { for (m = 0; m <= mx; m++) { n = c[m]

@@ -25,6 +25,9 @@ type FileOptions struct {
 	// MinDuration and MinScore).
 	Merge     time.Duration
 	Threshold float32
+	// Gap, when positive, makes frames that stop for longer than it (a
+	// live camera's outage) a "(no signal)" segment (timeline.Options).
+	Gap time.Duration
 }
 
 // WriteFile makes the report page of a results file (with a thumbnail of
@@ -70,7 +73,7 @@ func fileData(results, video string, o *FileOptions) (*Data, error) {
 		return nil, err
 	}
 	d := &Data{Title: filepath.Base(results[:len(results)-len(filepath.Ext(results))]), Results: results, Video: video, Settings: o.Settings, Frames: frames, Created: time.Now()}
-	d.Segments = Build(frames, timeline.Options{MinDuration: o.Merge, MinScore: o.Threshold})
+	d.Segments = Build(frames, timeline.Options{MinDuration: o.Merge, MinScore: o.Threshold, Gap: o.Gap})
 	if cut != nil {
 		d.Settings = append(d.Settings[:len(d.Settings):len(d.Settings)], Setting{Name: "note", Value: "the last line was cut short and is left out: " + cut.Error()})
 	}

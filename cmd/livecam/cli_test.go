@@ -144,11 +144,10 @@ func TestBatchFolder(t *testing.T) {
 	if entries, _ := os.ReadDir(out); len(entries) != 6 {
 		t.Errorf("%d files in -out-dir, want 6", len(entries))
 	}
-	// Run again: every output exists, so each source fails without
-	// touching them, unless -overwrite.
+	// Run again: every source is done, so none runs, unless -overwrite.
 	_, errOut, code = livecam(t, "-out-dir", out, filepath.Join(in, "shapes_*.avi"))
-	if code != 1 || !strings.Contains(errOut, "exists") {
-		t.Errorf("second run: exit %d, want 1 with outputs that exist:\n%s", code, errOut)
+	if code != 0 || !strings.Contains(errOut, "livecam: 2 already done, 0 new\n") || !strings.Contains(errOut, "nothing new: all 2 sources were done already") {
+		t.Errorf("second run: exit %d, want 0 with every source done already:\n%s", code, errOut)
 	}
 	if _, errOut, code = livecam(t, "-out-dir", out, "-overwrite", filepath.Join(in, "shapes_*.avi")); code != 0 {
 		t.Errorf("-overwrite: exit %d:\n%s", code, errOut)

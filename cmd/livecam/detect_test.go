@@ -135,7 +135,7 @@ func TestDetectorRun(t *testing.T) {
 		Frame   int
 		Objects []object
 	}
-	for _, l := range strings.Split(strings.TrimSpace(readFile(t, results)), "\n") {
+	for _, l := range readLines(t, results) {
 		var f struct {
 			Frame   int
 			Objects []object

@@ -19,6 +19,7 @@ import (
 	"github.com/livecam/livecam/fleet"
 	"github.com/livecam/livecam/internal/testrig/natstest"
 	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/natsjs"
 )
 
@@ -132,6 +133,23 @@ func subjectCounts(t *testing.T, js jetstream.JetStream, stream, filter string) 
 	return info.State.Subjects
 }
 
+// storedFrames returns how many frames' results the results stream holds
+// for each job (fleet.ReadResults: each frame once, whatever its batch).
+func storedFrames(t *testing.T, js jetstream.JetStream, states []fleet.State) map[string]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	frames := map[string]int{}
+	for _, s := range states {
+		n, err := fleet.ReadResults(ctx, js, s.Job.ID, func(int64, []byte) error { return nil })
+		if err != nil {
+			t.Errorf("job %s: %v", s.Job.ID, err)
+		}
+		frames[s.Job.ID] = n
+	}
+	return frames
+}
+
 func connect(t *testing.T, url string) jetstream.JetStream {
 	t.Helper()
 	nc, js, err := fleet.Connect(url, "test")
@@ -153,7 +171,7 @@ func TestFleetTwelveJobs(t *testing.T) {
 	for i := 1; i <= 12; i++ {
 		copyFile(t, "../../testdata/videos/shapes_320x240.avi", filepath.Join(in, fmt.Sprintf("v%02d.avi", i)))
 	}
-	stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in)
+	stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-replicas", "1", "-out-dir", out, in)
 	if code != 0 || strings.Count(stdout, "queued") != 12 {
 		t.Fatalf("submit: exit %d:\n%s%s", code, stdout, errOut)
 	}
@@ -196,18 +214,21 @@ func TestFleetTwelveJobs(t *testing.T) {
 		if n := len(readLines(t, base+".jsonl")); n != 45 {
 			t.Errorf("%s.jsonl: %d lines", base, n)
 		}
+		if end, err := jsonl.ReadEnd(base + ".jsonl"); err != nil || end.Frames != 45 || end.Source != filepath.Join(in, filepath.Base(base)+".avi") {
+			t.Errorf("%s.jsonl's closing line: %+v, %v", base, end, err)
+		}
 	}
+
 	if left, _ := filepath.Glob(filepath.Join(out, ".livecam-job-*")); len(left) > 0 {
 		t.Errorf("workers' folders left behind: %v", left)
 	}
-	results := subjectCounts(t, js, fleet.ResultsStream, "livecam.results.>")
 	summaries := subjectCounts(t, js, fleet.ResultsStream, "livecam.summary.>")
-	if len(results) != 12 || len(summaries) != 12 {
-		t.Errorf("results of %d jobs, %d summaries; want 12 and 12", len(results), len(summaries))
+	if len(summaries) != 12 {
+		t.Errorf("%d summaries; want 12", len(summaries))
 	}
-	for subj, n := range results {
+	for id, n := range storedFrames(t, js, states) {
 		if n != 45 {
-			t.Errorf("%s: %d results, want 45", subj, n)
+			t.Errorf("job %s: %d results, want 45", id, n)
 		}
 	}
 	for subj, n := range summaries {
@@ -215,10 +236,17 @@ func TestFleetTwelveJobs(t *testing.T) {
 			t.Errorf("%s: %d summaries", subj, n)
 		}
 	}
-	// The outputs exist now: submitting the videos again would replace
-	// them, which only -overwrite may.
-	if _, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in); code == 0 || !strings.Contains(errOut, "-overwrite") {
-		t.Errorf("a submit over existing outputs: exit %d, %q", code, errOut)
+	// Their outputs done, the videos are not queued again.
+	if stdout, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in); code != 0 || stdout != "12 already done, nothing new\n" {
+		t.Errorf("submit once done: exit %d:\n%s%s", code, stdout, errOut)
+	}
+	// A results file without its closing line is not done, and is in the
+	// way: replacing it is for -overwrite to allow.
+	cut := filepath.Join(out, "v03.jsonl")
+	lines := readLines(t, cut)
+	os.WriteFile(cut, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	if _, errOut, code := livecam(t, "submit", "-nats", srv.URL(), "-out-dir", out, in); code != 1 || !strings.Contains(errOut, cut+": exists, and is not a finished livecam output (no closing line") || !strings.Contains(errOut, "pass -overwrite") {
+		t.Errorf("a submit over an unfinished output: exit %d, %q", code, errOut)
 	}
 }
 
@@ -271,9 +299,9 @@ func TestFleetWorkerKilled(t *testing.T) {
 			t.Errorf("%s: %d lines, want 320", s.Job.Results, n)
 		}
 	}
-	for subj, n := range subjectCounts(t, js, fleet.ResultsStream, "livecam.results.>") {
+	for id, n := range storedFrames(t, js, states) {
 		if n != 320 {
-			t.Errorf("%s: %d results, want 320 (each frame once)", subj, n)
+			t.Errorf("job %s: %d results, want 320 (each frame once)", id, n)
 		}
 	}
 	if left, _ := filepath.Glob(filepath.Join(out, ".livecam-job-*")); len(left) > 0 {
@@ -327,9 +355,9 @@ func TestFleetServerRestart(t *testing.T) {
 			t.Errorf("%s: %d lines", s.Job.Results, n)
 		}
 	}
-	for subj, n := range subjectCounts(t, js, fleet.ResultsStream, "livecam.results.>") {
+	for id, n := range storedFrames(t, js, states) {
 		if n != 45 {
-			t.Errorf("%s: %d results, want 45", subj, n)
+			t.Errorf("job %s: %d results, want 45", id, n)
 		}
 	}
 }
@@ -535,6 +563,8 @@ func TestFleetWorkerNeedsRoots(t *testing.T) {
 		{[]string{"worker", "-nats", "nats://127.0.0.1:1", "-input-root", dir}, "give -output-root DIR:"},
 		{[]string{"worker", "-nats", "nats://127.0.0.1:1", "-output-root", dir}, "give -input-root DIR:"},
 		{[]string{"worker", "-nats", "nats://127.0.0.1:1", "-input-root", dir, "-output-root", filepath.Join(dir, "missing")}, "output root"},
+		{[]string{"worker", "-nats", "nats://127.0.0.1:1", "-input-root", dir, "-output-root", dir, "-replicas", "6"}, "-replicas"},
+		{[]string{"submit", "-nats", "nats://127.0.0.1:1", "-out-dir", dir, "-replicas", "-1", dir}, "-replicas"},
 	} {
 		_, errOut, code := livecam(t, c.args...)
 		if code != 2 || !strings.Contains(errOut, c.want) {

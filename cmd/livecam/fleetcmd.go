@@ -15,39 +15,39 @@ import (
 	"github.com/livecam/livecam/internal/mainjob"
 	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
-	"github.com/livecam/livecam/sink/outfile"
 )
 
-// submitFlags are the options of livecam submit that each job carries.
-type submitFlags struct {
-	noVideo, overwrite bool
-	topk, every        int
-}
-
-// runSubmit queues one job per video on the fleet's work queue.
+// runSubmit queues one job per video on the fleet's work queue, leaving
+// out the videos whose outputs are done.
 func runSubmit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("submit", "VIDEO|FOLDER|GLOB...", stdout, stderr)
 	url := fs.String("nats", "", "the NATS server (`URL`, nats://HOST:4222; no credentials in it: see -nats-user)")
 	var auth fleet.Auth
 	defineAuth(fs, &auth)
-	outDir := fs.String("out-dir", "", "write NAME.mp4 and NAME.jsonl of each video into `DIR` (a folder every worker can write)")
-	var sf submitFlags
-	fs.BoolVar(&sf.noVideo, "no-video", false, "write only the results, no annotated video")
-	fs.BoolVar(&sf.overwrite, "overwrite", false, "replace outputs that exist (default: refuse)")
-	fs.IntVar(&sf.topk, "topk", 3, "classes per frame (1-10)")
-	fs.IntVar(&sf.every, "every", 1, "classify every K-th frame")
+	var s mainjob.Submission
+	fs.StringVar(&s.OutDir, "out-dir", "", "write NAME.mp4 and NAME.jsonl of each video into `DIR` (a folder every worker can write)")
+	fs.BoolVar(&s.NoVideo, "no-video", false, "write only the results, no annotated video")
+	fs.BoolVar(&s.Overwrite, "overwrite", false, "queue every video, replacing outputs that exist (default: skip those done, refuse the others)")
+	fs.IntVar(&s.TopK, "topk", 3, "classes per frame (1-10)")
+	fs.IntVar(&s.Every, "every", 1, "classify every K-th frame")
+	replicas := fs.Int("replicas", 0, replicasHelp)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *url == "" || *outDir == "" || len(fs.Args()) == 0 {
+	if s.Sources = fs.Args(); *url == "" || s.OutDir == "" || len(s.Sources) == 0 {
 		return fmt.Errorf("%w: give -nats URL, -out-dir DIR and the videos (see livecam submit -h)", errUsage)
 	}
-	if err := cliflag.FirstError(cliflag.IntIn("topk", sf.topk, 1, 10), cliflag.IntIn("every", sf.every, 1, 1_000_000), fleet.CheckURL(*url)); err != nil {
+	if err := cliflag.FirstError(cliflag.IntIn("topk", s.TopK, 1, 10), cliflag.IntIn("every", s.Every, 1, 1_000_000), cliflag.IntIn("replicas", *replicas, 0, fleet.MaxReplicas), fleet.CheckURL(*url)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	jobs, err := sf.jobs(fs.Args(), *outDir)
+	set := &mainjob.Settings{OutDir: s.OutDir}
+	jobs, skipped, err := s.Jobs(func() error { return checkOutDirFlags(set) })
 	if err != nil {
 		return err
+	}
+	if len(jobs) == 0 {
+		fmt.Fprintf(stdout, "%d already done, nothing new\n", skipped)
+		return nil
 	}
 	nc, js, err := connectNATS(&auth, *url, "livecam submit")
 	if err != nil {
@@ -56,7 +56,10 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	done, err := fleet.Submit(ctx, js, jobs)
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "%d already done, %d new\n", skipped, len(jobs))
+	}
+	done, err := fleet.SubmitWith(ctx, js, jobs, fleet.Options{Replicas: *replicas})
 	for _, s := range done {
 		what := "queued"
 		if s.Duplicate {
@@ -67,34 +70,8 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// jobs makes the job of each video of sources (folders and globs
-// expanded) with its outputs in outDir, refusing what a worker would.
-func (sf submitFlags) jobs(sources []string, outDir string) ([]fleet.Job, error) {
-	set := &mainjob.Settings{Sources: sources, OutDir: outDir}
-	planned, err := mainjob.Plan(set, func() error { return checkOutDirFlags(set) })
-	if err != nil {
-		return nil, err
-	}
-	var jobs []fleet.Job
-	for _, p := range planned {
-		targets := []outfile.Target{{Path: p.Results, Flag: "results"}}
-		if sf.noVideo {
-			p.Out = ""
-		} else {
-			targets = append([]outfile.Target{{Path: p.Out, Flag: "video"}}, targets...)
-		}
-		if err := outfile.Check([]string{p.Source}, targets, sf.overwrite); err != nil {
-			return nil, withHint(err)
-		}
-		if err := fleet.CheckSubmitSource(p.Source); err != nil {
-			return nil, err
-		}
-		j := fleet.NewJob(fleet.AbsPath(p.Source), fleet.AbsPath(p.Out), fleet.AbsPath(p.Results))
-		j.TopK, j.Every, j.Overwrite = sf.topk, sf.every, sf.overwrite
-		jobs = append(jobs, j)
-	}
-	return jobs, nil
-}
+// replicasHelp is the help of -replicas (livecam worker and submit).
+const replicasHelp = "copies of each fleet stream and bucket in a JetStream cluster, 1 to 5 (3 for a 3-node cluster); 0: 1 when this process creates them, and whatever they have when they exist"
 
 // workerFlags are the flags of livecam worker.
 type workerFlags struct {
@@ -103,6 +80,7 @@ type workerFlags struct {
 	limits               fleet.Limits
 	attempts, deliveries int
 	workers, threads     int
+	replicas             int
 	ackWait              time.Duration
 }
 
@@ -129,6 +107,7 @@ func defineWorkerFlags(stdout, stderr io.Writer) (*cliflag.Set, *workerFlags) {
 	fs.StringVar(&w.model, "model", "", modelFlagHelp)
 	fs.IntVar(&w.workers, "workers", 0, "inference workers (0: one per core)")
 	fs.IntVar(&w.threads, "threads", 1, "threads per forward pass")
+	fs.IntVar(&w.replicas, "replicas", 0, replicasHelp)
 	return fs, w
 }
 
@@ -154,7 +133,7 @@ func (w *workerFlags) check() (fleet.Limits, error) {
 	}
 	if err == nil {
 		err = cliflag.FirstError(cliflag.IntIn("max-attempts", w.attempts, 1, 100), cliflag.IntIn("max-deliveries", w.deliveries, 1, 1000), cliflag.IntIn("workers", w.workers, 0, mainjob.MaxWorkers),
-			cliflag.IntIn("threads", w.threads, 1, mainjob.MaxWorkers), cliflag.DurationIn("ack-wait", w.ackWait, 0, time.Hour), fleet.CheckURL(w.url))
+			cliflag.IntIn("threads", w.threads, 1, mainjob.MaxWorkers), cliflag.DurationIn("ack-wait", w.ackWait, 0, time.Hour), cliflag.IntIn("replicas", w.replicas, 0, fleet.MaxReplicas), fleet.CheckURL(w.url))
 	}
 	if err != nil {
 		return w.limits, fmt.Errorf("%w: %v", errUsage, err)
@@ -190,7 +169,7 @@ func runWorker(args []string, stdout, stderr io.Writer) error {
 	ctx, stop, end := runctl.Drain(context.Background(), runctl.Options{Logf: logf})
 	defer end()
 	w := &fleet.Worker{JS: js, Name: wf.name, Limits: limits, MaxAttempts: wf.attempts, MaxDeliveries: wf.deliveries,
-		Options: fleet.Options{AckWait: wf.ackWait}, Logf: logf, Process: r.Process(limits)}
+		Options: fleet.Options{AckWait: wf.ackWait, Replicas: wf.replicas}, Logf: logf, Process: r.Process(limits)}
 	w.Ready = func() {
 		logf("waiting for jobs on %s (reading %s; writing %s)", redact.URL(wf.url), escape.Control(strings.Join(limits.InputRoots, ", ")), escape.Control(strings.Join(limits.OutputRoots, ", ")))
 	}

@@ -18,9 +18,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/livecam/livecam/fleet"
+	"github.com/livecam/livecam/internal/batch"
 	"github.com/livecam/livecam/internal/testrig/mjpegtest"
 	"github.com/livecam/livecam/internal/testrig/natstest"
 	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/sink/jsonl"
 )
 
 const bundled = "../../testdata/videos/shapes_320x240.avi"
@@ -48,7 +50,11 @@ func jsonLines(t *testing.T, data []byte) []map[string]any {
 		t.Errorf("the results end in a cut line: %q", data[max(0, len(data)-80):])
 	}
 	var lines []map[string]any
-	for i, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+	all := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if _, ok := jsonl.ParseEnd(all[len(all)-1]); ok {
+		all = all[:len(all)-1] // a whole run's closing line: no frame's
+	}
+	for i, l := range all {
 		if len(l) == 0 {
 			continue
 		}
@@ -1041,5 +1047,79 @@ func TestFleetWorkerSourceNamedDiskFull(t *testing.T) {
 	}
 	if log := w.logText(); strings.Contains(log, "paused") || strings.Contains(log, "the fault is this worker's") {
 		t.Errorf("the worker took the name for a full disk:\n%s", log)
+	}
+}
+
+// TestBatchResumes does what the folder-of-videos user does: a batch of
+// two videos, then a third video added and the same command again: only
+// the new one runs, and the batch says so. A results file whose closing
+// line is gone is not taken for done: it is refused, naming it, and
+// -overwrite redoes it.
+func TestBatchResumes(t *testing.T) {
+	useSharedModels(t)
+	in, out := t.TempDir(), t.TempDir()
+	copyFile(t, bundled, filepath.Join(in, "a.avi"))
+	copyFile(t, bundled, filepath.Join(in, "b.avi"))
+	if _, errOut, code := livecam(t, "-quiet", "-out-dir", out, in); code != 0 || !strings.Contains(errOut, "2 of 2 sources done") {
+		t.Fatalf("first run: exit %d:\n%s", code, errOut)
+	}
+	first := snapshot(t, out)
+	copyFile(t, bundled, filepath.Join(in, "c.avi"))
+	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, in)
+	if code != 0 || !strings.Contains(errOut, "livecam: 2 already done, 1 new\n") || strings.Count(errOut, "[1/1] ") != 2 ||
+		!strings.Contains(errOut, "[1/1] "+filepath.Join(in, "c.avi")+": done") || strings.Count(errOut, "skipped: already done") != 2 {
+		t.Errorf("rerun with a new video: exit %d:\n%s", code, errOut)
+	}
+	for path, data := range first {
+		if got, _ := os.ReadFile(path); string(got) != data {
+			t.Errorf("%s was written again", path)
+		}
+	}
+	if end, err := jsonl.ReadEnd(filepath.Join(out, "c.jsonl")); err != nil || end.Frames != 45 {
+		t.Errorf("c.jsonl's closing line: %+v, %v", end, err)
+	}
+	// b.jsonl cut before its closing line.
+	b := filepath.Join(out, "b.jsonl")
+	os.WriteFile(b, []byte(strings.Join(readLines(t, b), "\n")+"\n"), 0o644)
+	_, errOut, code = livecam(t, "-quiet", "-out-dir", out, in)
+	if code != 1 || !strings.Contains(errOut, b+": exists, and is not a finished livecam output (no closing line: cut short, or not livecam's): pass -overwrite to replace it\n") ||
+		strings.Count(errOut, "-overwrite") != 1 || !strings.Contains(errOut, "2 already done, 0 new, 1 in the way") {
+		t.Errorf("rerun over an unfinished results file: exit %d:\n%s", code, errOut)
+	}
+	if got := readLines(t, b); len(got) != 45 || jsonl.IsEnd([]byte(got[len(got)-1])) {
+		t.Errorf("the refused b.jsonl was touched")
+	}
+	_, errOut, code = livecam(t, "-quiet", "-overwrite", "-out-dir", out, in)
+	if code != 0 || !strings.Contains(errOut, "3 of 3 sources done") || strings.Contains(errOut, "already done") {
+		t.Errorf("-overwrite: exit %d:\n%s", code, errOut)
+	}
+	if end, err := jsonl.ReadEnd(b); err != nil || end.Frames != 45 {
+		t.Errorf("b.jsonl redone: closing line %+v, %v", end, err)
+	}
+}
+
+// TestBatchCutShortStatus: a batch in which a video is truncated (its
+// second half gone) ends with status 3 (batch.CutShortStatus), its row
+// saying where it ended; the whole one is done.
+func TestBatchCutShortStatus(t *testing.T) {
+	useSharedModels(t)
+	in, out := t.TempDir(), t.TempDir()
+	copyFile(t, bundled, filepath.Join(in, "a.avi"))
+	// 6s of 15 frames a second, its index first (as a camera's files
+	// have it): the frame count survives the cut.
+	whole := filepath.Join(t.TempDir(), "whole.mp4")
+	if b, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=15", "-t", "6", "-g", "5", "-movflags", "+faststart", whole).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, b)
+	}
+	data, err := os.ReadFile(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(in, "b.mp4"), data[:len(data)/2], 0o644)
+	t.Chdir(in) // short names: the table shows them whole
+	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, ".")
+	if code != batch.CutShortStatus || !regexp.MustCompile(`b\.mp4 +\d+ .* cut short: ended at 0:0\d\.\d of 0:06\.0 `).MatchString(errOut) ||
+		!strings.Contains(errOut, "1 of 2 sources done") || !strings.Contains(errOut, "1 cut short") {
+		t.Errorf("exit %d, want %d:\n%s", code, batch.CutShortStatus, errOut)
 	}
 }

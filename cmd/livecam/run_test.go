@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/sink/jsonl"
 )
 
 func TestRunOnBundledVideo(t *testing.T) {
@@ -31,8 +32,11 @@ func TestRunOnBundledVideo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(data), "\n"); n != 45 {
-		t.Errorf("%d result lines, want 45", n)
+	if n := strings.Count(string(data), "\n"); n != 46 {
+		t.Errorf("%d lines, want 45 results and the closing line", n)
+	}
+	if end, err := jsonl.ReadEnd(results); err != nil || end.Frames != 45 || end.Source != "../../testdata/videos/shapes_320x240.avi" {
+		t.Errorf("the closing line: %+v, %v; want 45 frames of the source given", end, err)
 	}
 }
 

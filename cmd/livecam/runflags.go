@@ -14,6 +14,7 @@ import (
 	"github.com/livecam/livecam/fleet"
 	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/mainjob"
+	"github.com/livecam/livecam/sink/segment"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/track"
 )
@@ -62,7 +63,11 @@ func defineOutput(fs *cliflag.Set, f *mainjob.Settings) {
 	fs.StringVar(&f.Codec, "codec", "", "video codec: "+strings.Join(video.Codecs, ", ")+" (default: the extension's)")
 	fs.StringVar(&f.Quality, "quality", f.Quality, "video quality: "+strings.Join(video.Qualities, ", "))
 	fs.BoolVar(&f.Overwrite, "overwrite", false, "replace output files that exist (default: refuse)")
-	fs.Group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite")
+	fs.BoolVar(&f.NoAudio, "no-audio", false, "leave the source's audio out of the annotated video (kept only for files read whole)")
+	fs.DurationVar(&f.Segment, "segment", f.Segment, "record a live camera in -out-dir as `LENGTH` segments: DIR/NAME/DATE/HH-MM-SS.mp4")
+	fs.Func("keep", "delete each camera's recorded segments older than `AGE` (7d, 12h; default: keep all)", func(v string) (err error) { f.Keep, err = segment.ParseAge(v); return err })
+	fs.Func("keep-size", "keep each camera's recorded segments within `SIZE` (20GB, 500MB), the oldest deleted first", func(v string) (err error) { f.KeepSize, err = segment.ParseSize(v); return err })
+	fs.Group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite", "no-audio", "segment", "keep", "keep-size")
 }
 
 // defineResults declares the "results" group: the classes reported, and

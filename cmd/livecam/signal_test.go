@@ -26,6 +26,7 @@ import (
 
 	"github.com/livecam/livecam/internal/testrig/mjpegtest"
 	"github.com/livecam/livecam/internal/testrig/shareddata"
+	"github.com/livecam/livecam/sink/jsonl"
 )
 
 // TestMain lets a test run this test binary as the livecam command itself
@@ -158,11 +159,12 @@ func TestInterruptFinishesOutputs(t *testing.T) {
 			if n, _ := strconv.Atoi(strings.TrimSpace(string(out))); n != written {
 				t.Errorf("the video holds %d frames, livecam wrote %d", n, written)
 			}
-			data, err := os.ReadFile(results)
-			if err != nil {
-				t.Fatal(err)
+			// A live source stopped on purpose is whole: its results end
+			// with their closing line.
+			lines := readLines(t, results)
+			if end, err := jsonl.ReadEnd(results); err != nil || int(end.Frames) != len(lines) {
+				t.Errorf("the closing line: %+v, %v; want %d frames", end, err, len(lines))
 			}
-			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 			for i, l := range lines {
 				if !json.Valid([]byte(l)) {
 					t.Fatalf("line %d is not valid JSON: %q", i+1, l)

@@ -1,7 +1,11 @@
 // Package batch runs livecam on many video files, one after another: it
 // expands the sources (a folder to its videos, a pattern to its matches),
 // names each one's outputs in one folder, and runs them in turn with the
-// batch's stop policy (Run).
+// batch's stop policy (Run, RunEach). Run again, a batch skips the
+// sources livecam finished before (Inspect: their results end with their
+// closing line, every other output is in place) and refuses to replace
+// outputs that are not finished; it ends with a table of what each
+// source did (WriteTable).
 package batch
 
 import (

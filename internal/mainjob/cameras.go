@@ -36,10 +36,11 @@ type cameraSetup struct {
 func (r *Runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 	var out []cameraSetup
 	writers := map[string]string{} // output file -> camera
+	start := time.Now()
 	for _, c := range cams {
 		f := *r.f
 		applyCamera(&f, c)
-		j := cameraJob(c, f.OutDir)
+		j := cameraJob(c, f.OutDir, start)
 		if err := distinctOutputs(writers, c.Name, j); err != nil {
 			return nil, err
 		}
@@ -86,14 +87,22 @@ func override[T any](dst *T, v *T) {
 }
 
 // cameraJob names camera c's outputs: the file's, and those it leaves
-// out NAME.mp4, NAME.jsonl and NAME.events.jsonl in outDir, if any.
-func cameraJob(c cameras.Camera, outDir string) Job {
+// out in outDir, if any: a file camera's NAME.mp4, NAME.jsonl and
+// NAME.events.jsonl; a live camera's results and events named after the
+// run's start (NAME.2026-12-02T15-30-00.jsonl: a restart never meets the
+// last run's files) and its video recorded in segments in NAME/
+// (recordsSegments).
+func cameraJob(c cameras.Camera, outDir string, start time.Time) Job {
 	j := Job{Source: c.Source, Out: c.Out, Results: c.Results, Events: c.Events}
 	if outDir == "" {
 		return j
 	}
 	base := filepath.Join(outDir, c.Name)
-	j.Out = cmp.Or(j.Out, base+".mp4")
+	if source.IsLive(c.Source) {
+		base += start.Format(".2006-01-02T15-04-05")
+	} else {
+		j.Out = cmp.Or(j.Out, base+".mp4")
+	}
 	j.Results = cmp.Or(j.Results, base+".jsonl")
 	j.Events = cmp.Or(j.Events, base+".events.jsonl")
 	return j

@@ -7,9 +7,12 @@ import (
 
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/fleet"
+	"github.com/livecam/livecam/internal/batch"
+	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
+	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/timeline"
 	"github.com/livecam/livecam/wire"
 )
@@ -74,6 +77,7 @@ func (r *Runner) runJob(ctx context.Context, files *fleet.JobFiles, fj fleet.Job
 	if ctx.Err() != nil {
 		return sum, ctx.Err()
 	}
+	c.j.Source = fj.Source // the report and the closing line name the source the user gave, not its /proc path
 	if err := rr.finish(c, runErr, false); err != nil {
 		return sum, err
 	}
@@ -130,4 +134,60 @@ func jobLabels(c *camRun) []string {
 		}
 	}
 	return labels
+}
+
+// Submission is what livecam submit queues: each job's options, and how
+// its outputs are named (Plan).
+type Submission struct {
+	// Sources are the videos, folders and patterns; OutDir the folder of
+	// their outputs, one every worker can write.
+	Sources []string
+	OutDir  string
+	// NoVideo leaves the annotated video out; Overwrite queues every
+	// job and lets it replace existing outputs.
+	NoVideo, Overwrite bool
+	// TopK and Every are each job's classes per frame and its stride.
+	TopK, Every int
+}
+
+// Jobs makes the fleet job of each video of s, refusing what a worker
+// would; checkMany is Plan's. Without Overwrite, a video whose outputs
+// are done (batch.Inspect: they end with their closing line) is left
+// out and counted in done, and one whose outputs exist unfinished is
+// refused, naming the file and why.
+func (s Submission) Jobs(checkMany func() error) (jobs []fleet.Job, done int, err error) {
+	planned, err := Plan(&Settings{Sources: s.Sources, OutDir: s.OutDir}, checkMany)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, p := range planned {
+		p.Events, p.Report = "", "" // a fleet job writes neither
+		targets := []outfile.Target{{Path: p.Results, Flag: "results"}}
+		if s.NoVideo {
+			p.Out = ""
+		} else {
+			targets = append([]outfile.Target{{Path: p.Out, Flag: "video"}}, targets...)
+		}
+		if !s.Overwrite {
+			switch f, err := batch.Inspect(p); {
+			case err != nil:
+				return nil, 0, err
+			case f.Done:
+				done++
+				continue
+			case f.Unfinished != "":
+				return nil, 0, fmt.Errorf("%s: %w (%s): pass -overwrite to replace it", escape.Control(f.Unfinished), batch.ErrUnfinished, f.Why)
+			}
+		}
+		if err := outfile.Check([]string{p.Source}, targets, s.Overwrite); err != nil {
+			return nil, 0, WithHint(err)
+		}
+		if err := fleet.CheckSubmitSource(p.Source); err != nil {
+			return nil, 0, err
+		}
+		j := fleet.NewJob(fleet.AbsPath(p.Source), fleet.AbsPath(p.Out), fleet.AbsPath(p.Results))
+		j.TopK, j.Every, j.Overwrite = s.TopK, s.Every, s.Overwrite
+		jobs = append(jobs, j)
+	}
+	return jobs, done, nil
 }

@@ -3,6 +3,7 @@ package mainjob
 import (
 	"cmp"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/livecam/livecam/sink/mqtt"
 	"github.com/livecam/livecam/sink/natsjs"
 	"github.com/livecam/livecam/sink/progress"
+	"github.com/livecam/livecam/sink/segment"
 	snapsink "github.com/livecam/livecam/sink/snapshot"
 	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/sink/window"
@@ -42,6 +44,7 @@ type camRun struct {
 	story    *timeline.Builder // out's stories
 	objStory *timeline.Objects // a detector's story
 	bar      *progress.Bar
+	rec      *segment.Recorder // a live camera's recording in segments, or nil
 	logf     func(format string, a ...any)
 	mqtt     *mqtt.Publisher   // closed by the caller, after the run
 	nats     *natsjs.Publisher // likewise
@@ -104,12 +107,6 @@ func (sh shared) publisher(kind, name string, newPub func() pipeline.Publisher) 
 // against every input here, and the sinks create their files with the
 // first frame.
 func (r *Runner) prepare(name string, j Job, f *Settings, results classify.Options, sh shared) (*camRun, error) {
-	plan := outputs.Plan{Video: j.Out, Results: j.Results, Events: j.Events, Report: j.Report,
-		Encoding: video.Encoding{Codec: f.Codec, Quality: f.Quality}, Overwrite: f.Overwrite,
-		Inputs: append(append([]string{j.Source, f.Labels}, r.modelFiles...), r.inputs...)}
-	if err := plan.Check(); err != nil {
-		return nil, WithHint(err)
-	}
 	c := &camRun{name: name, j: j, f: f}
 	c.logf = func(format string, a ...any) {
 		c.bar.Clear()
@@ -117,6 +114,12 @@ func (r *Runner) prepare(name string, j Job, f *Settings, results classify.Optio
 			format = strings.ReplaceAll(escape.Control(name), "%", "%%") + ": " + format
 		}
 		r.logf(format, a...)
+	}
+	plan := outputs.Plan{Video: j.Out, Results: j.Results, Events: j.Events, Report: j.Report,
+		Encoding: video.Encoding{Codec: f.Codec, Quality: f.Quality, Audio: audioOf(j.Source, f), Logf: c.logf}, Overwrite: f.Overwrite,
+		Inputs: append(append([]string{j.Source, f.Labels}, r.modelFiles...), r.inputs...)}
+	if err := plan.Check(); err != nil {
+		return nil, WithHint(err)
 	}
 	var err error
 	if c.out, err = r.openOutputs(c, plan, sh); err != nil {
@@ -176,6 +179,9 @@ func (r *Runner) openOutputs(c *camRun, plan outputs.Plan, sh shared) (*outputs.
 	}
 	opts := outputs.Options{Camera: camera, Name: name, Publishers: pubs, Detector: r.det != nil, Logf: c.logf, Hint: WithHint,
 		Story: timeline.Options{MinDuration: f.Merge, MinScore: float32(f.Threshold)}}
+	if source.IsLive(c.j.Source) {
+		opts.Story.Gap = pipeline.DefaultStaleAfter // an outage is "no signal" in the summary and report
+	}
 	if !f.Quiet {
 		opts.Summary = r.stderr
 	}
@@ -203,6 +209,16 @@ func (r *Runner) openCamera(c *camRun, sh shared) error {
 		return err
 	}
 	c.src, c.info = src, src.Info()
+	if recordsSegments(c) {
+		c.rec, err = segment.New(segment.Options{Dir: c.f.OutDir, Camera: c.name, Length: c.f.Segment, Keep: c.f.Keep, KeepBytes: c.f.KeepSize,
+			Encoding: video.Encoding{Codec: c.f.Codec, Quality: c.f.Quality}, Logf: c.logf})
+		if err != nil {
+			src.Close()
+			c.src = nil
+			return err
+		}
+		c.sinks = append(c.sinks, c.rec)
+	}
 	// The viewer's camera only once the source is open: a camera away at
 	// the start stays "no frame yet" there, not "ended".
 	if sh.view != nil {
@@ -236,11 +252,11 @@ func (r *Runner) newPipeline(c *camRun, results classify.Options, sh shared) err
 		}
 		stages = append(stages, st)
 	}
-	if c.j.Out != "" || f.Display || sh.view != nil {
+	if c.j.Out != "" || f.Display || sh.view != nil || c.rec != nil {
 		stages = append(stages, stage.Overlay(&overlay.Options{Threshold: float32(f.Threshold), Font: r.font}))
 	}
 	cfg := pipeline.Config{
-		Source: c.src, Model: r.model, Workers: f.Workers, Threads: f.Threads, Pool: sh.pool,
+		Source: c.src, Model: r.model, Workers: f.Workers, Threads: f.Threads, Pool: sh.pool, Camera: cmp.Or(c.name, batch.OutputBase(c.j.Source)),
 		Gate: stage.All(stage.Every(f.Every), stage.MaxRate(f.MaxFPS)), Classes: results,
 		Stages: stages, Sinks: append(slices.Clip(c.out.Sinks()), c.sinks...), Logf: c.logf, Reconnect: f.Reconnect,
 		OnEvent: c.out.OnEvent(), Events: events.Options{Enter: float32(f.EventEnter), Leave: float32(f.EventLeave), MinDuration: f.EventMin, Cooldown: f.EventCooldown},
@@ -307,4 +323,24 @@ func (r *Runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
 	}
 	fmt.Fprintf(r.stderr, "livecam: viewer at %s\n", view.URL())
 	return view, metrics, nil
+}
+
+// audioOf is the file whose audio the annotated video of src carries: src
+// itself when it is a file read whole, once, at its own pace; "" for a
+// camera, a stream, -loop, -realtime (frames dropped) or -no-audio.
+func audioOf(src string, f *Settings) string {
+	if f.NoAudio || f.Loop || f.Realtime {
+		return ""
+	}
+	if st, err := os.Stat(src); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	return src
+}
+
+// recordsSegments says whether camera c's video is recorded as
+// time-named segments in OutDir/NAME/ (package segment): a live camera
+// of a multi-camera run given no video file of its own.
+func recordsSegments(c *camRun) bool {
+	return c.name != "" && c.j.Out == "" && c.f.OutDir != "" && source.IsLive(c.j.Source)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/fleet"
+	"github.com/livecam/livecam/internal/batch"
 	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/outputs"
@@ -134,12 +135,18 @@ func New(model *models.Model, s Settings, stdout, stderr io.Writer) (*Runner, er
 // One runs one job: the pipeline from its source to its outputs, then
 // the summary of what was seen and the report. A run cut short by a stop
 // signal returns a *runctl.StopError.
-func (r *Runner) One(j Job) (result error) {
+func (r *Runner) One(j Job) error {
+	_, err := r.one(j)
+	return err
+}
+
+// one is One, saying what the run did for a batch's end table.
+func (r *Runner) one(j Job) (sum batch.Summary, result error) {
 	var sh shared
 	if r.f.Serve != "" {
 		view, metrics, err := r.listenViewer()
 		if err != nil {
-			return err
+			return sum, err
 		}
 		sh.view, sh.metrics = view, metrics
 	}
@@ -148,7 +155,7 @@ func (r *Runner) One(j Job) (result error) {
 		if sh.view != nil {
 			sh.view.Close()
 		}
-		return err
+		return sum, err
 	}
 	defer func() {
 		var errs []error
@@ -165,7 +172,7 @@ func (r *Runner) One(j Job) (result error) {
 	ctx, ctl := runctl.Start(context.Background(), runctl.Options{Logf: c.logf})
 	runErr := c.p.Run(ctx)
 	defer ctl.Finishing()() // a signal while the reports are written lets them finish
-	return r.finish(c, runErr, ctl.Interrupted())
+	return r.summarize(c, runErr, ctl.Interrupted())
 }
 
 // finish reports how one camera's run went: its statistics, the frames
@@ -177,6 +184,14 @@ func (r *Runner) One(j Job) (result error) {
 // whole. A live source stopped by a signal has no "whole": its recording
 // is committed.
 func (r *Runner) finish(c *camRun, runErr error, interrupted bool) error {
+	_, err := r.summarize(c, runErr, interrupted)
+	return err
+}
+
+// summarize is finish, saying what the run did (batch.Summary): its
+// frames, the time of the source they cover, what was seen most, and
+// where a source that ended early (a damaged file) ended.
+func (r *Runner) summarize(c *camRun, runErr error, interrupted bool) (batch.Summary, error) {
 	f := c.f
 	c.bar.Finish(runErr == nil && !interrupted)
 	s := c.p.Metrics().Snapshot()
@@ -190,11 +205,15 @@ func (r *Runner) finish(c *camRun, runErr error, interrupted bool) error {
 		c.logf("warning: %s", escape.Control(warning.Error()))
 	}
 	short := ""
-	if interrupted {
+	if interrupted || warning != nil {
 		short = outputs.CutShort(c.j.Source, c.info, f.Loop, s.In, c.out.Last())
 	}
-	_, err = c.out.Finish(outputs.Outcome{Err: err, CutShort: short, Interrupted: interrupted, Scratch: r.scratch, Settings: r.settings(c.j, f)})
-	return err
+	sum := batch.Summary{Frames: c.out.Frames(), Duration: c.out.Duration(), Seen: c.out.Seen()}
+	if warning != nil && !interrupted {
+		sum.EndedEarly, short = "ended "+cmp.Or(short, "early"), "" // the warning above says why
+	}
+	_, err = c.out.Finish(outputs.Outcome{Err: err, CutShort: short, Interrupted: interrupted, Scratch: r.scratch, Settings: r.settings(c.j, f), Source: c.j.Source})
+	return sum, err
 }
 
 // settings lists the run's settings for the report.

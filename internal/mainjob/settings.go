@@ -11,6 +11,7 @@ import (
 	"github.com/livecam/livecam/fleet"
 	"github.com/livecam/livecam/internal/batch"
 	"github.com/livecam/livecam/internal/cliflag"
+	"github.com/livecam/livecam/sink/segment"
 	"github.com/livecam/livecam/sink/video"
 )
 
@@ -46,6 +47,10 @@ type Settings struct {
 	Codec      string        // -codec: the video codec ("" the extension's)
 	Quality    string        // -quality: the video quality
 	Overwrite  bool          // -overwrite: replace outputs that exist
+	NoAudio    bool          // -no-audio: leave the source's audio out of the annotated video
+	Segment    time.Duration // -segment: length of a live camera's recorded segments (cameras with OutDir)
+	Keep       time.Duration // -keep: delete recorded segments older than this (0: keep all)
+	KeepSize   int64         // -keep-size: each camera's recordings within this many bytes (0: no limit)
 	TopK       int           // -topk: classes per frame
 	MinScore   float64       // -min-score: leave out classes (or objects) scoring below this
 	Allow      []string      // -allow: report only these classes (or labels)
@@ -105,6 +110,7 @@ func (s *Settings) Validate() error {
 		fin("smooth", s.Smooth, 0, 1), fin("threshold", s.Threshold, 0, 1), in("serve-max-viewers", s.MaxViewers, 1, 100),
 		din("reconnect", s.Reconnect, 0, time.Hour), in("min-area", s.MinArea, 0, 1<<30),
 		in("track-max-lost", s.TrackMaxLost, 1, 100_000), in("track-min-hits", s.TrackMinHits, 1, 1000),
+		din("segment", s.Segment, time.Second, 24*time.Hour), din("keep", s.Keep, 0, 100*365*24*time.Hour),
 	)
 	switch {
 	case err != nil:
@@ -142,5 +148,5 @@ func Inputs(jobs []Job, cams []cameras.Camera) []string {
 // default to them.
 func Defaults() Settings {
 	return Settings{Reconnect: 10 * time.Second, Every: 1, Quality: "medium", TopK: 3, EventEnter: 0.5, EventLeave: 0.3,
-		Merge: time.Second, MaxViewers: 4, Threshold: 0.2, MQTTPrefix: "livecam", Threads: 1, TrackMaxLost: 15, TrackMinHits: 3}
+		Merge: time.Second, MaxViewers: 4, Threshold: 0.2, MQTTPrefix: "livecam", Threads: 1, TrackMaxLost: 15, TrackMinHits: 3, Segment: segment.DefaultLength}
 }

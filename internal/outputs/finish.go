@@ -1,6 +1,7 @@
 package outputs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -8,9 +9,11 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/report"
+	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/timeline"
 )
 
@@ -31,6 +34,9 @@ type Outcome struct {
 	Scratch bool
 	// Settings are the run's settings, for the report.
 	Settings []report.Setting
+	// Source is the source as given, for the results file's closing
+	// line (its credentials are redacted there).
+	Source string
 }
 
 // Finish decides the outputs' fate and says what it was. A whole run's
@@ -43,6 +49,10 @@ type Outcome struct {
 // lists the partial files kept.
 func (s *Set) Finish(o Outcome) (kept []string, err error) {
 	err = o.Err
+	if err == nil && o.CutShort == "" {
+		err = s.closeResults(o.Source) // the closing line, last, just before the commit
+		o.Err = err
+	}
 	videoAt := s.plan.Video
 	if err != nil || o.CutShort != "" {
 		kept, videoAt = s.keepPartial(o)
@@ -75,6 +85,22 @@ func (s *Set) Finish(o Outcome) (kept []string, err error) {
 		logf("stopped by signal; outputs are complete")
 	}
 	return nil, s.writeReport(s.plan.Results, s.plan.Video, s.plan.Report, s.plan.Overwrite, o.Settings)
+}
+
+// closeResults ends a whole run's results file with its closing line
+// (jsonl.End), which tells a finished file from a partial one: the run's
+// frames, the time they cover, its source and what was seen most. A
+// results file on standard output gets none.
+func (s *Set) closeResults(source string) error {
+	partial := s.group.Partial(s.plan.Results)
+	if s.plan.Results == "" || s.plan.Results == "-" || partial == "" {
+		return nil
+	}
+	end := jsonl.End{Frames: s.frames, Duration: s.Duration(), Source: redact.URL(source), Seen: s.Seen()}
+	if err := jsonl.WriteEnd(partial, end); err != nil {
+		return fmt.Errorf("%s: the closing line: %w", s.plan.Results, err)
+	}
+	return nil
 }
 
 // keepPartial keeps the files of a run that is not whole under their
@@ -150,7 +176,7 @@ func (s *Set) writeReport(results, video, page string, overwrite bool, settings 
 // writeReportFile writes the report page of results to page (-report).
 func (s *Set) writeReportFile(results, video, page string, overwrite bool, settings []report.Setting) error {
 	return s.opts.Hint(report.WriteFile(results, video, page, &report.FileOptions{Flag: "-report", Overwrite: overwrite,
-		Settings: settings, Merge: s.opts.Story.MinDuration, Threshold: s.opts.Story.MinScore}))
+		Settings: settings, Merge: s.opts.Story.MinDuration, Threshold: s.opts.Story.MinScore, Gap: s.opts.Story.Gap}))
 }
 
 // CutShort says where a stop signal ended file source src before its end

@@ -107,6 +107,8 @@ type Set struct {
 	objStory *timeline.Objects
 	objFrame []timeline.Object // objStory's input, reused
 	last     time.Duration     // the PTS of the last frame delivered
+	first    time.Duration     // the PTS of the first frame delivered
+	frames   int64             // the frames delivered
 }
 
 // Open makes the sinks of plan p: files appear with the first frame,
@@ -127,8 +129,34 @@ func Open(p Plan, o Options) (*Set, error) {
 	if o.Detector {
 		s.objStory = timeline.NewObjects(timeline.Options{MinDuration: o.Story.MinDuration})
 	}
-	s.sinks = append(s.sinks, pipeline.SinkFunc(s.tell))
+	s.sinks = append(s.sinks, storySink{s})
 	return s, nil
+}
+
+// publisherSink feeds a publisher the frames and a live source's signal
+// (pipeline.SignalSink: a camera offline, its label cleared); the
+// publisher's connection is closed by its owner, not by the pipeline.
+type publisherSink struct{ pub pipeline.Publisher }
+
+func (p publisherSink) Write(o *pipeline.Output) error { return p.pub.Write(o) }
+func (p publisherSink) Close() error                   { return nil }
+func (p publisherSink) Signal(sig pipeline.Signal) {
+	if ss, ok := p.pub.(pipeline.SignalSink); ok {
+		ss.Signal(sig)
+	}
+}
+
+// storySink tells the story of the run each frame, and a live source's
+// lost signal (a "no signal" segment, not the last label stretched
+// across the outage).
+type storySink struct{ s *Set }
+
+func (t storySink) Write(o *pipeline.Output) error { return t.s.tell(o) }
+func (t storySink) Close() error                   { return nil }
+func (t storySink) Signal(sig pipeline.Signal) {
+	if sig.Lost {
+		t.s.story.Lost()
+	}
 }
 
 // openFiles makes the video, results and events sinks and the
@@ -152,7 +180,7 @@ func (s *Set) openFiles() error {
 	}
 	var send []func(events.Event)
 	for _, pub := range o.Publishers {
-		s.sinks = append(s.sinks, pipeline.SinkFunc(pub.Write))
+		s.sinks = append(s.sinks, publisherSink{pub.Publisher})
 		send = append(send, pub.Event)
 		if pub.Results {
 			s.sinks = append(s.sinks, pipeline.SinkFunc(pub.Result))
@@ -201,6 +229,10 @@ func (s *Set) openObjectEvents(fileOpts outfile.Options) error {
 
 // tell adds a frame to the story of the run.
 func (s *Set) tell(o *pipeline.Output) error {
+	if s.frames == 0 {
+		s.first = o.Result.PTS
+	}
+	s.frames++
 	s.last = o.Result.PTS
 	if o.Result.Detection() {
 		// A detector's story: what was in view, label by label.
@@ -261,6 +293,43 @@ func (s *Set) Objects() *timeline.Objects { return s.objStory }
 
 // Last is the time, on the source's clock, of the last frame delivered.
 func (s *Set) Last() time.Duration { return s.last }
+
+// Frames is the number of frames delivered (the results file's lines).
+func (s *Set) Frames() int64 { return s.frames }
+
+// Duration is the time of the source the frames delivered cover: from
+// the first frame to one frame interval (their mean) after the last.
+func (s *Set) Duration() time.Duration {
+	if s.frames < 2 {
+		return 0
+	}
+	span := s.last - s.first
+	return s.last + span/time.Duration(s.frames-1)
+}
+
+// Seen is the label in view the longest: a classifier's best label by
+// time (stretches of low scores left out), a detector's label by time in
+// view; "" when nothing was seen.
+func (s *Set) Seen() string {
+	if b := s.objStory; b != nil {
+		if rows := timeline.ByLabel(b.Spans()); len(rows) > 0 {
+			return rows[0].Label
+		}
+		return ""
+	}
+	byLabel := map[string]time.Duration{}
+	best, most := "", time.Duration(0)
+	for _, seg := range s.story.Segments() {
+		if seg.Class == timeline.Unsure || seg.Label == "" {
+			continue
+		}
+		byLabel[seg.Label] += seg.Duration()
+		if d := byLabel[seg.Label]; d > most || d == most && seg.Label < best {
+			best, most = seg.Label, d
+		}
+	}
+	return best
+}
 
 // Close closes the outputs of a pipeline that never ran.
 func (s *Set) Close() error {

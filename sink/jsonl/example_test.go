@@ -1,6 +1,7 @@
 package jsonl_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -26,4 +27,24 @@ func ExampleResults() {
 	// Output:
 	// {"frame":0,"pts_ms":0.0,"top":[{"class":281,"label":"tabby, tabby cat","score":0.8700}],"inferred":true,"latency_ms":0.0,"dropped":0}
 	// {"frame":1,"pts_ms":40.0,"top":[{"class":282,"label":"tiger cat","score":0.8700}],"inferred":true,"latency_ms":0.0,"dropped":0}
+}
+
+// A finished run's results file ends with its closing line; a file
+// without one was cut short, or is not livecam's.
+func ExampleReadEnd() {
+	dir, _ := os.MkdirTemp("", "jsonl")
+	defer os.RemoveAll(dir)
+	path := dir + "/beach.jsonl"
+	os.WriteFile(path, []byte(`{"frame":0,"pts_ms":0.0,"top":[],"inferred":true,"latency_ms":1.0,"dropped":0}`+"\n"), 0o644)
+	if _, err := jsonl.ReadEnd(path); errors.Is(err, jsonl.ErrNoEnd) {
+		fmt.Println("not finished")
+	}
+	jsonl.WriteEnd(path, jsonl.End{Frames: 1, Duration: 40 * time.Millisecond, Source: "beach.mp4", Seen: "seashore"})
+	end, err := jsonl.ReadEnd(path)
+	fmt.Println(end.Frames, end.Duration, end.Seen, err)
+	fmt.Print(string(jsonl.AppendEnd(nil, end)))
+	// Output:
+	// not finished
+	// 1 40ms seashore <nil>
+	// {"end":{"frames":1,"duration_ms":40,"complete":true,"source":"beach.mp4","seen":"seashore"}}
 }

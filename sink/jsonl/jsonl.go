@@ -6,6 +6,12 @@
 // events), each followed by a newline: an events file's line is
 // append(wire.AppendEvent(line[:0], e), '\n') (wire.AppendObjectEvent
 // for a detector's objects).
+//
+// A whole run's results file ends with a closing line, written last, just
+// before the file moves into place (WriteEnd):
+// {"end":{"frames":N,"duration_ms":D,"complete":true,"source":"...","seen":"..."}}.
+// No per-frame line has the key "end": readers skip the closing line
+// (IsEnd), and a file without one is not a finished run's (ReadEnd).
 package jsonl
 
 import (

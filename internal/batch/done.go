@@ -1,0 +1,93 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+
+	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/sink/jsonl"
+)
+
+// Found is what a job's outputs say before it runs (Inspect).
+type Found struct {
+	// Done: livecam finished the job whole. Its results file is at its
+	// final name and ends with its closing line (jsonl.End), and every
+	// other output the job names is at its final name.
+	Done bool
+	// End is the results file's closing line, when Done.
+	End jsonl.End
+	// Unfinished names an output that exists although the job is not
+	// done (a file cut short, one from before closing lines, another
+	// program's, or one whose fellow outputs are missing); "" when the
+	// job is done, or none of its outputs exists. Why says what is
+	// wrong with it.
+	Unfinished, Why string
+}
+
+// Inspect says whether j is done (see Found), or which of its outputs
+// stands in the way of running it. Only final names count: the partial
+// files of a run cut short (NAME.partial-RANDOM.EXT) neither make a job
+// done nor stand in its way. The error is a filesystem's (a results
+// file that cannot be read), never a verdict.
+func Inspect(j Job) (Found, error) {
+	var present, missing []string
+	for _, p := range []string{j.Out, j.Results, j.Events, j.Report} {
+		if p == "" || p == "-" {
+			continue
+		}
+		switch _, err := os.Stat(p); {
+		case err == nil:
+			present = append(present, p)
+		case errors.Is(err, fs.ErrNotExist):
+			missing = append(missing, p)
+		default:
+			return Found{}, err
+		}
+	}
+	if len(present) == 0 {
+		return Found{}, nil
+	}
+	if !slices.Contains(present, j.Results) {
+		why := "no results file with it"
+		if j.Results != "" && j.Results != "-" {
+			why = "its results file " + escape.Control(j.Results) + " is missing"
+		}
+		return Found{Unfinished: present[0], Why: why}, nil
+	}
+	end, err := jsonl.ReadEnd(j.Results)
+	switch {
+	case errors.Is(err, jsonl.ErrNoEnd):
+		return Found{Unfinished: j.Results, Why: "no closing line: cut short, or not livecam's"}, nil
+	case err != nil:
+		return Found{}, err
+	case len(missing) > 0:
+		return Found{Unfinished: j.Results, Why: escape.Control(missing[0]) + " is missing"}, nil
+	}
+	return Found{Done: true, End: end}, nil
+}
+
+// Done reports whether j's outputs are those of a whole run of livecam's
+// (Inspect): a partial file, a results file without its closing line,
+// or a missing output is not done.
+func Done(j Job) (bool, error) {
+	f, err := Inspect(j)
+	return f.Done, err
+}
+
+// ErrUnfinished is the error of a job whose outputs exist but are not
+// done: replacing them needs the user's say (Options.Resume).
+var ErrUnfinished = errors.New("exists, and is not a finished livecam output")
+
+// unfinishedError names the output in the way, and why.
+type unfinishedError struct {
+	path, why, hint string
+}
+
+func (e *unfinishedError) Error() string {
+	return fmt.Sprintf("%s: %v (%s): %s", escape.Control(e.path), ErrUnfinished, e.why, e.hint)
+}
+
+func (e *unfinishedError) Unwrap() error { return ErrUnfinished }
