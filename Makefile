@@ -25,11 +25,17 @@ all: build
 # the mosquitto MQTT broker and nats-server (JetStream), which the MQTT and
 # fleet tests start on a free port.
 deps:
-	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null || ! command -v mosquitto >/dev/null || ! command -v nats-server >/dev/null || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
-		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static, xvfb, fonts-droid-fallback, mosquitto and nats-server"; \
+	@if ! pkg-config --exists opencv4 || ! command -v ffmpeg >/dev/null || ! command -v chromium >/dev/null || ! command -v pgrep >/dev/null || ! command -v qemu-aarch64-static >/dev/null || ! command -v Xvfb >/dev/null || ! command -v mosquitto >/dev/null || ! command -v nats-server >/dev/null || ! command -v npm >/dev/null || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
+		echo "installing libopencv-dev, ffmpeg, chromium, procps, qemu-user-static, xvfb, fonts-droid-fallback, mosquitto, nats-server and npm"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb fonts-droid-fallback mosquitto nats-server >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libopencv-dev ffmpeg chromium procps qemu-user-static xvfb fonts-droid-fallback mosquitto nats-server npm >/dev/null; \
 	fi
+
+# ONNX Runtime for the int8 peer's agreement tests (bench/): from npm,
+# its CPU build only.
+bench/node_modules/onnxruntime-node: bench/package.json bench/package-lock.json
+	cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
+	@touch $@
 
 build: deps
 	$(GO) build -o $(BIN) ./cmd/livecam
@@ -89,7 +95,7 @@ SWEEPS := TestPredictions500|TestImageNetAgreement|TestGraphDetectOtherImages
 # detector on every package but the benchmarks, the Mat profiler, the
 # network's tests as arm64 code under qemu, and the whole command
 # cross-built for arm64 and run under qemu.
-check: deps vet
+check: deps vet bench/node_modules/onnxruntime-node
 	$(GO) test -count=1 ./...
 	LIVECAM_KERNELS=generic $(GO) test -count=1 -short -skip '$(SWEEPS)' ./net/...
 	$(GO) test -count=1 -timeout 30m -race -short $$($(GO) list ./... | grep -v /bench)

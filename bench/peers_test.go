@@ -128,7 +128,7 @@ type ortProcess struct {
 // It skips the test when onnxruntime-node is not installed.
 func startORT(tb testing.TB, init string) *ortProcess {
 	if _, err := os.Stat(filepath.Join("node_modules", "onnxruntime-node")); err != nil {
-		tb.Skip("ONNX Runtime not installed: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install)")
+		shareddata.Need(tb, "ONNX Runtime not installed: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm install)")
 	}
 	cmd := exec.Command("node", "ort_peer.js")
 	stdin, _ := cmd.StdinPipe()
