@@ -130,7 +130,7 @@ vet-arm64:
 # amd64 runs (under qemu they took 8 minutes of the net/tflite package's
 # 15, checking arithmetic the golden sets already cover on every path).
 # Timings under qemu mean nothing.
-ARM64_PKGS := net/internal/kernelenv net/internal/workpool net/quant net/ssd net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite models internal/imgprep internal/bgr events track timeline report
+ARM64_PKGS := net/internal/kernelenv net/internal/workpool net/quant net/ssd net/dwconv net/pwconv net/tfjs net/mobilenet net/tflite models internal/imgprep internal/bgr events track timeline report sink/jsonl/endline
 test-arm64: deps vet-arm64
 	@mkdir -p bin/arm64
 	@set -e; for p in $(ARM64_PKGS); do \

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/sink/jsonl/endline"
 	"github.com/livecam/livecam/timeline"
 )
 
 // closing is a whole run's closing line (sink/jsonl's End).
 func closing(frames int64) string {
-	return string(jsonl.AppendEnd(nil, jsonl.End{Frames: frames, Duration: time.Duration(frames) * 40 * time.Millisecond, Source: "clip.mp4", Seen: "tabby"}))
+	return string(endline.AppendEnd(nil, endline.End{Frames: frames, Duration: time.Duration(frames) * 40 * time.Millisecond, Source: "clip.mp4", Seen: "tabby"}))
 }
 
 // TestClosingLineSkipped: a whole run's results file ends with its

@@ -21,7 +21,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/sink/jsonl/endline"
 	"github.com/livecam/livecam/timeline"
 )
 
@@ -72,7 +72,7 @@ const MaxLine = 16 << 20
 
 // ReadResults reads results lines (livecam -results) from r; name is the
 // file's name for errors, which give the line number. Empty lines are
-// skipped, and so is a whole run's closing line (jsonl.End); a line cut
+// skipped, and so is a whole run's closing line (endline.End); a line cut
 // short at the very end (a run killed mid-write) is skipped too, and
 // reported through the second result. A line longer
 // than MaxLine is an error naming it, and nothing after it is used.
@@ -89,7 +89,7 @@ func ReadResults(r io.Reader, name string) (frames []Frame, cut error, err error
 		if pending != nil { // a bad line followed by more lines
 			return nil, nil, pending
 		}
-		if _, ok := jsonl.ParseEnd(line); ok {
+		if _, ok := endline.ParseEnd(line); ok {
 			continue // a whole run's closing line: not a frame
 		}
 		var l resultLine

@@ -40,10 +40,10 @@ func defineBenchFlags(stdout, stderr io.Writer) (*cliflag.Set, *benchOptions) {
 	fs := newFlags("bench", "", stdout, stderr)
 	o := &benchOptions{}
 	fs.StringVar(&o.model, "model", "", modelFlagHelp)
-	fs.Float64Var(&o.alpha, "alpha", 0, "benchmark generated weights of this width instead of a model")
-	fs.IntVar(&o.size, "size", 224, "input size with -alpha")
-	fs.IntVar(&o.threads, "threads", 1, "threads per forward pass (0: all cores)")
-	fs.IntVar(&o.runs, "n", 200, "timed forward passes (after warm-up)")
+	fs.Float64Var(&o.alpha, "alpha", 0, "benchmark generated weights of width `A` (0.25-1) instead of a model")
+	fs.IntVar(&o.size, "size", 224, "input `SIZE` with -alpha")
+	fs.IntVar(&o.threads, "threads", 1, "`N` threads per forward pass (0: all cores)")
+	fs.IntVar(&o.runs, "n", 200, "`N` timed forward passes (after warm-up)")
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per model")
 	fs.BoolVar(&o.all, "all", false, "benchmark all 16 published variants with generated weights")
 	return fs, o
@@ -127,9 +127,9 @@ func generated(cfg mobilenet.Config) (*mobilenet.Model, string, error) {
 // runSummary runs `livecam summary`: the paper's Table 1 for a shape.
 func runSummary(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("summary", "", stdout, stderr)
-	alpha := fs.Float64("alpha", 1.0, "width multiplier")
-	size := fs.Int("size", 224, "input size (a multiple of 32)")
-	classes := fs.Int("classes", 1000, "classifier outputs")
+	alpha := fs.Float64("alpha", 1.0, "width multiplier `A`")
+	size := fs.Int("size", 224, "input `SIZE` (a multiple of 32)")
+	classes := fs.Int("classes", 1000, "`N` classifier outputs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

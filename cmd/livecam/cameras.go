@@ -2,40 +2,58 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"flag"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/livecam/livecam/cameras"
 	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/mainjob"
 )
 
-// camerasOf returns the cameras of a multi-camera run: from -config, or
-// from NAME=SOURCE sources; nil for an ordinary run. The file's settings
-// apply where the command line did not set the flag.
-func camerasOf(fs *cliflag.Set, f *mainjob.Settings) ([]cameras.Camera, error) {
+// camerasOf returns the cameras of a multi-camera run: from -config (with
+// the file, for the lines of its errors), or from NAME=SOURCE sources;
+// nil for an ordinary run. The file's settings apply where the command
+// line did not set the flag.
+func camerasOf(fs *cliflag.Set, f *mainjob.Settings) ([]cameras.Camera, *cameras.Config, error) {
 	if f.Config == "" {
-		cams, ok, err := cameras.FromSources(f.Sources)
+		cams, _, err := cameras.FromSources(f.Sources) // nil when none is named
 		if err != nil {
-			return nil, fmt.Errorf("%w: -source: %v", errUsage, err)
+			return nil, nil, fmt.Errorf("%w: -source: %v", errUsage, err)
 		}
-		if !ok {
-			return nil, nil
-		}
-		return cams, nil
+		return cams, nil, nil
 	}
 	if len(f.Sources) > 0 {
-		return nil, fmt.Errorf("%w: -config lists the cameras: give no -source with it", errUsage)
+		return nil, nil, fmt.Errorf("%w: -config lists the cameras: give no -source with it", errUsage)
 	}
 	file, err := cameras.Load(f.Config)
 	if err != nil {
-		return nil, fmt.Errorf("%w: -config %v", errUsage, err)
+		return nil, nil, fmt.Errorf("%w: %v", errUsage, err) // the file, the line, the key
 	}
-	if err := applyConfig(fs, f, file); err != nil {
-		return nil, err
+	return file.Cameras, file, applyConfig(fs, f, file)
+}
+
+// inFile names the cameras file, the line and the key in err where it is
+// about a camera's own setting (a *mainjob.CameraError: "cams.yaml: line
+// 7: camera door: allow[0]: ...") or a flag whose value the file gave
+// ("-mqtt-ca: ..." as "cams.yaml: line 4: mqtt.ca: ..."): never a flag
+// the file's user did not give.
+func inFile(err error, fs *cliflag.Set, f *mainjob.Settings, file *cameras.Config) error {
+	if file == nil {
+		return err
 	}
-	return file.Cameras, nil
+	if ce := (*mainjob.CameraError)(nil); errors.As(err, &ce) {
+		return fmt.Errorf("%w: %s: line %d: %v", errUsage, f.Config, file.Line(ce.Path()), ce)
+	}
+	names := map[string]string{}
+	for _, s := range configStrings(f, file) {
+		key := cmp.Or(map[string]string{"mqtt": "mqtt.broker", "nats": "nats.url"}[s.flag], strings.ReplaceAll(strings.Replace(s.flag, "mqtt-", "mqtt.", 1), "-", "_"))
+		if !isSet(fs, s.flag) && s.value != "" {
+			names[s.flag] = fmt.Sprintf("%s: line %d: %s", f.Config, file.Line("$."+key), key)
+		}
+	}
+	return cliflag.Renamed(err, names)
 }
 
 // applyConfig gives f the run-wide settings of a -config file where the
@@ -48,8 +66,10 @@ func applyConfig(fs *cliflag.Set, f *mainjob.Settings, file *cameras.Config) err
 			*s.dst = s.value
 		}
 	}
-	if !set["out-dir"] && file.OutDir != "" && !isDir(file.OutDir) { // named as in the file, not as -out-dir
-		return fmt.Errorf("%w: -config %s: line %d: out_dir %s: not a folder (create it first)", errUsage, f.Config, file.Line("$.out_dir"), file.OutDir)
+	if !set["out-dir"] && file.OutDir != "" { // named as in the file, not as -out-dir
+		if _, err := mainjob.MakeOutDir(file.OutDir, fmt.Sprintf("%s: line %d: out_dir", f.Config, file.Line("$.out_dir"))); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
 	}
 	if file.Workers != nil && !set["workers"] {
 		f.Workers = *file.Workers
@@ -91,8 +111,8 @@ func checkCameraFlags(f *mainjob.Settings) error {
 }
 
 // checkOutDirFlags refuses the flags that name one source's outputs, or
-// that only make sense for one, beside -out-dir; and an -out-dir that is
-// not a folder.
+// that only make sense for one, beside -out-dir; and creates -out-dir
+// (mainjob.MakeOutDir).
 func checkOutDirFlags(f *mainjob.Settings) error {
 	return checkFlags(f, true, 7, "%w: %s cannot be used with -out-dir (each source's outputs are named after it)")
 }
@@ -100,7 +120,7 @@ func checkOutDirFlags(f *mainjob.Settings) error {
 // checkFlags refuses the first of f's flags that name one source's
 // outputs (-out, -results, -events, -report, -display, then -serve and
 // -loop: the first n of them) with the message format, and then, when
-// checkDir, an -out-dir that is not a folder.
+// checkDir, makes sure -out-dir is a folder (mainjob.MakeOutDir).
 func checkFlags(f *mainjob.Settings, checkDir bool, n int, format string) error {
 	for _, name := range []struct {
 		set  bool
@@ -110,13 +130,11 @@ func checkFlags(f *mainjob.Settings, checkDir bool, n int, format string) error 
 			return fmt.Errorf(format, errUsage, name.flag)
 		}
 	}
-	if checkDir && !isDir(f.OutDir) {
-		return fmt.Errorf("%w: -out-dir %s: not a folder (create it first)", errUsage, f.OutDir)
+	if !checkDir {
+		return nil
+	}
+	if _, err := mainjob.MakeOutDir(f.OutDir, "-out-dir"); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil
-}
-
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
 }

@@ -35,10 +35,10 @@ type classifyResult struct {
 func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("classify", "IMAGE...", stdout, stderr)
 	modelFlag := fs.String("model", "", modelFlagHelp)
-	labels := fs.String("labels", "", "labels file (metadata.json, index/wnid/label TSV, or one per line)")
+	labels := fs.String("labels", "", "labels `FILE` (metadata.json, index/wnid/label TSV, or one per line)")
 	topk := topK{n: classify.DefaultMaxResults}
-	fs.Var(&topk, "topk", "number of classes to print per image: N from 1 up, or all")
-	minScore := fs.Float64("min-score", 0, "leave out classes scoring below P (0-1)")
+	fs.Var(&topk, "topk", "number of classes to print per image: `N` from 1 up, or all")
+	minScore := fs.Float64("min-score", 0, "leave out classes scoring below `P` (0-1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
 	if err := fs.Parse(args); err != nil {
 		return err

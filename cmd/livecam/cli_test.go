@@ -58,14 +58,14 @@ func TestRepeatedFlag(t *testing.T) {
 	}
 }
 
-// TestHelpListsEveryFlagInAGroup: livecam -h shows the main job's flags
-// in their groups (none left over under "other") and the commands.
+// TestHelpListsEveryFlagInAGroup: livecam help flags shows the main
+// job's flags in their groups (none left over under "other").
 func TestHelpListsEveryFlagInAGroup(t *testing.T) {
-	stdout, _, code := livecam(t, "-h")
+	stdout, _, code := livecam(t, "help", "flags")
 	if code != 0 {
-		t.Fatalf("livecam -h: exit %d", code)
+		t.Fatalf("livecam help flags: exit %d", code)
 	}
-	for _, want := range []string{"usage: livecam [flags] [SOURCE...]", "\ninput:\n", "\nmodel:\n", "\noutput:\n", "\nviewer:\n", "\ntuning:\n", "\nprogress and diagnostics:\n", "classify", "report", "version"} {
+	for _, want := range []string{"usage: livecam [flags] [SOURCE...]", "\ninput:\n", "\nmodel:\n", "\noutput:\n", "\nviewer:\n", "\ntuning:\n", "\nprogress and diagnostics:\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("livecam -h lacks %q", want)
 		}
@@ -76,7 +76,7 @@ func TestHelpListsEveryFlagInAGroup(t *testing.T) {
 	fs, _ := defineRunFlags(&bytes.Buffer{}, &bytes.Buffer{})
 	fs.VisitAll(func(f *flag.Flag) {
 		if !regexp.MustCompile(`\n  -` + f.Name + `[ \t\n]`).MatchString(stdout) {
-			t.Errorf("-%s missing from livecam -h", f.Name)
+			t.Errorf("-%s missing from livecam help flags", f.Name)
 		}
 	})
 }
@@ -167,7 +167,8 @@ func TestBatchMisuse(t *testing.T) {
 	}{
 		{[]string{in}, "2 sources: give -out-dir DIR"},
 		{[]string{"-out-dir", t.TempDir(), "-out", "x.mp4", in}, "-out cannot be used with -out-dir"},
-		{[]string{"-out-dir", filepath.Join(in, "nope"), in}, "not a folder"},
+		{[]string{"-out-dir", filepath.Join(in, "no", "pe"), in}, "its parent " + filepath.Join(in, "no") + " is not a folder that exists"},
+		{[]string{"-out-dir", filepath.Join(in, "a.avi"), in}, "a regular file, not a folder"},
 		{[]string{"-out-dir", t.TempDir(), in, filepath.Join(other, "a.avi")}, "would both write"},
 		{[]string{"-out-dir", t.TempDir(), filepath.Join(in, "*.mkv")}, "matches no file"},
 		{[]string{"-source", filepath.Join(in, "a.avi"), "-report", "r.html"}, "-report needs -results FILE"},
@@ -346,22 +347,38 @@ func TestNativeLogsSilenced(t *testing.T) {
 	}
 }
 
-// TestConfigOutDirNamesTheFile: an out_dir in a cameras file that is not
-// a folder is refused naming the file, its line and out_dir, not the
-// -out-dir flag the user never gave; -out-dir on the command line wins
-// over it.
+// TestConfigOutDirNamesTheFile: an out_dir in a cameras file that is
+// missing is created when its parent exists, and refused naming the
+// file, its line and out_dir (not the -out-dir or -config flags the user
+// never gave) when its parent is missing too; -out-dir on the command
+// line wins over it, and is created the same way.
 func TestConfigOutDirNamesTheFile(t *testing.T) {
-	useSharedModels(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "cameras.yaml")
-	os.WriteFile(config, []byte("workers: 1\nout_dir: "+filepath.Join(dir, "missing")+"\ncameras:\n  - name: a\n    source: \"0\"\n  - name: b\n    source: \"1\"\n"), 0o644)
-	_, errOut, code := livecam(t, "-config", config)
-	want := "-config " + config + ": line 2: out_dir " + filepath.Join(dir, "missing") + ": not a folder (create it first)"
-	if code != 2 || !strings.Contains(errOut, want) || strings.Contains(errOut, "-out-dir") {
+	nomodel := filepath.Join(dir, "nomodel") // the run stops there, after the folders
+	missing := filepath.Join(dir, "no", "out")
+	os.WriteFile(config, []byte("workers: 1\nout_dir: "+missing+"\ncameras:\n  - name: a\n    source: \"0\"\n  - name: b\n    source: \"1\"\n"), 0o644)
+	_, errOut, code := livecam(t, "-config", config, "-model", nomodel)
+	want := config + ": line 2: out_dir " + missing + ": its parent " + filepath.Dir(missing) + " is not a folder"
+	if code != 2 || !strings.Contains(errOut, want) || strings.Contains(errOut, "-out-dir") || strings.Contains(errOut, "-config") {
 		t.Errorf("exit %d, %q; want 2 and %q", code, errOut, want)
 	}
-	_, errOut, _ = livecam(t, "-config", config, "-out-dir", filepath.Join(dir, "also-missing"))
-	if !strings.Contains(errOut, "-out-dir "+filepath.Join(dir, "also-missing")+": not a folder") {
+	_, errOut, _ = livecam(t, "-config", config, "-model", nomodel, "-out-dir", filepath.Join(dir, "also", "missing"))
+	if !strings.Contains(errOut, "-out-dir "+filepath.Join(dir, "also", "missing")+": its parent ") {
 		t.Errorf("-out-dir given: %q", errOut)
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Errorf("%s was created: only the folder itself may be, never its parents", filepath.Dir(missing))
+	}
+	for _, tc := range []struct{ outDir, flag string }{{filepath.Join(dir, "from-file"), ""}, {filepath.Join(dir, "from-flag"), filepath.Join(dir, "from-flag")}} {
+		os.WriteFile(config, []byte("out_dir: "+tc.outDir+"\ncameras:\n  - name: a\n    source: \"0\"\n"), 0o644)
+		args := []string{"-config", config, "-model", nomodel}
+		if tc.flag != "" {
+			args = append(args, "-out-dir", tc.flag)
+		}
+		_, errOut, _ := livecam(t, args...)
+		if st, err := os.Stat(tc.outDir); err != nil || !st.IsDir() || !strings.Contains(errOut, "nomodel") {
+			t.Errorf("%v: %s not created (%v), or the run did not go on to the model: %q", args, tc.outDir, err, errOut)
+		}
 	}
 }

@@ -24,10 +24,10 @@ type detectResult struct {
 
 func runDetect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("detect", "IMAGE...", stdout, stderr)
-	modelFlag := fs.String("model", defaultDetector, "detection model: a catalogue name or a .tflite file ending in TFLite_Detection_PostProcess")
-	labels := fs.String("labels", "", "labels file, one per line (default: the labelmap beside the model)")
-	minScore := fs.Float64("min-score", 0.5, "leave out objects scoring below P (0-1)")
-	minArea := fs.Int("min-area", 0, "leave out objects whose box is smaller than N pixels²")
+	modelFlag := fs.String("model", defaultDetector, "detection `MODEL`: a catalogue name or a .tflite file ending in TFLite_Detection_PostProcess")
+	labels := fs.String("labels", "", "labels `FILE`, one per line (default: the labelmap beside the model)")
+	minScore := fs.Float64("min-score", 0.5, "leave out objects scoring below `P` (0-1)")
+	minArea := fs.Int("min-area", 0, "leave out objects whose box is smaller than `N` pixels²")
 	var f detect.Filter
 	fs.Multi("allow", "report only objects with this `LABEL` (repeatable)", func(v string) error { f.Allow = append(f.Allow, v); return nil })
 	fs.Multi("deny", "never report objects with this `LABEL` (repeatable)", func(v string) error { f.Deny = append(f.Deny, v); return nil })

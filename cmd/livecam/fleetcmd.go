@@ -28,8 +28,8 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&s.OutDir, "out-dir", "", "write NAME.mp4 and NAME.jsonl of each video into `DIR` (a folder every worker can write)")
 	fs.BoolVar(&s.NoVideo, "no-video", false, "write only the results, no annotated video")
 	fs.BoolVar(&s.Overwrite, "overwrite", false, "queue every video, replacing outputs that exist (default: skip those done, refuse the others)")
-	fs.IntVar(&s.TopK, "topk", 3, "classes per frame (1-10)")
-	fs.IntVar(&s.Every, "every", 1, "classify every K-th frame")
+	fs.IntVar(&s.TopK, "topk", 3, "`N` classes per frame (1-10)")
+	fs.IntVar(&s.Every, "every", 1, "classify every `K`-th frame")
 	replicas := fs.Int("replicas", 0, replicasHelp)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,7 +71,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 }
 
 // replicasHelp is the help of -replicas (livecam worker and submit).
-const replicasHelp = "copies of each fleet stream and bucket in a JetStream cluster, 1 to 5 (3 for a 3-node cluster); 0: 1 when this process creates them, and whatever they have when they exist"
+const replicasHelp = "`N` copies of each fleet stream and bucket in a JetStream cluster, 1 to 5 (3 for a 3-node cluster); 0: 1 when this process creates them, and whatever they have when they exist"
 
 // workerFlags are the flags of livecam worker.
 type workerFlags struct {
@@ -99,14 +99,14 @@ func defineWorkerFlags(stdout, stderr io.Writer) (*cliflag.Set, *workerFlags) {
 		return nil
 	})
 	fs.BoolVar(&w.limits.AllowURLs, "allow-urls", false, "take jobs whose source is an http, https or rtsp URL (default: files only)")
-	fs.IntVar(&w.deliveries, "max-deliveries", 10, "deliveries of a job without an outcome (its workers died) before it is dead-lettered")
+	fs.IntVar(&w.deliveries, "max-deliveries", 10, "`N` deliveries of a job without an outcome (its workers died) before it is dead-lettered")
 	host, _ := os.Hostname()
-	fs.StringVar(&w.name, "name", fmt.Sprintf("%s-%d", host, os.Getpid()), "the worker's name in the jobs' states")
-	fs.DurationVar(&w.ackWait, "ack-wait", 0, "how long a job may go without news from its worker before another gets it (0: the queue's, 30s when new)")
-	fs.IntVar(&w.attempts, "max-attempts", 3, "tries of a job that fails before it is dead-lettered")
+	fs.StringVar(&w.name, "name", fmt.Sprintf("%s-%d", host, os.Getpid()), "the worker's `NAME` in the jobs' states")
+	fs.DurationVar(&w.ackWait, "ack-wait", 0, "how long (`DURATION`) a job may go without news from its worker before another gets it (0: the queue's, 30s when new)")
+	fs.IntVar(&w.attempts, "max-attempts", 3, "`N` tries of a job that fails before it is dead-lettered")
 	fs.StringVar(&w.model, "model", "", modelFlagHelp)
-	fs.IntVar(&w.workers, "workers", 0, "inference workers (0: one per core)")
-	fs.IntVar(&w.threads, "threads", 1, "threads per forward pass")
+	fs.IntVar(&w.workers, "workers", 0, "`N` inference workers (0: one per core)")
+	fs.IntVar(&w.threads, "threads", 1, "`N` threads per forward pass")
 	fs.IntVar(&w.replicas, "replicas", 0, replicasHelp)
 	return fs, w
 }

@@ -1,20 +1,8 @@
 // Command livecam labels what a camera sees with a native Go MobileNet V1.
 //
-// Usage:
-//
-//	livecam [flags] [SOURCE...]     label cameras, video files, folders or streams
-//	livecam classify [flags] IMAGE...
-//	livecam report [flags] RESULTS.jsonl
-//	livecam summary [flags]
-//	livecam bench [flags]
-//	livecam models list | path [NAME] | fetch [flags] NAME
-//	livecam version
-//	livecam submit -nats URL -out-dir DIR VIDEO...
-//	livecam worker -nats URL
-//	livecam jobs -nats URL
-//
-// Run "livecam -h" for the main job's flags, "livecam COMMAND -h" for a
-// command's; the usage texts are made from the flag sets.
+// Run "livecam -h" for the usage, examples and commands, "livecam help
+// flags" for all the main job's flags, "livecam COMMAND -h" for a
+// command's; the flag lists are made from the flag sets.
 package main
 
 import (
@@ -31,6 +19,7 @@ import (
 	"github.com/livecam/livecam/internal/cvlog"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/versioninfo"
+	"github.com/livecam/livecam/source"
 )
 
 // command is one subcommand: it parses its own flags from args and writes
@@ -67,16 +56,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// EPIPE, which the outputs handle, instead of killing the process.
 	signal.Ignore(syscall.SIGPIPE)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		if len(args) == 0 {
+		switch {
+		case len(args) == 0:
 			usage(stderr)
 			return 2
-		}
-		if len(args) > 1 && args[0] == "help" { // livecam help COMMAND
+		case len(args) > 1 && args[0] == "help" && args[1] == "flags": // the main job's flags, all of them
+			fs, _ := defineRunFlags(stdout, stderr)
+			fs.WriteUsage(stdout)
+			return 0
+		case len(args) > 1 && args[0] == "help": // livecam help COMMAND
 			return run(append(args[1:2], "-h"), stdout, stderr)
 		}
-		fs, _ := defineRunFlags(stdout, stderr)
-		fs.WriteUsage(stdout)
-		fmt.Fprintln(stdout)
 		usage(stdout)
 		return 0
 	}
@@ -93,8 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitStatus(c.run(args[1:], stdout, stderr), "livecam "+c.name, stderr)
 	}
-	fmt.Fprintf(stderr, "livecam: unknown command %q\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "livecam: %s: no such file or command (see livecam -h)\n", escape.Control(args[0]))
 	return 2
 }
 
@@ -103,14 +92,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 // name a file, a source or a job's contents, and no name may rewrite the
 // terminal or forge a line of its own.
 func exitStatus(err error, who string, stderr io.Writer) int {
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "%s: %s\n", who, escape.Control(err.Error()))
-		return 2
 	}
 	fmt.Fprintf(stderr, "%s: %s\n", who, escape.Control(err.Error()))
+	if errors.Is(err, errUsage) {
+		return 2
+	}
 	var s interface{ ExitStatus() int } // a run stopped by a signal: 130
 	if errors.As(err, &s) {
 		return s.ExitStatus()
@@ -119,7 +107,9 @@ func exitStatus(err error, who string, stderr io.Writer) int {
 }
 
 // isSource reports whether a first argument that is no command names a
-// source (livecam video.mp4 ...): an existing file or folder.
+// source (livecam video.mp4 ...): an existing file or folder, a stream
+// URL, a camera index or GStreamer pipeline (source.IsLive), or any of
+// them named (porch=rtsp://...).
 func isSource(arg string) bool {
 	for _, c := range commands {
 		if c.name == arg {
@@ -127,7 +117,8 @@ func isSource(arg string) bool {
 		}
 	}
 	_, err := os.Stat(arg)
-	return err == nil
+	name, src, named := strings.Cut(arg, "=")
+	return err == nil || source.IsLive(arg) || named && name != "" && !strings.Contains(name, "/") && isSource(src)
 }
 
 // newFlags returns the flag set of command name ("" for the main job),
@@ -137,14 +128,26 @@ func newFlags(name, positional string, stdout, _ io.Writer) *cliflag.Set {
 	return cliflag.New(strings.TrimSpace("livecam "+name), positional, stdout)
 }
 
+// examples are the commonest runs, for the usage.
+const examples = `
+examples:
+  livecam -out labeled.mp4 video.mp4    label a video: an annotated copy, a summary at the end
+  livecam -out-dir labeled videos/      label every video of a folder (a rerun does the new ones)
+  livecam -serve 127.0.0.1:8080 0       watch camera 0, labeled, in a browser at that address
+  livecam -config cameras.yaml          run many cameras from a YAML file (README: many cameras)
+  livecam classify photo.jpg more.jpg   label photos
+`
+
+// usage prints the short help: one screen.
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: livecam [flags] [SOURCE...]   label cameras, video files, folders or streams")
-	fmt.Fprintln(w, "       livecam COMMAND [flags] [args]")
+	fmt.Fprintln(w, "usage: livecam [flags] SOURCE...   label video files, folders, cameras and streams")
+	fmt.Fprintln(w, "       livecam COMMAND [flags] [ARG...]")
+	fmt.Fprint(w, examples)
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun \"livecam -h\" for the flags of the main job, \"livecam COMMAND -h\" for a command's.")
+	fmt.Fprintln(w, "\nAll the flags: \"livecam help flags\" (the main job's, in groups), \"livecam COMMAND -h\" (a command's).")
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
@@ -158,12 +161,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	return versioninfo.Write(stdout) // an error: every model would refuse to load; fail
 }
 
-// quietNativeLogs keeps OpenCV's own log lines (and FFmpeg's, which
-// OpenCV relays) off standard error: livecam reports what matters in its
-// own words; -v lets them through.
-func quietNativeLogs() {
-	cvlog.Set(cvlog.Silent)
-	if _, set := os.LookupEnv("GST_DEBUG"); !set {
-		os.Setenv("GST_DEBUG", "0")
-	}
-}
+// quietNativeLogs keeps OpenCV's, FFmpeg's and GStreamer's own lines off
+// standard error (cvlog.Quiet): livecam reports what matters in its own
+// words; -v lets them through.
+var quietNativeLogs = cvlog.Quiet

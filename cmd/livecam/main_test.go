@@ -125,7 +125,7 @@ func TestClassifyBadInput(t *testing.T) {
 		{[]string{"classify", "-topk", "some", notImage}, 2, "-topk"},
 		{[]string{"classify", "-model", filepath.Join(dir, "nope"), notImage}, 1, "nope: no such file or directory, and not a model name"},
 		{[]string{"classify", "-model", dir, notImage}, 1, "holds neither model.json nor a .tflite file"},
-		{[]string{"nonsense"}, 2, `unknown command "nonsense"`},
+		{[]string{"nonsense"}, 2, "livecam: nonsense: no such file or command (see livecam -h)\n"},
 	} {
 		_, errOut, code := livecam(t, tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.msg) {

@@ -46,8 +46,8 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 // fetchFlags declares the flags of `livecam models fetch`.
 func fetchFlags(stdout, stderr io.Writer) (fs *cliflag.Set, dest, base *string) {
 	fs = newFlags("models fetch", "NAME", stdout, stderr)
-	dest = fs.String("dest", "", "models directory to install into (default: $"+models.EnvDir+" if set, else the user cache)")
-	base = fs.String("base-url", models.DefaultBaseURL, "where the variants are published")
+	dest = fs.String("dest", "", "models `DIR` to install into (default: $"+models.EnvDir+" if set, else the user cache)")
+	base = fs.String("base-url", models.DefaultBaseURL, "`URL` where the variants are published")
 	return fs, dest, base
 }
 

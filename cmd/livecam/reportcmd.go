@@ -13,10 +13,10 @@ import (
 
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report", "RESULTS.jsonl", stdout, stderr)
-	videoPath := fs.String("video", "", "the annotated video of the run, for a thumbnail of each segment")
-	out := fs.String("o", "", "write the page to FILE (default: RESULTS with .html)")
-	merge := fs.Duration("merge", time.Second, "merge label changes shorter than this into their neighbours")
-	threshold := fs.Float64("threshold", 0.2, "below this best score (0-1) a frame counts as unsure")
+	videoPath := fs.String("video", "", "the annotated video `FILE` of the run, for a thumbnail of each segment")
+	out := fs.String("o", "", "write the page to `FILE` (default: RESULTS with .html)")
+	merge := fs.Duration("merge", time.Second, "merge label changes shorter than `DURATION` into their neighbours")
+	threshold := fs.Float64("threshold", 0.2, "below this best score `P` (0-1) a frame counts as unsure")
 	overwrite := fs.Bool("overwrite", false, "replace the page if it exists (default: refuse)")
 	if err := fs.Parse(args); err != nil {
 		return err

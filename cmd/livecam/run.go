@@ -20,7 +20,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	f.Sources = append(f.Sources, fs.Args()...)
-	cams, err := camerasOf(fs, f)
+	cams, file, err := camerasOf(fs, f)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: no source: give -source (a camera index, file, folder, URL or GStreamer pipeline) or -config; see livecam -h", errUsage)
 	}
 	if err := f.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return inFile(fmt.Errorf("%w: %v", errUsage, err), fs, f, file)
 	}
 	var jobs []mainjob.Job
 	if cams != nil {
@@ -50,9 +50,9 @@ func runPipeline(args []string, stdout, stderr io.Writer) error {
 	r, err := newRunner(fs, f, stdout, stderr)
 	switch {
 	case err != nil:
-		return err
+		return inFile(err, fs, f, file)
 	case cams != nil:
-		return r.Cameras(cams)
+		return inFile(r.Cameras(cams), fs, f, file)
 	case len(jobs) == 1 && f.OutDir == "":
 		return r.One(jobs[0])
 	}

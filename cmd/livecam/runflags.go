@@ -40,9 +40,9 @@ func defineInput(fs *cliflag.Set, f *mainjob.Settings) {
 	fs.StringVar(&f.Config, "config", "", "run the cameras listed in this YAML `FILE` (see README: many cameras)")
 	fs.BoolVar(&f.Realtime, "realtime", false, "pace a video file at its own frame rate and run live (drop stale frames)")
 	fs.BoolVar(&f.Loop, "loop", false, "play a video file again from the start when it ends, until interrupted")
-	fs.DurationVar(&f.Reconnect, "reconnect", f.Reconnect, "reopen a lost camera or stream, backing off up to this interval between attempts (0: stop instead; at most 1h)")
-	fs.Float64Var(&f.MaxFPS, "fps", 0, "at most N forward passes per second (0: no cap; at most 1000)")
-	fs.IntVar(&f.Every, "every", f.Every, "classify every K-th frame, carrying the result to the frames between")
+	fs.DurationVar(&f.Reconnect, "reconnect", f.Reconnect, "reopen a lost camera or stream, backing off up to `INTERVAL` between attempts (0: stop instead; at most 1h)")
+	fs.Float64Var(&f.MaxFPS, "fps", 0, "at most `N` forward passes per second (0: no cap; at most 1000)")
+	fs.IntVar(&f.Every, "every", f.Every, "classify every `K`-th frame, carrying the result to the frames between")
 	fs.Group("input", "source", "config", "realtime", "loop", "reconnect", "fps", "every")
 }
 
@@ -60,8 +60,8 @@ func defineOutput(fs *cliflag.Set, f *mainjob.Settings) {
 	fs.StringVar(&f.Results, "results", "", "write one JSON line per frame to `FILE` (- for standard output)")
 	fs.StringVar(&f.Events, "events", "", "write one JSON line per \"label entered / left\" event to `FILE` (- for standard output)")
 	fs.StringVar(&f.Report, "report", "", "write an HTML report of the run to `FILE` (needs -results FILE)")
-	fs.StringVar(&f.Codec, "codec", "", "video codec: "+strings.Join(video.Codecs, ", ")+" (default: the extension's)")
-	fs.StringVar(&f.Quality, "quality", f.Quality, "video quality: "+strings.Join(video.Qualities, ", "))
+	fs.StringVar(&f.Codec, "codec", "", "video `CODEC`: "+strings.Join(video.Codecs, ", ")+" (default: the extension's)")
+	fs.StringVar(&f.Quality, "quality", f.Quality, "video `QUALITY`: "+strings.Join(video.Qualities, ", "))
 	fs.BoolVar(&f.Overwrite, "overwrite", false, "replace output files that exist (default: refuse)")
 	fs.BoolVar(&f.NoAudio, "no-audio", false, "leave the source's audio out of the annotated video (kept only for files read whole)")
 	fs.DurationVar(&f.Segment, "segment", f.Segment, "record a live camera in -out-dir as `LENGTH` segments: DIR/NAME/DATE/HH-MM-SS.mp4")
@@ -73,23 +73,23 @@ func defineOutput(fs *cliflag.Set, f *mainjob.Settings) {
 // defineResults declares the "results" group: the classes reported, and
 // when a label enters and leaves.
 func defineResults(fs *cliflag.Set, f *mainjob.Settings) {
-	fs.IntVar(&f.TopK, "topk", f.TopK, fmt.Sprintf("classes per frame (1-%d)", mainjob.MaxTopK))
-	fs.Float64Var(&f.MinScore, "min-score", 0, "leave out classes scoring below P (0-1) from results, events and the overlay")
+	fs.IntVar(&f.TopK, "topk", f.TopK, fmt.Sprintf("`N` classes per frame (1-%d)", mainjob.MaxTopK))
+	fs.Float64Var(&f.MinScore, "min-score", 0, "leave out classes scoring below `P` (0-1) from results, events and the overlay")
 	fs.Multi("allow", "report only this `CLASS`: an index, a WordNet id or a label's first name (repeatable)", func(v string) error { f.Allow = append(f.Allow, v); return nil })
 	fs.Multi("deny", "never report this `CLASS` (repeatable; same forms as -allow)", func(v string) error { f.Deny = append(f.Deny, v); return nil })
-	fs.Float64Var(&f.Smooth, "smooth", 0, "weight of the newest frame in a moving average of the probabilities (0: off; at most 1)")
-	fs.Float64Var(&f.EventEnter, "event-enter", f.EventEnter, "score at which a class enters (-events)")
-	fs.Float64Var(&f.EventLeave, "event-leave", f.EventLeave, "score below which an entered class leaves (-events; at most -event-enter)")
-	fs.DurationVar(&f.EventMin, "event-min", 0, "how long a class must stay before it has entered (-events)")
-	fs.DurationVar(&f.EventCooldown, "event-cooldown", 0, "how long after leaving a class cannot enter again (-events)")
-	fs.DurationVar(&f.Merge, "merge", f.Merge, "in the end summary and report, merge label changes shorter than this into their neighbours")
+	fs.Float64Var(&f.Smooth, "smooth", 0, "`WEIGHT` of the newest frame in a moving average of the probabilities (0: off; at most 1)")
+	fs.Float64Var(&f.EventEnter, "event-enter", f.EventEnter, "`SCORE` at which a class enters (-events)")
+	fs.Float64Var(&f.EventLeave, "event-leave", f.EventLeave, "`SCORE` below which an entered class leaves (-events; at most -event-enter)")
+	fs.DurationVar(&f.EventMin, "event-min", 0, "how long (`DURATION`) a class must stay before it has entered (-events)")
+	fs.DurationVar(&f.EventCooldown, "event-cooldown", 0, "how long (`DURATION`) after leaving a class cannot enter again (-events)")
+	fs.DurationVar(&f.Merge, "merge", f.Merge, "in the end summary and report, merge label changes shorter than `DURATION` into their neighbours")
 	fs.Group("results", "topk", "min-score", "allow", "deny", "smooth", "merge", "event-enter", "event-leave", "event-min", "event-cooldown")
 }
 
 // defineDetection declares the detector's group (detectflags.go).
 func defineDetection(fs *cliflag.Set, f *mainjob.Settings) {
 	defineDetector(fs, f)
-	fs.Group("detection (with -model coco_ssd_mobilenet_v1; -min-score, -allow and -deny filter its objects by label)", detectFlagNames...)
+	fs.Group("detection (-model coco_ssd_mobilenet_v1; -min-score, -allow and -deny filter objects by label)", detectFlagNames...)
 }
 
 // defineViewer declares the "viewer" group: the window, the HTTP viewer
@@ -97,10 +97,10 @@ func defineDetection(fs *cliflag.Set, f *mainjob.Settings) {
 func defineViewer(fs *cliflag.Set, f *mainjob.Settings) {
 	fs.BoolVar(&f.Display, "display", false, "show the annotated stream in a window (needs a display)")
 	fs.StringVar(&f.Serve, "serve", "", "serve the annotated stream and labels over HTTP on `ADDR` (e.g. 127.0.0.1:8080), with /healthz and Prometheus /metrics")
-	fs.StringVar(&f.ServeToken, "serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer token the viewer requires (default $LIVECAM_SERVE_TOKEN)")
-	fs.IntVar(&f.MaxViewers, "serve-max-viewers", f.MaxViewers, "simultaneous viewers of -serve (1-100)")
-	fs.StringVar(&f.ServeHosts, "serve-host", "", "comma-separated host names the viewer answers to without a token, besides IP addresses and localhost")
-	fs.Float64Var(&f.Threshold, "threshold", f.Threshold, "below this top score (0-1) the overlay says it is not sure, and the summary counts the time as unsure")
+	fs.StringVar(&f.ServeToken, "serve-token", os.Getenv("LIVECAM_SERVE_TOKEN"), "bearer `TOKEN` the viewer requires (default $LIVECAM_SERVE_TOKEN)")
+	fs.IntVar(&f.MaxViewers, "serve-max-viewers", f.MaxViewers, "`N` simultaneous viewers of -serve (1-100)")
+	fs.StringVar(&f.ServeHosts, "serve-host", "", "comma-separated host names (`HOSTS`) the viewer answers to without a token, besides IP addresses and localhost")
+	fs.Float64Var(&f.Threshold, "threshold", f.Threshold, "below this top score `P` (0-1) the overlay says it is not sure, and the summary counts the time as unsure")
 	fs.StringVar(&f.Font, "font", "", "TrueType or OpenType font `FILE` for the overlay (default: Go Regular; labels in Chinese need e.g. DroidSansFallbackFull.ttf)")
 	fs.Group("viewer", "display", "serve", "serve-token", "serve-max-viewers", "serve-host", "threshold", "font")
 }
@@ -108,8 +108,8 @@ func defineViewer(fs *cliflag.Set, f *mainjob.Settings) {
 // defineBrokers declares the "MQTT and NATS" group.
 func defineBrokers(fs *cliflag.Set, f *mainjob.Settings) {
 	fs.StringVar(&f.MQTT, "mqtt", "", "publish the current label and the events to the MQTT broker at `URL` (mqtt://HOST:PORT or mqtts://)")
-	fs.StringVar(&f.MQTTPrefix, "mqtt-prefix", f.MQTTPrefix, "first part of every MQTT topic")
-	fs.StringVar(&f.MQTTUser, "mqtt-user", "", "MQTT user name (the password comes from $LIVECAM_MQTT_PASSWORD or -mqtt-password-file)")
+	fs.StringVar(&f.MQTTPrefix, "mqtt-prefix", f.MQTTPrefix, "first part of every MQTT topic: `PREFIX`/CAMERA/...")
+	fs.StringVar(&f.MQTTUser, "mqtt-user", "", "MQTT user `NAME` (the password comes from $LIVECAM_MQTT_PASSWORD or -mqtt-password-file)")
 	fs.StringVar(&f.MQTTPasswordFile, "mqtt-password-file", "", "read the MQTT password from `FILE`")
 	fs.StringVar(&f.MQTTDiscovery, "mqtt-discovery", "", "announce the camera's label to Home Assistant under this discovery `PREFIX` (usually homeassistant)")
 	fs.BoolVar(&f.MQTTResults, "mqtt-results", false, "also publish every frame's result to PREFIX/CAMERA/results (QoS 0)")
@@ -129,8 +129,8 @@ func defineNATSAuth(fs *cliflag.Set, f *mainjob.Settings) {
 
 // defineTuning declares the "tuning" group.
 func defineTuning(fs *cliflag.Set, f *mainjob.Settings) {
-	fs.IntVar(&f.Workers, "workers", 0, fmt.Sprintf("inference workers (0: one per core, at most %d)", mainjob.MaxWorkers))
-	fs.IntVar(&f.Threads, "threads", f.Threads, fmt.Sprintf("threads per forward pass (1-%d)", mainjob.MaxWorkers))
+	fs.IntVar(&f.Workers, "workers", 0, fmt.Sprintf("`N` inference workers (0: one per core, at most %d)", mainjob.MaxWorkers))
+	fs.IntVar(&f.Threads, "threads", f.Threads, fmt.Sprintf("`N` threads per forward pass (1-%d)", mainjob.MaxWorkers))
 	fs.Group("tuning", "workers", "threads")
 }
 
@@ -139,7 +139,7 @@ func defineDiagnostics(fs *cliflag.Set, f *mainjob.Settings) {
 	fs.BoolVar(&f.Progress, "progress", false, "show the progress bar even when standard error is not a terminal")
 	fs.BoolVar(&f.Quiet, "quiet", false, "no progress bar and no end summary")
 	fs.BoolVar(&f.Verbose, "v", false, "print statistics every few seconds, and OpenCV's and FFmpeg's own messages")
-	fs.StringVar(&f.Profile, "profile", "", "profile the run: cpu, mem, block, mutex or trace (written to the current directory)")
+	fs.StringVar(&f.Profile, "profile", "", "profile the run: `KIND` cpu, mem, block, mutex or trace (written to the current directory)")
 	fs.Group("progress and diagnostics", "progress", "quiet", "v", "profile")
 }
 
@@ -159,11 +159,11 @@ func defineDetector(fs *cliflag.Set, d *mainjob.Settings) {
 		d.Zones = append(d.Zones, v)
 		return nil
 	})
-	fs.IntVar(&d.MinArea, "min-area", 0, "with a detector, leave out objects whose box is smaller than N pixels²")
+	fs.IntVar(&d.MinArea, "min-area", 0, "with a detector, leave out objects whose box is smaller than `N` pixels²")
 	fs.StringVar(&d.Snapshots, "snapshots", "", "with a detector, write a JPEG of each tracked object's best frame into `DIR` (CAMERA-RUN-ID-LABEL.jpg, RUN the run's start) when it leaves")
 	fs.BoolVar(&d.NoTrack, "no-track", false, "with a detector, do not track objects: no ids, no enter and leave events")
-	fs.IntVar(&d.TrackMaxLost, "track-max-lost", d.TrackMaxLost, "with a detector, inferred frames a track may go unseen before its object leaves")
-	fs.IntVar(&d.TrackMinHits, "track-min-hits", d.TrackMinHits, "with a detector, inferred frames an object must be seen before it enters and gets an id")
+	fs.IntVar(&d.TrackMaxLost, "track-max-lost", d.TrackMaxLost, "with a detector, inferred frames (`N`) a track may go unseen before its object leaves")
+	fs.IntVar(&d.TrackMinHits, "track-min-hits", d.TrackMinHits, "with a detector, inferred frames (`N`) an object must be seen before it enters and gets an id")
 }
 
 // detectFlagNames are the detector's flags, for -h's groups.

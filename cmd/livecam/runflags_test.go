@@ -73,7 +73,7 @@ cameras:
 	if err := fs.Parse([]string{"-config", conf, "-mqtt-prefix", "cli", "-workers", "5"}); err != nil {
 		t.Fatal(err)
 	}
-	cams, err := camerasOf(fs, f)
+	cams, _, err := camerasOf(fs, f)
 	if err != nil || len(cams) != 2 {
 		t.Fatalf("%d cameras, %v", len(cams), err)
 	}

@@ -3,7 +3,9 @@
 // arguments (until "--"), a single-value flag given twice is an error,
 // a misuse is an error wrapping ErrUsage rather than a page of usage
 // text, and -h prints a usage made from the flags themselves, optionally
-// in titled groups.
+// in titled groups, each flag with its placeholder (`FILE`, `N`) and its
+// help wrapped to Width columns. Renamed tells an error about a flag in
+// the words of where its value came from (a line of a file).
 package cliflag
 
 import (
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrUsage marks an error that is the caller's misuse of the command
@@ -157,23 +160,57 @@ func (s *Set) WriteUsage(w io.Writer) {
 	})
 }
 
-// writeFlag prints one flag as flag.PrintDefaults does.
+// Width is the most columns a line of the usage takes: a flag's help
+// is wrapped to it, its lines indented by Indent.
+const Width = 100
+
+// Indent is what begins each line of a flag's help in the usage.
+const Indent = "        "
+
+// writeFlag prints one flag as flag.PrintDefaults does, its help wrapped
+// to Width columns. The placeholder is the help's first `QUOTED` word, or
+// else the kind of value the flag takes (int, float, string, duration;
+// "value" for a flag.Func): a command names its flags' placeholders.
 func writeFlag(w io.Writer, f *flag.Flag) {
-	name, usage := flag.UnquoteUsage(f)
+	shown := *f
+	if o, ok := f.Value.(*once); ok {
+		shown.Value = o.Value // the kind of value it wraps, not "value"
+	}
+	name, usage := flag.UnquoteUsage(&shown)
 	line := "  -" + f.Name
 	if name != "" {
 		line += " " + name
 	}
-	if len(line) <= 4 {
-		line += "\t"
-	} else {
-		line += "\n    \t"
-	}
-	line += strings.ReplaceAll(usage, "\n", "\n    \t")
 	if d := f.DefValue; d != "" && d != "false" && d != "0" && d != "0s" && d != "[]" {
-		line += fmt.Sprintf(" (default %s)", quoteDefault(f, d))
+		usage += fmt.Sprintf(" (default %s)", quoteDefault(f, d))
 	}
 	fmt.Fprintln(w, line)
+	for _, l := range Wrap(usage, Width-len(Indent)) {
+		fmt.Fprintln(w, Indent+l)
+	}
+}
+
+// Wrap splits text into lines of at most width columns (runes), at
+// spaces and at its own line breaks; a word longer than width is a line
+// of its own.
+func Wrap(text string, width int) []string {
+	var lines []string
+	for _, para := range strings.Split(text, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			switch {
+			case line == "":
+				line = word
+			case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) <= width:
+				line += " " + word
+			default:
+				lines = append(lines, line)
+				line = word
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // quoteDefault is a default value as the usage shows it: quoted for a

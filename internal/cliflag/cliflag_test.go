@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // TestFlagsAfterArguments: flags may follow positional arguments, which
@@ -65,7 +66,7 @@ func TestUsage(t *testing.T) {
 	if err := s.Parse([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
 	}
-	want := "usage: tool sub [flags] IMAGE...\n\nsecond:\n  -b B\n    \tthe B flag (default \"x\")\n\nfirst:\n  -c\tthe c flag\n\nother:\n  -a N\n    \tthe a flag, N of them (default 2)\n"
+	want := "usage: tool sub [flags] IMAGE...\n\nsecond:\n  -b B\n        the B flag (default \"x\")\n\nfirst:\n  -c\n        the c flag\n\nother:\n  -a N\n        the a flag, N of them (default 2)\n"
 	if out.String() != want {
 		t.Errorf("usage:\n%s\nwant:\n%s", out.String(), want)
 	}
@@ -101,5 +102,42 @@ func TestRanges(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// TestUsageWraps: a long help is wrapped into lines of at most Width
+// columns, indented, with no word lost; a flag with no `NAME` in its help
+// shows the kind of value it takes, also once Parse has wrapped it (never
+// flag's "value").
+func TestUsageWraps(t *testing.T) {
+	var out strings.Builder
+	s := New("tool", "", &out)
+	long := strings.Repeat("a long help of words, with pixels² ", 12)
+	s.String("long", "", long+"into `DIR`")
+	s.Int("n", 1, "how many")
+	s.Duration("wait", 0, "how long")
+	if err := s.Parse([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	var words []string
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > Width || strings.Contains(l, "\t") {
+			t.Errorf("line of %d columns (at most %d, no tabs): %q", n, Width, l)
+		}
+		if strings.HasPrefix(l, Indent) {
+			words = append(words, strings.Fields(l)...)
+		}
+	}
+	if got, want := strings.Join(words, " "), strings.Join(strings.Fields(long+"into DIR how many (default 1) how long"), " "); got != want {
+		t.Errorf("wrapped help:\n%s\nwant the words:\n%s", got, want)
+	}
+	for _, want := range []string{"  -long DIR\n", "  -n int\n", "  -wait duration\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("usage lacks %q:\n%s", want, out.String())
+		}
+	}
+	if lines := Wrap("one\ntwo three", 3); strings.Join(lines, "|") != "one|two|three" {
+		t.Errorf("Wrap: %q", lines)
 	}
 }

@@ -28,7 +28,19 @@ func Example() {
 	//
 	// filters:
 	//   -min-score P
-	//     	leave out objects scoring below P (0-1) (default 0.5)
+	//         leave out objects scoring below P (0-1) (default 0.5)
 	//   -allow LABEL
-	//     	report only this LABEL (repeatable)
+	//         report only this LABEL (repeatable)
+}
+
+// A flag's help as the usage wraps it: lines of at most a width, split at
+// spaces.
+func ExampleWrap() {
+	for _, line := range cliflag.Wrap("write one JSON line per frame to FILE (- for standard output)", 30) {
+		fmt.Println("|" + line)
+	}
+	// Output:
+	// |write one JSON line per frame
+	// |to FILE (- for standard
+	// |output)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/livecam/livecam/cameras"
 	"github.com/livecam/livecam/classify"
+	"github.com/livecam/livecam/detect"
 	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/redact"
@@ -37,7 +38,10 @@ func (r *Runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 	var out []cameraSetup
 	writers := map[string]string{} // output file -> camera
 	start := time.Now()
-	for _, c := range cams {
+	for i, c := range cams {
+		if err := r.checkOwnClasses(i, c); err != nil {
+			return nil, err
+		}
 		f := *r.f
 		applyCamera(&f, c)
 		j := cameraJob(c, f.OutDir, start)
@@ -56,6 +60,50 @@ func (r *Runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 		out = append(out, cameraSetup{name: c.Name, j: j, f: &f, results: results})
 	}
 	return out, nil
+}
+
+// CameraError is a mistake in a setting of a camera's own in a cameras
+// file: it names the camera and the setting's key as the file spells it,
+// never the command-line flag the file's user did not give; Path says
+// where it is for cameras.Config.Line, which the command adds with the
+// file's name.
+type CameraError struct {
+	Index int    // the camera's place in the file, from 0
+	Name  string // the camera's name
+	Key   string // the key, with its item: "allow[1]"
+	Err   error
+}
+
+// Error is "camera NAME: KEY: ERR".
+func (e *CameraError) Error() string { return fmt.Sprintf("camera %s: %s: %v", e.Name, e.Key, e.Err) }
+
+// Unwrap returns the mistake.
+func (e *CameraError) Unwrap() error { return e.Err }
+
+// Path is the setting's YAML path ("$.cameras[2].allow[1]").
+func (e *CameraError) Path() string { return fmt.Sprintf("$.cameras[%d].%s", e.Index, e.Key) }
+
+// checkOwnClasses checks the classes camera c (the i-th) allows and
+// denies itself against the model's labels: a *CameraError for the first
+// that is none of them.
+func (r *Runner) checkOwnClasses(i int, c cameras.Camera) error {
+	for _, own := range []struct {
+		key   string
+		specs []string
+	}{{"allow", c.Allow}, {"deny", c.Deny}} {
+		for k, spec := range own.specs {
+			var err error
+			if r.m != nil {
+				_, err = classify.ParseClass(r.m.Labels(), spec)
+			} else {
+				err = r.det.CheckFilter(detect.Filter{Allow: []string{spec}})
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %w", cliflag.ErrUsage, &CameraError{Index: i, Name: c.Name, Key: fmt.Sprintf("%s[%d]", own.key, k), Err: err})
+			}
+		}
+	}
+	return nil
 }
 
 // applyCamera lays camera c's own settings over the command line's.

@@ -1,0 +1,159 @@
+// Package endline reads and writes the closing line of a livecam results
+// file (see End): the mark of a run that finished whole. It needs no cgo,
+// so readers of results files (package report) can use it anywhere;
+// package sink/jsonl writes it.
+package endline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+)
+
+// End is the closing line of a whole run's results file: livecam writes
+// it last, just before the file moves into place, and only when the run
+// was whole (it read its source to the end, or a live source was stopped
+// on purpose). A results file whose last line is not a closing line was
+// cut short (a signal, a failure, a full disk, a crash) or is not
+// livecam's. The line is one JSON object with a single key, "end", which
+// no per-frame line has (those start with "frame"):
+//
+//	{"end":{"frames":600,"duration_ms":24000.0,"complete":true,"source":"videos/beach.mp4","seen":"seashore"}}
+//
+// frames is the number of result lines before it, duration_ms the time
+// of the source they cover, source the source as given (a URL's
+// credentials redacted), seen the label in view the longest ("" when
+// none). Readers of results files skip it, or use it to tell a finished
+// file from a partial one (ReadEnd).
+type End struct {
+	// Frames is the number of result lines before the closing line.
+	Frames int64
+	// Duration is the time of the source the results cover.
+	Duration time.Duration
+	// Source is the source as given, its credentials redacted.
+	Source string
+	// Seen is the label in view the longest, "" when none.
+	Seen string
+}
+
+// endLine is End as its JSON line has it.
+type endLine struct {
+	Frames     *int64   `json:"frames"`
+	DurationMS *float64 `json:"duration_ms"`
+	Complete   bool     `json:"complete"`
+	Source     string   `json:"source"`
+	Seen       string   `json:"seen,omitempty"`
+}
+
+// ErrNoEnd is ReadEnd's error for a file whose last line is not a
+// closing line: a run that was not whole, or a file that is not livecam's.
+var ErrNoEnd = errors.New("no closing line: not a finished livecam results file (cut short, or not livecam's)")
+
+// AppendEnd appends e's closing line, with its newline, to b.
+func AppendEnd(b []byte, e End) []byte {
+	frames, ms := e.Frames, math.Round(float64(e.Duration)/float64(time.Millisecond)*10)/10
+	line, _ := json.Marshal(struct {
+		End endLine `json:"end"`
+	}{endLine{Frames: &frames, DurationMS: &ms, Complete: true, Source: e.Source, Seen: e.Seen}}) // cannot fail: no map, no NaN
+	return append(append(b, line...), '\n')
+}
+
+// ParseEnd reports whether line (without its newline) is a valid closing
+// line, and returns it: an object whose only key is "end", with frames,
+// duration_ms and "complete":true.
+func ParseEnd(line []byte) (End, bool) {
+	line = bytes.TrimSpace(line)
+	if !bytes.HasPrefix(line, []byte(`{"end"`)) {
+		return End{}, false // the cheap test for every per-frame line
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(line, &top) != nil || len(top) != 1 || top["end"] == nil {
+		return End{}, false
+	}
+	var l endLine
+	if json.Unmarshal(top["end"], &l) != nil || l.Frames == nil || l.DurationMS == nil || !l.Complete || *l.Frames < 0 || *l.DurationMS < 0 {
+		return End{}, false
+	}
+	return End{Frames: *l.Frames, Duration: time.Duration(*l.DurationMS * float64(time.Millisecond)), Source: l.Source, Seen: l.Seen}, true
+}
+
+// IsEnd reports whether line is a closing line's shape: an object whose
+// key is "end" (ParseEnd says whether it is a valid one). Readers of
+// results lines use it to skip the closing line.
+func IsEnd(line []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(line), []byte(`{"end"`))
+}
+
+// maxEndLine bounds how much of a file's end ReadEnd reads: a closing
+// line is a few hundred bytes, its source at most a few KiB.
+const maxEndLine = 64 << 10
+
+// ReadEnd returns the closing line of the results file path: its last
+// line, which must be whole (end with its newline) and a valid closing
+// line, else the error wraps ErrNoEnd and names the file. Only the end
+// of the file is read.
+func ReadEnd(path string) (End, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return End{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return End{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return End{}, fmt.Errorf("%s: not a regular file: %w", path, ErrNoEnd)
+	}
+	n := min(st.Size(), maxEndLine)
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, st.Size()-n); err != nil && !errors.Is(err, io.EOF) {
+		return End{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(buf) == 0 || buf[len(buf)-1] != '\n' {
+		return End{}, fmt.Errorf("%s: %w", path, ErrNoEnd)
+	}
+	last := buf[:len(buf)-1]
+	if i := bytes.LastIndexByte(last, '\n'); i >= 0 {
+		last = last[i+1:]
+	} else if n < st.Size() {
+		return End{}, fmt.Errorf("%s: %w", path, ErrNoEnd) // a last line longer than any closing line
+	}
+	e, ok := ParseEnd(last)
+	if !ok {
+		return End{}, fmt.Errorf("%s: %w", path, ErrNoEnd)
+	}
+	return e, nil
+}
+
+// WriteEnd appends e's closing line to the finished results file path (a
+// partial file about to be committed), and flushes it to the disk. A
+// file whose last line is cut short gets none: it is not whole.
+func WriteEnd(path string, e End) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err = f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			err = fmt.Errorf("%s: its last line is cut short: no closing line written", path)
+		}
+	}
+	if err == nil {
+		_, err = f.Write(AppendEnd(nil, e))
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
