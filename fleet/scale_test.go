@@ -110,6 +110,9 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 // node that leads the results stream is killed in the middle of the
 // run: every job is done, and every frame of every job is stored once.
 func TestClusterLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 3-node cluster for 20 s: make check runs it")
+	}
 	cluster := natstest.StartCluster(t, 3)
 	opts := Options{Replicas: 3, AckWait: 3 * time.Second}
 	const jobs, frames, fps = 6, 150, 25.0

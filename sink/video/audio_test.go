@@ -274,6 +274,9 @@ func whiteAndClick(t *testing.T, path string) (white, click float64) {
 // with a gap of 1.6 s between two frames (a video without audio would
 // close the gap).
 func TestAudioInSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a dozen sources made and measured: make check runs it (TestAudioKept checks the audio's length in -short)")
+	}
 	x264 := []string{"-c:v", "libx264", "-pix_fmt", "yuv420p"}
 	for _, c := range []struct {
 		name  string
