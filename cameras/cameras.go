@@ -44,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"reflect"
 	"regexp"
@@ -252,6 +253,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if c.Workers != nil && (*c.Workers < 0 || *c.Workers > 64) {
 		return nil, fail("$.workers", "workers %d: want 0 to 64", *c.Workers)
+	}
+	if c.Serve != "" {
+		if err := checkAddr(c.Serve); err != nil {
+			return nil, fail("$.serve", "serve: %q: %v", short(c.Serve), err)
+		}
 	}
 	seen := map[string]int{}
 	for i, cam := range c.Cameras {
@@ -762,4 +768,32 @@ func kindOf(n ast.Node) string {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// checkAddr checks a viewer's address: HOST:PORT (HOST may be empty: every
+// interface), PORT a number up to 65535 or a service's name.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT, such as 127.0.0.1:8080")
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("port %q: want a number from 0 to 65535", short(port))
+	}
+	return nil
+}
+
+// ServeOrigin names where the viewer's address addr came from, for a
+// message: "PATH: line N: serve" when the cameras file path sets serve:
+// to addr, "" when it does not (the address is -serve's) or cannot be
+// read.
+func ServeOrigin(path, addr string) string {
+	if path == "" {
+		return ""
+	}
+	c, err := Load(path)
+	if err != nil || c.Serve != addr {
+		return ""
+	}
+	return fmt.Sprintf("%s: line %d: serve", path, c.Line("$.serve"))
 }

@@ -47,6 +47,10 @@ type Event struct {
 	// sets it (the pipeline does: Config.Camera); the Tracker leaves it
 	// empty.
 	Camera string
+	// Clip, on Leave, names the stay's video clip (package clips),
+	// relative to the run's out-dir, when the run keeps clips; the
+	// Tracker leaves it empty.
+	Clip string
 }
 
 // Options tune the hysteresis. The zero value is usable: Enter 0.5,

@@ -65,7 +65,7 @@ func (o *objects) frame(s *slot, res *Result, w, h int) (zones []track.Zone, err
 			}
 		}
 		if o.t != nil {
-			o.track(s.frame.PTS)
+			o.track(s.frame.PTS, s.frame.Time)
 			o.best(s.mat)
 		}
 	}
@@ -102,9 +102,9 @@ func (o *objects) tracker(seq int64, w, h int) error {
 	return nil
 }
 
-// track feeds o.last to the tracker and writes the ids it gives back
-// into o.last.
-func (o *objects) track(pts time.Duration) {
+// track feeds o.last, of the frame at pts captured at wall, to the
+// tracker and writes the ids it gives back into o.last.
+func (o *objects) track(pts time.Duration, wall time.Time) {
 	o.dets = o.dets[:0]
 	for i := range o.last {
 		d := &o.last[i]
@@ -113,7 +113,7 @@ func (o *objects) track(pts time.Duration) {
 			Box: track.Box{X: float64(b.Min.X), Y: float64(b.Min.Y), W: float64(b.Dx()), H: float64(b.Dy())}})
 	}
 	var tevs []track.Event
-	o.tobjs, tevs = o.t.Update(pts, o.dets, o.tobjs[:0], o.tevs[:0])
+	o.tobjs, tevs = o.t.UpdateAt(pts, wall, o.dets, o.tobjs[:0], o.tevs[:0])
 	o.evs = o.shift(tevs, o.evs)
 	o.tevs = tevs[:0]
 	o.assign()

@@ -64,9 +64,19 @@ func newOutPath(p *Pipeline, stop func()) *outPath {
 }
 
 // arrive notes that frame s comes out now, on a live run: a lost signal
-// is back, before the frame goes on.
+// is back, before the frame goes on. A frame read after a reconnect the
+// watch did not notice (it was over before the output looked) first
+// loses the signal, since the frame before it.
 func (o *outPath) arrive(s *slot) {
 	w := &o.watch
+	if s.epoch != w.epoch {
+		// The source failed and was reconnected since the last frame:
+		// an outage, however short, even if the watch missed it.
+		w.epoch = s.epoch
+		if !w.lost {
+			o.lose()
+		}
+	}
 	if w.lost {
 		w.lost = false
 		o.signal(Signal{Since: s.frame.Time, Camera: o.p.cfg.Camera})
@@ -93,10 +103,12 @@ func (o *outPath) lose() {
 func (o *outPath) signal(sig Signal) {
 	cfg := o.p.cfg
 	if cfg.Logf != nil {
+		// Without the camera's name: Logf's lines are the camera's
+		// (a run of several cameras prefixes each with its name).
 		if sig.Lost {
-			cfg.Logf("warning: %s: no signal since %s", cfg.Camera, sig.Since.Format("15:04:05.000"))
+			cfg.Logf("warning: no signal since %s", sig.Since.Format("15:04:05.000"))
 		} else {
-			cfg.Logf("%s: signal back at %s", cfg.Camera, sig.Since.Format("15:04:05.000"))
+			cfg.Logf("signal back at %s", sig.Since.Format("15:04:05.000"))
 		}
 	}
 	for _, s := range o.fan.sinks {

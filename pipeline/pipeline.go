@@ -304,6 +304,7 @@ type slot struct {
 	infer     bool // a forward pass is wanted
 	inferred  bool // and was done
 	err       error
+	epoch     int64 // the capture loop's reconnects before the frame was read
 }
 
 // newSlot returns a slot with room for the model's outputs.
@@ -430,6 +431,7 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 		}
 	}()
 	pacer, _ := cfg.Source.(Pacer)
+	epoch := int64(0) // reconnects so far: the output tells an outage by it
 	for seq := int64(0); ; seq++ {
 		if ctx.Err() != nil {
 			return nil
@@ -467,6 +469,7 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			if errors.Is(err, io.EOF) || ctx.Err() != nil {
 				return nil // the end, or a read cut short by cancellation
 			}
+			epoch++
 			if rerr := p.reconnect(ctx, err); rerr != nil {
 				return rerr
 			}
@@ -485,7 +488,7 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 		if fr.Time.IsZero() {
 			fr.Time = t1
 		}
-		s.seq, s.frame, s.queued = seq, fr, t1
+		s.seq, s.frame, s.queued, s.epoch = seq, fr, t1, epoch
 		s.infer = cfg.Gate == nil || cfg.Gate.Classify(seq, t1)
 		if old := queue.put(s); old != nil {
 			free <- old

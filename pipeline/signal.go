@@ -6,8 +6,11 @@ import "time"
 // again. The pipeline sends one when a live source gives no frame for
 // Config.StaleAfter, or fails and is being reconnected (Lost, after the
 // frames read before it), and one when the next frame comes (not Lost,
-// before that frame). A file never loses its signal: a slow reader is not
-// an outage.
+// before that frame). Every reconnect makes a Lost and a back Signal,
+// however short it was (the first frame after it brings both when the
+// pipeline had not yet noticed): a stream that dropped lost frames, and
+// a publisher that hides a short outage hides a flapping camera too.
+// A file never loses its signal: a slow reader is not an outage.
 type Signal struct {
 	// Lost is true when the frames stopped, false when they are back.
 	Lost bool
@@ -42,6 +45,7 @@ type watch struct {
 	seen    bool      // a frame came out
 	arrived time.Time // on p.now: when the last frame came out
 	last    time.Time // that frame's capture time (Result.Time); before one, the run's start
+	epoch   int64     // that frame's slot.epoch: the source's reconnects before it
 }
 
 // stale reports whether, at now, the signal is lost: no frame for

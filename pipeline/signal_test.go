@@ -226,7 +226,8 @@ func TestFileNeverLosesSignal(t *testing.T) {
 // TestSignalLostEndsTracks: a detector's tracked objects (the dogs of
 // pets.jpg) leave when the signal is lost, at the last frame's time,
 // before the sinks hear of it; when frames return, they enter again
-// with new ids.
+// with new ids. Each event carries the wall-clock capture time of the
+// frame that decided it (a leave at the outage: the last frame's).
 func TestSignalLostEndsTracks(t *testing.T) {
 	img := photo(t, "pets.jpg", 512, 430)
 	src := newFeedSource()
@@ -239,7 +240,9 @@ func TestSignalLostEndsTracks(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	p, err := pipeline.New(pipeline.Config{Source: src, Model: detectModel(t), Filter: halfScore, Workers: 1,
 		Track: &track.Config{}, Camera: "porch", Sinks: []pipeline.Sink{log},
-		OnObjectEvent: func(e track.Event) { log.add(fmt.Sprintf("%s %s #%d end %v", e.Type, e.Label, e.ID, e.End)) }})
+		OnObjectEvent: func(e track.Event) {
+			log.add(fmt.Sprintf("%s %s #%d end %v at %s", e.Type, e.Label, e.ID, e.End, e.Wall.Format("15:04:05.000")))
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +276,8 @@ func TestSignalLostEndsTracks(t *testing.T) {
 	got := collect("signal lost=true")
 	leaves := 0
 	for _, l := range got[:len(got)-1] {
-		if !strings.HasPrefix(l, "leave dog #") || !strings.HasSuffix(l, "end 200ms") {
-			t.Errorf("before the signal: %q, want the dogs leaving at the last frame (200ms)", l)
+		if !strings.HasPrefix(l, "leave dog #") || !strings.HasSuffix(l, "end 200ms at 15:42:00.200") {
+			t.Errorf("before the signal: %q, want the dogs leaving at the last frame (200ms, 15:42:00.200)", l)
 		}
 		leaves++
 	}
@@ -290,7 +293,7 @@ func TestSignalLostEndsTracks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(got[leaves+1], "signal lost=false") || !slices.ContainsFunc(got, func(l string) bool {
-		return strings.HasPrefix(l, fmt.Sprintf("enter dog #%d ", leaves+1))
+		return strings.HasPrefix(l, fmt.Sprintf("enter dog #%d ", leaves+1)) && strings.Contains(l, " at 15:43:00.")
 	}) {
 		t.Errorf("after the outage: %q, want the signal back, then dogs entering with new ids", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/livecam/livecam/sink/jsonl/endline"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/timeline"
 )
@@ -34,7 +35,10 @@ type FileOptions struct {
 // each segment from video, when video is not "") and writes it to out:
 // a new file moved into place once whole (outfile.Create). out may be
 // neither results nor video, whatever Overwrite says (outfile.ErrIsInput).
-// A results file whose last line was cut short gets a note saying so.
+// A results file whose last line was cut short gets a note saying so;
+// one whose closing line says its source ended early (a damaged file)
+// says where and why at the top ("ended at 0:04.9 of 0:24.0: damaged
+// file"), whenever the page is made.
 func WriteFile(results, video, out string, o *FileOptions) error {
 	if o == nil {
 		o = &FileOptions{}
@@ -76,6 +80,9 @@ func fileData(results, video string, o *FileOptions) (*Data, error) {
 	d.Segments = Build(frames, timeline.Options{MinDuration: o.Merge, MinScore: o.Threshold, Gap: o.Gap})
 	if cut != nil {
 		d.Settings = append(d.Settings[:len(d.Settings):len(d.Settings)], Setting{Name: "note", Value: "the last line was cut short and is left out: " + cut.Error()})
+	}
+	if end, err := endline.ReadEnd(results); err == nil {
+		d.Ended = end.Ended.String() // the closing line says how the source ended
 	}
 	if video != "" {
 		if d.Thumbnails, err = Thumbnails(video, d.Segments, 96); err != nil {

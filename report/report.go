@@ -39,6 +39,10 @@ type Data struct {
 	// Thumbnails holds one JPEG per segment (nil where there is none).
 	Thumbnails [][]byte
 	Created    time.Time
+	// Ended says where and why the source ended early ("ended at
+	// 0:04.9 of 0:24.0: damaged file", from the results file's closing
+	// line), shown at the top of the page; "" for a whole source.
+	Ended string
 }
 
 // Build makes the segments of frames (see package timeline): for a
@@ -305,6 +309,7 @@ const pageHead = `<!DOCTYPE html>
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #222; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-top: 1.8em; }
 .meta { color: #666; }
+.ended { background: #fff4d6; border-left: 4px solid #d98e04; padding: 0.5em 0.8em; }
 .figures { display: flex; gap: 2em; flex-wrap: wrap; margin: 1em 0; }
 .figures div { background: #f4f4f4; padding: 0.6em 1em; border-radius: 6px; }
 .figures b { display: block; font-size: 1.3em; }
@@ -316,7 +321,8 @@ img.thumb { height: 72px; border-radius: 3px; display: block; }
 svg { max-width: 100%; height: auto; }
 </style></head>
 <body>
-<h1>{{.D.Title}}</h1>`
+<h1>{{.D.Title}}</h1>
+{{if .D.Ended}}<p class="ended" id="ended"><b>Not the whole video:</b> the source {{.D.Ended}}. This report covers what was read before it.</p>{{end}}`
 
 // pageTail is the end of both pages: the latency and the settings.
 const pageTail = `<h2>Latency</h2>

@@ -118,6 +118,10 @@ type Event struct {
 	// box's centre had left the frame; for a zone, the frame that
 	// completed Config.ZoneFrames; on Flush, its time.
 	Time time.Duration
+	// Wall is the wall-clock capture time of the frame that decided the
+	// event: the one given to UpdateAt (on Flush, the last one's). It is
+	// zero for frames given to Update.
+	Wall time.Time
 	// PeakScore, PeakTime and PeakBox are the best detection of the
 	// track so far, among the frames on which it was reported (from its
 	// enter on): the frame an Object had Best set for.
@@ -126,6 +130,10 @@ type Event struct {
 	PeakBox   Box
 	// Frames counts the frames the track was matched so far.
 	Frames int
+	// Clip and Snapshot, on leaving the view, name the stay's video
+	// clip (package clips) and best frame's JPEG, relative to the run's
+	// out-dir, when the run keeps them; the Tracker leaves them empty.
+	Clip, Snapshot string
 }
 
 // Filter drops detections before tracking. The zero value keeps every
@@ -226,6 +234,7 @@ type Tracker struct {
 	tracks, spare []*track
 	nextID        int
 	last          time.Duration
+	wall          time.Time // the last frame's capture time (UpdateAt)
 	started       bool
 	high, low     []int // indices of kept detections
 	free          []int // high detections no confirmed track took
@@ -340,7 +349,14 @@ func hasLabel(list []string, label string) bool {
 // Update; a time that is not after it counts as one nominal frame
 // (1/30 s) later, so a source without a clock still tracks.
 func (t *Tracker) Update(at time.Duration, dets []Detection, objs []Object, evs []Event) ([]Object, []Event) {
+	return t.UpdateAt(at, time.Time{}, dets, objs, evs)
+}
+
+// UpdateAt is Update for a frame captured at wall-clock time wall: the
+// events it causes (and a Flush's after it) carry that Wall time.
+func (t *Tracker) UpdateAt(at time.Duration, wall time.Time, dets []Detection, objs []Object, evs []Event) ([]Object, []Event) {
 	objs, evs = objs[:0], evs[:0]
+	t.wall = wall
 	t.names = t.names[:0]
 	dt := nominalFrame.Seconds()
 	if t.started && at > t.last {
@@ -634,7 +650,8 @@ func (t *Tracker) leave(tr *track, at time.Duration, evs []Event) []Event {
 
 // Flush ends the stream at time at: every object still tracked leaves
 // (its zones, then the view), and the Tracker is empty, ready for more
-// frames with ids that go on counting. The events are appended to evs[:0].
+// frames with ids that go on counting. The events are appended to evs[:0];
+// they carry the last frame's Wall time (UpdateAt's).
 func (t *Tracker) Flush(at time.Duration, evs []Event) []Event {
 	evs = evs[:0]
 	t.names = t.names[:0]
@@ -653,7 +670,7 @@ func (t *Tracker) Flush(at time.Duration, evs []Event) []Event {
 func (t *Tracker) event(tr *track, typ EventType, at time.Duration) Event {
 	return Event{
 		Type: typ, ID: tr.id, Class: tr.class, Label: tr.label,
-		Start: tr.start, Time: at,
+		Start: tr.start, Time: at, Wall: t.wall,
 		PeakScore: tr.peak, PeakTime: tr.peakAt, PeakBox: tr.peakBox,
 		Frames: tr.hits,
 	}

@@ -17,7 +17,8 @@ import (
 // are on the source's clock, except "time": the wall-clock time of the
 // frame that decided the event (e.Time, in UTC, to the millisecond),
 // left out when zero; "camera" (e.Camera) is left out when empty. An enter's totals cover the frames up to
-// the enter, a leave's the whole stay.
+// the enter, a leave's the whole stay. "clip" (e.Clip: the stay's video
+// clip, relative to the run's out-dir) is left out when empty.
 func AppendEvent(b []byte, e events.Event) []byte {
 	b = append(b, `{"type":`...)
 	b = appendString(b, string(e.Type))
@@ -46,6 +47,7 @@ func AppendEvent(b []byte, e events.Event) []byte {
 		b = append(b, `,"camera":`...)
 		b = appendString(b, e.Camera)
 	}
+	b = appendFiles(b, e.Clip, "")
 	return append(b, '}')
 }
 
@@ -53,7 +55,7 @@ func AppendEvent(b []byte, e events.Event) []byte {
 // seen by camera, to b:
 //
 //	{"type":"enter","camera":"porch","id":3,"class":17,"label":"dog","zones":[],"start_ms":0.0,"time_ms":80.0,"peak_score":0.91015625,"peak_ms":40.0,"box":[412,96,230,301],"frames":3}
-//	{"type":"leave","camera":"porch","id":3,"class":17,"label":"dog","zone":"driveway","zones":[],"start_ms":200.0,"end_ms":4800.0,"time_ms":4840.0,"peak_score":0.9375,"peak_ms":2400.0,"box":[380,120,260,310],"frames":96}
+//	{"type":"leave","camera":"porch","id":3,"class":17,"label":"dog","zone":"driveway","zones":[],"start_ms":200.0,"end_ms":4800.0,"time_ms":4840.0,"peak_score":0.9375,"peak_ms":2400.0,"box":[380,120,260,310],"frames":96,"time":"2026-12-02T15:42:07.123Z"}
 //
 // "camera" is left out when camera is empty; "zone" is present for a zone's
 // events (the object entered or left that zone) and absent for the view's;
@@ -62,6 +64,10 @@ func AppendEvent(b []byte, e events.Event) []byte {
 // are on the source's clock; "box" (x, y, width, height in the frame's
 // pixels) is where the object was at its peak score, and "peak_score" is
 // written as the shortest decimal that reads back as the same float32.
+// "time" is the wall-clock capture time of the frame that decided the
+// event (e.Wall, in UTC, to the millisecond), left out when zero.
+// "clip" and "snapshot" (e.Clip, e.Snapshot: the stay's video clip and
+// best frame, relative to the run's out-dir) are left out when empty.
 func AppendObjectEvent(b []byte, camera string, e track.Event) []byte {
 	b = append(b, `{"type":`...)
 	b = appendString(b, string(e.Type))
@@ -107,5 +113,26 @@ func AppendObjectEvent(b []byte, camera string, e track.Event) []byte {
 	}
 	b = append(b, `],"frames":`...)
 	b = strconv.AppendInt(b, int64(e.Frames), 10)
+	if !e.Wall.IsZero() {
+		b = append(b, `,"time":"`...)
+		b = e.Wall.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+		b = append(b, '"')
+	}
+	b = appendFiles(b, e.Clip, e.Snapshot)
 	return append(b, '}')
+}
+
+// appendFiles appends an event's "clip" and "snapshot" (the stay's video
+// clip and best frame, relative to the run's out-dir), each left out
+// when empty.
+func appendFiles(b []byte, clip, snapshot string) []byte {
+	if clip != "" {
+		b = append(b, `,"clip":`...)
+		b = appendString(b, clip)
+	}
+	if snapshot != "" {
+		b = append(b, `,"snapshot":`...)
+		b = appendString(b, snapshot)
+	}
+	return b
 }

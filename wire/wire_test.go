@@ -166,6 +166,12 @@ func TestObjectEvent(t *testing.T) {
 	if got, want := string(AppendObjectEvent(nil, "", e)), `{"type":"leave","id":3,"class":17,"label":"dog","zone":"drive\"way","zones":["porch","lawn"],"start_ms":200.0,"end_ms":4800.0,"time_ms":4840.0,"peak_score":0.91015625,"peak_ms":40.0,"box":[380.5,null,260,310],"frames":96}`; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+	// The wall-clock time of the frame that decided it (e.Wall), in UTC
+	// to the millisecond.
+	e.Wall = time.Date(2026, 12, 2, 16, 42, 7, 123456789, time.FixedZone("CET", 3600))
+	if got, want := string(AppendObjectEvent(nil, "porch", e)), `{"type":"leave","camera":"porch","id":3,"class":17,"label":"dog","zone":"drive\"way","zones":["porch","lawn"],"start_ms":200.0,"end_ms":4800.0,"time_ms":4840.0,"peak_score":0.91015625,"peak_ms":40.0,"box":[380.5,null,260,310],"frames":96,"time":"2026-12-02T15:42:07.123Z"}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }
 
 // TestTopChanges: a message on the first frame and on every change of
@@ -290,7 +296,8 @@ func TestAppendAllocatesNothing(t *testing.T) {
 	cls.SetTop(top)
 	det.SetObjects(objs)
 	e := events.Event{Type: events.Leave, Class: 466, Label: "bullet train, bullet", PeakScore: 0.97}
-	oe := track.Event{Type: track.Leave, ID: 3, Label: "dog", Zone: "porch", Zones: []string{"porch"}, PeakScore: 0.9, PeakBox: track.Box{X: 1.5}}
+	oe := track.Event{Type: track.Leave, ID: 3, Label: "dog", Zone: "porch", Zones: []string{"porch"}, PeakScore: 0.9, PeakBox: track.Box{X: 1.5},
+		Wall: time.Date(2026, 12, 2, 15, 42, 7, 0, time.UTC)}
 	var tc TopChanges
 	buf := make([]byte, 0, 8192)
 	if a := testing.AllocsPerRun(100, func() {

@@ -46,7 +46,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(jobs) == 0 {
-		fmt.Fprintf(stdout, "%d already done, nothing new\n", skipped)
+		fmt.Fprintf(stdout, "%v, nothing new\n", skipped)
 		return nil
 	}
 	nc, js, err := connectNATS(&auth, *url, "livecam submit")
@@ -56,8 +56,8 @@ func runSubmit(args []string, stdout, stderr io.Writer) error {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if skipped > 0 {
-		fmt.Fprintf(stdout, "%d already done, %d new\n", skipped, len(jobs))
+	if skipped.N > 0 {
+		fmt.Fprintf(stdout, "%v, %d new\n", skipped, len(jobs))
 	}
 	done, err := fleet.SubmitWith(ctx, js, jobs, fleet.Options{Replicas: *replicas})
 	for _, s := range done {

@@ -1071,7 +1071,7 @@ func TestBatchResumes(t *testing.T) {
 	}
 	first := snapshot(t, out)
 	copyFile(t, bundled, filepath.Join(in, "c.avi"))
-	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, in)
+	_, errOut, code := livecam(t, "-out-dir", out, in) // not -quiet: the end table
 	if code != 0 || !strings.Contains(errOut, "livecam: 2 already done, 1 new\n") || strings.Count(errOut, "[1/1] ") != 2 ||
 		!strings.Contains(errOut, "[1/1] "+filepath.Join(in, "c.avi")+": done") || strings.Count(errOut, "skipped: already done") != 2 {
 		t.Errorf("rerun with a new video: exit %d:\n%s", code, errOut)
@@ -1123,9 +1123,17 @@ func TestBatchCutShortStatus(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(in, "b.mp4"), data[:len(data)/2], 0o644)
 	t.Chdir(in) // short names: the table shows them whole
-	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, ".")
-	if code != batch.CutShortStatus || !regexp.MustCompile(`b\.mp4 +\d+ .* cut short: ended at 0:0\d\.\d of 0:06\.0 `).MatchString(errOut) ||
+	// Not -quiet: the end table.
+	_, errOut, code := livecam(t, "-out-dir", out, ".")
+	if code != batch.CutShortStatus || !regexp.MustCompile(`b\.mp4 +\d+ .* damaged file at 0:0\d\.\d of 0:06\.0 `).MatchString(errOut) ||
 		!strings.Contains(errOut, "1 of 2 sources done") || !strings.Contains(errOut, "1 cut short") {
 		t.Errorf("exit %d, want %d:\n%s", code, batch.CutShortStatus, errOut)
+	}
+	// Run again (-quiet: no end table), the damaged file is not redone,
+	// and still said, with status 3.
+	_, errOut, code = livecam(t, "-quiet", "-out-dir", out, ".")
+	if code != batch.CutShortStatus || !regexp.MustCompile(`2 already done \(b\.mp4 ended early at 0:0\d\.\d of 0:06\.0: damaged file; -overwrite redoes it\), 0 new\n`).MatchString(errOut) ||
+		strings.Contains(errOut, "frames/s") {
+		t.Errorf("rerun: exit %d, want %d:\n%s", code, batch.CutShortStatus, errOut)
 	}
 }

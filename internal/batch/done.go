@@ -13,9 +13,11 @@ import (
 
 // Found is what a job's outputs say before it runs (Inspect).
 type Found struct {
-	// Done: livecam finished the job whole. Its results file is at its
+	// Done: livecam finished the job. Its results file is at its
 	// final name and ends with its closing line (jsonl.End), and every
-	// other output the job names is at its final name.
+	// other output the job names is at its final name. A source that
+	// ended early (a damaged file) is done too: run again, it would end
+	// at the same place; End.Ended says where and why.
 	Done bool
 	// End is the results file's closing line, when Done.
 	End jsonl.End
@@ -69,9 +71,10 @@ func Inspect(j Job) (Found, error) {
 	return Found{Done: true, End: end}, nil
 }
 
-// Done reports whether j's outputs are those of a whole run of livecam's
-// (Inspect): a partial file, a results file without its closing line,
-// or a missing output is not done.
+// Done reports whether j's outputs are those of a run livecam finished
+// (Inspect), its source read whole or to where it ended early: a
+// partial file, a results file without its closing line, or a missing
+// output is not done.
 func Done(j Job) (bool, error) {
 	f, err := Inspect(j)
 	return f.Done, err

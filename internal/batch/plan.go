@@ -3,9 +3,10 @@
 // names each one's outputs in one folder, and runs them in turn with the
 // batch's stop policy (Run, RunEach). Run again, a batch skips the
 // sources livecam finished before (Inspect: their results end with their
-// closing line, every other output is in place) and refuses to replace
-// outputs that are not finished; it ends with a table of what each
-// source did (WriteTable).
+// closing line, every other output is in place), naming those that ended
+// early (a damaged file: its status stays ErrCutShort), and refuses to
+// replace outputs that are not finished; it ends with a table of what
+// each source did (WriteTable).
 package batch
 
 import (

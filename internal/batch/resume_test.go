@@ -209,7 +209,7 @@ func TestEndTable(t *testing.T) {
 		case "b.mp4":
 			return Summary{Frames: 250, Duration: 10 * time.Second, Seen: "tabby, tabby cat"}, nil
 		case "corrupt.mp4":
-			return Summary{Frames: 122, Duration: 4900 * time.Millisecond, Seen: "seashore", EndedEarly: "ended at 0:04.9 of 0:24"}, nil
+			return Summary{Frames: 122, Duration: 4900 * time.Millisecond, Seen: "seashore", Ended: jsonl.Ending{Early: true, At: 4900 * time.Millisecond, Of: 24 * time.Second, Reason: "damaged file"}}, nil
 		case long:
 			return Summary{}, errors.New(j.Source + ": moov atom not found\nand a second line")
 		case "e\x1b.mp4":
@@ -231,14 +231,14 @@ func TestEndTable(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Errorf("RunEach = %v, want a StopError", err)
 	}
-	wantTable := `source              frames  duration  frames/s  status                              seen most
-videos/a.mp4        600     0:24.0    -         skipped: already done               seashore
-videos/b.mp4        250     0:10.0    50.0      done                                tabby, tabby cat
-videos/corrupt.mp4  122     0:04.9    24.4      cut short: ended at 0:04.9 of 0:24  seashore
-videos/d … end.mp4  -       -         -         failed: moov atom not found         -
-videos/e\x1b.mp4    3000    2:00.0    600.0     done                                pelican
-videos/f.mp4        50      0:02.0    10.0      stopped at 0:02.0 of 0:10.0         -
-videos/g.mp4        -       -         -         not started                         -
+	wantTable := `source                frames  duration  frames/s  status                            seen most
+videos/a.mp4          600     0:24.0    -         skipped: already done             seashore
+videos/b.mp4          250     0:10.0    50.0      done                              tabby, tabby cat
+videos/corrupt.mp4    122     0:04.9    24.4      damaged file at 0:04.9 of 0:24.0  seashore
+videos/d v…e end.mp4  -       -         -         failed: moov atom not found       -
+videos/e\x1b.mp4      3000    2:00.0    600.0     done                              pelican
+videos/f.mp4          50      0:02.0    10.0      stopped at 0:02.0 of 0:10.0       -
+videos/g.mp4          -       -         -         not started                       -
 `
 	if got := table.String(); got != wantTable {
 		t.Errorf("table:\n%swant:\n%s", got, wantTable)
@@ -252,7 +252,7 @@ videos/g.mp4        -       -         -         not started                     
 			t.Errorf("a line of %d columns, trailing spaces or a control character: %q", n, l)
 		}
 	}
-	want(t, log.String(), "1 already done, 6 new\n", "[3/6] ", "CUT SHORT: ended at 0:04.9 of 0:24 (5.0s)",
+	want(t, log.String(), "1 already done, 6 new\n", "[3/6] ", "CUT SHORT: ended at 0:04.9 of 0:24.0: damaged file (5.0s)",
 		"2 of 6 new sources done in", "(1 already done), 1 cut short, 1 stopped by signal, 1 failed, 1 not started\n")
 }
 
@@ -281,7 +281,7 @@ func TestCutShortStatus(t *testing.T) {
 	jobs := folder(t, t.TempDir(), "a.mp4", "b.mp4")
 	err := RunEach(jobs, func(j Job) (Summary, error) {
 		if filepath.Base(j.Source) == "b.mp4" {
-			return Summary{Frames: 3, EndedEarly: "ended at 0:00.1 of 0:24"}, nil
+			return Summary{Frames: 3, Ended: jsonl.Ending{Early: true, At: 100 * time.Millisecond, Of: 24 * time.Second}}, nil
 		}
 		return Summary{Frames: 25}, nil
 	}, Options{Signals: make(chan os.Signal, 1)})

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/runctl"
+	"github.com/livecam/livecam/sink/jsonl"
+	"github.com/livecam/livecam/timeline"
 )
 
 // ErrDiskFull is Run's error when the disk of the outputs filled up: no
@@ -47,14 +50,19 @@ type Options struct {
 	// Hint is the advice of a refusal under Resume (default "pass
 	// -overwrite to replace it").
 	Hint string
+	// Redo is the flag that redoes the jobs done before, named where
+	// Resume skips one whose source ended early (default "-overwrite").
+	Redo string
 	// Table, when not nil, takes the end table (WriteTable): a row per
 	// source, in the jobs' order.
 	Table io.Writer
 }
 
 // ErrCutShort is Run's error when some source ended before its end
-// without a signal (a damaged file), and none failed or was stopped. Its
-// ExitStatus is CutShortStatus.
+// without a signal (a damaged file), and none failed or was stopped:
+// in this run, or, for a job Options.Resume skipped, in the run that did
+// it (its closing line says so), so that a batch run again every night
+// keeps saying it. Its ExitStatus is CutShortStatus.
 var ErrCutShort error = cutShortError{}
 
 // CutShortStatus is the exit status of a batch in which a source did not
@@ -79,11 +87,11 @@ type Summary struct {
 	Duration time.Duration
 	// Seen is the label in view the longest, "" when none.
 	Seen string
-	// EndedEarly says where and why a source ended before its end
-	// without a signal ("ended at 0:04.9 of 0:24: damaged file"); ""
-	// for a whole run. With a nil error, the source is "cut short", not
-	// done.
-	EndedEarly string
+	// Ended says whether the source ended before its end without a
+	// signal, where and why ("ended at 0:04.9 of 0:24.0: damaged
+	// file"); its zero value is a whole run. With a nil error, a source
+	// that ended early is "cut short", not done.
+	Ended jsonl.Ending
 }
 
 // Run runs each job in turn with run, printing a line per source; a
@@ -104,7 +112,7 @@ func Run(jobs []Job, run func(Job) error, o Options) error {
 // for the end table (Options.Table); with Options.Resume the jobs that
 // are done are skipped. A source whose Summary says it ended early is
 // "cut short": when no source failed or was stopped, RunEach returns
-// ErrCutShort.
+// ErrCutShort, and so it does when a job it skipped had ended early.
 func RunEach(jobs []Job, run func(Job) (Summary, error), o Options) error {
 	o = o.withDefaults()
 	if o.Signals == nil {
@@ -113,7 +121,7 @@ func RunEach(jobs []Job, run func(Job) (Summary, error), o Options) error {
 		defer signal.Stop(sigs)
 		o.Signals = sigs
 	}
-	t := tally{o: o, start: o.Now(), rows: make([]Row, len(jobs))}
+	t := tally{o: o, start: o.Now(), rows: make([]Row, len(jobs)), skipped: Skipped{Redo: o.Redo}}
 	todo := t.resume(jobs)
 	t.total = len(todo)
 	for n, i := range todo {
@@ -158,6 +166,9 @@ func (o Options) withDefaults() Options {
 	if o.Hint == "" {
 		o.Hint = "pass -overwrite to replace it"
 	}
+	if o.Redo == "" {
+		o.Redo = "-overwrite"
+	}
 	return o
 }
 
@@ -167,7 +178,8 @@ type tally struct {
 	total                 int // the jobs to run
 	start                 time.Time
 	done, failed, stopped int
-	short, skipped        int
+	short                 int
+	skipped               Skipped // the jobs done before (Options.Resume)
 	interrupted, diskFull bool
 	rows                  []Row
 	refused               map[int]error // jobs whose outputs stand in the way
@@ -190,17 +202,20 @@ func (t *tally) resume(jobs []Job) []int {
 		case err != nil:
 			t.refused[i] = err
 		case f.Done:
-			t.skipped++
+			t.skipped.Add(j, f)
 			t.rows[i] = Row{Source: Printable(j.Source), Frames: f.End.Frames, Duration: f.End.Duration,
 				Status: "skipped: already done", Seen: escape.Control(f.End.Seen)}
+			if f.End.Ended.Early {
+				t.rows[i].Status = "skipped: " + endedStatus(f.End.Ended)
+			}
 			continue
 		case f.Unfinished != "":
 			t.refused[i] = &unfinishedError{path: f.Unfinished, why: f.Why, hint: t.o.Hint}
 		}
 		todo = append(todo, i)
 	}
-	if t.skipped > 0 || len(t.refused) > 0 {
-		line := fmt.Sprintf("%d already done, %d new", t.skipped, len(todo)-len(t.refused))
+	if t.skipped.N > 0 || len(t.refused) > 0 {
+		line := fmt.Sprintf("%v, %d new", t.skipped, len(todo)-len(t.refused))
 		if len(t.refused) > 0 {
 			line += fmt.Sprintf(", %d in the way (their outputs exist, unfinished)", len(t.refused))
 		}
@@ -253,16 +268,27 @@ func (t *tally) record(n, i int, j Job, sum Summary, err error, took time.Durati
 			row.Status = "failed: disk full"
 		}
 		t.o.Logf("%s: %s: %s", at, why, escape.Control(t.o.Explain(err).Error()))
-	case sum.EndedEarly != "":
+	case sum.Ended.Early:
 		t.short++
-		row.Status = "cut short: " + escape.Control(sum.EndedEarly)
-		t.o.Logf("%s: CUT SHORT: %s (%.1fs) -> %s", at, escape.Control(sum.EndedEarly), took.Seconds(), quotedList(j.Out, j.Results, j.Events, j.Report))
+		row.Status = endedStatus(sum.Ended)
+		t.o.Logf("%s: CUT SHORT: %s (%.1fs) -> %s", at, escape.Control(sum.Ended.String()), took.Seconds(), quotedList(j.Out, j.Results, j.Events, j.Report))
 	default:
 		t.done++
 		row.Status = "done"
 		t.o.Logf("%s: done in %.1fs -> %s", at, took.Seconds(), quotedList(j.Out, j.Results, j.Events, j.Report))
 	}
 	t.rows[i] = row
+}
+
+// endedStatus is a source that ended early as the end table's status
+// column says it, short enough to fit: why, then where ("damaged file
+// at 0:04.9 of 0:24.0"); the time it covers is in the duration column.
+func endedStatus(e jsonl.Ending) string {
+	s := cmp.Or(e.Reason, "ended early") + " at " + timeline.Clock(e.At)
+	if e.Of > 0 {
+		s += " of " + timeline.Clock(e.Of)
+	}
+	return escape.Control(s)
 }
 
 // firstLine is s up to its first line break: a failure's reason for
@@ -276,10 +302,10 @@ func firstLine(s string) string {
 func (t *tally) summary() {
 	var b strings.Builder
 	switch {
-	case t.skipped > 0 && t.total == 0:
-		fmt.Fprintf(&b, "nothing new: all %d sources were done already", t.skipped)
-	case t.skipped > 0:
-		fmt.Fprintf(&b, "%d of %d new sources done in %.1fs (%d already done)", t.done, t.total, t.o.Now().Sub(t.start).Seconds(), t.skipped)
+	case t.skipped.N > 0 && t.total == 0:
+		fmt.Fprintf(&b, "nothing new: all %d sources were done already%s", t.skipped.N, t.skipped.early(" (", ")"))
+	case t.skipped.N > 0:
+		fmt.Fprintf(&b, "%d of %d new sources done in %.1fs (%d already done%s)", t.done, t.total, t.o.Now().Sub(t.start).Seconds(), t.skipped.N, t.skipped.early(", ", ""))
 	default:
 		fmt.Fprintf(&b, "%d of %d sources done in %.1fs", t.done, t.total, t.o.Now().Sub(t.start).Seconds())
 	}
@@ -310,7 +336,7 @@ func (t *tally) err() error {
 		return ErrDiskFull
 	case t.failed > 0:
 		return ErrFailed
-	case t.short > 0:
+	case t.short > 0 || len(t.skipped.Early) > 0:
 		return ErrCutShort
 	}
 	return nil

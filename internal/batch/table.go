@@ -27,8 +27,9 @@ type Row struct {
 	Duration time.Duration
 	Took     time.Duration
 	// Status is how it ended: "done", "skipped: already done",
-	// "failed: REASON", "stopped at 0:04.9 of 0:24", "cut short: ended
-	// at 0:04.9 of 0:24", "not started".
+	// "failed: REASON", "stopped at 0:04.9 of 0:24.0", "damaged file at
+	// 0:04.9 of 0:24.0" (ended early), "skipped: damaged file at 0:04.9
+	// of 0:24.0" (ended early in the run that did it), "not started".
 	Status string
 	// Seen is the label in view the longest, "" when none.
 	Seen string

@@ -13,14 +13,18 @@ import (
 	"github.com/livecam/livecam/cameras"
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/detect"
+	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/internal/runctl"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/natsjs"
+	"github.com/livecam/livecam/sink/segment"
+	"github.com/livecam/livecam/sink/video"
 	"github.com/livecam/livecam/source"
 	"github.com/livecam/livecam/supervisor"
+	"github.com/livecam/livecam/track"
 	"github.com/livecam/livecam/viewer"
 )
 
@@ -37,15 +41,17 @@ type cameraSetup struct {
 func (r *Runner) setups(cams []cameras.Camera) ([]cameraSetup, error) {
 	var out []cameraSetup
 	writers := map[string]string{} // output file -> camera
-	start := time.Now()
 	for i, c := range cams {
 		if err := r.checkOwnClasses(i, c); err != nil {
 			return nil, err
 		}
 		f := *r.f
 		applyCamera(&f, c)
-		j := cameraJob(c, f.OutDir, start)
+		j := cameraJob(c, f.OutDir)
 		if err := distinctOutputs(writers, c.Name, j); err != nil {
+			return nil, err
+		}
+		if err := clipsNeed(c.Name, j, &f); err != nil {
 			return nil, err
 		}
 		var results classify.Options
@@ -136,24 +142,61 @@ func override[T any](dst *T, v *T) {
 
 // cameraJob names camera c's outputs: the file's, and those it leaves
 // out in outDir, if any: a file camera's NAME.mp4, NAME.jsonl and
-// NAME.events.jsonl; a live camera's results and events named after the
-// run's start (NAME.2026-12-02T15-30-00.jsonl: a restart never meets the
-// last run's files) and its video recorded in segments in NAME/
-// (recordsSegments).
-func cameraJob(c cameras.Camera, outDir string, start time.Time) Job {
+// NAME.events.jsonl. A live camera's video is recorded in segments in
+// NAME/ (recordsSegments), and its results and events beside each
+// segment (recordOptions): none is named here, but those the camera
+// gives itself.
+func cameraJob(c cameras.Camera, outDir string) Job {
 	j := Job{Source: c.Source, Out: c.Out, Results: c.Results, Events: c.Events}
-	if outDir == "" {
+	if outDir == "" || source.IsLive(c.Source) {
 		return j
 	}
 	base := filepath.Join(outDir, c.Name)
-	if source.IsLive(c.Source) {
-		base += start.Format(".2006-01-02T15-04-05")
-	} else {
-		j.Out = cmp.Or(j.Out, base+".mp4")
-	}
+	j.Out = cmp.Or(j.Out, base+".mp4")
 	j.Results = cmp.Or(j.Results, base+".jsonl")
 	j.Events = cmp.Or(j.Events, base+".events.jsonl")
 	return j
+}
+
+// recordOptions are the options of camera c's recording in segments
+// (package segment), and whether it has one: a live camera of a
+// multi-camera run in an out-dir records its video in segments, with its
+// results and events beside each (the segments' sidecars), or, when its
+// video goes to a file of its own, its results and events alone, in
+// segments all the same.
+func recordOptions(c *camRun) (segment.Options, bool) {
+	if c.name == "" || c.f.OutDir == "" || !source.IsLive(c.j.Source) {
+		return segment.Options{}, false
+	}
+	return segment.Options{Dir: c.f.OutDir, Camera: c.name, Length: c.f.Segment, Keep: c.f.Keep, KeepBytes: c.f.KeepSize,
+		Encoding: video.Encoding{Codec: c.f.Codec, Quality: c.f.Quality}, Logf: c.logf,
+		Sidecars: true, NoVideo: !recordsSegments(c), Source: redact.URL(c.j.Source), Threshold: float32(c.f.Threshold)}, true
+}
+
+// recordingEvents hands camera c's events, as its outputs send them to
+// a publisher (their clip and snapshot named), to its recording's events
+// sidecars (c.rec, once open). It is an outputs.Publisher that publishes
+// nothing else.
+type recordingEvents struct{ c *camRun }
+
+var _ pipeline.ObjectPublisher = recordingEvents{}
+
+func (e recordingEvents) Write(*pipeline.Output) error  { return nil }
+func (e recordingEvents) Result(*pipeline.Output) error { return nil }
+func (e recordingEvents) Close() error                  { return nil }
+
+// Event hands a label event to the recording.
+func (e recordingEvents) Event(ev events.Event) {
+	if e.c.rec != nil {
+		e.c.rec.Event(ev)
+	}
+}
+
+// ObjectEvent hands a per-object event to the recording.
+func (e recordingEvents) ObjectEvent(ev track.Event) {
+	if e.c.rec != nil {
+		e.c.rec.ObjectEvent(ev)
+	}
 }
 
 // distinctOutputs refuses a camera's output that another camera writes

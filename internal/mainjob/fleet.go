@@ -153,12 +153,14 @@ type Submission struct {
 // Jobs makes the fleet job of each video of s, refusing what a worker
 // would; checkMany is Plan's. Without Overwrite, a video whose outputs
 // are done (batch.Inspect: they end with their closing line) is left
-// out and counted in done, and one whose outputs exist unfinished is
-// refused, naming the file and why.
-func (s Submission) Jobs(checkMany func() error) (jobs []fleet.Job, done int, err error) {
+// out and counted in done, which names those whose source ended early
+// (a damaged file is not queued again: it would end at the same place;
+// done's String says so, as a batch's rerun does), and one whose
+// outputs exist unfinished is refused, naming the file and why.
+func (s Submission) Jobs(checkMany func() error) (jobs []fleet.Job, done batch.Skipped, err error) {
 	planned, err := Plan(&Settings{Sources: s.Sources, OutDir: s.OutDir}, checkMany)
 	if err != nil {
-		return nil, 0, err
+		return nil, done, err
 	}
 	for _, p := range planned {
 		p.Events, p.Report = "", "" // a fleet job writes neither
@@ -171,19 +173,19 @@ func (s Submission) Jobs(checkMany func() error) (jobs []fleet.Job, done int, er
 		if !s.Overwrite {
 			switch f, err := batch.Inspect(p); {
 			case err != nil:
-				return nil, 0, err
+				return nil, done, err
 			case f.Done:
-				done++
+				done.Add(p, f)
 				continue
 			case f.Unfinished != "":
-				return nil, 0, fmt.Errorf("%s: %w (%s): pass -overwrite to replace it", escape.Control(f.Unfinished), batch.ErrUnfinished, f.Why)
+				return nil, done, fmt.Errorf("%s: %w (%s): pass -overwrite to replace it", escape.Control(f.Unfinished), batch.ErrUnfinished, f.Why)
 			}
 		}
 		if err := outfile.Check([]string{p.Source}, targets, s.Overwrite); err != nil {
-			return nil, 0, WithHint(err)
+			return nil, done, WithHint(err)
 		}
 		if err := fleet.CheckSubmitSource(p.Source); err != nil {
-			return nil, 0, err
+			return nil, done, err
 		}
 		j := fleet.NewJob(fleet.AbsPath(p.Source), fleet.AbsPath(p.Out), fleet.AbsPath(p.Results))
 		j.TopK, j.Every, j.Overwrite = s.TopK, s.Every, s.Overwrite

@@ -71,26 +71,25 @@ func TestLogEscapesControlCharacters(t *testing.T) {
 // those it leaves out, NAME.* in the output folder; two cameras that
 // would write one file are refused, naming both.
 func TestCameraOutputs(t *testing.T) {
-	start := time.Date(2026, 12, 2, 15, 30, 0, 0, time.Local)
-	a := cameraJob(cameras.Camera{Name: "door", Source: testVideo, Results: "/r/door.jsonl"}, "/out", start)
+	a := cameraJob(cameras.Camera{Name: "door", Source: testVideo, Results: "/r/door.jsonl"}, "/out")
 	want := Job{Source: testVideo, Out: "/out/door.mp4", Results: "/r/door.jsonl", Events: "/out/door.events.jsonl"}
 	if a != want {
 		t.Errorf("door's outputs %+v, want %+v", a, want)
 	}
-	// A live camera: results and events named after the run's start (a
-	// restart never meets them), its video in segments (no Out).
-	live := cameraJob(cameras.Camera{Name: "porch", Source: "rtsp://cam/porch"}, "/out", start)
-	if want := (Job{Source: "rtsp://cam/porch", Results: "/out/porch.2026-12-02T15-30-00.jsonl", Events: "/out/porch.2026-12-02T15-30-00.events.jsonl"}); live != want {
+	// A live camera: nothing named (its video, results and events are
+	// recorded in segments), but what it gives itself.
+	live := cameraJob(cameras.Camera{Name: "porch", Source: "rtsp://cam/porch", Events: "/e/porch.jsonl"}, "/out")
+	if want := (Job{Source: "rtsp://cam/porch", Events: "/e/porch.jsonl"}); live != want {
 		t.Errorf("porch's outputs %+v, want %+v", live, want)
 	}
-	if j := cameraJob(cameras.Camera{Name: "yard", Source: "1"}, "", start); j != (Job{Source: "1"}) {
+	if j := cameraJob(cameras.Camera{Name: "yard", Source: "1"}, ""); j != (Job{Source: "1"}) {
 		t.Errorf("yard without an output folder: %+v", j)
 	}
 	writers := map[string]string{}
 	if err := distinctOutputs(writers, "door", a); err != nil {
 		t.Fatal(err)
 	}
-	b := cameraJob(cameras.Camera{Name: "yard", Source: "1", Out: "/out/door.mp4", Results: "-"}, "/out", start)
+	b := cameraJob(cameras.Camera{Name: "yard", Source: "1", Out: "/out/door.mp4", Results: "-"}, "/out")
 	if err := distinctOutputs(writers, "yard", b); err == nil || !strings.Contains(err.Error(), "cameras door and yard would both write /out/door.mp4") {
 		t.Errorf("two cameras writing one file: %v", err)
 	}

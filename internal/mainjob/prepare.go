@@ -9,15 +9,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/livecam/livecam/cameras"
 	"github.com/livecam/livecam/classify"
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/batch"
+	"github.com/livecam/livecam/internal/cliflag"
 	"github.com/livecam/livecam/internal/escape"
 	"github.com/livecam/livecam/internal/outputs"
 	"github.com/livecam/livecam/overlay"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/pipeline/stage"
 	"github.com/livecam/livecam/prom"
+	"github.com/livecam/livecam/sink/clips"
 	"github.com/livecam/livecam/sink/mqtt"
 	"github.com/livecam/livecam/sink/natsjs"
 	"github.com/livecam/livecam/sink/progress"
@@ -107,6 +110,9 @@ func (sh shared) publisher(kind, name string, newPub func() pipeline.Publisher) 
 // against every input here, and the sinks create their files with the
 // first frame.
 func (r *Runner) prepare(name string, j Job, f *Settings, results classify.Options, sh shared) (*camRun, error) {
+	if err := clipsNeed(name, j, f); err != nil {
+		return nil, err
+	}
 	c := &camRun{name: name, j: j, f: f}
 	c.logf = func(format string, a ...any) {
 		c.bar.Clear()
@@ -177,7 +183,11 @@ func (r *Runner) openOutputs(c *camRun, plan outputs.Plan, sh shared) (*outputs.
 			pubs = append(pubs, outputs.Publisher{Publisher: c.nats, Results: f.NATSResults})
 		}
 	}
+	if _, ok := recordOptions(c); ok {
+		pubs = append(pubs, outputs.Publisher{Publisher: recordingEvents{c}}) // the recording's events sidecars (cameras.go)
+	}
 	opts := outputs.Options{Camera: camera, Name: name, Publishers: pubs, Detector: r.det != nil, Logf: c.logf, Hint: WithHint,
+		SnapshotDir: f.Snapshots, Root: f.OutDir,
 		Story: timeline.Options{MinDuration: f.Merge, MinScore: float32(f.Threshold)}}
 	if source.IsLive(c.j.Source) {
 		opts.Story.Gap = pipeline.DefaultStaleAfter // an outage is "no signal" in the summary and report
@@ -209,15 +219,28 @@ func (r *Runner) openCamera(c *camRun, sh shared) error {
 		return err
 	}
 	c.src, c.info = src, src.Info()
-	if recordsSegments(c) {
-		c.rec, err = segment.New(segment.Options{Dir: c.f.OutDir, Camera: c.name, Length: c.f.Segment, Keep: c.f.Keep, KeepBytes: c.f.KeepSize,
-			Encoding: video.Encoding{Codec: c.f.Codec, Quality: c.f.Quality}, Logf: c.logf})
+	if opts, ok := recordOptions(c); ok { // its video, results and events in segments (cameras.go)
+		c.rec, err = segment.New(opts)
 		if err != nil {
 			src.Close()
 			c.src = nil
 			return err
 		}
-		c.sinks = append(c.sinks, c.rec)
+		rec := pipeline.Sink(c.rec)
+		if c.f.Clips > 0 {
+			// The clipper passes the frames on to the recording, and
+			// closes it.
+			cl, err := clips.New(clips.Options{Recorder: c.rec, Root: c.f.OutDir, Around: c.f.Clips, Logf: c.logf})
+			if err != nil {
+				c.rec.Close()
+				src.Close()
+				c.src = nil
+				return err
+			}
+			c.out.SetClips(cl)
+			rec = cl
+		}
+		c.sinks = append(c.sinks, rec)
 	}
 	// The viewer's camera only once the source is open: a camera away at
 	// the start stays "no frame yet" there, not "ended".
@@ -308,8 +331,12 @@ func (c *camRun) closeAll() {
 // /metrics.
 func (r *Runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
 	f := r.f
+	name := "-serve"
+	if o := cameras.ServeOrigin(f.Config, f.Serve); o != "" {
+		name = o + ":" // as the cameras file gave it
+	}
 	if !viewer.IsLoopback(f.Serve) {
-		fmt.Fprintf(r.stderr, "livecam: warning: -serve %s is reachable from other machines", f.Serve)
+		fmt.Fprintf(r.stderr, "livecam: warning: %s %s is reachable from other machines", name, f.Serve)
 		if f.ServeToken == "" {
 			fmt.Fprint(r.stderr, " and has no -serve-token: anyone who can reach it sees the stream")
 		}
@@ -319,7 +346,7 @@ func (r *Runner) listenViewer() (*viewer.Server, *prom.Collector, error) {
 	view, err := viewer.Listen(viewer.Options{Addr: f.Serve, Token: f.ServeToken, MaxViewers: f.MaxViewers, Model: r.modelName,
 		AllowedHosts: splitList(f.ServeHosts), Metrics: prom.Handler(metrics)})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s %s: %w", name, f.Serve, err)
 	}
 	fmt.Fprintf(r.stderr, "livecam: viewer at %s\n", view.URL())
 	return view, metrics, nil
@@ -341,6 +368,29 @@ func audioOf(src string, f *Settings) string {
 // recordsSegments says whether camera c's video is recorded as
 // time-named segments in OutDir/NAME/ (package segment): a live camera
 // of a multi-camera run given no video file of its own.
-func recordsSegments(c *camRun) bool {
-	return c.name != "" && c.j.Out == "" && c.f.OutDir != "" && source.IsLive(c.j.Source)
+func recordsSegments(c *camRun) bool { return records(c.name, c.j, c.f) }
+
+// records is recordsSegments for camera name's job j with settings f.
+func records(name string, j Job, f *Settings) bool {
+	return name != "" && j.Out == "" && f.OutDir != "" && source.IsLive(j.Source)
+}
+
+// clipsNeed refuses -clips for camera name (a lone source: "") when it
+// has no recording in segments to cut the clips from, saying what is
+// missing.
+func clipsNeed(name string, j Job, f *Settings) error {
+	if f.Clips == 0 || records(name, j, f) {
+		return nil
+	}
+	const how = "clips are cut from a live camera's recording in segments, made for the cameras of a cameras file (-config) with -out-dir"
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: -clips: %s has no recording to cut clips from: %s", cliflag.ErrUsage, batch.Printable(j.Source), how)
+	case !source.IsLive(j.Source):
+		return fmt.Errorf("%w: -clips: camera %s is a file, not a live camera: it has no recording to cut clips from (%s)", cliflag.ErrUsage, escape.Control(name), how)
+	case j.Out != "":
+		return fmt.Errorf("%w: -clips: camera %s writes its video to %s, not to a recording in segments to cut clips from (leave out its out:)", cliflag.ErrUsage, escape.Control(name), j.Out)
+	default:
+		return fmt.Errorf("%w: -clips: camera %s has no recording to cut clips from: -out-dir (or out_dir:) is missing; %s", cliflag.ErrUsage, escape.Control(name), how)
+	}
 }

@@ -210,9 +210,9 @@ func (r *Runner) summarize(c *camRun, runErr error, interrupted bool) (batch.Sum
 	}
 	sum := batch.Summary{Frames: c.out.Frames(), Duration: c.out.Duration(), Seen: c.out.Seen()}
 	if warning != nil && !interrupted {
-		sum.EndedEarly, short = "ended "+cmp.Or(short, "early"), "" // the warning above says why
+		sum.Ended, short = endedEarly(c.j.Source, c.info, c.out.Last()), "" // the warning above says why
 	}
-	_, err = c.out.Finish(outputs.Outcome{Err: err, CutShort: short, Interrupted: interrupted, Scratch: r.scratch, Settings: r.settings(c.j, f), Source: c.j.Source})
+	_, err = c.out.Finish(outputs.Outcome{Err: err, CutShort: short, Interrupted: interrupted, Scratch: r.scratch, Settings: r.settings(c.j, f), Source: c.j.Source, Ended: sum.Ended})
 	return sum, err
 }
 

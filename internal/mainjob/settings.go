@@ -51,6 +51,7 @@ type Settings struct {
 	Segment    time.Duration // -segment: length of a live camera's recorded segments (cameras with OutDir)
 	Keep       time.Duration // -keep: delete recorded segments older than this (0: keep all)
 	KeepSize   int64         // -keep-size: each camera's recordings within this many bytes (0: no limit)
+	Clips      time.Duration // -clips: a clip of each event, from this long before it to this long after, cut from the recording (0: none)
 	TopK       int           // -topk: classes per frame
 	MinScore   float64       // -min-score: leave out classes (or objects) scoring below this
 	Allow      []string      // -allow: report only these classes (or labels)
@@ -110,7 +111,7 @@ func (s *Settings) Validate() error {
 		fin("smooth", s.Smooth, 0, 1), fin("threshold", s.Threshold, 0, 1), in("serve-max-viewers", s.MaxViewers, 1, 100),
 		din("reconnect", s.Reconnect, 0, time.Hour), in("min-area", s.MinArea, 0, 1<<30),
 		in("track-max-lost", s.TrackMaxLost, 1, 100_000), in("track-min-hits", s.TrackMinHits, 1, 1000),
-		din("segment", s.Segment, time.Second, 24*time.Hour), din("keep", s.Keep, 0, 100*365*24*time.Hour),
+		din("segment", s.Segment, time.Second, 24*time.Hour), din("keep", s.Keep, 0, 100*365*24*time.Hour), din("clips", s.Clips, 0, time.Hour),
 	)
 	switch {
 	case err != nil:

@@ -44,18 +44,18 @@ func TestSubmissionJobs(t *testing.T) {
 	done(t, filepath.Join(out, "b"))
 	s := mainjob.Submission{Sources: []string{in}, OutDir: out, TopK: 3, Every: 1}
 	jobs, skipped, err := s.Jobs(nil)
-	if err != nil || skipped != 2 || len(jobs) != 1 || filepath.Base(jobs[0].Source) != "c.mp4" || jobs[0].TopK != 3 {
-		t.Errorf("Jobs = %+v, %d done, %v; want c.mp4 alone, 2 done", jobs, skipped, err)
+	if err != nil || skipped.N != 2 || len(jobs) != 1 || filepath.Base(jobs[0].Source) != "c.mp4" || jobs[0].TopK != 3 {
+		t.Errorf("Jobs = %+v, %v, %v; want c.mp4 alone, 2 done", jobs, skipped, err)
 	}
 	s.Overwrite = true
-	if jobs, skipped, err := s.Jobs(nil); err != nil || skipped != 0 || len(jobs) != 3 || !jobs[0].Overwrite {
-		t.Errorf("-overwrite: %d jobs, %d done, %v; want 3 to overwrite", len(jobs), skipped, err)
+	if jobs, skipped, err := s.Jobs(nil); err != nil || skipped.N != 0 || len(jobs) != 3 || !jobs[0].Overwrite {
+		t.Errorf("-overwrite: %d jobs, %v, %v; want 3 to overwrite", len(jobs), skipped, err)
 	}
 	// -no-video: a done job's video is not needed.
 	os.Remove(filepath.Join(out, "a.mp4"))
 	s.Overwrite, s.NoVideo = false, true
-	if jobs, skipped, err := s.Jobs(nil); err != nil || skipped != 2 || len(jobs) != 1 || jobs[0].Out != "" {
-		t.Errorf("-no-video: %+v, %d done, %v", jobs, skipped, err)
+	if jobs, skipped, err := s.Jobs(nil); err != nil || skipped.N != 2 || len(jobs) != 1 || jobs[0].Out != "" {
+		t.Errorf("-no-video: %+v, %v, %v", jobs, skipped, err)
 	}
 	// Results without their closing line are in the way.
 	s.NoVideo = false
@@ -83,7 +83,7 @@ func ExampleSubmission_Jobs() {
 	os.WriteFile(filepath.Join(out, "beach.jsonl"), jsonl.AppendEnd(nil, jsonl.End{}), 0o644)
 	s := mainjob.Submission{Sources: []string{in}, OutDir: out, TopK: 3, Every: 1}
 	jobs, done, err := s.Jobs(nil)
-	fmt.Printf("%d already done, %d new: %s %v\n", done, len(jobs), filepath.Base(jobs[0].Source), err)
+	fmt.Printf("%v, %d new: %s %v\n", done, len(jobs), filepath.Base(jobs[0].Source), err)
 	// Output:
 	// 1 already done, 1 new: yard.mp4 <nil>
 }

@@ -1,9 +1,14 @@
 package outputs
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/prom"
+	"github.com/livecam/livecam/sink/clips"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/snapshot"
 	"github.com/livecam/livecam/track"
@@ -44,12 +49,19 @@ type objectEvents struct {
 	ended   bool
 	pubs    []pipeline.ObjectPublisher
 	snaps   *snapshot.Writer
+	snapDir string // snaps' folder
+	root    string // the folder the events name files relative to
+	clips   *clips.Clipper
 	metrics *prom.ObjectMetrics // Prometheus's objects per label, or nil
 }
 
 func (e *objectEvents) event(ev track.Event) {
 	if e.snaps != nil {
 		e.snaps.Event(ev)
+		ev.Snapshot = e.snapshot(ev)
+	}
+	if e.clips != nil {
+		ev = e.clips.ObjectEvent(ev)
 	}
 	for _, p := range e.pubs {
 		p.ObjectEvent(ev)
@@ -65,6 +77,31 @@ func (e *objectEvents) event(ev track.Event) {
 		e.ended = true
 		e.logf("warning: %v; the run goes on without it", err)
 	}
+}
+
+// snapshot names the snapshot the leave event ev made, relative to the
+// root folder when it is within it; "" when none was written.
+func (e *objectEvents) snapshot(ev track.Event) string {
+	if ev.Type != track.Leave || ev.Zone != "" {
+		return ""
+	}
+	path := filepath.Join(e.snapDir, e.snaps.Name(ev.ID, ev.Label))
+	if _, err := os.Lstat(path); err != nil {
+		return ""
+	}
+	return relative(e.root, path)
+}
+
+// relative is path relative to root when it is within root, else path.
+func relative(root, path string) string {
+	if root == "" {
+		return path
+	}
+	rel, err := filepath.Rel(root, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return path
+	}
+	return rel
 }
 
 func (e *objectEvents) Write(*pipeline.Output) error { return nil }

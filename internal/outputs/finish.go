@@ -37,6 +37,10 @@ type Outcome struct {
 	// Source is the source as given, for the results file's closing
 	// line (its credentials are redacted there).
 	Source string
+	// Ended says whether the source ended early without a signal (a
+	// damaged file), where and why, for the closing line; the zero
+	// value is a whole source.
+	Ended jsonl.Ending
 }
 
 // Finish decides the outputs' fate and says what it was. A whole run's
@@ -50,7 +54,7 @@ type Outcome struct {
 func (s *Set) Finish(o Outcome) (kept []string, err error) {
 	err = o.Err
 	if err == nil && o.CutShort == "" {
-		err = s.closeResults(o.Source) // the closing line, last, just before the commit
+		err = s.closeResults(o.Source, o.Ended) // the closing line, last, just before the commit
 		o.Err = err
 	}
 	videoAt := s.plan.Video
@@ -89,14 +93,14 @@ func (s *Set) Finish(o Outcome) (kept []string, err error) {
 
 // closeResults ends a whole run's results file with its closing line
 // (jsonl.End), which tells a finished file from a partial one: the run's
-// frames, the time they cover, its source and what was seen most. A
-// results file on standard output gets none.
-func (s *Set) closeResults(source string) error {
+// frames, the time they cover, its source, what was seen most and how
+// the source ended. A results file on standard output gets none.
+func (s *Set) closeResults(source string, ended jsonl.Ending) error {
 	partial := s.group.Partial(s.plan.Results)
 	if s.plan.Results == "" || s.plan.Results == "-" || partial == "" {
 		return nil
 	}
-	end := jsonl.End{Frames: s.frames, Duration: s.Duration(), Source: redact.URL(source), Seen: s.Seen()}
+	end := jsonl.End{Frames: s.frames, Duration: s.Duration(), Source: redact.URL(source), Seen: s.Seen(), Ended: ended}
 	if err := jsonl.WriteEnd(partial, end); err != nil {
 		return fmt.Errorf("%s: the closing line: %w", s.plan.Results, err)
 	}

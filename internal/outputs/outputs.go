@@ -21,6 +21,7 @@ import (
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/prom"
+	"github.com/livecam/livecam/sink/clips"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/outfile"
 	"github.com/livecam/livecam/sink/snapshot"
@@ -82,6 +83,12 @@ type Options struct {
 	Detector bool
 	// Snapshots, or nil, writes each tracked object's best frame.
 	Snapshots *snapshot.Writer
+	// SnapshotDir is the folder Snapshots writes into: an object's leave
+	// event names its snapshot there (Snapshot), relative to Root.
+	SnapshotDir string
+	// Root is the folder the events' clips and snapshots are named
+	// relative to (the run's out-dir); "" names them as they are.
+	Root string
 	// Story builds the story of what was seen, and the report's segments
 	// (MinDuration merges, MinScore is the threshold).
 	Story timeline.Options
@@ -101,7 +108,8 @@ type Set struct {
 	group    *outfile.Group
 	vid      *video.Sink
 	sinks    []pipeline.Sink
-	onEvent  func(events.Event)
+	send     []func(events.Event) // the label events' takers
+	clips    *clips.Clipper
 	objects  *objectEvents
 	story    *timeline.Builder
 	objStory *timeline.Objects
@@ -198,19 +206,23 @@ func (s *Set) openFiles() error {
 		send = append(send, ev.event)
 		s.sinks = append(s.sinks, ev) // closed after the run's last event
 	}
-	if len(send) > 0 {
-		s.onEvent = func(e events.Event) {
-			for _, f := range send {
-				f(e)
-			}
-		}
-	}
+	s.send = send
 	return nil
+}
+
+// event sends a label event to its takers, its clip named first.
+func (s *Set) event(e events.Event) {
+	if s.clips != nil {
+		e = s.clips.Event(e)
+	}
+	for _, f := range s.send {
+		f(e)
+	}
 }
 
 // openObjectEvents makes the per-object events' fan-out and its file.
 func (s *Set) openObjectEvents(fileOpts outfile.Options) error {
-	e := &objectEvents{camera: s.opts.Camera, logf: s.opts.Logf, snaps: s.opts.Snapshots}
+	e := &objectEvents{camera: s.opts.Camera, logf: s.opts.Logf, snaps: s.opts.Snapshots, snapDir: s.opts.SnapshotDir, root: s.opts.Root}
 	for _, p := range s.opts.Publishers {
 		if op, ok := p.Publisher.(pipeline.ObjectPublisher); ok {
 			e.pubs = append(e.pubs, op)
@@ -255,9 +267,24 @@ func (s *Set) tell(o *pipeline.Output) error {
 // video, the results, the publishers, the events, the story.
 func (s *Set) Sinks() []pipeline.Sink { return s.sinks }
 
-// OnEvent is the label events' fan-out (the events file, the
-// publishers), for pipeline.Config.OnEvent; nil when nobody takes them.
-func (s *Set) OnEvent() func(events.Event) { return s.onEvent }
+// OnEvent is the label events' fan-out (the clips, the events file,
+// the publishers), for pipeline.Config.OnEvent; nil when nobody takes
+// them.
+func (s *Set) OnEvent() func(events.Event) {
+	if len(s.send) == 0 && s.clips == nil {
+		return nil
+	}
+	return s.event
+}
+
+// SetClips has c cut a clip of each stay and name it in the leave
+// events (package clips). Call it before OnEvent and the run.
+func (s *Set) SetClips(c *clips.Clipper) {
+	s.clips = c
+	if s.objects != nil {
+		s.objects.clips = c
+	}
+}
 
 // OnObjectEvent is the per-object events' fan-out (the events file, the
 // publishers, the snapshots, the metrics), for

@@ -6,6 +6,9 @@ import "github.com/livecam/livecam/sink/jsonl/endline"
 // endline, which needs no cgo, holds its format and documentation).
 type End = endline.End
 
+// Ending is how a run's source ended, whole or early (endline.Ending).
+type Ending = endline.Ending
+
 // ErrNoEnd is ReadEnd's error for a file without a valid closing line.
 var ErrNoEnd = endline.ErrNoEnd
 

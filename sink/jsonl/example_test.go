@@ -46,5 +46,5 @@ func ExampleReadEnd() {
 	// Output:
 	// not finished
 	// 1 40ms seashore <nil>
-	// {"end":{"frames":1,"duration_ms":40,"complete":true,"source":"beach.mp4","seen":"seashore"}}
+	// {"end":{"frames":1,"duration_ms":40,"complete":true,"whole":true,"source":"beach.mp4","seen":"seashore"}}
 }

@@ -5,15 +5,15 @@
 //	PREFIX/CAMERA/availability/INSTANCE  "online" while this process
 //	                       publishes the camera, "offline" once it has
 //	                       closed, then cleared (retained while online);
-//	                       INSTANCE is the client id made safe
+//	                       "offline" too while the camera has no signal
+//	                       (Signal: its frames stopped), "online" again
+//	                       when they come back; INSTANCE is the client
+//	                       id made safe
 //	PREFIX/instance/INSTANCE/availability  "online" while this process
 //	                       is connected; "offline" is its last will,
 //	                       which the broker sends if it dies (retained;
 //	                       cleared by a clean Close, when every camera
 //	                       of the process says "offline" itself)
-//	                       "offline" too while the camera has no signal
-//	                       (Signal: its frames stopped), "online" again
-//	                       when they come back
 //	PREFIX/CAMERA/top      a classifier's current best label as JSON,
 //	                       retained, published when it changes; while
 //	                       the camera has no signal, no label
@@ -60,9 +60,14 @@
 // Messages go through a bounded queue to one publishing goroutine that
 // waits for each acknowledgement in order and retries while the broker is
 // away: livecam never waits on the broker, order is kept, and nothing is
-// lost unless the queue overflows, which is counted and reported. The
-// messages are built in buffers that are reused once the broker has
-// taken them: the per-frame calls (Write, Result) allocate nothing.
+// lost unless the queue overflows, which is counted and reported. On
+// every reconnection each camera's retained state (availability, top,
+// counts) is queued again, behind what waits and before what follows:
+// the broker ends up with the camera's state as it is, even if it lost
+// its retained messages (a crash) or the connection dropped while the
+// camera's signal went or came back. The messages are built in buffers
+// that are reused once the broker has taken them: the per-frame calls
+// (Write, Result) allocate nothing.
 package mqtt
 
 import (
@@ -146,7 +151,14 @@ type Publisher struct {
 	// noSignal is set while the camera's frames have stopped (Signal):
 	// a reconnection to the broker announces it offline, not online.
 	noSignal atomic.Bool
-	objects  objectCounts // a detector's objects in view, per label and zone
+	// stateMu guards lastTop and orders the camera's retained messages in
+	// the queue: Write, Signal and republish queue them holding it, so
+	// that a reconnection's republished state never overtakes a change.
+	stateMu sync.Mutex
+	// lastTop is the camera's retained top message last queued (a
+	// label, none, or no signal), published again on a reconnection.
+	lastTop []byte
+	objects objectCounts // a detector's objects in view, per label and zone
 
 	// The camera's topics, made once: a frame's message costs no
 	// allocation.
@@ -264,7 +276,20 @@ func Connect(opts Options) (*Publisher, error) {
 						pc.Publish(cam.countDiscoveryTopic(l[0]), 1, true, cam.countDiscoveryConfig(l[0], l[1]))
 					}
 				}
-				pc.Publish(cam.availability(), 1, true, cam.state())
+			}
+			c.mu.Lock()
+			queued := c.queue != nil
+			c.mu.Unlock()
+			for _, cam := range cams {
+				if !queued { // the first connection: nothing queued yet
+					pc.Publish(cam.availability(), 1, true, cam.state())
+					continue
+				}
+				// Through the queue, behind what is waiting there
+				// (a Signal queued while the broker was away): the
+				// broker ends up with the camera's state as it is now,
+				// even if it lost its retained messages.
+				cam.republish()
 			}
 			c.announce.Do(func() { close(c.announced) })
 		})
@@ -291,10 +316,13 @@ func Connect(opts Options) (*Publisher, error) {
 // start starts the queues that send c's messages.
 func (c *conn) start() {
 	c.buffers, c.resultBuffers = bufpool.New(64, 512), bufpool.New(resultsQueue+2, 1024)
-	c.queue = relay.New(c.opts.QueueSize, c.send, func(dropped int64) {
+	q := relay.New(c.opts.QueueSize, c.send, func(dropped int64) {
 		c.opts.Logf("mqtt %s: the queue of %d messages is full; %d dropped so far", redact.URL(c.opts.Broker), c.opts.QueueSize, dropped)
 	})
 	c.results = relay.NewLossy(resultsQueue, c.sendResult)
+	c.mu.Lock()
+	c.queue = q // the connection handler looks at it (under mu)
+	c.mu.Unlock()
 }
 
 // TLSConfig builds the TLS settings of an mqtts:// connection: caFile
@@ -585,9 +613,35 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 		return nil
 	}
 	if p.top.Changed(o.Result) {
-		p.queue.Put(relay.Message{Subject: p.topTopic, Payload: wire.AppendTop(p.buffers.Get(), o.Result), Retained: true})
+		p.stateMu.Lock()
+		p.putTop(wire.AppendTop(p.buffers.Get(), o.Result))
+		p.stateMu.Unlock()
 	}
 	return nil
+}
+
+// putTop queues msg, the camera's new top message, and keeps a copy of
+// it for republish. p.stateMu is held.
+func (p *Publisher) putTop(msg []byte) {
+	p.lastTop = append(p.lastTop[:0], msg...)
+	p.queue.Put(relay.Message{Subject: p.topTopic, Payload: msg, Retained: true})
+}
+
+// republish queues the camera's current state again, on a reconnection
+// to the broker: its top message (when it has published one), a
+// detector's counts of objects in view, and its availability; behind the
+// messages already queued and before any change that comes after, so
+// that the broker's retained messages end up saying what the camera's
+// state is, whatever the broker kept and however the reconnection
+// crossed a Signal.
+func (p *Publisher) republish() {
+	p.stateMu.Lock()
+	defer p.stateMu.Unlock()
+	if len(p.lastTop) > 0 {
+		p.queue.Put(relay.Message{Subject: p.topTopic, Payload: append(p.buffers.Get(), p.lastTop...), Retained: true})
+	}
+	p.objects.each(p.putCount)
+	p.queue.Put(relay.Message{Subject: p.availability(), Payload: append(p.buffers.Get(), p.state()...), Retained: true})
 }
 
 // resultsQueue bounds the results waiting for the broker (Result).
@@ -637,10 +691,12 @@ var errNotConnected = errors.New("not connected")
 // before; Home Assistant, told that topic, shows the camera unavailable.
 // Back: "online" again, and the next frame's label is published.
 func (p *Publisher) Signal(s pipeline.Signal) {
+	p.stateMu.Lock()
+	defer p.stateMu.Unlock()
 	p.noSignal.Store(s.Lost)
 	if s.Lost {
 		p.top.Reset()
-		p.queue.Put(relay.Message{Subject: p.topTopic, Payload: wire.AppendNoSignal(p.buffers.Get(), s.Since), Retained: true})
+		p.putTop(wire.AppendNoSignal(p.buffers.Get(), s.Since))
 	}
 	p.queue.Put(relay.Message{Subject: p.availability(), Payload: append(p.buffers.Get(), p.state()...), Retained: true})
 }

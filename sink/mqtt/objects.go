@@ -53,6 +53,15 @@ func (c *objectCounts) add(k countKey, name string, typ track.EventType) (n int,
 	return n, newLabel
 }
 
+// each calls f with every count (in no particular order).
+func (c *objectCounts) each(f func(k countKey, n int)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, n := range c.counts {
+		f(k, n)
+	}
+}
+
 // announced returns the view's labels seen so far: topic level and name.
 func (c *objectCounts) announced() [][2]string {
 	c.mu.Lock()
@@ -110,10 +119,17 @@ func (p *Publisher) ObjectEvent(e track.Event) {
 	if e.Zone != "" {
 		k.zone = ObjectLevel(e.Zone)
 	}
+	p.stateMu.Lock() // the count and its message, in order with republish
+	defer p.stateMu.Unlock()
 	n, newLabel := p.objects.add(k, e.Label, e.Type)
 	if newLabel && p.opts.Discovery != "" {
 		p.queue.Put(relay.Message{Subject: p.countDiscoveryTopic(k.label), Payload: p.countDiscoveryConfig(k.label, e.Label), Retained: true})
 	}
+	p.putCount(k, n)
+}
+
+// putCount queues count k's retained message, n.
+func (p *Publisher) putCount(k countKey, n int) {
 	topic := p.Topic(k.label)
 	if k.zone != "" {
 		topic = p.Topic(k.zone) + "/" + k.label

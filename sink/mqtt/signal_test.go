@@ -77,6 +77,9 @@ func TestSignalLostAndBack(t *testing.T) {
 // TestSignalLostSurvivesBrokerRestart: a camera without signal when the
 // broker connection comes back is announced offline, not online.
 func TestSignalLostSurvivesBrokerRestart(t *testing.T) {
+	if raceDetector {
+		t.Skip("Paho's own data race on resending after a reconnect (eclipse-paho/paho.mqtt.golang#703): run without -race")
+	}
 	b := mosquittotest.Start(t, nil)
 	logf, wait := connectionLost(t)
 	p, err := Connect(Options{Broker: b.URL(), Camera: "porch", Logf: logf})

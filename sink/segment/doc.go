@@ -9,11 +9,18 @@
 // day:
 //
 //	DIR/NAME/2026-12-01/15-30-00.mp4      a finished segment
+//	DIR/NAME/2026-12-01/15-30-00.results.jsonl   its results, a line a frame
+//	DIR/NAME/2026-12-01/15-30-00.events.jsonl    its events (none: no file)
 //	DIR/NAME/2026-12-01/15-30-00-1.mp4    the same second taken: the next free name
 //	DIR/NAME/2026-12-01/15-40-00.partial-123.mp4   the segment being written
+//	DIR/NAME/2026-12-01/15-40-00.results.partial-456.jsonl   and its results
 //	DIR/NAME/2026-12-01/15-20-00.cut.mp4  kept from a run that stopped mid-segment
+//	DIR/NAME/2026-12-01/15-20-00.cut.results.jsonl   and its results
 //	DIR/NAME/.lock                        held while a Recorder records NAME
 //
+// The .jsonl files are the segment's sidecars (Options.Sidecars): the
+// results and events of the frames of the segment, so that the results
+// of a given hour are found by its name, and they go when it goes.
 // The date and time are the local ones of the segment's first frame, read
 // from the injected clock (Options.Now). NAME is the camera's name made
 // safe for a path by outfile.SafeName (separators, "..", control
@@ -35,22 +42,53 @@
 // existing file: the partial file is created with O_EXCL, and a name is
 // chosen only when no file of the folder starts with it.
 //
+// # Sidecars
+//
+// With Options.Sidecars, each segment has its results and events beside
+// it, written through package jsonl (whole lines only, at least every
+// jsonl.FlushEvery) and named after the segment: they start and end with
+// it, on the same frame (a rotation closes all three). The results file
+// has a line per frame written to the segment (wire.AppendResult) and,
+// once the segment is finished, the closing line of package
+// jsonl/endline: the segment's frames, the time they cover, the source
+// (Options.Source) and the label seen in the most frames (a
+// classifier's best label, at or above Options.Threshold); a results file
+// without it (a cut one) is recognisably partial. The events file has
+// the events given to Event and ObjectEvent; it is made with the
+// segment's first event, so a quiet segment has none. An event goes to
+// the segment being written when it comes; one that comes when none is
+// (before the first frame, or after an outage longer than the segment's
+// length) waits for the next frame's segment, and those of the run's end
+// (what was still in view leaves) go to the last segment. An event's
+// enter and its leave may so be in the files of different segments: a
+// reader following a stay across segments reads the next files, by
+// their names. With Options.NoVideo only the sidecars are written
+// (a camera whose video goes to a file of its own), rotating at Length
+// the same; Segments lists videos, so it lists none then.
+//
 // # A run that stopped
 //
-// A crash, kill -9 or power cut leaves the segment being written under
-// its partial name. New finds such files of its camera (it holds the
-// camera's lock, so no other livecam is writing them) and keeps them as
-// HH-MM-SS.cut.mp4: a fragmented MP4 plays up to its last fragment, and
-// the ".cut" says that it is not whole. An empty one is removed. A segment
+// A crash, kill -9 or power cut leaves the segment being written, and its
+// sidecars, under their partial names. New finds such files of its
+// camera (it holds the camera's lock, so no other livecam is writing
+// them) and keeps them as HH-MM-SS.cut.mp4 and HH-MM-SS.cut.results.jsonl
+// (.events. likewise; all of a segment's files to one free name): a
+// fragmented MP4 plays up to its last fragment, a JSON lines file holds
+// whole lines up to its last flush, the results file has no closing
+// line, and the ".cut" says that they are not whole. An empty one is
+// removed; sidecars whose video was empty are kept alone. A segment
 // whose encoder failed is kept the same way. Cut segments are segments
 // like the others for listing and retention.
 //
 // # Retention
 //
 // After each segment closes, and at New, the oldest finished segments of
-// the camera are deleted while they are older than Options.Keep (by the
-// time in their name) or while the finished segments and the one being
-// written together take more than Options.KeepBytes. The size budget is
+// the camera are deleted, each with its sidecars, while they are older
+// than Options.Keep (by the time in their name) or while the finished
+// segments and the one being written together take more than
+// Options.KeepBytes. A segment's bytes are its video's and its
+// sidecars'; the one being written counts what its sidecars were given
+// (written or still pending) too. The size budget is
 // also checked at every frame: when the segment being written would take
 // the total past the budget (with room for the largest growth seen
 // between two frames), the oldest finished segment is deleted; when no
@@ -72,5 +110,6 @@
 //
 // In steady state (between rotations) Write adds no allocation to the
 // video sink's: the clock, the frame size and the current file's size
-// (one fstat) are read into the Recorder's own fields.
+// (one fstat) are read into the Recorder's own fields, and the results
+// and events lines are built in reused buffers.
 package segment

@@ -17,14 +17,19 @@ const (
 	timeLayout = "15-04-05"
 	ext        = ".mp4"
 	cutMark    = ".cut"
+	resultsExt = ".results.jsonl" // a segment's results sidecar
+	eventsExt  = ".events.jsonl"  // a segment's events sidecar
 )
 
 var (
-	// segmentName matches a finished segment: HH-MM-SS[-N][.cut].mp4.
-	segmentName = regexp.MustCompile(`^(\d\d-\d\d-\d\d)(?:-([1-9][0-9]{0,8}))?(\.cut)?\.mp4$`)
-	// partialName matches a segment being written, or left by a run that
-	// stopped: HH-MM-SS[-N].partial-RANDOM.mp4 (outfile's partial name).
-	partialName = regexp.MustCompile(`^(\d\d-\d\d-\d\d(?:-[1-9][0-9]{0,8})?)\.partial-[0-9]+\.mp4$`)
+	// segmentName matches a finished segment's file: HH-MM-SS[-N][.cut]
+	// and .mp4 (the video), .results.jsonl or .events.jsonl (its sidecars).
+	segmentName = regexp.MustCompile(`^(\d\d-\d\d-\d\d)(?:-([1-9][0-9]{0,8}))?(\.cut)?(\.mp4|\.results\.jsonl|\.events\.jsonl)$`)
+	// partialName matches a segment's file being written, or left by a
+	// run that stopped (outfile's partial names): the video's
+	// HH-MM-SS[-N].partial-RANDOM.mp4, or a sidecar's
+	// HH-MM-SS[-N].results.partial-RANDOM.jsonl (.events. likewise).
+	partialName = regexp.MustCompile(`^(\d\d-\d\d-\d\d(?:-[1-9][0-9]{0,8})?)(?:\.partial-[0-9]+\.mp4|(\.results|\.events)\.partial-[0-9]+\.jsonl)$`)
 	dayName     = regexp.MustCompile(`^\d\d\d\d-\d\d-\d\d$`)
 )
 
@@ -44,22 +49,23 @@ func folderName(camera string) (string, error) {
 	return safe, nil
 }
 
-// parseSegment reads a finished segment's start time, its number within
-// that second and whether it is cut from its date folder's and its own
-// name; ok is false for any other name.
-func parseSegment(day, name string) (start time.Time, n int, cut, ok bool) {
+// parseSegment reads a finished segment's file name (in date folder
+// day): its start time, its number within that second, whether it is
+// cut, and its kind (ext, resultsExt or eventsExt); ok is false for any
+// other name.
+func parseSegment(day, name string) (start time.Time, n int, cut bool, kind string, ok bool) {
 	m := segmentName.FindStringSubmatch(name)
 	if m == nil {
-		return time.Time{}, 0, false, false
+		return time.Time{}, 0, false, "", false
 	}
 	start, err := time.ParseInLocation(dayLayout+" "+timeLayout, day+" "+m[1], time.Local)
 	if err != nil {
-		return time.Time{}, 0, false, false
+		return time.Time{}, 0, false, "", false
 	}
 	if m[2] != "" {
 		n, _ = strconv.Atoi(m[2])
 	}
-	return start, n, m[3] != "", true
+	return start, n, m[3] != "", m[4], true
 }
 
 // freeStem returns the first of base, base-1, base-2... that no entry of

@@ -5,17 +5,31 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
-// Segments lists the camera's finished segments, oldest first (the one
-// being written is not among them).
+// Segments lists the camera's finished segments that have a video,
+// oldest first, with their sidecars (the one being written is not among
+// them).
 func (r *Recorder) Segments() ([]Segment, error) {
-	return scan(r.dir)
+	all, err := scan(r.dir)
+	if err != nil {
+		return nil, err
+	}
+	segs := all[:0]
+	for _, s := range all {
+		if s.Path != "" {
+			segs = append(segs, s)
+		}
+	}
+	return segs, nil
 }
 
 // scan lists the finished segments under the camera folder dir: regular
-// files named like segments, in date folders; oldest first.
+// files named like segments or their sidecars, in date folders, one
+// Segment for the files of a name (a segment whose video is missing, a
+// sidecar left alone, has Path ""); oldest first.
 func scan(dir string) ([]Segment, error) {
 	days, err := os.ReadDir(dir)
 	if err != nil {
@@ -30,11 +44,12 @@ func scan(dir string) ([]Segment, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, d.Name()), unwrapPath(err))
 		}
+		at := map[string]int{} // the name without its kind -> its index in segs
 		for _, f := range files {
 			if !f.Type().IsRegular() {
 				continue
 			}
-			start, n, cut, ok := parseSegment(d.Name(), f.Name())
+			start, n, cut, kind, ok := parseSegment(d.Name(), f.Name())
 			if !ok {
 				continue
 			}
@@ -42,14 +57,39 @@ func scan(dir string) ([]Segment, error) {
 			if err != nil {
 				continue // gone meanwhile
 			}
-			segs = append(segs, Segment{Path: filepath.Join(dir, d.Name(), f.Name()), Start: start, Size: info.Size(), Cut: cut, n: n})
+			key := strings.TrimSuffix(f.Name(), kind)
+			i, seen := at[key]
+			if !seen {
+				i = len(segs)
+				at[key] = i
+				segs = append(segs, Segment{Start: start, Cut: cut, n: n})
+			}
+			path := filepath.Join(dir, d.Name(), f.Name())
+			switch kind {
+			case ext:
+				segs[i].Path = path
+			case resultsExt:
+				segs[i].Results = path
+			case eventsExt:
+				segs[i].Events = path
+			}
+			segs[i].Size += info.Size()
 		}
 	}
 	slices.SortFunc(segs, func(a, b Segment) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
-		return a.n - b.n
+		if c := a.n - b.n; c != 0 {
+			return c
+		}
+		switch {
+		case a.Cut == b.Cut:
+			return 0
+		case a.Cut:
+			return -1
+		}
+		return 1
 	})
 	return segs, nil
 }
@@ -82,7 +122,7 @@ func (r *Recorder) prune(keepNewest bool) error {
 	}
 	if r.opts.KeepBytes > 0 {
 		cur := int64(0)
-		if r.cur != nil {
+		if r.recording() {
 			cur = r.curSize()
 		}
 		for len(segs) > floor && total+cur > r.opts.KeepBytes {
@@ -95,21 +135,30 @@ func (r *Recorder) prune(keepNewest bool) error {
 	return nil
 }
 
-// remove deletes a finished segment, and its date folder when that is
-// left empty (and is not the current segment's).
+// remove deletes a finished segment, its video and its sidecars, and
+// its date folder when that is left empty (and is not the current
+// segment's).
 func (r *Recorder) remove(s Segment) {
-	if err := os.Remove(s.Path); err != nil && !os.IsNotExist(err) {
-		r.logf("cannot delete the old segment %s: %v", s.Path, err)
-		return
+	day := ""
+	for _, path := range []string{s.Path, s.Results, s.Events} {
+		if path == "" {
+			continue
+		}
+		day = filepath.Dir(path)
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			r.logf("cannot delete the old segment %s: %v", path, err)
+			return
+		}
 	}
-	if day := filepath.Dir(s.Path); day != r.curDir || r.cur == nil {
+	if day != "" && (day != r.curDir || !r.recording()) {
 		os.Remove(day) // only when empty
 	}
 }
 
-// keepStale keeps the segments a stopped run left under partial names as
-// cut segments (fragmented MP4 plays up to its last fragment), and
-// removes the empty ones.
+// keepStale keeps the segments a stopped run left under partial names
+// (their videos and sidecars) as cut segments (fragmented MP4 plays up to
+// its last fragment, a JSON lines file up to its last line), and removes
+// the empty ones.
 func (r *Recorder) keepStale() error {
 	days, err := os.ReadDir(r.dir)
 	if err != nil {
@@ -124,6 +173,8 @@ func (r *Recorder) keepStale() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, unwrapPath(err))
 		}
+		var stems []string
+		parts := map[string][]part{} // stem -> its partial files
 		for _, f := range files {
 			m := partialName.FindStringSubmatch(f.Name())
 			if m == nil || !f.Type().IsRegular() {
@@ -132,19 +183,42 @@ func (r *Recorder) keepStale() error {
 			path := filepath.Join(dir, f.Name())
 			if info, err := f.Info(); err == nil && info.Size() == 0 {
 				os.Remove(path)
-				r.logf("removed %s, an empty segment left by a run that stopped", path)
+				r.logf("removed %s, an empty file left by a run that stopped", path)
 				continue
 			}
-			to, err := moveFree(path, dir, m[1], cutMark+ext)
+			kind := ext
+			if m[2] != "" {
+				kind = m[2] + ".jsonl"
+			}
+			if parts[m[1]] == nil {
+				stems = append(stems, m[1])
+			}
+			parts[m[1]] = append(parts[m[1]], part{path, kind})
+		}
+		for _, stem := range stems {
+			ps := parts[stem]
+			slices.SortFunc(ps, func(a, b part) int { return kindRank(a.kind) - kindRank(b.kind) }) // the video first
+			to, err := moveSet(dir, stem, cutMark, ps)
 			if err != nil {
-				r.logf("left %s, a segment a run that stopped did not finish: %v", path, err)
+				r.logf("left the files of %s, a segment a run that stopped did not finish: %v", filepath.Join(dir, stem), err)
 				continue
 			}
-			r.logf("kept %s, a segment a run that stopped did not finish, as %s (it plays up to where it stopped)", path, filepath.Base(to))
+			r.logf("kept %s, a segment a run that stopped did not finish, as %s (it plays up to where it stopped)", filepath.Join(dir, stem), strings.TrimSuffix(filepath.Base(to), ps[0].kind)+".*")
 		}
 		os.Remove(dir) // only when empty
 	}
 	return nil
+}
+
+// kindRank orders a segment's files: its video, its results, its events.
+func kindRank(kind string) int {
+	switch kind {
+	case ext:
+		return 0
+	case resultsExt:
+		return 1
+	}
+	return 2
 }
 
 // expired reports whether a segment that started at start is older than

@@ -42,15 +42,34 @@ type Options struct {
 	// Logf reports what the Recorder did on its own (segments kept from a
 	// run that stopped, a budget smaller than a segment); nil is silent.
 	Logf func(format string, args ...any)
+	// Sidecars writes each segment's results and events beside it, as
+	// JSON lines covering the same frames (see the package
+	// documentation): every frame's result, and the events given to
+	// Event and ObjectEvent.
+	Sidecars bool
+	// Source is the camera's source as the results sidecars' closing
+	// lines name it: its credentials redacted by the caller.
+	Source string
+	// Threshold is the score a classifier's best class needs for its
+	// frame to count for it in the closing lines' "seen" (the run's
+	// -threshold, as in its summary); 0 counts every frame.
+	Threshold float32
+	// NoVideo records the sidecars alone (with Sidecars): for a camera
+	// whose video goes elsewhere. The segments rotate at Length all the
+	// same; Segments lists none (it lists videos).
+	NoVideo bool
 }
 
 // Segment is one finished segment of a camera.
 type Segment struct {
-	// Path is the segment's file.
+	// Path is the segment's video file.
 	Path string
+	// Results and Events are its sidecars, "" when it has none
+	// (Options.Sidecars; a segment without events has no events file).
+	Results, Events string
 	// Start is the local time of its first frame, from its name.
 	Start time.Time
-	// Size is its size in bytes.
+	// Size is the bytes it takes: its video and its sidecars.
 	Size int64
 	// Cut says it was kept from a run that stopped while writing it (or
 	// whose encoder failed): it plays up to its last fragment.
@@ -79,8 +98,10 @@ type Recorder struct {
 	curH      int
 	curFile   *os.File // its partial file, opened to read its size
 	st        unix.Stat_t
-	lastSize  int64
-	maxGrowth int64 // the largest growth of a segment between two frames
+	lastSize  int64    // the segment's size at the last frame
+	videoSize int64    // its video's, at the last fstat
+	maxGrowth int64    // the largest growth of a segment between two frames
+	side      sidecars // its results and events (Options.Sidecars)
 
 	// Finished segments, oldest first, and their total size.
 	segs     []Segment
@@ -104,6 +125,8 @@ func New(opts Options) (*Recorder, error) {
 		return nil, fmt.Errorf("keep %v: must be positive (0 keeps everything)", opts.Keep)
 	case opts.KeepBytes < 0:
 		return nil, fmt.Errorf("keep size %d: must be positive (0 is no limit)", opts.KeepBytes)
+	case opts.NoVideo && !opts.Sidecars:
+		return nil, fmt.Errorf("camera %q: no video and no sidecars: nothing to record", opts.Camera)
 	}
 	name, err := folderName(opts.Camera)
 	if err != nil {
@@ -137,8 +160,10 @@ func New(opts Options) (*Recorder, error) {
 	}
 	// The encoding (and ffmpeg) is checked against a name that is never
 	// created; that a file of that name exists does not matter.
-	if _, err := video.CreateWith(filepath.Join(r.dir, "check"+ext), opts.Encoding, outfile.Options{}); err != nil && !errors.Is(err, outfile.ErrExists) {
-		return nil, fmt.Errorf("camera %q: %w", opts.Camera, err)
+	if !opts.NoVideo {
+		if _, err := video.CreateWith(filepath.Join(r.dir, "check"+ext), opts.Encoding, outfile.Options{}); err != nil && !errors.Is(err, outfile.ErrExists) {
+			return nil, fmt.Errorf("camera %q: %w", opts.Camera, err)
+		}
 	}
 	lock, err := os.OpenFile(filepath.Join(r.dir, ".lock"), os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o644)
 	if err != nil {
@@ -174,20 +199,27 @@ func (r *Recorder) Write(o *pipeline.Output) error {
 		return fmt.Errorf("%s: write after Close", r.dir)
 	}
 	now := r.opts.Now()
-	if r.cur != nil && (now.Sub(r.curStart) >= r.length || o.Image.Cols() != r.curW || o.Image.Rows() != r.curH) {
+	if r.recording() && (now.Sub(r.curStart) >= r.length || !r.opts.NoVideo && (o.Image.Cols() != r.curW || o.Image.Rows() != r.curH)) {
 		if err := r.rotate(); err != nil {
 			return err
 		}
 	}
-	if r.cur == nil {
+	if !r.recording() {
 		if err := r.begin(now, o); err != nil {
 			return err
 		}
 	}
-	if err := r.cur.Write(o); err != nil {
-		return err
+	if r.cur != nil {
+		if err := r.cur.Write(o); err != nil {
+			return err
+		}
 	}
-	if r.curFile == nil {
+	if r.side.results != nil {
+		if err := r.writeSidecars(o); err != nil {
+			return err
+		}
+	}
+	if r.curFile == nil && r.cur != nil {
 		r.openPartial()
 	}
 	if r.opts.KeepBytes > 0 {
@@ -212,13 +244,23 @@ func (r *Recorder) begin(now time.Time, o *pipeline.Output) error {
 		return err
 	}
 	g := &outfile.Group{}
-	v, err := video.CreateWith(filepath.Join(dir, stem+ext), r.opts.Encoding, outfile.Options{Group: g})
-	if err != nil {
-		return err
+	var v *video.Sink
+	if !r.opts.NoVideo {
+		if v, err = video.CreateWith(filepath.Join(dir, stem+ext), r.opts.Encoding, outfile.Options{Group: g}); err != nil {
+			return err
+		}
+	}
+	if r.opts.Sidecars {
+		if err := r.beginSidecars(dir, stem, g); err != nil {
+			if v != nil {
+				v.Close()
+			}
+			return err
+		}
 	}
 	r.cur, r.group, r.curDir, r.curStem, r.curStart = v, g, dir, stem, now
 	r.curW, r.curH = o.Image.Cols(), o.Image.Rows()
-	r.lastSize = 0
+	r.lastSize, r.videoSize = 0, 0
 	return nil
 }
 
@@ -230,7 +272,7 @@ func (r *Recorder) openPartial() {
 		return
 	}
 	for _, e := range entries {
-		if m := partialName.FindStringSubmatch(e.Name()); m != nil && m[1] == r.curStem {
+		if m := partialName.FindStringSubmatch(e.Name()); m != nil && m[1] == r.curStem && m[2] == "" {
 			if f, err := os.Open(filepath.Join(r.curDir, e.Name())); err == nil {
 				r.curFile = f
 			}
@@ -239,13 +281,17 @@ func (r *Recorder) openPartial() {
 	}
 }
 
-// curSize returns the size of the segment being written.
+// curSize returns the size of the segment being written: its video's
+// and what its sidecars were given.
 func (r *Recorder) curSize() int64 {
-	if r.curFile == nil || unix.Fstat(int(r.curFile.Fd()), &r.st) != nil {
-		return r.lastSize
+	if r.curFile != nil && unix.Fstat(int(r.curFile.Fd()), &r.st) == nil {
+		r.videoSize = r.st.Size
 	}
-	return r.st.Size
+	return r.videoSize + r.side.bytes
 }
+
+// recording reports whether a segment is being written.
+func (r *Recorder) recording() bool { return r.group != nil }
 
 // budget keeps the finished segments and the current one within
 // KeepBytes, with room for the largest growth seen between two frames:
@@ -279,58 +325,34 @@ func (r *Recorder) rotate() error {
 	return err
 }
 
-// finish closes the current segment and moves it to its final name (the
-// next free one when its name was taken meanwhile), or to a cut name
-// when the encoder failed.
+// finish closes the current segment and its sidecars and moves them to
+// their final names (all to the next free one when a name was taken
+// meanwhile), or to cut names when the encoder failed.
 func (r *Recorder) finish() error {
-	if r.cur == nil {
+	if !r.recording() {
 		return nil
 	}
-	err := r.cur.Close()
+	var err error
+	if r.cur != nil {
+		err = r.cur.Close()
+	}
 	if r.curFile != nil {
 		r.curFile.Close()
 	}
-	partial := r.group.Partial(filepath.Join(r.curDir, r.curStem+ext))
-	dir, stem := r.curDir, r.curStem
+	g, dir, stem := r.group, r.curDir, r.curStem
+	sides, serr := r.finishSidecars(g, dir, stem)
 	r.cur, r.group, r.curFile = nil, nil, nil
-	if partial == "" {
-		return err // no frame was written, or the file could not be finished
+	var parts []part
+	if p := g.Partial(filepath.Join(dir, stem+ext)); p != "" {
+		parts = append(parts, part{p, ext})
 	}
-	suffix := ext
+	parts = append(parts, sides...) // a video that could not be finished, or of no frame: its sidecars alone
+	mark := ""
 	if err != nil {
-		suffix = cutMark + ext
+		mark = cutMark
 	}
-	if _, rerr := moveFree(partial, dir, stem, suffix); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	return err
-}
-
-// moveFree renames the finished file partial to dir/stem+suffix, or to
-// the next free stem when that is taken; it never replaces a file.
-func moveFree(partial, dir, stem, suffix string) (string, error) {
-	for range 10 {
-		target := filepath.Join(dir, stem+suffix)
-		if _, err := os.Lstat(target); err != nil {
-			err := outfile.Rename(partial, target, false)
-			if err == nil {
-				return target, nil
-			}
-			if _, lerr := os.Lstat(target); lerr != nil {
-				return "", err // not taken: the rename failed for another reason
-			}
-		}
-		base := stem
-		if m := segmentName.FindStringSubmatch(stem + ext); m != nil {
-			base = m[1]
-		}
-		next, err := freeStem(dir, base)
-		if err != nil {
-			return "", err
-		}
-		stem = next
-	}
-	return "", fmt.Errorf("%s: no free name to move it to in %s", partial, dir)
+	_, merr := moveSet(dir, stem, mark, parts)
+	return errors.Join(err, serr, merr)
 }
 
 // Close finishes the segment being written, applies the retention rules
@@ -339,6 +361,7 @@ func (r *Recorder) Close() error {
 	if r.closed {
 		return nil
 	}
+	r.flushEvents() // the events the run's end gave (those still in view leave)
 	r.closed = true
 	err := r.finish()
 	if perr := r.prune(true); err == nil {

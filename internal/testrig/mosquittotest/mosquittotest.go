@@ -144,6 +144,17 @@ func (b *Broker) Restart() {
 	b.t.Fatal("mosquitto did not start listening")
 }
 
+// Kill kills the broker as a crash would: what it had not saved (its
+// retained messages and sessions since it started) is lost. Restart
+// starts it again.
+func (b *Broker) Kill() {
+	if b.cmd != nil && b.cmd.Process != nil {
+		b.cmd.Process.Kill()
+		b.cmd.Wait()
+		b.cmd = nil
+	}
+}
+
 // Stop stops the broker (it saves its sessions first).
 func (b *Broker) Stop() {
 	if b.cmd != nil && b.cmd.Process != nil {

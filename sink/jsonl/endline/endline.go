@@ -6,6 +6,7 @@ package endline
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,23 +14,31 @@ import (
 	"math"
 	"os"
 	"time"
+
+	"github.com/livecam/livecam/timeline"
 )
 
-// End is the closing line of a whole run's results file: livecam writes
-// it last, just before the file moves into place, and only when the run
-// was whole (it read its source to the end, or a live source was stopped
-// on purpose). A results file whose last line is not a closing line was
-// cut short (a signal, a failure, a full disk, a crash) or is not
-// livecam's. The line is one JSON object with a single key, "end", which
-// no per-frame line has (those start with "frame"):
+// End is the closing line of a results file livecam finished writing:
+// livecam writes it last, just before the file moves into place, when
+// the run read its source to its end (a file read whole, or one that
+// ended early because it is damaged), or a live source was stopped on
+// purpose. A results file whose last line is not a closing line was cut
+// short (a signal, a failure, a full disk, a crash) or is not livecam's.
+// The line is one JSON object with a single key, "end", which no
+// per-frame line has (those start with "frame"):
 //
-//	{"end":{"frames":600,"duration_ms":24000.0,"complete":true,"source":"videos/beach.mp4","seen":"seashore"}}
+//	{"end":{"frames":600,"duration_ms":24000.0,"complete":true,"whole":true,"source":"videos/beach.mp4","seen":"seashore"}}
+//	{"end":{"frames":427,"duration_ms":14233.3,"complete":true,"whole":false,"ended_at_ms":14200.0,"source_duration_ms":24000.0,"reason":"damaged file","source":"corrupt.mp4","seen":"tiger"}}
 //
 // frames is the number of result lines before it, duration_ms the time
 // of the source they cover, source the source as given (a URL's
 // credentials redacted), seen the label in view the longest ("" when
-// none). Readers of results files skip it, or use it to tell a finished
-// file from a partial one (ReadEnd).
+// none). complete says livecam finished writing the file; whole says
+// whether the source was read to its end (false: see Ending, whose
+// ended_at_ms, source_duration_ms when known, and reason follow it). A
+// closing line without "whole" (written before it existed) is taken
+// for whole. Readers of results files skip it, or use it to tell a
+// finished file from a partial one (ReadEnd).
 type End struct {
 	// Frames is the number of result lines before the closing line.
 	Frames int64
@@ -39,6 +48,37 @@ type End struct {
 	Source string
 	// Seen is the label in view the longest, "" when none.
 	Seen string
+	// Ended is how the source ended: whole (the zero value) or early.
+	Ended Ending
+}
+
+// Ending is how a run's source ended: whole (the zero value), or early
+// (a damaged file, a stream that ended), where and why. A source that
+// ended early is not read again by a rerun: the same file ends at the
+// same place.
+type Ending struct {
+	// Early says the source ended before its end, without being
+	// asked to.
+	Early bool
+	// At is the position in the source where it ended; Of is the
+	// source's duration, 0 when unknown.
+	At, Of time.Duration
+	// Reason says why: "damaged file", "stream ended".
+	Reason string
+}
+
+// String says where and why a source ended early, as livecam's end
+// table and report do ("ended at 0:04.9 of 0:24.0: damaged file"); ""
+// for a whole source.
+func (e Ending) String() string {
+	if !e.Early {
+		return ""
+	}
+	s := "ended at " + timeline.Clock(e.At)
+	if e.Of > 0 {
+		s += " of " + timeline.Clock(e.Of)
+	}
+	return s + ": " + cmp.Or(e.Reason, "ended early")
 }
 
 // endLine is End as its JSON line has it.
@@ -46,9 +86,22 @@ type endLine struct {
 	Frames     *int64   `json:"frames"`
 	DurationMS *float64 `json:"duration_ms"`
 	Complete   bool     `json:"complete"`
+	Whole      *bool    `json:"whole"`
+	EndedAtMS  *float64 `json:"ended_at_ms,omitempty"`
+	OfMS       *float64 `json:"source_duration_ms,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
 	Source     string   `json:"source"`
 	Seen       string   `json:"seen,omitempty"`
 }
+
+// ms is d in milliseconds to a tenth, as the line has it.
+func ms(d time.Duration) *float64 {
+	v := math.Round(float64(d)/float64(time.Millisecond)*10) / 10
+	return &v
+}
+
+// duration is the time of ms milliseconds.
+func duration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
 // ErrNoEnd is ReadEnd's error for a file whose last line is not a
 // closing line: a run that was not whole, or a file that is not livecam's.
@@ -56,16 +109,24 @@ var ErrNoEnd = errors.New("no closing line: not a finished livecam results file 
 
 // AppendEnd appends e's closing line, with its newline, to b.
 func AppendEnd(b []byte, e End) []byte {
-	frames, ms := e.Frames, math.Round(float64(e.Duration)/float64(time.Millisecond)*10)/10
+	frames, whole := e.Frames, !e.Ended.Early
+	l := endLine{Frames: &frames, DurationMS: ms(e.Duration), Complete: true, Whole: &whole, Source: e.Source, Seen: e.Seen}
+	if !whole {
+		l.EndedAtMS, l.Reason = ms(max(e.Ended.At, 0)), e.Ended.Reason
+		if e.Ended.Of > 0 {
+			l.OfMS = ms(e.Ended.Of)
+		}
+	}
 	line, _ := json.Marshal(struct {
 		End endLine `json:"end"`
-	}{endLine{Frames: &frames, DurationMS: &ms, Complete: true, Source: e.Source, Seen: e.Seen}}) // cannot fail: no map, no NaN
+	}{l}) // cannot fail: no map, no NaN
 	return append(append(b, line...), '\n')
 }
 
 // ParseEnd reports whether line (without its newline) is a valid closing
 // line, and returns it: an object whose only key is "end", with frames,
-// duration_ms and "complete":true.
+// duration_ms and "complete":true; one with "whole":false has
+// ended_at_ms too.
 func ParseEnd(line []byte) (End, bool) {
 	line = bytes.TrimSpace(line)
 	if !bytes.HasPrefix(line, []byte(`{"end"`)) {
@@ -79,7 +140,17 @@ func ParseEnd(line []byte) (End, bool) {
 	if json.Unmarshal(top["end"], &l) != nil || l.Frames == nil || l.DurationMS == nil || !l.Complete || *l.Frames < 0 || *l.DurationMS < 0 {
 		return End{}, false
 	}
-	return End{Frames: *l.Frames, Duration: time.Duration(*l.DurationMS * float64(time.Millisecond)), Source: l.Source, Seen: l.Seen}, true
+	e := End{Frames: *l.Frames, Duration: duration(*l.DurationMS), Source: l.Source, Seen: l.Seen}
+	if l.Whole != nil && !*l.Whole {
+		if l.EndedAtMS == nil || *l.EndedAtMS < 0 || l.OfMS != nil && *l.OfMS < 0 {
+			return End{}, false
+		}
+		e.Ended = Ending{Early: true, At: duration(*l.EndedAtMS), Reason: l.Reason}
+		if l.OfMS != nil {
+			e.Ended.Of = duration(*l.OfMS)
+		}
+	}
+	return e, true
 }
 
 // IsEnd reports whether line is a closing line's shape: an object whose
