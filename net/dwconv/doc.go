@@ -20,8 +20,10 @@
 //
 // PrepareU8 and ConvStripU8 compute a uint8 depthwise layer exactly as
 // TensorFlow Lite does (int32 sums, net/quant's requantization), with row
-// kernels for AVX-512 (16 channels), AVX2 (8) and ARMv8.0 NEON (8, 16-bit
-// SMLAL) and the same edge handling as the float path; the portable Go
+// kernels for AVX-512 (16 channels), AVX2 (16 and a last 8; the taps by
+// pairs, one VPMADDWD for two taps' bytes interleaved and widened to
+// words) and ARMv8.0 NEON (8, 16-bit SMLAL) and the same edge handling as
+// the float path; the portable Go
 // kernel runs elsewhere, for an input with a zero point, and for channel
 // counts the SIMD kernels do not take.
 package dwconv

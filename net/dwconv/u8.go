@@ -65,7 +65,8 @@ type U8Weights struct {
 	mask           uint16
 	// For an arm64 kernel: the same three layouts in int16, by groups of 8.
 	g16, left16, right16 []int16
-	// For the AVX2 kernel: in int32 by groups of 8, and vector constants.
+	// For the AVX2 kernel: by groups of 8 channels, the taps by pairs
+	// (pairI16; tap 8 with 0), and vector constants.
 	g8, left8, right8 []int32
 	v8                *quant.SIMD256
 }
@@ -148,27 +149,39 @@ func prepareU8(kern *u8Kernel, w []uint8, wZero int32, bias []int32, xZero int32
 		p.vrq = rq.SIMD()
 	}
 	if kern.row8 != nil {
-		n := c / 8 * 9 * 8
+		n := c / 8 * 5 * 8
 		p.g8, p.left8, p.right8 = make([]int32, n), make([]int32, n), make([]int32, n)
 		for ch := range c {
 			g, lane := ch/8, ch%8
-			for ky := range 3 {
-				for kx := range 3 {
-					v := p.wc[(ky*3+kx)*c+ch]
-					p.g8[(g*9+ky*3+kx)*8+lane] = v
-					if kx > 0 {
-						p.left8[(g*9+ky*3+kx-1)*8+lane] = v
-					}
-					if kx < 2 {
-						p.right8[(g*9+ky*3+kx+1)*8+lane] = v
-					}
+			// The 9 taps of the centre, left-edge and right-edge weights.
+			var centre, left, right [10]int32
+			for t := range 9 {
+				v := p.wc[t*c+ch]
+				centre[t] = v
+				if kx := t % 3; kx > 0 {
+					left[t-1] = v
 				}
+				if kx := t % 3; kx < 2 {
+					right[t+1] = v
+				}
+			}
+			for pr := range 5 {
+				i := (g*5+pr)*8 + lane
+				p.g8[i] = pairI16(centre[2*pr], centre[2*pr+1])
+				p.left8[i] = pairI16(left[2*pr], left[2*pr+1])
+				p.right8[i] = pairI16(right[2*pr], right[2*pr+1])
 			}
 		}
 		p.pbias = p.bias
 		p.v8 = rq.SIMD256()
 	}
 	return p, nil
+}
+
+// pairI16 returns the dword holding the int16 pair (lo, hi): one lane of
+// the AVX2 kernel's weights, which VPMADDWD multiplies by two taps' inputs.
+func pairI16(lo, hi int32) int32 {
+	return int32(uint32(uint16(int16(lo))) | uint32(uint16(int16(hi)))<<16)
 }
 
 // ConvStripU8 computes output rows oy0..oy1−1 of the layer into dst, which

@@ -49,6 +49,7 @@ TEXT ·rowU8AVX512(SB), NOSPLIT, $0-82
 	KMOVW CX, K5
 	VMOVQ RQ_RIGHT(AX), X30
 	VMOVQ RQ_LEFT(AX), X31
+	VPXORD Z26, Z26, Z26
 	TESTQ R12, R12
 	JZ done
 
@@ -106,11 +107,13 @@ full:
 	VPSRLQ $31, Z24, Z24
 	VPSLLQ $1, Z25, Z25
 	VPBLENDMD Z25, Z24, K1, Z0
-	VPSRAD $31, Z0, Z25
-	VPANDD.BCST RQ_SIGNMASK(AX), Z25, Z25
-	VPADDD Z25, Z0, Z0
+	// RoundingDivideByPOT as sign(x)·((|x| + Nudge) >> Right), the
+	// shift logical: |x| + Nudge may pass 2^31 (TestU8HugeAccumulators).
+	VPCMPD $1, Z26, Z0, K2
+	VPABSD Z0, Z0
 	VPADDD.BCST RQ_NUDGE(AX), Z0, Z0
-	VPSRAD X30, Z0, Z0
+	VPSRLD X30, Z0, Z0
+	VPSUBD Z0, Z26, K2, Z0
 	VPADDD.BCST RQ_ZP(AX), Z0, Z0
 	VPMAXSD.BCST RQ_MIN(AX), Z0, Z0
 	VPMINSD.BCST RQ_MAX(AX), Z0, Z0
@@ -137,17 +140,28 @@ done:
 #define V8_NUDGE 64
 #define V8_SIGNMASK 96
 #define V8_ZP 128
-#define V8_MIN 160
-#define V8_MAX 192
+#define V8_MINB 160
+#define V8_MAXB 192
 #define V8_LEFT 224
 #define V8_RIGHT 232
 
 // func rowU8AVX2(dst, in0, in1, in2 *uint8, w, bias *int32, rq *quant.SIMD256, c, n, step int)
 //
-// rowU8AVX512 for AVX2, 8 channels at a time (c must be a multiple of 8):
-// w holds int32 weights by groups of 8 channels, group g, tap t at
-// w[(g·9+t)·8 ...]; the requantization constants are full vectors.
-TEXT ·rowU8AVX2(SB), NOSPLIT, $0-80
+// rowU8AVX512 for AVX2, 16 channels at a time and a last 8 (c must be a
+// multiple of 8). The taps go by pairs: the bytes of taps 2p and 2p+1
+// are interleaved (VPUNPCKLBW/VPUNPCKHBW) and widened to words, so that
+// each dword holds (x[2p], x[2p+1]) and one VPMADDWD multiplies and adds
+// both taps of 8 channels; tap 8 is widened to a dword alone (its pair
+// weight is 0). Exact: x in [0, 255], w − wZero in [−255, 255], a pair
+// sum within ±130050. w holds, by groups of 8 channels, 5 vectors of 8
+// dwords: group g, pair p at w[(g·5+p)·8 ...], lane j the int16 pair
+// (w(2p), w(2p+1)) of channel 8g+j (pair 4: (w(8), 0)); a group of 16
+// reads groups g and g+1. The requantization constants are full
+// vectors. BP and R14 are saved around the loops (Go's frame pointer and
+// the goroutine register).
+TEXT ·rowU8AVX2(SB), NOSPLIT, $16-80
+	MOVQ BP, 0(SP)
+	MOVQ R14, 8(SP)
 	MOVQ dst+0(FP), DI
 	MOVQ in0+8(FP), R8
 	MOVQ in1+16(FP), R9
@@ -167,40 +181,67 @@ avx2pixel:
 	XORQ SI, SI
 	MOVQ BX, R15
 
-avx2group:
+avx2group16:
+	LEAQ 16(SI), CX
+	CMPQ CX, R11
+	JGT avx2group8
 	VMOVDQU (DX)(SI*4), Y0
+	VMOVDQU 32(DX)(SI*4), Y1
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
 	LEAQ (R8)(SI*1), CX
-	VPMOVZXBD (CX), Y1
-	VPMOVZXBD (CX)(R11*1), Y2
-	VPMOVZXBD (CX)(R11*2), Y3
-	VPMADDWD 0(R15), Y1, Y1
+	LEAQ (R9)(SI*1), BP
+	LEAQ (R10)(SI*1), R14
+	VMOVDQU (CX), X2
+	VMOVDQU (CX)(R11*1), X3
+	VPUNPCKHBW X3, X2, X4
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMOVZXBW X4, Y4
+	VPMADDWD 0(R15), Y2, Y2
+	VPMADDWD 160(R15), Y4, Y4
+	VPADDD Y2, Y0, Y0
+	VPADDD Y4, Y1, Y1
+	VMOVDQU (CX)(R11*2), X2
+	VMOVDQU (BP), X3
+	VPUNPCKHBW X3, X2, X4
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMOVZXBW X4, Y4
 	VPMADDWD 32(R15), Y2, Y2
-	VPMADDWD 64(R15), Y3, Y3
-	VPADDD Y1, Y0, Y0
-	VPADDD Y2, Y3, Y3
-	LEAQ (R9)(SI*1), CX
-	VPMOVZXBD (CX), Y4
-	VPMOVZXBD (CX)(R11*1), Y5
-	VPMOVZXBD (CX)(R11*2), Y6
-	VPMADDWD 96(R15), Y4, Y4
-	VPMADDWD 128(R15), Y5, Y5
-	VPMADDWD 160(R15), Y6, Y6
-	VPADDD Y4, Y0, Y0
-	VPADDD Y5, Y3, Y3
-	VPADDD Y6, Y0, Y0
-	LEAQ (R10)(SI*1), CX
-	VPMOVZXBD (CX), Y1
-	VPMOVZXBD (CX)(R11*1), Y2
-	VPMOVZXBD (CX)(R11*2), Y4
-	VPMADDWD 192(R15), Y1, Y1
-	VPMADDWD 224(R15), Y2, Y2
+	VPMADDWD 192(R15), Y4, Y4
+	VPADDD Y2, Y5, Y5
+	VPADDD Y4, Y6, Y6
+	VMOVDQU (BP)(R11*1), X2
+	VMOVDQU (BP)(R11*2), X3
+	VPUNPCKHBW X3, X2, X4
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMOVZXBW X4, Y4
+	VPMADDWD 64(R15), Y2, Y2
+	VPMADDWD 224(R15), Y4, Y4
+	VPADDD Y2, Y0, Y0
+	VPADDD Y4, Y1, Y1
+	VMOVDQU (R14), X2
+	VMOVDQU (R14)(R11*1), X3
+	VPUNPCKHBW X3, X2, X4
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMOVZXBW X4, Y4
+	VPMADDWD 96(R15), Y2, Y2
 	VPMADDWD 256(R15), Y4, Y4
-	VPADDD Y1, Y0, Y0
-	VPADDD Y2, Y3, Y3
-	VPADDD Y4, Y0, Y0
-	VPADDD Y3, Y0, Y0
+	VPADDD Y2, Y5, Y5
+	VPADDD Y4, Y6, Y6
+	VPMOVZXBD (R14)(R11*2), Y2
+	VPMOVZXBD 8(R14)(R11*2), Y4
+	VPMADDWD 128(R15), Y2, Y2
+	VPMADDWD 288(R15), Y4, Y4
+	VPADDD Y2, Y0, Y0
+	VPADDD Y4, Y1, Y1
+	VPADDD Y5, Y0, Y0
+	VPADDD Y6, Y1, Y1
 
-	// Requantize Y0 (see net/pwconv/gen_u8_amd64.go).
+	// Requantize Y0 and Y1 (see net/pwconv/gen_u8_amd64.go).
 	VPSLLD X14, Y0, Y0
 	VPSRLQ $32, Y0, Y11
 	VPMULDQ V8_MULT(AX), Y0, Y10
@@ -210,24 +251,96 @@ avx2group:
 	VPSRLQ $31, Y10, Y10
 	VPSLLQ $1, Y11, Y11
 	VPBLENDD $0xaa, Y11, Y10, Y0
-	VPSRAD $31, Y0, Y11
-	VPAND V8_SIGNMASK(AX), Y11, Y11
-	VPADDD Y11, Y0, Y0
-	VPADDD V8_NUDGE(AX), Y0, Y0
-	VPSRAD X15, Y0, Y0
+	VPABSD Y0, Y11
+	VPADDD V8_NUDGE(AX), Y11, Y11
+	VPSRLD X15, Y11, Y11
+	VPSIGND Y0, Y11, Y0
 	VPADDD V8_ZP(AX), Y0, Y0
-	VPMAXSD V8_MIN(AX), Y0, Y0
-	VPMINSD V8_MAX(AX), Y0, Y0
+	VPSLLD X14, Y1, Y1
+	VPSRLQ $32, Y1, Y13
+	VPMULDQ V8_MULT(AX), Y1, Y12
+	VPMULDQ V8_MULT(AX), Y13, Y13
+	VPADDQ V8_ROUND(AX), Y12, Y12
+	VPADDQ V8_ROUND(AX), Y13, Y13
+	VPSRLQ $31, Y12, Y12
+	VPSLLQ $1, Y13, Y13
+	VPBLENDD $0xaa, Y13, Y12, Y1
+	VPABSD Y1, Y13
+	VPADDD V8_NUDGE(AX), Y13, Y13
+	VPSRLD X15, Y13, Y13
+	VPSIGND Y1, Y13, Y1
+	VPADDD V8_ZP(AX), Y1, Y1
+	VPACKSSDW Y1, Y0, Y0
+	VPERMQ $0xd8, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPACKUSWB X1, X0, X0
+	VPMAXUB V8_MINB(AX), X0, X0
+	VPMINUB V8_MAXB(AX), X0, X0
+	VMOVDQU X0, (DI)(SI*1)
+
+	ADDQ $320, R15
+	ADDQ $16, SI
+	JMP avx2group16
+
+avx2group8:
+	CMPQ SI, R11
+	JGE avx2next
+	VMOVDQU (DX)(SI*4), Y0
+	VPXOR Y5, Y5, Y5
+	LEAQ (R8)(SI*1), CX
+	LEAQ (R9)(SI*1), BP
+	LEAQ (R10)(SI*1), R14
+	VMOVQ (CX), X2
+	VMOVQ (CX)(R11*1), X3
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMADDWD 0(R15), Y2, Y2
+	VPADDD Y2, Y0, Y0
+	VMOVQ (CX)(R11*2), X2
+	VMOVQ (BP), X3
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMADDWD 32(R15), Y2, Y2
+	VPADDD Y2, Y5, Y5
+	VMOVQ (BP)(R11*1), X2
+	VMOVQ (BP)(R11*2), X3
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMADDWD 64(R15), Y2, Y2
+	VPADDD Y2, Y0, Y0
+	VMOVQ (R14), X2
+	VMOVQ (R14)(R11*1), X3
+	VPUNPCKLBW X3, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMADDWD 96(R15), Y2, Y2
+	VPADDD Y2, Y5, Y5
+	VPMOVZXBD (R14)(R11*2), Y2
+	VPMADDWD 128(R15), Y2, Y2
+	VPADDD Y2, Y0, Y0
+	VPADDD Y5, Y0, Y0
+
+	VPSLLD X14, Y0, Y0
+	VPSRLQ $32, Y0, Y11
+	VPMULDQ V8_MULT(AX), Y0, Y10
+	VPMULDQ V8_MULT(AX), Y11, Y11
+	VPADDQ V8_ROUND(AX), Y10, Y10
+	VPADDQ V8_ROUND(AX), Y11, Y11
+	VPSRLQ $31, Y10, Y10
+	VPSLLQ $1, Y11, Y11
+	VPBLENDD $0xaa, Y11, Y10, Y0
+	VPABSD Y0, Y11
+	VPADDD V8_NUDGE(AX), Y11, Y11
+	VPSRLD X15, Y11, Y11
+	VPSIGND Y0, Y11, Y0
+	VPADDD V8_ZP(AX), Y0, Y0
 	VEXTRACTI128 $1, Y0, X1
 	VPACKSSDW X1, X0, X0
 	VPACKUSWB X0, X0, X0
+	VPMAXUB V8_MINB(AX), X0, X0
+	VPMINUB V8_MAXB(AX), X0, X0
 	MOVQ X0, (DI)(SI*1)
 
-	ADDQ $288, R15
-	ADDQ $8, SI
-	CMPQ SI, R11
-	JLT avx2group
-
+avx2next:
 	ADDQ R13, R8
 	ADDQ R13, R9
 	ADDQ R13, R10
@@ -235,5 +348,7 @@ avx2group:
 	DECQ R12
 	JNZ avx2pixel
 avx2done:
+	MOVQ 0(SP), BP
+	MOVQ 8(SP), R14
 	VZEROUPPER
 	RET

@@ -72,3 +72,47 @@ func TestU8Extremes(t *testing.T) {
 		}
 	}
 }
+
+// TestU8HugeAccumulators runs every uint8 depthwise kernel on
+// accumulators near ±2^31 (the bias alone: every weight equals its zero
+// point) with right shifts up to 31, where |x| + Nudge of the rounding
+// shift passes 2^31 and must be read unsigned, and requires TFLite's
+// bytes.
+func TestU8HugeAccumulators(t *testing.T) {
+	const h, wd, c = 4, 5, 24
+	bias := make([]int32, c)
+	for j := range bias {
+		v := int32(1<<31 - 1 - int64(j)*(1<<25))
+		if j%2 == 1 {
+			v = -v - int32(j%4/3) // −2^31 at j = 3
+		}
+		bias[j] = v
+	}
+	w, src := make([]uint8, 9*c), make([]uint8, h*wd*c)
+	for i := range w {
+		w[i] = 77
+	}
+	for i := range src {
+		src[i] = uint8(i * 37)
+	}
+	s := NewShape(h, wd, c, 1)
+	for _, kern := range availableU8Kernels() {
+		for _, real := range []float64{0.75 / (1 << 31), 0.999 / (1 << 30), 0.6 / (1 << 20), 0.99} {
+			for _, clamp := range [][2]int32{{0, 255}, {3, 250}} {
+				m, shift := quant.QuantizeMultiplier(real)
+				rq := quant.Requant{Multiplier: m, Shift: shift, ZeroPoint: 128, Min: clamp[0], Max: clamp[1]}
+				p, err := prepareU8(kern, w, 77, bias, 0, c, rq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dst := make([]uint8, s.OutH*s.OutW*c)
+				ConvStripU8(dst, src, p, s, 0, s.OutH)
+				for i, got := range dst {
+					if want := rq.Apply(bias[i%c]); got != want {
+						t.Fatalf("%s, real %g, clamp %v: pixel %d, channel %d: %d, want %d (acc %d)", kern.name, real, clamp, i/c, i%c, got, want, bias[i%c])
+					}
+				}
+			}
+		}
+	}
+}

@@ -10,18 +10,53 @@
 // kernel path, the one rule of net/internal/kernelenv for every kernel
 // package and precision: the path $LIVECAM_KERNELS names
 // (case-insensitive), or the fastest this CPU supports
-// (golang.org/x/sys/cpu). The float32 kernels are AVX-512 (12×32 tiles)
-// or AVX2+FMA (6×16 tiles) on amd64, NEON (8×8 tiles, ARMv8.0 ASIMD,
-// which every arm64 core has) on arm64, and the portable Go kernel, which
-// the build tag purego or LIVECAM_KERNELS=generic also selects; a value
-// naming no path this CPU runs is an error from Pack and PackU8, never a
-// silent fallback. The assembly is generated: gen_amd64.go and
-// gen_arm64.go write kernel_amd64.s and kernel_arm64.s, and a test checks
-// that the committed files are what they generate. Every kernel computes
-// bias + ReLU6 while the tile is still in registers, and NaN propagates
-// through ReLU6 on every one. A *Weights is immutable after Pack and safe
-// for concurrent use; Apply writes only the rows of dst it is asked for,
-// so callers split a layer across goroutines by row ranges.
+// (golang.org/x/sys/cpu). The float32 kernels are AVX-512 or AVX2+FMA on
+// amd64, NEON (8×8 tiles, ARMv8.0 ASIMD, which every arm64 core has) on
+// arm64, and the portable Go kernel, which the build tag purego or
+// LIVECAM_KERNELS=generic also selects; a value naming no path this CPU
+// runs is an error from Pack and PackU8, never a silent fallback. The
+// assembly is generated: gen_amd64.go and gen_arm64.go write
+// kernel_amd64.s and kernel_arm64.s, and a test checks that the committed
+// files are what they generate. Every kernel computes bias + ReLU6 while
+// the tile is still in registers, and NaN propagates through ReLU6 on
+// every one. A *Weights is immutable after Pack and safe for concurrent
+// use; Apply writes only the rows of dst it is asked for, so callers
+// split a layer across goroutines by row ranges.
+//
+// # Float32 tile shapes per CPU
+//
+// The path says which kernel runs; the CPU's vendor (CPUID, through
+// kernelenv.Vendor) and the layer's N say in which tile shape, chosen once
+// by Pack and never changing what $LIVECAM_KERNELS means:
+//
+//	kernel   default (AMD, others)        Intel
+//	avx512   12×32, k loop not unrolled   8×48, k loop unrolled 4 times
+//	                                      (12×32 where 48-wide panels pad
+//	                                      N more: N = 24)
+//	avx2     6×16, k loop not unrolled    6×16, k loop unrolled 4 times
+//
+// The defaults were tuned on an AMD EPYC (85-90% of its FMA peak on the
+// large 1x1 layers) and have not been measured against the Intel shapes
+// there, so they stay. On an Intel Xeon (Emerald Rapids, AVX-512, a VM
+// shared with other work) the 12×32 tile reached 58-97% of the FMA peak,
+// depending on the load; the 8×48 one needs 11 loads (3 vectors of the
+// panel, 8 broadcasts) for 24 FMAs instead of 14, and unrolling the k
+// loop 4 times leaves a quarter of the pointer updates and branches:
+// 0.84-0.99x the 12×32 tile's time on the six large 1x1 layers of
+// 0.75@224, and the unrolled AVX2 kernel 0.85-0.99x the plain one's
+// (BenchmarkShapes, interleaved, three runs; never slower). Splitting K
+// into blocks that keep a panel's block in L1, and FMAs reading a's value
+// themselves (embedded broadcast), measured no faster there and are not
+// used. Every path also splits a row range into tiles of even heights
+// (49 rows on 12-row tiles: 9, 10, 10, 10, 10), never a tile of a row or
+// two whose few accumulators wait on the FMA latency.
+//
+// The shapes of a kernel add the same products in the same order (bias
+// first, then k = 0, 1, ...), so they give the same bits, NaN included;
+// the tests run every shape of every path this CPU runs, whatever its
+// vendor. BenchmarkPeakShare gives each large layer's GFLOP/s in every
+// shape beside the FMA peak of its instruction set
+// (net/internal/fmapeak), all interleaved.
 //
 // # uint8 layers (quantized TFLite models)
 //
@@ -34,8 +69,11 @@
 // with the VEX-encoded, 256-bit VPDPBUSD, 6×16 tiles, for the cores with
 // AVX-VNNI and no AVX-512: Go's assembler knows only the EVEX form, so
 // gen_u8_amd64.go writes its bytes) or AVX2 (VPMADDWD on 16-bit pairs of
-// w − wZero against the input widened to 16 bits once per 6 rows, 6×16
-// tiles: exact, where VPMADDUBSW would saturate on 255·127 + 255·127) on
+// w − wZero against the input widened to 16 bits once per block of rows
+// in a pooled scratch, 6×16 tiles: exact, where VPMADDUBSW would saturate
+// on 255·127 + 255·127; the requantization's rounding shift is
+// sign(x)·((|x| + 2^(e−1)) >> e) with a logical shift, and the clamp is
+// the saturating packs then a byte max and min) on
 // amd64 (gen_u8_amd64.go); on arm64 the dot-product extension (UDOT,
 // when the CPU has it) or ARMv8.0 (UMLAL on 16-bit values), both 8×8
 // tiles (gen_u8_arm64.go); the portable Go kernel elsewhere or with

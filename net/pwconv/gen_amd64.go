@@ -1,7 +1,10 @@
 //go:build ignore
 
 // gen_amd64.go writes kernel_amd64.s: register-blocked SGEMM microkernels
-// for AVX-512 (MR×32 tiles, MR = 1..12) and AVX2+FMA (MR×16, MR = 1..6).
+// in two shapes per instruction set (doc.go says which CPU runs which):
+// for AVX-512, MR×32 tiles (MR = 1..12) and MR×48 tiles (MR = 1..8, k loop
+// unrolled 4 times); for AVX2+FMA, MR×16 (MR = 1..6), plain and unrolled
+// 4 times.
 //
 //	go run gen_amd64.go [-o FILE]
 //
@@ -16,8 +19,8 @@
 // and computes one tile: c[i][j] = act(bias[j] + sum_k a[i][k]*b[k][j]) for
 // i < MR and the j selected by mask, where a has rows lda bytes apart, b is
 // a packed panel of k rows of NR floats, and c has rows ldc bytes apart.
-// For AVX-512, mask has one bit per column; for AVX2 it is the number of
-// valid columns (1..16).
+// For the MR×32 AVX-512 kernels, mask has one bit per column; for the
+// others it is the number of valid columns (1..NR).
 package main
 
 import (
@@ -46,15 +49,22 @@ GLOBL six<>(SB), RODATA|NOPTR, $4
 
 // rowAddr returns the address of a[i][k] given the row base registers:
 // rows are grouped in threes on bases SI, R11, R12, R13.
-func rowAddr(i int) string {
+func rowAddr(i int) string { return rowAddrAt(i, 0) }
+
+// rowAddrAt is rowAddr for a[i][k+u].
+func rowAddrAt(i, u int) string {
 	base := []string{"SI", "R11", "R12", "R13"}[i/3]
+	disp := ""
+	if u > 0 {
+		disp = fmt.Sprint(4 * u)
+	}
 	switch i % 3 {
 	case 0:
-		return "(" + base + ")"
+		return disp + "(" + base + ")"
 	case 1:
-		return "(" + base + ")(R8*1)"
+		return disp + "(" + base + ")(R8*1)"
 	}
-	return "(" + base + ")(R8*2)"
+	return disp + "(" + base + ")(R8*2)"
 }
 
 func prologue(name string, mr int) {
@@ -82,16 +92,19 @@ func prologue(name string, mr int) {
 	}
 }
 
-func advanceRows(mr int) {
-	p("\tADDQ $4, SI")
+func advanceRows(mr int) { advanceRowsBy(mr, 1) }
+
+// advanceRowsBy moves the row bases u values on.
+func advanceRowsBy(mr, u int) {
+	p("\tADDQ $%d, SI", 4*u)
 	if mr > 3 {
-		p("\tADDQ $4, R11")
+		p("\tADDQ $%d, R11", 4*u)
 	}
 	if mr > 6 {
-		p("\tADDQ $4, R12")
+		p("\tADDQ $%d, R12", 4*u)
 	}
 	if mr > 9 {
-		p("\tADDQ $4, R13")
+		p("\tADDQ $%d, R13", 4*u)
 	}
 }
 
@@ -110,21 +123,16 @@ func avx512(mr int) {
 		p("\tVMOVAPS Z24, Z%d", 2*i)
 		p("\tVMOVAPS Z25, Z%d", 2*i+1)
 	}
-	p("\tTESTQ CX, CX")
-	p("\tJZ %s_store", name)
-	p("%s_loop:", name)
-	p("\tVMOVUPS (BX), Z24")
-	p("\tVMOVUPS 64(BX), Z25")
-	for i := 0; i < mr; i++ {
-		t := 26 + i%4
-		p("\tVBROADCASTSS %s, Z%d", rowAddr(i), t)
-		p("\tVFMADD231PS Z24, Z%d, Z%d", t, 2*i)
-		p("\tVFMADD231PS Z25, Z%d, Z%d", t, 2*i+1)
-	}
-	advanceRows(mr)
-	p("\tADDQ $128, BX")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
+	kLoop(name, mr, 1, 128, func(u int) {
+		p("\tVMOVUPS (BX), Z24")
+		p("\tVMOVUPS 64(BX), Z25")
+		for i := 0; i < mr; i++ {
+			t := 26 + i%4
+			p("\tVBROADCASTSS %s, Z%d", rowAddr(i), t)
+			p("\tVFMADD231PS Z24, Z%d, Z%d", t, 2*i)
+			p("\tVFMADD231PS Z25, Z%d, Z%d", t, 2*i+1)
+		}
+	})
 	p("%s_store:", name)
 	p("\tMOVQ relu6+64(FP), AX")
 	p("\tTESTQ AX, AX")
@@ -149,10 +157,60 @@ func avx512(mr int) {
 	p("\tRET")
 }
 
+// kLoop writes the k loop: unroll steps at a time while CX allows, then
+// one at a time; b advances bStep bytes per step. It ends at name_store.
+func kLoop(name string, mr, unroll, bStep int, step func(u int)) {
+	if unroll > 1 {
+		p("\tMOVQ CX, R10")
+		p("\tSHRQ $%d, R10", log2(unroll))
+		p("\tJZ %s_tail", name)
+		p("%s_loopu:", name)
+		for u := 0; u < unroll; u++ {
+			step(u)
+		}
+		advanceRowsBy(mr, unroll)
+		p("\tADDQ $%d, BX", bStep*unroll)
+		p("\tDECQ R10")
+		p("\tJNZ %s_loopu", name)
+		p("%s_tail:", name)
+		p("\tANDQ $%d, CX", unroll-1)
+	} else {
+		p("\tTESTQ CX, CX")
+	}
+	p("\tJZ %s_store", name)
+	p("%s_loop:", name)
+	step(0)
+	advanceRows(mr)
+	p("\tADDQ $%d, BX", bStep)
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", name)
+}
+
+// disp returns a displacement, empty for 0.
+func disp(d int) string {
+	if d == 0 {
+		return ""
+	}
+	return fmt.Sprint(d)
+}
+
+// log2 returns the base-2 logarithm of a power of two.
+func log2(n int) int {
+	l := 0
+	for ; n > 1; n >>= 1 {
+		l++
+	}
+	return l
+}
+
 // avx2 writes an MR×16 kernel: accumulators Y0..Y(2MR-1), B in Y12/Y13,
 // broadcast in Y14 and Y15.
-func avx2(mr int) {
-	name := fmt.Sprintf("gemmAVX2x%d", mr)
+func avx2(mr int) { avx2Shape(mr, "", 1) }
+
+// avx2Shape writes the MR×16 kernel gemmAVX2<suffix>x<MR>, its k loop
+// unrolled unroll times.
+func avx2Shape(mr int, suffix string, unroll int) {
+	name := fmt.Sprintf("gemmAVX2%sx%d", suffix, mr)
 	prologue(name, mr)
 	p("\tVMOVUPS (DX), Y12")
 	p("\tVMOVUPS 32(DX), Y13")
@@ -160,21 +218,16 @@ func avx2(mr int) {
 		p("\tVMOVAPS Y12, Y%d", 2*i)
 		p("\tVMOVAPS Y13, Y%d", 2*i+1)
 	}
-	p("\tTESTQ CX, CX")
-	p("\tJZ %s_store", name)
-	p("%s_loop:", name)
-	p("\tVMOVUPS (BX), Y12")
-	p("\tVMOVUPS 32(BX), Y13")
-	for i := 0; i < mr; i++ {
-		t := 14 + i%2
-		p("\tVBROADCASTSS %s, Y%d", rowAddr(i), t)
-		p("\tVFMADD231PS Y12, Y%d, Y%d", t, 2*i)
-		p("\tVFMADD231PS Y13, Y%d, Y%d", t, 2*i+1)
-	}
-	advanceRows(mr)
-	p("\tADDQ $64, BX")
-	p("\tDECQ CX")
-	p("\tJNZ %s_loop", name)
+	kLoop(name, mr, unroll, 64, func(u int) {
+		p("\tVMOVUPS %s(BX), Y12", disp(64*u))
+		p("\tVMOVUPS %d(BX), Y13", 64*u+32)
+		for i := 0; i < mr; i++ {
+			t := 14 + i%2
+			p("\tVBROADCASTSS %s, Y%d", rowAddrAt(i, u), t)
+			p("\tVFMADD231PS Y12, Y%d, Y%d", t, 2*i)
+			p("\tVFMADD231PS Y13, Y%d, Y%d", t, 2*i+1)
+		}
+	})
 	p("%s_store:", name)
 	p("\tMOVQ relu6+64(FP), AX")
 	p("\tTESTQ AX, AX")
@@ -240,8 +293,89 @@ func main() {
 	for mr := 1; mr <= 6; mr++ {
 		avx2(mr)
 	}
+	// The shapes chosen on Intel cores (kernel_amd64.go, doc.go).
+	kwideMask()
+	for mr := 1; mr <= 8; mr++ {
+		avx512Wide(mr, 3, 4)
+	}
+	for mr := 1; mr <= 6; mr++ {
+		avx2Shape(mr, "U4", 4)
+	}
 	if err := os.WriteFile(*outFile, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// avx512Wide writes the MR×(16·nv) kernel gemmAVX512W<16·nv>x<MR>
+// (nv ≤ 4), its k loop unrolled unroll times: accumulators
+// Z0..Z(MR·nv−1), row by row, B in the nv registers after them,
+// broadcasts in the rest. Its mask argument is the number of valid
+// columns; kwideMask<> holds each count's four 16-bit lane masks.
+func avx512Wide(mr, nv, unroll int) {
+	name := fmt.Sprintf("gemmAVX512W%dx%d", 16*nv, mr)
+	prologue(name, mr)
+	p("\tMOVL mask+56(FP), AX")
+	p("\tLEAQ kwideMask<>(SB), R10")
+	for j := 0; j < nv; j++ {
+		p("\tKMOVW %s(R10)(AX*8), K%d", disp(2*j), j+1)
+	}
+	nb := mr * nv
+	for j := 0; j < nv; j++ {
+		p("\tVMOVUPS %s(DX), Z%d", disp(64*j), nb+j)
+	}
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nv; j++ {
+			p("\tVMOVAPS Z%d, Z%d", nb+j, nv*i+j)
+		}
+	}
+	nt := 32 - nb - nv
+	kLoop(name, mr, unroll, 64*nv, func(u int) {
+		for j := 0; j < nv; j++ {
+			p("\tVMOVUPS %s(BX), Z%d", disp(64*nv*u+64*j), nb+j)
+		}
+		for i := 0; i < mr; i++ {
+			t := nb + nv + i%nt
+			p("\tVBROADCASTSS %s, Z%d", rowAddrAt(i, u), t)
+			for j := 0; j < nv; j++ {
+				p("\tVFMADD231PS Z%d, Z%d, Z%d", nb+j, t, nv*i+j)
+			}
+		}
+	})
+	p("%s_store:", name)
+	p("\tMOVQ relu6+64(FP), AX")
+	p("\tTESTQ AX, AX")
+	p("\tJZ %s_write", name)
+	p("\tVPXORD Z%d, Z%d, Z%d", nb, nb, nb)
+	p("\tVBROADCASTSS six<>(SB), Z%d", nb+1)
+	// As in avx512: NaN accumulators stay NaN.
+	for i := 0; i < nb; i++ {
+		p("\tVMAXPS Z%d, Z%d, Z%d", i, nb, i)
+		p("\tVMINPS Z%d, Z%d, Z%d", i, nb+1, i)
+	}
+	p("%s_write:", name)
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nv; j++ {
+			p("\tVMOVUPS Z%d, K%d, %s(DI)", nv*i+j, j+1, disp(64*j))
+		}
+		if i < mr-1 {
+			p("\tADDQ R9, DI")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// kwideMask writes the table of avx512Wide's masks: for n = 0..64 valid
+// columns, four 16-bit masks, one per vector of 16 columns.
+func kwideMask() {
+	for n := 0; n <= 64; n++ {
+		var v uint64
+		for j := 0; j < 4; j++ {
+			bits := min(max(n-16*j, 0), 16)
+			v |= uint64(1<<bits-1) << (16 * j)
+		}
+		p("DATA kwideMask<>+%d(SB)/8, $0x%016x", 8*n, v)
+	}
+	p("GLOBL kwideMask<>(SB), RODATA|NOPTR, $%d", 8*65)
 }

@@ -9,7 +9,12 @@ type tileFunc func(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 i
 // portable Go kernel or a SIMD one. The kernel a Weights was packed for
 // is the one that runs it.
 type kernel struct {
+	// name is the kernel's in net/internal/kernelenv's table: several
+	// kernels of one name are shapes of it (shapeFor picks one per CPU).
 	name string
+	// shape names the tile: rows×columns, and u4 for a k loop unrolled
+	// 4 times.
+	shape string
 	// nr is the panel width the kernel reads.
 	nr int
 	// tiles[r] computes r rows of a tile (r = 1..MR); nil for Go.
@@ -24,15 +29,17 @@ type kernel struct {
 }
 
 // genericKernel is the portable Go kernel, on every path.
-var genericKernel = &kernel{name: "generic", nr: genericNR}
+var genericKernel = &kernel{name: "generic", shape: "2x4", nr: genericNR}
 
-// kernels lists the float32 kernels of this build, whatever the CPU:
-// kernelenv's paths say which one runs.
+// kernels lists the float32 kernels of this build, every shape, whatever
+// the CPU: kernelenv's paths say which name runs, and the first kernel
+// of that name is its default shape.
 var kernels = append(simdKernels(), genericKernel)
 
 func kernelName(k *kernel) string { return k.name }
 
-// kernelFor returns the float32 kernel of path p.
-func kernelFor(p kernelenv.Path) *kernel {
-	return kernelenv.Pick(kernels, kernelName, p, kernelenv.Float)
+// kernelFor returns the float32 kernel of path p, in the shape this CPU
+// runs fastest for a layer of n outputs.
+func kernelFor(p kernelenv.Path, n int) *kernel {
+	return shapeFor(kernelenv.Pick(kernels, kernelName, p, kernelenv.Float), n)
 }

@@ -32,12 +32,15 @@ func gemmNEONx8(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
 
 // neon computes 8-row × 8-column tiles with ARMv8.0 ASIMD, which every
 // arm64 core has; a partial panel goes through a scratch tile.
-var neon = &kernel{name: "neon", nr: 8, partial: neonPartial, tiles: []tileFunc{nil,
+var neon = &kernel{name: "neon", shape: "8x8", nr: 8, partial: neonPartial, tiles: []tileFunc{nil,
 	gemmNEONx1, gemmNEONx2, gemmNEONx3, gemmNEONx4, gemmNEONx5, gemmNEONx6, gemmNEONx7, gemmNEONx8}}
 
 // simdKernels lists the kernels this CPU can run, fastest first: ASIMD is
 // part of ARMv8.0, so every arm64 CPU runs neon.
 func simdKernels() []*kernel { return []*kernel{neon} }
+
+// shapeFor returns k: NEON has one shape on every core.
+func shapeFor(k *kernel, n int) *kernel { return k }
 
 // neonPartial computes a tile of a partial panel into a scratch tile on
 // the stack (the tiles are called directly, so it does not escape) and

@@ -1,6 +1,7 @@
 package pwconv
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -12,6 +13,64 @@ import (
 // once, fastest first, the portable one last.
 func availableKernels() []*kernel {
 	return kernelenv.Available(kernels, kernelName, kernelenv.Float)
+}
+
+// availableShapes returns every shape of the float32 kernels this CPU's
+// paths run, not only the one shapeFor picks here: what the float tests
+// run, so that a shape chosen only on another vendor's CPU is checked on
+// this one too.
+func availableShapes() []*kernel {
+	var out []*kernel
+	for _, k := range kernels {
+		for _, a := range availableKernels() {
+			if k.name == a.name {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// TestShapeChosenPerVendor: Pack uses the shape shapeFor picks for this
+// CPU: the default (first) shape of its name, except on Intel, where each
+// amd64 SIMD kernel has an Intel shape, which the AVX-512 kernel uses
+// unless it pads N wider (N = 24).
+func TestShapeChosenPerVendor(t *testing.T) {
+	for _, p := range kernelenv.Paths() {
+		def := kernelenv.Pick(kernels, kernelName, p, kernelenv.Float)
+		for _, n := range []int{24, 96, 1000} {
+			restore := kernelenv.Force(p)
+			w, err := Pack(make([]float32, 8*n), nil, 8, n)
+			restore()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := def
+			if kernelenv.Vendor() == kernelenv.Intel && runtime.GOARCH == "amd64" && def != genericKernel && !(def.name == "avx512" && n == 24) {
+				for _, k := range kernels {
+					if k.name == def.name && k != def {
+						want = k
+					}
+				}
+				if want == def {
+					t.Errorf("path %s: no Intel shape of %s", p, def.name)
+				}
+			}
+			if w.kern != want {
+				t.Errorf("path %s on %q, N=%d: shape %s, want %s", p, kernelenv.Vendor(), n, w.kern.shape, want.shape)
+			}
+			t.Logf("path %s on %q, N=%d: %s %s", p, kernelenv.Vendor(), n, w.kern.name, w.kern.shape)
+		}
+	}
+	seen := map[string]bool{}
+	for _, k := range kernels {
+		if id := k.name + " " + k.shape; seen[id] || k.shape == "" {
+			t.Errorf("kernel %q shape %q: empty or twice", k.name, k.shape)
+		} else {
+			seen[id] = true
+		}
+	}
 }
 
 // availableU8Kernels is availableKernels for the uint8 kernels.

@@ -93,7 +93,7 @@ func PackU8(w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quan
 }
 
 // maxAVX2K is the largest k of the AVX2 kernel, whose input rows are
-// widened to int16 on the stack (at least 6 rows of 4096, 48 KiB); wider
+// widened to int16 in a 48 KiB scratch (at least 6 rows of 4096); wider
 // layers run the portable kernel (MobileNet's widest is 1024).
 const maxAVX2K = 4096
 

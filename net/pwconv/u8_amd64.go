@@ -2,7 +2,11 @@
 
 package pwconv
 
-import "github.com/livecam/livecam/net/quant"
+import (
+	"sync"
+
+	"github.com/livecam/livecam/net/quant"
+)
 
 //go:generate go run gen_u8_amd64.go
 
@@ -178,6 +182,47 @@ func gemmU8AVX2x6(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, 
 //go:noescape
 func widenAVX2(dst *int16, src *uint8, k, rows, lda int)
 
+//go:noescape
+func gemmU8AVX2Half1(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2Half2(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2Half3(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2Half4(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2Half5(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+//go:noescape
+func gemmU8AVX2Half6(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)
+
+// avx2HalfTile computes mr rows of the first 8 columns of a panel (8
+// bytes stored a row), for a last panel of at most 8 columns.
+func avx2HalfTile(mr int, a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int) {
+	switch mr {
+	case 1:
+		gemmU8AVX2Half1(a, b, c, bias, rq, k4, lda, ldc)
+	case 2:
+		gemmU8AVX2Half2(a, b, c, bias, rq, k4, lda, ldc)
+	case 3:
+		gemmU8AVX2Half3(a, b, c, bias, rq, k4, lda, ldc)
+	case 4:
+		gemmU8AVX2Half4(a, b, c, bias, rq, k4, lda, ldc)
+	case 5:
+		gemmU8AVX2Half5(a, b, c, bias, rq, k4, lda, ldc)
+	case 6:
+		gemmU8AVX2Half6(a, b, c, bias, rq, k4, lda, ldc)
+	default:
+		panic("pwconv: no AVX2 tile of that shape")
+	}
+}
+
+// avx2Tile computes mr rows of one 16-column panel (16 bytes stored a
+// row).
 func avx2Tile(mr int, a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int) {
 	switch mr {
 	case 1:
@@ -197,20 +242,30 @@ func avx2Tile(mr int, a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD2
 	}
 }
 
-// avx2Scratch is the int16 scratch of the AVX2 kernel's widened input
-// rows, on the stack (48 KiB).
+// avx2Scratch is the size of the int16 scratch of the AVX2 kernel's
+// widened input rows (48 KiB).
 const avx2Scratch = 24 * 1024
+
+// avx2Scratches holds the AVX2 kernel's scratches. A scratch on the
+// stack would be zeroed by every call: 48 KiB, the whole L1 cache, for
+// a call that often widens a few KiB (96 rows of 24 to 384 inputs in
+// MobileNet's fused blocks); that cost 5-10% of a forward pass. A pooled
+// one is reused as it is (the kernel writes every value it reads), and
+// after the first calls of each thread nothing is allocated.
+var avx2Scratches = sync.Pool{New: func() any { return new([avx2Scratch]int16) }}
 
 // applyAVX2 computes rows [0, rows) and panels [p0, p1) with the AVX2
 // tiles. Rows are taken by blocks that fit the scratch, widened to int16
 // once; within a block each panel runs over all its tiles of 6 rows while
 // it is in L1 (weights of w − wZero are int16: a 768×768 layer's are
-// 1.2 MB, too many to stream once per 6 rows). A partial last panel goes
-// through a scratch tile.
+// 1.2 MB, too many to stream once per 6 rows). A last panel of 8 columns
+// runs the 8-column tiles in place; other partial ones go through a
+// scratch tile (the 8-column tiles when they are narrower).
 func (w *U8Weights) applyAVX2(dst, src []uint8, rows, p0, p1 int) {
 	const mr = 6
 	var tile [mr * 16]uint8
-	var xw [avx2Scratch]int16
+	xw := avx2Scratches.Get().(*[avx2Scratch]int16)
+	defer avx2Scratches.Put(xw)
 	k4 := w.k / 4
 	blk := max(mr, len(xw)/w.k/mr*mr) // maxAVX2K keeps 6 rows in xw
 	for i0 := 0; i0 < rows; i0 += blk {
@@ -222,11 +277,18 @@ func (w *U8Weights) applyAVX2(dst, src []uint8, rows, p0, p1 int) {
 			for i := i0; i < i0+rb; i += mr {
 				r := min(mr, i0+rb-i)
 				x := &xw[(i-i0)*w.k]
-				if cols == 16 {
+				switch {
+				case cols == 16:
 					avx2Tile(r, x, b, &dst[i*w.n+p*16], bias, w.v8, k4, 2*w.k, w.n)
 					continue
+				case cols == 8:
+					avx2HalfTile(r, x, b, &dst[i*w.n+p*16], bias, w.v8, k4, 2*w.k, w.n)
+					continue
+				case cols < 8:
+					avx2HalfTile(r, x, b, &tile[0], bias, w.v8, k4, 2*w.k, 16)
+				default:
+					avx2Tile(r, x, b, &tile[0], bias, w.v8, k4, 2*w.k, 16)
 				}
-				avx2Tile(r, x, b, &tile[0], bias, w.v8, k4, 2*w.k, 16)
 				for j := range r {
 					copy(dst[(i+j)*w.n+p*16:(i+j)*w.n+p*16+cols], tile[j*16:])
 				}

@@ -96,3 +96,47 @@ func TestU8AllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestU8HugeAccumulators runs every uint8 kernel on accumulators near
+// ±2^31 (the bias alone: every weight equals its zero point) with right
+// shifts up to 31, where |x| + Nudge of the rounding shift passes 2^31
+// and must be read unsigned, and requires TFLite's bytes.
+func TestU8HugeAccumulators(t *testing.T) {
+	const k, n, rows = 8, 32, 7
+	bias := make([]int32, n)
+	for j := range bias {
+		v := int32(1<<31 - 1 - int64(j)*(1<<25))
+		if j%2 == 1 {
+			v = -v - int32(j%4/3) // −2^31 at j = 3
+		}
+		bias[j] = v
+	}
+	w, src := make([]uint8, k*n), make([]uint8, rows*k)
+	for i := range w {
+		w[i] = 77
+	}
+	for i := range src {
+		src[i] = uint8(i * 37)
+	}
+	for _, kern := range availableU8Kernels() {
+		for _, real := range []float64{0.75 / (1 << 31), 0.999 / (1 << 30), 0.6 / (1 << 20), 0.99} {
+			for _, clamp := range [][2]int32{{0, 255}, {3, 250}} {
+				m, shift := quant.QuantizeMultiplier(real)
+				rq := quant.Requant{Multiplier: m, Shift: shift, ZeroPoint: 128, Min: clamp[0], Max: clamp[1]}
+				p, err := packU8(kern, w, 77, bias, 0, k, n, rq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dst := make([]uint8, rows*n)
+				p.Apply(dst, src, rows)
+				for r := range rows {
+					for j := range n {
+						if want := rq.Apply(bias[j]); dst[r*n+j] != want {
+							t.Fatalf("%s, real %g, clamp %v: row %d, column %d: %d, want %d (acc %d)", kern.name, real, clamp, r, j, dst[r*n+j], want, bias[j])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -188,15 +188,21 @@ func (r Requant) SIMD() SIMD {
 
 // SIMD256 is a Requant laid out for the AVX2 kernels, which have no
 // broadcast operands: each constant is a full 32-byte vector (offsets 0,
-// 32, 64, 96, 128, 160, 192, then the shift counts at 224 and 232).
+// 32, 64, 96, 128, 160, 192, then the shift counts at 224 and 232). The
+// kernels round the right shift as sign(x)·((|x| + Nudge) >> Right)
+// (VPABSD, a logical shift, VPSIGND: exact where |x| + Nudge passes
+// 2^31), so SignMask is unused and kept for the offsets; and they clamp
+// after packing to bytes: the signed then unsigned saturating packs clamp
+// to [0, 255], then VPMAXUB/VPMINUB with MinB and MaxB to [Min, Max], two
+// byte operations per 16 outputs instead of two dword ones per 8.
 type SIMD256 struct {
 	Mult      [4]int64
 	Round     [4]int64
 	Nudge     [8]int32
-	SignMask  [8]int32
+	SignMask  [8]int32 // unused by the AVX2 kernels (see above)
 	ZeroPoint [8]int32
-	Min       [8]int32
-	Max       [8]int32
+	MinB      [32]uint8 // Min in every byte
+	MaxB      [32]uint8 // Max in every byte
 	Left      int64
 	Right     int64
 }
@@ -209,7 +215,14 @@ func (r Requant) SIMD256() *SIMD256 {
 		v.Mult[i], v.Round[i] = s.Mult, s.Round
 	}
 	for i := range 8 {
-		v.Nudge[i], v.SignMask[i], v.ZeroPoint[i], v.Min[i], v.Max[i] = s.Nudge, s.SignMask, s.ZeroPoint, s.Min, s.Max
+		v.Nudge[i], v.SignMask[i], v.ZeroPoint[i] = s.Nudge, s.SignMask, s.ZeroPoint
+	}
+	for i := range 32 {
+		v.MinB[i], v.MaxB[i] = clampByte(s.Min), clampByte(s.Max)
 	}
 	return v
 }
+
+// clampByte returns v clamped to [0, 255]: a Requant's Min and Max are
+// within it for a uint8 output.
+func clampByte(v int32) uint8 { return uint8(min(max(v, 0), 255)) }
