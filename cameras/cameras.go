@@ -87,8 +87,14 @@ type Config struct {
 	Workers *int `yaml:"workers"`
 	// Serve is the viewer's address (as -serve).
 	Serve string `yaml:"serve"`
-	// OutDir receives each camera's NAME.mp4, NAME.jsonl and
-	// NAME.events.jsonl unless the camera names its own (as -out-dir).
+	// OutDir receives the cameras' outputs (as -out-dir). A video file
+	// camera writes NAME.mp4, NAME.jsonl and NAME.events.jsonl there,
+	// unless it names its own. A live camera (an index, a stream URL, a
+	// GStreamer pipeline) records into NAME/DATE/: time-named segments
+	// (HH-MM-SS.mp4; none when it names its own out:), each with its
+	// HH-MM-SS.results.jsonl and HH-MM-SS.events.jsonl beside it, rotated
+	// by -segment and deleted by -keep and -keep-size; with -clips, its
+	// event clips go to NAME/clips/DATE/.
 	OutDir string `yaml:"out_dir"`
 	// MQTT publishes every camera's labels and events (as -mqtt...).
 	MQTT *MQTT `yaml:"mqtt"`

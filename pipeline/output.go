@@ -175,7 +175,7 @@ func (o *outPath) emit(s *slot) {
 	p.metrics.out.Add(1)
 	if cfg.StatsEvery > 0 && cfg.Logf != nil && time.Since(o.stats) >= cfg.StatsEvery {
 		o.stats = time.Now()
-		cfg.Logf("%s", p.statsText())
+		p.logStats()
 	}
 }
 

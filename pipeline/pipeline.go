@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,13 +119,18 @@ type Config struct {
 	OnBestFrame func(o detect.Object, frame gocv.Mat)
 	// Logf, when set, receives warnings and periodic statistics.
 	Logf func(format string, args ...any)
-	// StatsEvery prints statistics through Logf at this interval (0: never).
+	// StatsEvery prints statistics through Logf at this interval (0:
+	// never), a Logf call per line; the run's final statistics are the
+	// caller's to print (Metrics).
 	StatsEvery time.Duration
 	// Reconnect, when positive, makes a live source that stops
 	// delivering (and implements Reconnecter) be reopened with
 	// exponential backoff from 250 ms up to this interval between
 	// attempts, until it returns or the context ends; each attempt is
-	// reported through Logf. Frame numbers continue across the gap.
+	// reported through Logf. Frame numbers continue across the gap. A
+	// source that fails again within 30 s of coming back resumes the
+	// backoff where it was (a flapping stream is not retried four times
+	// a second).
 	Reconnect time.Duration
 	// StaleAfter is how long a live source may give no frame before the
 	// pipeline says its signal is lost (see Signal; default
@@ -160,7 +166,20 @@ type Pipeline struct {
 	signalNote   chan struct{}
 	now          func() time.Time
 	ticker       func(d time.Duration) (<-chan time.Time, func())
+
+	// The capture loop's: when the source last came back, and at which
+	// step of the backoff (reconnect).
+	backAt    time.Time
+	backRetry int
 }
+
+// flapWindow is how long a source must stay up after a reconnect for its
+// next outage to start the backoff again from its first step: one that
+// fails sooner (a stream that drops after a frame) resumes it where the
+// last outage left it, so that a flapping camera is retried ever less
+// often, up to Config.Reconnect, not four times a second, each time a
+// lost and a back signal (log lines, MQTT messages, events).
+const flapWindow = 30 * time.Second
 
 // New checks cfg and returns a Pipeline ready to Run.
 func New(cfg Config) (*Pipeline, error) {
@@ -405,16 +424,18 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	if cerr := cfg.Source.Close(); cerr != nil && sourceErr == nil {
 		sourceErr = cerr
 	}
-	if p.cfg.Logf != nil && cfg.StatsEvery > 0 {
-		p.cfg.Logf("%s", p.statsText())
-	}
 	return errors.Join(outErr, sourceErr)
 }
 
-func (p *Pipeline) statsText() string {
+// logStats gives the statistics so far to Logf, a call per line (Logf
+// takes one line: a logger may escape a newline); the run's last ones
+// are the caller's to print (Metrics), once.
+func (p *Pipeline) logStats() {
 	var b bytesBuffer
 	p.metrics.Snapshot().Write(&b)
-	return string(b)
+	for line := range strings.Lines(string(b)) {
+		p.cfg.Logf("%s", strings.TrimSuffix(line, "\n"))
+	}
 }
 
 type bytesBuffer []byte
@@ -517,8 +538,12 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	p.nudge()
 	defer p.reconnecting.Store(false)
 	schedule := backoff.Reconnect(p.cfg.Reconnect)
+	step := 0 // the backoff's step before the first attempt
+	if !p.backAt.IsZero() && p.now().Sub(p.backAt) < flapWindow {
+		step = p.backRetry // back only a moment ago: flapping
+	}
 	for attempt := 1; ; attempt++ {
-		wait := schedule.Delay(attempt)
+		wait := schedule.Delay(step + attempt)
 		logf("%v; reconnecting in %v (attempt %d)", cause, wait.Round(time.Millisecond), attempt)
 		if !backoff.Sleep(ctx, wait, nil) {
 			return nil
@@ -526,6 +551,7 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 		err := rc.Reconnect()
 		if err == nil {
 			p.metrics.reconnects.Add(1)
+			p.backAt, p.backRetry = p.now(), step+attempt
 			logf("%s is back after %v (%d attempts)", p.info.Name, time.Since(lost).Round(time.Millisecond), attempt)
 			return nil
 		}

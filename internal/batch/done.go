@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/livecam/livecam/internal/escape"
+	"github.com/livecam/livecam/internal/redact"
 	"github.com/livecam/livecam/sink/jsonl"
 )
 
@@ -25,7 +27,8 @@ type Found struct {
 	// done (a file cut short, one from before closing lines, another
 	// program's, or one whose fellow outputs are missing); "" when the
 	// job is done, or none of its outputs exists. Why says what is
-	// wrong with it.
+	// wrong with it. A results file whose closing line names another
+	// source (another folder's video of the same name) is not done.
 	Unfinished, Why string
 }
 
@@ -67,8 +70,31 @@ func Inspect(j Job) (Found, error) {
 		return Found{}, err
 	case len(missing) > 0:
 		return Found{Unfinished: j.Results, Why: escape.Control(missing[0]) + " is missing"}, nil
+	case !sameSource(end.Source, j.Source):
+		return Found{Unfinished: j.Results, Why: "the results of another source, " + escape.Control(end.Source)}, nil
 	}
 	return Found{Done: true, End: end}, nil
+}
+
+// sameSource reports whether recorded, the source a closing line names
+// (as given then, a URL's credentials redacted), is src: the same file
+// (a rerun from another folder, or with the path written otherwise),
+// the same text (a stream), or, when recorded is a relative path that
+// names no file from here (given in another folder), a file of src's
+// name. A closing line that names no source says nothing against it. Two folders of a camera's files (each with its clip001.mp4)
+// labelled into one out-dir: the second's clip001.mp4 is not done.
+func sameSource(recorded, src string) bool {
+	st, err := os.Stat(src)
+	rst, rerr := os.Stat(recorded)
+	switch {
+	case recorded == "":
+		return true
+	case err == nil && rerr == nil:
+		return os.SameFile(st, rst)
+	case recorded == redact.URL(src):
+		return true
+	}
+	return err == nil && !filepath.IsAbs(recorded) && filepath.Base(recorded) == filepath.Base(src)
 }
 
 // Done reports whether j's outputs are those of a run livecam finished

@@ -78,6 +78,30 @@ func (cutShortError) Error() string { return "some sources ended before their en
 // ExitStatus is CutShortStatus.
 func (cutShortError) ExitStatus() int { return CutShortStatus }
 
+// EndedEarly is the error of a run of one source, outside a batch, that
+// ended early (e, as Summary.Ended has it): it says where and why
+// ("corrupt.mp4 ended early at 0:04.9 of 0:24.0: damaged file"), is
+// ErrCutShort (errors.Is) and has its exit status, so that one damaged
+// file ends as it does in a batch. It is nil for a whole source.
+func EndedEarly(src string, e jsonl.Ending) error {
+	if !e.Early {
+		return nil
+	}
+	return endedEarlyError(Printable(src) + " " + strings.Replace(e.String(), "ended ", "ended early ", 1))
+}
+
+// endedEarlyError is EndedEarly's error: its message.
+type endedEarlyError string
+
+// Error says where and why the source ended.
+func (e endedEarlyError) Error() string { return string(e) }
+
+// ExitStatus is CutShortStatus.
+func (endedEarlyError) ExitStatus() int { return CutShortStatus }
+
+// Is reports ErrCutShort as its kind.
+func (endedEarlyError) Is(target error) bool { return target == ErrCutShort }
+
 // Summary is what one source's run tells the batch, for its row of the
 // end table (RunEach).
 type Summary struct {

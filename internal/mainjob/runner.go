@@ -134,9 +134,14 @@ func New(model *models.Model, s Settings, stdout, stderr io.Writer) (*Runner, er
 
 // One runs one job: the pipeline from its source to its outputs, then
 // the summary of what was seen and the report. A run cut short by a stop
-// signal returns a *runctl.StopError.
+// signal returns a *runctl.StopError; a source that ended early (a
+// damaged file: its outputs are written, with a warning) returns
+// batch.EndedEarly's error, exit status 3, as in a batch.
 func (r *Runner) One(j Job) error {
-	_, err := r.one(j)
+	sum, err := r.one(j)
+	if err == nil {
+		err = batch.EndedEarly(j.Source, sum.Ended)
+	}
 	return err
 }
 

@@ -17,7 +17,12 @@
 //	PREFIX/CAMERA/top      a classifier's current best label as JSON,
 //	                       retained, published when it changes; while
 //	                       the camera has no signal, no label
-//	                       (wire.AppendNoSignal)
+//	                       (wire.AppendNoSignal). A detector's camera
+//	                       has no label: its top says "no signal" only
+//	                       while it has none, and its first frame back
+//	                       replaces that with nulls (wire.AppendTop of
+//	                       no class: Home Assistant's label shows
+//	                       unknown again, with no "no_signal_since")
 //	PREFIX/CAMERA/events   the events, one JSON message each (package
 //	                       wire's), QoS 1: a classifier's "label
 //	                       entered / left" (Event), a detector's
@@ -151,6 +156,10 @@ type Publisher struct {
 	// noSignal is set while the camera's frames have stopped (Signal):
 	// a reconnection to the broker announces it offline, not online.
 	noSignal atomic.Bool
+	// noSignalTop is set while the retained top is the "no signal"
+	// message: a classifier's next label replaces it, a detector's
+	// first frame back clears it (Write).
+	noSignalTop atomic.Bool
 	// stateMu guards lastTop and orders the camera's retained messages in
 	// the queue: Write, Signal and republish queue them holding it, so
 	// that a reconnection's republished state never overtakes a change.
@@ -606,10 +615,19 @@ var errStopped = errors.New("stopped")
 
 // Write publishes a classifier's best label to PREFIX/CAMERA/top
 // (retained) when it differs from the last frame's. A detector's frame
-// (Result.Detection) publishes nothing there: its objects are counted
-// from its events (ObjectEvent) and sent with every result (Result).
+// (Result.Detection) publishes nothing there (its objects are counted
+// from its events, ObjectEvent, and sent with every result, Result),
+// except the first after an outage: it replaces the retained "no
+// signal" message with no label (nulls), which no later frame would.
 func (p *Publisher) Write(o *pipeline.Output) error {
 	if o.Result.Detection() {
+		if p.noSignalTop.Load() && !p.noSignal.Load() {
+			p.stateMu.Lock()
+			if p.noSignalTop.Load() && !p.noSignal.Load() {
+				p.putTop(wire.AppendTop(p.buffers.Get(), o.Result))
+			}
+			p.stateMu.Unlock()
+		}
 		return nil
 	}
 	if p.top.Changed(o.Result) {
@@ -620,10 +638,11 @@ func (p *Publisher) Write(o *pipeline.Output) error {
 	return nil
 }
 
-// putTop queues msg, the camera's new top message, and keeps a copy of
-// it for republish. p.stateMu is held.
+// putTop queues msg, the camera's new top message (a label, or none),
+// and keeps a copy of it for republish. p.stateMu is held.
 func (p *Publisher) putTop(msg []byte) {
 	p.lastTop = append(p.lastTop[:0], msg...)
+	p.noSignalTop.Store(false)
 	p.queue.Put(relay.Message{Subject: p.topTopic, Payload: msg, Retained: true})
 }
 
@@ -697,6 +716,7 @@ func (p *Publisher) Signal(s pipeline.Signal) {
 	if s.Lost {
 		p.top.Reset()
 		p.putTop(wire.AppendNoSignal(p.buffers.Get(), s.Since))
+		p.noSignalTop.Store(true)
 	}
 	p.queue.Put(relay.Message{Subject: p.availability(), Payload: append(p.buffers.Get(), p.state()...), Retained: true})
 }

@@ -17,14 +17,19 @@ import (
 func TestRepublishCrossesSignals(t *testing.T) {
 	f := newFakeClient()
 	p := fakePublisher(t, f)
-	go func() { // the fake's notes, not looked at here
-		for range f.entered {
-		}
-	}()
-	go func() {
-		for range f.published {
-		}
-	}()
+	stop := make(chan struct{}) // no goroutine outlives the test (TestMain)
+	defer close(stop)
+	for _, notes := range []chan string{f.entered, f.published} {
+		go func() { // the fake's notes, not looked at here
+			for {
+				select {
+				case <-notes:
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
 	var res [2]pipeline.Result
 	res[0].SetTop([]classify.Prediction{{Class: 144, Label: "pelican", Score: 0.9}})
 	res[1].SetTop([]classify.Prediction{{Class: 207, Label: "golden retriever", Score: 0.91}})

@@ -105,3 +105,76 @@ func TestSignalLostSurvivesBrokerRestart(t *testing.T) {
 		t.Errorf("after the broker restarted: %q", ret)
 	}
 }
+
+// TestDetectorSignalBackClearsTop: a detector's camera never publishes a
+// label to its top topic, so the "no signal" message its outage left
+// there (retained) must be replaced when frames return: by the first
+// frame back, with no label (nulls), which Home Assistant's label shows
+// as unknown, with no "no_signal_since" left in its attributes; and a
+// broker that comes back later is given that, not "no signal".
+func TestDetectorSignalBackClearsTop(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.URL())
+	p, err := Connect(Options{Broker: b.URL(), Camera: "yard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	res := &pipeline.Result{PTS: 2 * time.Second}
+	res.SetObjects(nil)
+	o := &pipeline.Output{Result: res}
+	if err := p.Write(o); err != nil { // a detector's frame: no top
+		t.Fatal(err)
+	}
+	since := time.Date(2026, 12, 2, 15, 42, 7, 0, time.UTC)
+	p.Signal(pipeline.Signal{Lost: true, Since: since, Camera: "yard"})
+	if tops := sub.Payloads("livecam/yard/top", 1); !strings.Contains(tops[0], "no_signal_since") {
+		t.Fatalf("top while out: %q", tops)
+	}
+	p.Signal(pipeline.Signal{Since: since.Add(30 * time.Second), Camera: "yard"})
+	for range 3 { // frames back: the first replaces the top, once
+		res.PTS += time.Second
+		if err := p.Write(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	avail := p.Availability()
+	if got := sub.Matching(avail, 3); strings.Join(got, " ") != "online offline online" {
+		t.Fatalf("availability %q", got)
+	}
+	want := `{"class":null,"label":null,"score":null,"pts_ms":3000.0}`
+	if tops := sub.Payloads("livecam/yard/top", 2); len(tops) != 2 || tops[1] != want {
+		t.Fatalf("top %q, want no signal, then %s", tops, want)
+	}
+	p.Event(events.Event{Type: events.Enter, Label: "x", Camera: "yard"}) // behind the tops: all sent once it is
+	sub.Payloads("livecam/yard/events", 1)
+	if n := len(sub.Payloads("livecam/yard/top", 2)); n != 2 {
+		t.Errorf("%d top messages, want 2 (the later frames publish none)", n)
+	}
+	if ret := mosquittotest.Retained(t, b.URL(), "livecam/yard/top"); ret["livecam/yard/top"] != want {
+		t.Errorf("retained top %q, want %s", ret, want)
+	}
+	// A reconnection republishes the camera's state: no label, not the
+	// outage's message.
+	p.stateMu.Lock()
+	last := string(p.lastTop)
+	p.stateMu.Unlock()
+	if last != want {
+		t.Errorf("republish would send %s, want %s", last, want)
+	}
+}
+
+// TestDetectorFramesAllocateNothing: a detector's frames, which look
+// whether an outage's top is still to be replaced, allocate nothing.
+func TestDetectorFramesAllocateNothing(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector allocates")
+	}
+	p := fakePublisher(t, newFakeClient())
+	res := &pipeline.Result{}
+	res.SetObjects(nil)
+	o := &pipeline.Output{Result: res}
+	if a := testing.AllocsPerRun(100, func() { p.Write(o) }); a != 0 {
+		t.Errorf("%v allocations per detector frame", a)
+	}
+}

@@ -27,8 +27,8 @@ import (
 // The line is one JSON object with a single key, "end", which no
 // per-frame line has (those start with "frame"):
 //
-//	{"end":{"frames":600,"duration_ms":24000.0,"complete":true,"whole":true,"source":"videos/beach.mp4","seen":"seashore"}}
-//	{"end":{"frames":427,"duration_ms":14233.3,"complete":true,"whole":false,"ended_at_ms":14200.0,"source_duration_ms":24000.0,"reason":"damaged file","source":"corrupt.mp4","seen":"tiger"}}
+//	{"end":{"frames":600,"duration_ms":24000,"complete":true,"whole":true,"source":"videos/beach.mp4","seen":"seashore"}}
+//	{"end":{"frames":427,"duration_ms":14233.3,"complete":true,"whole":false,"ended_at_ms":14200,"source_duration_ms":24000,"reason":"damaged file","source":"corrupt.mp4","seen":"tiger"}}
 //
 // frames is the number of result lines before it, duration_ms the time
 // of the source they cover, source the source as given (a URL's
@@ -100,6 +100,15 @@ func ms(d time.Duration) *float64 {
 	return &v
 }
 
+// maxMS is the longest time a closing line may give, in milliseconds: a
+// time.Duration's range (292 years).
+const maxMS = float64(math.MaxInt64 / int64(time.Millisecond))
+
+// validMS reports whether ms, a time of a closing line, is one: not
+// negative, and within a time.Duration (a damaged or forged line's 1e300
+// is no time: converted, it would come out negative).
+func validMS(ms float64) bool { return ms >= 0 && ms <= maxMS }
+
 // duration is the time of ms milliseconds.
 func duration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
@@ -137,12 +146,12 @@ func ParseEnd(line []byte) (End, bool) {
 		return End{}, false
 	}
 	var l endLine
-	if json.Unmarshal(top["end"], &l) != nil || l.Frames == nil || l.DurationMS == nil || !l.Complete || *l.Frames < 0 || *l.DurationMS < 0 {
+	if json.Unmarshal(top["end"], &l) != nil || l.Frames == nil || l.DurationMS == nil || !l.Complete || *l.Frames < 0 || !validMS(*l.DurationMS) {
 		return End{}, false
 	}
 	e := End{Frames: *l.Frames, Duration: duration(*l.DurationMS), Source: l.Source, Seen: l.Seen}
 	if l.Whole != nil && !*l.Whole {
-		if l.EndedAtMS == nil || *l.EndedAtMS < 0 || l.OfMS != nil && *l.OfMS < 0 {
+		if l.EndedAtMS == nil || !validMS(*l.EndedAtMS) || l.OfMS != nil && !validMS(*l.OfMS) {
 			return End{}, false
 		}
 		e.Ended = Ending{Early: true, At: duration(*l.EndedAtMS), Reason: l.Reason}
@@ -169,6 +178,13 @@ const maxEndLine = 64 << 10
 // line, else the error wraps ErrNoEnd and names the file. Only the end
 // of the file is read.
 func ReadEnd(path string) (End, error) {
+	// Looked at before it is opened: opening a named pipe waits for a
+	// writer, maybe forever.
+	if st, err := os.Stat(path); err != nil {
+		return End{}, err
+	} else if !st.Mode().IsRegular() {
+		return End{}, fmt.Errorf("%s: not a regular file: %w", path, ErrNoEnd)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return End{}, err
@@ -178,7 +194,7 @@ func ReadEnd(path string) (End, error) {
 	if err != nil {
 		return End{}, err
 	}
-	if !st.Mode().IsRegular() {
+	if !st.Mode().IsRegular() { // replaced meanwhile
 		return End{}, fmt.Errorf("%s: not a regular file: %w", path, ErrNoEnd)
 	}
 	n := min(st.Size(), maxEndLine)

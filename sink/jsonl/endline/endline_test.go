@@ -35,11 +35,14 @@ func TestParseEndRefuses(t *testing.T) {
 		frameLine,
 		`{"event":"enter","label":"cat"}`,
 		`{"end":{"frames":3,"duration_ms":120.0}}`, // not complete
-		`{"end":{"frames":3,"duration_ms":120.0,"complete":false}}`,               // not complete
-		`{"end":{"duration_ms":120.0,"complete":true}}`,                           // no frames
-		`{"end":{"frames":3,"complete":true}}`,                                    // no duration
-		`{"end":{"frames":3,"duration_ms":120.0,"complete":true},"frame":3}`,      // a second key
-		`{"end":{"frames":-1,"duration_ms":120.0,"complete":true}}`,               // negative
+		`{"end":{"frames":3,"duration_ms":120.0,"complete":false}}`,          // not complete
+		`{"end":{"duration_ms":120.0,"complete":true}}`,                      // no frames
+		`{"end":{"frames":3,"complete":true}}`,                               // no duration
+		`{"end":{"frames":3,"duration_ms":120.0,"complete":true},"frame":3}`, // a second key
+		`{"end":{"frames":-1,"duration_ms":120.0,"complete":true}}`,          // negative
+		`{"end":{"frames":3,"duration_ms":1e300,"complete":true}}`,           // no time.Duration
+		`{"end":{"frames":3,"duration_ms":1.0,"complete":true,"whole":false,"ended_at_ms":1e300}}`,
+		`{"end":{"frames":3,"duration_ms":1.0,"complete":true,"whole":false,"ended_at_ms":1,"source_duration_ms":1e19}}`,
 		`{"end":{"frames":3,"duration_ms":120.0,"complete":true}`,                 // cut short
 		`{"end":{"frames":"3","duration_ms":120.0,"complete":true,"source":"x"}}`, // not a number
 		``,
