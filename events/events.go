@@ -39,6 +39,9 @@ type Event struct {
 	// up to the enter on Enter events, up to End on Leave events.
 	PeakScore, MeanScore float32
 	Frames               int
+	// PeakTime is the time of the first frame at PeakScore, on the
+	// source's clock (the stay's best frame: its clip's snapshot).
+	PeakTime time.Duration
 	// Time is the wall-clock capture time of the frame that decided the
 	// event (for Leave, End's frame), when the frames' times were given
 	// (UpdateAt); zero otherwise.
@@ -47,10 +50,11 @@ type Event struct {
 	// sets it (the pipeline does: Config.Camera); the Tracker leaves it
 	// empty.
 	Camera string
-	// Clip, on Leave, names the stay's video clip (package clips),
+	// Clip and Snapshot, on Leave, name the stay's video clip and the
+	// JPEG of its best frame (PeakTime) beside it (package clips),
 	// relative to the run's out-dir, when the run keeps clips; the
-	// Tracker leaves it empty.
-	Clip string
+	// Tracker leaves them empty.
+	Clip, Snapshot string
 }
 
 // Options tune the hysteresis. The zero value is usable: Enter 0.5,
@@ -82,6 +86,7 @@ type state struct {
 	entered       bool // false: pending (reached Enter, not yet MinDuration)
 	start         time.Duration
 	peak          float32
+	peakAt        time.Duration
 	sum           float64
 	frames        int
 	seen          bool // in the current update
@@ -158,7 +163,9 @@ func (tr *Tracker) UpdateAt(t time.Duration, wall time.Time, scores []Score, emi
 		st.seen = true
 		st.frames++
 		st.sum += float64(sc.Score)
-		st.peak = max(st.peak, sc.Score)
+		if st.frames == 1 || sc.Score > st.peak {
+			st.peak, st.peakAt = sc.Score, t
+		}
 		if !st.entered && t-st.start >= tr.opts.MinDuration {
 			st.entered = true
 			emit(tr.event(st, Enter, 0))
@@ -204,7 +211,7 @@ func (tr *Tracker) Flush(emit func(Event)) {
 }
 
 func (tr *Tracker) event(st *state, typ Type, end time.Duration) Event {
-	e := Event{Type: typ, Class: st.class, Label: st.label, Start: st.start, PeakScore: st.peak, Frames: st.frames, Time: tr.wall}
+	e := Event{Type: typ, Class: st.class, Label: st.label, Start: st.start, PeakScore: st.peak, PeakTime: st.peakAt, Frames: st.frames, Time: tr.wall}
 	if st.frames > 0 {
 		e.MeanScore = float32(st.sum / float64(st.frames))
 	}

@@ -34,10 +34,19 @@ func TestHysteresis(t *testing.T) {
 	// below 0.3 at frame 6.
 	got := feed(t, Options{Enter: 0.5, Leave: 0.3}, []float32{0.1, 0.4, 0.6, 0.45, 0.35, 0.9, 0.2, 0.4})
 	want := []Event{
-		{Type: Enter, Class: 7, Label: "seven", Start: ms(200), PeakScore: 0.6, MeanScore: 0.6, Frames: 1},
-		{Type: Leave, Class: 7, Label: "seven", Start: ms(200), End: ms(600), PeakScore: 0.9, MeanScore: (0.6 + 0.45 + 0.35 + 0.9) / 4, Frames: 4},
+		{Type: Enter, Class: 7, Label: "seven", Start: ms(200), PeakScore: 0.6, PeakTime: ms(200), MeanScore: 0.6, Frames: 1},
+		{Type: Leave, Class: 7, Label: "seven", Start: ms(200), End: ms(600), PeakScore: 0.9, PeakTime: ms(500), MeanScore: (0.6 + 0.45 + 0.35 + 0.9) / 4, Frames: 4},
 	}
 	check(t, got, want)
+}
+
+// TestPeakTime: a stay's PeakTime is its first frame at the peak score,
+// after a cooldown too.
+func TestPeakTime(t *testing.T) {
+	got := feed(t, Options{Enter: 0.5, Leave: 0.3, Cooldown: ms(100)}, []float32{0.6, 0.9, 0.5, 0.9, 0.1, 0, 0.7, 0.6})
+	if len(got) != 4 || got[1].PeakTime != ms(100) || got[3].PeakTime != ms(600) {
+		t.Fatalf("got %+v; want the leaves' peaks at 100 ms and 600 ms", got)
+	}
 }
 
 func TestMinDuration(t *testing.T) {

@@ -17,8 +17,9 @@ import (
 // are on the source's clock, except "time": the wall-clock time of the
 // frame that decided the event (e.Time, in UTC, to the millisecond),
 // left out when zero; "camera" (e.Camera) is left out when empty. An enter's totals cover the frames up to
-// the enter, a leave's the whole stay. "clip" (e.Clip: the stay's video
-// clip, relative to the run's out-dir) is left out when empty.
+// the enter, a leave's the whole stay. "clip" and "snapshot" (e.Clip, e.Snapshot: the stay's
+// video clip and its best frame, relative to the run's out-dir) are left
+// out when empty.
 func AppendEvent(b []byte, e events.Event) []byte {
 	b = append(b, `{"type":`...)
 	b = appendString(b, string(e.Type))
@@ -47,7 +48,7 @@ func AppendEvent(b []byte, e events.Event) []byte {
 		b = append(b, `,"camera":`...)
 		b = appendString(b, e.Camera)
 	}
-	b = appendFiles(b, e.Clip, "")
+	b = appendFiles(b, e.Clip, e.Snapshot)
 	return append(b, '}')
 }
 

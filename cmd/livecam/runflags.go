@@ -65,9 +65,9 @@ func defineOutput(fs *cliflag.Set, f *mainjob.Settings) {
 	fs.BoolVar(&f.Overwrite, "overwrite", false, "replace output files that exist (default: refuse)")
 	fs.BoolVar(&f.NoAudio, "no-audio", false, "leave the source's audio out of the annotated video (kept only for files read whole)")
 	fs.DurationVar(&f.Segment, "segment", f.Segment, "record a live camera in -out-dir as `LENGTH` segments: DIR/NAME/DATE/HH-MM-SS.mp4")
-	fs.Func("keep", "delete each camera's recorded segments older than `AGE` (7d, 12h; default: keep all)", func(v string) (err error) { f.Keep, err = segment.ParseAge(v); return err })
-	fs.Func("keep-size", "keep each camera's recorded segments within `SIZE` (20GB, 500MB), the oldest deleted first", func(v string) (err error) { f.KeepSize, err = segment.ParseSize(v); return err })
-	fs.DurationVar(&f.Clips, "clips", 0, "keep a clip of each event of a recorded camera, from `DURATION` before it to DURATION after: NAME/clips/DATE/")
+	fs.Func("keep", "delete each camera's segments and clips older than `AGE` (7d, 12h; default: all kept)", func(v string) (err error) { f.Keep, err = segment.ParseAge(v); return err })
+	fs.Func("keep-size", "keep each camera's segments and clips within `SIZE` (20GB, 500MB), the oldest deleted first", func(v string) (err error) { f.KeepSize, err = segment.ParseSize(v); return err })
+	fs.DurationVar(&f.Clips, "clips", 0, "keep a clip and a snapshot of each event, from `DURATION` before it to DURATION after: NAME/clips/DATE/ (a camera), NAME.clips/ (a file)")
 	fs.Group("output", "out", "out-dir", "results", "events", "report", "codec", "quality", "overwrite", "no-audio", "segment", "keep", "keep-size", "clips")
 }
 

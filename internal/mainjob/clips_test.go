@@ -22,6 +22,10 @@ func TestClipsNeedARecording(t *testing.T) {
 	}{
 		{"porch", Job{Source: cam}, "rec", time.Second, ""},
 		{"", Job{Source: "clip.mp4"}, "", 0, ""},
+		{"", Job{Source: "clip.mp4", Out: "rec/clip.mp4"}, "rec", time.Second, ""},
+		{"yard", Job{Source: "yard.mp4", Out: "rec/yard.mp4"}, "rec", time.Second, ""},
+		{"", Job{Source: "clip.mp4"}, "", time.Second, "-clips: clip.mp4 writes no annotated video to cut clips from: give -out FILE or -out-dir DIR"},
+		{"", Job{Source: cam, Out: "cam.mp4"}, "", time.Second, "-clips: " + cam + " has no recording to cut clips from"},
 		{"", Job{Source: cam}, "rec", time.Second, "-clips: " + cam + " has no recording to cut clips from"},
 		{"yard", Job{Source: "yard.mp4"}, "rec", time.Second, "camera yard is a file, not a live camera"},
 		{"porch", Job{Source: cam, Out: "porch.mp4"}, "rec", time.Second, "camera porch writes its video to porch.mp4"},

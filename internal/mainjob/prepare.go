@@ -241,6 +241,15 @@ func (r *Runner) openCamera(c *camRun, sh shared) error {
 			rec = cl
 		}
 		c.sinks = append(c.sinks, rec)
+	} else if c.f.Clips > 0 && clipsFromVideo(c.j) { // cut from the video once it is in place (outputs.Set.Finish)
+		fc, err := clips.NewFile(clips.FileOptions{Video: c.j.Out, Root: c.f.OutDir, Around: c.f.Clips, Logf: c.logf})
+		if err != nil {
+			src.Close()
+			c.src = nil
+			return err
+		}
+		c.out.SetClips(fc)
+		c.sinks = append(c.sinks, fc)
 	}
 	// The viewer's camera only once the source is open: a camera away at
 	// the start stays "no frame yet" there, not "ended".
@@ -375,19 +384,25 @@ func records(name string, j Job, f *Settings) bool {
 	return name != "" && j.Out == "" && f.OutDir != "" && source.IsLive(j.Source)
 }
 
+// clipsFromVideo says whether job j's clips are cut from its annotated
+// video after the run (package clips, File): a file's run writing one.
+func clipsFromVideo(j Job) bool { return j.Out != "" && j.Out != "-" && !source.IsLive(j.Source) }
+
 // clipsNeed refuses -clips for camera name (a lone source: "") when it
-// has no recording in segments to cut the clips from, saying what is
-// missing.
+// has no recording in segments, nor an annotated video of a file, to
+// cut the clips from, saying what is missing.
 func clipsNeed(name string, j Job, f *Settings) error {
-	if f.Clips == 0 || records(name, j, f) {
+	if f.Clips == 0 || records(name, j, f) || clipsFromVideo(j) {
 		return nil
 	}
-	const how = "clips are cut from a live camera's recording in segments, made for the cameras of a cameras file (-config) with -out-dir"
+	const how = "clips are cut from a live camera's recording in segments, made for the cameras of a cameras file (-config) with -out-dir, or from a file's annotated video (-out or -out-dir)"
 	switch {
+	case name == "" && !source.IsLive(j.Source):
+		return fmt.Errorf("%w: -clips: %s writes no annotated video to cut clips from: give -out FILE or -out-dir DIR", cliflag.ErrUsage, batch.Printable(j.Source))
 	case name == "":
 		return fmt.Errorf("%w: -clips: %s has no recording to cut clips from: %s", cliflag.ErrUsage, batch.Printable(j.Source), how)
 	case !source.IsLive(j.Source):
-		return fmt.Errorf("%w: -clips: camera %s is a file, not a live camera: it has no recording to cut clips from (%s)", cliflag.ErrUsage, escape.Control(name), how)
+		return fmt.Errorf("%w: -clips: camera %s is a file, not a live camera, and writes no annotated video to cut clips from (%s)", cliflag.ErrUsage, escape.Control(name), how)
 	case j.Out != "":
 		return fmt.Errorf("%w: -clips: camera %s writes its video to %s, not to a recording in segments to cut clips from (leave out its out:)", cliflag.ErrUsage, escape.Control(name), j.Out)
 	default:

@@ -8,7 +8,6 @@ import (
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/prom"
-	"github.com/livecam/livecam/sink/clips"
 	"github.com/livecam/livecam/sink/jsonl"
 	"github.com/livecam/livecam/sink/snapshot"
 	"github.com/livecam/livecam/track"
@@ -51,7 +50,7 @@ type objectEvents struct {
 	snaps   *snapshot.Writer
 	snapDir string // snaps' folder
 	root    string // the folder the events name files relative to
-	clips   *clips.Clipper
+	clips   Clips
 	metrics *prom.ObjectMetrics // Prometheus's objects per label, or nil
 }
 

@@ -2,6 +2,7 @@ package outputs
 
 import (
 	"fmt"
+	"github.com/livecam/livecam/sink/clips"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,6 +64,7 @@ func (s *Set) Finish(o Outcome) (kept []string, err error) {
 	} else if cerr := s.group.Commit(); cerr != nil {
 		err = cerr
 	}
+	s.fileClips(err == nil && o.CutShort == "")
 	s.logVideo(videoAt, o.Scratch) // a message names only files that are there, and stay there
 	s.summary()
 	logf := s.opts.Logf
@@ -224,4 +226,17 @@ func quotedList(paths []string) string {
 		q[i] = escape.Control(p)
 	}
 	return strings.Join(q, ", ")
+}
+
+// fileClips has a file run's clips (a *clips.File) cut from its video,
+// now in place, when whole; else dropped, saying why.
+func (s *Set) fileClips(whole bool) {
+	f, ok := s.clips.(*clips.File)
+	switch {
+	case !ok:
+	case whole:
+		f.Cut()
+	default:
+		f.Drop(s.plan.Video + " is not whole")
+	}
 }

@@ -109,7 +109,7 @@ type Set struct {
 	vid      *video.Sink
 	sinks    []pipeline.Sink
 	send     []func(events.Event) // the label events' takers
-	clips    *clips.Clipper
+	clips    Clips
 	objects  *objectEvents
 	story    *timeline.Builder
 	objStory *timeline.Objects
@@ -277,9 +277,25 @@ func (s *Set) OnEvent() func(events.Event) {
 	return s.event
 }
 
-// SetClips has c cut a clip of each stay and name it in the leave
-// events (package clips). Call it before OnEvent and the run.
-func (s *Set) SetClips(c *clips.Clipper) {
+// Clips names the clip and snapshot of each stay in its leave event and
+// has them made: a live camera's *clips.Clipper, a file run's
+// *clips.File.
+type Clips interface {
+	Event(events.Event) events.Event
+	ObjectEvent(track.Event) track.Event
+}
+
+var (
+	_ Clips = (*clips.Clipper)(nil)
+	_ Clips = (*clips.File)(nil)
+)
+
+// SetClips has c cut a clip of each stay, and take a snapshot of its
+// best frame, and name them in the leave events (package clips). Call
+// it before OnEvent and the run. A *clips.File's clips are cut by
+// Finish once the video is in place (or dropped, with a warning, when
+// the run is not whole).
+func (s *Set) SetClips(c Clips) {
 	s.clips = c
 	if s.objects != nil {
 		s.objects.clips = c

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,11 +101,14 @@ type seg struct {
 // is taken for a jump over a gap.
 const maxDrift = 500 * time.Millisecond
 
-// job is a clip to cut.
+// job is a clip to cut, and its snapshot to take.
 type job struct {
 	rel, path string        // its name for messages, its file
+	snapRel   string        // its snapshot's name for messages
+	snap      string        // its snapshot's file
 	what      string        // the event, for messages
 	from, to  time.Duration // on the source's clock
+	peak      time.Duration // the snapshot's frame, on the source's clock
 	due       time.Duration // cut once a frame this late was recorded
 }
 
@@ -132,7 +136,7 @@ func New(opts Options) (*Clipper, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	c := &Clipper{opts: opts, rec: opts.Recorder, dir: filepath.Join(opts.Recorder.Dir(), "clips"),
+	c := &Clipper{opts: opts, rec: opts.Recorder, dir: filepath.Join(opts.Recorder.Dir(), segment.ClipsDir),
 		names: map[string]bool{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.run()
 	return c, nil
@@ -193,16 +197,16 @@ func (s *seg) slot(frames int) time.Duration {
 	return time.Duration(float64(frames-1) / s.fps * float64(time.Second))
 }
 
-// Close finishes the recording, cuts the clips still due and returns
-// once they are cut.
+// Close finishes the recording, cuts the clips still due, and closes
+// the Recorder once they are cut, so that its retention counts them.
 func (c *Clipper) Close() error {
-	err := c.rec.Close()
+	err := c.rec.Finish()
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
 	c.poke()
 	<-c.done
-	return err
+	return errors.Join(err, c.rec.Close())
 }
 
 func (c *Clipper) poke() {
@@ -212,33 +216,35 @@ func (c *Clipper) poke() {
 	}
 }
 
-// Event names the clip of a label's stay in its Leave event (Clip) and
-// has it cut; other events are returned as they are.
+// Event names the clip of a label's stay and its snapshot (the frame at
+// PeakTime) in its Leave event (Clip, Snapshot) and has them made;
+// other events are returned as they are.
 func (c *Clipper) Event(e events.Event) events.Event {
 	if e.Type == events.Leave {
-		e.Clip = c.add(e.Label, 0, e.Start, e.End)
+		e.Clip, e.Snapshot = c.add(e.Label, 0, e.Start, e.End, e.PeakTime)
 	}
 	return e
 }
 
-// ObjectEvent names the clip of an object's stay in the view in its
-// Leave event (Clip) and has it cut; other events (an enter, a zone's)
-// are returned as they are.
+// ObjectEvent names the clip of an object's stay in the view and its
+// snapshot (the frame at PeakTime) in its Leave event (Clip, Snapshot:
+// this snapshot replaces any other the event named) and has them made;
+// other events (an enter, a zone's) are returned as they are.
 func (c *Clipper) ObjectEvent(e track.Event) track.Event {
 	if e.Type == track.Leave && e.Zone == "" {
-		e.Clip = c.add(e.Label, e.ID, e.Start, e.End)
+		e.Clip, e.Snapshot = c.add(e.Label, e.ID, e.Start, e.End, e.PeakTime)
 	}
 	return e
 }
 
 // add names the clip of a stay from start to end, of label (and object
-// id, when not 0), and queues it; it returns its name relative to Root,
-// or "" when the Clipper has ended.
-func (c *Clipper) add(label string, id int, start, end time.Duration) string {
+// id, when not 0), and its snapshot at peak, and queues them; it returns
+// their names relative to Root, or "" when the Clipper has ended.
+func (c *Clipper) add(label string, id int, start, end, peak time.Duration) (clip, snap string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.exited {
-		return ""
+		return "", ""
 	}
 	wall := c.opts.Now()
 	if c.seen {
@@ -252,12 +258,9 @@ func (c *Clipper) add(label string, id int, start, end time.Duration) string {
 		what += " " + strconv.Itoa(id)
 	}
 	path := c.free(filepath.Join(c.dir, wall.Format("2006-01-02")), base)
-	rel, err := filepath.Rel(c.opts.Root, path)
-	if err != nil {
-		rel = path
-	}
-	j := job{rel: rel, path: path, what: fmt.Sprintf("%s, %s to %s", what, clock(start), clock(end)),
-		from: start - c.opts.Around, to: end + c.opts.Around}
+	j := job{rel: c.rel(path + ".mp4"), path: path + ".mp4", snapRel: c.rel(path + ".jpg"), snap: path + ".jpg",
+		what: fmt.Sprintf("%s, %s to %s", what, clock(start), clock(end)),
+		from: start - c.opts.Around, to: end + c.opts.Around, peak: min(max(peak, start), end)}
 	j.due = j.to + c.opts.FlushDelay
 	if len(c.jobs) == 0 || j.due < c.nextDue {
 		c.nextDue = j.due
@@ -266,19 +269,31 @@ func (c *Clipper) add(label string, id int, start, end time.Duration) string {
 	if c.seen && c.lastPTS >= j.due {
 		c.poke()
 	}
+	return j.rel, j.snapRel
+}
+
+// rel is path relative to Root.
+func (c *Clipper) rel(path string) string {
+	rel, err := filepath.Rel(c.opts.Root, path)
+	if err != nil {
+		return path
+	}
 	return rel
 }
 
-// free returns the first of dir/base.mp4, dir/base-2.mp4... that no clip
-// of the run took and no file has.
+// free returns the first of dir/base, dir/base-2... that no clip of the
+// run took and for which no file has the clip's name (.mp4) or its
+// snapshot's (.jpg); without the extension.
 func (c *Clipper) free(dir, base string) string {
 	for n := 1; ; n++ {
 		name := base
 		if n > 1 {
 			name += "-" + strconv.Itoa(n)
 		}
-		path := filepath.Join(dir, name+".mp4")
-		if _, err := os.Lstat(path); c.names[path] || err == nil {
+		path := filepath.Join(dir, name)
+		_, err := os.Lstat(path + ".mp4")
+		_, serr := os.Lstat(path + ".jpg")
+		if c.names[path] || err == nil || serr == nil {
 			continue
 		}
 		c.names[path] = true
@@ -302,13 +317,25 @@ func (c *Clipper) run() {
 				break
 			}
 			err := c.cut(j, segs)
-			if err != nil {
-				c.opts.Logf("warning: clip %s (%s) was not cut: %v", j.rel, j.what, err)
-			} else {
-				c.mu.Lock()
-				delete(c.names, j.path) // the file keeps the name taken now
-				c.mu.Unlock()
+			if err == nil {
+				c.added(j.path)
 			}
+			serr := c.snapshot(j, segs)
+			if serr == nil {
+				c.added(j.snap)
+			}
+			switch {
+			case err != nil && serr != nil:
+				c.opts.Logf("warning: clip %s (%s) was not cut: %v (nor its snapshot %s)", j.rel, j.what, err, filepath.Base(j.snap))
+			case err != nil:
+				c.opts.Logf("warning: clip %s (%s) was not cut: %v", j.rel, j.what, err)
+			case serr != nil:
+				c.opts.Logf("warning: snapshot %s (%s, its best frame at %s) was not taken: %v", j.snapRel, j.what, clock(j.peak), serr)
+			}
+			err = errors.Join(err, serr)
+			c.mu.Lock()
+			delete(c.names, strings.TrimSuffix(j.path, ".mp4")) // the files keep the name taken now
+			c.mu.Unlock()
 			if c.opts.Done != nil {
 				c.opts.Done(j.rel, err)
 			}
@@ -350,4 +377,11 @@ func (c *Clipper) take() (job, []seg, bool) {
 		return j, segs, true
 	}
 	return job{}, nil, false
+}
+
+// added tells the Recorder's size budget of a file written.
+func (c *Clipper) added(path string) {
+	if st, err := os.Stat(path); err == nil {
+		c.rec.Added(st.Size())
+	}
 }

@@ -174,6 +174,24 @@ func checkSpan(t *testing.T, path string, from, to int) {
 	}
 }
 
+// checkSnapshot checks that path is a JPEG of frame n.
+func checkSnapshot(t *testing.T, path string, n int) {
+	t.Helper()
+	head := make([]byte, 3)
+	if f, err := os.Open(path); err != nil {
+		t.Fatalf("no snapshot: %v", err)
+	} else {
+		f.Read(head)
+		f.Close()
+	}
+	if !bytes.Equal(head, []byte{0xff, 0xd8, 0xff}) {
+		t.Errorf("%s is not a JPEG: it starts % x", path, head)
+	}
+	if ns := numbers(t, path); len(ns) != 1 || ns[0] != n {
+		t.Errorf("%s shows frames %v; want frame %d (the stay's best)", filepath.Base(path), ns, n)
+	}
+}
+
 // An object's stay across a segment boundary gets one clip, cut while
 // the camera runs, from a second before its start to a second after its
 // end, named in the leave event after the object and its start.
@@ -181,7 +199,8 @@ func TestClipSpansSegments(t *testing.T) {
 	r := newRig(t, 3*time.Second, 0, 0)
 	r.until(0, 3800*time.Millisecond)
 	enter := r.c.ObjectEvent(track.Event{Type: track.Enter, ID: 3, Label: "dog", Start: 2500 * time.Millisecond})
-	leave := r.c.ObjectEvent(track.Event{Type: track.Leave, ID: 3, Label: "dog", Start: 2500 * time.Millisecond, End: 3700 * time.Millisecond})
+	leave := r.c.ObjectEvent(track.Event{Type: track.Leave, ID: 3, Label: "dog", Start: 2500 * time.Millisecond, End: 3700 * time.Millisecond,
+		PeakTime: 3600 * time.Millisecond, Snapshot: "snapshots/porch-3.dog.jpg"})
 	zone := r.c.ObjectEvent(track.Event{Type: track.Leave, ID: 3, Label: "dog", Zone: "yard", Start: 2500 * time.Millisecond, End: 3700 * time.Millisecond})
 	if enter.Clip != "" || zone.Clip != "" {
 		t.Errorf("an enter and a zone's leave name clips %q, %q; want none", enter.Clip, zone.Clip)
@@ -197,6 +216,10 @@ func TestClipSpansSegments(t *testing.T) {
 		t.Fatalf("cut %q: %v", res.clip, res.err)
 	}
 	checkSpan(t, filepath.Join(r.root, want), 15, 47)
+	if snap := strings.TrimSuffix(want, ".mp4") + ".jpg"; leave.Snapshot != snap {
+		t.Errorf("the leave event names snapshot %q; want %q (beside the clip, in place of -snapshots' one)", leave.Snapshot, snap)
+	}
+	checkSnapshot(t, filepath.Join(r.root, leave.Snapshot), 36)
 	if err := r.c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +237,7 @@ func TestClipSpansSegments(t *testing.T) {
 func TestClipFromSegmentBeingWritten(t *testing.T) {
 	r := newRig(t, time.Minute, 0, 0)
 	r.until(0, 5*time.Second)
-	ev := r.c.Event(events.Event{Type: events.Leave, Label: "bullet train", Start: 2 * time.Second, End: 4 * time.Second})
+	ev := r.c.Event(events.Event{Type: events.Leave, Label: "bullet train", Start: 2 * time.Second, End: 4 * time.Second, PeakTime: 2300 * time.Millisecond})
 	again := r.c.Event(events.Event{Type: events.Leave, Label: "bullet train", Start: 2050 * time.Millisecond, End: 4500 * time.Millisecond})
 	want := filepath.Join("porch", "clips", "2026-12-02", "15-42-02.bullet_train.mp4")
 	if ev.Clip != want || again.Clip != strings.TrimSuffix(want, ".mp4")+"-2.mp4" {
@@ -225,6 +248,10 @@ func TestClipFromSegmentBeingWritten(t *testing.T) {
 		t.Fatalf("cut %q: %v", res.clip, res.err)
 	}
 	checkSpan(t, filepath.Join(r.root, ev.Clip), 10, 50)
+	if snap := strings.TrimSuffix(want, ".mp4") + ".jpg"; ev.Snapshot != snap {
+		t.Errorf("the leave event names snapshot %q; want %q", ev.Snapshot, snap)
+	}
+	checkSnapshot(t, filepath.Join(r.root, ev.Snapshot), 23)
 	// The second is due at 8.5 s: not yet; Close cuts it.
 	if err := r.c.Close(); err != nil {
 		t.Fatal(err)
@@ -241,13 +268,25 @@ func TestClipAcrossOutage(t *testing.T) {
 	r := newRig(t, time.Minute, 0, 0)
 	r.until(0, 5*time.Second)               // frames 0 to 49
 	r.until(20*time.Second, 30*time.Second) // frames 50 to 149, at 20 s to 29.9 s
+	// A file of the snapshot's name (a user's) gives the clip the next name.
+	mine := filepath.Join(r.root, "porch", "clips", "2026-12-02", "15-42-04.person-1.jpg")
+	os.MkdirAll(filepath.Dir(mine), 0o755)
+	if err := os.WriteFile(mine, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ev := r.c.ObjectEvent(track.Event{Type: track.Leave, ID: 1, Label: "person", Start: 4 * time.Second, End: 22 * time.Second})
+	if want := filepath.Join("porch", "clips", "2026-12-02", "15-42-04.person-1-2"); ev.Clip != want+".mp4" || ev.Snapshot != want+".jpg" {
+		t.Errorf("the event names %q and %q; want %s.mp4 and .jpg", ev.Clip, ev.Snapshot, want)
+	}
 	r.until(30*time.Second, 31*time.Second)
 	if res := r.wait(); res.err != nil {
 		t.Fatalf("cut %q: %v", res.clip, res.err)
 	}
 	// From 3 s (frame 30) to 23 s (frame 50 + 30).
 	checkSpan(t, filepath.Join(r.root, ev.Clip), 30, 80)
+	if b, err := os.ReadFile(mine); err != nil || string(b) != "mine" {
+		t.Errorf("the user's %s was touched: %q, %v", mine, b, err)
+	}
 	if err := r.c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -268,10 +307,12 @@ func TestClipOfDeletedSegment(t *testing.T) {
 	if err := r.c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.logs) != 1 || !regexp.MustCompile(`^warning: clip porch/clips/2026-12-02/15-42-00\.cat-7\.mp4 \(cat 7, 0:00\.5 to 0:01\.5\) was not cut: its segment .*15-42-00\.mp4 is gone`).MatchString(r.logs[0]) {
+	if len(r.logs) != 1 || !regexp.MustCompile(`^warning: clip porch/clips/2026-12-02/15-42-00\.cat-7\.mp4 \(cat 7, 0:00\.5 to 0:01\.5\) was not cut: its segment .*15-42-00\.mp4 is gone .*\(nor its snapshot 15-42-00\.cat-7\.jpg\)$`).MatchString(r.logs[0]) {
 		t.Errorf("warnings %q; want one naming the clip, the stay and the segment", r.logs)
 	}
-	if _, err := os.Stat(filepath.Join(r.root, ev.Clip)); err == nil {
-		t.Errorf("%s was written", ev.Clip)
+	for _, name := range []string{ev.Clip, ev.Snapshot} {
+		if _, err := os.Stat(filepath.Join(r.root, name)); err == nil {
+			t.Errorf("%s was written", name)
+		}
 	}
 }

@@ -121,18 +121,57 @@ func (c *Clipper) ffmpeg(j job, parts []part, start, length time.Duration) error
 	if err = errors.Join(err, list.Close()); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(j.path), 0o755); err != nil {
+	return c.ffmpegOut(j.path, "-ss", seconds(start), "-f", "concat", "-safe", "0", "-i", list.Name(), "-t", seconds(length),
+		"-c", "copy", "-avoid_negative_ts", "make_zero", "-movflags", "+faststart", "-f", "mp4")
+}
+
+// seconds writes d in seconds for ffmpeg.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 6, 64)
+}
+
+// snapshot writes the frame at j.peak, from the segment of segs that
+// holds it, as a JPEG into j.snap: decoded from the key frame before it,
+// so it is that very frame.
+func (c *Clipper) snapshot(j job, segs []seg) error {
+	var s *seg
+	for i := range segs {
+		if s == nil || segs[i].first <= j.peak {
+			s = &segs[i]
+		}
+	}
+	if s == nil {
+		return errors.New("nothing of it was recorded")
+	}
+	at := max(0, s.place(j.peak)-time.Duration(float64(time.Second)/s.fps/2)) // half a frame before it: no rounding skips it
+	run := func() error {
+		path, err := resolve(s.dir, s.stem)
+		if err != nil {
+			return err
+		}
+		return c.ffmpegOut(j.snap, "-ss", seconds(at), "-i", path, "-frames:v", "1", "-q:v", "2", "-f", "mjpeg")
+	}
+	err := run()
+	if err != nil && !strings.Contains(err.Error(), "is gone") {
+		err = run() // the segment finished meanwhile: its name changed
+	}
+	return err
+}
+
+// ffmpegOut runs ffmpeg with args and the output file path, written
+// under a partial name and renamed to path, never over a file.
+func (c *Clipper) ffmpegOut(path string, args ...string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	out, err := outfile.Create(j.path, false)
+	out, err := outfile.Create(path, false)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, c.opts.FFmpeg, "-nostdin", "-hide_banner", "-v", "error",
-		"-ss", seconds(start), "-f", "concat", "-safe", "0", "-i", list.Name(), "-t", seconds(length),
-		"-c", "copy", "-avoid_negative_ts", "make_zero", "-movflags", "+faststart", "-f", "mp4", "-y", out.Name())
+	args = append(append([]string{"-nostdin", "-hide_banner", "-v", "error"}, args...), "-y", out.Name())
+	cmd := exec.CommandContext(ctx, c.opts.FFmpeg, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -143,10 +182,9 @@ func (c *Clipper) ffmpeg(j job, parts []part, start, length time.Duration) error
 		}
 		return fmt.Errorf("ffmpeg: %v: %s", err, said)
 	}
+	if st, err := os.Stat(out.Name()); err == nil && st.Size() == 0 {
+		out.Discard()
+		return errors.New("ffmpeg wrote no frame")
+	}
 	return out.Commit()
-}
-
-// seconds writes d in seconds for ffmpeg.
-func seconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', 6, 64)
 }

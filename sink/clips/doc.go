@@ -1,6 +1,7 @@
-// Package clips keeps a video clip of each event of a live camera, cut
-// from the camera's recording (package segment) in the background, so
-// that the frame path pays nothing for it.
+// Package clips keeps a video clip of each event of a live camera, and a
+// snapshot of its best frame, made from the camera's recording (package
+// segment) in the background, so that the frame path pays nothing for
+// them.
 //
 // # What a clip covers
 //
@@ -15,9 +16,30 @@
 //
 // DIR/NAME is the camera's recording folder (segment.Recorder.Dir), the
 // date and time the local ones of the stay's first frame; a name taken
-// (by another clip of the run, or any file) gets "-2", "-3"... The name
-// the message gives is relative to Options.Root, the run's out-dir:
+// (by another clip of the run, or any file, as a clip or a snapshot)
+// gets "-2", "-3"... The name the message gives is relative to
+// Options.Root, the run's out-dir:
 // "porch/clips/2026-12-02/15-42-07.dog-3.mp4".
+//
+// # Snapshots
+//
+// Beside each clip, under its name with ".jpg", is a JPEG of the stay's
+// best frame: the frame at the event's PeakTime (events.Event and
+// track.Event: the first frame at the peak score), decoded from the
+// segment that holds it (from the key frame before it, so it is exactly
+// that frame, not the key frame), in the same background job as the
+// clip. The leave event names it in Snapshot, relative to Root; for an
+// object, this replaces the snapshot package snapshot wrote (-snapshots),
+// so that an event's Snapshot is always the file beside its Clip.
+//
+// # Retention
+//
+// The clips and snapshots are in the camera's folder, under
+// segment.ClipsDir, and the Recorder's retention covers them (see
+// package segment): by age like the segments, by the time in their
+// names, and within the size budget, where the oldest file of either
+// kind goes first. Each file written is counted at once
+// (Recorder.Added).
 //
 // # When and how it is cut
 //
@@ -41,11 +63,23 @@
 // written is read under its partial name, up to its last fragment. The
 // clip is written under a partial name (package outfile) and renamed to
 // its name, never over an existing file. Clips still due when the
-// Clipper is closed are cut after the recording is finished. A clip
+// Clipper is closed are cut after the recording is finished
+// (Recorder.Finish), and the Recorder is closed after them, so that its
+// retention counts them. A clip
 // holds at most the last MaxSpan of the recording.
 //
-// A clip that cannot be cut (a segment it needs was deleted by
-// retention meanwhile, nothing of it was recorded, ffmpeg failed) is
-// reported through Options.Logf, once, naming the clip and the reason;
-// the run goes on.
+// # A run on a file
+//
+// A File does the same for a run on a file that writes an annotated
+// video: the events name VIDEO.clips/HH-MM-SS.LABEL[-ID].mp4 and .jpg,
+// beside the video (street.mp4: street.clips/), HH-MM-SS the stay's
+// start in the video, and Cut cuts them from the finished video, after
+// the run (the same -c copy, from the key frame before the clip's
+// start; the snapshot that very frame). The video's time is the frames'
+// PTS from its first frame's (File sees the frames).
+//
+// A clip or snapshot that cannot be made (a segment it needs was
+// deleted by retention meanwhile, nothing of it was recorded, ffmpeg
+// failed) is reported through Options.Logf, once for the event, naming
+// the clip and the reason; the run goes on.
 package clips

@@ -14,7 +14,8 @@ import (
 )
 
 // Record a camera through a Clipper, and keep a clip of a dog's stay
-// from 2 s to 3 s, with a second before and after.
+// from 2 s to 3 s, with a second before and after, and a snapshot of its
+// best frame, at 2.4 s.
 func Example() {
 	dir, err := os.MkdirTemp("", "clips")
 	if err != nil {
@@ -48,18 +49,22 @@ func Example() {
 			return
 		}
 		if i == 75 {
-			ev := c.ObjectEvent(track.Event{Type: track.Leave, ID: 3, Label: "dog", Start: 2 * time.Second, End: 3 * time.Second})
-			fmt.Println("the leave event names", ev.Clip)
+			ev := c.ObjectEvent(track.Event{Type: track.Leave, ID: 3, Label: "dog", Start: 2 * time.Second, End: 3 * time.Second,
+				PeakTime: 2400 * time.Millisecond})
+			fmt.Println("the leave event names", ev.Clip, "and", ev.Snapshot)
 		}
 	}
 	if err := c.Close(); err != nil { // the clip is due at 7 s: cut now
 		fmt.Println(err)
 		return
 	}
-	if _, err := os.Stat(dir + "/porch/clips/2026-12-02/15-42-02.dog-3.mp4"); err == nil {
-		fmt.Println("the clip is there")
+	for _, name := range []string{"15-42-02.dog-3.mp4", "15-42-02.dog-3.jpg"} {
+		if _, err := os.Stat(dir + "/porch/clips/2026-12-02/" + name); err == nil {
+			fmt.Println(name, "is there")
+		}
 	}
 	// Output:
-	// the leave event names porch/clips/2026-12-02/15-42-02.dog-3.mp4
-	// the clip is there
+	// the leave event names porch/clips/2026-12-02/15-42-02.dog-3.mp4 and porch/clips/2026-12-02/15-42-02.dog-3.jpg
+	// 15-42-02.dog-3.mp4 is there
+	// 15-42-02.dog-3.jpg is there
 }

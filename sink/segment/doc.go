@@ -17,6 +17,8 @@
 //	DIR/NAME/2026-12-01/15-20-00.cut.mp4  kept from a run that stopped mid-segment
 //	DIR/NAME/2026-12-01/15-20-00.cut.results.jsonl   and its results
 //	DIR/NAME/.lock                        held while a Recorder records NAME
+//	DIR/NAME/clips/2026-12-01/15-42-07.dog-3.mp4   an event's clip (package clips)
+//	DIR/NAME/clips/2026-12-01/15-42-07.dog-3.jpg   and its snapshot
 //
 // The .jsonl files are the segment's sidecars (Options.Sidecars): the
 // results and events of the frames of the segment, so that the results
@@ -88,7 +90,14 @@
 // segments and the one being written together take more than
 // Options.KeepBytes. A segment's bytes are its video's and its
 // sidecars'; the one being written counts what its sidecars were given
-// (written or still pending) too. The size budget is
+// (written or still pending) too. The camera's event clips and
+// snapshots (ClipsDir/DATE/HH-MM-SS.LABEL[-ID][-N].mp4 and .jpg,
+// package clips) are in the same rules, each file on its own: older
+// than Keep by the time in its name, they go; within KeepBytes they
+// count, and the oldest file of either kind, a segment (with its
+// sidecars) or a clip or snapshot, goes first. A clip written while the
+// camera records is counted from the next frame on (Added). The size
+// budget is
 // also checked at every frame: when the segment being written would take
 // the total past the budget (with room for the largest growth seen
 // between two frames), the oldest finished segment is deleted; when no
@@ -101,7 +110,7 @@
 // recorded, so New cannot refuse it. The segment being written
 // is never deleted, and the newest finished one is not deleted at the
 // moment it closes. Only files whose names follow the layout above, in
-// date folders under DIR/NAME, are ever touched: anything else there
+// date folders under DIR/NAME or DIR/NAME/ClipsDir, are ever touched: anything else there
 // stays; empty date folders are removed. A date folder that is a
 // symbolic link is never written through (Write fails, naming it): its
 // segments would be outside DIR/NAME, out of retention's sight.

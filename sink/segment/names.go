@@ -12,6 +12,11 @@ import (
 	"github.com/livecam/livecam/sink/outfile"
 )
 
+// ClipsDir is the folder, in the camera's folder (Recorder.Dir), of
+// its events' clips and snapshots (package clips): ClipsDir/DATE/NAME.
+// Retention counts and deletes them with the segments.
+const ClipsDir = "clips"
+
 const (
 	dayLayout  = "2006-01-02"
 	timeLayout = "15-04-05"
@@ -30,7 +35,11 @@ var (
 	// HH-MM-SS[-N].partial-RANDOM.mp4, or a sidecar's
 	// HH-MM-SS[-N].results.partial-RANDOM.jsonl (.events. likewise).
 	partialName = regexp.MustCompile(`^(\d\d-\d\d-\d\d(?:-[1-9][0-9]{0,8})?)(?:\.partial-[0-9]+\.mp4|(\.results|\.events)\.partial-[0-9]+\.jsonl)$`)
-	dayName     = regexp.MustCompile(`^\d\d\d\d-\d\d-\d\d$`)
+	// clipName matches an event's clip or snapshot (package clips):
+	// HH-MM-SS.LABEL[-ID][-N].mp4 or .jpg, LABEL made of letters, digits,
+	// '_' and '-' (a partial file has one more dot).
+	clipName = regexp.MustCompile(`^(\d\d-\d\d-\d\d)\.[A-Za-z0-9_-]+\.(?:mp4|jpg)$`)
+	dayName  = regexp.MustCompile(`^\d\d\d\d-\d\d-\d\d$`)
 )
 
 // folderName returns the camera's folder name: camera made safe for a

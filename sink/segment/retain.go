@@ -94,27 +94,45 @@ func scan(dir string) ([]Segment, error) {
 	return segs, nil
 }
 
-// prune deletes the finished segments beyond the retention rules, oldest
-// first: those that started more than Keep ago, then while the finished
-// segments and the current one take more than KeepBytes. With keepNewest,
-// the newest finished segment (the one that just closed) is kept whatever
-// its size. It refreshes the Recorder's list of finished segments.
+// prune deletes the finished segments, clips and snapshots beyond the
+// retention rules, oldest first: those that started more than Keep ago,
+// then while they and the current segment take more than KeepBytes.
+// With keepNewest, the newest finished segment (the one that just
+// closed) is kept whatever its size. It refreshes the Recorder's list of
+// what it may delete.
 func (r *Recorder) prune(keepNewest bool) error {
+	added := r.added.Load() // counted by the scan below from now on
 	segs, err := scan(r.dir)
 	if err != nil {
 		return err
+	}
+	clips, err := scanClips(filepath.Join(r.dir, ClipsDir))
+	if err != nil {
+		return err
+	}
+	r.added.Add(-added)
+	if len(clips) > 0 {
+		segs = append(segs, clips...)
+		slices.SortStableFunc(segs, func(a, b Segment) int { return a.Start.Compare(b.Start) })
 	}
 	var total int64
 	for _, s := range segs {
 		total += s.Size
 	}
-	floor := 0
+	var newest *Segment
 	if keepNewest {
-		floor = 1
+		for i := len(segs) - 1; i >= 0; i-- {
+			if !segs[i].clip {
+				newest = &Segment{}
+				*newest = segs[i]
+				segs = slices.Delete(segs, i, i+1)
+				break
+			}
+		}
 	}
 	if r.opts.Keep > 0 {
 		now := r.opts.Now()
-		for len(segs) > floor && expired(segs[0].Start, now, r.opts.Keep) {
+		for len(segs) > 0 && expired(segs[0].Start, now, r.opts.Keep) {
 			r.remove(segs[0])
 			total -= segs[0].Size
 			segs = segs[1:]
@@ -125,15 +143,62 @@ func (r *Recorder) prune(keepNewest bool) error {
 		if r.recording() {
 			cur = r.curSize()
 		}
-		for len(segs) > floor && total+cur > r.opts.KeepBytes {
+		for len(segs) > 0 && total+cur > r.opts.KeepBytes {
 			r.remove(segs[0])
 			total -= segs[0].Size
 			segs = segs[1:]
 		}
 	}
+	if newest != nil {
+		i, _ := slices.BinarySearchFunc(segs, newest.Start, func(s Segment, t time.Time) int { return s.Start.Compare(t) })
+		segs = slices.Insert(segs, i, *newest)
+	}
 	r.segs, r.finished = segs, total
 	return nil
 }
+
+// scanClips lists the clips and snapshots in dir (the camera's
+// ClipsDir): regular files named like them in date folders, each a
+// Segment of its own (Path only), oldest first; none when dir is
+// missing.
+func scanClips(dir string) ([]Segment, error) {
+	days, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, unwrapPath(err))
+	}
+	var clips []Segment
+	for _, d := range days {
+		if !d.IsDir() || !dayName.MatchString(d.Name()) {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(dir, d.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, d.Name()), unwrapPath(err))
+		}
+		for _, f := range files {
+			m := clipName.FindStringSubmatch(f.Name())
+			if m == nil || !f.Type().IsRegular() {
+				continue
+			}
+			start, err := time.ParseInLocation(dayLayout+" "+timeLayout, d.Name()+" "+m[1], time.Local)
+			info, ierr := f.Info()
+			if err != nil || ierr != nil {
+				continue
+			}
+			clips = append(clips, Segment{Path: filepath.Join(dir, d.Name(), f.Name()), Start: start, Size: info.Size(), clip: true})
+		}
+	}
+	slices.SortStableFunc(clips, func(a, b Segment) int { return a.Start.Compare(b.Start) })
+	return clips, nil
+}
+
+// Added tells the Recorder that a file of size bytes was written in its
+// ClipsDir (a clip, a snapshot), so that the size budget counts it from
+// the next frame on, before the next rotation lists it. It is safe to
+// call from any goroutine.
+func (r *Recorder) Added(size int64) { r.added.Add(size) }
 
 // remove deletes a finished segment, its video and its sidecars, and
 // its date folder when that is left empty (and is not the current

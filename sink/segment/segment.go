@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -75,7 +76,8 @@ type Segment struct {
 	// whose encoder failed): it plays up to its last fragment.
 	Cut bool
 
-	n int // its number within its second (the -N of its name)
+	n    int  // its number within its second (the -N of its name)
+	clip bool // an event's clip or snapshot (Path), for retention only
 }
 
 // Recorder is a pipeline.Sink that writes a camera's frames as rotating
@@ -103,11 +105,14 @@ type Recorder struct {
 	maxGrowth int64    // the largest growth of a segment between two frames
 	side      sidecars // its results and events (Options.Sidecars)
 
-	// Finished segments, oldest first, and their total size.
+	// Finished segments and the camera's clips and snapshots, oldest
+	// first, and their total size; added is what Added was told since.
 	segs     []Segment
 	finished int64
+	added    atomic.Int64
 	warned   bool
-	closed   bool
+	closed   bool // Finish was called
+	released bool // Close was called
 }
 
 var _ pipeline.Sink = (*Recorder)(nil)
@@ -301,7 +306,7 @@ func (r *Recorder) budget() error {
 	size := r.curSize()
 	r.maxGrowth = max(r.maxGrowth, size-r.lastSize)
 	r.lastSize = size
-	for r.finished+size+r.maxGrowth > r.opts.KeepBytes && len(r.segs) > 0 {
+	for r.finished+r.added.Load()+size+r.maxGrowth > r.opts.KeepBytes && len(r.segs) > 0 {
 		r.remove(r.segs[0])
 		r.finished -= r.segs[0].Size
 		r.segs = r.segs[1:]
@@ -355,9 +360,11 @@ func (r *Recorder) finish() error {
 	return errors.Join(err, serr, merr)
 }
 
-// Close finishes the segment being written, applies the retention rules
-// and releases the camera's folder.
-func (r *Recorder) Close() error {
+// Finish finishes the segment being written and applies the retention
+// rules, and keeps the camera's folder: files written into it after
+// (the last clips, package clips) are counted by Close's retention.
+// Write fails after it; a second Finish does nothing.
+func (r *Recorder) Finish() error {
 	if r.closed {
 		return nil
 	}
@@ -367,6 +374,22 @@ func (r *Recorder) Close() error {
 	if perr := r.prune(true); err == nil {
 		err = perr
 	}
+	return err
+}
+
+// Close finishes the segment being written (Finish), applies the
+// retention rules and releases the camera's folder.
+func (r *Recorder) Close() error {
+	if r.released {
+		return nil
+	}
+	var err error
+	if !r.closed {
+		err = r.Finish()
+	} else {
+		err = r.prune(true)
+	}
+	r.released = true
 	r.unlock()
 	return err
 }
