@@ -13,6 +13,7 @@ import (
 
 	"github.com/livecam/livecam/events"
 	"github.com/livecam/livecam/internal/topicname"
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/segment"
 	"github.com/livecam/livecam/track"
@@ -40,7 +41,8 @@ type Options struct {
 	// end (on the source's clock) before it is cut; 0 is
 	// DefaultFlushDelay.
 	FlushDelay time.Duration
-	// FFmpeg is the ffmpeg program; "" is "ffmpeg" from $PATH.
+	// FFmpeg is the ffmpeg program; "" is "ffmpeg" from $PATH. The
+	// ffprobe beside it (or from $PATH) reads the key frames.
 	FFmpeg string
 	// Timeout bounds the cutting of one clip; 0 is DefaultTimeout.
 	Timeout time.Duration
@@ -251,7 +253,7 @@ func (c *Clipper) add(label string, id int, start, end, peak time.Duration) (cli
 		wall = c.lastTime.Add(start - c.lastPTS)
 	}
 	wall = wall.Local()
-	base := wall.Format("15-04-05") + "." + topicname.Safe(label)
+	base := wall.Format("15-04-05") + "." + fileLabel(label)
 	what := label
 	if id != 0 {
 		base += "-" + strconv.Itoa(id)
@@ -270,6 +272,14 @@ func (c *Clipper) add(label string, id int, start, end, peak time.Duration) (cli
 		c.poke()
 	}
 	return j.rel, j.snapRel
+}
+
+// fileLabel is a label as a clip's name gives it: its short name (the
+// one the events' messages give, mobilenet.ShortLabel: "sports car,
+// sport car" is "sports car") made safe for a file name (topicname.Safe:
+// "sports_car").
+func fileLabel(label string) string {
+	return topicname.Safe(strings.TrimSpace(mobilenet.ShortLabel(label)))
 }
 
 // rel is path relative to Root.

@@ -24,12 +24,13 @@ import (
 )
 
 // The frames are 160x120 at 10 frames/s; frame n shows n in binary as
-// eight white (1) or black (0) stripes, which survive compression, so
+// ten white (1) or black (0) stripes, which survive compression, so
 // that a clip's frames say which frames of the source they are.
 const (
 	fw, fh = 160, 120
 	fps    = 10
 	step   = time.Second / fps
+	bits   = 10 // stripes: frames 0 to 1023
 )
 
 // needFFmpeg skips the test when ffmpeg is missing, or fails it under
@@ -100,9 +101,9 @@ func (r *rig) until(from, end time.Duration) {
 		r.now = r.start.Add(pts)
 		r.o.Result.PTS, r.o.Result.Time, r.o.Result.Frame = pts, r.now, int64(r.n)
 		r.o.Image.SetTo(gocv.NewScalar(0, 0, 0, 0))
-		for bit := range 8 {
+		for bit := range bits {
 			if r.n>>bit&1 == 1 {
-				gocv.Rectangle(&r.o.Image, image.Rect(bit*fw/8, 0, (bit+1)*fw/8, fh), color.RGBA{255, 255, 255, 255}, -1)
+				gocv.Rectangle(&r.o.Image, image.Rect(bit*fw/bits, 0, (bit+1)*fw/bits, fh), color.RGBA{255, 255, 255, 255}, -1)
 			}
 		}
 		r.n++
@@ -138,8 +139,8 @@ func numbers(t *testing.T, path string) []int {
 	var ns []int
 	for f := 0; f+fw*fh <= len(raw); f += fw * fh {
 		n := 0
-		for bit := range 8 {
-			if raw[f+fh/2*fw+bit*fw/8+fw/16] > 128 {
+		for bit := range bits {
+			if raw[f+fh/2*fw+bit*fw/bits+fw/bits/2] > 128 {
 				n |= 1 << bit
 			}
 		}
@@ -314,5 +315,32 @@ func TestClipOfDeletedSegment(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(r.root, name)); err == nil {
 			t.Errorf("%s was written", name)
 		}
+	}
+}
+
+// A stay far into the segment being written, cut while the writer goes
+// on, starts at most a key frame interval before its margin, not at the
+// segment's start (ffmpeg's seek in a growing fragmented MP4 is not to
+// be trusted), and ends at its margin. Its name has the label's short
+// name, as the events' messages give it.
+func TestClipFarIntoSegmentBeingWritten(t *testing.T) {
+	r := newRig(t, 10*time.Minute, 0, 0)
+	r.until(0, 40*time.Second)
+	ev := r.c.Event(events.Event{Type: events.Leave, Label: "sports car, sport car", Start: 31 * time.Second, End: 33 * time.Second, PeakTime: 32500 * time.Millisecond})
+	if want := filepath.Join("porch", "clips", "2026-12-02", "15-42-31.sports_car.mp4"); ev.Clip != want {
+		t.Errorf("the leave event names clip %q; want %q", ev.Clip, want)
+	}
+	r.until(40*time.Second, 45*time.Second)
+	if res := r.wait(); res.clip != ev.Clip || res.err != nil {
+		t.Fatalf("cut %q: %v", res.clip, res.err)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(r.root, "porch", "2026-12-02", "*partial*")); len(matches) != 1 {
+		t.Fatalf("segment files being written: %q; want one", matches)
+	}
+	checkSpan(t, filepath.Join(r.root, ev.Clip), 300, 340)
+	checkSnapshot(t, filepath.Join(r.root, ev.Snapshot), 325)
+	r.until(45*time.Second, 46*time.Second)
+	if err := r.c.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -15,7 +15,10 @@
 //	DIR/NAME/clips/2026-12-02/15-42-07.pelican.mp4 a label's stay
 //
 // DIR/NAME is the camera's recording folder (segment.Recorder.Dir), the
-// date and time the local ones of the stay's first frame; a name taken
+// date and time the local ones of the stay's first frame, the label its
+// short name, the one the events' messages give (mobilenet.ShortLabel:
+// "sports car, sport car" is "sports_car"), made safe for a file name
+// (internal/topicname); a name taken
 // (by another clip of the run, or any file, as a clip or a snapshot)
 // gets "-2", "-3"... The name the message gives is relative to
 // Options.Root, the run's out-dir:
@@ -59,8 +62,19 @@
 // encoded again. Copying costs no encoder time on a machine that is busy
 // encoding the recording and detecting, and loses no quality; the price
 // is that a clip starts on a key frame, up to one key frame interval
-// (2 s) before the clip's start: earlier, never later. The segment being
-// written is read under its partial name, up to its last fragment. The
+// (2 s) before the clip's start: earlier, never later. ffmpeg's own seek
+// (-ss before -i) is not used: in a fragmented MP4 without a fragment
+// index, the more so in one being written, it can land at the file's
+// start, and a clip far into a segment then held all of it before. The
+// key frame is found instead in the packets' headers of the first
+// segment (ffprobe, beside Options.FFmpeg; it stops at the first key
+// frame past the start), and ffmpeg reads the segments from their start
+// and drops what comes before that key frame (-ss after -i): the
+// segments are read, never decoded. A snapshot is decoded from its key
+// frame the same way: the stretch from the key frame to it is copied
+// into a temporary file first, and only that is decoded. The segment
+// being written is read under its partial name, up to its last fragment;
+// one renamed meanwhile (it finished) is looked up again. The
 // clip is written under a partial name (package outfile) and renamed to
 // its name, never over an existing file. Clips still due when the
 // Clipper is closed are cut after the recording is finished
@@ -75,7 +89,7 @@
 // beside the video (street.mp4: street.clips/), HH-MM-SS the stay's
 // start in the video, and Cut cuts them from the finished video, after
 // the run (the same -c copy, from the key frame before the clip's
-// start; the snapshot that very frame). The video's time is the frames'
+// start, found the same way; the snapshot that very frame). The video's time is the frames'
 // PTS from its first frame's (File sees the frames).
 //
 // A clip or snapshot that cannot be made (a segment it needs was

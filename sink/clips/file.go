@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/livecam/livecam/events"
-	"github.com/livecam/livecam/internal/topicname"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/track"
 )
@@ -26,7 +25,8 @@ type FileOptions struct {
 	// Around is how much a clip holds before the stay's start and after
 	// its end; it must be positive.
 	Around time.Duration
-	// FFmpeg is the ffmpeg program; "" is "ffmpeg" from $PATH.
+	// FFmpeg is the ffmpeg program; "" is "ffmpeg" from $PATH. The
+	// ffprobe beside it (or from $PATH) reads the key frames.
 	FFmpeg string
 	// Timeout bounds the cutting of one clip; 0 is DefaultTimeout.
 	Timeout time.Duration
@@ -120,7 +120,7 @@ func (f *File) add(label string, id int, start, end, peak time.Duration) (clip, 
 	first := f.first
 	f.mu.Unlock()
 	at := max(0, start-first).Truncate(time.Second)
-	base := fmt.Sprintf("%02d-%02d-%02d.%s", int(at/time.Hour), int(at/time.Minute%60), int(at/time.Second%60), topicname.Safe(label))
+	base := fmt.Sprintf("%02d-%02d-%02d.%s", int(at/time.Hour), int(at/time.Minute%60), int(at/time.Second%60), fileLabel(label))
 	what := label
 	if id != 0 {
 		base += "-" + strconv.Itoa(id)
@@ -151,10 +151,8 @@ func (f *File) Cut() (failed int) {
 	f.mu.Unlock()
 	for _, j := range jobs {
 		from := max(0, j.from)
-		err := c.ffmpegOut(j.path, "-ss", seconds(from), "-i", f.video, "-t", seconds(j.to-from+time.Duration(float64(time.Second)/fps)),
-			"-c", "copy", "-avoid_negative_ts", "make_zero", "-movflags", "+faststart", "-f", "mp4")
-		at := max(0, j.peak-time.Duration(float64(time.Second)/fps/2)) // half a frame before it: no rounding skips it
-		serr := c.ffmpegOut(j.snap, "-ss", seconds(at), "-i", f.video, "-frames:v", "1", "-q:v", "2", "-f", "mjpeg")
+		err := c.copySpan(j.path, f.video, []string{"-i", f.video}, from, j.to+time.Duration(float64(time.Second)/fps))
+		serr := c.frameAt(j.snap, f.video, j.peak, fps)
 		switch {
 		case err != nil && serr != nil:
 			c.opts.Logf("warning: clip %s (%s) was not cut: %v (nor its snapshot %s)", j.rel, j.what, err, filepath.Base(j.snap))

@@ -43,9 +43,9 @@ func TestFileClips(t *testing.T) {
 	for n := range 80 { // frame n at 1 s + n/10 s
 		o.Result.PTS, o.Result.Frame = time.Second+time.Duration(n)*step, int64(n)
 		o.Image.SetTo(gocv.NewScalar(0, 0, 0, 0))
-		for bit := range 8 {
+		for bit := range bits {
 			if n>>bit&1 == 1 {
-				gocv.Rectangle(&o.Image, image.Rect(bit*fw/8, 0, (bit+1)*fw/8, fh), color.RGBA{255, 255, 255, 255}, -1)
+				gocv.Rectangle(&o.Image, image.Rect(bit*fw/bits, 0, (bit+1)*fw/bits, fh), color.RGBA{255, 255, 255, 255}, -1)
 			}
 		}
 		for _, s := range []pipeline.Sink{v, f} {
@@ -55,7 +55,7 @@ func TestFileClips(t *testing.T) {
 		}
 		if n == 40 {
 			leave = f.ObjectEvent(track.Event{Type: track.Leave, ID: 3, Label: "dog", Start: 3 * time.Second, End: 4 * time.Second, PeakTime: 3500 * time.Millisecond})
-			label = f.Event(events.Event{Type: events.Leave, Label: "bullet train", Start: 3200 * time.Millisecond, End: 4 * time.Second, PeakTime: 3700 * time.Millisecond})
+			label = f.Event(events.Event{Type: events.Leave, Label: "bullet train, bullet", Start: 3200 * time.Millisecond, End: 4 * time.Second, PeakTime: 3700 * time.Millisecond})
 		}
 	}
 	if err := v.Close(); err != nil {
