@@ -30,3 +30,10 @@ func SetSignalClock(p *Pipeline, now func() time.Time, tick <-chan time.Time) {
 	p.now = now
 	p.ticker = func(time.Duration) (<-chan time.Time, func()) { return tick, func() {} }
 }
+
+// SetReconnectTimer makes p wait between reconnection attempts on after
+// (instead of a real timer): a test's after can fire at once and move
+// the clock it gave SetSignalClock on by the wait. Call it before Run.
+func SetReconnectTimer(p *Pipeline, after func(time.Duration) <-chan time.Time) {
+	p.after = after
+}

@@ -168,9 +168,11 @@ type Pipeline struct {
 	ticker       func(d time.Duration) (<-chan time.Time, func())
 
 	// The capture loop's: when the source last came back, and at which
-	// step of the backoff (reconnect).
+	// step of the backoff (reconnect); after is the reconnection's timer
+	// (nil: a real one; tests set it).
 	backAt    time.Time
 	backRetry int
+	after     func(time.Duration) <-chan time.Time
 }
 
 // flapWindow is how long a source must stay up after a reconnect for its
@@ -533,7 +535,7 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	lost := time.Now()
+	lost := p.now()
 	p.reconnecting.Store(true)
 	p.nudge()
 	defer p.reconnecting.Store(false)
@@ -545,14 +547,14 @@ func (p *Pipeline) reconnect(ctx context.Context, cause error) error {
 	for attempt := 1; ; attempt++ {
 		wait := schedule.Delay(step + attempt)
 		logf("%v; reconnecting in %v (attempt %d)", cause, wait.Round(time.Millisecond), attempt)
-		if !backoff.Sleep(ctx, wait, nil) {
+		if !backoff.Sleep(ctx, wait, p.after) {
 			return nil
 		}
 		err := rc.Reconnect()
 		if err == nil {
 			p.metrics.reconnects.Add(1)
 			p.backAt, p.backRetry = p.now(), step+attempt
-			logf("%s is back after %v (%d attempts)", p.info.Name, time.Since(lost).Round(time.Millisecond), attempt)
+			logf("%s is back after %v (%d attempts)", p.info.Name, p.now().Sub(lost).Round(time.Millisecond), attempt)
 			return nil
 		}
 		if errors.Is(err, ErrNotReconnectable) {
