@@ -65,7 +65,9 @@
 // and column go at the bottom and right (see SamePadding). Each convolution
 // computes conv + folded bias + ReLU6 in one pass over its output; each
 // depthwise layer is fused with the pointwise layer after it, a few rows
-// at a time, so its output never leaves the cache. NaN propagates through
+// at a time, so its output never leaves the cache (on more than one
+// thread, the 14×14 and 7×7 blocks run their depthwise layer whole first;
+// see below). NaN propagates through
 // ReLU6 on every kernel path, as it does through Go's max and min.
 //
 // # Ownership and concurrency
@@ -73,8 +75,14 @@
 // A *Model is immutable after NewModel and safe for concurrent use by any
 // number of goroutines. A *Runner belongs to one goroutine at a time: it
 // owns two ping-pong activation buffers sized for the largest layer, the
-// pooled vector, and a fixed pool of worker goroutines that split each
-// layer by output rows. Forward reads the caller's input and writes the
-// caller's logits slice; it keeps no reference to either. Close a Runner to
-// stop its workers.
+// pooled vector, and a fixed pool of worker goroutines that share each
+// layer's chunks: strips of output rows, or, on more than one thread, the
+// pointwise column panels of the 14×14 and 7×7 blocks (after their
+// depthwise layer, split by rows). Each worker starts on its own share
+// and then takes what the others have left, so a thread the operating
+// system deschedules does not hold the layer up. The chunks do not depend
+// on the thread count or on which worker runs them: the results are the
+// same bits on any number of threads. Forward reads the caller's input
+// and writes the caller's logits slice; it keeps no reference to either.
+// Close a Runner to stop its workers.
 package mobilenet

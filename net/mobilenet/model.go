@@ -211,6 +211,8 @@ type Runner struct {
 	q *quantRunner
 	// input and logits are Probabilities' scratch for a float32 model.
 	input, logits []float32
+	// mid holds the whole depthwise output of a block split by columns.
+	mid []float32
 }
 
 // NewRunner returns a Runner that splits each layer across threads
@@ -239,7 +241,7 @@ func (m *Model) NewRunner(threads int) *Runner {
 	for i := range r.tasks {
 		r.tasks[i].strips = r.strips
 	}
-	stripLen := 0
+	stripLen, midLen := 0, 0
 	for i, l := range m.layers {
 		if l.Kind != Depthwise {
 			continue
@@ -247,11 +249,19 @@ func (m *Model) NewRunner(threads int) *Runner {
 		// Enough rows for about 96 pixels: the pointwise product then
 		// works on whole 12-row tiles, while the strip stays in cache.
 		rows := min(l.OutH, (96+l.OutW-1)/l.OutW)
-		r.blocks = append(r.blocks, blockTask{m: m, dw: i, pw: i + 1, rows: rows,
+		b := blockTask{m: m, dw: i, pw: i + 1, rows: rows,
 			shape: dwconv.Shape{InH: l.InH, InW: l.InW, C: l.InC, Stride: l.Stride,
-				OutH: l.OutH, OutW: l.OutW, PadTop: l.PadTop, PadLeft: l.PadLeft}})
-		stripLen = max(stripLen, rows*l.OutW*l.OutC)
+				OutH: l.OutH, OutW: l.OutW, PadTop: l.PadTop, PadLeft: l.PadLeft}}
+		b.chunks = (l.OutH + rows - 1) / rows
+		if threads > 1 && l.OutH*l.OutW <= byColumnsPixels {
+			b.byColumns = true
+			b.chunks = m.packed[i+1].Panels()
+			midLen = max(midLen, l.OutLen())
+		}
+		r.blocks = append(r.blocks, b)
+		stripLen = max(stripLen, b.rows*l.OutW*l.OutC)
 	}
+	r.mid = make([]float32, midLen)
 	for range threads {
 		r.dwStrips = append(r.dwStrips, make([]float32, stripLen))
 	}
@@ -301,13 +311,24 @@ func (r *Runner) forwardFused(logits, input []float32) {
 	}
 	t0 := &r.tasks[0]
 	t0.src, t0.dst = input, r.buf[0][:r.m.layers[0].OutLen()]
-	run(t0)
+	l0 := &r.m.layers[0]
+	r.workers.DoChunks(t0, (l0.OutH+stripRows-1)/stripRows)
 	traced(0, t0.dst)
 	src := t0.dst
 	for k := range r.blocks {
 		b := &r.blocks[k]
 		b.src, b.dst = src, r.buf[(k+1)%2][:r.m.layers[b.pw].OutLen()]
-		run(b)
+		if b.byColumns {
+			// The depthwise layer a row per chunk, then the
+			// pointwise one a column panel per chunk.
+			b.mid, b.phase = r.mid, 0
+			r.workers.DoChunks(b, r.m.layers[b.dw].OutH)
+			b.phase = 1
+			r.workers.DoChunks(b, b.chunks)
+			b.mid = nil
+		} else {
+			r.workers.DoChunks(b, b.chunks)
+		}
 		traced(b.pw, b.dst)
 		src = b.dst
 		b.src, b.dst = nil, nil
@@ -322,35 +343,61 @@ func (r *Runner) forwardFused(logits, input []float32) {
 	t0.src, t0.dst, pool.src, pool.dst, cls.src, cls.dst = nil, nil, nil, nil, nil, nil
 }
 
-// blockTask runs a depthwise layer and the pointwise layer after it,
-// split by depthwise output rows.
+// byColumnsPixels is the largest layer, in pixels, whose fused block is
+// split by output columns rather than rows (the 14×14 and 7×7 layers of
+// a 224 model). Such a layer has few rows and many weights: split by
+// rows, every worker would stream all of the pointwise weights, and 7 or
+// 14 rows do not divide evenly; split by column panels, each worker
+// streams only the panels it claims, over a depthwise output it computes
+// whole (a row per chunk, into the runner's mid buffer) before the
+// pointwise layer starts. On one thread the fused strips, which keep the
+// depthwise output in cache, are faster, and give the same bits.
+const byColumnsPixels = 14 * 14
+
+// blockTask runs a depthwise layer and the pointwise layer after it. Its
+// chunks are strips of rows depthwise rows, or, for a layer split by
+// columns, the depthwise layer's rows (phase 0) and then the pointwise
+// layer's column panels (phase 1). The chunks depend on the
+// layer alone, not on the number of workers or which worker claims them,
+// so the results are the same bits at any thread count.
 type blockTask struct {
-	m        *Model
-	dw, pw   int // layer indices
-	rows     int // depthwise rows per strip
-	shape    dwconv.Shape
-	src, dst []float32
-	strips   [][]float32 // one per worker
+	m         *Model
+	dw, pw    int // layer indices
+	rows      int // depthwise rows per strip
+	chunks    int
+	byColumns bool
+	phase     int       // byColumns only: 0 depthwise, 1 pointwise
+	mid       []float32 // byColumns only: the depthwise output
+	shape     dwconv.Shape
+	src, dst  []float32
+	strips    [][]float32 // one per worker
 }
 
-func (t *blockTask) Run(part, parts int) {
+func (t *blockTask) RunChunk(chunk, worker int) {
 	dl, pl := &t.m.layers[t.dw], &t.m.layers[t.pw]
-	lo, hi := workpool.Span(dl.OutH, part, parts, 1)
-	strip := t.strips[part]
+	strip := t.strips[worker]
 	pw := t.m.packed[t.pw]
-	for r := lo; r < hi; r += t.rows {
-		e := min(r+t.rows, hi)
-		dwconv.ConvStrip(strip, t.src, t.m.dw[t.dw], t.shape, r, e)
-		pw.Apply(t.dst[r*pl.OutW*pl.OutC:], strip, 0, (e-r)*dl.OutW, pwconv.ReLU6)
+	if t.byColumns {
+		if t.phase == 0 {
+			row := dl.OutW * dl.OutC
+			dwconv.ConvStrip(t.mid[chunk*row:], t.src, t.m.dw[t.dw], t.shape, chunk, chunk+1)
+			return
+		}
+		pw.ApplyPanels(t.dst, t.mid, 0, dl.OutH*dl.OutW, chunk, chunk+1, pwconv.ReLU6)
+		return
 	}
+	r := chunk * t.rows
+	e := min(r+t.rows, dl.OutH)
+	dwconv.ConvStrip(strip, t.src, t.m.dw[t.dw], t.shape, r, e)
+	pw.Apply(t.dst[r*pl.OutW*pl.OutC:], strip, 0, (e-r)*dl.OutW, pwconv.ReLU6)
 }
 
 // Trace runs Forward, the same computation, and calls fn with each
 // layer's output that the forward pass holds in full (NHWC, valid only
 // during the call): the first convolution, each pointwise layer, the
-// pool and the classifier. A depthwise layer's output is never held whole
-// (each is fused with the pointwise layer after it, a few rows at a
-// time), so it is not reported. Trace is for inspecting and testing, not
+// pool and the classifier. A depthwise layer's output is not reported:
+// most are fused with the pointwise layer after it, a few rows at a time,
+// and never held whole. Trace is for inspecting and testing, not
 // for the hot path.
 func (r *Runner) Trace(logits, input []float32, fn func(l Layer, out []float32)) error {
 	r.trace = fn
@@ -367,17 +414,21 @@ type layerTask struct {
 	strips   [][]float32
 }
 
+// RunChunk runs strip chunk (stripRows output rows) of the first
+// convolution on worker's im2col strip.
+func (t *layerTask) RunChunk(chunk, worker int) {
+	l := &t.m.layers[t.i]
+	oy := chunk * stripRows
+	end := min(oy+stripRows, l.OutH)
+	strip := t.strips[worker]
+	im2col(strip, t.src, l, oy, end)
+	t.m.packed[t.i].Apply(t.dst[oy*l.OutW*l.OutC:], strip, 0, (end-oy)*l.OutW, pwconv.ReLU6)
+}
+
+// Run runs part of the pool or the classifier.
 func (t *layerTask) Run(part, parts int) {
 	l := &t.m.layers[t.i]
 	switch l.Kind {
-	case Conv:
-		lo, hi := workpool.Span(l.OutH, part, parts, 1)
-		strip := t.strips[part]
-		for oy := lo; oy < hi; oy += stripRows {
-			end := min(oy+stripRows, hi)
-			im2col(strip, t.src, l, oy, end)
-			t.m.packed[t.i].Apply(t.dst[oy*l.OutW*l.OutC:], strip, 0, (end-oy)*l.OutW, pwconv.ReLU6)
-		}
 	case Pool:
 		lo, hi := workpool.Span(l.InC, part, parts, 16)
 		averagePool(t.dst, t.src, l.InH*l.InW, l.InC, lo, hi)
@@ -392,9 +443,10 @@ func (t *layerTask) Run(part, parts int) {
 
 // ScratchBytes returns the memory the runner holds for a forward pass: its
 // two activation buffers, the pooled vector, the first layer's im2col
-// strips and the fused blocks' depthwise strips.
+// strips, the fused blocks' depthwise strips and the depthwise output of
+// the blocks split by columns.
 func (r *Runner) ScratchBytes() int {
-	n := len(r.buf[0]) + len(r.buf[1]) + len(r.pooled)
+	n := len(r.buf[0]) + len(r.buf[1]) + len(r.pooled) + len(r.mid)
 	for _, s := range r.strips {
 		n += len(s)
 	}

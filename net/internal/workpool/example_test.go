@@ -33,3 +33,30 @@ func Example() {
 	// part 1: [4,8)
 	// part 2: [8,10)
 }
+
+// rowSums adds up each row of a matrix, a row per chunk; acc is each
+// worker's scratch.
+type rowSums struct {
+	rows [][]int
+	sums []int
+	acc  []int
+}
+
+func (s *rowSums) RunChunk(chunk, worker int) {
+	s.acc[worker] = 0
+	for _, v := range s.rows[chunk] {
+		s.acc[worker] += v
+	}
+	s.sums[chunk] = s.acc[worker]
+}
+
+func ExamplePool_DoChunks() {
+	p := workpool.New(2)
+	defer p.Close()
+	s := &rowSums{rows: [][]int{{1, 2}, {3, 4, 5}, {6}, {}, {7, 8, 9, 10}}, acc: make([]int, p.Size())}
+	s.sums = make([]int, len(s.rows))
+	p.DoChunks(s, len(s.rows))
+	fmt.Println(s.sums)
+	// Output:
+	// [3 12 6 0 34]
+}
