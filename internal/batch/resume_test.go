@@ -231,14 +231,14 @@ func TestEndTable(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Errorf("RunEach = %v, want a StopError", err)
 	}
-	wantTable := `source                frames  duration  frames/s  status                            seen most
-videos/a.mp4          600     0:24.0    -         skipped: already done             seashore
-videos/b.mp4          250     0:10.0    50.0      done                              tabby, tabby cat
-videos/corrupt.mp4    122     0:04.9    24.4      damaged file at 0:04.9 of 0:24.0  seashore
-videos/d v…e end.mp4  -       -         -         failed: moov atom not found       -
-videos/e\x1b.mp4      3000    2:00.0    600.0     done                              pelican
-videos/f.mp4          50      0:02.0    10.0      stopped at 0:02.0 of 0:10.0       -
-videos/g.mp4          -       -         -         not started                       -
+	wantTable := `source                       frames  duration  frames/s  status                            seen most
+videos/a.mp4                 600     0:24.0    -         skipped: already done             seashore
+videos/b.mp4                 250     0:10.0    50.0      done                              tabby
+videos/corrupt.mp4           122     0:04.9    24.4      damaged file at 0:04.9 of 0:24.0  seashore
+videos/d very… name end.mp4  -       -         -         failed: moov atom not found       -
+videos/e\x1b.mp4             3000    2:00.0    600.0     done                              pelican
+videos/f.mp4                 50      0:02.0    10.0      stopped at 0:02.0 of 0:10.0       -
+videos/g.mp4                 -       -         -         not started                       -
 `
 	if got := table.String(); got != wantTable {
 		t.Errorf("table:\n%swant:\n%s", got, wantTable)

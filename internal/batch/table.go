@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/livecam/livecam/net/mobilenet"
 	"github.com/livecam/livecam/timeline"
 )
 
@@ -51,7 +52,7 @@ const (
 // WriteTable prints rows as an aligned table of at most TableWidth
 // columns, a header first: source, frames, duration, frames/s, status,
 // what was seen most. Cells are taken as they are (escape them first);
-// what was seen, then source, then status are shortened in the middle
+// what was seen (its first name: mobilenet.ShortLabel), then source, then status are shortened in the middle
 // until the table fits.
 func WriteTable(w io.Writer, rows []Row) error {
 	cells := [][]string{header}
@@ -66,7 +67,7 @@ func WriteTable(w io.Writer, rows []Row) error {
 		if r.Frames > 0 && r.Took > 0 {
 			fps = fmt.Sprintf("%.1f", float64(r.Frames)/r.Took.Seconds())
 		}
-		cells = append(cells, []string{r.Source, frames, dur, fps, r.Status, cmp.Or(r.Seen, noValue)})
+		cells = append(cells, []string{r.Source, frames, dur, fps, r.Status, cmp.Or(mobilenet.ShortLabel(r.Seen), noValue)})
 	}
 	widths := make([]int, len(header))
 	for _, row := range cells {
