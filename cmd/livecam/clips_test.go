@@ -21,6 +21,9 @@ import (
 // end) and comes back. The leave event names its clip, which appears
 // while the camera runs, plays, and holds the stay across the segments.
 func TestCamerasClips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10-12 s of live camera and ffmpeg; sink/clips and sink/segment test the same in -short, make check runs it whole")
+	}
 	srv, err := mjpegtest.Start(160, 120, 25)
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +150,9 @@ func TestCamerasClips(t *testing.T) {
 // there once livecam has exited: the clip plays, the snapshot is one
 // JPEG frame.
 func TestFileClips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10-12 s of live camera and ffmpeg; sink/clips and sink/segment test the same in -short, make check runs it whole")
+	}
 	useSharedModels(t)
 	out := t.TempDir()
 	_, errOut, code := livecam(t, "-quiet", "-out-dir", out, "-clips", "1s", "-event-enter", "0.01", "-event-leave", "0.005",

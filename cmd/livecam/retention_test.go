@@ -27,6 +27,9 @@ import (
 // files and never changes the old ones (retention may delete them, all
 // of a segment's files at once); nothing is left outside the segments.
 func TestCamerasKeepSizeRotatesResults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10-12 s of live camera and ffmpeg; sink/clips and sink/segment test the same in -short, make check runs it whole")
+	}
 	srv, err := mjpegtest.Start(160, 120, 25)
 	if err != nil {
 		t.Fatal(err)
