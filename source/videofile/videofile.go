@@ -13,9 +13,11 @@ import (
 	"io"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -23,10 +25,13 @@ import (
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/source/internal/pace"
 	"gocv.io/x/gocv"
+	"golang.org/x/sys/unix"
 )
 
 // Source decodes a video file with an ffmpeg child process, which
-// hands over raw BGR frames of one size on a pipe and reports each frame's
+// hands over raw frames of one size on a pipe (a BT.601 stream's own YUV
+// 4:2:0 planes, half the bytes, converted to BGR here; other streams in
+// BGR converted by ffmpeg) and reports each frame's
 // presentation time and original size (its showinfo filter) on its
 // standard error. Compared with OpenCV's reader it keeps the container's
 // timestamps (variable-frame-rate video, most phone recordings) and
@@ -40,6 +45,11 @@ type Source struct {
 	duration time.Duration // from the container; 0 if unknown
 	pace     bool
 	loop     bool
+	// yuv: ffmpeg hands over the stream's own YUV 4:2:0 planes (BT.601,
+	// limited range), half the bytes of BGR, and Read converts them
+	// with OpenCV; planes holds them.
+	yuv    bool
+	planes gocv.Mat
 
 	mu          sync.Mutex // guards cmd and interrupted for Interrupt
 	cmd         *exec.Cmd
@@ -68,6 +78,9 @@ type frameInfo struct {
 type ffprobeInfo struct {
 	Streams []struct {
 		Width        int    `json:"width"`
+		PixFmt       string `json:"pix_fmt"`
+		ColorSpace   string `json:"color_space"`
+		ColorRange   string `json:"color_range"`
 		Height       int    `json:"height"`
 		AvgFrameRate string `json:"avg_frame_rate"`
 		RFrameRate   string `json:"r_frame_rate"`
@@ -101,7 +114,7 @@ func Open(path string, opts Options) (*Source, error) {
 	var stderr ffmpeg.Tail
 	cmd := exec.CommandContext(ctx, "ffprobe", append(append([]string{"-v", "error"}, ffmpeg.InputLimits...),
 		"-select_streams", "v:0",
-		"-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
+		"-show_entries", "stream=width,height,pix_fmt,color_space,color_range,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
 		"-of", "json", "file:"+path)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -126,7 +139,7 @@ func Open(path string, opts Options) (*Source, error) {
 	if err := pace.CheckFrameSize(st.Width, st.Height); err != nil {
 		return nil, &pipeline.SourceError{Source: path, Err: err}
 	}
-	f := &Source{path: path, pace: realtime, loop: loop}
+	f := &Source{path: path, pace: realtime, loop: loop, yuv: bt601Planes(st.PixFmt, st.ColorSpace, st.ColorRange, st.Width, st.Height)}
 	f.info = pipeline.SourceInfo{Name: path, Width: st.Width, Height: st.Height, Live: realtime}
 	f.info.FPS = parseRate(st.AvgFrameRate)
 	if f.info.FPS <= 0 || f.info.FPS > 1000 {
@@ -147,6 +160,22 @@ func Open(path string, opts Options) (*Source, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// bt601Planes reports whether a stream's frames can come over the pipe
+// as their own YUV 4:2:0 planes and be converted to BGR by OpenCV, whose
+// conversion is BT.601 limited range: planar 4:2:0 of even size, and a
+// colour matrix that is BT.601 or unsaid (which ffmpeg takes for BT.601
+// too). Other streams come as BGR converted by ffmpeg.
+func bt601Planes(pixFmt, space, rng string, w, h int) bool {
+	if pixFmt != "yuv420p" || w%2 != 0 || h%2 != 0 || rng == "pc" {
+		return false
+	}
+	switch space {
+	case "", "unknown", "smpte170m", "bt470bg":
+		return true
+	}
+	return false
 }
 
 func parseRate(s string) float64 {
@@ -219,11 +248,28 @@ func (f *Source) startDecoder() error {
 	w, h := f.info.Width, f.info.Height
 	fit := fmt.Sprintf("showinfo=checksum=0,scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:-1:-1", w, h, w, h)
 	args := append([]string{"-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info"}, ffmpeg.InputLimits...)
+	pixFmt := "bgr24"
+	if f.yuv {
+		pixFmt = "yuv420p"
+	}
+	if runtime.NumCPU() <= 2 {
+		// The pipeline keeps both cores busy: the decoder's frame
+		// threads would only add their own overhead (a fifth more CPU
+		// a frame for 720p H.264).
+		args = append(args, "-threads", "1")
+	}
 	cmd := exec.Command("ffmpeg", append(args, "-i", "file:"+f.path, "-map", "0:v:0", "-fps_mode", "passthrough", "-vf", fit,
-		"-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1")...)
+		"-f", "rawvideo", "-pix_fmt", pixFmt, "pipe:1")...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
+	}
+	// A larger pipe moves a frame in fewer wake-ups, where the system
+	// allows it.
+	if sc, ok := stdout.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, 1<<20) })
+		}
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -300,12 +346,26 @@ func (f *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 		dst.Close()
 		*dst = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
 	}
-	buf, err := dst.DataPtrUint8()
-	if err != nil {
-		return pipeline.Frame{}, err
-	}
-	if _, err := io.ReadFull(f.out, buf); err != nil {
-		return f.ended(dst)
+	if f.yuv {
+		if f.planes.Ptr() == nil {
+			f.planes = gocv.NewMatWithSize(h*3/2, w, gocv.MatTypeCV8UC1)
+		}
+		buf, err := f.planes.DataPtrUint8()
+		if err != nil {
+			return pipeline.Frame{}, err
+		}
+		if _, err := io.ReadFull(f.out, buf); err != nil {
+			return f.ended(dst)
+		}
+		gocv.CvtColor(f.planes, dst, gocv.ColorYUVToBGRIYUV)
+	} else {
+		buf, err := dst.DataPtrUint8()
+		if err != nil {
+			return pipeline.Frame{}, err
+		}
+		if _, err := io.ReadFull(f.out, buf); err != nil {
+			return f.ended(dst)
+		}
 	}
 	fi, ok := <-f.frames
 	if !ok { // a frame without its line: should not happen
@@ -387,5 +447,9 @@ func (f *Source) stopDecoder() {
 // Close stops ffmpeg.
 func (f *Source) Close() error {
 	f.stopDecoder()
+	if f.planes.Ptr() != nil {
+		f.planes.Close()
+		f.planes = gocv.Mat{}
+	}
 	return nil
 }
