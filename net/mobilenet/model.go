@@ -421,6 +421,10 @@ func (t *layerTask) RunChunk(chunk, worker int) {
 	oy := chunk * stripRows
 	end := min(oy+stripRows, l.OutH)
 	strip := t.strips[worker]
+	if w := t.m.packed[t.i]; l.InC == 3 && l.Kernel == 3 && w.CanApplyPatches3() {
+		conv3Patches(t.dst, t.src, strip, l, w, oy, end)
+		return
+	}
 	im2col(strip, t.src, l, oy, end)
 	t.m.packed[t.i].Apply(t.dst[oy*l.OutW*l.OutC:], strip, 0, (end-oy)*l.OutW, pwconv.ReLU6)
 }

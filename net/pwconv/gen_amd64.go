@@ -301,6 +301,9 @@ func main() {
 	for mr := 1; mr <= 6; mr++ {
 		avx2Shape(mr, "U4", 4)
 	}
+	for mr := 1; mr <= 12; mr++ {
+		patch3AVX512(mr)
+	}
 	if err := os.WriteFile(*outFile, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -358,6 +361,73 @@ func avx512Wide(mr, nv, unroll int) {
 		for j := 0; j < nv; j++ {
 			p("\tVMOVUPS Z%d, K%d, %s(DI)", nv*i+j, j+1, disp(64*j))
 		}
+		if i < mr-1 {
+			p("\tADDQ R9, DI")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// patch3AVX512 writes gemmPatch3AVX512x<MR>: the MR×32 kernel of
+// avx512 for K = 27 whose a rows are not stored: row i's 27 values are
+// three runs of 9 (a 3×3 patch of a 3-channel image), the run of kernel
+// row ky at a + i·lda + ky·k bytes (k is the image's row stride in bytes
+// here, lda the stride between the patches of neighbouring rows). The
+// first convolution of a network then reads its input where it lies,
+// with no im2col copy. Its k loop is unrolled whole: 27 steps.
+func patch3AVX512(mr int) {
+	name := fmt.Sprintf("gemmPatch3AVX512x%d", mr)
+	prologue(name, mr)
+	p("\tMOVL mask+56(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("\tSHRL $16, AX")
+	p("\tKMOVW AX, K2")
+	p("\tVMOVUPS (DX), Z24")
+	p("\tVMOVUPS 64(DX), Z25")
+	for i := 0; i < mr; i++ {
+		p("\tVMOVAPS Z24, Z%d", 2*i)
+		p("\tVMOVAPS Z25, Z%d", 2*i+1)
+	}
+	for ky := 0; ky < 3; ky++ {
+		if ky > 0 {
+			p("\tADDQ CX, SI")
+			if mr > 3 {
+				p("\tADDQ CX, R11")
+			}
+			if mr > 6 {
+				p("\tADDQ CX, R12")
+			}
+			if mr > 9 {
+				p("\tADDQ CX, R13")
+			}
+		}
+		for t := 0; t < 9; t++ {
+			off := 128 * (9*ky + t)
+			p("\tVMOVUPS %s(BX), Z24", disp(off))
+			p("\tVMOVUPS %d(BX), Z25", off+64)
+			for i := 0; i < mr; i++ {
+				r := 26 + i%4
+				p("\tVBROADCASTSS %s, Z%d", rowAddrAt(i, t), r)
+				p("\tVFMADD231PS Z24, Z%d, Z%d", r, 2*i)
+				p("\tVFMADD231PS Z25, Z%d, Z%d", r, 2*i+1)
+			}
+		}
+	}
+	p("\tMOVQ relu6+64(FP), AX")
+	p("\tTESTQ AX, AX")
+	p("\tJZ %s_write", name)
+	p("\tVPXORD Z26, Z26, Z26")
+	p("\tVBROADCASTSS six<>(SB), Z27")
+	// As in avx512: NaN accumulators stay NaN.
+	for i := 0; i < 2*mr; i++ {
+		p("\tVMAXPS Z%d, Z26, Z%d", i, i)
+		p("\tVMINPS Z%d, Z27, Z%d", i, i)
+	}
+	p("%s_write:", name)
+	for i := 0; i < mr; i++ {
+		p("\tVMOVUPS Z%d, K1, (DI)", 2*i)
+		p("\tVMOVUPS Z%d, K2, 64(DI)", 2*i+1)
 		if i < mr-1 {
 			p("\tADDQ R9, DI")
 		}

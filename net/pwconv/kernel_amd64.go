@@ -104,10 +104,50 @@ func gemmAVX2U4x5(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 in
 //go:noescape
 func gemmAVX2U4x6(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
 
+//go:noescape
+func gemmPatch3AVX512x1(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x2(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x3(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x4(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x5(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x6(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x7(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x8(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x9(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x10(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x11(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX512x12(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
 var (
 	avx512 = &kernel{name: "avx512", shape: "12x32", nr: 32, bitMask: true, tiles: []tileFunc{nil,
 		gemmAVX512x1, gemmAVX512x2, gemmAVX512x3, gemmAVX512x4, gemmAVX512x5, gemmAVX512x6,
-		gemmAVX512x7, gemmAVX512x8, gemmAVX512x9, gemmAVX512x10, gemmAVX512x11, gemmAVX512x12}}
+		gemmAVX512x7, gemmAVX512x8, gemmAVX512x9, gemmAVX512x10, gemmAVX512x11, gemmAVX512x12},
+		patch3: []tileFunc{nil,
+			gemmPatch3AVX512x1, gemmPatch3AVX512x2, gemmPatch3AVX512x3, gemmPatch3AVX512x4,
+			gemmPatch3AVX512x5, gemmPatch3AVX512x6, gemmPatch3AVX512x7, gemmPatch3AVX512x8,
+			gemmPatch3AVX512x9, gemmPatch3AVX512x10, gemmPatch3AVX512x11, gemmPatch3AVX512x12}}
 	avx2 = &kernel{name: "avx2", shape: "6x16", nr: 16, tiles: []tileFunc{nil,
 		gemmAVX2x1, gemmAVX2x2, gemmAVX2x3, gemmAVX2x4, gemmAVX2x5, gemmAVX2x6}}
 	// The shapes chosen on Intel cores: fewer loads per FMA (8 rows ×

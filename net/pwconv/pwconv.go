@@ -98,6 +98,43 @@ func (w *Weights) ApplyPanels(dst, src []float32, m0, m1, p0, p1 int, act Activa
 	applySIMD(w, dst, src, m0, m1, p0, p1, act == ReLU6)
 }
 
+// CanApplyPatches3 reports whether ApplyPatches3 runs on w's kernel: K
+// is 27 and the kernel reads patches where they lie (AVX-512's 12×32).
+func (w *Weights) CanApplyPatches3() bool { return w.K == 27 && w.kern.patch3 != nil }
+
+// ApplyPatches3 computes n rows of dst = act(src·W + bias) (rows of N
+// values) for a first convolution, 3×3 over 3 channels, without an
+// im2col copy: row j's 27 inputs are the 3×3 patch whose kernel row ky
+// is the 9 values at src[off + j·step + ky·rowLen:], in the [ky][kx][c]
+// order of Apply's rows, so the results are Apply's on those rows, bit
+// for bit. It panics unless CanApplyPatches3 and every patch lies in src.
+func (w *Weights) ApplyPatches3(dst, src []float32, off, n, step, rowLen int, act Activation) {
+	if n <= 0 {
+		return
+	}
+	if !w.CanApplyPatches3() {
+		panic("pwconv: ApplyPatches3 on a kernel without it")
+	}
+	if off < 0 || step < 0 || rowLen < 0 || off+(n-1)*step+2*rowLen+9 > len(src) || len(dst) < n*w.N {
+		panic(fmt.Sprintf("pwconv: %d patches at %d (step %d, row %d) out of range of src (%d) or dst (%d)", n, off, step, rowLen, len(src), len(dst)))
+	}
+	relu := 0
+	if act == ReLU6 {
+		relu = 1
+	}
+	N, nr := w.N, w.nr
+	mr := len(w.kern.patch3) - 1
+	nt := (n + mr - 1) / mr
+	for p := range w.Panels() {
+		cols := min(nr, N-p*nr)
+		mask := uint32(1<<cols - 1)
+		for t := range nt {
+			i, e := n*t/nt, n*(t+1)/nt
+			w.kern.patch3[e-i](&src[off+i*step], &w.panels[p*27*nr], &dst[i*N+p*nr], &w.bias[p*nr], 4*rowLen, 4*step, 4*N, mask, relu)
+		}
+	}
+}
+
 // l2Bytes is the share of the L2 cache a block of activation rows may
 // take while every weight panel passes over it.
 const l2Bytes = 256 << 10
