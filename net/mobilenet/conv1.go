@@ -90,6 +90,9 @@ func conv3Patches(dst, src, strip []float32, l *Layer, w *pwconv.Weights, oy0, o
 // all lie inside the input.
 func interiorCols(l *Layer) (lo, hi int) {
 	lo = (l.PadLeft + l.Stride - 1) / l.Stride
+	if l.InW+l.PadLeft < 3 {
+		return lo, lo // no column (Go's division would round -1/2 up to 0)
+	}
 	hi = (l.InW-3+l.PadLeft)/l.Stride + 1
 	return lo, min(max(hi, lo), l.OutW)
 }

@@ -50,6 +50,7 @@ type Source struct {
 	// with OpenCV; planes holds them.
 	yuv    bool
 	planes gocv.Mat
+	closed bool // by Close: Read returns errClosed
 
 	mu          sync.Mutex // guards cmd and interrupted for Interrupt
 	cmd         *exec.Cmd
@@ -315,7 +316,10 @@ func (f *Source) startDecoder() error {
 // installed.
 func Installed() bool { return ffmpeg.Installed() }
 
-var errInterrupted = errors.New("videofile: interrupted")
+var (
+	errInterrupted = errors.New("videofile: interrupted")
+	errClosed      = errors.New("videofile: read after Close")
+)
 
 // Info describes the file.
 func (f *Source) Info() pipeline.SourceInfo { return f.info }
@@ -341,6 +345,9 @@ func (f *Source) Wait() {
 // Read delivers the next frame and its presentation time from the
 // container (continuing across loops).
 func (f *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
+	if f.closed {
+		return pipeline.Frame{}, errClosed
+	}
 	w, h := f.info.Width, f.info.Height
 	if dst.Cols() != w || dst.Rows() != h || dst.Type() != gocv.MatTypeCV8UC3 {
 		dst.Close()
@@ -447,6 +454,7 @@ func (f *Source) stopDecoder() {
 // Close stops ffmpeg.
 func (f *Source) Close() error {
 	f.stopDecoder()
+	f.closed = true
 	if f.planes.Ptr() != nil {
 		f.planes.Close()
 		f.planes = gocv.Mat{}

@@ -23,18 +23,21 @@ func TestFramesMatchFFmpegBGR(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		size   string
-		tags   []string // encoder options: the stream's colour matrix and range
+		tags   []string // encoder and options: the stream's colour matrix and range
 		planes bool     // whether the YUV planes path is the one to take
 	}{
-		{"bt601", "320x240", []string{"-pix_fmt", "yuv420p", "-colorspace", "smpte170m", "-color_range", "tv"}, true},
-		{"untagged", "320x240", []string{"-pix_fmt", "yuv420p"}, true},
-		{"bt709", "320x240", []string{"-vf", "scale=out_color_matrix=bt709", "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_range", "tv"}, false},
-		{"fullrange", "320x240", []string{"-pix_fmt", "yuvj420p"}, false},
-		{"oddsize", "321x241", []string{"-vf", "scale=321:241", "-pix_fmt", "yuv444p"}, false},
+		{"bt601", "320x240", []string{"-c:v", "libx264", "-pix_fmt", "yuv420p", "-colorspace", "smpte170m", "-color_range", "tv"}, true},
+		{"untagged", "320x240", []string{"-c:v", "libx264", "-pix_fmt", "yuv420p"}, true},
+		{"bt709", "320x240", []string{"-c:v", "libx264", "-vf", "scale=out_color_matrix=bt709", "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_range", "tv"}, false},
+		{"fullrange", "320x240", []string{"-c:v", "libx264", "-pix_fmt", "yuvj420p"}, false},
+		// yuv420p but tagged full range (FFV1 keeps the pixel format).
+		{"fullrangetag", "320x240", []string{"-c:v", "ffv1", "-vf", "scale=out_range=full", "-pix_fmt", "yuv420p", "-color_range", "pc"}, false},
+		// yuv420p of odd size, whose chroma planes are rounded up.
+		{"oddsize", "321x241", []string{"-c:v", "ffv1", "-vf", "scale=321:241", "-pix_fmt", "yuv420p"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name+".mkv")
-			args := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=" + tc.size + ":rate=10:duration=1", "-c:v", "libx264", "-crf", "10"}, tc.tags...)
+			args := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=1"}, tc.tags...)
 			if out, err := exec.Command("ffmpeg", append(args, "-y", path)...).CombinedOutput(); err != nil {
 				t.Fatalf("making %s: %v\n%s", path, err, out)
 			}
