@@ -62,15 +62,18 @@
 //
 // A network's first layer, 3×3 over RGB, is the product of its 27×N
 // kernel with one row of 27 inputs per output pixel, which an im2col copy
-// would lay out. The AVX-512 12×32 kernel also comes in a form that reads
-// each row where it lies, three runs of 9 floats one image row apart
-// (ApplyPatches3, gen_amd64.go's patch3AVX512; its 27 steps unrolled),
+// would lay out. The AVX-512 12×32 and the AVX2 6×16 kernels also come
+// in a form that reads each row where it lies, three runs of 9 floats one
+// image row apart (ApplyPatches3, gen_amd64.go's patch3AVX512 and
+// patch3AVX2; their 27 steps unrolled),
 // giving the same bits as Apply on the copied rows. Net/mobilenet uses it
 // for the pixels whose patch is inside the image: on an Intel Xeon it took
 // the first layer of 0.75@224 from about 0.7 ms (im2col and GEMM) to
 // 0.17 ms (CPU profile of BenchmarkForward at 1 thread), and the whole
 // forward pass from 0.96x ONNX Runtime's time to 0.89x at 1 thread
-// (BENCHMARKS.md). Other kernels copy (im2col).
+// (BENCHMARKS.md). The 8×48 shape, NEON and the portable kernel copy
+// (im2col); the published variants' first layers (8 to 32 outputs)
+// never run on 8×48.
 //
 // # uint8 layers (quantized TFLite models)
 //

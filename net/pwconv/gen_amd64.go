@@ -228,6 +228,12 @@ func avx2Shape(mr int, suffix string, unroll int) {
 			p("\tVFMADD231PS Y13, Y%d, Y%d", t, 2*i+1)
 		}
 	})
+	avx2Epilogue(name, mr)
+}
+
+// avx2Epilogue writes the end of an MR×16 AVX2 kernel: name_store (ReLU6
+// if asked), then the write of the tile, masked when mask < 16.
+func avx2Epilogue(name string, mr int) {
 	p("%s_store:", name)
 	p("\tMOVQ relu6+64(FP), AX")
 	p("\tTESTQ AX, AX")
@@ -274,6 +280,40 @@ func avx2Shape(mr int, suffix string, unroll int) {
 	p("\tRET")
 }
 
+// patch3AVX2 writes gemmPatch3AVX2x<MR>: patch3AVX512's MR×16 AVX2 form
+// (avx2Shape's tile, mask a column count), for the cores without
+// AVX-512.
+func patch3AVX2(mr int) {
+	name := fmt.Sprintf("gemmPatch3AVX2x%d", mr)
+	prologue(name, mr)
+	p("\tVMOVUPS (DX), Y12")
+	p("\tVMOVUPS 32(DX), Y13")
+	for i := 0; i < mr; i++ {
+		p("\tVMOVAPS Y12, Y%d", 2*i)
+		p("\tVMOVAPS Y13, Y%d", 2*i+1)
+	}
+	for ky := 0; ky < 3; ky++ {
+		if ky > 0 {
+			p("\tADDQ CX, SI")
+			if mr > 3 {
+				p("\tADDQ CX, R11")
+			}
+		}
+		for t := 0; t < 9; t++ {
+			off := 64 * (9*ky + t)
+			p("\tVMOVUPS %s(BX), Y12", disp(off))
+			p("\tVMOVUPS %d(BX), Y13", off+32)
+			for i := 0; i < mr; i++ {
+				r := 14 + i%2
+				p("\tVBROADCASTSS %s, Y%d", rowAddrAt(i, t), r)
+				p("\tVFMADD231PS Y12, Y%d, Y%d", r, 2*i)
+				p("\tVFMADD231PS Y13, Y%d, Y%d", r, 2*i+1)
+			}
+		}
+	}
+	avx2Epilogue(name, mr)
+}
+
 var outFile = flag.String("o", "kernel_amd64.s", "file to write")
 
 func main() {
@@ -303,6 +343,9 @@ func main() {
 	}
 	for mr := 1; mr <= 12; mr++ {
 		patch3AVX512(mr)
+	}
+	for mr := 1; mr <= 6; mr++ {
+		patch3AVX2(mr)
 	}
 	if err := os.WriteFile(*outFile, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

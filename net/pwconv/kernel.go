@@ -24,7 +24,8 @@ type kernel struct {
 	bitMask bool
 	// patch3[r], where the kernel has them, computes r rows of a tile
 	// for K = 27 from 3×3 patches of a 3-channel image where they lie
-	// (see gen_amd64.go's patch3AVX512 and Weights.ApplyPatches3).
+	// (see gen_amd64.go's patch3AVX512 and patch3AVX2, and
+	// Weights.ApplyPatches3).
 	patch3 []tileFunc
 	// partial, for kernels whose tiles always write nr columns (NEON),
 	// computes rows [i, i+rows) of panel p, whose last columns are

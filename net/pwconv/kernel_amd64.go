@@ -140,6 +140,28 @@ func gemmPatch3AVX512x11(a, b, c, bias *float32, k, lda, ldc int, mask uint32, r
 //go:noescape
 func gemmPatch3AVX512x12(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
 
+//go:noescape
+func gemmPatch3AVX2x1(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX2x2(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX2x3(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX2x4(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX2x5(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+//go:noescape
+func gemmPatch3AVX2x6(a, b, c, bias *float32, k, lda, ldc int, mask uint32, relu6 int)
+
+// patch3AVX2 are the AVX2 kernels' first-convolution tiles (both shapes).
+var patch3AVX2 = []tileFunc{nil, gemmPatch3AVX2x1, gemmPatch3AVX2x2, gemmPatch3AVX2x3,
+	gemmPatch3AVX2x4, gemmPatch3AVX2x5, gemmPatch3AVX2x6}
+
 var (
 	avx512 = &kernel{name: "avx512", shape: "12x32", nr: 32, bitMask: true, tiles: []tileFunc{nil,
 		gemmAVX512x1, gemmAVX512x2, gemmAVX512x3, gemmAVX512x4, gemmAVX512x5, gemmAVX512x6,
@@ -149,7 +171,7 @@ var (
 			gemmPatch3AVX512x5, gemmPatch3AVX512x6, gemmPatch3AVX512x7, gemmPatch3AVX512x8,
 			gemmPatch3AVX512x9, gemmPatch3AVX512x10, gemmPatch3AVX512x11, gemmPatch3AVX512x12}}
 	avx2 = &kernel{name: "avx2", shape: "6x16", nr: 16, tiles: []tileFunc{nil,
-		gemmAVX2x1, gemmAVX2x2, gemmAVX2x3, gemmAVX2x4, gemmAVX2x5, gemmAVX2x6}}
+		gemmAVX2x1, gemmAVX2x2, gemmAVX2x3, gemmAVX2x4, gemmAVX2x5, gemmAVX2x6}, patch3: patch3AVX2}
 	// The shapes chosen on Intel cores: fewer loads per FMA (8 rows ×
 	// 3 vectors: 11 loads for 24 FMAs, where 12×32 has 14) and a k loop
 	// unrolled 4 times (a quarter of the pointer updates and branches).
@@ -157,7 +179,7 @@ var (
 		gemmAVX512W48x1, gemmAVX512W48x2, gemmAVX512W48x3, gemmAVX512W48x4,
 		gemmAVX512W48x5, gemmAVX512W48x6, gemmAVX512W48x7, gemmAVX512W48x8}}
 	avx2U4 = &kernel{name: "avx2", shape: "6x16u4", nr: 16, tiles: []tileFunc{nil,
-		gemmAVX2U4x1, gemmAVX2U4x2, gemmAVX2U4x3, gemmAVX2U4x4, gemmAVX2U4x5, gemmAVX2U4x6}}
+		gemmAVX2U4x1, gemmAVX2U4x2, gemmAVX2U4x3, gemmAVX2U4x4, gemmAVX2U4x5, gemmAVX2U4x6}, patch3: patch3AVX2}
 )
 
 // simdKernels lists the amd64 kernels, every shape, fastest path first

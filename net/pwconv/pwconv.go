@@ -99,7 +99,8 @@ func (w *Weights) ApplyPanels(dst, src []float32, m0, m1, p0, p1 int, act Activa
 }
 
 // CanApplyPatches3 reports whether ApplyPatches3 runs on w's kernel: K
-// is 27 and the kernel reads patches where they lie (AVX-512's 12×32).
+// is 27 and the kernel reads patches where they lie (the AVX-512 12×32
+// and the AVX2 6×16 tiles).
 func (w *Weights) CanApplyPatches3() bool { return w.K == 27 && w.kern.patch3 != nil }
 
 // ApplyPatches3 computes n rows of dst = act(src·W + bias) (rows of N
@@ -127,7 +128,10 @@ func (w *Weights) ApplyPatches3(dst, src []float32, off, n, step, rowLen int, ac
 	nt := (n + mr - 1) / mr
 	for p := range w.Panels() {
 		cols := min(nr, N-p*nr)
-		mask := uint32(1<<cols - 1)
+		mask := uint32(cols)
+		if w.kern.bitMask {
+			mask = uint32(1<<cols - 1)
+		}
 		for t := range nt {
 			i, e := n*t/nt, n*(t+1)/nt
 			w.kern.patch3[e-i](&src[off+i*step], &w.panels[p*27*nr], &dst[i*N+p*nr], &w.bias[p*nr], 4*rowLen, 4*step, 4*N, mask, relu)
