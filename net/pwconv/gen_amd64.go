@@ -280,6 +280,34 @@ func avx2Epilogue(name string, mr int) {
 	p("\tRET")
 }
 
+// patchSteps writes the 27 steps of a patch kernel with two vector
+// registers of columns (reg is "Y" or "Z", vec bytes each): the panel's
+// row in registers b and b+1, broadcasts rotating over nt registers from
+// t, accumulators 2i and 2i+1 for row i; between kernel rows the row
+// bases move on one image row (CX bytes).
+func patchSteps(mr int, reg string, vec, b, t, nt int) {
+	for ky := 0; ky < 3; ky++ {
+		if ky > 0 {
+			for j, base := range []string{"SI", "R11", "R12", "R13"} {
+				if mr > 3*j {
+					p("\tADDQ CX, %s", base)
+				}
+			}
+		}
+		for s := 0; s < 9; s++ {
+			off := 2 * vec * (9*ky + s)
+			p("\tVMOVUPS %s(BX), %s%d", disp(off), reg, b)
+			p("\tVMOVUPS %d(BX), %s%d", off+vec, reg, b+1)
+			for i := 0; i < mr; i++ {
+				r := t + i%nt
+				p("\tVBROADCASTSS %s, %s%d", rowAddrAt(i, s), reg, r)
+				p("\tVFMADD231PS %s%d, %s%d, %s%d", reg, b, reg, r, reg, 2*i)
+				p("\tVFMADD231PS %s%d, %s%d, %s%d", reg, b+1, reg, r, reg, 2*i+1)
+			}
+		}
+	}
+}
+
 // patch3AVX2 writes gemmPatch3AVX2x<MR>: patch3AVX512's MR×16 AVX2 form
 // (avx2Shape's tile, mask a column count), for the cores without
 // AVX-512.
@@ -292,25 +320,7 @@ func patch3AVX2(mr int) {
 		p("\tVMOVAPS Y12, Y%d", 2*i)
 		p("\tVMOVAPS Y13, Y%d", 2*i+1)
 	}
-	for ky := 0; ky < 3; ky++ {
-		if ky > 0 {
-			p("\tADDQ CX, SI")
-			if mr > 3 {
-				p("\tADDQ CX, R11")
-			}
-		}
-		for t := 0; t < 9; t++ {
-			off := 64 * (9*ky + t)
-			p("\tVMOVUPS %s(BX), Y12", disp(off))
-			p("\tVMOVUPS %d(BX), Y13", off+32)
-			for i := 0; i < mr; i++ {
-				r := 14 + i%2
-				p("\tVBROADCASTSS %s, Y%d", rowAddrAt(i, t), r)
-				p("\tVFMADD231PS Y12, Y%d, Y%d", r, 2*i)
-				p("\tVFMADD231PS Y13, Y%d, Y%d", r, 2*i+1)
-			}
-		}
-	}
+	patchSteps(mr, "Y", 32, 12, 14, 2)
 	avx2Epilogue(name, mr)
 }
 
@@ -432,31 +442,7 @@ func patch3AVX512(mr int) {
 		p("\tVMOVAPS Z24, Z%d", 2*i)
 		p("\tVMOVAPS Z25, Z%d", 2*i+1)
 	}
-	for ky := 0; ky < 3; ky++ {
-		if ky > 0 {
-			p("\tADDQ CX, SI")
-			if mr > 3 {
-				p("\tADDQ CX, R11")
-			}
-			if mr > 6 {
-				p("\tADDQ CX, R12")
-			}
-			if mr > 9 {
-				p("\tADDQ CX, R13")
-			}
-		}
-		for t := 0; t < 9; t++ {
-			off := 128 * (9*ky + t)
-			p("\tVMOVUPS %s(BX), Z24", disp(off))
-			p("\tVMOVUPS %d(BX), Z25", off+64)
-			for i := 0; i < mr; i++ {
-				r := 26 + i%4
-				p("\tVBROADCASTSS %s, Z%d", rowAddrAt(i, t), r)
-				p("\tVFMADD231PS Z24, Z%d, Z%d", r, 2*i)
-				p("\tVFMADD231PS Z25, Z%d, Z%d", r, 2*i+1)
-			}
-		}
-	}
+	patchSteps(mr, "Z", 64, 24, 26, 4)
 	p("\tMOVQ relu6+64(FP), AX")
 	p("\tTESTQ AX, AX")
 	p("\tJZ %s_write", name)
