@@ -83,7 +83,7 @@ RACE_PKGS := ./pipeline/... ./supervisor/... ./internal/batch/... ./internal/bac
 test: deps vet
 	$(GO) test -count=1 -short ./...
 	$(GO) test -count=1 -race -short $(RACE_PKGS)
-	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/ ./source/videofile/
+	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/ ./source/videofile/ ./sink/video/
 
 # The sweeps of hundreds of images: the full run makes them on the
 # default path; on the pure Go path and under qemu the golden sets stand
@@ -99,7 +99,7 @@ check: deps vet bench/node_modules/onnxruntime-node
 	$(GO) test -count=1 ./...
 	LIVECAM_KERNELS=generic $(GO) test -count=1 -short -skip '$(SWEEPS)' ./net/...
 	$(GO) test -count=1 -timeout 30m -race -short $$($(GO) list ./... | grep -v /bench)
-	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/ ./source/videofile/
+	$(GO) test -count=1 -tags matprofile -run NoMatLeaks ./pipeline/ ./source/push/ ./source/videofile/ ./sink/video/
 	$(MAKE) --no-print-directory test-arm64
 	$(MAKE) --no-print-directory cross-arm64
 

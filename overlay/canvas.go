@@ -9,18 +9,26 @@ import (
 // bgr is a colour in a frame's byte order.
 type bgr [3]uint8
 
-// canvas is a view of a frame's pixels (8-bit BGR, rows of stride bytes)
-// that clips everything drawn to the frame.
+// canvas is a view of a frame's pixels that clips everything drawn to
+// the frame: 8-bit BGR (pix, rows of stride bytes), or, when i420 is set,
+// YUV 4:2:0 planes (pix the luma, rows of stride bytes; u and v the
+// chroma, a sample per 2×2 pixels, rows of stride/2 bytes).
 type canvas struct {
 	pix    []byte
 	stride int
 	bounds image.Rectangle
+	i420   bool
+	u, v   []byte
 }
 
 // shade darkens r, keeping keep/256 of each value: the translucent panel
 // behind the text.
 func (c *canvas) shade(r image.Rectangle, keep uint32) {
 	r = r.Intersect(c.bounds)
+	if c.i420 {
+		c.shadeI420(r, keep)
+		return
+	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := c.pix[y*c.stride+3*r.Min.X : y*c.stride+3*r.Max.X]
 		for i, v := range row {
@@ -32,6 +40,10 @@ func (c *canvas) shade(r image.Rectangle, keep uint32) {
 // fill paints r in col.
 func (c *canvas) fill(r image.Rectangle, col bgr) {
 	r = r.Intersect(c.bounds)
+	if c.i420 {
+		c.fillI420(r, col)
+		return
+	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := c.pix[y*c.stride+3*r.Min.X : y*c.stride+3*r.Max.X]
 		for i := 0; i+2 < len(row); i += 3 {
@@ -58,6 +70,10 @@ func (c *canvas) text(g *glyphs, x, y int, s []byte, col bgr) int {
 func (c *canvas) glyph(gl *glyph, x0, y0 int, col bgr) {
 	m := gl.mask
 	r := image.Rect(x0, y0, x0+m.Rect.Dx(), y0+m.Rect.Dy()).Intersect(c.bounds)
+	if c.i420 {
+		c.glyphI420(gl, x0, y0, r, col)
+		return
+	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		src := m.Pix[(y-y0)*m.Stride+(r.Min.X-x0) : (y-y0)*m.Stride+(r.Max.X-x0)]
 		dst := c.pix[y*c.stride+3*r.Min.X : y*c.stride+3*r.Max.X]

@@ -129,6 +129,31 @@ func (d *Drawer) Draw(img *gocv.Mat, info *Info) {
 	d.draw(&c, info)
 }
 
+// DrawI420 draws info onto img, a frame as YUV 4:2:0 planes in one
+// continuous 8-bit single-channel Mat (I420: the width×height luma, then
+// the U and then the V plane at half the width and height, so
+// height×3/2 rows; width and height even), in place, in BT.601 limited
+// range, the YUV of the video streams such planes come from and of
+// OpenCV's COLOR_BGR2YUV_I420. The overlay is the one Draw makes, its
+// colours converted: the luma drawn pixel by pixel, each chroma sample
+// as at its 2×2 block's top-left pixel, as OpenCV's conversion of Draw's
+// frame would take it (the same within 2 levels). Other Mats are left as
+// they are.
+func (d *Drawer) DrawI420(img *gocv.Mat, info *Info) {
+	w, h := img.Cols(), img.Rows()*2/3
+	if img.Type() != gocv.MatTypeCV8UC1 || !img.IsContinuous() || w%2 != 0 || h%2 != 0 || img.Rows() != h*3/2 || w == 0 {
+		return
+	}
+	pix, err := img.DataPtrUint8()
+	if err != nil || len(pix) != w*h*3/2 {
+		return
+	}
+	q := w * h / 4
+	c := canvas{pix: pix[:w*h], stride: w, bounds: image.Rect(0, 0, w, h), i420: true,
+		u: pix[w*h : w*h+q], v: pix[w*h+q:]}
+	d.draw(&c, info)
+}
+
 // draw lays out and draws the overlay on c.
 func (d *Drawer) draw(c *canvas, info *Info) {
 	h := c.bounds.Dy()

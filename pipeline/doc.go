@@ -107,6 +107,23 @@
 // allocate nothing either (a run that reports more classes gives each
 // copy its own slice of them). Steady state allocates nothing per frame.
 //
+// # Frames as BGR or as YUV planes
+//
+// A frame is 8-bit BGR (Output.Image), OpenCV's way, unless the whole
+// run can keep it as the YUV 4:2:0 planes a video decoder gives
+// (Output.I420): the source implements I420Source and says its frames
+// come so (package videofile, for an 8-bit 4:2:0 stream of even size),
+// every stage and sink implements I420Sink and says it takes them, and
+// Config.OnBestFrame is nil. The decoder's planes then go to the workers
+// (which convert only the part the network sees, with the same bytes as
+// from BGR), the overlay draws on them and the video output writes them
+// to the encoder as they are: two whole-frame conversions fewer, and no
+// loss from converting to BGR and back. livecam's own pixel-blind sinks
+// (results, events, publishers, the progress bar), the stages of package
+// stage and the video output take planes; the window, the viewer and the
+// recorder, and any sink or stage that does not implement I420Sink, get
+// BGR, and so does every sink of such a run.
+//
 // # Outages
 //
 // A live run watches its source's signal on the output goroutine: when

@@ -47,8 +47,8 @@ func newObjects(p *Pipeline) *objects {
 }
 
 // frame takes a slot's objects when it was inferred (tracking them) and
-// sets res's objects to the newest ones. w×h is the frame's size (its
-// Mat's), the pixels the boxes are in. It returns the zones in those
+// sets res's objects to the newest ones. w×h is the frame's size (slot.size),
+// the pixels the boxes are in. It returns the zones in those
 // pixels (nil without tracking).
 func (o *objects) frame(s *slot, res *Result, w, h int) (zones []track.Zone, err error) {
 	if o.cfg != nil {

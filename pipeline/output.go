@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"gocv.io/x/gocv"
+
 	"errors"
 	"fmt"
 	"time"
@@ -24,6 +26,10 @@ type outPath struct {
 	res   Result
 	out   Output
 	chain Sink
+	// i420 is whether the chain takes I420 planes; blank is the empty
+	// Mat in the Output's field that does not hold the frame.
+	i420  bool
+	blank gocv.Mat
 	err   error  // the first error
 	stop  func() // called at every error (nil: nothing to stop)
 	stats time.Time
@@ -60,6 +66,8 @@ func newOutPath(p *Pipeline, stop func()) *outPath {
 	stages = append(stages, resultStage(cfg.OnResult, p.results))
 	o.fan = &fanOut{sinks: append([]Sink(nil), cfg.Sinks...), logf: cfg.Logf, fail: o.fail}
 	o.chain = Chain(o.fan, stages...)
+	o.i420 = TakesI420(o.chain)
+	o.blank = gocv.NewMat()
 	return o
 }
 
@@ -154,14 +162,22 @@ func (o *outPath) emit(s *slot) {
 		}
 	}
 	*res = Result{Frame: s.seq, PTS: s.frame.PTS, Time: s.frame.Time, Inferred: s.inferred, Width: fw, Height: fh}
-	o.out.Image, o.out.Probs = s.mat, o.last
+	if !o.blank.Empty() { // a sink wrote into it: never pass that on
+		o.blank.Close()
+		o.blank = gocv.NewMat()
+	}
+	o.out.Image, o.out.I420, o.out.Probs = s.mat, o.blank, o.last
+	if s.i420 {
+		o.out.Image, o.out.I420 = o.blank, s.mat
+	}
 	if o.have {
 		o.out.Rank()
 	}
 	t0 := time.Now()
 	if o.objs != nil {
 		var err error
-		if o.out.Zones, err = o.objs.frame(s, res, s.mat.Cols(), s.mat.Rows()); err != nil {
+		w, h := s.size()
+		if o.out.Zones, err = o.objs.frame(s, res, w, h); err != nil {
 			o.fail(fmt.Errorf("frame %d: %w", s.seq, err))
 		}
 	}
@@ -185,8 +201,12 @@ func (o *outPath) close() error {
 	if err := o.chain.Close(); err != nil && o.err == nil {
 		o.err = err
 	}
+	o.release()
 	return o.err
 }
+
+// release closes the output path's own Mat, after the chain is closed.
+func (o *outPath) release() { o.blank.Close() }
 
 // latencyStage sets each Result's Latency, from capture to the end of
 // Config.Stages, and records it (PhaseEndToEnd).
@@ -208,6 +228,9 @@ func (l *latencySink) Write(o *Output) error {
 }
 
 func (l *latencySink) Close() error { return l.next.Close() }
+
+// TakesI420 is true when the sinks after it take planes.
+func (l *latencySink) TakesI420() bool { return TakesI420(l.next) }
 
 // eventSink feeds each frame's reported classes (Result.Top) to the
 // events tracker tr and sends the "entered / left" events it gives,
@@ -240,6 +263,9 @@ func (e *eventSink) Close() error {
 	return e.next.Close()
 }
 
+// TakesI420 is true when the sinks after it take planes.
+func (e *eventSink) TakesI420() bool { return TakesI420(e.next) }
+
 // objectEventStage delivers the object tracker's events of each frame
 // (an object entering or leaving the view or a zone) to
 // Config.OnObjectEvent before the frame goes on; at Close every object
@@ -264,6 +290,9 @@ func (e *objectEventSink) Close() error {
 	e.objs.flush()
 	return e.next.Close()
 }
+
+// TakesI420 is true when the sinks after it take planes.
+func (e *objectEventSink) TakesI420() bool { return TakesI420(e.next) }
 
 // resultStage passes each frame on to the sinks, then calls onResult
 // (Config.OnResult) and offers a copy of the Result to results (the
@@ -296,6 +325,9 @@ func (r *resultSink) Write(o *Output) error {
 
 func (r *resultSink) Close() error { return r.next.Close() }
 
+// TakesI420 is true when the sinks after it take planes.
+func (r *resultSink) TakesI420() bool { return TakesI420(r.next) }
+
 // fanOut writes each frame to every sink still running. A sink that fails
 // is written no more; an error other than ErrOutputEnded also stops the
 // run (fail), and the frames already read still go to the other sinks.
@@ -304,6 +336,16 @@ type fanOut struct {
 	all   []Sink
 	logf  func(string, ...any)
 	fail  func(error)
+}
+
+// TakesI420 is true when every sink takes planes.
+func (f *fanOut) TakesI420() bool {
+	for _, s := range f.sinks {
+		if !TakesI420(s) {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fanOut) Write(o *Output) error {

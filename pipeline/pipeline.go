@@ -115,7 +115,8 @@ type Config struct {
 	// the source delivered it (no overlay drawn yet). frame is valid
 	// only during the call: copy or encode it (gocv.IMEncode) to keep
 	// it. On the frame an object enters, this call comes before its
-	// enter event (which follows the stages). It needs Track.
+	// enter event (which follows the stages). It needs Track, and keeps
+	// the run's frames in BGR (see I420Source).
 	OnBestFrame func(o detect.Object, frame gocv.Mat)
 	// Logf, when set, receives warnings and periodic statistics.
 	Logf func(format string, args ...any)
@@ -317,6 +318,7 @@ func (p *Pipeline) Live() bool { return p.live }
 // slots is allocated once, so steady state allocates nothing.
 type slot struct {
 	mat       gocv.Mat
+	i420      bool            // mat holds I420 planes, not BGR
 	probs     []float32       // a classifier's
 	objs      []detect.Object // a detector's, room for MaxObjects() of them
 	seq, dseq int64
@@ -326,6 +328,14 @@ type slot struct {
 	inferred  bool // and was done
 	err       error
 	epoch     int64 // the capture loop's reconnects before the frame was read
+}
+
+// size returns the width and height of the frame in s.mat.
+func (s *slot) size() (w, h int) {
+	if s.i420 {
+		return s.mat.Cols(), s.mat.Rows() * 2 / 3
+	}
+	return s.mat.Cols(), s.mat.Rows()
 }
 
 // newSlot returns a slot with room for the model's outputs.
@@ -380,6 +390,13 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	// The output path, made before the first frame is read: whether its
+	// stages and sinks take I420 planes decides how frames are read.
+	o := newOutPath(p, stop)
+	var planes I420Source
+	if src, ok := cfg.Source.(I420Source); ok && src.I420() && o.i420 && cfg.OnBestFrame == nil {
+		planes = src
+	}
 	var wg sync.WaitGroup
 	var sourceErr error
 
@@ -400,7 +417,7 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	go func() { // capture
 		defer wg.Done()
 		defer queue.close()
-		sourceErr = p.capture(ctx, free, queue)
+		sourceErr = p.capture(ctx, free, queue, planes)
 	}()
 	if cfg.Pool == nil { // with a Pool, the pool closes done
 		var workers sync.WaitGroup
@@ -420,7 +437,7 @@ func (p *Pipeline) Run(ctx context.Context) (err error) {
 	}
 
 	// Output, on this goroutine.
-	outErr := p.output(done, free, stop)
+	outErr := p.output(o, done, free)
 	stop()
 	wg.Wait()
 	if cerr := cfg.Source.Close(); cerr != nil && sourceErr == nil {
@@ -444,8 +461,9 @@ type bytesBuffer []byte
 
 func (b *bytesBuffer) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
 
-// capture reads frames into free slots and hands them to the workers.
-func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff) error {
+// capture reads frames into free slots and hands them to the workers:
+// with planes not nil, as I420 planes through it.
+func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff, planes I420Source) error {
 	cfg := p.cfg
 	var scratch *gocv.Mat // live mode: frames read while every slot is busy
 	defer func() {
@@ -483,7 +501,13 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 			pacer.Wait()
 		}
 		t0 := time.Now()
-		fr, err := cfg.Source.Read(dst)
+		var fr Frame
+		var err error
+		if planes != nil {
+			fr, err = planes.ReadI420(dst)
+		} else {
+			fr, err = cfg.Source.Read(dst)
+		}
 		t1 := time.Now()
 		if err != nil {
 			if s != nil {
@@ -511,7 +535,7 @@ func (p *Pipeline) capture(ctx context.Context, free chan *slot, queue *handoff)
 		if fr.Time.IsZero() {
 			fr.Time = t1
 		}
-		s.seq, s.frame, s.queued, s.epoch = seq, fr, t1, epoch
+		s.seq, s.frame, s.queued, s.epoch, s.i420 = seq, fr, t1, epoch, planes != nil
 		s.infer = cfg.Gate == nil || cfg.Gate.Classify(seq, t1)
 		if old := queue.put(s); old != nil {
 			free <- old
@@ -615,14 +639,21 @@ func (p *Pipeline) process(s *slot, e engine) {
 	if !s.infer {
 		return
 	}
-	rgb, err := e.pre.RGB(s.mat)
+	var rgb []uint8
+	var err error
+	if s.i420 {
+		rgb, err = e.pre.RGBI420(s.mat)
+	} else {
+		rgb, err = e.pre.RGB(s.mat)
+	}
 	if s.err = err; err != nil {
 		return
 	}
 	t1 := time.Now()
 	p.metrics.record(PhasePreprocess, t1.Sub(t0))
 	if e.det != nil {
-		s.objs, s.err = e.det.DetectTensor(s.objs[:0], rgb, s.mat.Cols(), s.mat.Rows())
+		w, h := s.size()
+		s.objs, s.err = e.det.DetectTensor(s.objs[:0], rgb, w, h)
 	} else {
 		s.err = e.cls.Probabilities(s.probs, rgb)
 	}
@@ -632,10 +663,9 @@ func (p *Pipeline) process(s *slot, e engine) {
 }
 
 // output restores frame order and passes each frame down the output
-// path (see outPath), then returns its slot to the pool. It closes the
+// path o (see outPath), then returns its slot to the pool. It closes the
 // stages and sinks before it returns.
-func (p *Pipeline) output(done <-chan *slot, free chan<- *slot, stop func()) error {
-	o := newOutPath(p, stop)
+func (p *Pipeline) output(o *outPath, done <-chan *slot, free chan<- *slot) error {
 	// At most cap(free) slots are in flight, so their delivery numbers
 	// fit a ring of that size.
 	pending := make([]*slot, cap(free))

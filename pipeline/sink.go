@@ -86,7 +86,8 @@ func (r *Result) own() {
 }
 
 // Objects returns a detector's objects for the frame, in the model's order
-// (best first): boxes in the pixels of the frame (Output.Image), and track
+// (best first): boxes in the pixels of the frame (Output.Image or
+// Output.I420's luma), and track
 // ids when the run tracks objects (Config.Track; 0 otherwise). The slice
 // points into r. A frame a Gate passed over carries the objects of the
 // last frame that was inferred.
@@ -107,11 +108,18 @@ func (r *Result) Detection() bool { return r.detection }
 
 // Output is what stages and sinks receive for each frame, in frame order.
 // Everything in it is valid only during the call; a stage may change it
-// for the stages and sinks after it (draw on Image, replace Probs and
+// for the stages and sinks after it (draw on the frame, replace Probs and
 // call Rank, set other objects in Result).
 type Output struct {
-	// Image is the frame, 8-bit BGR.
+	// Image is the frame, 8-bit BGR; an empty Mat when the frame comes
+	// as I420 planes instead.
 	Image gocv.Mat
+	// I420 is the frame as YUV 4:2:0 planes (see I420Source) when the
+	// run passes planes, which it does only when every stage and sink
+	// takes them (I420Sink); an empty Mat otherwise. Exactly one of
+	// Image and I420 holds the frame; draw on it in place, and leave
+	// the other alone (a Mat written into it is dropped, not passed on).
+	I420 gocv.Mat
 	// Result is what the model made of it: a classifier's classes
 	// (Result.Top) or a detector's objects (Result.Objects).
 	Result *Result
@@ -122,7 +130,7 @@ type Output struct {
 	// objects carry their labels).
 	Labels *mobilenet.Labels
 	// Zones are the tracker's zones (Config.Track.Zones) in the pixels
-	// of Image, fractions of the frame resolved; nil when the run does
+	// of the frame, fractions of the frame resolved; nil when the run does
 	// not track objects. They are the pipeline's: do not change them.
 	Zones []track.Zone
 	// Source describes the source.
@@ -135,6 +143,10 @@ type Output struct {
 	filter *classify.Filter
 	ranked []classify.Prediction
 }
+
+// HasI420 reports whether the frame comes as I420 planes (Output.I420)
+// rather than BGR (Output.Image).
+func (o *Output) HasI420() bool { return o.I420.Ptr() != nil && !o.I420.Empty() }
 
 // Rank sets Result.Top again from Probs, with the run's Config.Classes
 // options: a stage that changes Probs calls it. On an Output the
@@ -170,6 +182,26 @@ func (o *Output) Rank() {
 type Sink interface {
 	Write(o *Output) error
 	Close() error
+}
+
+// I420Sink is implemented by sinks, and by the Sinks that stages return,
+// that take a frame as I420 planes (Output.I420) as well as BGR
+// (Output.Image). A sink that passes frames on to others (a stage's)
+// answers for them too: TakesI420 is true only if they all take planes.
+// The pipeline passes planes only when its whole chain says so; a sink
+// that does not implement the interface always gets BGR.
+type I420Sink interface {
+	TakesI420() bool
+}
+
+// TakesI420 reports whether s takes I420 planes (see I420Sink); nil
+// takes anything.
+func TakesI420(s Sink) bool {
+	if s == nil {
+		return true
+	}
+	t, ok := s.(I420Sink)
+	return ok && t.TakesI420()
 }
 
 // SinkFunc adapts a function to a Sink with nothing to close.

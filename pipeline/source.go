@@ -73,6 +73,23 @@ type LiveSetter interface {
 	SetLive(live bool)
 }
 
+// I420Source is implemented by sources that can deliver a frame as its
+// YUV 4:2:0 planes instead of BGR: a video file whose stream is 8-bit
+// 4:2:0 of an even size (package videofile). When the whole run takes
+// planes (every stage and sink an I420Sink that says so, and no
+// Config.OnBestFrame), the pipeline reads them with ReadI420 and spares
+// the conversion to BGR and, in a video output, back.
+type I420Source interface {
+	// I420 reports whether ReadI420 delivers this source's frames; it
+	// does not change while the source is open.
+	I420() bool
+	// ReadI420 is Read with dst filled with the frame's planes, I420:
+	// one continuous 8-bit single-channel Mat of height×3/2 rows (the
+	// luma, then U, then V at half the width and height), BT.601
+	// limited range.
+	ReadI420(dst *gocv.Mat) (Frame, error)
+}
+
 // Reconnecter is implemented by live sources that can be opened again
 // after they stop delivering (a camera unplugged, a stream dropped).
 type Reconnecter interface {

@@ -181,6 +181,7 @@ func (v *Video) Close() error {
 		v.o = newOutPath(v.p, nil) // nothing was processed: close the sinks
 	}
 	err := v.o.chain.Close()
+	v.o.release()
 	v.e.close()
 	v.s.mat.Close()
 	return err

@@ -28,18 +28,20 @@ type Preprocessor struct {
 	square  bool // a classifier's: the centre square only
 	resized gocv.Mat
 	rgb     gocv.Mat
+	// i420 and bgr hold the part of an I420 frame RGBI420 converts.
+	i420, bgr gocv.Mat
 }
 
 // Square returns the Preprocessor of a classifier with a size×size input:
 // the frame's centre square (imgprep.CenterSquare), resized.
 func Square(size int) *Preprocessor {
-	return &Preprocessor{size: image.Pt(size, size), square: true, resized: gocv.NewMat(), rgb: gocv.NewMat()}
+	return &Preprocessor{size: image.Pt(size, size), square: true, resized: gocv.NewMat(), rgb: gocv.NewMat(), i420: gocv.NewMat(), bgr: gocv.NewMat()}
 }
 
 // Stretch returns the Preprocessor of a detector with an input of size
 // (width × height): the whole frame, resized to it.
 func Stretch(size image.Point) *Preprocessor {
-	return &Preprocessor{size: size, resized: gocv.NewMat(), rgb: gocv.NewMat()}
+	return &Preprocessor{size: size, resized: gocv.NewMat(), rgb: gocv.NewMat(), i420: gocv.NewMat(), bgr: gocv.NewMat()}
 }
 
 // Size returns the input size the Preprocessor produces.
@@ -77,7 +79,67 @@ func (p *Preprocessor) RGB(frame gocv.Mat) ([]uint8, error) {
 	return rgb, nil
 }
 
+// RGBI420 is RGB for a frame given as YUV 4:2:0 planes (I420: the w×h
+// luma, then the U and the V plane at half the width and height, in one
+// continuous 8-bit single-channel Mat of h×3/2 rows, w and h even; BT.601
+// limited range), with the same bytes as RGB of the frame converted to
+// BGR by OpenCV (COLOR_YUV2BGR_I420): only the part of the frame the
+// input is made from is converted (a classifier's centre square, widened
+// to whole 2×2 blocks).
+func (p *Preprocessor) RGBI420(frame gocv.Mat) ([]uint8, error) {
+	w, h := frame.Cols(), frame.Rows()*2/3
+	if frame.Empty() || frame.Type() != gocv.MatTypeCV8UC1 || !frame.IsContinuous() || w%2 != 0 || h%2 != 0 || frame.Rows() != h*3/2 {
+		return nil, fmt.Errorf("%w: want non-empty continuous I420 planes of an even size, got type %v with %dx%d samples", ErrFrame, frame.Type(), frame.Cols(), frame.Rows())
+	}
+	src, err := frame.DataPtrUint8()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFrame, err)
+	}
+	crop := image.Rect(0, 0, w, h)
+	if p.square {
+		crop = imgprep.CenterSquare(w, h)
+	}
+	// The crop widened to whole chroma samples, in the planes.
+	blocks := image.Rect(crop.Min.X&^1, crop.Min.Y&^1, (crop.Max.X+1)&^1, (crop.Max.Y+1)&^1)
+	if blocks == image.Rect(0, 0, w, h) { // the whole frame: nothing to copy
+		gocv.CvtColor(frame, &p.bgr, gocv.ColorYUVToBGRIYUV)
+		if crop == blocks {
+			return p.RGB(p.bgr)
+		}
+		view := p.bgr.Region(crop)
+		defer view.Close()
+		return p.RGB(view)
+	}
+	bw, bh := blocks.Dx(), blocks.Dy()
+	if p.i420.Cols() != bw || p.i420.Rows() != bh*3/2 {
+		p.i420.Close()
+		p.i420 = gocv.NewMatWithSize(bh*3/2, bw, gocv.MatTypeCV8UC1)
+	}
+	dst, err := p.i420.DataPtrUint8()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFrame, err)
+	}
+	for y := range bh {
+		copy(dst[y*bw:(y+1)*bw], src[(blocks.Min.Y+y)*w+blocks.Min.X:])
+	}
+	cw, ch, cx, cy := bw/2, bh/2, blocks.Min.X/2, blocks.Min.Y/2
+	for i := range 2 { // U, then V
+		from, to := src[w*h+i*(w/2)*(h/2):], dst[bw*bh+i*cw*ch:]
+		for y := range ch {
+			copy(to[y*cw:(y+1)*cw], from[(cy+y)*(w/2)+cx:])
+		}
+	}
+	gocv.CvtColor(p.i420, &p.bgr, gocv.ColorYUVToBGRIYUV)
+	sq := crop.Sub(blocks.Min)
+	if sq == image.Rect(0, 0, bw, bh) {
+		return p.RGB(p.bgr)
+	}
+	view := p.bgr.Region(sq)
+	defer view.Close()
+	return p.RGB(view)
+}
+
 // Close releases the Preprocessor's Mats.
 func (p *Preprocessor) Close() error {
-	return errors.Join(p.resized.Close(), p.rgb.Close())
+	return errors.Join(p.resized.Close(), p.rgb.Close(), p.i420.Close(), p.bgr.Close())
 }

@@ -102,6 +102,9 @@ type jobSink struct {
 	total    int // the source's frames, 0 when unknown
 }
 
+// TakesI420 is true: a job publishes results, not pixels.
+func (s *jobSink) TakesI420() bool { return true }
+
 // Write publishes o's result and, every 25 frames, the progress.
 func (s *jobSink) Write(o *pipeline.Output) error {
 	s.line = wire.AppendResult(s.line[:0], o.Result)

@@ -36,6 +36,7 @@ func (e *labelEvents) event(ev events.Event) {
 }
 
 func (e *labelEvents) Write(*pipeline.Output) error { return nil }
+func (e *labelEvents) TakesI420() bool              { return true }
 func (e *labelEvents) Close() error                 { return e.w.Close() }
 
 // objectEvents fans a run's per-object events out to its outputs: the
@@ -104,6 +105,7 @@ func relative(root, path string) string {
 }
 
 func (e *objectEvents) Write(*pipeline.Output) error { return nil }
+func (e *objectEvents) TakesI420() bool              { return true }
 func (e *objectEvents) Close() error {
 	if e.w == nil {
 		return nil

@@ -148,11 +148,19 @@ type publisherSink struct{ pub pipeline.Publisher }
 
 func (p publisherSink) Write(o *pipeline.Output) error { return p.pub.Write(o) }
 func (p publisherSink) Close() error                   { return nil }
+func (p publisherSink) TakesI420() bool                { return pipeline.TakesI420(p.pub) }
 func (p publisherSink) Signal(sig pipeline.Signal) {
 	if ss, ok := p.pub.(pipeline.SignalSink); ok {
 		ss.Signal(sig)
 	}
 }
+
+// publisherResults sends a publisher every frame's result.
+type publisherResults struct{ pub pipeline.Publisher }
+
+func (p publisherResults) Write(o *pipeline.Output) error { return p.pub.Result(o) }
+func (p publisherResults) Close() error                   { return nil }
+func (p publisherResults) TakesI420() bool                { return pipeline.TakesI420(p.pub) }
 
 // storySink tells the story of the run each frame, and a live source's
 // lost signal (a "no signal" segment, not the last label stretched
@@ -161,6 +169,7 @@ type storySink struct{ s *Set }
 
 func (t storySink) Write(o *pipeline.Output) error { return t.s.tell(o) }
 func (t storySink) Close() error                   { return nil }
+func (t storySink) TakesI420() bool                { return true }
 func (t storySink) Signal(sig pipeline.Signal) {
 	if sig.Lost {
 		t.s.story.Lost()
@@ -191,7 +200,7 @@ func (s *Set) openFiles() error {
 		s.sinks = append(s.sinks, publisherSink{pub.Publisher})
 		send = append(send, pub.Event)
 		if pub.Results {
-			s.sinks = append(s.sinks, pipeline.SinkFunc(pub.Result))
+			s.sinks = append(s.sinks, publisherResults{pub.Publisher})
 		}
 	}
 	if o.Detector {

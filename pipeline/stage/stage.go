@@ -99,8 +99,9 @@ func Smooth(a float64) (pipeline.Stage, error) {
 	}, nil
 }
 
-// Overlay returns a Stage that draws each frame's result onto its image
-// (see package overlay; nil options mean defaults): a classifier's
+// Overlay returns a Stage that draws each frame's result onto its image,
+// BGR or I420 planes (see package overlay; nil options mean defaults): a
+// classifier's
 // reported classes, or a detector's objects as boxes in a colour per
 // class, each with its label, score and track id ("dog 91% #2"), and the
 // zones of Output.Zones outlined with their names; and a status line with
@@ -126,7 +127,11 @@ func Overlay(opts *overlay.Options) pipeline.Stage {
 			info.Model, info.FPS, info.Dropped = o.Model, o.FPS, res.Dropped
 			info.SourceWidth, info.SourceHeight = res.Width, res.Height
 			info.Latency = float64(time.Since(res.Time).Nanoseconds()) / 1e6
-			drawer.Draw(&o.Image, &info)
+			if o.HasI420() {
+				drawer.DrawI420(&o.I420, &info)
+			} else {
+				drawer.Draw(&o.Image, &info)
+			}
 			return next.Write(o)
 		}}
 	}
@@ -158,7 +163,9 @@ func (c *zoneCache) get(zones []track.Zone) []overlay.Zone {
 	return c.to
 }
 
-// sinkFunc is a stage's Sink: its own Write, and Close passed on.
+// sinkFunc is a stage's Sink: its own Write, and Close passed on. Every
+// stage of this package takes I420 planes as well as BGR, so it takes
+// them when the sinks after it do (pipeline.I420Sink).
 type sinkFunc struct {
 	next  pipeline.Sink
 	write func(o *pipeline.Output) error
@@ -166,3 +173,4 @@ type sinkFunc struct {
 
 func (s *sinkFunc) Write(o *pipeline.Output) error { return s.write(o) }
 func (s *sinkFunc) Close() error                   { return s.next.Close() }
+func (s *sinkFunc) TakesI420() bool                { return pipeline.TakesI420(s.next) }

@@ -77,6 +77,10 @@ func NewFile(opts FileOptions) (*File, error) {
 	return &File{c: c, video: opts.Video, dir: strings.TrimSuffix(opts.Video, filepath.Ext(opts.Video)) + ".clips"}, nil
 }
 
+// TakesI420 is true: clips are cut from the finished video, not from
+// the frames, so they may come in any format (pipeline.I420Sink).
+func (f *File) TakesI420() bool { return true }
+
 // Write notes the time of the video's first frame.
 func (f *File) Write(o *pipeline.Output) error {
 	f.mu.Lock()

@@ -16,6 +16,10 @@ type Results struct {
 // NewResults returns a Sink writing to w; closing the sink closes w.
 func NewResults(w *Writer) *Results { return &Results{w: w, line: make([]byte, 0, 512)} }
 
+// TakesI420 is true: results hold no pixels, so the frame may come in
+// any format (pipeline.I420Sink).
+func (r *Results) TakesI420() bool { return true }
+
 // Write writes the frame's line.
 func (r *Results) Write(o *pipeline.Output) error {
 	r.line = append(wire.AppendResult(r.line[:0], o.Result), '\n')

@@ -613,6 +613,10 @@ func (c *conn) send(m relay.Message, stop <-chan struct{}) error {
 
 var errStopped = errors.New("stopped")
 
+// TakesI420 is true: the publisher sends results, never pixels, so the
+// frame may come in any format (pipeline.I420Sink).
+func (p *Publisher) TakesI420() bool { return true }
+
 // Write publishes a classifier's best label to PREFIX/CAMERA/top
 // (retained) when it differs from the last frame's. A detector's frame
 // (Result.Detection) publishes nothing there (its objects are counted

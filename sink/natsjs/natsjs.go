@@ -258,6 +258,10 @@ func (c *conn) sendResult(m relay.Message) error {
 	return err
 }
 
+// TakesI420 is true: the publisher sends results, never pixels, so the
+// frame may come in any format (pipeline.I420Sink).
+func (p *Publisher) TakesI420() bool { return true }
+
 // Write publishes a classifier's best label when it differs from the
 // last frame's. A detector's frame (Result.Detection) publishes nothing
 // there: its objects go with its events (ObjectEvent) and every result

@@ -52,6 +52,10 @@ func New(w io.Writer, info pipeline.SourceInfo) *Bar {
 	return &Bar{bar: bar, w: w}
 }
 
+// TakesI420 is true: the bar counts frames, whatever their format
+// (pipeline.I420Sink).
+func (b *Bar) TakesI420() bool { return true }
+
 // Write counts one frame; it allocates nothing between two draws.
 func (b *Bar) Write(*pipeline.Output) error {
 	if b != nil {

@@ -43,7 +43,9 @@ import (
 // presentation time: frames of a variable-rate source are repeated or
 // left out so that the constant-rate file keeps the source's timing, and a
 // frame whose size differs from the first one (a camera that changed
-// mode) is scaled to fit, with black borders.
+// mode) is scaled to fit, with black borders. The sink takes frames as
+// I420 planes too (pipeline.I420Sink): planes of the output's size go to
+// ffmpeg as they are, with no conversion.
 //
 // With Encoding.Audio, ffmpeg reads the source file's first audio stream
 // as a second input and writes it beside the frames, in sync with them,
@@ -83,11 +85,15 @@ type Sink struct {
 	first         time.Duration // PTS of the first frame
 	fit           gocv.Mat      // frames of another size, scaled to fit
 	resized       bool
-	// i420, for even sizes, holds the frame converted to YUV 4:2:0 by
-	// OpenCV, which does it faster than ffmpeg and halves what goes
-	// through the pipe.
+	// i420, for even sizes, holds a BGR frame converted to YUV 4:2:0
+	// by OpenCV, which does it faster than ffmpeg and halves what goes
+	// through the pipe; a frame that comes as planes (Output.I420) goes
+	// through as it is.
 	i420 gocv.Mat
 	yuv  bool
+	// bgr holds I420 frames of another size than the output's,
+	// converted to be scaled.
+	bgr gocv.Mat
 	// size of the file when space was last checked, and the largest
 	// growth seen between checks.
 	lastSize, maxGrowth int64
@@ -245,7 +251,11 @@ const h264Preset = "superfast"
 // start creates the partial file and starts ffmpeg for frames of the
 // given size.
 func (v *Sink) start(o *pipeline.Output) error {
-	v.width, v.height = o.Image.Cols(), o.Image.Rows()
+	if o.HasI420() {
+		v.width, v.height = o.I420.Cols(), o.I420.Rows()*2/3
+	} else {
+		v.width, v.height = o.Image.Cols(), o.Image.Rows()
+	}
 	v.fps = o.Source.FPS
 	if v.fps <= 0 {
 		v.fps = 30
@@ -304,6 +314,10 @@ func (v *Sink) start(o *pipeline.Output) error {
 	return nil
 }
 
+// TakesI420 is true: the sink takes frames as I420 planes, which go to
+// the encoder as they are (pipeline.I420Sink).
+func (v *Sink) TakesI420() bool { return true }
+
 // Write encodes one frame (repeated or left out to follow its PTS).
 func (v *Sink) Write(o *pipeline.Output) error {
 	if v.cmd == nil {
@@ -318,6 +332,18 @@ func (v *Sink) Write(o *pipeline.Output) error {
 		}
 	}
 	img := o.Image
+	if o.HasI420() {
+		planes := o.I420
+		if v.yuv && planes.Cols() == v.width && planes.Rows() == v.height*3/2 && planes.IsContinuous() {
+			return v.encode(o, planes)
+		}
+		// Another size: through BGR, scaled to fit.
+		if v.bgr.Ptr() == nil {
+			v.bgr = gocv.NewMat()
+		}
+		gocv.CvtColor(planes, &v.bgr, gocv.ColorYUVToBGRIYUV)
+		img = v.bgr
+	}
 	if img.Cols() != v.width || img.Rows() != v.height {
 		img = v.fitted(img)
 	}
@@ -328,6 +354,12 @@ func (v *Sink) Write(o *pipeline.Output) error {
 		gocv.CvtColor(img, &v.i420, gocv.ColorBGRToYUVI420)
 		img = v.i420
 	}
+	return v.encode(o, img)
+}
+
+// encode writes img, the frame in the pipe's format (I420 planes or BGR
+// of the output's size), as o's frame.
+func (v *Sink) encode(o *pipeline.Output, img gocv.Mat) error {
 	data, err := img.DataPtrUint8()
 	if err != nil {
 		return fmt.Errorf("%s: frame %d: %v", v.path, o.Result.Frame, err)
@@ -522,6 +554,10 @@ func (v *Sink) Close() error {
 	if v.resized {
 		v.fit.Close()
 		v.resized = false
+	}
+	if v.bgr.Ptr() != nil {
+		v.bgr.Close()
+		v.bgr = gocv.Mat{}
 	}
 	if v.cmd == nil {
 		return nil

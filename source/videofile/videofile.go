@@ -30,8 +30,9 @@ import (
 
 // Source decodes a video file with an ffmpeg child process, which
 // hands over raw frames of one size on a pipe (a BT.601 stream's own YUV
-// 4:2:0 planes, half the bytes, converted to BGR here; other streams in
-// BGR converted by ffmpeg) and reports each frame's
+// 4:2:0 planes, half the bytes, passed on as they are by ReadI420 or
+// converted to BGR here by Read; other streams in BGR converted by
+// ffmpeg) and reports each frame's
 // presentation time and original size (its showinfo filter) on its
 // standard error. Compared with OpenCV's reader it keeps the container's
 // timestamps (variable-frame-rate video, most phone recordings) and
@@ -345,15 +346,47 @@ func (f *Source) Wait() {
 // Read delivers the next frame and its presentation time from the
 // container (continuing across loops).
 func (f *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
+	return f.read(dst, false)
+}
+
+// I420 reports whether the file's frames come as YUV 4:2:0 planes
+// (pipeline.I420Source): an 8-bit yuv420p stream of even size, BT.601 or
+// untagged, limited range.
+func (f *Source) I420() bool { return f.yuv }
+
+// ReadI420 is Read with dst receiving the frame's I420 planes as the
+// decoder gives them (pipeline.I420Source); an error when I420 is false.
+func (f *Source) ReadI420(dst *gocv.Mat) (pipeline.Frame, error) {
+	if !f.yuv {
+		return pipeline.Frame{}, &pipeline.SourceError{Source: f.path, Err: errors.New("frames do not come as I420 planes from this file")}
+	}
+	return f.read(dst, true)
+}
+
+// read delivers the next frame into dst: BGR, or with planes the I420
+// planes.
+func (f *Source) read(dst *gocv.Mat, planes bool) (pipeline.Frame, error) {
 	if f.closed {
 		return pipeline.Frame{}, errClosed
 	}
 	w, h := f.info.Width, f.info.Height
-	if dst.Cols() != w || dst.Rows() != h || dst.Type() != gocv.MatTypeCV8UC3 {
-		dst.Close()
-		*dst = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	rows, typ := h, gocv.MatTypeCV8UC3
+	if planes {
+		rows, typ = h*3/2, gocv.MatTypeCV8UC1
 	}
-	if f.yuv {
+	if dst.Cols() != w || dst.Rows() != rows || dst.Type() != typ {
+		dst.Close()
+		*dst = gocv.NewMatWithSize(rows, w, typ)
+	}
+	if planes {
+		buf, err := dst.DataPtrUint8()
+		if err != nil {
+			return pipeline.Frame{}, err
+		}
+		if _, err := io.ReadFull(f.out, buf); err != nil {
+			return f.ended(dst, planes)
+		}
+	} else if f.yuv {
 		if f.planes.Ptr() == nil {
 			f.planes = gocv.NewMatWithSize(h*3/2, w, gocv.MatTypeCV8UC1)
 		}
@@ -362,7 +395,7 @@ func (f *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 			return pipeline.Frame{}, err
 		}
 		if _, err := io.ReadFull(f.out, buf); err != nil {
-			return f.ended(dst)
+			return f.ended(dst, planes)
 		}
 		gocv.CvtColor(f.planes, dst, gocv.ColorYUVToBGRIYUV)
 	} else {
@@ -371,7 +404,7 @@ func (f *Source) Read(dst *gocv.Mat) (pipeline.Frame, error) {
 			return pipeline.Frame{}, err
 		}
 		if _, err := io.ReadFull(f.out, buf); err != nil {
-			return f.ended(dst)
+			return f.ended(dst, planes)
 		}
 	}
 	fi, ok := <-f.frames
@@ -397,7 +430,7 @@ func (f *Source) frameGap() time.Duration {
 
 // ended handles the end of ffmpeg's output: the end of the file, a loop,
 // or a file that ends early.
-func (f *Source) ended(dst *gocv.Mat) (pipeline.Frame, error) {
+func (f *Source) ended(dst *gocv.Mat, planes bool) (pipeline.Frame, error) {
 	f.stopDecoder()
 	f.mu.Lock()
 	interrupted := f.interrupted
@@ -422,7 +455,7 @@ func (f *Source) ended(dst *gocv.Mat) (pipeline.Frame, error) {
 		if err := f.startDecoder(); err != nil {
 			return pipeline.Frame{}, err
 		}
-		return f.Read(dst)
+		return f.read(dst, planes)
 	}
 	return pipeline.Frame{}, io.EOF
 }
@@ -461,3 +494,5 @@ func (f *Source) Close() error {
 	}
 	return nil
 }
+
+var _ pipeline.I420Source = (*Source)(nil)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -94,4 +95,71 @@ func diff(a, b []byte) (float64, int) {
 		worst = max(worst, d)
 	}
 	return float64(sum) / float64(len(a)), worst
+}
+
+// TestReadI420 reads a BT.601 clip's planes (ReadI420): the same bytes
+// as ffmpeg's yuv420p decoding of the file, frame by frame, through a
+// loop (the second pass the same as the first) and mixed with Read
+// (BGR) on the same source; a clip that comes as BGR says so (I420
+// false) and refuses ReadI420 with an error naming the file.
+func TestReadI420(t *testing.T) {
+	if !Installed() {
+		t.Skip("no ffmpeg")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "planes.mkv")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=322x242:rate=10:duration=1",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", path).CombinedOutput(); err != nil {
+		t.Fatalf("making %s: %v\n%s", path, err, out)
+	}
+	want, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 322 * 242 * 3 / 2
+	src, err := Open(path, Options{Loop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if !src.I420() {
+		t.Fatal("a BT.601 yuv420p clip does not come as planes")
+	}
+	mat := gocv.NewMat()
+	defer mat.Close()
+	for n := range 25 { // two passes and a half
+		if n == 13 { // a BGR frame between planes
+			if _, err := src.Read(&mat); err != nil || mat.Type() != gocv.MatTypeCV8UC3 || mat.Rows() != 242 {
+				t.Fatalf("frame %d through Read: %v, type %v, %d rows", n, err, mat.Type(), mat.Rows())
+			}
+			continue
+		}
+		if _, err := src.ReadI420(&mat); err != nil {
+			t.Fatalf("frame %d: %v", n, err)
+		}
+		if mat.Type() != gocv.MatTypeCV8UC1 || mat.Cols() != 322 || mat.Rows() != 242*3/2 {
+			t.Fatalf("frame %d: type %v, %dx%d", n, mat.Type(), mat.Cols(), mat.Rows())
+		}
+		got, _ := mat.DataPtrUint8()
+		if i := n % 10; !bytes.Equal(got, want[i*size:(i+1)*size]) {
+			t.Fatalf("frame %d: planes differ from ffmpeg's frame %d", n, i)
+		}
+	}
+
+	bgrPath := filepath.Join(dir, "bt709.mkv")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=1",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-y", bgrPath).CombinedOutput(); err != nil {
+		t.Fatalf("making %s: %v\n%s", bgrPath, err, out)
+	}
+	other, err := Open(bgrPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if other.I420() {
+		t.Error("a BT.709 clip comes as planes")
+	}
+	if _, err := other.ReadI420(&mat); err == nil || !strings.Contains(err.Error(), bgrPath) {
+		t.Errorf("ReadI420 of a BGR source: %v, want an error naming the file", err)
+	}
 }
