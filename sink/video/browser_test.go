@@ -3,6 +3,7 @@ package video
 import (
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,6 +218,79 @@ func TestColorsKept(t *testing.T) {
 				if d := float64(px[ch]) - want[ch]; d > 6 || d < -6 {
 					t.Errorf("%dx%d bar %d: got BGR %v, want %v", w, h, i, px[:3], want)
 					break
+				}
+			}
+		}
+	}
+}
+
+// colorPage draws the video's first frame on a canvas and records on
+// <body> the colour at the middle of each of four vertical bars.
+const colorPage = `<!DOCTYPE html><html><body>
+<video id="v" preload="auto" muted src="%s"></video><canvas id="c"></canvas>
+<script>
+const v = document.getElementById('v'), b = document.body;
+v.addEventListener('error', () => { b.dataset.error = v.error ? v.error.code + ' ' + v.error.message : 'unknown'; });
+v.addEventListener('loadeddata', () => {
+  try {
+    const c = document.getElementById('c'), w = v.videoWidth, h = v.videoHeight;
+    c.width = w; c.height = h;
+    const x = c.getContext('2d');
+    x.drawImage(v, 0, 0);
+    b.dataset.px = [1, 3, 5, 7].map(k => Array.from(x.getImageData(Math.floor(k * w / 8), Math.floor(h / 2), 1, 1).data.slice(0, 3)).join(',')).join(' ');
+  } catch (e) { b.dataset.error = '' + e; }
+});
+</script></body></html>`
+
+// TestColorsInChromium writes four colour bars (red, green, blue,
+// yellow) at 1280x720 and 320x240 as H.264 (.mp4) and VP9 (.webm) and
+// reads the first frame back in headless Chromium: every bar within 8
+// levels of its colour. An HD stream whose colour is not labelled is
+// shown as BT.709 (green 252 as 215), so this fails without the tags.
+func TestColorsInChromium(t *testing.T) {
+	chromium.Path(t)
+	dir := t.TempDir()
+	bars := [][3]float64{{0, 0, 255}, {0, 255, 0}, {255, 0, 0}, {0, 220, 255}} // BGR
+	for _, size := range [][2]int{{1280, 720}, {320, 240}} {
+		for _, name := range []string{"bars.mp4", "bars.webm"} {
+			w, h := size[0], size[1]
+			path := filepath.Join(dir, fmt.Sprintf("%d_%s", w, name))
+			s, err := CreateWith(path, Encoding{Quality: "high"}, outfile.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			img := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+			for i, c := range bars {
+				roi := img.Region(image.Rect(i*w/4, 0, (i+1)*w/4, h))
+				roi.SetTo(gocv.NewScalar(c[0], c[1], c[2], 0))
+				roi.Close()
+			}
+			o := &pipeline.Output{Image: img, Source: pipeline.SourceInfo{Width: w, Height: h, FPS: 10}, Result: &pipeline.Result{}}
+			for i := range 3 {
+				o.Result.PTS = time.Duration(i) * 100 * time.Millisecond
+				if err := s.Write(o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			img.Close()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			page := filepath.Join(dir, "colors.html")
+			os.WriteFile(page, []byte(fmt.Sprintf(colorPage, filepath.Base(path))), 0o644)
+			r := chromium.Run(t, "file://"+page, 10*time.Second, "--dump-dom", "--allow-file-access-from-files")
+			got := regexp.MustCompile(`data-px="([^"]*)"`).FindSubmatch(r.DOM)
+			if got == nil {
+				t.Fatalf("%s: the page read no colours: %s", path, regexp.MustCompile(`<body[^>]*>`).Find(r.DOM))
+			}
+			px := strings.Fields(string(got[1]))
+			for i, c := range bars {
+				var rgb [3]float64
+				if i < len(px) {
+					fmt.Sscanf(px[i], "%g,%g,%g", &rgb[0], &rgb[1], &rgb[2])
+				}
+				if i >= len(px) || math.Abs(rgb[0]-c[2]) > 8 || math.Abs(rgb[1]-c[1]) > 8 || math.Abs(rgb[2]-c[0]) > 8 {
+					t.Errorf("%dx%d %s bar %d: Chromium shows RGB %v, want %v", w, h, name, i, rgb, [3]float64{c[2], c[1], c[0]})
 				}
 			}
 		}

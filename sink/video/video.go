@@ -234,6 +234,9 @@ func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, erro
 		q := [...]string{"8", "4", "2"}[level]
 		args = append(args, "-c:v", "mjpeg", "-q:v", q, "-pix_fmt", "yuvj420p")
 	}
+	if codec != "mjpeg" {
+		args = append(args, bt601Tags...)
+	}
 	switch format {
 	case "mp4", "mov":
 		// Fragmented: a file cut short by a crash still plays up to
@@ -242,6 +245,15 @@ func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, erro
 	}
 	return append(args, "-f", format), nil
 }
+
+// bt601Tags label an H.264 or VP9 stream's colour as what the frames
+// hold: BT.601 YUV in limited range (OpenCV's and ffmpeg's conversion
+// from BGR, and the decoder's planes, which are BT.601 or untagged).
+// Untagged, a browser takes an HD stream for BT.709 and shows it off
+// colour (Chromium: green 252 as 215, red with 25 of green); it heeds the
+// matrix only with the primaries and transfer given too
+// (TestColorsInChromium).
+var bt601Tags = []string{"-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv"}
 
 // h264Preset is x264's speed preset: superfast, on one thread with
 // zerolatency, is the fastest whose files stay within 2x a phone video's
