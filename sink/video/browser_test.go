@@ -184,28 +184,8 @@ func TestColorsKept(t *testing.T) {
 	for _, size := range [][2]int{{320, 240}, {321, 241}} {
 		w, h := size[0], size[1]
 		path := filepath.Join(t.TempDir(), "bars.mp4")
-		s, err := CreateWith(path, Encoding{Quality: "high"}, outfile.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		img := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+		writeBars(t, path, w, h, bars)
 		bw := w / len(bars)
-		for i, c := range bars {
-			roi := img.Region(image.Rect(i*bw, 0, (i+1)*bw, h))
-			roi.SetTo(c)
-			roi.Close()
-		}
-		o := &pipeline.Output{Image: img, Source: pipeline.SourceInfo{Width: w, Height: h, FPS: 10}, Result: &pipeline.Result{}}
-		for i := range 3 {
-			o.Result.PTS = time.Duration(i) * 100 * time.Millisecond
-			if err := s.Write(o); err != nil {
-				t.Fatal(err)
-			}
-		}
-		img.Close()
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
 		out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-frames:v", "1", "-vf", fmt.Sprintf("format=bgr24,crop=%d:%d:0:0", w, h), "-f", "rawvideo", "-pix_fmt", "bgr24", "-").Output()
 		if err != nil || len(out) != w*h*3 {
 			t.Fatalf("%dx%d: decoding: %v, %d bytes", w, h, err, len(out))
@@ -221,6 +201,34 @@ func TestColorsKept(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// writeBars writes three frames of vertical bars of the given BGR
+// colours, w×h, through a Sink at high quality.
+func writeBars(t *testing.T, path string, w, h int, bars []gocv.Scalar) {
+	t.Helper()
+	s, err := CreateWith(path, Encoding{Quality: "high"}, outfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	bw := w / len(bars)
+	for i, c := range bars {
+		roi := img.Region(image.Rect(i*bw, 0, (i+1)*bw, h))
+		roi.SetTo(c)
+		roi.Close()
+	}
+	o := &pipeline.Output{Image: img, Source: pipeline.SourceInfo{Width: w, Height: h, FPS: 10}, Result: &pipeline.Result{}}
+	for i := range 3 {
+		o.Result.PTS = time.Duration(i) * 100 * time.Millisecond
+		if err := s.Write(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -250,32 +258,12 @@ v.addEventListener('loadeddata', () => {
 func TestColorsInChromium(t *testing.T) {
 	chromium.Path(t)
 	dir := t.TempDir()
-	bars := [][3]float64{{0, 0, 255}, {0, 255, 0}, {255, 0, 0}, {0, 220, 255}} // BGR
+	bars := []gocv.Scalar{{Val3: 255}, {Val2: 255}, {Val1: 255}, {Val2: 220, Val3: 255}} // BGR
 	for _, size := range [][2]int{{1280, 720}, {320, 240}} {
 		for _, name := range []string{"bars.mp4", "bars.webm"} {
 			w, h := size[0], size[1]
 			path := filepath.Join(dir, fmt.Sprintf("%d_%s", w, name))
-			s, err := CreateWith(path, Encoding{Quality: "high"}, outfile.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			img := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
-			for i, c := range bars {
-				roi := img.Region(image.Rect(i*w/4, 0, (i+1)*w/4, h))
-				roi.SetTo(gocv.NewScalar(c[0], c[1], c[2], 0))
-				roi.Close()
-			}
-			o := &pipeline.Output{Image: img, Source: pipeline.SourceInfo{Width: w, Height: h, FPS: 10}, Result: &pipeline.Result{}}
-			for i := range 3 {
-				o.Result.PTS = time.Duration(i) * 100 * time.Millisecond
-				if err := s.Write(o); err != nil {
-					t.Fatal(err)
-				}
-			}
-			img.Close()
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
+			writeBars(t, path, w, h, bars)
 			page := filepath.Join(dir, "colors.html")
 			os.WriteFile(page, []byte(fmt.Sprintf(colorPage, filepath.Base(path))), 0o644)
 			r := chromium.Run(t, "file://"+page, 10*time.Second, "--dump-dom", "--allow-file-access-from-files")
@@ -289,8 +277,8 @@ func TestColorsInChromium(t *testing.T) {
 				if i < len(px) {
 					fmt.Sscanf(px[i], "%g,%g,%g", &rgb[0], &rgb[1], &rgb[2])
 				}
-				if i >= len(px) || math.Abs(rgb[0]-c[2]) > 8 || math.Abs(rgb[1]-c[1]) > 8 || math.Abs(rgb[2]-c[0]) > 8 {
-					t.Errorf("%dx%d %s bar %d: Chromium shows RGB %v, want %v", w, h, name, i, rgb, [3]float64{c[2], c[1], c[0]})
+				if i >= len(px) || math.Abs(rgb[0]-c.Val3) > 8 || math.Abs(rgb[1]-c.Val2) > 8 || math.Abs(rgb[2]-c.Val1) > 8 {
+					t.Errorf("%dx%d %s bar %d: Chromium shows RGB %v, want %v", w, h, name, i, rgb, [3]float64{c.Val3, c.Val2, c.Val1})
 				}
 			}
 		}
