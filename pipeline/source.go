@@ -21,6 +21,14 @@ type SourceInfo struct {
 	// or not they are read (cameras, streams, pushed frames): the
 	// pipeline then drops stale frames rather than fall behind.
 	Live bool
+	// ColorAssumed is true when the frames were decoded from YUV whose
+	// colour matrix was assumed (BT.601) rather than known: a file whose
+	// stream does not say it, a network stream read through OpenCV,
+	// which ignores what it says. A video made from such frames then
+	// says nothing of its colour either, so that a player shows it as it
+	// shows the source (a browser takes an unlabelled HD stream for
+	// BT.709); otherwise it is labelled BT.601, which is what it holds.
+	ColorAssumed bool
 }
 
 // Frame is what a Source says about a frame it read.

@@ -19,6 +19,7 @@ import (
 	"github.com/livecam/livecam/internal/testrig/shareddata"
 	"github.com/livecam/livecam/pipeline"
 	"github.com/livecam/livecam/sink/outfile"
+	"github.com/livecam/livecam/source/videofile"
 )
 
 // writeTestVideo writes n moving 320x240 frames at fps through a Sink.
@@ -165,7 +166,7 @@ func TestCodecChoices(t *testing.T) {
 		{"a.mp4", Encoding{Quality: "best"}, "", `unknown quality "best"`},
 		{"a.xyz", Encoding{}, "", "unknown video extension"},
 	} {
-		args, err := codecArgs(c.path, c.enc, 320, 240, 30)
+		args, err := codecArgs(c.path, c.enc, 320, 240, 30, true)
 		switch {
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), c.path)):
 			t.Errorf("%s %+v: error %v, want one naming the file and %q", c.path, c.enc, err, c.err)
@@ -233,52 +234,148 @@ func writeBars(t *testing.T, path string, w, h int, bars []gocv.Scalar) {
 }
 
 // colorPage draws the video's first frame on a canvas and records on
-// <body> the colour at the middle of each of four vertical bars.
+// <body> the colour at the middle of each of four vertical bars (trying
+// again while the canvas is still black: the frame may come after the
+// event; no test's bars are black).
 const colorPage = `<!DOCTYPE html><html><body>
 <video id="v" preload="auto" muted src="%s"></video><canvas id="c"></canvas>
 <script>
 const v = document.getElementById('v'), b = document.body;
 v.addEventListener('error', () => { b.dataset.error = v.error ? v.error.code + ' ' + v.error.message : 'unknown'; });
-v.addEventListener('loadeddata', () => {
+let tries = 0;
+function grab() {
   try {
     const c = document.getElementById('c'), w = v.videoWidth, h = v.videoHeight;
     c.width = w; c.height = h;
     const x = c.getContext('2d');
     x.drawImage(v, 0, 0);
-    b.dataset.px = [1, 3, 5, 7].map(k => Array.from(x.getImageData(Math.floor(k * w / 8), Math.floor(h / 2), 1, 1).data.slice(0, 3)).join(',')).join(' ');
+    const px = [1, 3, 5, 7].map(k => Array.from(x.getImageData(Math.floor(k * w / 8), Math.floor(h / 2), 1, 1).data.slice(0, 3)).join(','));
+    if (px.every(p => p === '0,0,0') && ++tries < 40) { setTimeout(grab, 50); return; } // no picture yet
+    b.dataset.px = px.join(' ');
   } catch (e) { b.dataset.error = '' + e; }
-});
+}
+v.addEventListener('loadeddata', grab);
 </script></body></html>`
+
+// chromiumColors loads the video at path in headless Chromium (colorPage)
+// and returns the RGB it shows at the middle of each of four vertical
+// bars of the first frame.
+func chromiumColors(t *testing.T, path string) [4][3]float64 {
+	t.Helper()
+	page := filepath.Join(filepath.Dir(path), "colors.html")
+	os.WriteFile(page, []byte(fmt.Sprintf(colorPage, filepath.Base(path))), 0o644)
+	r := chromium.Run(t, "file://"+page, 10*time.Second, "--dump-dom", "--allow-file-access-from-files")
+	got := regexp.MustCompile(`data-px="([^"]*)"`).FindSubmatch(r.DOM)
+	if got == nil {
+		t.Fatalf("%s: the page read no colours: %s", path, regexp.MustCompile(`<body[^>]*>`).Find(r.DOM))
+	}
+	var px [4][3]float64
+	f := strings.Fields(string(got[1]))
+	if len(f) != 4 {
+		t.Fatalf("%s: the page read %q", path, got[1])
+	}
+	for i := range px {
+		fmt.Sscanf(f[i], "%g,%g,%g", &px[i][0], &px[i][1], &px[i][2])
+	}
+	return px
+}
 
 // TestColorsInChromium writes four colour bars (red, green, blue,
 // yellow) at 1280x720 and 320x240 as H.264 (.mp4) and VP9 (.webm) and
 // reads the first frame back in headless Chromium: every bar within 8
-// levels of its colour. An HD stream whose colour is not labelled is
-// shown as BT.709 (green 252 as 215), so this fails without the tags.
+// levels of its colour; and at 1281x721, whose frames ffmpeg converts
+// (odd). An HD stream whose colour is not labelled is shown as BT.709
+// (green 255 as 216), so this fails without the tags.
 func TestColorsInChromium(t *testing.T) {
 	chromium.Path(t)
 	dir := t.TempDir()
 	bars := []gocv.Scalar{{Val3: 255}, {Val2: 255}, {Val1: 255}, {Val2: 220, Val3: 255}} // BGR
-	for _, size := range [][2]int{{1280, 720}, {320, 240}} {
+	for _, size := range [][2]int{{1280, 720}, {320, 240}, {1281, 721}} {
 		for _, name := range []string{"bars.mp4", "bars.webm"} {
 			w, h := size[0], size[1]
 			path := filepath.Join(dir, fmt.Sprintf("%d_%s", w, name))
 			writeBars(t, path, w, h, bars)
-			page := filepath.Join(dir, "colors.html")
-			os.WriteFile(page, []byte(fmt.Sprintf(colorPage, filepath.Base(path))), 0o644)
-			r := chromium.Run(t, "file://"+page, 10*time.Second, "--dump-dom", "--allow-file-access-from-files")
-			got := regexp.MustCompile(`data-px="([^"]*)"`).FindSubmatch(r.DOM)
-			if got == nil {
-				t.Fatalf("%s: the page read no colours: %s", path, regexp.MustCompile(`<body[^>]*>`).Find(r.DOM))
-			}
-			px := strings.Fields(string(got[1]))
+			px := chromiumColors(t, path)
 			for i, c := range bars {
-				var rgb [3]float64
-				if i < len(px) {
-					fmt.Sscanf(px[i], "%g,%g,%g", &rgb[0], &rgb[1], &rgb[2])
-				}
-				if i >= len(px) || math.Abs(rgb[0]-c.Val3) > 8 || math.Abs(rgb[1]-c.Val2) > 8 || math.Abs(rgb[2]-c.Val1) > 8 {
+				rgb := px[i]
+				if math.Abs(rgb[0]-c.Val3) > 8 || math.Abs(rgb[1]-c.Val2) > 8 || math.Abs(rgb[2]-c.Val1) > 8 {
 					t.Errorf("%dx%d %s bar %d: Chromium shows RGB %v, want %v", w, h, name, i, rgb, [3]float64{c.Val3, c.Val2, c.Val1})
+				}
+			}
+		}
+	}
+}
+
+// TestLooksLikeTheSource copies 1280x720 colour bars through the file
+// source and the Sink, as a run does (the planes or BGR, whichever the
+// source gives, and its SourceInfo), and reads the copy in Chromium. A
+// source that says BT.601 (its planes written as they are) or BT.709
+// (decoded to BGR with it, written BT.601 and labelled so) must show the
+// bars' own colours, within 8 levels (Chromium shows the BT.709 source
+// itself about 12 levels off, with its BT.709 transfer); one that says
+// nothing must show as the source does (its YUV written back, not
+// labelled: Chromium takes both for BT.709).
+func TestLooksLikeTheSource(t *testing.T) {
+	chromium.Path(t)
+	dir := t.TempDir()
+	bars := "color=c=red:s=320x720:d=1[a];color=c=0x00ff00:s=320x720:d=1[b];color=c=blue:s=320x720:d=1[c];color=c=0xffdc00:s=320x720:d=1[d];[a][b][c][d]hstack=4,format=rgb24"
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"bt601", []string{"-vf", "scale=out_color_matrix=bt601:out_range=tv", "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m"}},
+		{"bt709", []string{"-vf", "scale=out_color_matrix=bt709:out_range=tv", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"}},
+		{"untagged", []string{"-vf", "scale=out_color_matrix=bt601:out_range=tv"}},
+	} {
+		src := filepath.Join(dir, tc.name+".mp4")
+		args := append([]string{"-v", "error", "-f", "lavfi", "-i", bars, "-frames:v", "3", "-c:v", "libx264", "-crf", "12", "-pix_fmt", "yuv420p"}, tc.args...)
+		if out, err := exec.Command("ffmpeg", append(args, "-y", src)...).CombinedOutput(); err != nil {
+			t.Fatalf("making %s: %v\n%s", src, err, out)
+		}
+		f, err := videofile.Open(src, videofile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, tc.name+"_copy.mp4")
+		s, err := CreateWith(out, Encoding{Quality: "high"}, outfile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		frame, blank := gocv.NewMat(), gocv.NewMat()
+		res := &pipeline.Result{}
+		o := &pipeline.Output{Source: f.Info(), Result: res, Image: blank, I420: blank}
+		for {
+			var fr pipeline.Frame
+			if f.I420() {
+				fr, err = f.ReadI420(&frame)
+				o.I420 = frame
+			} else {
+				fr, err = f.Read(&frame)
+				o.Image = frame
+			}
+			if err != nil {
+				break
+			}
+			res.PTS = fr.PTS
+			if err := s.Write(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		frame.Close()
+		blank.Close()
+		want, got := chromiumColors(t, src), chromiumColors(t, out)
+		if tc.name != "untagged" {
+			want = [4][3]float64{{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 220, 0}} // the bars' own colours
+		}
+		for i := range want {
+			for ch := range 3 {
+				if math.Abs(got[i][ch]-want[i][ch]) > 8 {
+					t.Errorf("%s: bar %d shows RGB %v in the copy, %v in the source", tc.name, i, got[i], want[i])
+					break
 				}
 			}
 		}

@@ -38,8 +38,10 @@ import (
 //   - .mkv: H.264 in Matroska;
 //   - .avi: Motion JPEG.
 //
-// H.264 uses 4:2:0 colour (yuv420p), or 4:4:4 for an odd width or height,
-// so that the size is kept exactly. Frames are placed by their
+// H.264 and VP9 use 4:2:0 colour (yuv420p): a frame of odd width or
+// height gets one black line to make it even. Their colour is labelled
+// BT.601, limited range, unless the source's was only assumed
+// (pipeline.SourceInfo.ColorAssumed). Frames are placed by their
 // presentation time: frames of a variable-rate source are repeated or
 // left out so that the constant-rate file keeps the source's timing, and a
 // frame whose size differs from the first one (a camera that changed
@@ -161,7 +163,7 @@ var Qualities = []string{"low", "medium", "high"}
 // CreateWith is Create with a chosen encoding; a codec the file's
 // container cannot hold is an error naming the file.
 func CreateWith(path string, enc Encoding, opts outfile.Options) (*Sink, error) {
-	if _, err := codecArgs(path, enc, 2, 2, 30); err != nil {
+	if _, err := codecArgs(path, enc, 2, 2, 30, true); err != nil {
 		return nil, err
 	}
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
@@ -182,7 +184,7 @@ func CreateWith(path string, enc Encoding, opts outfile.Options) (*Sink, error) 
 
 // codecArgs returns ffmpeg's output arguments for the file's extension
 // and the encoding.
-func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, error) {
+func codecArgs(path string, enc Encoding, w, h int, fps float64, labelled bool) ([]string, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	var format string
 	allowed := []string{"h264", "mjpeg"}
@@ -234,7 +236,7 @@ func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, erro
 		q := [...]string{"8", "4", "2"}[level]
 		args = append(args, "-c:v", "mjpeg", "-q:v", q, "-pix_fmt", "yuvj420p")
 	}
-	if codec != "mjpeg" {
+	if codec != "mjpeg" && labelled {
 		args = append(args, bt601Tags...)
 	}
 	switch format {
@@ -248,11 +250,13 @@ func codecArgs(path string, enc Encoding, w, h int, fps float64) ([]string, erro
 
 // bt601Tags label an H.264 or VP9 stream's colour as what the frames
 // hold: BT.601 YUV in limited range (OpenCV's and ffmpeg's conversion
-// from BGR, and the decoder's planes, which are BT.601 or untagged).
-// Untagged, a browser takes an HD stream for BT.709 and shows it off
-// colour (Chromium: green 252 as 215, red with 25 of green); it heeds the
+// from BGR, and the decoder's planes of a BT.601 stream). Unlabelled, a
+// browser takes an HD stream for BT.709 and shows it off colour
+// (Chromium: green 255 as 216, red with 26 of green); it heeds the
 // matrix only with the primaries and transfer given too
-// (TestColorsInChromium).
+// (TestColorsInChromium). A source whose matrix was assumed
+// (pipeline.SourceInfo.ColorAssumed) gets no label: its frames' YUV is
+// the source's, which a player then shows as it shows the source.
 var bt601Tags = []string{"-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv"}
 
 // h264Preset is x264's speed preset: superfast, on one thread with
@@ -294,7 +298,7 @@ func (v *Sink) start(o *pipeline.Output) error {
 		args = append(args, v.audio.inputArgs(o.Result.PTS)...)
 		args = append(args, v.audio.outputArgs()...)
 	}
-	cargs, err := codecArgs(v.path, v.enc, v.width, v.height, v.fps)
+	cargs, err := codecArgs(v.path, v.enc, v.width, v.height, v.fps, !o.Source.ColorAssumed)
 	if err != nil {
 		pr.Close()
 		pw.Close()

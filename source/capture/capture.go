@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +78,7 @@ func Stream(url, name string) (*Source, error) {
 		return nil, &pipeline.SourceError{Source: name, Err: errors.New("cannot open the stream")}
 	}
 	c := newSource(vc, name, true, false)
+	c.info.ColorAssumed = colorAssumed(vc)
 	c.reopen = func() (*gocv.VideoCapture, error) { return gocv.VideoCaptureFileWithAPI(url, gocv.VideoCaptureFFmpeg) }
 	return c, nil
 }
@@ -112,6 +114,7 @@ func File(path string, opts FileOptions) (*Source, error) {
 		return nil, &pipeline.SourceError{Source: path, Err: errors.New("not a video OpenCV can open (unknown container or codec, or damaged)")}
 	}
 	c := newSource(vc, path, opts.Realtime, opts.Realtime)
+	c.info.ColorAssumed = colorAssumed(vc)
 	if c.info.Width <= 0 || c.info.Height <= 0 {
 		c.Close()
 		return nil, &pipeline.SourceError{Source: path, Err: errors.New("no video stream")}
@@ -136,6 +139,15 @@ func setStreamTimeout() {
 	if _, ok := os.LookupEnv("OPENCV_FFMPEG_CAPTURE_OPTIONS"); !ok {
 		os.Setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rw_timeout;"+strconv.FormatInt(StreamTimeout.Microseconds(), 10))
 	}
+}
+
+// colorAssumed reports whether OpenCV's FFmpeg backend decodes vc's
+// frames with an assumed colour matrix: it takes every video stream for
+// BT.601 whatever the stream says (pipeline.SourceInfo.ColorAssumed),
+// except Motion JPEG, which is BT.601 by definition (JFIF).
+func colorAssumed(vc *gocv.VideoCapture) bool {
+	codec := strings.ToLower(vc.CodecString())
+	return codec != "mjpe" && codec != "mjpg"
 }
 
 func closeCapture(vc *gocv.VideoCapture) {

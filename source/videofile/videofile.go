@@ -142,7 +142,8 @@ func Open(path string, opts Options) (*Source, error) {
 		return nil, &pipeline.SourceError{Source: path, Err: err}
 	}
 	f := &Source{path: path, pace: realtime, loop: loop, yuv: bt601Planes(st.PixFmt, st.ColorSpace, st.ColorRange, st.Width, st.Height)}
-	f.info = pipeline.SourceInfo{Name: path, Width: st.Width, Height: st.Height, Live: realtime}
+	f.info = pipeline.SourceInfo{Name: path, Width: st.Width, Height: st.Height, Live: realtime,
+		ColorAssumed: st.ColorSpace == "" || st.ColorSpace == "unknown"}
 	f.info.FPS = parseRate(st.AvgFrameRate)
 	if f.info.FPS <= 0 || f.info.FPS > 1000 {
 		f.info.FPS = parseRate(st.RFrameRate)
