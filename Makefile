@@ -12,7 +12,7 @@ endif
 # The frame of out/demo_boxes.mp4 the README opens with (the pets).
 BOXES_FRAME ?= 200
 
-.PHONY: all deps build demo readme-image test check test-arm64 vet-arm64 cross-arm64 vet fmt testdata fuzz bench
+.PHONY: all deps build demo readme-image test check test-arm64 vet-arm64 cross-arm64 vet fmt testdata fuzz bench amx-emu
 
 all: build
 
@@ -156,3 +156,10 @@ bench: build
 	$(GO) test ./bench -run '^$$' -bench '^BenchmarkQuant$$' -benchtime 15x
 	$(BIN) bench -threads 1
 	$(BIN) bench -threads 2
+
+# The AMX kernel's assembly on an emulated Sapphire Rapids core, for
+# machines without AMX: LIVECAM_BOCHS names a Bochs build directory made by
+# net/pwconv/testdata/amxemu/build-bochs.sh (see the README there).
+amx-emu:
+	@test -n "$(LIVECAM_BOCHS)" || { echo "set LIVECAM_BOCHS (net/pwconv/testdata/amxemu/README.md)"; exit 2; }
+	$(GO) test -tags amxemu -count 1 -run 'AMXBlocksInBochs|AMXBlocksModel|AMXEncoding' -v ./net/pwconv

@@ -23,7 +23,7 @@ type benchResult struct {
 	MinMS     float64 `json:"min_ms"`
 	Weights   string  `json:"weights"`   // "real" or "generated"
 	Precision string  `json:"precision"` // "float32" or "uint8"
-	Kernel    string  `json:"kernel"`    // "avx512", "avx2", "avx512-vnni", "neon" or "generic"
+	Kernel    string  `json:"kernel"`    // the kernel path, such as "avx512", "avx512-vnni", "amx", "neon" or "generic"
 }
 
 // benchOptions are the flags of `livecam bench`.

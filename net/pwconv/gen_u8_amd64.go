@@ -116,43 +116,9 @@ func kernel(mr, nz int) {
 	p("\tDECQ CX")
 	p("\tJNZ loop")
 
-	// Requantization. K1 selects the odd lanes, K4 the valid lanes of the
-	// last group, K5 all lanes, K2 the negative ones; X30 and X31 hold the
-	// right and left shift counts, Z29 zero.
-	p("\tMOVL $0xaaaa, R13")
-	p("\tKMOVW R13, K1")
-	p("\tMOVWLZX mask+72(FP), R13")
-	p("\tKMOVW R13, K4")
-	p("\tMOVL $0xffff, R13")
-	p("\tKMOVW R13, K5")
-	p("\tVMOVQ %d(AX), X30", rqRight)
-	p("\tVMOVQ %d(AX), X31", rqLeft)
-	p("\tVPXORD Z29, Z29, Z29")
+	requantSetup("mask+72(FP)")
 	for r := range mr {
 		for z := range nz {
-			a := acc(r, z)
-			p("\tVPADDD %d(DX), %s, %s", 64*z, a, a)
-			p("\tVPADDD.BCST %d(R10), %s, %s", 4*r, a, a)
-			p("\tVPSLLD X31, %s, %s", a, a)
-			p("\tVPSRLQ $32, %s, Z25", a)
-			p("\tVPMULDQ.BCST %d(AX), %s, Z24", rqMult, a)
-			p("\tVPMULDQ.BCST %d(AX), Z25, Z25", rqMult)
-			p("\tVPADDQ.BCST %d(AX), Z24, Z24", rqRound)
-			p("\tVPADDQ.BCST %d(AX), Z25, Z25", rqRound)
-			p("\tVPSRLQ $31, Z24, Z24")
-			p("\tVPSLLQ $1, Z25, Z25")
-			p("\tVPBLENDMD Z25, Z24, K1, %s", a)
-			// RoundingDivideByPOT, half away from zero, as
-			// sign(x)·((|x| + 2^(e−1)) >> e), the shift logical:
-			// |x| + 2^(e−1) may pass 2^31. K2 marks x < 0 (Z29 is 0).
-			p("\tVPCMPD $1, Z29, %s, K2", a)
-			p("\tVPABSD %s, %s", a, a)
-			p("\tVPADDD.BCST %d(AX), %s, %s", rqNudge, a, a)
-			p("\tVPSRLD X30, %s, %s", a, a)
-			p("\tVPSUBD %s, Z29, K2, %s", a, a)
-			p("\tVPADDD.BCST %d(AX), %s, %s", rqZP, a, a)
-			p("\tVPMAXSD.BCST %d(AX), %s, %s", rqMin, a, a)
-			p("\tVPMINSD.BCST %d(AX), %s, %s", rqMax, a, a)
 			k := "K5"
 			if z == nz-1 {
 				k = "K4"
@@ -161,11 +127,56 @@ func kernel(mr, nz int) {
 			if z > 0 {
 				dst = fmt.Sprintf("%d%s", 16*z, dst)
 			}
-			p("\tVPMOVDB %s, %s, %s", a, k, dst)
+			requantStore(acc(r, z), 64*z, fmt.Sprintf("%d(R10)", 4*r), k, dst)
 		}
 	}
 	p("\tVZEROUPPER")
 	p("\tRET")
+}
+
+// requantSetup loads what requantStore needs besides AX (the quant.SIMD),
+// DX (the bias) and the rowc address: K1 selects the odd lanes, K4 the
+// valid lanes of the last group (the uint16 at mask), K5 all lanes; X30
+// and X31 hold the right and left shift counts, Z29 zero.
+func requantSetup(mask string) {
+	p("\tMOVL $0xaaaa, R13")
+	p("\tKMOVW R13, K1")
+	p("\tMOVWLZX %s, R13", mask)
+	p("\tKMOVW R13, K4")
+	p("\tMOVL $0xffff, R13")
+	p("\tKMOVW R13, K5")
+	p("\tVMOVQ %d(AX), X30", rqRight)
+	p("\tVMOVQ %d(AX), X31", rqLeft)
+	p("\tVPXORD Z29, Z29, Z29")
+}
+
+// requantStore adds the bias at biasOff(DX) and the dword at rowc to the
+// 16 accumulators in register a, requantizes them (quant.SIMD at AX; Z24,
+// Z25 and K2 are scratch) and stores the lanes of mask k as bytes at dst.
+func requantStore(a string, biasOff int, rowc, k, dst string) {
+	p("\tVPADDD %d(DX), %s, %s", biasOff, a, a)
+	p("\tVPADDD.BCST %s, %s, %s", rowc, a, a)
+	p("\tVPSLLD X31, %s, %s", a, a)
+	p("\tVPSRLQ $32, %s, Z25", a)
+	p("\tVPMULDQ.BCST %d(AX), %s, Z24", rqMult, a)
+	p("\tVPMULDQ.BCST %d(AX), Z25, Z25", rqMult)
+	p("\tVPADDQ.BCST %d(AX), Z24, Z24", rqRound)
+	p("\tVPADDQ.BCST %d(AX), Z25, Z25", rqRound)
+	p("\tVPSRLQ $31, Z24, Z24")
+	p("\tVPSLLQ $1, Z25, Z25")
+	p("\tVPBLENDMD Z25, Z24, K1, %s", a)
+	// RoundingDivideByPOT, half away from zero, as
+	// sign(x)·((|x| + 2^(e−1)) >> e), the shift logical:
+	// |x| + 2^(e−1) may pass 2^31. K2 marks x < 0 (Z29 is 0).
+	p("\tVPCMPD $1, Z29, %s, K2", a)
+	p("\tVPABSD %s, %s", a, a)
+	p("\tVPADDD.BCST %d(AX), %s, %s", rqNudge, a, a)
+	p("\tVPSRLD X30, %s, %s", a, a)
+	p("\tVPSUBD %s, Z29, K2, %s", a, a)
+	p("\tVPADDD.BCST %d(AX), %s, %s", rqZP, a, a)
+	p("\tVPMAXSD.BCST %d(AX), %s, %s", rqMin, a, a)
+	p("\tVPMINSD.BCST %d(AX), %s, %s", rqMax, a, a)
+	p("\tVPMOVDB %s, %s, %s", a, k, dst)
 }
 
 // rowSums writes the byte sum of each of rows rows of k bytes (VPSADBW
@@ -575,6 +586,218 @@ func rowSumsAVX2() {
 	p("\tRET")
 }
 
+// Go's assembler knows no AMX instruction, so the AMX kernels write
+// theirs as bytes. Every one is VEX-encoded in map 0F38 with W0 and L0:
+//
+//	C4  R̄ X̄ B̄ 00010  0 v̄v̄v̄v̄ 0 pp  opcode  ModRM [SIB] [disp]
+//
+// The kernels use only the legacy registers AX-DI as bases and indexes
+// (R̄ X̄ B̄ = 111) and tiles 0-7. TestAMXEncoding checks every form
+// against GNU as where it is installed.
+var amxGPR = map[string]int{"AX": 0, "CX": 1, "DX": 2, "BX": 3, "SI": 6, "DI": 7}
+
+// amxVEX returns the VEX prefix and opcode bytes for pp (0: none, 1: 66,
+// 2: F3, 3: F2), vvvv and the opcode.
+func amxVEX(pp, vvvv, opcode int) []int {
+	return []int{0xc4, 0xe2, (^vvvv&15)<<3 | pp, opcode}
+}
+
+// amxMem returns ModRM, SIB and displacement bytes for a tile and the
+// memory operand disp(base)(index*1); index "" means no index.
+func amxMem(reg int, base, index string, disp int) []int {
+	b, ok := amxGPR[base]
+	if !ok || b == 5 {
+		panic("amxMem: base must be one of AX-DI but SP and BP")
+	}
+	mod := 0
+	switch {
+	case disp == 0:
+	case disp >= -128 && disp < 128:
+		mod = 1
+	default:
+		mod = 2
+	}
+	var bs []int
+	if index == "" {
+		bs = []int{mod<<6 | reg<<3 | b}
+	} else {
+		x, ok := amxGPR[index]
+		if !ok {
+			panic("amxMem: index must be one of AX-DI")
+		}
+		bs = []int{mod<<6 | reg<<3 | 4, x<<3 | b}
+	}
+	switch mod {
+	case 1:
+		bs = append(bs, disp&0xff)
+	case 2:
+		bs = append(bs, disp&0xff, disp>>8&0xff, disp>>16&0xff, disp>>24&0xff)
+	}
+	return bs
+}
+
+// amxBytes writes an instruction's bytes as one line of BYTE directives
+// with the instruction, in Intel operand order, as the comment.
+func amxBytes(bs []int, comment string) string {
+	var b strings.Builder
+	b.WriteString("\t")
+	for i, v := range bs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "BYTE $0x%02x", v)
+	}
+	b.WriteString(" // " + comment)
+	return b.String()
+}
+
+func memName(base, index string, disp int) string {
+	s := "[" + base
+	if index != "" {
+		s += "+" + index
+	}
+	if disp != 0 {
+		s += fmt.Sprintf("+%d", disp)
+	}
+	return s + "]"
+}
+
+// amxLdtilecfg is LDTILECFG m512: VEX.128.NP.0F38.W0 49 /0.
+func amxLdtilecfg(base string) string {
+	return amxBytes(append(amxVEX(0, 0, 0x49), amxMem(0, base, "", 0)...), "LDTILECFG "+memName(base, "", 0))
+}
+
+// amxTileloadd is TILELOADD tmm, [base+index*1+disp]: VEX.128.F2.0F38.W0 4B /r.
+func amxTileloadd(tmm int, base, index string, disp int) string {
+	return amxBytes(append(amxVEX(3, 0, 0x4b), amxMem(tmm, base, index, disp)...), fmt.Sprintf("TILELOADD TMM%d, %s", tmm, memName(base, index, disp)))
+}
+
+// amxTilestored is TILESTORED [base+index*1+disp], tmm: VEX.128.F3.0F38.W0 4B /r.
+func amxTilestored(tmm int, base, index string, disp int) string {
+	return amxBytes(append(amxVEX(2, 0, 0x4b), amxMem(tmm, base, index, disp)...), fmt.Sprintf("TILESTORED %s, TMM%d", memName(base, index, disp), tmm))
+}
+
+// amxTdpbusd is TDPBUSD dst, a, b (dst += a's unsigned bytes · b's signed
+// ones): VEX.128.66.0F38.W0 5E, ModRM 11 dst a, vvvv = b.
+func amxTdpbusd(dst, a, b int) string {
+	return amxBytes(append(amxVEX(1, b, 0x5e), 0xc0|dst<<3|a), fmt.Sprintf("TDPBUSD TMM%d, TMM%d, TMM%d", dst, a, b))
+}
+
+// amxTilezero is TILEZERO tmm: VEX.128.F2.0F38.W0 49 11 tmm 000.
+func amxTilezero(tmm int) string {
+	return amxBytes(append(amxVEX(3, 0, 0x49), 0xc0|tmm<<3), fmt.Sprintf("TILEZERO TMM%d", tmm))
+}
+
+// amxTilerelease is TILERELEASE: VEX.128.NP.0F38.W0 49 C0.
+func amxTilerelease() string {
+	return amxBytes(append(amxVEX(0, 0, 0x49), 0xc0), "TILERELEASE")
+}
+
+// amxKernel writes the AMX kernel of mt row tiles (1 or 2, of at most 16
+// rows each) × nt groups of 16 columns (1 or 2):
+//
+//	func(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int)
+//
+// cfg is the tile configuration (LDTILECFG's 64 bytes) that gives the
+// tiles their shapes: C tiles 0-3 (row tile r, group z is tile 2r+z) of
+// rows × 64 bytes, A tiles 4 and 5 of rows × kstep bytes, B tiles 6 and 7
+// of kstep/4 × 64 bytes. For each of steps steps of kstep inputs, A tile r
+// is loaded from a + 16r·lda (rows lda bytes apart), B tile z from b + 64z
+// (rows bstride bytes apart, the layout of the VNNI panels: per group of
+// 4 inputs, the panel's 16-column vectors one after the other), and
+// TDPBUSD adds their products into the C tiles; then a advances kstep
+// bytes and b kstep/4 rows. The C tiles go to acc (tile 2r+z at
+// r·1024 + z·2048 bytes, rows 64 bytes apart, so that row i of group z
+// is at i·64 + z·2048), and each of the rows rows is requantized as in
+// the VNNI kernel (rowc[i] and the bias added) and stored at c + i·ldc,
+// the last group's lanes limited by mask.
+func amxKernel(mt, nt int) {
+	name := fmt.Sprintf("gemmU8AMX%dx%d", mt, nt)
+	p("")
+	p("// func %s(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-120", name)
+	p("\tMOVQ cfg+80(FP), AX")
+	p("%s", amxLdtilecfg("AX"))
+	p("\tMOVQ a+0(FP), SI")
+	p("\tMOVQ lda+56(FP), CX")
+	p("\tMOVQ b+8(FP), BX")
+	p("\tMOVQ bstride+88(FP), DX")
+	p("\tMOVQ steps+48(FP), R8")
+	p("\tMOVQ kstep+96(FP), R9")
+	p("\tMOVQ R9, R10")
+	p("\tSHRQ $2, R10")
+	p("\tIMULQ DX, R10")
+	if mt == 2 {
+		p("\tMOVQ CX, DI")
+		p("\tSHLQ $4, DI")
+		p("\tADDQ SI, DI")
+	}
+	for r := range mt {
+		for z := range nt {
+			p("%s", amxTilezero(2*r+z))
+		}
+	}
+	p("amxloop:")
+	p("%s", amxTileloadd(4, "SI", "CX", 0))
+	if mt == 2 {
+		p("%s", amxTileloadd(5, "DI", "CX", 0))
+	}
+	for z := range nt {
+		p("%s", amxTileloadd(6+z, "BX", "DX", 64*z))
+	}
+	for r := range mt {
+		for z := range nt {
+			p("%s", amxTdpbusd(2*r+z, 4+r, 6+z))
+		}
+	}
+	p("\tADDQ R9, SI")
+	if mt == 2 {
+		p("\tADDQ R9, DI")
+	}
+	p("\tADDQ R10, BX")
+	p("\tDECQ R8")
+	p("\tJNZ amxloop")
+	p("\tMOVQ acc+104(FP), BX")
+	p("\tMOVQ $64, DX")
+	for r := range mt {
+		for z := range nt {
+			p("%s", amxTilestored(2*r+z, "BX", "DX", 1024*r+2048*z))
+		}
+	}
+	p("%s", amxTilerelease())
+
+	// Requantize row by row from acc.
+	p("\tMOVQ rq+40(FP), AX")
+	p("\tMOVQ bias+24(FP), DX")
+	p("\tMOVQ rowc+32(FP), R10")
+	p("\tMOVQ c+16(FP), DI")
+	p("\tMOVQ ldc+64(FP), R9")
+	p("\tMOVQ rows+112(FP), R8")
+	requantSetup("mask+72(FP)")
+	p("amxrow:")
+	for z := range nt {
+		p("\tVMOVDQU32 %d(BX), Z%d", 2048*z, z)
+	}
+	for z := range nt {
+		k := "K5"
+		if z == nt-1 {
+			k = "K4"
+		}
+		dst := "(DI)"
+		if z > 0 {
+			dst = fmt.Sprintf("%d(DI)", 16*z)
+		}
+		requantStore(fmt.Sprintf("Z%d", z), 64*z, "(R10)", k, dst)
+	}
+	p("\tADDQ $64, BX")
+	p("\tADDQ $4, R10")
+	p("\tADDQ R9, DI")
+	p("\tDECQ R8")
+	p("\tJNZ amxrow")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
 func main() {
 	o := flag.String("o", "u8_amd64.s", "output file")
 	flag.Parse()
@@ -596,6 +819,11 @@ func main() {
 		avxVNNI(mr)
 	}
 	rowSumsAVX2()
+	for mt := 1; mt <= 2; mt++ {
+		for nt := 1; nt <= 2; nt++ {
+			amxKernel(mt, nt)
+		}
+	}
 	if err := os.WriteFile(*o, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

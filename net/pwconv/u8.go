@@ -14,7 +14,8 @@ type u8Kernel struct {
 	vnni    bool
 	avxvnni bool
 	avx2    bool
-	arm     int // armDot or armNEON for the arm64 kernels
+	amx     bool // with vnni: the AMX blocks on the VNNI kernel's panels
+	arm     int  // armDot or armNEON for the arm64 kernels
 }
 
 // The arm64 kernel families.
@@ -60,6 +61,8 @@ type U8Weights struct {
 	kp     int // k rounded up to a multiple of 4
 	c      int32
 	vrq    quant.SIMD
+	// kstep is the AMX kernel's inputs a step (amxKStep).
+	kstep int
 
 	// For the arm64 kernels: panels of 8 columns of raw bytes (dot
 	// product: per 4 inputs, 2 vectors of 4 columns × 4 bytes) or of
@@ -167,6 +170,21 @@ func (p *U8Weights) packVNNI(w []uint8, wZero int32) {
 		}
 	}
 	p.vrq = p.rq.SIMD()
+	if p.kern.amx {
+		p.kstep = amxKStep(p.kp)
+	}
+}
+
+// amxKStep returns the inputs of an AMX step for a layer of kp inputs (a
+// multiple of 4): the largest multiple of 4 up to 64 that divides kp, so
+// that every step is whole (96 inputs: two steps of 48).
+func amxKStep(kp int) int {
+	for s := 64; s > 4; s -= 4 {
+		if kp%s == 0 {
+			return s
+		}
+	}
+	return 4
 }
 
 // packARM lays the weights out for the arm64 tiles.
@@ -300,6 +318,10 @@ func (w *U8Weights) ApplyCols(dst, src []uint8, rows, lo, hi int) {
 	if w.kern.vnni {
 		if lo%64 != 0 || (hi%64 != 0 && hi != n) {
 			panic("pwconv: ApplyCols: column range not on 64-column panels")
+		}
+		if w.kern.amx {
+			w.applyAMX(dst, src, rows, lo/64, (hi+63)/64)
+			return
 		}
 		w.applyVNNI(dst, src, rows, lo/64, (hi+63)/64)
 		return

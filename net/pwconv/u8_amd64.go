@@ -159,7 +159,7 @@ var u8AVXVNNI = &u8Kernel{name: "avxvnni", avxvnni: true}
 
 // u8SIMDKernels lists the amd64 uint8 kernels; net/internal/kernelenv
 // says which of them this CPU runs.
-func u8SIMDKernels() []*u8Kernel { return []*u8Kernel{u8VNNI, u8AVXVNNI, u8AVX2} }
+func u8SIMDKernels() []*u8Kernel { return []*u8Kernel{u8AMX, u8VNNI, u8AVXVNNI, u8AVX2} }
 
 //go:noescape
 func gemmU8AVX2x1(a *int16, b *int16, c *uint8, bias *int32, rq *quant.SIMD256, k4, lda, ldc int)

@@ -150,6 +150,10 @@ func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no VNNI kernel here")
 }
 
+func (w *U8Weights) applyAMX(dst, src []uint8, rows, p0, p1 int) {
+	panic("pwconv: no AMX kernel here")
+}
+
 func (w *U8Weights) applyAVXVNNI(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no AVX-VNNI kernel here")
 }

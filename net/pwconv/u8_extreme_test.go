@@ -58,10 +58,7 @@ func TestU8Extremes(t *testing.T) {
 								p.Apply(dst, src, rows)
 								for r := range rows {
 									for j := range n {
-										acc := bias[j]
-										for i := range k {
-											acc += (int32(src[r*k+i]) - xz) * (int32(w[j*k+i]) - wz)
-										}
+										acc := u8Acc(w, wz, bias, xz, src, k, r, j)
 										if want := rq.Apply(acc); dst[r*n+j] != want {
 											t.Fatalf("zero points x %d w %d, real %g: row %d, column %d: %d, want %d (acc %d)", xz, wz, real, r, j, dst[r*n+j], want, acc)
 										}

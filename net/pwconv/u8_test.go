@@ -31,6 +31,29 @@ func randomU8Layer(rng *rand.Rand, k, n int) (w []uint8, wz int32, bias []int32,
 	return w, wz, bias, xz, quant.Requant{Multiplier: m, Shift: shift, ZeroPoint: zp, Min: lo, Max: hi}
 }
 
+// u8Acc returns TFLite's accumulator for row r, column j of a uint8
+// layer computed one value at a time: the bias plus Σ (x − xz)·(w − wz).
+func u8Acc(w []uint8, wz int32, bias []int32, xz int32, src []uint8, k, r, j int) int32 {
+	acc := bias[j]
+	for i := range k {
+		acc += (int32(src[r*k+i]) - xz) * (int32(w[j*k+i]) - wz)
+	}
+	return acc
+}
+
+// randomU8Input returns rows×k random input bytes, or all 255 (the
+// largest accumulators) when full.
+func randomU8Input(rng *rand.Rand, rows, k int, full bool) []uint8 {
+	src := make([]uint8, rows*k)
+	for i := range src {
+		src[i] = uint8(rng.IntN(256))
+		if full {
+			src[i] = 255
+		}
+	}
+	return src
+}
+
 // TestU8KernelsAgree runs every uint8 kernel on random layers of the
 // shapes MobileNet has and of awkward ones, and requires every output
 // byte to equal the portable kernel's and TFLite's arithmetic computed
@@ -50,21 +73,12 @@ func TestU8KernelsAgree(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					src := make([]uint8, rows*k)
-					for i := range src {
-						src[i] = uint8(rng.IntN(256))
-						if trial == 1 {
-							src[i] = 255 // the largest accumulators
-						}
-					}
+					src := randomU8Input(rng, rows, k, trial == 1)
 					dst := make([]uint8, rows*n)
 					p.Apply(dst, src, rows)
 					for r := range rows {
 						for j := range n {
-							acc := bias[j]
-							for i := range k {
-								acc += (int32(src[r*k+i]) - xz) * (int32(w[j*k+i]) - wz)
-							}
+							acc := u8Acc(w, wz, bias, xz, src, k, r, j)
 							if want := rq.Apply(acc); dst[r*n+j] != want {
 								t.Fatalf("trial %d, row %d, column %d: %d, want %d (acc %d, rq %+v)", trial, r, j, dst[r*n+j], want, acc, rq)
 							}

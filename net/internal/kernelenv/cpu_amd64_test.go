@@ -21,6 +21,7 @@ func TestPathsFollowCPU(t *testing.T) {
 		"avxvnni":     avx2 && x.HasAVXVNNI,
 		"avx512":      avx512,
 		"avx512-vnni": avx512 && x.HasAVX512VNNI && x.HasBMI2,
+		"amx":         avx512 && x.HasAVX512VNNI && x.HasBMI2 && x.HasAMXTile && x.HasAMXInt8 && amxPermitted(),
 	}
 	var got []string
 	for _, p := range Paths() {
@@ -49,6 +50,8 @@ func TestPathsOnFakeCPUs(t *testing.T) {
 	n100.avxvnni = true
 	sapphire := cascade
 	sapphire.avxvnni = true
+	sapphireAMX := sapphire
+	sapphireAMX.amx = true
 	for _, c := range []struct {
 		cpu  string
 		x    x86Features
@@ -60,7 +63,8 @@ func TestPathsOnFakeCPUs(t *testing.T) {
 		{"Skylake-X", skylakeX, []string{"avx512", "avx2", "generic"}},
 		{"Cascade Lake", cascade, []string{"avx512-vnni", "avx512", "avx2", "generic"}},
 		{"N100", n100, []string{"avxvnni", "avx2", "generic"}},
-		{"Sapphire Rapids", sapphire, []string{"avx512-vnni", "avx512", "avxvnni", "avx2", "generic"}},
+		{"Sapphire Rapids, Linux without AMX", sapphire, []string{"avx512-vnni", "avx512", "avxvnni", "avx2", "generic"}},
+		{"Sapphire Rapids", sapphireAMX, []string{"amx", "avx512-vnni", "avx512", "avxvnni", "avx2", "generic"}},
 	} {
 		var got []string
 		for _, p := range pathsOn(tb, c.x.has) {

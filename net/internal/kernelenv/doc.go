@@ -12,10 +12,16 @@
 // A CPU runs every path whose features it has, not a ladder of them: an
 // AVX-512 core without VNNI (Skylake-X) runs avx512 but not avxvnni, an
 // AVX-VNNI core without AVX-512 (N100, 12th-14th generation Core) runs
-// avxvnni but not avx512. Each path names the kernel of each precision
+// avxvnni but not avx512. The amx path also needs Linux to let the
+// process use the tiles' 8 KiB of state: it is asked once, when the
+// package starts on a CPU whose CPUID lists AMX-TILE and AMX-INT8
+// (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)), and a kernel
+// that says no (before Linux 5.16, or a hypervisor that hides the
+// state) leaves the path out. Each path names the kernel of each precision
 // it runs, its own or that of a path whose features it has:
 //
 //	amd64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
+//	amx           avx512    amx           avx512                avx512-vnni's, AMX-TILE and AMX-INT8, and Linux's leave
 //	avx512-vnni   avx512    avx512-vnni   avx512                AVX-512 F, BW, VL and VNNI, BMI2
 //	avx512        avx512    avx2          avx512                AVX-512 F, BW and VL, and AVX2, FMA
 //	avxvnni       avx2      avxvnni       avx2                  AVX2, FMA and AVX-VNNI
