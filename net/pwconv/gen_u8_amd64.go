@@ -136,12 +136,17 @@ func kernel(mr, nz int) {
 
 // requantSetup loads what requantStore needs besides AX (the quant.SIMD),
 // DX (the bias) and the rowc address: K1 selects the odd lanes, K4 the
-// valid lanes of the last group (the uint16 at mask), K5 all lanes; X30
-// and X31 hold the right and left shift counts, Z29 zero.
+// valid lanes of the last group (the uint16 at mask; all lanes when mask
+// is ""), K5 all lanes; X30 and X31 hold the right and left shift counts,
+// Z29 zero.
 func requantSetup(mask string) {
 	p("\tMOVL $0xaaaa, R13")
 	p("\tKMOVW R13, K1")
-	p("\tMOVWLZX %s, R13", mask)
+	if mask == "" {
+		p("\tMOVL $0xffff, R13")
+	} else {
+		p("\tMOVWLZX %s, R13", mask)
+	}
 	p("\tKMOVW R13, K4")
 	p("\tMOVL $0xffff, R13")
 	p("\tKMOVW R13, K5")
@@ -718,10 +723,70 @@ func amxKernel(mt, nt int) {
 	p("TEXT ·%s(SB), NOSPLIT, $0-120", name)
 	p("\tMOVQ cfg+80(FP), AX")
 	p("%s", amxLdtilecfg("AX"))
+	p("\tMOVQ bstride+88(FP), DX")
+	amxBlock(mt, nt)
+	p("%s", amxTilerelease())
+	p("\tMOVQ rq+40(FP), AX")
+	requantSetup("mask+72(FP)")
+	amxRequantRows(nt, "amxrow")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// amxRunKernel writes the AMX kernel of mt row tiles over whole panels
+// of 64 columns, one tile configuration for all of them:
+//
+//	func(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc, pairs int, cfg *[64]byte, panelBytes, kstep int, acc *int32, rows int)
+//
+// It computes pairs blocks of 32 columns (two per panel) as amxKernel's
+// mt×2 block does with bstride 256 and every lane stored: after each,
+// c advances 32 bytes and bias 32 dwords, and b 128 bytes to the
+// panel's second half or, after it, to the next panel (panelBytes past
+// the first half). The loop's pointers and count live in the argument
+// slots, which belong to the callee in Go's ABI0.
+func amxRunKernel(mt int) {
+	name := fmt.Sprintf("gemmU8AMXRun%d", mt)
+	p("")
+	p("// func %s(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc, pairs int, cfg *[64]byte, panelBytes, kstep int, acc *int32, rows int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-120", name)
+	p("\tMOVQ cfg+80(FP), AX")
+	p("%s", amxLdtilecfg("AX"))
+	p("\tMOVQ rq+40(FP), AX")
+	requantSetup("")
+	p("runpair:")
+	p("\tMOVQ $256, DX")
+	amxBlock(mt, 2)
+	p("\tMOVQ rq+40(FP), AX")
+	amxRequantRows(2, "runrow")
+	p("\tMOVQ pairs+72(FP), R8")
+	p("\tDECQ R8")
+	p("\tJZ rundone")
+	p("\tMOVQ R8, pairs+72(FP)")
+	p("\tADDQ $32, c+16(FP)")
+	p("\tADDQ $128, bias+24(FP)")
+	p("\tMOVQ b+8(FP), BX")
+	p("\tTESTQ $1, R8")
+	p("\tJZ runpanel")
+	p("\tADDQ $128, BX")
+	p("\tJMP runnext")
+	p("runpanel:")
+	p("\tADDQ panelBytes+88(FP), BX")
+	p("\tSUBQ $128, BX")
+	p("runnext:")
+	p("\tMOVQ BX, b+8(FP)")
+	p("\tJMP runpair")
+	p("rundone:")
+	p("%s", amxTilerelease())
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// amxBlock writes the tile part of a block, the B tiles' row stride in
+// DX: the C tiles zeroed, the steps, and the C tiles stored to acc.
+func amxBlock(mt, nt int) {
 	p("\tMOVQ a+0(FP), SI")
 	p("\tMOVQ lda+56(FP), CX")
 	p("\tMOVQ b+8(FP), BX")
-	p("\tMOVQ bstride+88(FP), DX")
 	p("\tMOVQ steps+48(FP), R8")
 	p("\tMOVQ kstep+96(FP), R9")
 	p("\tMOVQ R9, R10")
@@ -737,7 +802,9 @@ func amxKernel(mt, nt int) {
 			p("%s", amxTilezero(2*r+z))
 		}
 	}
-	p("amxloop:")
+	loop := fmt.Sprintf("amxstep%d", labels)
+	labels++
+	p("%s:", loop)
 	p("%s", amxTileloadd(4, "SI", "CX", 0))
 	if mt == 2 {
 		p("%s", amxTileloadd(5, "DI", "CX", 0))
@@ -756,7 +823,7 @@ func amxKernel(mt, nt int) {
 	}
 	p("\tADDQ R10, BX")
 	p("\tDECQ R8")
-	p("\tJNZ amxloop")
+	p("\tJNZ %s", loop)
 	p("\tMOVQ acc+104(FP), BX")
 	p("\tMOVQ $64, DX")
 	for r := range mt {
@@ -764,17 +831,21 @@ func amxKernel(mt, nt int) {
 			p("%s", amxTilestored(2*r+z, "BX", "DX", 1024*r+2048*z))
 		}
 	}
-	p("%s", amxTilerelease())
+}
 
-	// Requantize row by row from acc.
-	p("\tMOVQ rq+40(FP), AX")
+// labels numbers the step loops' labels within a function.
+var labels int
+
+// amxRequantRows writes the requantization of a block from acc (AX holds
+// the quant.SIMD, requantSetup done): each of the rows rows, nt groups,
+// the bias at bias, rowc[i], stored at c + i·ldc.
+func amxRequantRows(nt int, label string) {
 	p("\tMOVQ bias+24(FP), DX")
 	p("\tMOVQ rowc+32(FP), R10")
 	p("\tMOVQ c+16(FP), DI")
 	p("\tMOVQ ldc+64(FP), R9")
 	p("\tMOVQ rows+112(FP), R8")
-	requantSetup("mask+72(FP)")
-	p("amxrow:")
+	p("%s:", label)
 	for z := range nt {
 		p("\tVMOVDQU32 %d(BX), Z%d", 2048*z, z)
 	}
@@ -793,9 +864,7 @@ func amxKernel(mt, nt int) {
 	p("\tADDQ $4, R10")
 	p("\tADDQ R9, DI")
 	p("\tDECQ R8")
-	p("\tJNZ amxrow")
-	p("\tVZEROUPPER")
-	p("\tRET")
+	p("\tJNZ %s", label)
 }
 
 func main() {
@@ -823,6 +892,7 @@ func main() {
 		for nt := 1; nt <= 2; nt++ {
 			amxKernel(mt, nt)
 		}
+		amxRunKernel(mt)
 	}
 	if err := os.WriteFile(*o, []byte(out.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -20,6 +20,12 @@ func gemmU8AMX2x1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD
 //go:noescape
 func gemmU8AMX2x2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int)
 
+//go:noescape
+func gemmU8AMXRun1(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc, pairs int, cfg *[64]byte, panelBytes, kstep int, acc *int32, rows int)
+
+//go:noescape
+func gemmU8AMXRun2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc, pairs int, cfg *[64]byte, panelBytes, kstep int, acc *int32, rows int)
+
 // u8AMX is the AMX kernel of the uint8 product: TDPBUSD on tiles of 16
 // rows × 64 inputs and 16 groups of 4 inputs × 16 columns, blocks of 32
 // rows × 32 columns (four accumulator tiles), requantized with AVX-512.
@@ -30,6 +36,20 @@ var u8AMX = &u8Kernel{name: "amx", vnni: true, amx: true}
 // 2) × nt groups of 16 columns (1 or 2), as gemmU8AMX<mt>x<nt> (see
 // gen_u8_amd64.go, amxKernel). Tests pass a Go model of it.
 type amxTileFunc func(mt, nt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int)
+
+// amxRunFunc computes mt row tiles over pairs blocks of 32 columns of
+// whole panels, one tile configuration for all, as gemmU8AMXRun<mt> (see
+// gen_u8_amd64.go, amxRunKernel). Tests pass a Go model of it.
+type amxRunFunc func(mt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc, pairs int, cfg *[64]byte, panelBytes, kstep int, acc *int32, rows int)
+
+// amxRun calls the assembly run of mt row tiles (static calls).
+func amxRun(mt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc, pairs int, cfg *[64]byte, panelBytes, kstep int, acc *int32, rows int) {
+	if mt == 1 {
+		gemmU8AMXRun1(a, b, c, bias, rowc, rq, steps, lda, ldc, pairs, cfg, panelBytes, kstep, acc, rows)
+		return
+	}
+	gemmU8AMXRun2(a, b, c, bias, rowc, rq, steps, lda, ldc, pairs, cfg, panelBytes, kstep, acc, rows)
+}
 
 // amxTile calls the assembly block of mt × nt (static calls).
 func amxTile(mt, nt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int) {
@@ -87,19 +107,24 @@ func amxConfigure(cfg *[64]byte, rows, kstep int) {
 }
 
 // applyAMX computes rows [0, rows) and panels [p0, p1) with the AMX
-// blocks.
+// kernel.
 func (w *U8Weights) applyAMX(dst, src []uint8, rows, p0, p1 int) {
-	w.applyAMXWith(amxTile, dst, src, rows, p0, p1)
+	w.applyAMXWith(amxRun, amxTile, dst, src, rows, p0, p1)
 }
 
-// applyAMXWith is applyAMX with the block computed by tile. Blocks of 32
-// rows (the last one shorter) run over every panel in [p0, p1), 32
-// columns at a time (a panel's odd last group alone), the tile
-// configuration written once per block of rows.
-func (w *U8Weights) applyAMXWith(tile amxTileFunc, dst, src []uint8, rows, p0, p1 int) {
+// applyAMXWith is applyAMX with the runs of whole panels computed by run
+// and the blocks of a partial last panel by tile. Blocks of 32 rows (the
+// last one shorter) go over every panel in [p0, p1): the whole panels in
+// one run, one tile configuration for them all, then the partial one 32
+// columns at a time (its odd last group alone, its lanes masked).
+func (w *U8Weights) applyAMXWith(run amxRunFunc, tile amxTileFunc, dst, src []uint8, rows, p0, p1 int) {
 	s := amxScratches.Get().(*amxScratch)
 	defer amxScratches.Put(s)
 	steps := w.kp / w.kstep
+	whole := p1
+	if p1 == (w.n+63)/64 && w.n%64 != 0 {
+		whole-- // the last panel is partial
+	}
 	for i := 0; i < rows; i += 32 {
 		r := min(32, rows-i)
 		mt := (r + 15) / 16
@@ -108,7 +133,11 @@ func (w *U8Weights) applyAMXWith(tile amxTileFunc, dst, src []uint8, rows, p0, p
 			s.rowc[j] *= w.c
 		}
 		amxConfigure(&s.cfg, r, w.kstep)
-		for p := p0; p < p1; p++ {
+		if whole > p0 {
+			run(mt, &src[i*w.k], &w.packed[p0*w.kp*64], &dst[i*w.n+p0*64], &w.pbias[p0*64], &s.rowc[0], &w.vrq,
+				steps, w.k, w.n, 2*(whole-p0), &s.cfg, w.kp*64, w.kstep, &s.acc[0], r)
+		}
+		for p := max(whole, p0); p < p1; p++ {
 			nz, last := w.panelShape(p)
 			for z := 0; z < nz; z += 2 {
 				nt := min(2, nz-z)

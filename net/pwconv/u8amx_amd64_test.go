@@ -23,6 +23,8 @@ import (
 // into the layer's arrays, and the scratch values it read, so that it can
 // be replayed elsewhere (TestAMXBlocksInBochs).
 type amxCall struct {
+	run                        bool // a run of whole panels (pairs, panelBytes), else a block
+	pairs, panelBytes          int
 	mt, nt                     int
 	a, b, c, bias              int // offsets in src, packed, dst (bytes) and pbias (int32s)
 	rowc                       []int32
@@ -70,13 +72,50 @@ func simdRequant(s *quant.SIMD, acc int32) uint8 {
 	return uint8(min(max(v, s.Min), s.Max))
 }
 
-// amxModel returns a Go model of the AMX blocks for layer w applied to
-// src and dst: what gemmU8AMX<mt>x<nt> computes, from the tile
-// configuration as the hardware reads it. It fails t where the hardware
-// would refuse the call (a TDPBUSD on tiles of mismatched or missing
-// shapes) and where a load or store would leave src, w's panels, dst or
-// the scratch, and appends each call to *calls when calls is not nil.
-func amxModel(t *testing.T, w *U8Weights, src, dst []uint8, calls *[]amxCall) amxTileFunc {
+// amxModel returns a Go model of the AMX kernel for layer w applied to
+// src and dst: what gemmU8AMXRun<mt> and gemmU8AMX<mt>x<nt> compute, from
+// the tile configuration as the hardware reads it. It fails t where the
+// hardware would refuse the call (a TDPBUSD on tiles of mismatched or
+// missing shapes) and where a load or store would leave src, w's panels,
+// dst or the scratch, and appends each call to *calls when calls is not
+// nil.
+func amxModel(t *testing.T, w *U8Weights, src, dst []uint8, calls *[]amxCall) (amxRunFunc, amxTileFunc) {
+	block := amxBlockModel(t, w, src, dst)
+	srcP, packP, dstP := unsafe.Pointer(&src[0]), unsafe.Pointer(&w.packed[0]), unsafe.Pointer(&dst[0])
+	record := func(c amxCall, a *uint8, b *int8, cp *uint8, bias, rowc *int32, cfg *[64]byte) {
+		if calls == nil {
+			return
+		}
+		c.a = int(uintptr(unsafe.Pointer(a)) - uintptr(srcP))
+		c.b = int(uintptr(unsafe.Pointer(b)) - uintptr(packP))
+		c.c = int(uintptr(unsafe.Pointer(cp)) - uintptr(dstP))
+		c.bias = int(uintptr(unsafe.Pointer(bias))-uintptr(unsafe.Pointer(&w.pbias[0]))) / 4
+		c.rowc = append([]int32(nil), unsafe.Slice(rowc, c.rows)...)
+		c.cfg = *cfg
+		*calls = append(*calls, c)
+	}
+	run := func(mt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc, pairs int, cfg *[64]byte, panelBytes, kstep int, acc *int32, rows int) {
+		t.Helper()
+		if pairs < 1 || pairs%2 != 0 {
+			t.Fatalf("a run of %d pairs, not whole panels", pairs)
+		}
+		for q := range pairs {
+			pn, half := q/2, q%2
+			block(mt, 2, a, (*int8)(unsafe.Add(unsafe.Pointer(b), pn*panelBytes+128*half)), (*uint8)(unsafe.Add(unsafe.Pointer(c), 64*pn+32*half)),
+				(*int32)(unsafe.Add(unsafe.Pointer(bias), 4*(64*pn+32*half))), rowc, rq, steps, lda, ldc, 0xffff, cfg, 256, kstep, acc, rows)
+		}
+		record(amxCall{run: true, pairs: pairs, panelBytes: panelBytes, mt: mt, nt: 2, steps: steps, lda: lda, ldc: ldc, kstep: kstep, rows: rows}, a, b, c, bias, rowc, cfg)
+	}
+	tile := func(mt, nt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int) {
+		t.Helper()
+		block(mt, nt, a, b, c, bias, rowc, rq, steps, lda, ldc, mask, cfg, bstride, kstep, acc, rows)
+		record(amxCall{mt: mt, nt: nt, steps: steps, lda: lda, ldc: ldc, mask: mask, bstride: bstride, kstep: kstep, rows: rows}, a, b, c, bias, rowc, cfg)
+	}
+	return run, tile
+}
+
+// amxBlockModel returns the model of one block (amxModel).
+func amxBlockModel(t *testing.T, w *U8Weights, src, dst []uint8) amxTileFunc {
 	return func(mt, nt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int) {
 		t.Helper()
 		palette, ts := tileShapes(cfg)
@@ -167,13 +206,6 @@ func amxModel(t *testing.T, w *U8Weights, src, dst []uint8, calls *[]amxCall) am
 				}
 			}
 		}
-		if calls != nil {
-			*calls = append(*calls, amxCall{mt: mt, nt: nt,
-				a: int(uintptr(unsafe.Pointer(a)) - uintptr(srcP)), b: int(uintptr(unsafe.Pointer(b)) - uintptr(packP)),
-				c: int(uintptr(unsafe.Pointer(c)) - uintptr(dstP)), bias: int(uintptr(unsafe.Pointer(bias))-uintptr(unsafe.Pointer(&w.pbias[0]))) / 4,
-				rowc: append([]int32(nil), rowcs...), steps: steps, lda: lda, ldc: ldc, mask: mask, cfg: *cfg,
-				bstride: bstride, kstep: kstep, rows: rows})
-		}
 	}
 }
 
@@ -211,7 +243,8 @@ func TestAMXBlocksModel(t *testing.T) {
 				for i := range dst {
 					dst[i] = 0xa5
 				}
-				p.applyAMXWith(amxModel(t, p, src, dst, nil), dst, src, rows, 0, (n+63)/64)
+				run, tile := amxModel(t, p, src, dst, nil)
+				p.applyAMXWith(run, tile, dst, src, rows, 0, (n+63)/64)
 				for r := range rows {
 					for j := range n {
 						if want := rq.Apply(u8Acc(w, wz, bias, xz, src, k, r, j)); dst[r*n+j] != want {

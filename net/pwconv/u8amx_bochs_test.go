@@ -26,7 +26,7 @@ import (
 // (amxModel) records the block calls applyAMXWith makes and the output
 // they give (TFLite's bytes, TestAMXBlocksModel); a disk image is built
 // that boots into 64-bit mode with the tile state enabled, makes the same
-// calls to the four gemmU8AMX functions copied out of this binary, and
+// calls to the six gemmU8AMX functions copied out of this binary, and
 // compares the output bytes with the model's. See testdata/amxemu/README.md
 // for the emulator: Bochs built with AMX, with its signed-byte fix.
 //
@@ -59,19 +59,24 @@ func TestAMXBlocksInBochs(t *testing.T) {
 				dst[i] = 0xa5 // the emulated run starts from the same bytes
 			}
 			var calls []amxCall
-			p.applyAMXWith(amxModel(t, p, src, dst, &calls), dst, src, rows, 0, (n+63)/64)
+			run, tile := amxModel(t, p, src, dst, &calls)
+			p.applyAMXWith(run, tile, dst, src, rows, 0, (n+63)/64)
 			out := runBochs(t, dir, p, src, dst, rows, n, calls, kernels)
 			want := fmt.Sprintf("AMX PASS %d calls", len(calls))
 			if !strings.Contains(out, want) {
 				t.Fatalf("emulator output, want %q:\n%s", want, out)
 			}
-			t.Logf("%d block calls, the same %d output bytes", len(calls), len(dst))
+			blocks := 0
+			for _, c := range calls {
+				blocks += max(c.pairs, 1)
+			}
+			t.Logf("%d calls, %d blocks of 32 rows × 32 columns or fewer, the same %d output bytes", len(calls), blocks, len(dst))
 		})
 	}
 }
 
-// amxKernelBytes returns the machine code of gemmU8AMX1x1, 1x2, 2x1 and
-// 2x2, from this package's test binary built again with its symbols (go
+// amxKernelBytes returns the machine code of gemmU8AMX1x1, 1x2, 2x1, 2x2,
+// Run1 and Run2, from this package's test binary built again with its symbols (go
 // test strips its own). The functions call nothing and address only their
 // arguments (ABI0: on the stack), so they run anywhere.
 func amxKernelBytes(t *testing.T) map[string][]byte {
@@ -102,8 +107,8 @@ func amxKernelBytes(t *testing.T) map[string][]byte {
 		off := s.Value - text.Addr
 		out[strings.TrimSuffix(name, ".abi0")] = data[off : off+s.Size]
 	}
-	if len(out) != 4 {
-		t.Fatalf("found AMX kernels %v in %s, want 1x1 1x2 2x1 2x2", out, exe)
+	if len(out) != 6 {
+		t.Fatalf("found AMX kernels %v in %s, want 1x1 1x2 2x1 2x2 Run1 Run2", out, exe)
 	}
 	return out
 }
@@ -156,13 +161,22 @@ func runBochs(t *testing.T, bochs string, p *U8Weights, src, dst []uint8, rows, 
 		imm(48, c.steps)
 		imm(56, c.lda)
 		imm(64, c.ldc)
-		imm(72, int(c.mask))
+		if c.run {
+			imm(72, c.pairs)
+			imm(88, c.panelBytes)
+		} else {
+			imm(72, int(c.mask))
+			imm(88, c.bstride)
+		}
 		arg(80, fmt.Sprintf("cfg%d", i))
-		imm(88, c.bstride)
 		imm(96, c.kstep)
 		arg(104, "acc")
 		imm(112, c.rows)
-		pf("\tcall k%dx%d", c.mt, c.nt)
+		if c.run {
+			pf("\tcall kRun%d", c.mt)
+		} else {
+			pf("\tcall k%dx%d", c.mt, c.nt)
+		}
 		pf("\tadd $128, %%rsp")
 	}
 	pf("\tlea dst(%%rip), %%rsi\n\tlea want(%%rip), %%rdi\n\tmov $%d, %%rcx\n\trepe cmpsb\n\tjne fail", len(dst))
