@@ -92,8 +92,17 @@ func PackU8(w []uint8, wZero int32, bias []int32, xZero int32, k, n int, rq quan
 	if err != nil {
 		return nil, err
 	}
-	return packU8(u8KernelFor(p), w, wZero, bias, xZero, k, n, rq)
+	kern := u8KernelFor(p)
+	if testU8Kernel != nil {
+		kern = testU8Kernel
+	}
+	return packU8(kern, w, wZero, bias, xZero, k, n, rq)
 }
+
+// testU8Kernel, when set (only by tests, before any model is built), is
+// the kernel PackU8 packs for whatever the path says: how the AMX kernel's
+// Go model runs whole networks on CPUs without AMX (UseAMXModel).
+var testU8Kernel *u8Kernel
 
 // maxAVX2K is the largest k of the AVX2 kernel, whose input rows are
 // widened to int16 in a 48 KiB scratch (at least 6 rows of 4096); wider

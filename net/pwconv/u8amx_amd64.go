@@ -109,8 +109,17 @@ func amxConfigure(cfg *[64]byte, rows, kstep int) {
 // applyAMX computes rows [0, rows) and panels [p0, p1) with the AMX
 // kernel.
 func (w *U8Weights) applyAMX(dst, src []uint8, rows, p0, p1 int) {
+	if amxTestModel != nil {
+		run, tile := amxTestModel(w, dst, src)
+		w.applyAMXWith(run, tile, dst, src, rows, p0, p1)
+		return
+	}
 	w.applyAMXWith(amxRun, amxTile, dst, src, rows, p0, p1)
 }
+
+// amxTestModel, when set (only by tests, with testU8Kernel), gives the Go
+// model of the kernel that applyAMX runs instead of the assembly.
+var amxTestModel func(w *U8Weights, dst, src []uint8) (amxRunFunc, amxTileFunc)
 
 // applyAMXWith is applyAMX with the runs of whole panels computed by run
 // and the blocks of a partial last panel by tile. Blocks of 32 rows (the
