@@ -42,7 +42,7 @@
 // whose features it has):
 //
 //	amd64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs
-//	amx           avx512    amx           avx512                avx512-vnni's, AMX-TILE and AMX-INT8, and Linux's leave
+//	amx           avx512    amx           avx512                AMX-TILE and AMX-INT8 granted by Linux 5.16+, AVX-512 F, BW, VL and VNNI, BMI2
 //	avx512-vnni   avx512    avx512-vnni   avx512                AVX-512 F, BW, VL and VNNI, BMI2
 //	avx512        avx512    avx2          avx512                AVX-512 F, BW and VL, and AVX2, FMA
 //	avxvnni       avx2      avxvnni       avx2                  AVX2, FMA and AVX-VNNI

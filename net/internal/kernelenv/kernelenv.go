@@ -53,7 +53,7 @@ var tables = map[string][]pathDef{
 		{"avxvnni", [numKinds]string{"avx2", "avxvnni", "avx2"}, []string{"avx2", "avxvnni"}, "AVX2, FMA and AVX-VNNI"},
 		{"avx512", [numKinds]string{"avx512", "avx2", "avx512"}, []string{"avx2", "avx512"}, "AVX-512 F, BW and VL, and AVX2, FMA"},
 		{"avx512-vnni", [numKinds]string{"avx512", "avx512-vnni", "avx512"}, []string{"avx2", "avx512", "avx512vnni", "bmi2"}, "AVX-512 F, BW, VL and VNNI, BMI2"},
-		{"amx", [numKinds]string{"avx512", "amx", "avx512"}, []string{"avx2", "avx512", "avx512vnni", "bmi2", "amx"}, "avx512-vnni's, AMX-TILE and AMX-INT8, and Linux's leave"},
+		{"amx", [numKinds]string{"avx512", "amx", "avx512"}, []string{"avx2", "avx512", "avx512vnni", "bmi2", "amx"}, "AMX-TILE and AMX-INT8 granted by Linux 5.16+, AVX-512 F, BW, VL and VNNI, BMI2"},
 	},
 	"arm64": {
 		genericDef,
