@@ -124,6 +124,9 @@ func packU8(kern *u8Kernel, w []uint8, wZero int32, bias []int32, xZero int32, k
 	if ((kern.vnni || kern.avxvnni || kern.avx2) && k%4 != 0) || (kern.avx2 && k > maxAVX2K) || (kern.arm != 0 && (k%4 != 0 || k > 2048)) {
 		kern = u8GenericKernel
 	}
+	if kern.amx && amxKStep(k) < amxMinStep {
+		kern = u8AMXFallback
+	}
 	p := &U8Weights{kern: kern, k: k, n: n, wc: make([]int32, k*n), bias: make([]int32, n), rq: rq}
 	for j := range n {
 		sum := int64(0)
@@ -183,6 +186,14 @@ func (p *U8Weights) packVNNI(w []uint8, wZero int32) {
 		p.kstep = amxKStep(p.kp)
 	}
 }
+
+// amxMinStep is the shortest AMX step worth a tile configuration: a
+// layer whose inputs divide into no multiple of 4 from 24 to 64 (k of 8,
+// 16, 68, 148) would use at most a quarter of each TDPBUSD's 64-byte
+// depth, and runs the AVX-512 VNNI kernel on the same panels instead. A
+// guess until measured on AMX hardware; it keeps the first convolution's
+// 28-byte patches and MobileNet 0.75's 24-input layer on the tiles.
+const amxMinStep = 24
 
 // amxKStep returns the inputs of an AMX step for a layer of kp inputs (a
 // multiple of 4): the largest multiple of 4 up to 64 that divides kp, so

@@ -8,6 +8,9 @@ func (w *U8Weights) applyVNNI(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no VNNI kernel here")
 }
 
+// u8AMXFallback is never used here: no kernel of this build has amx set.
+var u8AMXFallback = u8GenericKernel
+
 func (w *U8Weights) applyAMX(dst, src []uint8, rows, p0, p1 int) {
 	panic("pwconv: no AMX kernel here")
 }

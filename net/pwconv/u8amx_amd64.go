@@ -32,6 +32,10 @@ func gemmU8AMXRun2(a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIM
 // It runs on the VNNI kernel's packed panels.
 var u8AMX = &u8Kernel{name: "amx", vnni: true, amx: true}
 
+// u8AMXFallback is the kernel of the layers the AMX kernel leaves
+// (amxMinStep): the VNNI kernel, whose panels it shares.
+var u8AMXFallback = u8VNNI
+
 // amxTileFunc computes one block of the AMX kernel: mt row tiles (1 or
 // 2) × nt groups of 16 columns (1 or 2), as gemmU8AMX<mt>x<nt> (see
 // gen_u8_amd64.go, amxKernel). Tests pass a Go model of it.

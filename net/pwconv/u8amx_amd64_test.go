@@ -44,6 +44,28 @@ func tileShapes(cfg *[64]byte) (palette int, t [8]tileShape) {
 	return int(cfg[0]), t
 }
 
+// checkTileConfig fails t where LDTILECFG would fault on cfg (Intel SDM,
+// LDTILECFG, palette 1): reserved bytes not zero, a start row, a tile with
+// rows but no bytes or bytes but no rows, more than 16 rows or 64 bytes,
+// or bytes not a multiple of 4.
+func checkTileConfig(t *testing.T, cfg *[64]byte) {
+	t.Helper()
+	if cfg[0] != 1 {
+		t.Fatalf("tile configuration: palette %d, want 1", cfg[0])
+	}
+	for i, b := range cfg {
+		if b != 0 && (i >= 1 && i < 16 || i >= 32 && i < 48 || i >= 56) {
+			t.Fatalf("tile configuration: reserved byte %d is %#x", i, b)
+		}
+	}
+	_, ts := tileShapes(cfg)
+	for i, s := range ts {
+		if (s.rows == 0) != (s.colsb == 0) || s.rows > 16 || s.colsb > 64 || s.colsb%4 != 0 {
+			t.Fatalf("tile configuration: tile %d of %d rows × %d bytes", i, s.rows, s.colsb)
+		}
+	}
+}
+
 // within reports whether the n bytes at p lie in buf.
 func within(p unsafe.Pointer, n int, buf unsafe.Pointer, size int) bool {
 	off := uintptr(p) - uintptr(buf)
@@ -118,10 +140,8 @@ func amxModel(t *testing.T, w *U8Weights, src, dst []uint8, calls *[]amxCall) (a
 func amxBlockModel(t *testing.T, w *U8Weights, src, dst []uint8) amxTileFunc {
 	return func(mt, nt int, a *uint8, b *int8, c *uint8, bias, rowc *int32, rq *quant.SIMD, steps, lda, ldc int, mask uint16, cfg *[64]byte, bstride, kstep int, acc *int32, rows int) {
 		t.Helper()
-		palette, ts := tileShapes(cfg)
-		if palette != 1 {
-			t.Fatalf("palette %d", palette)
-		}
+		checkTileConfig(t, cfg)
+		_, ts := tileShapes(cfg)
 		srcP, packP, dstP := unsafe.Pointer(&src[0]), unsafe.Pointer(&w.packed[0]), unsafe.Pointer(&dst[0])
 		s := (*amxScratch)(unsafe.Pointer(uintptr(unsafe.Pointer(acc)) - unsafe.Offsetof(amxScratch{}.acc)))
 		if unsafe.Pointer(rowc) != unsafe.Pointer(&s.rowc[0]) || unsafe.Pointer(cfg) != unsafe.Pointer(&s.cfg) {
@@ -214,7 +234,8 @@ func amxBlockModel(t *testing.T, w *U8Weights, src, dst []uint8) amxTileFunc {
 // groups, some columns masked) and awkward ones (k with no step of 64,
 // rows of 1, 15-17, 31-33).
 var amxShapes = [][3]int{{28, 24, 50}, {24, 48, 33}, {96, 96, 36}, {384, 384, 12}, {768, 1001, 1},
-	{8, 8, 7}, {4, 1, 1}, {12, 100, 17}, {64, 17, 16}, {60, 200, 31}, {256, 136, 32}, {1024, 40, 15}, {52, 80, 64}}
+	{8, 8, 7}, {4, 1, 1}, {12, 100, 17}, {64, 17, 16}, {60, 200, 31}, {256, 136, 32}, {1024, 40, 15}, {52, 80, 64},
+	{68, 64, 9}, {148, 32, 5}, {2048, 64, 5}}
 
 // TestAMXBlocksModel runs the AMX kernel's loop over blocks (applyAMXWith)
 // with the Go model of the blocks on every CPU with AVX-512 (the row sums
@@ -243,8 +264,16 @@ func TestAMXBlocksModel(t *testing.T) {
 				for i := range dst {
 					dst[i] = 0xa5
 				}
-				run, tile := amxModel(t, p, src, dst, nil)
-				p.applyAMXWith(run, tile, dst, src, rows, 0, (n+63)/64)
+				if amxKStep(k) < amxMinStep {
+					// Left to the VNNI kernel, which runs here.
+					if p.kern != u8AMXFallback {
+						t.Fatalf("k=%d: kernel %s, want the fallback", k, p.kern.name)
+					}
+					p.Apply(dst, src, rows)
+				} else {
+					run, tile := amxModel(t, p, src, dst, nil)
+					p.applyAMXWith(run, tile, dst, src, rows, 0, (n+63)/64)
+				}
 				for r := range rows {
 					for j := range n {
 						if want := rq.Apply(u8Acc(w, wz, bias, xz, src, k, r, j)); dst[r*n+j] != want {

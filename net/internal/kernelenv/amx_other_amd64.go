@@ -2,6 +2,6 @@
 
 package kernelenv
 
-// amxPermitted reports false: livecam asks for the AMX tiles only of
-// Linux.
-func amxPermitted() bool { return false }
+// amxState reports that AMX is not used: livecam asks for the tile state
+// only of Linux.
+func amxState() (bool, string) { return false, "livecam uses AMX only on Linux" }

@@ -4,6 +4,7 @@ package kernelenv
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/cpu"
@@ -21,7 +22,7 @@ func TestPathsFollowCPU(t *testing.T) {
 		"avxvnni":     avx2 && x.HasAVXVNNI,
 		"avx512":      avx512,
 		"avx512-vnni": avx512 && x.HasAVX512VNNI && x.HasBMI2,
-		"amx":         avx512 && x.HasAVX512VNNI && x.HasBMI2 && x.HasAMXTile && x.HasAMXInt8 && amxPermitted(),
+		"amx":         avx512 && x.HasAVX512VNNI && x.HasBMI2 && amxOK(),
 	}
 	var got []string
 	for _, p := range Paths() {
@@ -51,7 +52,7 @@ func TestPathsOnFakeCPUs(t *testing.T) {
 	sapphire := cascade
 	sapphire.avxvnni = true
 	sapphireAMX := sapphire
-	sapphireAMX.amx = true
+	sapphireAMX.amx = func() bool { return true }
 	for _, c := range []struct {
 		cpu  string
 		x    x86Features
@@ -79,6 +80,33 @@ func TestPathsOnFakeCPUs(t *testing.T) {
 		}
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s: paths %v, want %v", c.cpu, got, c.want)
+		}
+	}
+}
+
+func amxOK() bool { ok, _ := amxState(); return ok }
+
+// TestAMXAskedOnlyWhenNeeded: naming another path asks nothing about AMX
+// (its tile state is requested of Linux on the first question), listing
+// the paths or naming amx does, and an amx this machine cannot run is an
+// error that says why.
+func TestAMXAskedOnlyWhenNeeded(t *testing.T) {
+	saved := thisX86
+	defer func() { thisX86 = saved }()
+	asked := 0
+	thisX86.amx = func() bool { asked++; return false }
+	if _, err := Lookup("generic"); err != nil || asked != 0 {
+		t.Errorf("Lookup(generic): %v, AMX asked %d times", err, asked)
+	}
+	Paths()
+	if asked == 0 {
+		t.Error("Paths() did not ask about AMX")
+	}
+	thisX86 = saved
+	if !amxOK() {
+		_, why := amxState()
+		if _, err := Lookup("amx"); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("Lookup(amx) on a machine without it: %v; want the reason %q", err, why)
 		}
 	}
 }

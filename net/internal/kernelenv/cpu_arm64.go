@@ -16,3 +16,7 @@ func cpuHas(feature string) bool {
 	}
 	return false
 }
+
+// whyNot says why this machine lacks a feature where more than the CPU's
+// flags decide: never on this architecture.
+func whyNot(feature string) string { return "" }

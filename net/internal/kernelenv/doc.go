@@ -13,11 +13,14 @@
 // AVX-512 core without VNNI (Skylake-X) runs avx512 but not avxvnni, an
 // AVX-VNNI core without AVX-512 (N100, 12th-14th generation Core) runs
 // avxvnni but not avx512. The amx path also needs Linux to let the
-// process use the tiles' 8 KiB of state: it is asked once, when the
-// package starts on a CPU whose CPUID lists AMX-TILE and AMX-INT8
-// (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)), and a kernel
-// that says no (before Linux 5.16, or a hypervisor that hides the
-// state) leaves the path out. Each path names the kernel of each precision
+// process use the tiles' 8 KiB of state: on a CPU whose CPUID lists
+// AMX-TILE and AMX-INT8 it is asked once, the first time the paths are
+// listed or amx is named (arch_prctl(ARCH_REQ_XCOMP_PERM,
+// XFEATURE_XTILEDATA); a process that names another path never asks),
+// and trusted only if ARCH_GET_XCOMP_PERM and XCR0 then show the state.
+// A kernel that says no (before Linux 5.16, a hypervisor that hides the
+// state) leaves the path out, and naming it is an error that says why.
+// Each path names the kernel of each precision
 // it runs, its own or that of a path whose features it has:
 //
 //	amd64         float32   uint8 1x1     uint8 3x3 depthwise   the CPU needs

@@ -118,21 +118,27 @@ func pathsOn(t []pathDef, has func(feature string) bool) []Path {
 // path this CPU runs is an error naming the value and the valid names.
 func Lookup(value string) (Path, error) {
 	want := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(value)), "_", "-")
-	ps := Paths()
 	if want == "" {
-		return ps[0], nil
+		return Paths()[0], nil
 	}
-	for _, p := range ps {
-		if sameName(p.String(), want) {
-			return p, nil
-		}
-	}
+	// Only the named path's features are looked at, so that naming one
+	// path asks nothing of the OS for another (AMX's tile state).
 	why := "no such kernel path"
-	for _, d := range table {
-		if sameName(d.name, want) {
-			why = "this machine cannot run it (it needs " + d.needs + ")"
+	for i, d := range table {
+		if !sameName(d.name, want) {
+			continue
+		}
+		if d.runs(cpuHas) {
+			return Path(i), nil
+		}
+		why = "this machine cannot run it (it needs " + d.needs + ")"
+		for _, f := range d.features {
+			if w := whyNot(f); w != "" && !cpuHas(f) {
+				why = "this machine cannot run it: " + w
+			}
 		}
 	}
+	ps := Paths()
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = p.String()

@@ -8,6 +8,10 @@ import "encoding/binary"
 // that order (vendor_amd64.s).
 func cpuid0() (ebx, edx, ecx uint32)
 
+// xgetbv0 returns XCR0, the state components the OS has enabled (bits 17
+// and 18: AMX's tile configuration and data).
+func xgetbv0() uint64
+
 // vendor is this CPU's, read once.
 var vendor = func() string {
 	var b [12]byte

@@ -11,3 +11,12 @@ TEXT ·cpuid0(SB), NOSPLIT, $0-12
 	MOVL DX, edx+4(FP)
 	MOVL CX, ecx+8(FP)
 	RET
+
+// func xgetbv0() uint64
+TEXT ·xgetbv0(SB), NOSPLIT, $0-8
+	XORL CX, CX
+	XGETBV
+	SHLQ $32, DX
+	ORQ DX, AX
+	MOVQ AX, ret+0(FP)
+	RET
