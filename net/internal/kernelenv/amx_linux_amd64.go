@@ -28,6 +28,9 @@ var amxState = sync.OnceValues(func() (bool, string) {
 	if !cpu.X86.HasAMXTile || !cpu.X86.HasAMXInt8 {
 		return false, "the CPU has no AMX-TILE and AMX-INT8"
 	}
+	if !cpu.X86.HasOSXSAVE { // XGETBV, below, would fault
+		return false, "the OS has not enabled XSAVE"
+	}
 	// Linux 5.16+ enables the tile state only for processes that ask:
 	// 8 KiB more per thread to save, and bigger signal frames.
 	if _, _, errno := unix.Syscall(unix.SYS_ARCH_PRCTL, archReqXcompPerm, xfeatureXTileData, 0); errno != 0 {
