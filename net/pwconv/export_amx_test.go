@@ -5,8 +5,6 @@ package pwconv
 import (
 	"sync/atomic"
 	"testing"
-
-	"golang.org/x/sys/cpu"
 )
 
 // UseAMXModel makes the uint8 layers packed until the test ends run the
@@ -16,8 +14,8 @@ import (
 // would refuse; it must run on t's goroutine (a runner of one thread).
 // It returns the number of layer applications the model has run so far.
 func UseAMXModel(t *testing.T) (applied func() int64) {
-	if !cpu.X86.HasAVX512F || !cpu.X86.HasAVX512BW {
-		t.Skip("the AMX kernel's row sums need AVX-512, which every AMX CPU has")
+	if !amxModelRuns() {
+		t.Skip("the AMX kernel's model needs AVX-512 with VNNI (its row sums, and the kernel of the layers it leaves), which every AMX CPU has")
 	}
 	var n atomic.Int64
 	testU8Kernel = u8AMX

@@ -329,6 +329,9 @@ func (w *U8Weights) ApplyCols(dst, src []uint8, rows, lo, hi int) {
 		return
 	}
 	k, n := w.k, w.n
+	if lo < 0 || hi > n {
+		panic(fmt.Sprintf("pwconv: ApplyCols: columns [%d, %d) of %d", lo, hi, n))
+	}
 	// Length checks, not a bounds-check hint such as _ = dst[rows*n-1]:
 	// callers split the columns of one row between goroutines, and the
 	// hint would read a byte another goroutine writes.

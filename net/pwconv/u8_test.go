@@ -3,6 +3,7 @@ package pwconv
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/livecam/livecam/net/quant"
@@ -113,6 +114,33 @@ func BenchmarkU8(b *testing.B) {
 					p.Apply(dst, src, rows)
 				}
 			})
+		}
+	}
+}
+
+// TestU8ApplyColsOutOfRange: columns past N (or before 0) are a caller's
+// bug that panics, on every kernel, before any kernel reads or writes
+// past the layer's arrays (the AMX kernel's assembly has no bounds
+// checks; TestAMXApplyColsOutOfRange).
+func TestU8ApplyColsOutOfRange(t *testing.T) {
+	const k, n, rows = 64, 64, 4
+	w, bias := make([]uint8, k*n), make([]int32, n)
+	rq := quant.Requant{Multiplier: 1 << 30, Shift: -8, Max: 255}
+	src, dst := make([]uint8, rows*k), make([]uint8, rows*2*n)
+	for _, kern := range availableU8Kernels() {
+		p, err := packU8(kern, w, 3, bias, 5, k, n, rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range [][2]int{{0, 2 * n}, {-64, n}} {
+			func() {
+				defer func() {
+					if v := recover(); !strings.Contains(fmt.Sprint(v), "ApplyCols: columns") {
+						t.Errorf("%s: ApplyCols(%d, %d) of %d columns: %v, want ApplyCols' own panic", kern.name, r[0], r[1], n, v)
+					}
+				}()
+				p.ApplyCols(dst, src, rows, r[0], r[1])
+			}()
 		}
 	}
 }

@@ -246,8 +246,8 @@ var amxShapes = [][3]int{{28, 24, 50}, {24, 48, 33}, {96, 96, 36}, {384, 384, 12
 // and the others pick the amx path there) and, without the hardware,
 // under an emulator (TestAMXBlocksInBochs).
 func TestAMXBlocksModel(t *testing.T) {
-	if !cpu.X86.HasAVX512F || !cpu.X86.HasAVX512BW {
-		t.Skip("the AMX kernel's row sums need AVX-512, which every AMX CPU has")
+	if !amxModelRuns() {
+		t.Skip("the AMX kernel's model needs AVX-512 with VNNI (its row sums, and the kernel of the layers it leaves), which every AMX CPU has")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, sh := range amxShapes {
@@ -284,6 +284,78 @@ func TestAMXBlocksModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// amxModelRuns reports whether this CPU runs what the AMX kernel's model
+// leans on: AVX-512's row sums and, for the layers the AMX kernel leaves
+// (amxMinStep), the VNNI kernel.
+func amxModelRuns() bool {
+	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI && cpu.X86.HasBMI2
+}
+
+// TestAMXColumnRanges: the AMX loop on every range of panels that
+// ApplyCols passes it writes TFLite's bytes there and nothing elsewhere
+// (a partial last panel in or out of the range, ranges from the middle).
+func TestAMXColumnRanges(t *testing.T) {
+	if !amxModelRuns() {
+		t.Skip("the AMX kernel's model needs AVX-512 with VNNI, which every AMX CPU has")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range [][3]int{{96, 300, 40}, {64, 256, 17}, {28, 130, 5}} {
+		k, n, rows := sh[0], sh[1], sh[2]
+		np := (n + 63) / 64
+		w, wz, bias, xz, rq := randomU8Layer(rng, k, n)
+		p, err := packU8(u8AMX, w, wz, bias, xz, k, n, rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := randomU8Input(rng, rows, k, false)
+		for p0 := range np {
+			for p1 := p0 + 1; p1 <= np; p1++ {
+				dst := make([]uint8, rows*n)
+				for i := range dst {
+					dst[i] = 0xa5
+				}
+				run, tile := amxModel(t, p, src, dst, nil)
+				p.applyAMXWith(run, tile, dst, src, rows, p0, p1)
+				for r := range rows {
+					for j := range n {
+						want := uint8(0xa5)
+						if j >= p0*64 && j < min(p1*64, n) {
+							want = rq.Apply(u8Acc(w, wz, bias, xz, src, k, r, j))
+						}
+						if dst[r*n+j] != want {
+							t.Fatalf("k=%d n=%d panels [%d, %d): row %d, column %d: %d, want %d", k, n, p0, p1, r, j, dst[r*n+j], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAMXApplyColsOutOfRange: ApplyCols past N panics before the AMX
+// kernel (here its model, which fails the test on any access outside the
+// arrays) is called.
+func TestAMXApplyColsOutOfRange(t *testing.T) {
+	if !amxModelRuns() {
+		t.Skip("the AMX kernel's model needs AVX-512 with VNNI, which every AMX CPU has")
+	}
+	UseAMXModel(t)
+	const k, n, rows = 64, 64, 4
+	w, bias := make([]uint8, k*n), make([]int32, n)
+	rq := quant.Requant{Multiplier: 1 << 30, Shift: -8, Max: 255}
+	p, err := packU8(u8AMX, w, 3, bias, 5, k, n, rq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, dst := make([]uint8, rows*k), make([]uint8, rows*2*n)
+	defer func() {
+		if v := recover(); !strings.Contains(fmt.Sprint(v), "ApplyCols: columns") {
+			t.Errorf("ApplyCols(0, %d) of %d columns: %v, want ApplyCols' own panic", 2*n, n, v)
+		}
+	}()
+	p.ApplyCols(dst, src, rows, 0, 2*n)
 }
 
 // TestAMXKStep: a step is the largest multiple of 4 up to 64 dividing k.

@@ -3,6 +3,7 @@
 package pwconv
 
 import (
+	"bytes"
 	"context"
 	"debug/elf"
 	"encoding/binary"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,12 +138,10 @@ func runBochs(t *testing.T, bochs string, p *U8Weights, src, dst []uint8, rows, 
 	write("packed.bin", unsafe.Slice((*byte)(unsafe.Pointer(&p.packed[0])), len(p.packed)))
 	write("pbias.bin", le(p.pbias))
 	write("rq.bin", le(p.vrq))
-	write("want.bin", dst)
-	start := make([]byte, len(dst))
-	for i := range start {
-		start[i] = 0xa5
-	}
-	write("dst.bin", start)
+	// dst between two 64-byte canaries, which must stay as they are.
+	canary := bytes.Repeat([]byte{0x5a}, 64)
+	write("want.bin", slices.Concat(canary, dst, canary))
+	write("dst.bin", slices.Concat(canary, bytes.Repeat([]byte{0xa5}, len(dst)), canary))
 
 	var s strings.Builder
 	pf := func(format string, args ...any) { fmt.Fprintf(&s, format+"\n", args...) }
@@ -179,18 +179,19 @@ func runBochs(t *testing.T, bochs string, p *U8Weights, src, dst []uint8, rows, 
 		}
 		pf("\tadd $128, %%rsp")
 	}
-	pf("\tlea dst(%%rip), %%rsi\n\tlea want(%%rip), %%rdi\n\tmov $%d, %%rcx\n\trepe cmpsb\n\tjne fail", len(dst))
+	pf("\tlea dst-64(%%rip), %%rsi\n\tlea want(%%rip), %%rdi\n\tmov $%d, %%rcx\n\trepe cmpsb\n\tjne fail", len(dst)+128)
 	pf("\tlea pass(%%rip), %%rsi\n\tcall puts\n\tjmp shutdown")
-	pf("fail:\n\tlea failmsg(%%rip), %%rsi\n\tcall puts\n\tmov $%d, %%rax\n\tsub %%rcx, %%rax\n\tdec %%rax\n\tcall puthex\n\tjmp shutdown", len(dst))
+	pf("fail:\n\tlea failmsg(%%rip), %%rsi\n\tcall puts\n\tmov $%d, %%rax\n\tsub %%rcx, %%rax\n\tdec %%rax\n\tcall puthex\n\tjmp shutdown", len(dst)+128)
 	pf("\t.include \"lib.S\"")
 	pf("pass:\t.asciz \"AMX PASS %d calls\\n\"", len(calls))
-	pf("failmsg:\t.asciz \"AMX FAIL at output byte \"")
+	pf("failmsg:\t.asciz \"AMX FAIL at byte (of 64 canary bytes, the output, 64 more) \"")
 	for name := range kernels {
 		pf("\t.p2align 4\nk%s:\t.incbin \"k%s.bin\"", name, name)
 	}
-	for _, name := range []string{"src", "packed", "pbias", "rq", "dst", "want"} {
+	for _, name := range []string{"src", "packed", "pbias", "rq", "want"} {
 		pf("\t.p2align 6\n%s:\t.incbin \"%s.bin\"", name, name)
 	}
+	pf("\t.p2align 6\n\t.incbin \"dst.bin\", 0, 64\ndst:\t.incbin \"dst.bin\", 64")
 	for i, c := range calls {
 		pf("\t.p2align 6\ncfg%d:\t.byte %s", i, joinInts(c.cfg[:]))
 		pf("\t.p2align 2\nrowc%d:\t.long %s", i, joinInts(c.rowc))
